@@ -1,0 +1,422 @@
+"""Typed configuration: every config group's schema, its defaults with provenance, and validation.
+
+This module owns the shapes Hydra composes (``RunConfig`` and its groups) and the rule that bad
+configuration fails loudly: unknown keys, out-of-range numbers and bad enum values raise
+``ConfigError`` naming the key, the value and what is allowed. Entry points convert the Hydra
+config to these dataclasses once (``to_run_config``) and pass plain dataclasses inward; the
+model never sees Hydra. Every numeric default states its unit and its source (a FACTS.md figure,
+marked [pub]/[file]/[sec]/[derived]) or says ``assumption``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration value is unknown, out of range or of the wrong kind."""
+
+
+class WorldName(enum.Enum):
+    """Which set of councils the model runs."""
+
+    england = "england"
+    greater_manchester = "greater_manchester"
+    south_east = "south_east"
+    tiny = "tiny"
+    custom = "custom"
+
+
+def _check(key: str, value: float, lo: float | None = None, hi: float | None = None) -> None:
+    if lo is not None and value < lo or hi is not None and value > hi:
+        rng = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
+        raise ConfigError(f"{key}={value} is out of range; expected a value in {rng}")
+
+
+@dataclass
+class WorldConfig:
+    """Which LAs are simulated (children are theirs; supply anywhere in England stays usable)."""
+
+    name: WorldName = WorldName.england
+    # ONS codes of the councils whose children are simulated; empty = all 153 (england),
+    # or the pathfinder's members (greater_manchester, south_east).
+    las: list[str] = field(default_factory=list)
+    # Supply outside the simulated councils' regions is kept (placements outside the region
+    # remain possible) but scaled down to the share of it that these councils use: assumption.
+    external_supply_share: float = 0.15
+    # Fraction of every LA's children and supply kept (1.0 = all); the tiny world uses less.
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check("world.external_supply_share", self.external_supply_share, 0.0, 1.0)
+        _check("world.scale", self.scale, 0.001, 1.0)
+
+
+@dataclass
+class EntryParams:
+    """Entries into care (DESIGN §3.1)."""
+
+    # Multiplier on each LA's observed starts in 2024-25 (DfE 2025 LA table; 32,270 England).
+    rate_multiplier: float = 1.0
+    # Age at entry shares: under 1, 1-4, 5-9, 10-15, 16-17 [file] DfE 2025 starts by age.
+    age_share: list[float] = field(default_factory=lambda: [0.159, 0.137, 0.152, 0.268, 0.284])
+    # UASC share of starts: 6,950 / 32,270 [file] DfE 2025.
+    uasc_share: float = 0.215
+    # Share of UASC starts aged 16-17 on entry: assumption (most UASC arrive at 16-17).
+    uasc_share_16plus: float = 0.8
+    # Male share of starts 0.604 [file] DfE 2025; UASC are ~95% male: assumption.
+    male_share_non_uasc: float = 0.52
+    male_share_uasc: float = 0.95
+    # Share of under-16 non-UASC entrants who enter with siblings: assumption (no national figure).
+    sibling_group_share: float = 0.25
+    # Share of sibling groups of three (rest two): assumption.
+    sibling_group_of_three: float = 0.3
+
+    def __post_init__(self) -> None:
+        _check("params.entry.rate_multiplier", self.rate_multiplier, 0.0, 10.0)
+        if len(self.age_share) != 5 or abs(sum(self.age_share) - 1.0) > 0.01:
+            raise ConfigError("params.entry.age_share must be 5 shares summing to 1")
+        for k in ("uasc_share", "uasc_share_16plus", "sibling_group_share"):
+            _check(f"params.entry.{k}", getattr(self, k), 0.0, 1.0)
+
+
+@dataclass
+class ExitParams:
+    """Time to exit by age band at entry: a mixture of a short and a long stay.
+
+    Fitted so that stock / exits is about 2.4 years and ceased 2024-25 is 34,450 [file] DfE 2025;
+    the split short/long and the means are assumptions tuned to those targets
+    (``python experiments/validate.py`` shows the fit).
+    """
+
+    # Probability that a stay is short, by age band at entry (under 1, 1-4, 5-9, 10-15, 16-17).
+    p_short: list[float] = field(default_factory=lambda: [0.30, 0.35, 0.38, 0.45, 0.40])
+    # Mean short stay, days: assumption.
+    short_mean_days: list[float] = field(default_factory=lambda: [120, 150, 150, 120, 100])
+    # Mean long stay, years (censored by the 18th birthday): assumption.
+    long_mean_years: list[float] = field(default_factory=lambda: [1.9, 3.2, 5.5, 6.0, 6.0])
+    # Share of 18th-birthday leavers in foster care who stay put (E17): 6,000 staying put of
+    # 13,740 ceasing aged 18+ [file] DfE 2025, divided by the foster share of 17-year-olds
+    # (~0.6, assumption) -> 0.7.
+    staying_put_share_fostered: float = 0.7
+    # UASC leave care sooner: multiplier on long stay mean: assumption.
+    uasc_long_multiplier: float = 0.5
+
+    def __post_init__(self) -> None:
+        for k in ("p_short", "short_mean_days", "long_mean_years"):
+            if len(getattr(self, k)) != 5:
+                raise ConfigError(f"params.exits.{k} must have 5 values (one per age band)")
+        for v in self.p_short:
+            _check("params.exits.p_short", v, 0.0, 1.0)
+        _check("params.exits.staying_put_share_fostered", self.staying_put_share_fostered, 0, 1)
+
+
+@dataclass
+class PlacementParams:
+    """Care plans, unplanned endings and planned moves (DESIGN §3.3)."""
+
+    # Share of entrants, by age band, whose plan is placement with parents (P1): assumption
+    # tuned to 6.1% of CLA placed with parents [file] DfE 2025.
+    p_parents: list[float] = field(default_factory=lambda: [0.05, 0.09, 0.09, 0.06, 0.02])
+    # Share with family or friends able to care (kinship foster, U1-U3): assumption tuned to
+    # kinship 15.6% of CLA (FOI census Sep 2024 [sec]) and 16% (FRG on DfE 2024 [sec]).
+    p_kin: list[float] = field(default_factory=lambda: [0.25, 0.30, 0.28, 0.17, 0.05])
+    # Share whose needs call for a children's home, by age band: assumption tuned to 11.6% of
+    # CLA in secure and children's homes [file] DfE 2025.
+    p_home: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.03, 0.16, 0.16])
+    # Share of 16-17 entrants (non-UASC / UASC) planned for supported accommodation: assumption
+    # tuned to 9.2% of CLA in supported/semi-independent living [file] DfE 2025.
+    p_sa_16plus: float = 0.35
+    p_sa_16plus_uasc: float = 0.55
+    # Share of children's-home entrants needing a secure bed: assumption (214 secure places,
+    # Ofsted 2023 [file]).
+    p_secure_of_home: float = 0.02
+    # Share of placed-for-adoption path among under-5 long stayers: assumption tuned to 3,040
+    # adoptions a year [file] DfE 2025.
+    p_adoption_young_long: float = 0.40
+    # Days on the adoption path before the adoptive placement (A-code) starts, mean: assumption.
+    adoption_placement_days: float = 420.0
+    # Share of entries whose first placement is an emergency/short-term one followed by a
+    # planned move (care plan), by age band: assumption tuned to 59,140 placement changes and
+    # 10% with 3+ placements in the year [file] DfE 2025.
+    p_first_temporary: list[float] = field(default_factory=lambda: [0.35, 0.35, 0.40, 0.45, 0.35])
+    temporary_mean_days: float = 70.0
+    # Unplanned ending hazard per placement-year by unit kind (foster in-house, foster IFA,
+    # kinship, children's home, secure, supported accommodation, unregistered): assumption
+    # tuned to 13,750 unplanned endings in 2024-25 [derived] FACTS §1.7 and 1 in 7 children in
+    # residential care moving twice a year [pub] NAO 2025.
+    unplanned_rate: list[float] = field(
+        default_factory=lambda: [0.10, 0.11, 0.06, 0.30, 0.2, 0.30, 0.5]
+    )
+    # Multiplier on the unplanned hazard by age band: teenage foster placements break down far
+    # more often [pub] SCIE Guide 7 / Sinclair; values assumption.
+    age_multiplier: list[float] = field(default_factory=lambda: [0.2, 0.4, 0.8, 1.8, 1.5])
+    # Multiplier per tier of needs above the unit's skill level: assumption.
+    misfit_multiplier: float = 1.6
+    # Multiplier when placed more than 20 miles from home: assumption (no published estimate,
+    # FACTS §6 [NOT FOUND]).
+    distance_multiplier: float = 1.25
+    # Multiplier per Ofsted grade step below good (requires improvement, inadequate): assumption.
+    quality_multiplier: float = 1.2
+    # Planned move hazard per placement-year by unit kind (care plan and other moves):
+    # assumption tuned to CARPL 20,170 + OTHER 14,570 in 2024-25 [file] DfE 2025.
+    planned_rate: list[float] = field(
+        default_factory=lambda: [0.10, 0.12, 0.05, 0.35, 2.0, 0.15, 3.0]
+    )
+    # Share of foster placements that change status only (same carer, RNE T; PLACE reason)
+    # once, about a year in: assumption tuned to PLACE 10,500 [file] DfE 2025.
+    p_status_change: float = 0.2
+    status_change_mean_days: float = 365.0
+    # Share of foster children moving to supported accommodation at 16-17: assumption.
+    p_step_to_sa_at_16: float = 0.12
+
+    def __post_init__(self) -> None:
+        for k in ("p_parents", "p_kin", "p_home", "age_multiplier", "p_first_temporary"):
+            if len(getattr(self, k)) != 5:
+                raise ConfigError(f"params.placements.{k} must have 5 values (one per age band)")
+        for k in ("unplanned_rate", "planned_rate"):
+            if len(getattr(self, k)) != 7:
+                raise ConfigError(f"params.placements.{k} must have 7 values (one per unit kind)")
+            for v in getattr(self, k):
+                _check(f"params.placements.{k}", v, 0.0, 50.0)
+
+
+@dataclass
+class MatchingParams:
+    """Commissioning search and the score of a candidate place (DESIGN §3.2)."""
+
+    # Initial search radius, km (20 miles = 32.2 km, DfE's distance threshold).
+    radius_km: float = 32.2
+    # Radius widening factor per extra search stage and per week of waiting: assumption.
+    widen_factor: float = 2.0
+    # Stages of widening tried the same day before an emergency/unregistered placement.
+    stages: int = 3
+    # Nearest LAs with a vacancy considered per child and kind; vacancies looked at per LA.
+    max_las: int = 6
+    per_la: int = 6
+    # Score weights: per 10 km, per £1,000/week, per needs tier above skill, per grade step,
+    # own-provision bonus, out-of-LA penalty: assumptions (councils prefer own provision and
+    # near placements, then price; LGA 2023: 98% cite lack of choice).
+    w_distance_per_10km: float = 1.0
+    w_price_per_1000: float = 0.6
+    w_misfit: float = 3.0
+    w_quality: float = 0.5
+    own_provision_bonus: float = 4.0
+    outside_la_penalty: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check("params.matching.radius_km", self.radius_km, 1.0, 1000.0)
+        _check("params.matching.widen_factor", self.widen_factor, 1.0, 10.0)
+        _check("params.matching.stages", self.stages, 1, 10)
+        _check("params.matching.max_las", self.max_las, 1, 153)
+        _check("params.matching.per_la", self.per_la, 1, 100)
+
+
+@dataclass
+class SupplyParams:
+    """Initial supply and its dynamics (DESIGN §3.5)."""
+
+    # Mainstream fostering households 33,435 (2025) [sec] Ofsted Fostering in England 2024-25.
+    mainstream_households: int = 33435
+    # LA share of mainstream households 46/(46+43) [sec] Ofsted via CYP Now (2023).
+    la_share_households: float = 0.517
+    # Usable places per household: filled 42,015 + 16% of 69,825 vacant-and-available =
+    # 53,187 over 33,435 households = 1.59 [derived] Ofsted 2024-25 and 2023-24.
+    usable_places_per_household: float = 1.59
+    # Approvals and deregistrations per household-year: 4,055 / 33,745 and 4,820 / 33,745
+    # [sec] Ofsted Fostering 2023-24.
+    approval_rate: float = 0.120
+    deregistration_rate: float = 0.143
+    # Approval lag from enquiry, days (Ofsted: assessment takes months): assumption.
+    approval_lag_days: float = 240.0
+    # Recruitment responds to occupancy above the 2025 level (elasticity): assumption.
+    recruitment_elasticity: float = 2.0
+    # Extra chance a carer deregisters after a breakdown with their child: assumption.
+    deregister_after_breakdown: float = 0.1
+    # Children's homes at 31 March 2025: 3,946 mainstream homes [pub] Ofsted 2025; the 2023
+    # Ofsted list (3,050) is grown to it by 2022-23 private joiners' LA pattern.
+    homes_target_2025: int = 3946
+    # Places per new home: 3 [pub] Ofsted 2025 ("new homes average 3 places").
+    new_home_places: int = 3
+    # Registration lag for a new home, days: assumption (Ofsted registration ~6 months+).
+    registration_lag_days: float = 240.0
+    # Yearly entry and exit rates of homes by sector (private, LA, voluntary) [derived]
+    # Ofsted 2022-23 joiners/leavers: entry 15.1%/7.0%/3.8%, exit 3.9%/4.6%/8.9%.
+    home_entry_rate: list[float] = field(default_factory=lambda: [0.151, 0.07, 0.038])
+    home_exit_rate: list[float] = field(default_factory=lambda: [0.039, 0.046, 0.089])
+    # Margin at which private entry runs at its observed rate; entry scales with the margin gap:
+    # assumption (CMA: largest providers 22.6% margin [sec]).
+    entry_reference_margin: float = 0.18
+    entry_margin_elasticity: float = 8.0
+    # Supported accommodation places per CLA aged 16-17 in the LA: assumption (890 providers,
+    # ~6,000+ places [sec] Lords 2025; 7,520 CLA in SA [file]).
+    sa_places_per_16plus: float = 0.45
+    # Ofsted grades share (outstanding, good, requires improvement, inadequate): 82% good or
+    # outstanding [pub] Ofsted 2025; split assumption.
+    grade_share: list[float] = field(default_factory=lambda: [0.17, 0.65, 0.15, 0.03])
+
+    def __post_init__(self) -> None:
+        _check("params.supply.mainstream_households", self.mainstream_households, 0, 1e6)
+        _check("params.supply.la_share_households", self.la_share_households, 0.0, 1.0)
+        _check("params.supply.approval_rate", self.approval_rate, 0.0, 1.0)
+        _check("params.supply.deregistration_rate", self.deregistration_rate, 0.0, 1.0)
+
+
+@dataclass
+class PriceParams:
+    """Costs, markups and payments (DESIGN §3.6); £ per place-week at 2024-25 prices."""
+
+    # Children's home mean price £6,100/week 2023-24 [derived] NAO (£318,400/place/yr),
+    # uplifted 3.5% real growth [sec] CMA -> 6,300; private cost = price / (1 + markup).
+    home_cost_gbp_week: float = 5200.0
+    # Lognormal spread of home costs (sigma): assumption tuned to ~1,510 placements at
+    # £10,000+/week [pub] LGA 2023.
+    home_cost_sigma: float = 0.38
+    # IFA price ~£820/week (2020) [pub] CMA interim, uplifted to ~£900: cost at 19% margin.
+    ifa_cost_gbp_week: float = 730.0
+    # In-house foster cost incl. fees, allowances and support: assumption (£600/week all foster
+    # 2016 [pub] PQ 49075; LA carers £396 fee 2018 [sec]) -> 620.
+    inhouse_foster_cost_gbp_week: float = 620.0
+    kin_cost_gbp_week: float = 350.0  # assumption (kinship allowances below mainstream)
+    # Secure children's home £270,000/yr (~£5,200/week, 2022) [sec] MoJ via Guardian -> 7,000
+    # for welfare beds: assumption.
+    secure_cost_gbp_week: float = 7000.0
+    # Supported accommodation 16-17 weekly cost: assumption ([NOT FOUND] nationally).
+    sa_cost_gbp_week: float = 1300.0
+    # Unregistered placements: fees up to £30,000/week [pub] Ofsted 2024-25: mean assumption.
+    unregistered_gbp_week: float = 12000.0
+    # Base markup of private and voluntary providers over cost: IFA margin 19% [pub] CMA
+    # interim; largest home groups 22.6% [sec] CMA final -> markup m = margin/(1-margin).
+    base_markup: float = 0.22
+    # Markup rise per unit of regional scarcity (occupancy above 85%): assumption.
+    scarcity_markup: float = 1.5
+    # Premiums on the weekly price: complex needs per tier above standard, emergency (spot
+    # placement made the day of need): assumption (LGA 2023: 93% of councils cite complex
+    # needs, 44% emergencies, for £10k+ placements).
+    complex_premium: float = 0.25
+    emergency_premium: float = 0.15
+    # Share of a home's cost that is fixed (staff rota, property) regardless of occupancy:
+    # assumption.
+    home_fixed_cost_share: float = 0.7
+    # Council's other CLA costs per child-week (social work, legal, leaving care, UASC):
+    # RO3 2024-25 other CLA £2,623m + UASC £323m over mean stock 82,650 [derived] -> £685,
+    # less supported accommodation modelled as placements (~£130): assumption -> 555.
+    council_overhead_gbp_week: float = 555.0
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            _check(f"params.prices.{f.name}", getattr(self, f.name), 0.0, 1e6)
+
+
+@dataclass
+class Params:
+    """All model parameters, grouped by process."""
+
+    entry: EntryParams = field(default_factory=EntryParams)
+    exits: ExitParams = field(default_factory=ExitParams)
+    placements: PlacementParams = field(default_factory=PlacementParams)
+    matching: MatchingParams = field(default_factory=MatchingParams)
+    supply: SupplyParams = field(default_factory=SupplyParams)
+    prices: PriceParams = field(default_factory=PriceParams)
+
+
+@dataclass
+class PolicyConfig:
+    """Reform levers switched on (None = off). Later levers add fields here."""
+
+    name: str = "baseline"
+
+
+@dataclass
+class OutputConfig:
+    """What a run writes."""
+
+    figures: bool = True
+    ssda903: bool = True
+    ledger: bool = True
+
+
+@dataclass
+class RunConfig:
+    """One run: a world, a policy, parameters, years, replicates and a root seed."""
+
+    world: WorldConfig = field(default_factory=WorldConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    params: Params = field(default_factory=Params)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    seed: int = 1
+    reps: int = 1
+    years: int = 10
+    start_date: str = "2025-03-31"
+    # Replicates run in parallel processes (identical results for any value).
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        _check("seed", self.seed, 0, 2**63 - 1)
+        _check("reps", self.reps, 1, 10000)
+        _check("years", self.years, 1, 50)
+        _check("workers", self.workers, 1, 256)
+        if self.start_date != "2025-03-31":
+            raise ConfigError(
+                f"start_date={self.start_date!r}: only 2025-03-31 (the embedded data's 31 March)"
+                " is supported until observed initial states are read"
+            )
+
+
+def from_dict(cls: type, data: dict[str, Any] | None, prefix: str = "") -> Any:
+    """Build dataclass ``cls`` from a plain dict, naming any unknown key or bad value."""
+    data = dict(data or {})
+    kwargs: dict[str, Any] = {}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        full = f"{prefix}{key}"
+        if key not in fields:
+            allowed = ", ".join(sorted(fields))
+            raise ConfigError(f"unknown key {full!r}; allowed here: {allowed}")
+        ftype = fields[key].type
+        default = fields[key].default_factory() if callable(fields[key].default_factory) else (
+            fields[key].default
+        )
+        if dataclasses.is_dataclass(default):
+            kwargs[key] = from_dict(type(default), value, f"{full}.")
+        elif isinstance(default, enum.Enum):
+            etype = type(default)
+            try:
+                kwargs[key] = etype(value.value if isinstance(value, enum.Enum) else value)
+            except ValueError:
+                allowed = ", ".join(e.value for e in etype)
+                raise ConfigError(f"{full}={value!r} is not allowed; choose one of: {allowed}")
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{full}={value!r}: expected true or false")
+            kwargs[key] = value
+        elif isinstance(default, int | float) and not isinstance(default, bool):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"{full}={value!r}: expected a number")
+            kwargs[key] = type(default)(value) if isinstance(default, float) else value
+            if isinstance(default, int) and not isinstance(value, int):
+                raise ConfigError(f"{full}={value!r}: expected a whole number")
+        elif isinstance(default, list):
+            if not isinstance(value, list | tuple):
+                raise ConfigError(f"{full}={value!r}: expected a list")
+            kwargs[key] = list(value)
+        else:
+            kwargs[key] = value
+        del ftype
+    return cls(**kwargs)
+
+
+def to_run_config(cfg: Any) -> RunConfig:
+    """Convert a Hydra/OmegaConf config (or a plain dict) into a validated ``RunConfig``."""
+    try:
+        from omegaconf import OmegaConf
+
+        if not isinstance(cfg, dict):
+            cfg = OmegaConf.to_container(cfg, resolve=True)
+    except ImportError:  # pragma: no cover - omegaconf ships with hydra-core
+        pass
+    cfg = {k: v for k, v in dict(cfg).items() if k != "hydra"}
+    return from_dict(RunConfig, cfg)

@@ -1,0 +1,96 @@
+"""Local authorities, regions, postcode districts and distances.
+
+This module owns the geography the model runs on: the arrays of LAs (code, name, region,
+point, population, observed CLA and flows, RCC pathfinder) and postcode districts (point, LA,
+weight), the LA-to-LA distance matrix with each LA's neighbours ordered by distance, and the
+great-circle distance used for every "over 20 miles" figure. It holds data handed to it; the
+loading of the embedded tables lives in ``sim.io.embedded``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_MILE = 1.609344
+TWENTY_MILES_KM = 20 * KM_PER_MILE
+
+
+def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance in km between points given in degrees (arrays broadcast)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+@dataclass
+class Geography:
+    """LAs and postcode districts as arrays, with distances between LAs."""
+
+    las: pd.DataFrame  # one row per LA, index 0..n-1, columns as sim/data/las.csv
+    districts: pd.DataFrame  # ons_code, district, lat, lon, weight, la (index into las)
+
+    def __post_init__(self) -> None:
+        self.n_la = len(self.las)
+        self.code = self.las["ons_code"].to_numpy()
+        self.index_of = {c: i for i, c in enumerate(self.code)}
+        self.regions = sorted(self.las["region"].unique())
+        self.region_of = np.array([self.regions.index(r) for r in self.las["region"]])
+        self.la_lat = self.las["lat"].to_numpy(float)
+        self.la_lon = self.las["lon"].to_numpy(float)
+        self.dist_la = haversine_km(
+            self.la_lat[:, None], self.la_lon[:, None], self.la_lat[None, :], self.la_lon[None, :]
+        )
+        self.la_order = np.argsort(self.dist_la, axis=1, kind="stable")
+        d = self.districts
+        self.d_lat = d["lat"].to_numpy(float)
+        self.d_lon = d["lon"].to_numpy(float)
+        self.d_la = d["la"].to_numpy(np.int64)
+        self.d_name = d["district"].to_numpy()
+        w = d["weight"].to_numpy(float)
+        # Districts of each LA as a CSR: d_start[la]..d_start[la+1], with cumulative weights.
+        order = np.argsort(self.d_la, kind="stable")
+        assert (order == np.arange(len(order))).all(), "districts must be sorted by LA"
+        self.d_start = np.searchsorted(self.d_la, np.arange(self.n_la + 1))
+        self.d_cumw = np.zeros(len(w))
+        for la in range(self.n_la):
+            s, e = self.d_start[la], self.d_start[la + 1]
+            if e > s:
+                cw = np.cumsum(w[s:e])
+                self.d_cumw[s:e] = cw / cw[-1]
+
+    def sample_districts(self, la: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Districts (indices) in LAs ``la`` drawn by postcode weight with uniforms ``u``."""
+        la = np.asarray(la)
+        s, e = self.d_start[la], self.d_start[la + 1]
+        out = np.empty(len(la), dtype=np.int64)
+        for i in range(len(la)):  # short loops: used at initialisation and in small batches
+            cw = self.d_cumw[s[i] : e[i]]
+            out[i] = s[i] + min(int(np.searchsorted(cw, u[i])), len(cw) - 1)
+        return out
+
+    def sample_district(self, la: int, u: float) -> int:
+        """One district in LA ``la`` drawn by postcode weight with uniform ``u``."""
+        s, e = self.d_start[la], self.d_start[la + 1]
+        cw = self.d_cumw[s:e]
+        return int(s + min(int(np.searchsorted(cw, u)), len(cw) - 1))
+
+    def district_la_lookup(self) -> dict[str, int]:
+        """Map each district name to the LA holding most of its postcodes."""
+        d = self.districts.sort_values("weight", ascending=False, kind="stable")
+        d = d.drop_duplicates("district")
+        return dict(zip(d["district"], d["la"], strict=True))
+
+    def la_indices(self, codes: list[str]) -> np.ndarray:
+        """Indices of LA codes, raising ``KeyError`` naming an unknown one."""
+        out = []
+        for c in codes:
+            if c not in self.index_of:
+                raise KeyError(c)
+            out.append(self.index_of[c])
+        return np.array(out, dtype=np.int64)
