@@ -269,14 +269,14 @@ class SupplyParams:
 class PriceParams:
     """Costs, markups and payments (DESIGN §3.6); £ per place-week at 2024-25 prices."""
 
-    # Children's home mean price £6,100/week 2023-24 [derived] NAO (£318,400/place/yr),
-    # uplifted 3.5% real growth [sec] CMA -> 6,300; private cost = price / (1 + markup).
-    home_cost_gbp_week: float = 5200.0
-    # Lognormal spread of home costs (sigma): assumption tuned to ~1,510 placements at
+    # Children's home mean list price: £6,100/week 2023-24 [derived] NAO (£318,400 per place a
+    # year), uplifted by 3.5% real price growth [sec] CMA -> 6,300.
+    home_price_gbp_week: float = 6300.0
+    # Lognormal spread of home list prices (sigma): assumption tuned to ~1,510 placements at
     # £10,000+/week [pub] LGA 2023.
-    home_cost_sigma: float = 0.38
-    # IFA price ~£820/week (2020) [pub] CMA interim, uplifted to ~£900: cost at 19% margin.
-    ifa_cost_gbp_week: float = 730.0
+    home_price_sigma: float = 0.38
+    # IFA price ~£820/week (2020) [pub] CMA interim, uplifted to 2024-25: assumption -> 900.
+    ifa_price_gbp_week: float = 900.0
     # In-house foster cost incl. fees, allowances and support: assumption (£600/week all foster
     # 2016 [pub] PQ 49075; LA carers £396 fee 2018 [sec]) -> 620.
     inhouse_foster_cost_gbp_week: float = 620.0
@@ -301,6 +301,9 @@ class PriceParams:
     # Share of a home's cost that is fixed (staff rota, property) regardless of occupancy:
     # assumption.
     home_fixed_cost_share: float = 0.7
+    # Occupancy at which providers' list prices earn the base markup: assumption (home
+    # occupancy is not published, FACTS §4.1 [NOT FOUND]; 9,480 children in 14,259 places).
+    occupancy_ref: float = 0.70
     # Council's other CLA costs per child-week (social work, legal, leaving care, UASC):
     # RO3 2024-25 other CLA £2,623m + UASC £323m over mean stock 82,650 [derived] -> £685,
     # less supported accommodation modelled as placements (~£130): assumption -> 555.

@@ -48,3 +48,21 @@ def child_uniforms(key: int, n: int, offset: int = 0) -> np.ndarray:
     with np.errstate(over="ignore"):
         z = _splitmix(np.uint64(key) ^ _splitmix(idx + np.uint64(0x632BE59BD9B4E019)))
     return ((z >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
+
+
+def child_uniforms_batch(keys: np.ndarray, n: int) -> np.ndarray:
+    """Uniforms for many children at once: row i equals ``child_uniforms(keys[i], n)``."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    idx = np.arange(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = _splitmix(keys[:, None] ^ _splitmix(idx + np.uint64(0x632BE59BD9B4E019))[None, :])
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
+
+
+def child_keys(seed: int, rep: int, la: np.ndarray, serial: np.ndarray) -> np.ndarray:
+    """Vectorised ``child_key``."""
+    base = np.uint64((int(seed) * 1_000_003 + int(rep)) & 0xFFFFFFFFFFFFFFFF)
+    la = np.asarray(la, dtype=np.uint64)
+    serial = np.asarray(serial, dtype=np.uint64) & np.uint64(0xFFFFFFFFFF)
+    with np.errstate(over="ignore"):
+        return _splitmix(base ^ ((la << np.uint64(40)) | serial))

@@ -1,0 +1,284 @@
+"""Children in care: their attributes, needs, care plans and the futures drawn at entry.
+
+This module owns the Child agent (DESIGN §2) and the rules that turn a child's own uniforms
+(``sim.rng.child_uniforms``, drawn once at entry) into its future: how long it stays and why it
+leaves, its needs tier and care plan, whether its first placement is a short-term one, and for
+each placement the thresholds of an unplanned ending and a planned move. The hazards of a
+placement depend on its kind, the child's age, the fit of needs to the unit's skill, the
+distance from home and the unit's Ofsted grade. The model schedules the events these produce.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from sim.config import ExitParams, PlacementParams
+from sim.records import (
+    CIN,
+    DAYS_PER_YEAR,
+    INHOUSE,
+    KIN,
+    LS,
+    PLAN_FOSTER,
+    PLAN_HOME,
+    PLAN_KIN,
+    PLAN_PARENTS,
+    PLAN_SA,
+    PLAN_SECURE,
+    REC,
+    UNREG,
+)
+
+N_UNIFORMS = 80
+# Uniform slots (see module docstring); per-placement slots start at PLACEMENT_SLOT.
+U_STAY, U_DURATION, U_PLAN, U_KIN, U_TIER, U_TEMP, U_ADOPT, U_EXIT_REASON, U_18, U_LS = range(10)
+U_CIN, U_SEX, U_TEMP_DAYS, U_LS_DAYS, U_SA16, U_HOME, U_AGE = range(10, 17)
+U_UASC, U_AGE_POS, U_SIB = range(17, 20)
+PLACEMENT_SLOT, PER_PLACEMENT = 20, 4
+
+AGE_BAND_EDGES = np.array([1.0, 5.0, 10.0, 16.0])  # under 1, 1-4, 5-9, 10-15, 16-17
+
+
+def age_band(age_years: float) -> int:
+    """DfE age band index: 0 under 1, 1 aged 1-4, 2 aged 5-9, 3 aged 10-15, 4 aged 16+."""
+    return int(np.searchsorted(AGE_BAND_EDGES, age_years, side="right"))
+
+
+# Category of need at entry [file] DfE 2025 starts (N1..N8); UASC are N8 (absent parenting).
+CIN_SHARE_NON_UASC = np.array([18310, 580, 610, 2370, 3050, 580, 30, 6740 - 6950 * 0.85])
+CIN_SHARE_NON_UASC = np.clip(CIN_SHARE_NON_UASC, 1, None) / np.clip(CIN_SHARE_NON_UASC, 1, None).sum()
+# Legal status at entry [file] DfE 2025 starts: V2, C1, L1, L2, J1, C2.
+LS_START = (["V2", "C1", "L1", "L2", "J1", "C2"], np.array([0.565, 0.311, 0.090, 0.011, 0.015, 0.008]))
+# Needs tier shares (standard, complex, very complex) by age band: assumption.
+TIER_SHARE = np.array(
+    [[0.85, 0.13, 0.02], [0.80, 0.17, 0.03], [0.65, 0.28, 0.07], [0.45, 0.40, 0.15],
+     [0.50, 0.38, 0.12]]
+)
+# Reasons for leaving care by route (REC codes and shares): assumption shaped to the reasons
+# ceased in 2024-25 [file] DfE 2025 (FACTS §1.8).
+EXIT_REASONS = {
+    "short": (["E4A", "E4B", "E13", "E41", "E3", "E8", "E14"],
+              [0.42, 0.09, 0.15, 0.05, 0.14, 0.12, 0.03]),
+    "young_long": (["E45", "E47", "E4A", "E41", "E3", "E13", "E8"],
+                   [0.25, 0.25, 0.22, 0.10, 0.08, 0.05, 0.05]),
+    "older_long": (["E4A", "E45", "E47", "E13", "E3", "E8", "E4B", "E9"],
+                   [0.28, 0.08, 0.08, 0.15, 0.16, 0.15, 0.05, 0.05]),
+    "uasc": (["E15", "E8", "E3", "E16", "E13"], [0.25, 0.35, 0.20, 0.05, 0.15]),
+    "at18": (["E5", "E6", "E8", "E7", "E13"], [0.62, 0.16, 0.10, 0.07, 0.05]),
+    "adoption": (["E11", "E12"], [0.55, 0.45]),
+}
+_EXIT_TABLES = {
+    k: ([REC[c] for c in codes], np.cumsum(np.array(p) / np.sum(p)))
+    for k, (codes, p) in EXIT_REASONS.items()
+}
+
+
+def pick(cum: np.ndarray, u: float) -> int:
+    """Index chosen by uniform ``u`` from cumulative shares ``cum``."""
+    return min(int(np.searchsorted(cum, u, side="right")), len(cum) - 1)
+
+
+def exit_reason(route: str, u: float) -> int:
+    """REC code index for a child leaving by ``route`` with uniform ``u``."""
+    codes, cum = _EXIT_TABLES[route]
+    return codes[pick(cum, u)]
+
+
+class Child(mesa.Agent):
+    """A child in care; its futures are fixed at entry from its own uniforms.
+
+    Attributes:
+        cid: child number written as SSDA903 CHILD.
+        la: responsible LA (index); home_d: home postcode district (-1 unknown, e.g. UASC).
+        dob: date of birth (model day); sex: 1 male, 2 female; uasc: unaccompanied asylum seeker.
+        cin, ls: category of need and legal status (code indices).
+        tier: needs tier (0 standard, 1 complex, 2 very complex); plan: care plan (PLAN_*).
+        care_start, exit_day: period of care start and its scheduled end (model days).
+        exit_route: why it will leave ("short", "young_long", "older_long", "uasc", "at18",
+            "adoption").
+        unit, place, provider, pl_d: current placement (unit id or -1, PLACE, PLACE_PROVIDER,
+            placement district); ep_start, ep_rne: current episode's start day and RNE.
+        n_placements: placements so far in this period of care; price: weekly price (£).
+        u: the child's uniforms; version: bumps to cancel scheduled events.
+    """
+
+    def __init__(self, model: mesa.Model, cid: int, la: int, u: np.ndarray) -> None:
+        super().__init__(model)
+        self.cid = cid
+        self.la = la
+        self.u = u
+        self.home_d = -1
+        self.dob = 0
+        self.sex = 1
+        self.uasc = False
+        self.cin = CIN["N1"]
+        self.ls = LS["V2"]
+        self.tier = 0
+        self.plan = PLAN_FOSTER
+        self.care_start = 0
+        self.exit_day = 0
+        self.exit_route = "short"
+        self.adoption_day = -1
+        self.sibling_of = -1
+        self.group_size = 1
+        self.unit = -1
+        self.place = -1
+        self.provider = -1
+        self.payee = -1
+        self.kind = -1
+        self.pl_d = -1
+        self.ep_start = 0
+        self.ep_rne = 0
+        self.place_start = 0
+        self.n_placements = 0
+        self.price = 0.0
+        self.billed_to = 0
+        self.version = 0
+        self.waiting_since = -1
+        self.temporary = False
+        self.status_changed = False
+        self.pending = ""
+        self.move_rpc = -1
+        self.prev_unit = -1
+        self.next_ls = -1
+        self.ls_day = 0
+
+    # ---- futures drawn at entry -------------------------------------------------------------
+    def age_years(self, day: int) -> float:
+        """Age in years on ``day``."""
+        return (day - self.dob) / DAYS_PER_YEAR
+
+    def draw_stay(self, day: int, exits: ExitParams, placements: PlacementParams) -> None:
+        """Fix time to exit and exit route from the child's uniforms (at entry)."""
+        u = self.u
+        age = self.age_years(day)
+        band = age_band(age)
+        day18 = self.dob + int(round(18 * DAYS_PER_YEAR))
+        if u[U_STAY] < exits.p_short[band]:
+            dur = -math.log(u[U_DURATION]) * exits.short_mean_days[band]
+            route = "uasc" if self.uasc else "short"
+        else:
+            mean = exits.long_mean_years[band] * DAYS_PER_YEAR
+            if self.uasc:
+                mean *= exits.uasc_long_multiplier
+            dur = -math.log(u[U_DURATION]) * mean
+            route = "uasc" if self.uasc else ("young_long" if age < 10 else "older_long")
+            if age < 5 and not self.uasc and u[U_ADOPT] < placements.p_adoption_young_long:
+                route = "adoption"
+                # The adoptive placement starts after the care-plan work; the order follows.
+                self.adoption_day = day + int(
+                    placements.adoption_placement_days * (0.5 + u[U_ADOPT] / placements.p_adoption_young_long)
+                )
+                dur = max(dur, self.adoption_day - day + 200.0)
+        end = day + max(1, int(dur))
+        if end >= day18:
+            end, route = day18, "at18"
+        self.exit_day = end
+        self.exit_route = route
+
+    def draw_plan(self, day: int, placements: PlacementParams) -> None:
+        """Care plan (what kind of placement the child's needs call for) and needs tier."""
+        u = self.u
+        band = age_band(self.age_years(day))
+        t = TIER_SHARE[band]
+        self.tier = 0 if u[U_TIER] < t[0] else (1 if u[U_TIER] < t[0] + t[1] else 2)
+        x = u[U_PLAN]
+        if self.uasc:
+            self.plan = PLAN_SA if (band == 4 and x < placements.p_sa_16plus_uasc) else PLAN_FOSTER
+            return
+        cuts = np.cumsum(
+            [placements.p_parents[band], placements.p_kin[band], placements.p_home[band]]
+        )
+        if x < cuts[0]:
+            self.plan = PLAN_PARENTS
+        elif x < cuts[1]:
+            self.plan = PLAN_KIN
+        elif x < cuts[2]:
+            self.plan = PLAN_SECURE if u[U_KIN] < placements.p_secure_of_home else PLAN_HOME
+            self.tier = max(self.tier, 1)
+        elif band == 4 and (x - cuts[2]) / max(1e-9, 1 - cuts[2]) < placements.p_sa_16plus:
+            self.plan = PLAN_SA
+        else:
+            self.plan = PLAN_FOSTER
+
+    # ---- placement futures ------------------------------------------------------------------
+    def placement_uniforms(self) -> np.ndarray:
+        """The four uniforms of the current placement (unplanned, planned, reason, status)."""
+        j = self.n_placements % ((len(self.u) - PLACEMENT_SLOT) // PER_PLACEMENT)
+        s = PLACEMENT_SLOT + PER_PLACEMENT * j
+        v = self.u[s : s + PER_PLACEMENT]
+        if self.n_placements >= (len(self.u) - PLACEMENT_SLOT) // PER_PLACEMENT:
+            v = (v * 1.618033988749895 + self.n_placements * 0.3819660112501051) % 1.0
+            v = np.clip(v, 1e-12, 1 - 1e-12)
+        return v
+
+    def unplanned_hazard(self, kind: int, day: int, misfit: int, far: bool, grade: int,
+                         p: PlacementParams) -> float:
+        """Yearly hazard of an unplanned ending of a placement of ``kind`` starting on ``day``."""
+        h = p.unplanned_rate[kind] * p.age_multiplier[age_band(self.age_years(day))]
+        if misfit > 0:
+            h *= p.misfit_multiplier**misfit
+        if far:
+            h *= p.distance_multiplier
+        if grade >= 2:
+            h *= p.quality_multiplier ** (grade - 1)
+        return h
+
+    def next_placement_event(self, kind: int, day: int, misfit: int, far: bool, grade: int,
+                             p: PlacementParams) -> tuple[int, str]:
+        """Day and type ("unplanned", "planned", "status") of this placement's next event.
+
+        Returns (-1, "") when the placement lasts until the child leaves care.
+        """
+        uu = self.placement_uniforms()
+        best, what = math.inf, ""
+        if kind >= 0:
+            h = self.unplanned_hazard(kind, day, misfit, far, grade, p)
+            if h > 0:
+                best, what = -math.log(uu[0]) / h * DAYS_PER_YEAR, "unplanned"
+            if self.temporary:
+                t = -math.log(uu[1]) * p.temporary_mean_days
+            else:
+                rate = p.planned_rate[kind]
+                t = -math.log(uu[1]) / rate * DAYS_PER_YEAR if rate > 0 else math.inf
+            if t < best:
+                best, what = t, "planned"
+            if kind in (INHOUSE, KIN, 1) and not self.status_changed and not self.temporary:
+                if uu[3] < p.p_status_change:
+                    t = -math.log(uu[3] / p.p_status_change) * p.status_change_mean_days
+                    if t < best:
+                        best, what = t, "status"
+        if kind == UNREG:
+            what = "planned" if what == "" else what
+        if best == math.inf:
+            return -1, ""
+        return day + max(1, int(best)), what
+
+    def unplanned_reason(self, u: float) -> str:
+        """SSDA903 REASON_PLACE_CHANGE of an unplanned ending, by the observed shares."""
+        from sim.records import UNPLANNED_RPC, UNPLANNED_RPC_SHARE
+
+        return UNPLANNED_RPC[pick(np.cumsum(UNPLANNED_RPC_SHARE), u)]
+
+    def wants_kin(self) -> bool:
+        """Whether the child's plan is a kinship placement."""
+        return self.plan == PLAN_KIN
+
+    def plan_kinds(self) -> tuple[int, ...]:
+        """Unit kinds the care plan looks for, in the councils' search order."""
+        from sim.records import HOME, IFA, SA, SECURE
+
+        if self.plan == PLAN_HOME:
+            return (HOME,)
+        if self.plan == PLAN_SECURE:
+            return (SECURE, HOME)
+        if self.plan == PLAN_SA:
+            return (SA, INHOUSE, IFA)
+        if self.plan == PLAN_KIN:
+            return (KIN,)
+        if self.plan == PLAN_PARENTS:
+            return ()
+        return (INHOUSE, IFA)

@@ -1,0 +1,88 @@
+"""Providers: the agents that own placement units and decide to recruit, open and close.
+
+This module owns provider behaviour (DESIGN §2, §3.5): council fostering services and IFAs
+recruit foster households (approval after a lag, faster when occupancy is high) and lose them
+(empty households retire; occupied ones rarely resign); children's-home operators review their
+homes' margins monthly and close loss-making or failing homes (to new placements at once, for
+good when empty, or at once if inadequate), and open new homes after a registration lag where
+margins and demand are high. Hot state lives in the ``SupplyRegistry``; a provider keeps its
+identity, sector, region and money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from sim.records import SECTOR_LA
+
+
+@dataclass
+class PendingUnits:
+    """Units a provider will open on ``day`` (approval or registration lag)."""
+
+    day: int
+    la: int
+    n: int
+
+
+class Provider(mesa.Agent):
+    """An organisation owning placement units: a council, an IFA, a home group, an SA provider.
+
+    Attributes:
+        name: organisation name (Ofsted operator, council name or a generated name).
+        sector: 0 council, 1 private, 2 voluntary.
+        role: "council", "ifa", "home_group", "supported", "unregistered".
+        la: home LA of a council provider (-1 otherwise).
+        region: region index where it operates (-1 for national groups).
+        pending: approvals or registrations in the pipeline.
+        revenue_gbp, cost_gbp: money earned and spent in the current financial year.
+    """
+
+    def __init__(self, model: mesa.Model, name: str, sector: int, role: str, la: int = -1,
+                 region: int = -1) -> None:
+        super().__init__(model)
+        self.name = name
+        self.sector = sector
+        self.role = role
+        self.la = la
+        self.region = region
+        self.pending: list[PendingUnits] = []
+        self.revenue_gbp = 0.0
+        self.cost_gbp = 0.0
+        self.index = -1  # position in the model's provider list (payee id in the ledger)
+
+    @property
+    def is_council(self) -> bool:
+        """True for a council's own provision."""
+        return self.sector == SECTOR_LA
+
+    def recruit(self, day: int, households: int, occupancy: float, occupancy_ref: float,
+                approval_rate_year: float, elasticity: float, lag_days: float,
+                rng: np.random.Generator, las: np.ndarray, la_weights: np.ndarray) -> int:
+        """Start a month's foster recruitment: approvals arrive after ``lag_days``.
+
+        The monthly number of approvals is Poisson with mean ``approval_rate_year / 12`` per
+        household, scaled up by ``elasticity`` per point of occupancy above ``occupancy_ref``
+        (services recruit harder when carers are full).
+
+        Returns:
+            The number of households entering the pipeline.
+        """
+        push = max(0.0, 1.0 + elasticity * (occupancy - occupancy_ref))
+        n = int(rng.poisson(approval_rate_year / 12.0 * max(households, 1) * push))
+        if n:
+            counts = rng.multinomial(n, la_weights)
+            for la, k in zip(las, counts, strict=True):
+                if k:
+                    self.pending.append(PendingUnits(day + int(lag_days), int(la), int(k)))
+        return n
+
+    def due(self, day: int) -> list[PendingUnits]:
+        """Pop the pipeline entries due by ``day``."""
+        ready = [p for p in self.pending if p.day <= day]
+        if ready:
+            self.pending = [p for p in self.pending if p.day > day]
+        return ready

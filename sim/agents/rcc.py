@@ -1,0 +1,45 @@
+"""Regional Care Co-operatives: member councils planning and commissioning together.
+
+This module owns the RCC agent (DESIGN §2): its member councils, pooled budget, running costs
+and its regional forecast of need. The levers of the reform (pooled commissioning, block
+contracts, build programme, recruitment hub) use it; with no lever on, no RCC exists.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+
+class RCC(mesa.Agent):
+    """A Regional Care Co-operative.
+
+    Attributes:
+        name: e.g. "greater_manchester"; members: LA indices of member councils.
+        running_cost_gbp_year: yearly running cost (pathfinder grants, FACTS §5).
+        pooled_budget_gbp: members' pooled placement budget for the year.
+        forecasts: per year, the projected CLA of members at the next 31 March.
+    """
+
+    def __init__(self, model: mesa.Model, name: str, members: list[int],
+                 running_cost_gbp_year: float) -> None:
+        super().__init__(model)
+        self.name = name
+        self.members = list(members)
+        self.running_cost_gbp_year = running_cost_gbp_year
+        self.pooled_budget_gbp = 0.0
+        self.forecasts: list[float] = []
+
+    def forecast(self, stock: np.ndarray, starts: np.ndarray, ceased: np.ndarray) -> float:
+        """Project members' CLA at the next 31 March from this year's stock and flows.
+
+        Args:
+            stock, starts, ceased: per-LA arrays (all LAs) for the year just ended.
+
+        Returns:
+            Members' stock + starts - ceased (the flow balance carried one more year).
+        """
+        m = np.asarray(self.members)
+        f = float(stock[m].sum() + starts[m].sum() - ceased[m].sum())
+        self.forecasts.append(f)
+        return f

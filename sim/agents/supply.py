@@ -1,0 +1,136 @@
+"""The supply registry: every placement unit's hot state in growable numpy arrays.
+
+This module owns the units (foster households in-house, IFA and kinship; children's homes;
+secure homes; supported accommodation; unregistered settings): their kind, owner, LA and
+postcode district, places, occupancy, age range, skill, Ofsted grade, list price and cost, and
+whether they are open. Providers (``sim.agents.providers``) are the agents that decide; this
+registry only stores, indexes vacancies for matching (kept sorted by kind and LA so the daily
+vacancy index costs one mask) and enforces occupancy <= places.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.market.matching import VacancyIndex
+from sim.records import N_KINDS
+
+_FIELDS = {
+    "kind": np.int8,
+    "sector": np.int8,
+    "provider": np.int64,
+    "la": np.int64,
+    "district": np.int64,
+    "lat": np.float64,
+    "lon": np.float64,
+    "capacity": np.int64,
+    "occupied": np.int64,
+    "min_age": np.int8,
+    "max_age": np.int8,
+    "skill": np.int8,
+    "grade": np.int8,
+    "list_price": np.float64,
+    "cost": np.float64,
+    "open": np.bool_,
+    "open_day": np.int64,
+    "close_day": np.int64,
+    "matchable": np.bool_,
+    "income_rate": np.float64,
+    "margin": np.float64,
+}
+
+
+class SupplyRegistry:
+    """Structure-of-arrays store of placement units, with a vacancy index for matching."""
+
+    def __init__(self, n_la: int, initial: int = 1024) -> None:
+        self.n_la = n_la
+        self.n = 0
+        self._cap = initial
+        for name, dt in _FIELDS.items():
+            setattr(self, name, np.zeros(initial, dtype=dt))
+        self.urn: list[str] = []
+        self._order: np.ndarray | None = None
+
+    def _grow(self, need: int) -> None:
+        if self.n + need <= self._cap:
+            return
+        cap = max(self._cap * 2, self.n + need)
+        for name in _FIELDS:
+            old = getattr(self, name)
+            new = np.zeros(cap, dtype=old.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+        self._cap = cap
+
+    def add(self, urns: list[str], **cols: np.ndarray) -> np.ndarray:
+        """Add units (one per URN) with the given columns; returns their ids."""
+        k = len(urns)
+        self._grow(k)
+        ids = np.arange(self.n, self.n + k)
+        for name, values in cols.items():
+            getattr(self, name)[ids] = values
+        if "matchable" not in cols:
+            self.matchable[ids] = True
+        if "open" not in cols:
+            self.open[ids] = True
+        self.close_day[ids] = np.where(cols.get("open", np.ones(k, bool)), -1, -1)
+        self.urn.extend(urns)
+        self.n += k
+        self._order = None
+        return ids
+
+    def add_one(self, urn: str, **vals) -> int:
+        """Add a single unit (kinship households, unregistered settings); returns its id."""
+        return int(self.add([urn], **{k: np.array([v]) for k, v in vals.items()})[0])
+
+    def free(self) -> np.ndarray:
+        """Free places of every unit (0 for closed units)."""
+        n = self.n
+        return np.where(self.open[:n], self.capacity[:n] - self.occupied[:n], 0)
+
+    def key(self) -> np.ndarray:
+        """Sort key of each unit: kind * n_la + la."""
+        n = self.n
+        return self.kind[:n].astype(np.int64) * self.n_la + self.la[:n]
+
+    def vacancy_index(self) -> VacancyIndex:
+        """Units with a free place, open and matchable, grouped by kind and LA."""
+        key = self.key()
+        if self._order is None or len(self._order) != self.n:
+            self._order = np.argsort(key, kind="stable")
+        n = self.n
+        mask = self.open[:n] & self.matchable[:n] & (self.capacity[:n] > self.occupied[:n])
+        return VacancyIndex.build(self._order, key, mask, N_KINDS, self.n_la)
+
+    def occupy(self, unit: int, places: int = 1) -> None:
+        """Take ``places`` in ``unit``; raises if that would exceed its capacity."""
+        if self.occupied[unit] + places > self.capacity[unit] or not self.open[unit]:
+            raise RuntimeError(
+                f"unit {unit} ({self.urn[unit]}) has {self.capacity[unit] - self.occupied[unit]}"
+                f" free places, asked for {places}"
+            )
+        self.occupied[unit] += places
+
+    def release(self, unit: int, places: int = 1) -> None:
+        """Free ``places`` in ``unit``."""
+        self.occupied[unit] -= places
+        if self.occupied[unit] < 0:
+            raise RuntimeError(f"unit {unit} occupancy below zero")
+
+    def close(self, unit: int, day: int) -> None:
+        """Close ``unit`` to new placements (children still there must be moved by the caller)."""
+        self.open[unit] = False
+        self.close_day[unit] = day
+
+    def totals(self, kind: int, by: np.ndarray | None = None, size: int = 0):
+        """Open places and occupied places of ``kind``, optionally summed by ``by`` (e.g. LA)."""
+        n = self.n
+        m = (self.kind[:n] == kind) & self.open[:n]
+        if by is None:
+            return int(self.capacity[:n][m].sum()), int(self.occupied[:n][m].sum())
+        b = by[:n][m]
+        return (
+            np.bincount(b, weights=self.capacity[:n][m], minlength=size),
+            np.bincount(b, weights=self.occupied[:n][m], minlength=size),
+        )

@@ -1,0 +1,1 @@
+"""Market mechanisms as pure functions over arrays: matching and pricing."""

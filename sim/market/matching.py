@@ -1,0 +1,142 @@
+"""Matching children to vacancies as pure functions over arrays (no agents imported).
+
+This module owns the commissioning search of DESIGN §3.2 in vectorised form: an index of
+vacancies by unit kind and LA (``VacancyIndex``), candidate generation that searches outward
+from each child's home LA through the nearest LAs holding a vacancy of an allowed kind
+(``candidate_pairs``), the score of a candidate (``score_pairs``: distance, price, fit,
+quality, own provision) and the resolution of a day's competing requests into assignments that
+never exceed a unit's free places (``resolve``). Nothing here scores every vacancy: a child
+looks at ``per_la`` vacancies in each of its ``max_las`` nearest LAs with one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class VacancyIndex:
+    """Units with a free place, grouped by (kind, LA) as a CSR over ``units``."""
+
+    units: np.ndarray  # unit ids sorted by kind, then LA
+    start: np.ndarray  # start[kind * n_la + la] .. start[kind * n_la + la + 1]
+    n_la: int
+
+    @classmethod
+    def build(cls, key_order: np.ndarray, key: np.ndarray, free_mask: np.ndarray, n_kinds: int,
+              n_la: int) -> VacancyIndex:
+        """Index the units in ``key_order`` (sorted by ``key`` = kind*n_la+la) with free places."""
+        sel = key_order[free_mask[key_order]]
+        start = np.searchsorted(key[sel], np.arange(n_kinds * n_la + 1))
+        return cls(units=sel, start=start, n_la=n_la)
+
+    def count(self, kind: int) -> np.ndarray:
+        """Number of units with a vacancy of ``kind`` in each LA."""
+        s = self.start[kind * self.n_la : (kind + 1) * self.n_la + 1]
+        return np.diff(s)
+
+
+def candidate_pairs(home_la: np.ndarray, radius_km: np.ndarray, kind: int, vac: VacancyIndex,
+                    dist_la: np.ndarray, la_order: np.ndarray, max_las: int, per_la: int,
+                    rotation: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate (child, unit) pairs of one unit ``kind`` for children at ``home_la``.
+
+    Each child looks outward from its home LA (LAs ordered by distance) and keeps the first
+    ``max_las`` LAs within ``radius_km`` that hold a vacancy of ``kind``; in each it sees up to
+    ``per_la`` vacant units, starting at a rotating offset so that repeated searches do not
+    always see the same units.
+
+    Returns:
+        (child position in the input arrays, unit id), both int64 arrays of equal length.
+    """
+    n = len(home_la)
+    if n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    cnt = vac.count(kind)
+    order = la_order[home_la]  # n x n_la, nearest first
+    dist = np.take_along_axis(dist_la[home_la], order, axis=1)
+    ok = (cnt[order] > 0) & (dist <= radius_km[:, None])
+    rank = np.cumsum(ok, axis=1)
+    keep = ok & (rank <= max_las)
+    ci, j = np.nonzero(keep)
+    if len(ci) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    la = order[ci, j]
+    c = cnt[la]
+    take = np.minimum(c, per_la)
+    s = vac.start[kind * vac.n_la + la]
+    rep = np.repeat(np.arange(len(la)), take)
+    offs = np.arange(take.sum()) - np.repeat(np.cumsum(take) - take, take)
+    rot = (ci * 7919 + la * 104729 + rotation)[rep] % c[rep]
+    pos = s[rep] + (rot + offs) % c[rep]
+    return ci[rep].astype(np.int64), vac.units[pos].astype(np.int64)
+
+
+def score_pairs(dist_km: np.ndarray, price_gbp_week: np.ndarray, misfit: np.ndarray,
+                grade: np.ndarray, own: np.ndarray, outside_la: np.ndarray, w_dist: float,
+                w_price: float, w_misfit: float, w_quality: float, own_bonus: float,
+                outside_penalty: float) -> np.ndarray:
+    """Score of each candidate pair (higher is better).
+
+    Args:
+        dist_km: distance from the child's home to the unit, km.
+        price_gbp_week: weekly price the council would pay, £.
+        misfit: needs tiers of the child above the unit's skill level (0 = fits).
+        grade: Ofsted grade of the unit (0 outstanding, 1 good, 2 requires improvement,
+            3 inadequate).
+        own: the unit belongs to the child's own council (search order: own provision first).
+        outside_la: the unit is outside the child's council.
+        w_dist, w_price, w_misfit, w_quality: weights per 10 km, per £1,000 a week, per tier,
+            per grade step.
+        own_bonus, outside_penalty: additive terms for own provision and out-of-area.
+    """
+    return (
+        -w_dist * dist_km / 10.0
+        - w_price * price_gbp_week / 1000.0
+        - w_misfit * misfit
+        - w_quality * grade
+        + own_bonus * own
+        - outside_penalty * outside_la
+    )
+
+
+def resolve(child: np.ndarray, unit: np.ndarray, score: np.ndarray, need: np.ndarray,
+            free: np.ndarray, n_children: int, max_rounds: int = 8) -> np.ndarray:
+    """Assign each child at most one unit so that no unit takes more than its free places.
+
+    Rounds of proposals: every unassigned child proposes its best remaining candidate; each
+    unit accepts proposals in score order while the places they need fit. Rejected children
+    propose again among the units that still have room.
+
+    Args:
+        child, unit, score: candidate pairs (child position, unit id, score).
+        need: places each child needs (a sibling group needs several), indexed by position.
+        free: free places of every unit, indexed by unit id; updated in place.
+        n_children: number of children (positions 0..n_children-1).
+
+    Returns:
+        The unit assigned to each child, or -1.
+    """
+    assigned = np.full(n_children, -1, dtype=np.int64)
+    alive = np.ones(len(child), dtype=bool)
+    for _ in range(max_rounds):
+        m = alive & (free[unit] >= need[child])
+        if not m.any():
+            break
+        p = np.flatnonzero(m)
+        o = p[np.lexsort((-score[p], child[p]))]
+        c = child[o]
+        first = o[np.r_[True, c[1:] != c[:-1]]]
+        o2 = first[np.lexsort((-score[first], unit[first]))]
+        u = unit[o2]
+        nd = need[child[o2]]
+        cs = np.cumsum(nd)
+        new_group = np.r_[True, u[1:] != u[:-1]]
+        base = np.maximum.accumulate(np.where(new_group, cs - nd, 0))
+        acc = o2[(cs - base) <= free[u]]
+        assigned[child[acc]] = unit[acc]
+        np.subtract.at(free, unit[acc], need[child[acc]])
+        alive &= assigned[child] < 0
+    return assigned

@@ -1,0 +1,696 @@
+"""The placement model: wires agents, supply and market together and owns the clock.
+
+This module owns the one clock (a SimPy environment counting days since 31 March 2025) and the
+order of phases. Keep this list true; reviewers check new code against it.
+
+Each day d:
+  1. Entries: children arrive in each simulated LA (Poisson at the LA's observed yearly rate;
+     sibling groups; UASC); each draws its futures from its own uniforms and joins the urgent
+     queue.
+  2. Child events due on d, in the order they were scheduled: leaving care (incl. the 18th
+     birthday), the adoptive placement, legal-status changes, and placement events (an
+     unplanned ending puts the child in the urgent queue; a planned move in the planned queue;
+     a status change opens a new episode with the same carer).
+  3. Urgent matching: placed with parents and kinship placements need no search; the rest are
+     matched by ``sim.market.matching`` with the radius widening over ``stages``; a child
+     with no suitable place gets an unregistered placement (counted) and joins the planned
+     queue.
+  Every Monday:
+  4. Planned matching: children awaiting a planned move (or out of unregistered care) are
+     matched with a radius widened by the weeks they have waited.
+  First day of each month:
+  5. Supply: foster recruitment pipelines mature and new ones start; carers deregister; homes
+     earn and spend, close on losses or inadequate grades, and new homes register after a lag.
+  6. Prices: scarcity markups by region and kind of place from occupancy.
+  Each 31 March:
+  7. Year end: open placements and council overheads are billed to the ledger; a snapshot of
+     supply, prices and providers is taken; councils (and RCCs) plan the next year.
+
+Mesa owns the agents (children, councils, providers, RCCs); the supply registry owns the units'
+hot state; the records own everything the indicators are computed from.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import mesa
+import numpy as np
+import simpy
+
+from sim.agents.children import (
+    U_18,
+    U_EXIT_REASON,
+    U_LS_DAYS,
+    U_SA16,
+    Child,
+    age_band,
+    exit_reason,
+)
+from sim.agents.supply import SupplyRegistry
+from sim.config import RunConfig
+from sim.geography import TWENTY_MILES_KM, Geography, haversine_km
+from sim.market import matching, pricing
+from sim.records import (
+    DAYS_PER_YEAR,
+    HOME,
+    IFA,
+    INHOUSE,
+    KIN,
+    LS,
+    N_KINDS,
+    NO_UNIT,
+    PLACE,
+    PLAN_FOSTER,
+    PLAN_HOME,
+    PLAN_KIN,
+    PLAN_PARENTS,
+    PLAN_SA,
+    PROVIDER,
+    REC,
+    RNE,
+    RPC,
+    SA,
+    SECTOR_LA,
+    SECTOR_PRIVATE,
+    SECURE,
+    UNREG,
+    EpisodeLog,
+    Ledger,
+    year_end_day,
+)
+from sim.rng import stream
+
+EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS = range(4)
+FOSTER_KINDS = (INHOUSE, IFA, KIN)
+
+
+class PlacementModel(mesa.Model):
+    """England's children's care placement system (or a region of it).
+
+    Args:
+        cfg: the validated run configuration.
+        geo: geography (LAs, districts, distances).
+        data: embedded supply tables (``homes``, ``ifas``, ``home_flows``) as frames.
+        rep: replicate number (seeds the named streams).
+    """
+
+    def __init__(self, cfg: RunConfig, geo: Geography, data: dict, rep: int = 0) -> None:
+        super().__init__(rng=int(cfg.seed) * 1000 + rep)
+        self.cfg = cfg
+        self.p = cfg.params
+        self.geo = geo
+        self.rep = rep
+        self.env = simpy.Environment()
+        self.streams = {
+            name: stream(name, cfg.seed, rep)
+            for name in ("referrals", "init", "matching", "supply", "prices", "exits")
+        }
+        self.supply = SupplyRegistry(geo.n_la)
+        self.episodes = EpisodeLog()
+        self.ledger = Ledger()
+        self.snapshots: list[dict] = []
+        self.daily: list[dict] = []
+        self.children: dict[int, Child] = {}
+        self.providers: list = []
+        self.councils: list = []
+        self.rccs: list = []
+        self.heap: list[tuple] = []
+        self._seq = 0
+        self.next_cid = 1
+        self.la_serial = np.zeros(geo.n_la, dtype=np.int64)
+        self.urgent: list[Child] = []
+        self.planned: dict[int, Child] = {}
+        self.scarcity = np.zeros((len(geo.regions), N_KINDS))
+        self.stock = np.zeros(geo.n_la, dtype=np.int64)
+        self.child_days = np.zeros(geo.n_la)
+        self.pending_homes: list[tuple[int, int, int]] = []
+        self.private_home_margin = 0.0
+        self.finished = False
+        self.counters = {"siblings_separated": 0, "events": 0, "matches": 0, "unregistered": 0, "entries": 0,
+                         "child_days": 0.0}
+        from sim.world import build_world  # the world builder uses the model's agents
+
+        build_world(self, data)
+
+    # ---- event scheduling -------------------------------------------------------------------
+    def schedule(self, day: int, ev: int, child: Child) -> None:
+        """Schedule event ``ev`` for ``child`` on ``day`` (cancelled if its version moves)."""
+        self._seq += 1
+        heapq.heappush(self.heap, (day, self._seq, ev, child.cid, child.version))
+
+    # ---- the clock --------------------------------------------------------------------------
+    def run(self, years: int | None = None) -> None:
+        """Run the model for ``years`` (default: the configured years)."""
+        years = years or self.cfg.years
+        self.end_day = year_end_day(2025 + years)
+        self.env.process(self._clock())
+        self.env.run(until=self.end_day + 1)
+        self.finish()
+
+    def _clock(self):
+        year_ends = {year_end_day(y) for y in range(2026, 2026 + 60)}
+        day = int(self.env.now)
+        while day <= self.end_day:
+            if day > 0:
+                self.daily_step(day)
+            if day % 7 == 0 and day > 0:
+                self.match_planned(day)
+            if self._is_month_start(day):
+                self.supply_step(day)
+                self.price_step()
+            if day in year_ends:
+                self.year_end_step(day)
+            yield self.env.timeout(1)
+            day = int(self.env.now)
+
+    @staticmethod
+    def _is_month_start(day: int) -> bool:
+        return (np.datetime64("2025-03-31") + np.timedelta64(day, "D")).astype(object).day == 1
+
+    def daily_step(self, day: int) -> None:
+        """Phases 1-3 of day ``day``."""
+        self.child_days += self.stock
+        self.entries(day)
+        self.process_events(day)
+        self.match_urgent(day)
+
+    # ---- phase 1: entries ---------------------------------------------------------------------
+    def entries(self, day: int) -> None:
+        """New children arrive in each simulated LA."""
+        from sim.world import admit_children
+
+        rate = self.entry_rate_per_day
+        counts = self.streams["referrals"].poisson(rate)
+        if counts.any():
+            admit_children(self, day, np.repeat(np.arange(len(rate)), counts))
+
+    # ---- phase 2: child events ----------------------------------------------------------------
+    def process_events(self, day: int) -> None:
+        """Handle every child event due on ``day`` in schedule order."""
+        heap = self.heap
+        while heap and heap[0][0] <= day:
+            _, _, ev, cid, version = heapq.heappop(heap)
+            child = self.children.get(cid)
+            if child is None or child.version != version:
+                continue
+            self.counters["events"] += 1
+            if ev == EV_EXIT:
+                self.leave_care(child, day)
+            elif ev == EV_PLACEMENT:
+                self.placement_event(child, day)
+            elif ev == EV_ADOPTION:
+                self.adoption_placement(child, day)
+            elif ev == EV_LS:
+                self.legal_status_change(child, day)
+
+    def placement_event(self, child: Child, day: int) -> None:
+        """An unplanned ending, a planned move or a status change of the current placement."""
+        what = child.pending
+        pp = self.p.placements
+        if what == "unplanned":
+            uu = child.placement_uniforms()
+            reason = child.unplanned_reason(uu[2])
+            child.prev_unit = child.unit
+            if child.kind in (INHOUSE, IFA) and uu[2] * 7.0 % 1.0 < self.p.supply.deregister_after_breakdown:
+                self.supply.matchable[child.unit] = False  # carer stops after the breakdown
+            self.release(child, day)
+            child.move_rpc = RPC[reason]
+            self.urgent.append(child)
+        elif what == "planned":
+            uu = child.placement_uniforms()
+            age = child.age_years(day)
+            if child.temporary:
+                child.move_rpc = RPC["CARPL"]
+            else:
+                child.move_rpc = RPC["CARPL"] if uu[2] < 0.58 else RPC["OTHER"]
+            if child.plan == PLAN_HOME and age < 15.5 and uu[2] < 0.45:
+                child.plan, child.tier = PLAN_FOSTER, min(child.tier, 1)  # step-down
+            elif child.plan == PLAN_FOSTER and age >= 16 and child.u[U_SA16] < pp.p_step_to_sa_at_16 * 3:
+                child.plan = PLAN_SA
+            elif child.kind == UNREG and child.plan == PLAN_KIN:
+                child.plan = PLAN_FOSTER
+            child.waiting_since = day
+            self.planned[child.cid] = child
+        elif what == "status":
+            child.status_changed = True
+            code = {"U6": "U4", "U3": "U1", "U5": "U4"}.get(self._place_code(child.place), None)
+            if code is None:
+                self.schedule_placement_event(child, day)
+                return
+            self.close_episode(child, day, REC["X1"], RPC["PLACE"])
+            child.place = PLACE[code]
+            self.open_episode(child, day, RNE["T"])
+            child.n_placements += 1
+            self.schedule_placement_event(child, day)
+
+    def _place_code(self, place: int) -> str:
+        from sim.records import PLACE_CODES
+
+        return PLACE_CODES[place]
+
+    def leave_care(self, child: Child, day: int) -> None:
+        """The child leaves care: last episode closes with its reason; agent removed."""
+        route = child.exit_route
+        if route == "at18":
+            fostered = child.kind in FOSTER_KINDS
+            if fostered and child.u[U_18] < self.p.exits.staying_put_share_fostered:
+                rec = REC["E17"]
+            else:
+                rec = exit_reason("at18", child.u[U_EXIT_REASON])
+        elif route == "adoption" and child.adoption_day >= 0 and child.kind == NO_UNIT and (
+            self._place_code(child.place).startswith("A")
+        ):
+            rec = exit_reason("adoption", child.u[U_EXIT_REASON])
+        elif route == "adoption":
+            rec = exit_reason("young_long", child.u[U_EXIT_REASON])
+        else:
+            rec = exit_reason(route, child.u[U_EXIT_REASON])
+        self.planned.pop(child.cid, None)
+        if child in self.urgent:
+            self.urgent.remove(child)
+        if child.place >= 0:
+            self.close_episode(child, day, rec, -1)
+            self.release(child, day)
+        self.stock[child.la] -= 1
+        child.version += 1
+        del self.children[child.cid]
+        child.remove()
+
+    def adoption_placement(self, child: Child, day: int) -> None:
+        """The adoptive placement starts (placed for adoption, A-code)."""
+        if child.exit_route != "adoption" or child.place < 0:
+            return
+        self.planned.pop(child.cid, None)
+        self.close_episode(child, day, REC["X1"], RPC["CARPL"])
+        self.release(child, day)
+        child.ls = LS["E1"]
+        child.kind, child.unit, child.payee = NO_UNIT, -1, -1
+        child.place = PLACE["A6"] if child.u[U_LS_DAYS] < 0.7 else PLACE["A5"]
+        child.provider = PROVIDER["PR1"] if child.u[U_LS_DAYS] < 0.8 else PROVIDER["PR5"]
+        la = self.geo.la_order[child.la][int(child.u[U_18] * 8)]
+        child.pl_d = self.geo.sample_district(int(la), child.u[U_EXIT_REASON])
+        child.price = 0.0
+        self.open_episode(child, day, RNE["B"])
+        child.n_placements += 1
+        child.version += 1
+        self.schedule(child.exit_day, EV_EXIT, child)
+
+    def legal_status_change(self, child: Child, day: int) -> None:
+        """A change of legal status only: a new episode with RNE L, same placement."""
+        if child.next_ls < 0 or child.place < 0 or child.ls == child.next_ls:
+            return
+        self.close_episode(child, day, REC["X1"], -1)
+        child.ls = child.next_ls
+        child.next_ls = -1
+        self.open_episode(child, day, RNE["L"])
+        if child.ls == LS["C1"] and child.exit_day - day > 200:
+            child.next_ls = LS["C2"]
+            self.schedule(day + 150 + int(100 * child.u[U_LS_DAYS]), EV_LS, child)
+
+    # ---- episodes, placements and money --------------------------------------------------------
+    def open_episode(self, child: Child, day: int, rne: int) -> None:
+        """Start the child's current episode on ``day``."""
+        child.ep_start = day
+        child.ep_rne = rne
+
+    def close_episode(self, child: Child, day: int, rec: int, rpc: int) -> None:
+        """Write the child's current episode, ending on ``day`` with ``rec`` (and ``rpc``)."""
+        s = self.supply
+        self.episodes.add(
+            child.cid, child.la, child.ep_start, child.ep_rne, child.ls, child.cin, child.place,
+            child.provider, day, rec, rpc, child.home_d, child.pl_d,
+            child.unit if child.unit >= 0 else -1,
+        )
+        del s
+
+    def bill(self, child: Child, day: int) -> None:
+        """Bill the child's current placement from ``billed_to`` to ``day`` into the ledger."""
+        days = day - child.billed_to
+        if days <= 0 or child.unit < 0:
+            child.billed_to = max(child.billed_to, day)
+            return
+        amount = child.price * days / 7.0
+        self.ledger.add(day, child.la, child.payee, child.unit, child.cid, child.kind, days, amount)
+        self.providers[child.payee].revenue_gbp += amount
+        self.councils[child.la].pay(amount)
+        child.billed_to = day
+
+    def release(self, child: Child, day: int) -> None:
+        """End the child's occupation of its unit (billing it); the episode is closed elsewhere."""
+        if child.unit >= 0:
+            self.bill(child, day)
+            s = self.supply
+            u = child.unit
+            s.release(u, 1)
+            s.income_rate[u] -= child.price
+            if s.kind[u] in (KIN, UNREG) and s.occupied[u] == 0:
+                s.close(u, day)
+            elif not s.matchable[u] and s.occupied[u] == 0 and s.open[u] and s.kind[u] != KIN:
+                s.close(u, day)  # a home winding down, a carer who stopped
+        child.unit = -1
+        child.kind = -1
+        child.price = 0.0
+
+    def place(self, child: Child, unit: int, day: int, emergency: bool, rne: int) -> None:
+        """Start a placement of ``child`` in ``unit`` (or without a unit when ``unit`` < 0)."""
+        s = self.supply
+        if child.place >= 0:
+            if child.unit >= 0:
+                self.release(child, day)
+            self.close_episode(child, day, REC["X1"], child.move_rpc)
+        child.version += 1
+        child.move_rpc = RPC["OTHER"]
+        child.prev_unit = -1
+        child.waiting_since = -1
+        self.planned.pop(child.cid, None)
+        age = child.age_years(day)
+        if unit >= 0:
+            kind = int(s.kind[unit])
+            s.occupy(unit, 1)
+            child.unit, child.kind = unit, kind
+            child.pl_d = int(s.district[unit])
+            owner = self.providers[int(s.provider[unit])]
+            child.payee = owner.index
+            if owner.sector == SECTOR_LA:
+                child.provider = PROVIDER["PR1"] if owner.la == child.la else PROVIDER["PR2"]
+            else:
+                child.provider = PROVIDER["PR4"] if owner.sector == SECTOR_PRIVATE else (
+                    PROVIDER["PR5"])
+            sc = self.scarcity[self.geo.region_of[s.la[unit]], kind]
+            price = pricing.placement_price(
+                np.array([s.list_price[unit]]), np.array([owner.sector == SECTOR_LA]),
+                np.array([sc]), np.array([child.tier]), np.array([emergency]),
+                self.p.prices.scarcity_markup, self.p.prices.complex_premium,
+                self.p.prices.emergency_premium,
+            )[0]
+            if kind in (INHOUSE, IFA, KIN):
+                child.price = float(s.list_price[unit]) if kind != IFA else float(price)
+            else:
+                child.price = float(price)
+            s.income_rate[unit] += child.price
+            child.billed_to = day
+            if kind in (INHOUSE, IFA):
+                long_term = child.exit_route in ("older_long", "young_long", "at18") and (
+                    not child.temporary and age >= 1)
+                child.place = PLACE["U4" if long_term and child.status_changed else "U6"]
+                if child.exit_route == "adoption" and age < 2:
+                    child.place = PLACE["U5"]
+            elif kind == KIN:
+                child.place = PLACE["U3"]
+            elif kind == HOME:
+                child.place = PLACE["K2"]
+            elif kind == SECURE:
+                child.place = PLACE["K1"]
+            elif kind == SA:
+                child.place = PLACE["K3"]
+            else:
+                child.place = PLACE["Z1"]
+                self.counters["unregistered"] += 1
+        else:
+            child.unit, child.kind, child.payee, child.price = -1, NO_UNIT, -1, 0.0
+            child.place = PLACE["P1"]
+            child.provider = PROVIDER["PR0"]
+            child.pl_d = child.home_d if child.home_d >= 0 else self.geo.d_start[child.la]
+        self.open_episode(child, day, rne)
+        child.n_placements += 1
+        child.place_start = day
+        self.counters["matches"] += 1
+        self.schedule(child.exit_day, EV_EXIT, child)
+        if child.exit_route == "adoption" and child.adoption_day > day:
+            self.schedule(child.adoption_day, EV_ADOPTION, child)
+        if child.next_ls >= 0:
+            self.schedule(max(day + 1, child.ls_day), EV_LS, child)
+        self.schedule_placement_event(child, day)
+
+    def schedule_placement_event(self, child: Child, day: int) -> None:
+        """Schedule the current placement's next event (unplanned, planned or status)."""
+        s = self.supply
+        if child.unit >= 0:
+            u = child.unit
+            misfit = max(0, child.tier - int(s.skill[u]))
+            far = child.home_d >= 0 and self.distance_km(child.home_d, int(s.district[u])) > (
+                TWENTY_MILES_KM)
+            when, what = child.next_placement_event(
+                child.kind, day, misfit, far, int(s.grade[u]), self.p.placements)
+        else:
+            when, what = -1, ""
+        if 0 <= when < child.exit_day:
+            child.pending = what
+            self.schedule(when, EV_PLACEMENT, child)
+
+    def distance_km(self, d1: int, d2: int) -> float:
+        """Distance between two postcode districts, km."""
+        g = self.geo
+        return float(haversine_km(g.d_lat[d1], g.d_lon[d1], g.d_lat[d2], g.d_lon[d2]))
+
+    # ---- phases 3-4: matching -------------------------------------------------------------------
+    def match_urgent(self, day: int) -> None:
+        """Place everybody in the urgent queue today; unregistered care when nothing fits."""
+        if not self.urgent:
+            return
+        queue, self.urgent = self.urgent, []
+        seen: set[int] = set()
+        batch = []
+        for c in queue:
+            if c.cid in seen or c.cid not in self.children:
+                continue
+            seen.add(c.cid)
+            batch.append(c)
+        from sim.world import place_without_search
+
+        search = [c for c in batch if not place_without_search(self, c, day)]
+        left = self.search_and_place(search, day, emergency=True, weeks=0)
+        for c in left:
+            self.place_unregistered(c, day)
+
+    def match_planned(self, day: int) -> None:
+        """Weekly round for children awaiting a planned move (incl. those in unregistered care)."""
+        if not self.planned:
+            return
+        waiting = [self.planned[k] for k in sorted(self.planned)]
+        by_weeks: dict[int, list[Child]] = {}
+        for c in waiting:
+            w = min(4, (day - c.waiting_since) // 7) if c.waiting_since >= 0 else 0
+            by_weeks.setdefault(w, []).append(c)
+        for w in sorted(by_weeks):
+            left = self.search_and_place(by_weeks[w], day, emergency=False, weeks=w)
+            for c in left:
+                if c.waiting_since >= 0 and day - c.waiting_since > 12 * 7 and c.kind != UNREG:
+                    # The move is dropped after 12 weeks: the child stays where it is.
+                    self.planned.pop(c.cid, None)
+                    c.waiting_since = -1
+                    c.version += 1
+                    self.schedule(c.exit_day, EV_EXIT, c)
+                    if c.exit_route == "adoption" and c.adoption_day > day:
+                        self.schedule(c.adoption_day, EV_ADOPTION, c)
+                    self.schedule_placement_event(c, day)
+
+    def search_and_place(self, batch: list[Child], day: int, emergency: bool,
+                         weeks: int) -> list[Child]:
+        """Search for a place for each child of ``batch``; returns those left without one.
+
+        Siblings arriving together are searched as one request needing as many places as the
+        group; a group that finds no such place is split and its children searched one by one.
+        """
+        if not batch:
+            return []
+        ids = {c.cid for c in batch}
+        followers: dict[int, list[Child]] = {}
+        leads = []
+        for c in batch:
+            if c.sibling_of in ids:
+                followers.setdefault(c.sibling_of, []).append(c)
+            else:
+                leads.append(c)
+        left = self._search(leads, day, emergency, weeks, followers)
+        if followers:
+            split = [c for c in left if c.cid in followers]
+            singles = [f for c in split for f in followers[c.cid]]
+            if split:
+                self.counters["siblings_separated"] += len(split)
+                rest = [c for c in left if c.cid not in followers]
+                left = rest + self._search(split + singles, day, emergency, weeks, {})
+        return left
+
+    def _search(self, left: list[Child], day: int, emergency: bool, weeks: int,
+                followers: dict[int, list[Child]]) -> list[Child]:
+        mp = self.p.matching
+        s = self.supply
+        g = self.geo
+        stages = range(mp.stages) if emergency else [min(weeks, mp.stages - 1)]
+        for stage in stages:
+            if not left:
+                break
+            vac = s.vacancy_index()
+            n = len(left)
+            home_la = np.fromiter((c.la for c in left), np.int64, n)
+            radius = np.full(n, mp.radius_km * mp.widen_factor**stage)
+            if stage == mp.stages - 1:
+                radius[:] = 1e5
+            need = np.fromiter((1 + len(followers.get(c.cid, ())) for c in left), np.int64, n)
+            cps, units = [], []
+            for kind in (INHOUSE, IFA, HOME, SECURE, SA):
+                sel = [i for i, c in enumerate(left) if self.allows(c, kind, stage, day)]
+                if not sel:
+                    continue
+                sel = np.asarray(sel)
+                ci, un = matching.candidate_pairs(
+                    home_la[sel], radius[sel], kind, vac, g.dist_la, g.la_order, mp.max_las,
+                    mp.per_la, rotation=day,
+                )
+                cps.append(sel[ci])
+                units.append(un)
+            if not cps:
+                break
+            ci = np.concatenate(cps)
+            un = np.concatenate(units)
+            if len(ci) == 0:
+                continue
+            assigned = self._score_and_resolve(left, ci, un, day, emergency, need)
+            nxt = []
+            for i, c in enumerate(left):
+                u = int(assigned[i])
+                if u >= 0:
+                    self.place(c, u, day, emergency, self._rne_for(c))
+                    for f in followers.get(c.cid, ()):
+                        self.place(f, u, day, emergency, self._rne_for(f))
+                else:
+                    nxt.append(c)
+            left = nxt
+        return left
+
+    def _rne_for(self, child: Child) -> int:
+        return RNE["S"] if child.place < 0 else RNE["P"]
+
+    def allows(self, child: Child, kind: int, stage: int, day: int) -> bool:
+        """Whether ``child``'s care plan accepts a unit of ``kind`` at search ``stage``."""
+        plan = child.plan
+        age = child.age_years(day)
+        if kind in (INHOUSE, IFA):
+            return (plan == PLAN_FOSTER or plan == PLAN_KIN
+                    or (plan == PLAN_SA and stage >= 1) or (plan == PLAN_PARENTS))
+        if kind == HOME:
+            return plan in (PLAN_HOME, 4) or (
+                plan == PLAN_FOSTER and age >= 11 and stage >= 1 and child.tier >= 1
+            ) or (plan == PLAN_SA and stage >= 2)
+        if kind == SECURE:
+            return plan == 4
+        if kind == SA:
+            return plan == PLAN_SA and age >= 16
+        return False
+
+    def _score_and_resolve(self, left: list[Child], ci: np.ndarray, un: np.ndarray, day: int,
+                           emergency: bool, need: np.ndarray) -> np.ndarray:
+        s = self.supply
+        mp = self.p.matching
+        n = len(left)
+        age = np.fromiter((c.age_years(day) for c in left), float, n)
+        tier = np.fromiter((c.tier for c in left), np.int64, n)
+        la = np.fromiter((c.la for c in left), np.int64, n)
+        hd = np.fromiter((c.home_d for c in left), np.int64, n)
+        prev = np.fromiter((c.prev_unit for c in left), np.int64, n)
+        g = self.geo
+        hlat = np.where(hd >= 0, g.d_lat[hd], g.la_lat[la])
+        hlon = np.where(hd >= 0, g.d_lon[hd], g.la_lon[la])
+        a = age[ci]
+        ok = (a >= s.min_age[un]) & (a < s.max_age[un] + 1) & (un != prev[ci])
+        misfit = np.maximum(0, tier[ci] - s.skill[un])
+        ok &= misfit <= 1
+        ci, un, misfit = ci[ok], un[ok], misfit[ok]
+        if len(ci) == 0:
+            return np.full(n, -1, dtype=np.int64)
+        dist = haversine_km(hlat[ci], hlon[ci], s.lat[un], s.lon[un])
+        owner_sector = s.sector[un]
+        is_council = owner_sector == SECTOR_LA
+        regions = g.region_of[s.la[un]]
+        sc = self.scarcity[regions, s.kind[un]]
+        price = pricing.placement_price(
+            s.list_price[un], is_council, sc, tier[ci], np.full(len(ci), emergency),
+            self.p.prices.scarcity_markup, self.p.prices.complex_premium,
+            self.p.prices.emergency_premium,
+        )
+        own = is_council & (s.la[un] == la[ci])
+        own_provider = self.council_provider_of_unit(un) == la[ci]
+        score = matching.score_pairs(
+            dist, price, misfit, s.grade[un], own | own_provider, s.la[un] != la[ci],
+            mp.w_distance_per_10km, mp.w_price_per_1000, mp.w_misfit, mp.w_quality,
+            mp.own_provision_bonus, mp.outside_la_penalty,
+        )
+        free = self.supply.free().copy()
+        return matching.resolve(ci, un, score, need, free, n)
+
+    def council_provider_of_unit(self, un: np.ndarray) -> np.ndarray:
+        """For each unit, the LA of its council owner (-1 if not a council's)."""
+        return self.provider_la[self.supply.provider[un]]
+
+    def place_unregistered(self, child: Child, day: int) -> None:
+        """No suitable registered place: an unregistered setting (Z1), counted; keep searching."""
+        from sim.world import new_unregistered_unit
+
+        unit = new_unregistered_unit(self, child, day)
+        self.place(child, unit, day, True, self._rne_for(child))
+        child.waiting_since = day
+        self.planned[child.cid] = child
+
+    # ---- phases 5-6: supply and prices -----------------------------------------------------------
+    def supply_step(self, day: int) -> None:
+        """Monthly provider decisions (see ``sim.world.supply_month``)."""
+        from sim.world import supply_month
+
+        supply_month(self, day)
+
+    def price_step(self) -> None:
+        """Scarcity by region and kind of place from current occupancy."""
+        s = self.supply
+        n = s.n
+        nr = len(self.geo.regions)
+        key = self.geo.region_of[s.la[:n]] * N_KINDS + s.kind[:n]
+        m = s.open[:n]
+        cap = np.bincount(key[m], weights=s.capacity[:n][m], minlength=nr * N_KINDS)
+        occ = np.bincount(key[m], weights=s.occupied[:n][m], minlength=nr * N_KINDS)
+        self.scarcity = pricing.scarcity(occ, cap).reshape(nr, N_KINDS)
+
+    # ---- phase 7: year end ---------------------------------------------------------------------
+    def year_end_step(self, day: int) -> None:
+        """Bill open placements and overheads, snapshot supply, plan the next year."""
+        from sim.world import snapshot
+
+        for cid in sorted(self.children):
+            self.bill(self.children[cid], day)
+        overhead = self.p.prices.council_overhead_gbp_week
+        for la in np.flatnonzero(self.child_days):
+            amount = float(self.child_days[la]) * overhead / 7.0
+            self.ledger.add(day, int(la), -1, -1, -1, -1, int(self.child_days[la]), amount, 1)
+            self.councils[la].pay(amount)
+        self.counters["child_days"] += float(self.child_days.sum())
+        self.child_days[:] = 0
+        snapshot(self, day)
+        for c in self.councils:
+            c.plan_year()
+        for p in self.providers:
+            p.revenue_gbp = 0.0
+            p.cost_gbp = 0.0
+
+    def finish(self) -> None:
+        """Write the open episodes (no end date) at the end of the run."""
+        for cid in sorted(self.children):
+            c = self.children[cid]
+            if c.place >= 0:
+                self.episodes.add(c.cid, c.la, c.ep_start, c.ep_rne, c.ls, c.cin, c.place,
+                                  c.provider, -1, -1, -1, c.home_d, c.pl_d, c.unit)
+        self.finished = True
+
+    # ---- helpers ---------------------------------------------------------------------------------
+    @property
+    def day(self) -> int:
+        """Current model day."""
+        return int(self.env.now)
+
+    def age_band_of(self, child: Child, day: int) -> int:
+        """Age band of ``child`` on ``day``."""
+        return age_band(child.age_years(day))
+
+
+__all__ = ["PlacementModel", "DAYS_PER_YEAR", "math"]

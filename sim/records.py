@@ -1,0 +1,161 @@
+"""The run's records: SSDA903-shaped episodes and header, the ledger of payments, snapshots.
+
+This module owns the code lists of the SSDA903 return (``../shared/data/ssda903.md``), the
+unit kinds and care plans shared by every part of the model, and the append-only records a run
+produces. Every indicator is recomputed from these records (``sim.metrics``); nothing is read
+from live agents at the end. Dates are stored as integer days since the model's origin
+(31 March 2025 = day 0) and written as dd/mm/yyyy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+ORIGIN = dt.date(2025, 3, 31)
+DAYS_PER_YEAR = 365.25
+
+# ---- SSDA903 code lists (2024-25 valid lists; ssda903.md) ----
+PLACE_CODES = [
+    "U1", "U2", "U3", "U4", "U5", "U6", "A3", "A4", "A5", "A6", "K1", "K2", "K3", "H5",
+    "P1", "P2", "P3", "R1", "R2", "R3", "R5", "S1", "T0", "T1", "T2", "T3", "T4", "Z1",
+    "Z11", "Z12", "Z13", "Z14",
+]
+RNE_CODES = ["S", "L", "P", "T", "B", "U"]
+LS_CODES = ["C1", "C2", "D1", "E1", "V2", "V3", "V4", "L1", "L2", "L3", "J1", "J2", "J3"]
+CIN_CODES = ["N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"]
+REC_CODES = [
+    "X1", "E11", "E12", "E2", "E3", "E4A", "E4B", "E41", "E43", "E44", "E45", "E46", "E47",
+    "E48", "E13", "E14", "E15", "E16", "E17", "E5", "E6", "E7", "E8", "E9",
+]
+RPC_CODES = [
+    "CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "CREQO", "CHILD", "LAREQ", "PLACE",
+    "CUSTOD", "OTHER",
+]
+PROVIDER_CODES = ["PR0", "PR1", "PR2", "PR3", "PR4", "PR5"]
+UNPLANNED_RPC = ["CREQB", "CREQO", "CHILD", "LAREQ", "STAND", "ALLEG", "APPRR"]
+# Shares of unplanned endings by reason 2024-25 [file] DfE 2025 (CLOSE comes from closures).
+UNPLANNED_RPC_SHARE = np.array([5010, 4230, 1870, 1000, 600, 390, 250], dtype=float)
+UNPLANNED_RPC_SHARE /= UNPLANNED_RPC_SHARE.sum()
+
+PLACE = {c: i for i, c in enumerate(PLACE_CODES)}
+RNE = {c: i for i, c in enumerate(RNE_CODES)}
+LS = {c: i for i, c in enumerate(LS_CODES)}
+CIN = {c: i for i, c in enumerate(CIN_CODES)}
+REC = {c: i for i, c in enumerate(REC_CODES)}
+RPC = {c: i for i, c in enumerate(RPC_CODES)}
+PROVIDER = {c: i for i, c in enumerate(PROVIDER_CODES)}
+
+# ---- unit kinds (supply registry) ----
+INHOUSE, IFA, KIN, HOME, SECURE, SA, UNREG = range(7)
+KIND_NAMES = ["foster_inhouse", "foster_ifa", "foster_kinship", "childrens_home", "secure_home",
+              "supported_accommodation", "unregistered"]
+N_KINDS = 7
+# ---- sectors ----
+SECTOR_LA, SECTOR_PRIVATE, SECTOR_VOLUNTARY = range(3)
+SECTOR_NAMES = ["la", "private", "voluntary"]
+# ---- care plans (what kind of placement a child's needs call for) ----
+PLAN_PARENTS, PLAN_KIN, PLAN_FOSTER, PLAN_HOME, PLAN_SECURE, PLAN_SA = range(6)
+PLAN_NAMES = ["parents", "kinship", "foster", "home", "secure", "supported"]
+# Placements without a unit: placed with parents, placed for adoption.
+NO_UNIT = -1
+
+# DfE publication groups of PLACE codes (CLA at 31 March by placement).
+PLACE_GROUP = {
+    **{c: "foster" for c in ("U1", "U2", "U3", "U4", "U5", "U6")},
+    **{c: "placed_for_adoption" for c in ("A3", "A4", "A5", "A6")},
+    **{c: "homes_secure" for c in ("K1", "K2")},
+    **{c: "supported_independent" for c in ("K3", "H5", "P2")},
+    "P1": "placed_with_parents",
+    **{c: "other_residential" for c in ("R1", "R2", "R3", "R5", "P3")},
+    "S1": "residential_school",
+    **{c: "other" for c in ("T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14")},
+}
+PROVIDER_GROUP = {"PR0": "parents", "PR1": "own_la", "PR2": "other_la", "PR3": "other_public",
+                  "PR4": "private", "PR5": "voluntary"}
+
+
+def day_to_date(day: np.ndarray) -> pd.Series:
+    """Model days (since 31 March 2025) to ``datetime64`` dates."""
+    base = np.datetime64(ORIGIN.isoformat(), "D")
+    return pd.Series(base + np.asarray(day, dtype="timedelta64[D]"))
+
+
+def year_end_day(year: int) -> int:
+    """Model day of 31 March of ``year``."""
+    return (dt.date(year, 3, 31) - ORIGIN).days
+
+
+@dataclass
+class EpisodeLog:
+    """Append-only columns of ended and open SSDA903 episodes (codes as indices)."""
+
+    cols: dict[str, list] = field(
+        default_factory=lambda: {
+            k: []
+            for k in ("child", "la", "decom", "rne", "ls", "cin", "place", "provider", "dec",
+                      "rec", "rpc", "home_d", "pl_d", "unit")
+        }
+    )
+
+    def add(self, child: int, la: int, decom: int, rne: int, ls: int, cin: int, place: int,
+            provider: int, dec: int, rec: int, rpc: int, home_d: int, pl_d: int,
+            unit: int) -> None:
+        """Append one episode (``dec``/``rec``/``rpc`` = -1 when open or not applicable)."""
+        c = self.cols
+        c["child"].append(child)
+        c["la"].append(la)
+        c["decom"].append(decom)
+        c["rne"].append(rne)
+        c["ls"].append(ls)
+        c["cin"].append(cin)
+        c["place"].append(place)
+        c["provider"].append(provider)
+        c["dec"].append(dec)
+        c["rec"].append(rec)
+        c["rpc"].append(rpc)
+        c["home_d"].append(home_d)
+        c["pl_d"].append(pl_d)
+        c["unit"].append(unit)
+
+    def __len__(self) -> int:
+        return len(self.cols["child"])
+
+    def frame(self) -> pd.DataFrame:
+        """The episodes as integer columns."""
+        return pd.DataFrame({k: np.asarray(v, dtype=np.int64) for k, v in self.cols.items()})
+
+
+@dataclass
+class Ledger:
+    """Every payment: who paid whom, for which child and unit, over which days."""
+
+    cols: dict[str, list] = field(
+        default_factory=lambda: {
+            k: [] for k in ("day", "payer_la", "payee", "unit", "child", "kind", "days",
+                            "amount_gbp", "item")
+        }
+    )
+    ITEMS = ("placement", "council_overhead")
+
+    def add(self, day: int, payer_la: int, payee: int, unit: int, child: int, kind: int,
+            days: int, amount: float, item: int = 0) -> None:
+        """Record a payment of ``amount`` £ by ``payer_la`` to provider ``payee``."""
+        c = self.cols
+        c["day"].append(day)
+        c["payer_la"].append(payer_la)
+        c["payee"].append(payee)
+        c["unit"].append(unit)
+        c["child"].append(child)
+        c["kind"].append(kind)
+        c["days"].append(days)
+        c["amount_gbp"].append(amount)
+        c["item"].append(item)
+
+    def frame(self) -> pd.DataFrame:
+        """The ledger as a frame (amounts in £)."""
+        d = {k: np.asarray(v) for k, v in self.cols.items()}
+        return pd.DataFrame(d)

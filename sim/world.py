@@ -1,0 +1,827 @@
+"""Building the world and the agent-level processes the model delegates: entry, supply, snapshots.
+
+This module owns: which councils a world simulates; the initial supply at 31 March 2025 (the
+Ofsted 2023 homes grown to the 2025 count, secure homes, in-house and IFA foster households
+apportioned from the national totals, supported accommodation), with the apportioning rules
+stated where they are applied; the initial children (each LA's CLA at 31 March 2025 with the
+national mix by age, placement and time in care, a synthetic history before that date, and
+placed in the supply by the same matching the run uses); the admission of new children;
+placements needing no search (with parents, with kin); unregistered settings; the monthly
+supply decisions (recruitment, attrition, home margins, closures and openings); and the
+31 March snapshot.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.agents.children import (
+    N_UNIFORMS,
+    TIER_SHARE,
+    U_AGE,
+    U_AGE_POS,
+    U_CIN,
+    U_HOME,
+    U_KIN,
+    U_LS,
+    U_LS_DAYS,
+    U_PLAN,
+    U_SEX,
+    U_SIB,
+    U_STAY,
+    U_TEMP,
+    U_TIER,
+    U_UASC,
+    CIN_SHARE_NON_UASC,
+    LS_START,
+    Child,
+    age_band,
+    pick,
+)
+from sim.agents.councils import Council
+from sim.agents.providers import Provider
+from sim.config import ConfigError, WorldName
+from sim.market import pricing
+from sim.records import (
+    CIN,
+    DAYS_PER_YEAR,
+    HOME,
+    IFA,
+    INHOUSE,
+    KIN,
+    LS,
+    N_KINDS,
+    PLACE,
+    PLAN_FOSTER,
+    PLAN_HOME,
+    PLAN_KIN,
+    PLAN_PARENTS,
+    PLAN_SA,
+    PLAN_SECURE,
+    PROVIDER,
+    REC,
+    RNE,
+    RPC,
+    SA,
+    SECTOR_LA,
+    SECTOR_NAMES,
+    SECTOR_PRIVATE,
+    SECTOR_VOLUNTARY,
+    SECURE,
+    UNREG,
+)
+from sim.rng import child_keys, child_uniforms_batch
+
+SECTOR_CODE = {"la": SECTOR_LA, "private": SECTOR_PRIVATE, "voluntary": SECTOR_VOLUNTARY}
+TINY_LAS = ["E08000002", "E08000009", "E08000007"]  # Bury, Trafford, Stockport
+# Stock at 31 March 2025 by age band [file] DfE 2025 (under 1, 1-4, 5-9, 10-15, 16+).
+STOCK_AGE_SHARE = np.array([3630, 10030, 15110, 30930, 22060], float) / 81760
+# UASC in the stock: 6,540 [file], 80% aged 16+ (assumption) -> share of each band that is UASC.
+STOCK_UASC_BAND = np.array([0, 0, 0, 0.2 * 6540 / 30930, 0.8 * 6540 / 22060])
+# Placement of the stock by age band (parents, kin, foster, home, secure, SA, adoption,
+# unregistered): assumption shaped to the 31 March 2025 mix [file] DfE 2025 (foster 67.0%,
+# homes 11.6%, supported 9.2%, parents 6.1%, adoption 2.0%) and kinship 15.6% [sec] FOI census.
+STOCK_PLAN = np.array([
+    [0.05, 0.22, 0.63, 0.00, 0.00, 0.00, 0.10, 0.00],
+    [0.09, 0.24, 0.55, 0.00, 0.00, 0.00, 0.12, 0.00],
+    [0.09, 0.22, 0.645, 0.03, 0.00, 0.00, 0.015, 0.00],
+    [0.06, 0.15, 0.55, 0.215, 0.006, 0.00, 0.00, 0.009],
+    [0.03, 0.08, 0.38, 0.14, 0.004, 0.35, 0.00, 0.016],
+])
+STOCK_PLAN = STOCK_PLAN / STOCK_PLAN.sum(axis=1, keepdims=True)
+# Mean time in care of the stock by age band, years (exponential, capped at age): assumption
+# fitted to 59,430 of 81,770 CLA in care 2+ years and 28,710 under-16s in care 2.5+ years
+# [file] DfE 2025.
+STOCK_TIME_MEAN_YEARS = np.array([0.45, 2.2, 5.0, 7.0, 7.0])
+# Share of stock children still in their first placement of the period of care: assumption
+# tuned to long-term stability 69% [file] DfE 2025.
+STOCK_FIRST_PLACEMENT = 0.45
+# Foster household places (1, 2, 3) shares: assumption giving 1.59 usable places on average.
+FOSTER_PLACES = (np.array([1, 2, 3]), np.array([0.50, 0.41, 0.09]))
+# Foster households' accepted ages (min, max) and shares: assumption.
+FOSTER_AGES = (np.array([[0, 17], [0, 11], [8, 17]]), np.array([0.4, 0.3, 0.3]))
+# Foster skill (0 standard, 1 complex, 2 specialist) shares: assumption.
+FOSTER_SKILL = np.array([0.55, 0.35, 0.10])
+SA_UNIT_PLACES = 4  # places per supported accommodation unit: assumption
+SA_PROVIDERS_2025 = 890  # supported accommodation providers [pub] Ofsted 2025
+
+
+def simulated_las(model) -> np.ndarray:
+    """Indices of LAs whose children the world simulates."""
+    w = model.cfg.world
+    las = model.geo.las
+    if w.name == WorldName.england:
+        sel = np.flatnonzero(las["cla_2025"].to_numpy() > 0)
+    elif w.name in (WorldName.greater_manchester, WorldName.south_east):
+        sel = np.flatnonzero((las["rcc_pathfinder"] == w.name.value).to_numpy())
+    else:
+        codes = list(w.las) or (TINY_LAS if w.name == WorldName.tiny else [])
+        if not codes:
+            raise ConfigError("world.las is empty: a custom world needs a list of LA codes")
+        try:
+            sel = model.geo.la_indices(codes)
+        except KeyError as e:
+            raise ConfigError(
+                f"world.las: unknown LA code {e.args[0]!r}; expected an ONS code such as"
+                " E08000003 (see sim/data/las.csv)"
+            ) from None
+    return np.sort(sel)
+
+
+def build_world(model, data: dict) -> None:
+    """Create councils, providers, the initial supply and the initial children."""
+    geo = model.geo
+    cfg = model.cfg
+    sim_las = simulated_las(model)
+    model.sim_las = sim_las
+    is_sim = np.zeros(geo.n_la, bool)
+    is_sim[sim_las] = True
+    model.is_sim = is_sim
+    mp = cfg.params.matching
+    for i in range(geo.n_la):
+        row = geo.las.iloc[i]
+        c = Council(model, i, row["ons_code"], row["la_name"], int(geo.region_of[i]),
+                    bool(is_sim[i]), mp.radius_km, mp.own_provision_bonus)
+        model.councils.append(c)
+        p = _provider(model, f"{row['la_name']} Council", SECTOR_LA, "council", la=i,
+                      region=int(geo.region_of[i]))
+        c.provider = p.index
+    keep = np.where(is_sim, 1.0, cfg.world.external_supply_share) * cfg.world.scale
+    model.supply_keep = keep
+    rng = model.streams["supply"]
+    _build_homes(model, data, keep, rng)
+    _build_foster(model, data, keep, rng)
+    _build_sa(model, keep, rng)
+    model.unregistered_provider = _provider(model, "Unregistered settings", SECTOR_PRIVATE,
+                                            "unregistered").index
+    model.provider_la = np.array(
+        [p.la if p.sector == SECTOR_LA else -1 for p in model.providers], dtype=np.int64)
+    _entry_rates(model)
+    model.price_step()
+    _initial_children(model)
+    model.price_step()
+
+
+def _provider(model, name: str, sector: int, role: str, la: int = -1, region: int = -1):
+    p = Provider(model, name, sector, role, la=la, region=region)
+    p.index = len(model.providers)
+    model.providers.append(p)
+    return p
+
+
+def _grades(rng: np.random.Generator, n: int, share) -> np.ndarray:
+    return rng.choice(4, size=n, p=np.asarray(share) / np.sum(share)).astype(np.int8)
+
+
+def _home_prices(model, rng, n: int, sector: np.ndarray):
+    pp = model.p.prices
+    sigma = pp.home_price_sigma
+    price = pp.home_price_gbp_week * np.exp(sigma * rng.standard_normal(n) - sigma**2 / 2)
+    markup = np.where(sector == SECTOR_LA, 0.0, pp.base_markup)
+    cost = pricing.cost_from_price(price, markup, pp.occupancy_ref, pp.home_fixed_cost_share)
+    return price, cost
+
+
+def _add_homes(model, rng, urns, la, sector, provider, places, kind, grade=None, day=0,
+               min_age=None):
+    geo = model.geo
+    n = len(urns)
+    d = geo.sample_districts(la, rng.random(n))
+    if kind == SECURE:
+        price = np.full(n, model.p.prices.secure_cost_gbp_week)
+        cost = price * 0.9
+    else:
+        price, cost = _home_prices(model, rng, n, sector)
+    if min_age is None:
+        min_age = np.where(rng.random(n) < 0.75, 10, 5) if kind == HOME else np.full(n, 10)
+    return model.supply.add(
+        list(urns), kind=np.full(n, kind), sector=sector, provider=provider, la=la, district=d,
+        lat=geo.d_lat[d], lon=geo.d_lon[d], capacity=places, occupied=np.zeros(n, int),
+        min_age=min_age, max_age=np.full(n, 17), skill=np.full(n, 2),
+        grade=grade if grade is not None else _grades(rng, n, model.p.supply.grade_share),
+        list_price=price, cost=cost, open_day=np.full(n, day),
+    )
+
+
+def _build_homes(model, data, keep, rng) -> None:
+    geo = model.geo
+    homes = data["homes"]
+    homes = homes[homes["short_break"] == 0].reset_index(drop=True)
+    la = homes["ons_code"].map(geo.index_of).to_numpy()
+    groups: dict[str, int] = {}
+    prov = np.empty(len(homes), dtype=np.int64)
+    for i, (g, sec, code, urn) in enumerate(
+        zip(homes["group"], homes["sector"], homes["ons_code"], homes["urn"], strict=True)
+    ):
+        sector = SECTOR_CODE[sec]
+        if sector == SECTOR_LA:
+            prov[i] = model.councils[geo.index_of[code]].provider
+            continue
+        name = g or f"Home {urn}"
+        if name not in groups:
+            groups[name] = _provider(model, name, sector, "home_group").index
+        prov[i] = groups[name]
+    model.home_groups = groups
+    kept = rng.random(len(homes)) < keep[la]
+    for kind_name, kind in (("home", HOME), ("secure", SECURE)):
+        m = kept & (homes["kind"] == kind_name).to_numpy()
+        sector = homes["sector"].map(SECTOR_CODE).to_numpy()[m]
+        _add_homes(model, rng, homes["urn"].astype(str).to_numpy()[m], la[m], sector, prov[m],
+                   homes["places"].to_numpy()[m], kind)
+    # Growth 2023 -> 2025: Ofsted 2025 counts 3,946 mainstream homes [pub]; the extra homes are
+    # private, of 3 places (new homes average 3 [pub] Ofsted 2025), placed by the LA pattern of
+    # private joiners in 2022-23 [file] (plus a quarter of a joiner per LA so none is excluded).
+    n_now = int((homes["kind"] == "home").sum())
+    n_add = max(0, model.p.supply.homes_target_2025 - n_now)
+    flows = data["home_flows"]
+    fj = flows[flows["sector"] == "private"].set_index("ons_code")["joiners"]
+    w = np.array([fj.get(c, 0) + 0.25 for c in geo.code], float)
+    model.home_entry_weight = w / w.sum()
+    counts = rng.multinomial(n_add, w / w.sum())
+    new_la = np.repeat(np.arange(geo.n_la), counts)
+    new_la = new_la[rng.random(len(new_la)) < keep[new_la]]
+    if len(new_la):
+        prov = _group_for_new_homes(model, rng, len(new_la))
+        _add_homes(model, rng, [f"SIMH{i:05d}" for i in range(len(new_la))], new_la,
+                   np.full(len(new_la), SECTOR_PRIVATE), prov,
+                   np.full(len(new_la), model.p.supply.new_home_places), HOME)
+    model.next_home_urn = len(new_la)
+
+
+def _group_for_new_homes(model, rng, n: int) -> np.ndarray:
+    """Half of new homes go to existing private groups (by size), half to new entrants."""
+    s = model.supply
+    m = (s.kind[: s.n] == HOME) & (s.sector[: s.n] == SECTOR_PRIVATE)
+    owners = s.provider[: s.n][m]
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        if len(owners) and rng.random() < 0.5:
+            out[i] = owners[rng.integers(len(owners))]
+        else:
+            out[i] = _provider(model, f"New home provider {len(model.providers)}",
+                               SECTOR_PRIVATE, "home_group").index
+    return out
+
+
+def _foster_units(model, rng, n: int, la: np.ndarray, provider: np.ndarray, kind: int,
+                  sector: np.ndarray, day: int = 0, urn_prefix: str = "") -> np.ndarray:
+    geo = model.geo
+    # Carers live in the LA (80%) or one of its three nearest neighbours (20%): assumption.
+    near = geo.la_order[la, rng.integers(1, 4, size=n)]
+    home_la = np.where(rng.random(n) < 0.8, la, near)
+    d = geo.sample_districts(home_la, rng.random(n))
+    cap = rng.choice(FOSTER_PLACES[0], size=n, p=FOSTER_PLACES[1])
+    ages = FOSTER_AGES[0][rng.choice(3, size=n, p=FOSTER_AGES[1])]
+    pp = model.p.prices
+    if kind == INHOUSE:
+        price = np.full(n, pp.inhouse_foster_cost_gbp_week)
+        cost = price
+    else:
+        price = pp.ifa_price_gbp_week * np.exp(0.1 * rng.standard_normal(n))
+        cost = price / (1 + pp.base_markup)
+    start = model.supply.n
+    return model.supply.add(
+        [f"{urn_prefix}{start + i}" for i in range(n)], kind=np.full(n, kind), sector=sector,
+        provider=provider, la=home_la, district=d, lat=geo.d_lat[d], lon=geo.d_lon[d],
+        capacity=cap, occupied=np.zeros(n, int), min_age=ages[:, 0], max_age=ages[:, 1],
+        skill=rng.choice(3, size=n, p=FOSTER_SKILL), grade=np.ones(n, np.int8),
+        list_price=price, cost=cost, open_day=np.full(n, day),
+    )
+
+
+def _build_foster(model, data, keep, rng) -> None:
+    """In-house and IFA mainstream households, apportioned from the national total.
+
+    Rule: in-house households per LA in proportion to the LA's CLA at 31 March 2025 (councils
+    recruit to their need); IFA households per region in proportion to the region's CLA, shared
+    equally among the IFAs registered there (Ofsted 2023), and placed in LAs of the region in
+    proportion to population aged 0-17 (carers live where people live).
+    """
+    geo = model.geo
+    sp = model.p.supply
+    cla = geo.las["cla_2025"].to_numpy(float)
+    inhouse_total = sp.mainstream_households * sp.la_share_households
+    per_la = inhouse_total * cla / cla.sum() * keep
+    n_la = rng.poisson(per_la)
+    model.foster_services = []
+    for la in range(geo.n_la):
+        prov = model.councils[la].provider
+        model.foster_services.append(prov)
+        if n_la[la]:
+            _foster_units(model, rng, int(n_la[la]), np.full(n_la[la], la),
+                          np.full(n_la[la], prov), INHOUSE, np.full(n_la[la], SECTOR_LA),
+                          urn_prefix="LAF")
+    ifas = data["ifas"]
+    ifa_total = sp.mainstream_households * (1 - sp.la_share_households)
+    region_names = geo.las["region"].to_numpy()
+    pop = geo.las["pop_0_17"].to_numpy(float)
+    for region in sorted(set(region_names)):
+        las = np.flatnonzero(region_names == region)
+        ofsted_region = "London" if "London" in region else region
+        agencies = ifas[ifas["region"] == ofsted_region]
+        london_share = 1.0
+        if "London" in region:
+            london = np.flatnonzero(np.char.find(region_names.astype(str), "London") >= 0)
+            london_share = cla[las].sum() / cla[london].sum()
+        if len(agencies) == 0:
+            continue
+        provs = []
+        for _, a in agencies.iterrows():
+            sector = SECTOR_CODE[a["sector"]]
+            provs.append(_provider(model, a["group"] or f"IFA {a['urn']}", sector, "ifa",
+                                   region=int(geo.region_of[las[0]])))
+        households = ifa_total * cla[las].sum() / cla.sum()
+        w = pop[las] * keep[las]
+        if w.sum() <= 0:
+            continue
+        each = households * (w.sum() / pop[las].sum()) / len(provs)
+        for p in provs:
+            p.las = las
+            p.la_weights = pop[las] / pop[las].sum()
+            p.london_share = london_share
+            n = int(rng.poisson(each))
+            if n == 0:
+                continue
+            la = las[rng.choice(len(las), size=n, p=w / w.sum())]
+            _foster_units(model, rng, n, la, np.full(n, p.index), IFA,
+                          np.full(n, p.sector), urn_prefix="IFA")
+            model.foster_services.append(p.index)
+
+
+def _build_sa(model, keep, rng) -> None:
+    """Supported accommodation places per LA in proportion to its 16-17s in care."""
+    geo = model.geo
+    sp = model.p.supply
+    cla = geo.las["cla_2025"].to_numpy(float)
+    places = sp.sa_places_per_16plus * cla * STOCK_AGE_SHARE[4] * keep
+    units = np.ceil(places / SA_UNIT_PLACES).astype(int)
+    region_names = geo.las["region"].to_numpy()
+    n_total = units.sum()
+    provs_by_region = {}
+    for region in sorted(set(region_names)):
+        las = np.flatnonzero(region_names == region)
+        k = max(1, int(round(SA_PROVIDERS_2025 * units[las].sum() / max(n_total, 1))))
+        provs_by_region[region] = [
+            _provider(model, f"Supported accommodation {region} {j + 1}",
+                      SECTOR_PRIVATE if rng.random() < 0.85 else SECTOR_VOLUNTARY, "supported",
+                      region=int(geo.region_of[las[0]])).index
+            for j in range(k)
+        ]
+    pp = model.p.prices
+    for la in range(geo.n_la):
+        n = int(units[la])
+        if n == 0:
+            continue
+        provs = provs_by_region[region_names[la]]
+        prov = np.array([provs[rng.integers(len(provs))] for _ in range(n)])
+        sector = np.array([model.providers[p].sector for p in prov])
+        d = geo.sample_districts(np.full(n, la), rng.random(n))
+        price = pp.sa_cost_gbp_week * np.exp(0.25 * rng.standard_normal(n) - 0.03)
+        model.supply.add(
+            [f"SA{model.supply.n + i}" for i in range(n)], kind=np.full(n, SA), sector=sector,
+            provider=prov, la=np.full(n, la), district=d, lat=geo.d_lat[d], lon=geo.d_lon[d],
+            capacity=np.full(n, SA_UNIT_PLACES), occupied=np.zeros(n, int),
+            min_age=np.full(n, 16), max_age=np.full(n, 17), skill=np.full(n, 1),
+            grade=np.ones(n, np.int8), list_price=price, cost=price / (1 + pp.base_markup),
+            open_day=np.zeros(n, int),
+        )
+
+
+def _entry_rates(model) -> None:
+    """Arrivals per day per LA: observed 2024-25 starts over the mean sibling-group size."""
+    ep = model.p.entry
+    starts = model.geo.las["starts_2025"].to_numpy(float) * model.is_sim
+    share_non = np.array(ep.age_share, float)
+    uasc_bands = np.array([0, 0, 0, 1 - ep.uasc_share_16plus, ep.uasc_share_16plus])
+    non = share_non - ep.uasc_share * uasc_bands
+    non = np.clip(non, 0, None) / np.clip(non, 0, None).sum()
+    model.entry_age_non_uasc = np.cumsum(non)
+    model.entry_age_uasc = np.cumsum(uasc_bands)
+    eligible = (1 - ep.uasc_share) * non[:4].sum()
+    mean_size = 1 + eligible * ep.sibling_group_share * (1 + ep.sibling_group_of_three)
+    model.entry_rate_per_day = (
+        starts * model.cfg.world.scale * ep.rate_multiplier / DAYS_PER_YEAR / mean_size
+    )
+
+
+def _new_children(model, las: np.ndarray) -> list[Child]:
+    """Create Child agents for arrivals in ``las`` with their keys and uniforms."""
+    if len(las) == 0:
+        return []
+    serial = np.empty(len(las), dtype=np.int64)
+    for i, la in enumerate(las):
+        serial[i] = model.la_serial[la]
+        model.la_serial[la] += 1
+    keys = child_keys(model.cfg.seed, model.rep, las, serial)
+    u = child_uniforms_batch(keys, N_UNIFORMS)
+    out = []
+    for i, la in enumerate(las):
+        c = Child(model, model.next_cid, int(la), u[i])
+        model.next_cid += 1
+        out.append(c)
+    return out
+
+
+def _set_identity(model, c: Child, day: int, age_years: float, uasc: bool) -> None:
+    u = c.u
+    c.uasc = uasc
+    c.dob = day - int(age_years * DAYS_PER_YEAR)
+    ep = model.p.entry
+    c.sex = 1 if u[U_SEX] < (ep.male_share_uasc if uasc else ep.male_share_non_uasc) else 2
+    c.home_d = -1 if uasc else model.geo.sample_district(c.la, u[U_HOME])
+    c.cin = CIN["N8"] if uasc else pick(np.cumsum(CIN_SHARE_NON_UASC), u[U_CIN])
+
+
+def admit_children(model, day: int, las: np.ndarray) -> None:
+    """New children enter care in ``las`` on ``day`` (with sibling groups) and queue for places."""
+    ep = model.p.entry
+    pl = model.p.placements
+    for lead in _new_children(model, las):
+        u = lead.u
+        uasc = u[U_UASC] < ep.uasc_share
+        cum = model.entry_age_uasc if uasc else model.entry_age_non_uasc
+        band = pick(cum, u[U_AGE])
+        lo, hi = [(0, 1), (1, 5), (5, 10), (10, 16), (16, 18)][band]
+        age = lo + (hi - lo) * u[U_AGE_POS] * 0.999
+        if uasc and band == 3:
+            age = 14 + 2 * u[U_AGE_POS] * 0.999
+        _set_identity(model, lead, day, age, uasc)
+        group = [lead]
+        if not uasc and age < 16 and u[U_SIB] < ep.sibling_group_share:
+            k = 3 if u[U_SIB] < ep.sibling_group_share * ep.sibling_group_of_three else 2
+            sibs = _new_children(model, np.full(k - 1, lead.la))
+            for j, s in enumerate(sibs):
+                s_age = min(15.9, max(0.0, age + (j + 1) * (1.5 if u[U_AGE_POS] < 0.5 else -1.5)))
+                _set_identity(model, s, day, s_age, False)
+                s.home_d = lead.home_d
+                s.cin = lead.cin
+                s.sibling_of = lead.cid
+            group.extend(sibs)
+        for c in group:
+            _start_care(model, c, day)
+            if c is not lead:
+                c.plan = lead.plan if lead.plan in (PLAN_PARENTS, PLAN_KIN, PLAN_FOSTER) else (
+                    PLAN_FOSTER)
+            model.urgent.append(c)
+        lead.group_size = len(group)
+        model.counters["entries"] += len(group)
+    del pl
+
+
+def _start_care(model, c: Child, day: int) -> None:
+    """Register a new entrant: legal status, futures, care plan."""
+    u = c.u
+    p = model.p
+    codes, share = LS_START
+    c.ls = LS[codes[pick(np.cumsum(share), u[U_LS])]]
+    if c.uasc:
+        c.ls = LS["V2"]
+    c.care_start = day
+    c.draw_stay(day, p.exits, p.placements)
+    c.draw_plan(day, p.placements)
+    band = age_band(c.age_years(day))
+    c.temporary = u[U_TEMP] < p.placements.p_first_temporary[band] and c.plan in (
+        PLAN_FOSTER, PLAN_HOME)
+    if c.ls in (LS["L1"], LS["L2"]):
+        c.next_ls = LS["C1"] if u[U_LS_DAYS] < 0.6 else LS["V2"]
+        c.ls_day = day + 1 + int(7 * u[U_LS_DAYS])
+    elif c.ls == LS["C1"] and c.exit_day - day > 200:
+        c.next_ls = LS["C2"]
+        c.ls_day = day + 150 + int(100 * u[U_LS_DAYS])
+    model.children[c.cid] = c
+    model.stock[c.la] += 1
+
+
+def place_without_search(model, c: Child, day: int) -> bool:
+    """Placements needing no search: with parents (P1) and with kin (a kinship household)."""
+    if c.plan == PLAN_PARENTS and c.place < 0:
+        model.place(c, -1, day, False, RNE["S"])
+        return True
+    if c.plan == PLAN_KIN and c.place < 0:
+        lead = model.children.get(c.sibling_of)
+        s = model.supply
+        if lead is not None and lead.kind == KIN and s.free()[lead.unit] > 0:
+            model.place(c, lead.unit, day, False, RNE["S"])
+            return True
+        unit = new_kin_unit(model, c, day)
+        model.place(c, unit, day, False, RNE["S"])
+        return True
+    return False
+
+
+def new_kin_unit(model, c: Child, day: int) -> int:
+    """A kinship household for ``c``: relatives live in the home LA (65%) or near it."""
+    geo = model.geo
+    u = c.u[U_KIN]
+    la = c.la if u < 0.65 else int(geo.la_order[c.la][1 + int(((u - 0.65) / 0.35) * 6) % 6])
+    d = geo.sample_district(la, (u * 7.31) % 1.0)
+    prov = model.councils[c.la].provider
+    cost = model.p.prices.kin_cost_gbp_week
+    return model.supply.add_one(
+        f"KIN{c.cid}", kind=KIN, sector=SECTOR_LA, provider=prov, la=la, district=d,
+        lat=geo.d_lat[d], lon=geo.d_lon[d], capacity=max(1, c.group_size), occupied=0,
+        min_age=0, max_age=17, skill=1, grade=1, list_price=cost, cost=cost, open_day=day,
+        matchable=False,
+    )
+
+
+def new_unregistered_unit(model, c: Child, day: int) -> int:
+    """An unregistered setting for ``c`` (one child, far more often than not: Ofsted 2024)."""
+    geo = model.geo
+    rng = model.streams["matching"]
+    la = int(geo.la_order[c.la][int(rng.integers(0, 12))])
+    d = geo.sample_district(la, rng.random())
+    price = model.p.prices.unregistered_gbp_week * math.exp(0.4 * rng.standard_normal() - 0.08)
+    return model.supply.add_one(
+        f"UNREG{model.supply.n}", kind=UNREG, sector=SECTOR_PRIVATE,
+        provider=model.unregistered_provider, la=la, district=d, lat=geo.d_lat[d],
+        lon=geo.d_lon[d], capacity=1, occupied=0, min_age=0, max_age=17, skill=2, grade=3,
+        list_price=price, cost=price * 0.6, open_day=day, matchable=False,
+    )
+
+
+# ---- initial children ---------------------------------------------------------------------------
+def _initial_children(model) -> None:
+    """Each simulated LA's CLA at 31 March 2025, with a synthetic history, placed in the supply."""
+    geo = model.geo
+    rng = model.streams["init"]
+    cla = geo.las["cla_2025"].to_numpy(float)
+    n_la = np.round(cla * model.cfg.world.scale).astype(int) * model.is_sim
+    las = np.repeat(np.arange(geo.n_la), n_la)
+    children = _new_children(model, las)
+    p = model.p
+    plans = {0: PLAN_PARENTS, 1: PLAN_KIN, 2: PLAN_FOSTER, 3: PLAN_HOME, 4: PLAN_SECURE,
+             5: PLAN_SA, 6: "adoption", 7: "unreg"}
+    to_search, to_unreg, adoption = [], [], []
+    for c in children:
+        u = c.u
+        band = pick(np.cumsum(STOCK_AGE_SHARE), u[U_AGE])
+        lo, hi = [(0, 1), (1, 5), (5, 10), (10, 16), (16, 18)][band]
+        age = lo + (hi - lo) * u[U_AGE_POS] * 0.999
+        uasc = u[U_UASC] < STOCK_UASC_BAND[band]
+        _set_identity(model, c, 0, age, uasc)
+        t = TIER_SHARE[band]
+        c.tier = 0 if u[U_TIER] < t[0] else (1 if u[U_TIER] < t[0] + t[1] else 2)
+        plan = plans[pick(np.cumsum(STOCK_PLAN[band]), u[U_PLAN])]
+        if uasc:
+            plan = PLAN_SA if (band == 4 and u[U_PLAN] < 0.5) else PLAN_FOSTER
+        # Time in care: exponential, capped at age (UASC: arrived at 14+).
+        mean = STOCK_TIME_MEAN_YEARS[band] * (0.3 if uasc else 1.0)
+        cap = max(age - (14 if uasc else 0), 0.02)
+        tic = min(-math.log(u[U_STAY]) * mean, cap * 0.999)
+        c.care_start = -max(1, int(tic * DAYS_PER_YEAR))
+        _stock_futures(model, c, tic)
+        c.ls = _stock_ls(c, tic)
+        model.children[c.cid] = c
+        model.stock[c.la] += 1
+        if plan == "adoption":
+            adoption.append(c)
+            c.plan = PLAN_FOSTER
+        elif plan == "unreg":
+            c.plan = PLAN_HOME
+            c.tier = 2
+            to_unreg.append(c)
+        else:
+            c.plan = plan
+            if plan in (PLAN_HOME, PLAN_SECURE):
+                c.tier = max(c.tier, 1)
+            if plan in (PLAN_PARENTS, PLAN_KIN):
+                place_without_search(model, c, 0)
+            else:
+                to_search.append(c)
+    order = rng.permutation(len(to_search))
+    to_search = [to_search[i] for i in order]
+    left = []
+    for k in range(0, len(to_search), 4000):
+        left += model.search_and_place(to_search[k : k + 4000], 0, emergency=False,
+                                       weeks=p.matching.stages - 1)
+    for c in left + to_unreg:
+        model.place_unregistered(c, 0)
+        model.planned.pop(c.cid, None)
+        c.waiting_since = -1
+    for c in adoption:
+        c.exit_route = "adoption"
+        c.adoption_day = -1
+        model.place(c, -1, 0, False, RNE["S"])
+        c.place = PLACE["A6"]
+        c.provider = PROVIDER["PR1"]
+        c.ls = LS["E1"]
+    # Histories: move each child's current episode start back to its placement start, with one
+    # synthetic earlier episode from the start of care when it is not in its first placement.
+    for c in children:
+        _backdate(model, c)
+    model.counters["matches"] = 0
+    model.counters["unregistered"] = 0
+
+
+def _stock_futures(model, c: Child, tic: float) -> None:
+    """Exit time of a child already in care: a long stay's remaining time, or 18th birthday."""
+    u = c.u
+    ex = model.p.exits
+    band_at_entry = age_band(max(0.0, c.age_years(0) - tic))
+    day18 = c.dob + int(round(18 * DAYS_PER_YEAR))
+    if tic < 0.5 and u[U_TEMP] < ex.p_short[band_at_entry]:
+        dur = -math.log(u[U_LS_DAYS]) * ex.short_mean_days[band_at_entry]
+        route = "uasc" if c.uasc else "short"
+    else:
+        mean = ex.long_mean_years[band_at_entry] * DAYS_PER_YEAR
+        if c.uasc:
+            mean *= ex.uasc_long_multiplier
+        dur = -math.log(u[U_LS_DAYS]) * mean
+        route = "uasc" if c.uasc else ("young_long" if c.age_years(0) < 10 else "older_long")
+    end = max(1, int(dur))
+    if end >= day18:
+        end, route = day18, "at18"
+    c.exit_day = max(end, 1)
+    c.exit_route = route
+
+
+def _stock_ls(c: Child, tic: float) -> int:
+    if c.uasc:
+        return LS["V2"]
+    x = c.u[U_LS]
+    if tic > 0.8:
+        return LS["C2"] if x < 0.78 else LS["V2"]
+    return LS["C1"] if x < 0.6 else LS["V2"]
+
+
+def _backdate(model, c: Child) -> None:
+    if c.place < 0:
+        return
+    tic_days = -c.care_start
+    u = c.u
+    if u[U_KIN] < STOCK_FIRST_PLACEMENT or tic_days < 30:
+        c.ep_start = c.care_start
+        c.ep_rne = RNE["S"]
+        c.n_placements = 1
+        c.place_start = c.care_start
+        return
+    start = -int(tic_days * ((u[U_KIN] * 13.7) % 1.0))
+    start = min(start, -1)
+    c.place_start = start
+    c.ep_start = start
+    c.ep_rne = RNE["P"]
+    prior_place = PLACE["U6"] if c.age_years(c.care_start) < 16 else PLACE["K3"]
+    model.episodes.add(c.cid, c.la, c.care_start, RNE["S"], c.ls, c.cin, prior_place,
+                       PROVIDER["PR1"], start, REC["X1"], RPC["CARPL"], c.home_d, c.home_d, -1)
+    c.n_placements = 2
+    c.billed_to = 0
+
+
+# ---- monthly supply ---------------------------------------------------------------------------
+def supply_month(model, day: int) -> None:
+    """Recruitment, attrition, home economics, closures and openings for one month."""
+    s = model.supply
+    rng = model.streams["supply"]
+    sp = model.p.supply
+    n = s.n
+    # Foster attrition: empty households retire; households with children rarely resign.
+    foster = s.open[:n] & ((s.kind[:n] == INHOUSE) | (s.kind[:n] == IFA))
+    empty = foster & (s.occupied[:n] == 0)
+    empty_share = max(empty.sum() / max(foster.sum(), 1), 0.05)
+    p_empty = min(1.0, sp.deregistration_rate / 12.0 / max(empty_share, 0.3))
+    leave = np.flatnonzero(empty & (rng.random(n) < p_empty))
+    for u in leave:
+        s.close(int(u), day)
+    # Recruitment: each foster service's approvals enter a pipeline and open after the lag.
+    kinds = s.kind[:n]
+    prov = s.provider[:n]
+    open_foster = s.open[:n] & ((kinds == INHOUSE) | (kinds == IFA))
+    hh = np.bincount(prov[open_foster], minlength=len(model.providers))
+    occ = np.bincount(prov[open_foster], weights=s.occupied[:n][open_foster],
+                      minlength=len(model.providers))
+    cap = np.bincount(prov[open_foster], weights=s.capacity[:n][open_foster],
+                      minlength=len(model.providers))
+    for pi in sorted(set(model.foster_services)):
+        pv = model.providers[pi]
+        if pv.role == "council" and not model.supply_keep[pv.la]:
+            continue
+        occupancy = occ[pi] / cap[pi] if cap[pi] else 1.0
+        if pv.role == "council":
+            las, w = np.array([pv.la]), np.array([1.0])
+        else:
+            las, w = pv.las, pv.la_weights
+        pv.recruit(day, int(hh[pi]), occupancy, 0.80, sp.approval_rate, sp.recruitment_elasticity,
+                   sp.approval_lag_days, rng, las, w)
+        for due in pv.due(day):
+            k = int(rng.poisson(due.n * model.supply_keep[due.la])) if pv.role != "council" else (
+                due.n)
+            if k:
+                _foster_units(model, rng, k, np.full(k, due.la), np.full(k, pi),
+                              INHOUSE if pv.role == "council" else IFA, np.full(k, pv.sector),
+                              day=day, urn_prefix="LAF" if pv.role == "council" else "IFA")
+    _homes_month(model, day, rng)
+
+
+def _homes_month(model, day: int, rng) -> None:
+    s = model.supply
+    sp = model.p.supply
+    pp = model.p.prices
+    n = s.n
+    homes = np.flatnonzero(s.open[:n] & (s.kind[:n] == HOME))
+    weeks = 30.44 / 7
+    revenue = s.income_rate[homes] * weeks
+    cost = pricing.home_weekly_cost(s.cost[homes], s.capacity[homes], s.occupied[homes],
+                                    pp.home_fixed_cost_share) * weeks
+    for h, r, c in zip(homes, revenue, cost, strict=True):
+        pv = model.providers[int(s.provider[h])]
+        pv.cost_gbp += float(c)
+    m = np.where(revenue > 0, (revenue - cost) / np.maximum(revenue, 1), -1.0)
+    s.margin[homes] = 0.85 * s.margin[homes] + 0.15 * m
+    # Closures: observed exit rates by sector, higher when loss-making or inadequate.
+    sector = s.sector[homes]
+    rate = np.asarray(sp.home_exit_rate)[_sector_slot(sector)] / 12.0
+    rate = rate * np.where(s.margin[homes] < 0, 2.0, 0.6) * np.where(s.grade[homes] >= 3, 4, 1)
+    close = homes[rng.random(len(homes)) < rate]
+    for h in close:
+        h = int(h)
+        if s.occupied[h] == 0:
+            s.close(h, day)
+        else:
+            s.matchable[h] = False  # winds down: closes when its last child leaves
+    # Openings: expected entries by sector from observed rates, private ones scaled by the gap
+    # between recent private margins and the reference margin; registered after a lag.
+    priv = homes[sector == SECTOR_PRIVATE]
+    if len(priv):
+        w_rev = s.income_rate[priv]
+        avg_margin = float(np.average(s.margin[priv], weights=np.maximum(w_rev, 1)))
+    else:
+        avg_margin = sp.entry_reference_margin
+    model.private_home_margin = avg_margin
+    push = float(np.clip(1 + sp.entry_margin_elasticity * (avg_margin - sp.entry_reference_margin),
+                         0.0, 3.0))
+    counts = np.bincount(_sector_slot(sector), minlength=3)
+    expected = np.asarray(sp.home_entry_rate) * counts / 12.0 * np.array([push, 1.0, 1.0])
+    for slot, lam in enumerate(expected):
+        k = int(rng.poisson(lam))
+        for _ in range(k):
+            la = int(rng.choice(len(model.home_entry_weight), p=model.home_entry_weight))
+            if rng.random() >= model.supply_keep[la] / max(model.cfg.world.scale, 1e-9) * (
+                    model.cfg.world.scale):
+                continue
+            model.pending_homes.append((day + int(sp.registration_lag_days), la, slot))
+    ready = [h for h in model.pending_homes if h[0] <= day]
+    model.pending_homes = [h for h in model.pending_homes if h[0] > day]
+    for _, la, slot in ready:
+        sector = [SECTOR_PRIVATE, SECTOR_LA, SECTOR_VOLUNTARY][slot]
+        if sector == SECTOR_LA:
+            prov = np.array([model.councils[la].provider])
+        elif sector == SECTOR_PRIVATE:
+            prov = _group_for_new_homes(model, rng, 1)
+        else:
+            prov = np.array([_provider(model, f"Voluntary home {len(model.providers)}",
+                                       SECTOR_VOLUNTARY, "home_group").index])
+            model.provider_la = np.append(model.provider_la, -1)
+        model.next_home_urn += 1
+        _add_homes(model, rng, [f"SIMH{model.next_home_urn:05d}"], np.array([la]),
+                   np.array([sector]), prov, np.array([sp.new_home_places]), HOME,
+                   grade=np.array([1], np.int8), day=day)
+    if len(model.provider_la) < len(model.providers):
+        extra = len(model.providers) - len(model.provider_la)
+        model.provider_la = np.append(model.provider_la, np.full(extra, -1))
+
+
+def _sector_slot(sector: np.ndarray) -> np.ndarray:
+    """Map sector codes to the slots of the (private, LA, voluntary) parameter lists."""
+    return np.select([sector == SECTOR_PRIVATE, sector == SECTOR_LA], [0, 1], 2)
+
+
+# ---- snapshots --------------------------------------------------------------------------------
+def snapshot(model, day: int) -> None:
+    """Supply, prices and providers at 31 March, by LA and kind of place."""
+    s = model.supply
+    n = s.n
+    m = s.open[:n]
+    key = s.la[:n][m] * N_KINDS + s.kind[:n][m]
+    size = model.geo.n_la * N_KINDS
+    units = np.bincount(key, minlength=size)
+    cap = np.bincount(key, weights=s.capacity[:n][m], minlength=size)
+    occ = np.bincount(key, weights=s.occupied[:n][m], minlength=size)
+    price = np.bincount(key, weights=s.list_price[:n][m] * s.capacity[:n][m], minlength=size)
+    la, kind = np.divmod(np.arange(size), N_KINDS)
+    nz = units > 0
+    rows = pd.DataFrame({
+        "day": day, "la": la[nz], "kind": kind[nz], "units": units[nz], "places": cap[nz],
+        "occupied": occ[nz], "mean_list_price_gbp_week": price[nz] / np.maximum(cap[nz], 1),
+    })
+    homes = m & (s.kind[:n] == HOME)
+    sector_counts = np.bincount(s.sector[:n][homes], minlength=3)
+    waiting = np.bincount(np.array([c.la for c in model.planned.values()], dtype=np.int64),
+                          minlength=model.geo.n_la)
+    unreg = np.bincount(
+        np.array([c.la for c in model.children.values() if c.kind == UNREG], dtype=np.int64),
+        minlength=model.geo.n_la)
+    rev = sum(p.revenue_gbp for p in model.providers if p.role == "home_group")
+    cost = sum(p.cost_gbp for p in model.providers if p.role == "home_group")
+    model.snapshots.append({
+        "day": day,
+        "supply": rows,
+        "homes_by_sector": {SECTOR_NAMES[i]: int(sector_counts[i]) for i in range(3)},
+        "waiting_by_la": waiting,
+        "unregistered_by_la": unreg,
+        "private_home_margin": (rev - cost) / rev if rev > 0 else float("nan"),
+        "providers": len({int(x) for x in s.provider[:n][m]}),
+    })
