@@ -9,6 +9,8 @@ loading of the embedded tables lives in ``sim.io.embedded``.
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,14 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+def haversine_km_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """``haversine_km`` for single points, in plain Python (no array overhead)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(
+        math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
 
 
 @dataclass
@@ -64,21 +74,21 @@ class Geography:
                 cw = np.cumsum(w[s:e])
                 self.d_cumw[s:e] = cw / cw[-1]
 
+        self._cumw_lists = [
+            self.d_cumw[self.d_start[la] : self.d_start[la + 1]].tolist()
+            for la in range(self.n_la)
+        ]
+
     def sample_districts(self, la: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Districts (indices) in LAs ``la`` drawn by postcode weight with uniforms ``u``."""
-        la = np.asarray(la)
-        s, e = self.d_start[la], self.d_start[la + 1]
-        out = np.empty(len(la), dtype=np.int64)
-        for i in range(len(la)):  # short loops: used at initialisation and in small batches
-            cw = self.d_cumw[s[i] : e[i]]
-            out[i] = s[i] + min(int(np.searchsorted(cw, u[i])), len(cw) - 1)
-        return out
+        return np.fromiter(
+            (self.sample_district(int(a), float(b)) for a, b in zip(la, u, strict=True)),
+            np.int64, len(la))
 
     def sample_district(self, la: int, u: float) -> int:
         """One district in LA ``la`` drawn by postcode weight with uniform ``u``."""
-        s, e = self.d_start[la], self.d_start[la + 1]
-        cw = self.d_cumw[s:e]
-        return int(s + min(int(np.searchsorted(cw, u)), len(cw) - 1))
+        cw = self._cumw_lists[la]
+        return int(self.d_start[la]) + min(bisect.bisect_left(cw, u), len(cw) - 1)
 
     def district_la_lookup(self) -> dict[str, int]:
         """Map each district name to the LA holding most of its postcodes."""

@@ -50,7 +50,7 @@ from sim.agents.children import (
 )
 from sim.agents.supply import SupplyRegistry
 from sim.config import RunConfig
-from sim.geography import TWENTY_MILES_KM, Geography, haversine_km
+from sim.geography import TWENTY_MILES_KM, Geography, haversine_km, haversine_km_scalar
 from sim.market import matching, pricing
 from sim.records import (
     DAYS_PER_YEAR,
@@ -61,6 +61,7 @@ from sim.records import (
     LS,
     N_KINDS,
     NO_UNIT,
+    OPEN_DAY,
     PLACE,
     PLAN_FOSTER,
     PLAN_HOME,
@@ -77,6 +78,7 @@ from sim.records import (
     SECURE,
     UNREG,
     EpisodeLog,
+    HeaderLog,
     Ledger,
     year_end_day,
 )
@@ -84,6 +86,8 @@ from sim.rng import stream
 
 EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS = range(4)
 FOSTER_KINDS = (INHOUSE, IFA, KIN)
+_KIND_PLACE = {KIN: PLACE["U3"], HOME: PLACE["K2"], SECURE: PLACE["K1"], SA: PLACE["K3"],
+               UNREG: PLACE["Z1"]}
 
 
 class PlacementModel(mesa.Model):
@@ -109,6 +113,7 @@ class PlacementModel(mesa.Model):
         }
         self.supply = SupplyRegistry(geo.n_la)
         self.episodes = EpisodeLog()
+        self.header = HeaderLog()
         self.ledger = Ledger()
         self.snapshots: list[dict] = []
         self.daily: list[dict] = []
@@ -353,8 +358,14 @@ class PlacementModel(mesa.Model):
         child.kind = -1
         child.price = 0.0
 
-    def place(self, child: Child, unit: int, day: int, emergency: bool, rne: int) -> None:
-        """Start a placement of ``child`` in ``unit`` (or without a unit when ``unit`` < 0)."""
+    def place(self, child: Child, unit: int, day: int, emergency: bool, rne: int,
+              price: float | None = None, dist_km: float | None = None) -> None:
+        """Start a placement of ``child`` in ``unit`` (or without a unit when ``unit`` < 0).
+
+        ``price`` (£/week) and ``dist_km`` come from the matching that chose the unit; for
+        placements made without a search they are the unit's list price and the distance
+        between the child's home and the unit's district.
+        """
         s = self.supply
         if child.place >= 0:
             if child.unit >= 0:
@@ -365,7 +376,6 @@ class PlacementModel(mesa.Model):
         child.prev_unit = -1
         child.waiting_since = -1
         self.planned.pop(child.cid, None)
-        age = child.age_years(day)
         if unit >= 0:
             kind = int(s.kind[unit])
             s.occupy(unit, 1)
@@ -375,44 +385,24 @@ class PlacementModel(mesa.Model):
             child.payee = owner.index
             if owner.sector == SECTOR_LA:
                 child.provider = PROVIDER["PR1"] if owner.la == child.la else PROVIDER["PR2"]
+            elif owner.sector == SECTOR_PRIVATE:
+                child.provider = PROVIDER["PR4"]
             else:
-                child.provider = PROVIDER["PR4"] if owner.sector == SECTOR_PRIVATE else (
-                    PROVIDER["PR5"])
-            sc = self.scarcity[self.geo.region_of[s.la[unit]], kind]
-            price = pricing.placement_price(
-                np.array([s.list_price[unit]]), np.array([owner.sector == SECTOR_LA]),
-                np.array([sc]), np.array([child.tier]), np.array([emergency]),
-                self.p.prices.scarcity_markup, self.p.prices.complex_premium,
-                self.p.prices.emergency_premium,
-            )[0]
-            if kind in (INHOUSE, IFA, KIN):
-                child.price = float(s.list_price[unit]) if kind != IFA else float(price)
-            else:
-                child.price = float(price)
+                child.provider = PROVIDER["PR5"]
+            child.price = float(s.list_price[unit]) if price is None else price
             s.income_rate[unit] += child.price
             child.billed_to = day
-            if kind in (INHOUSE, IFA):
-                long_term = child.exit_route in ("older_long", "young_long", "at18") and (
-                    not child.temporary and age >= 1)
-                child.place = PLACE["U4" if long_term and child.status_changed else "U6"]
-                if child.exit_route == "adoption" and age < 2:
-                    child.place = PLACE["U5"]
-            elif kind == KIN:
-                child.place = PLACE["U3"]
-            elif kind == HOME:
-                child.place = PLACE["K2"]
-            elif kind == SECURE:
-                child.place = PLACE["K1"]
-            elif kind == SA:
-                child.place = PLACE["K3"]
-            else:
-                child.place = PLACE["Z1"]
+            child.place = self._place_for_kind(child, kind, day)
+            if kind == UNREG:
                 self.counters["unregistered"] += 1
         else:
             child.unit, child.kind, child.payee, child.price = -1, NO_UNIT, -1, 0.0
             child.place = PLACE["P1"]
             child.provider = PROVIDER["PR0"]
-            child.pl_d = child.home_d if child.home_d >= 0 else self.geo.d_start[child.la]
+            child.pl_d = child.home_d if child.home_d >= 0 else int(self.geo.d_start[child.la])
+        if dist_km is None:
+            dist_km = self.distance_km(child.home_d, child.pl_d) if child.home_d >= 0 else 0.0
+        child.far = child.home_d >= 0 and dist_km > TWENTY_MILES_KM
         self.open_episode(child, day, rne)
         child.n_placements += 1
         child.place_start = day
@@ -424,16 +414,22 @@ class PlacementModel(mesa.Model):
             self.schedule(max(day + 1, child.ls_day), EV_LS, child)
         self.schedule_placement_event(child, day)
 
+    def _place_for_kind(self, child: Child, kind: int, day: int) -> int:
+        """SSDA903 PLACE code of a placement of ``kind`` for ``child``."""
+        if kind in (INHOUSE, IFA):
+            if child.exit_route == "adoption" and child.age_years(day) < 2:
+                return PLACE["U5"]
+            return PLACE["U4" if child.status_changed else "U6"]
+        return _KIND_PLACE[kind]
+
     def schedule_placement_event(self, child: Child, day: int) -> None:
         """Schedule the current placement's next event (unplanned, planned or status)."""
         s = self.supply
         if child.unit >= 0:
             u = child.unit
             misfit = max(0, child.tier - int(s.skill[u]))
-            far = child.home_d >= 0 and self.distance_km(child.home_d, int(s.district[u])) > (
-                TWENTY_MILES_KM)
             when, what = child.next_placement_event(
-                child.kind, day, misfit, far, int(s.grade[u]), self.p.placements)
+                child.kind, day, misfit, child.far, int(s.grade[u]), self.p.placements)
         else:
             when, what = -1, ""
         if 0 <= when < child.exit_day:
@@ -443,7 +439,7 @@ class PlacementModel(mesa.Model):
     def distance_km(self, d1: int, d2: int) -> float:
         """Distance between two postcode districts, km."""
         g = self.geo
-        return float(haversine_km(g.d_lat[d1], g.d_lon[d1], g.d_lat[d2], g.d_lon[d2]))
+        return haversine_km_scalar(g.d_lat[d1], g.d_lon[d1], g.d_lat[d2], g.d_lon[d2])
 
     # ---- phases 3-4: matching -------------------------------------------------------------------
     def match_urgent(self, day: int) -> None:
@@ -548,14 +544,16 @@ class PlacementModel(mesa.Model):
             un = np.concatenate(units)
             if len(ci) == 0:
                 continue
-            assigned = self._score_and_resolve(left, ci, un, day, emergency, need)
+            assigned, price, dist = self._score_and_resolve(left, ci, un, day, emergency, need)
             nxt = []
             for i, c in enumerate(left):
                 u = int(assigned[i])
                 if u >= 0:
-                    self.place(c, u, day, emergency, self._rne_for(c))
+                    self.place(c, u, day, emergency, self._rne_for(c), float(price[i]),
+                               float(dist[i]))
                     for f in followers.get(c.cid, ()):
-                        self.place(f, u, day, emergency, self._rne_for(f))
+                        self.place(f, u, day, emergency, self._rne_for(f), float(price[i]),
+                                   float(dist[i]))
                 else:
                     nxt.append(c)
             left = nxt
@@ -600,7 +598,7 @@ class PlacementModel(mesa.Model):
         ok &= misfit <= 1
         ci, un, misfit = ci[ok], un[ok], misfit[ok]
         if len(ci) == 0:
-            return np.full(n, -1, dtype=np.int64)
+            return np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n)
         dist = haversine_km(hlat[ci], hlon[ci], s.lat[un], s.lon[un])
         owner_sector = s.sector[un]
         is_council = owner_sector == SECTOR_LA
@@ -619,7 +617,13 @@ class PlacementModel(mesa.Model):
             mp.own_provision_bonus, mp.outside_la_penalty,
         )
         free = self.supply.free().copy()
-        return matching.resolve(ci, un, score, need, free, n)
+        assigned, pair = matching.resolve(ci, un, score, need, free, n)
+        ok = pair >= 0
+        out_price = np.zeros(n)
+        out_dist = np.zeros(n)
+        out_price[ok] = price[pair[ok]]
+        out_dist[ok] = dist[pair[ok]]
+        return assigned, out_price, out_dist
 
     def council_provider_of_unit(self, un: np.ndarray) -> np.ndarray:
         """For each unit, the LA of its council owner (-1 if not a council's)."""
@@ -679,7 +683,7 @@ class PlacementModel(mesa.Model):
             c = self.children[cid]
             if c.place >= 0:
                 self.episodes.add(c.cid, c.la, c.ep_start, c.ep_rne, c.ls, c.cin, c.place,
-                                  c.provider, -1, -1, -1, c.home_d, c.pl_d, c.unit)
+                                  c.provider, OPEN_DAY, -1, -1, c.home_d, c.pl_d, c.unit)
         self.finished = True
 
     # ---- helpers ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import pandas as pd
 
 ORIGIN = dt.date(2025, 3, 31)
 DAYS_PER_YEAR = 365.25
+OPEN_DAY = -(10**9)  # DEC of an episode still open at the end of the run
 
 # ---- SSDA903 code lists (2024-25 valid lists; ssda903.md) ----
 PLACE_CODES = [
@@ -104,7 +105,7 @@ class EpisodeLog:
     def add(self, child: int, la: int, decom: int, rne: int, ls: int, cin: int, place: int,
             provider: int, dec: int, rec: int, rpc: int, home_d: int, pl_d: int,
             unit: int) -> None:
-        """Append one episode (``dec``/``rec``/``rpc`` = -1 when open or not applicable)."""
+        """Append one episode (``dec`` = OPEN_DAY when open; ``rec``/``rpc`` -1 if not applicable)."""
         c = self.cols
         c["child"].append(child)
         c["la"].append(la)
@@ -159,3 +160,26 @@ class Ledger:
         """The ledger as a frame (amounts in £)."""
         d = {k: np.asarray(v) for k, v in self.cols.items()}
         return pd.DataFrame(d)
+
+
+@dataclass
+class HeaderLog:
+    """One row per child: the SSDA903 header fields the model knows."""
+
+    cols: dict[str, list] = field(
+        default_factory=lambda: {k: [] for k in ("child", "la", "sex", "dob", "ethnic", "uasc")}
+    )
+
+    def add(self, child: int, la: int, sex: int, dob: int, ethnic: str, uasc: bool) -> None:
+        """Record a child's header row."""
+        c = self.cols
+        c["child"].append(child)
+        c["la"].append(la)
+        c["sex"].append(sex)
+        c["dob"].append(dob)
+        c["ethnic"].append(ethnic)
+        c["uasc"].append(uasc)
+
+    def frame(self) -> pd.DataFrame:
+        """The header rows."""
+        return pd.DataFrame({k: np.asarray(v) for k, v in self.cols.items()})

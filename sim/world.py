@@ -19,11 +19,16 @@ import numpy as np
 import pandas as pd
 
 from sim.agents.children import (
+    CIN_CUM_NON_UASC,
+    ETHNIC,
+    ETHNIC_UASC,
+    LS_START,
     N_UNIFORMS,
     TIER_SHARE,
     U_AGE,
     U_AGE_POS,
     U_CIN,
+    U_ETHNIC,
     U_HOME,
     U_KIN,
     U_LS,
@@ -35,8 +40,6 @@ from sim.agents.children import (
     U_TEMP,
     U_TIER,
     U_UASC,
-    CIN_SHARE_NON_UASC,
-    LS_START,
     Child,
     age_band,
     pick,
@@ -92,6 +95,8 @@ STOCK_PLAN = np.array([
     [0.03, 0.08, 0.38, 0.14, 0.004, 0.35, 0.00, 0.016],
 ])
 STOCK_PLAN = STOCK_PLAN / STOCK_PLAN.sum(axis=1, keepdims=True)
+STOCK_PLAN_CUM = [np.cumsum(r).tolist() for r in STOCK_PLAN]
+STOCK_AGE_CUM = np.cumsum(STOCK_AGE_SHARE).tolist()
 # Mean time in care of the stock by age band, years (exponential, capped at age): assumption
 # fitted to 59,430 of 81,770 CLA in care 2+ years and 28,710 under-16s in care 2.5+ years
 # [file] DfE 2025.
@@ -398,8 +403,8 @@ def _entry_rates(model) -> None:
     uasc_bands = np.array([0, 0, 0, 1 - ep.uasc_share_16plus, ep.uasc_share_16plus])
     non = share_non - ep.uasc_share * uasc_bands
     non = np.clip(non, 0, None) / np.clip(non, 0, None).sum()
-    model.entry_age_non_uasc = np.cumsum(non)
-    model.entry_age_uasc = np.cumsum(uasc_bands)
+    model.entry_age_non_uasc = np.cumsum(non).tolist()
+    model.entry_age_uasc = np.cumsum(uasc_bands).tolist()
     eligible = (1 - ep.uasc_share) * non[:4].sum()
     mean_size = 1 + eligible * ep.sibling_group_share * (1 + ep.sibling_group_of_three)
     model.entry_rate_per_day = (
@@ -432,7 +437,9 @@ def _set_identity(model, c: Child, day: int, age_years: float, uasc: bool) -> No
     ep = model.p.entry
     c.sex = 1 if u[U_SEX] < (ep.male_share_uasc if uasc else ep.male_share_non_uasc) else 2
     c.home_d = -1 if uasc else model.geo.sample_district(c.la, u[U_HOME])
-    c.cin = CIN["N8"] if uasc else pick(np.cumsum(CIN_SHARE_NON_UASC), u[U_CIN])
+    c.cin = CIN["N8"] if uasc else pick(CIN_CUM_NON_UASC, u[U_CIN])
+    codes, cum = ETHNIC_UASC if uasc else ETHNIC
+    model.header.add(c.cid, c.la, c.sex, c.dob, codes[pick(cum, u[U_ETHNIC])], uasc)
 
 
 def admit_children(model, day: int, las: np.ndarray) -> None:
@@ -475,8 +482,8 @@ def _start_care(model, c: Child, day: int) -> None:
     """Register a new entrant: legal status, futures, care plan."""
     u = c.u
     p = model.p
-    codes, share = LS_START
-    c.ls = LS[codes[pick(np.cumsum(share), u[U_LS])]]
+    codes, cum = LS_START
+    c.ls = LS[codes[pick(cum, u[U_LS])]]
     if c.uasc:
         c.ls = LS["V2"]
     c.care_start = day
@@ -558,14 +565,14 @@ def _initial_children(model) -> None:
     to_search, to_unreg, adoption = [], [], []
     for c in children:
         u = c.u
-        band = pick(np.cumsum(STOCK_AGE_SHARE), u[U_AGE])
+        band = pick(STOCK_AGE_CUM, u[U_AGE])
         lo, hi = [(0, 1), (1, 5), (5, 10), (10, 16), (16, 18)][band]
         age = lo + (hi - lo) * u[U_AGE_POS] * 0.999
         uasc = u[U_UASC] < STOCK_UASC_BAND[band]
         _set_identity(model, c, 0, age, uasc)
         t = TIER_SHARE[band]
         c.tier = 0 if u[U_TIER] < t[0] else (1 if u[U_TIER] < t[0] + t[1] else 2)
-        plan = plans[pick(np.cumsum(STOCK_PLAN[band]), u[U_PLAN])]
+        plan = plans[pick(STOCK_PLAN_CUM[band], u[U_PLAN])]
         if uasc:
             plan = PLAN_SA if (band == 4 and u[U_PLAN] < 0.5) else PLAN_FOSTER
         # Time in care: exponential, capped at age (UASC: arrived at 14+).
@@ -596,8 +603,8 @@ def _initial_children(model) -> None:
     to_search = [to_search[i] for i in order]
     left = []
     for k in range(0, len(to_search), 4000):
-        left += model.search_and_place(to_search[k : k + 4000], 0, emergency=False,
-                                       weeks=p.matching.stages - 1)
+        left += model.search_and_place(to_search[k : k + 4000], 0, emergency=True, weeks=0)
+    model.init_unplaced = len(left)
     for c in left + to_unreg:
         model.place_unregistered(c, 0)
         model.planned.pop(c.cid, None)

@@ -10,6 +10,7 @@ distance from home and the unit's Ofsted grade. The model schedules the events t
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import mesa
@@ -29,29 +30,41 @@ from sim.records import (
     PLAN_SA,
     PLAN_SECURE,
     REC,
+    UNPLANNED_RPC,
+    UNPLANNED_RPC_SHARE,
     UNREG,
 )
 
-N_UNIFORMS = 80
+N_UNIFORMS = 84
 # Uniform slots (see module docstring); per-placement slots start at PLACEMENT_SLOT.
 U_STAY, U_DURATION, U_PLAN, U_KIN, U_TIER, U_TEMP, U_ADOPT, U_EXIT_REASON, U_18, U_LS = range(10)
 U_CIN, U_SEX, U_TEMP_DAYS, U_LS_DAYS, U_SA16, U_HOME, U_AGE = range(10, 17)
 U_UASC, U_AGE_POS, U_SIB = range(17, 20)
-PLACEMENT_SLOT, PER_PLACEMENT = 20, 4
+U_ETHNIC = 20
+PLACEMENT_SLOT, PER_PLACEMENT = 24, 4
+
+# Ethnicity of CLA at 31 March 2025 [file] DfE 2025 (White 71%, Mixed 11%, Black 8%, Asian 5%,
+# other 4%, not known 1%), as SSDA903 ETHNIC codes; UASC: assumption.
+ETHNIC = (["WBRI", "WOTH", "MOTH", "BAFR", "AOTH", "OOTH", "NOBT"],
+          np.cumsum([0.64, 0.07, 0.11, 0.08, 0.05, 0.04, 0.01]).tolist())
+ETHNIC_UASC = (["BAFR", "AOTH", "OOTH", "WOTH"], np.cumsum([0.35, 0.3, 0.3, 0.05]).tolist())
 
 AGE_BAND_EDGES = np.array([1.0, 5.0, 10.0, 16.0])  # under 1, 1-4, 5-9, 10-15, 16-17
+_AGE_EDGES = AGE_BAND_EDGES.tolist()
 
 
 def age_band(age_years: float) -> int:
     """DfE age band index: 0 under 1, 1 aged 1-4, 2 aged 5-9, 3 aged 10-15, 4 aged 16+."""
-    return int(np.searchsorted(AGE_BAND_EDGES, age_years, side="right"))
+    return bisect.bisect_right(_AGE_EDGES, age_years)
 
 
 # Category of need at entry [file] DfE 2025 starts (N1..N8); UASC are N8 (absent parenting).
 CIN_SHARE_NON_UASC = np.array([18310, 580, 610, 2370, 3050, 580, 30, 6740 - 6950 * 0.85])
 CIN_SHARE_NON_UASC = np.clip(CIN_SHARE_NON_UASC, 1, None) / np.clip(CIN_SHARE_NON_UASC, 1, None).sum()
+CIN_CUM_NON_UASC = np.cumsum(CIN_SHARE_NON_UASC).tolist()
 # Legal status at entry [file] DfE 2025 starts: V2, C1, L1, L2, J1, C2.
-LS_START = (["V2", "C1", "L1", "L2", "J1", "C2"], np.array([0.565, 0.311, 0.090, 0.011, 0.015, 0.008]))
+LS_START = (["V2", "C1", "L1", "L2", "J1", "C2"],
+            np.cumsum([0.565, 0.311, 0.090, 0.011, 0.015, 0.008]).tolist())
 # Needs tier shares (standard, complex, very complex) by age band: assumption.
 TIER_SHARE = np.array(
     [[0.85, 0.13, 0.02], [0.80, 0.17, 0.03], [0.65, 0.28, 0.07], [0.45, 0.40, 0.15],
@@ -71,14 +84,19 @@ EXIT_REASONS = {
     "adoption": (["E11", "E12"], [0.55, 0.45]),
 }
 _EXIT_TABLES = {
-    k: ([REC[c] for c in codes], np.cumsum(np.array(p) / np.sum(p)))
+    k: ([REC[c] for c in codes], np.cumsum(np.array(p) / np.sum(p)).tolist())
     for k, (codes, p) in EXIT_REASONS.items()
 }
 
 
-def pick(cum: np.ndarray, u: float) -> int:
-    """Index chosen by uniform ``u`` from cumulative shares ``cum``."""
-    return min(int(np.searchsorted(cum, u, side="right")), len(cum) - 1)
+_UNPLANNED_CUM = np.cumsum(UNPLANNED_RPC_SHARE).tolist()
+
+
+def pick(cum, u: float) -> int:
+    """Index chosen by uniform ``u`` from cumulative shares ``cum`` (a list or array)."""
+    if not isinstance(cum, list):
+        cum = list(map(float, cum))
+    return min(bisect.bisect_right(cum, u), len(cum) - 1)
 
 
 def exit_reason(route: str, u: float) -> int:
@@ -105,46 +123,49 @@ class Child(mesa.Agent):
         u: the child's uniforms; version: bumps to cancel scheduled events.
     """
 
+    # Defaults as class attributes: a child only stores what differs (cheap creation).
+    home_d = -1
+    dob = 0
+    sex = 1
+    uasc = False
+    cin = CIN["N1"]
+    ls = LS["V2"]
+    tier = 0
+    plan = PLAN_FOSTER
+    care_start = 0
+    exit_day = 0
+    exit_route = "short"
+    adoption_day = -1
+    sibling_of = -1
+    group_size = 1
+    unit = -1
+    place = -1
+    provider = -1
+    payee = -1
+    kind = -1
+    pl_d = -1
+    ep_start = 0
+    ep_rne = 0
+    place_start = 0
+    n_placements = 0
+    price = 0.0
+    billed_to = 0
+    version = 0
+    waiting_since = -1
+    temporary = False
+    status_changed = False
+    pending = ""
+    move_rpc = -1
+    prev_unit = -1
+    next_ls = -1
+    ls_day = 0
+    far = False
+
     def __init__(self, model: mesa.Model, cid: int, la: int, u: np.ndarray) -> None:
         super().__init__(model)
         self.cid = cid
         self.la = la
         self.u = u
-        self.home_d = -1
-        self.dob = 0
-        self.sex = 1
-        self.uasc = False
-        self.cin = CIN["N1"]
-        self.ls = LS["V2"]
-        self.tier = 0
-        self.plan = PLAN_FOSTER
-        self.care_start = 0
-        self.exit_day = 0
-        self.exit_route = "short"
-        self.adoption_day = -1
-        self.sibling_of = -1
-        self.group_size = 1
-        self.unit = -1
-        self.place = -1
-        self.provider = -1
-        self.payee = -1
-        self.kind = -1
-        self.pl_d = -1
-        self.ep_start = 0
-        self.ep_rne = 0
-        self.place_start = 0
-        self.n_placements = 0
-        self.price = 0.0
-        self.billed_to = 0
-        self.version = 0
-        self.waiting_since = -1
-        self.temporary = False
-        self.status_changed = False
-        self.pending = ""
-        self.move_rpc = -1
-        self.prev_unit = -1
-        self.next_ls = -1
-        self.ls_day = 0
 
     # ---- futures drawn at entry -------------------------------------------------------------
     def age_years(self, day: int) -> float:
@@ -189,9 +210,8 @@ class Child(mesa.Agent):
         if self.uasc:
             self.plan = PLAN_SA if (band == 4 and x < placements.p_sa_16plus_uasc) else PLAN_FOSTER
             return
-        cuts = np.cumsum(
-            [placements.p_parents[band], placements.p_kin[band], placements.p_home[band]]
-        )
+        c0 = placements.p_parents[band]
+        cuts = (c0, c0 + placements.p_kin[band], c0 + placements.p_kin[band] + placements.p_home[band])
         if x < cuts[0]:
             self.plan = PLAN_PARENTS
         elif x < cuts[1]:
@@ -259,9 +279,7 @@ class Child(mesa.Agent):
 
     def unplanned_reason(self, u: float) -> str:
         """SSDA903 REASON_PLACE_CHANGE of an unplanned ending, by the observed shares."""
-        from sim.records import UNPLANNED_RPC, UNPLANNED_RPC_SHARE
-
-        return UNPLANNED_RPC[pick(np.cumsum(UNPLANNED_RPC_SHARE), u)]
+        return UNPLANNED_RPC[pick(_UNPLANNED_CUM, u)]
 
     def wants_kin(self) -> bool:
         """Whether the child's plan is a kinship placement."""

@@ -103,7 +103,7 @@ def score_pairs(dist_km: np.ndarray, price_gbp_week: np.ndarray, misfit: np.ndar
 
 
 def resolve(child: np.ndarray, unit: np.ndarray, score: np.ndarray, need: np.ndarray,
-            free: np.ndarray, n_children: int, max_rounds: int = 8) -> np.ndarray:
+            free: np.ndarray, n_children: int, max_rounds: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """Assign each child at most one unit so that no unit takes more than its free places.
 
     Rounds of proposals: every unassigned child proposes its best remaining candidate; each
@@ -117,9 +117,10 @@ def resolve(child: np.ndarray, unit: np.ndarray, score: np.ndarray, need: np.nda
         n_children: number of children (positions 0..n_children-1).
 
     Returns:
-        The unit assigned to each child, or -1.
+        The unit assigned to each child (or -1) and the index of the chosen pair (or -1).
     """
     assigned = np.full(n_children, -1, dtype=np.int64)
+    chosen = np.full(n_children, -1, dtype=np.int64)
     alive = np.ones(len(child), dtype=bool)
     for _ in range(max_rounds):
         m = alive & (free[unit] >= need[child])
@@ -137,6 +138,7 @@ def resolve(child: np.ndarray, unit: np.ndarray, score: np.ndarray, need: np.nda
         base = np.maximum.accumulate(np.where(new_group, cs - nd, 0))
         acc = o2[(cs - base) <= free[u]]
         assigned[child[acc]] = unit[acc]
+        chosen[child[acc]] = acc
         np.subtract.at(free, unit[acc], need[child[acc]])
         alive &= assigned[child] < 0
-    return assigned
+    return assigned, chosen

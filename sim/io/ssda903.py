@@ -1,0 +1,156 @@
+"""SSDA903 tables from a run: header and episodes shaped as the return, and their CSV files.
+
+This module owns turning a finished model's records into the SSDA903 shape the sector uses
+(codes from ``../shared/data/ssda903.md``; dates dd/mm/yyyy; HOME_POST and PL_POST as postcode
+districts; URN the unit's id; plus LA = the responsible LA's ONS code and REP when several
+replicates share a file), the ledger with financial years and spend groups, and the snapshot
+rows. The same frames feed ``sim.metrics.indicators``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.records import (
+    CIN_CODES,
+    KIND_NAMES,
+    LS_CODES,
+    OPEN_DAY,
+    PLACE_CODES,
+    PROVIDER_CODES,
+    REC_CODES,
+    RNE_CODES,
+    RPC_CODES,
+    day_to_date,
+)
+
+EPISODE_COLUMNS = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                   "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", "LA"]
+HEADER_COLUMNS = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB", "LA"]
+
+
+def _codes(values: np.ndarray, codes: list[str]) -> pd.Series:
+    arr = np.asarray(codes + [None], dtype=object)
+    v = np.asarray(values)
+    return pd.Series(arr[np.where(v >= 0, v, len(codes))])
+
+
+def episodes_frame(model) -> pd.DataFrame:
+    """The run's episodes as SSDA903 columns (dates as datetime64, NaT when open)."""
+    e = model.episodes.frame()
+    geo = model.geo
+    dnames = np.asarray(list(geo.d_name) + [None], dtype=object)
+    urns = np.asarray(model.supply.urn + ["XXXXXX"], dtype=object)
+    is_open = e["dec"].to_numpy() == OPEN_DAY
+    dec = day_to_date(np.where(is_open, 0, e["dec"].to_numpy())).where(~is_open)
+    return pd.DataFrame({
+        "CHILD": e["child"].to_numpy(),
+        "DECOM": day_to_date(e["decom"].to_numpy()),
+        "RNE": _codes(e["rne"], RNE_CODES),
+        "LS": _codes(e["ls"], LS_CODES),
+        "CIN": _codes(e["cin"], CIN_CODES),
+        "PLACE": _codes(e["place"], PLACE_CODES),
+        "PLACE_PROVIDER": _codes(e["provider"], PROVIDER_CODES),
+        "DEC": dec,
+        "REC": _codes(e["rec"], REC_CODES),
+        "REASON_PLACE_CHANGE": _codes(e["rpc"], RPC_CODES),
+        "HOME_POST": dnames[np.where(e["home_d"] >= 0, e["home_d"], len(geo.d_name))],
+        "PL_POST": dnames[np.where(e["pl_d"] >= 0, e["pl_d"], len(geo.d_name))],
+        "URN": urns[np.where(e["unit"] >= 0, e["unit"], len(urns) - 1)],
+        "LA": geo.code[e["la"].to_numpy()],
+    })
+
+
+def header_frame(model) -> pd.DataFrame:
+    """The run's header rows (SEX as M/F, the 2024-25 coding)."""
+    h = model.header.frame()
+    return pd.DataFrame({
+        "CHILD": h["child"].to_numpy(),
+        "SEX": np.where(h["sex"].to_numpy() == 1, "M", "F"),
+        "DOB": day_to_date(h["dob"].to_numpy()),
+        "ETHNIC": h["ethnic"].to_numpy(),
+        "UPN": "",
+        "MOTHER": "",
+        "MC_DOB": "",
+        "LA": model.geo.code[h["la"].to_numpy()],
+        "UASC": h["uasc"].to_numpy(),
+    })
+
+
+def ledger_frame(model) -> pd.DataFrame:
+    """The ledger with financial year, payer and payee names and spend groups."""
+    lg = model.ledger.frame()
+    if len(lg) == 0:
+        return lg
+    days = lg["day"].to_numpy()
+    dates = day_to_date(days)
+    fy = dates.dt.year + (dates.dt.month >= 4).astype(int)
+    # A payment made on 31 March belongs to the year ending that day.
+    kind = lg["kind"].to_numpy()
+    kind_name = np.asarray(KIND_NAMES + ["none"], dtype=object)[np.where(kind >= 0, kind, 7)]
+    from sim.metrics import SPEND_GROUP
+
+    group = np.array([SPEND_GROUP.get(k, "overhead") for k in kind_name], dtype=object)
+    group = np.where(lg["item"].to_numpy() == 1, "overhead", group)
+    payee = lg["payee"].to_numpy()
+    names = np.asarray([p.name for p in model.providers] + ["council"], dtype=object)
+    return pd.DataFrame({
+        "date": dates, "fy": fy.to_numpy(), "payer_la": model.geo.code[lg["payer_la"].to_numpy()],
+        "payee": names[np.where(payee >= 0, payee, len(names) - 1)],
+        "payee_id": payee, "unit": lg["unit"].to_numpy(), "child": lg["child"].to_numpy(),
+        "kind_name": kind_name, "group": group, "days": lg["days"].to_numpy(),
+        "amount_gbp": lg["amount_gbp"].to_numpy().round(2),
+    })
+
+
+def snapshot_rows(model) -> pd.DataFrame:
+    """Tidy indicator rows from the 31 March snapshots (supply, homes, waiting)."""
+    rows = []
+    codes = model.geo.code
+    region = dict(zip(model.geo.las["ons_code"], model.geo.las["region"], strict=True))
+    for snap in model.snapshots:
+        year = int(day_to_date(np.array([snap["day"]])).dt.year.iloc[0])
+        sup = snap["supply"]
+        for kind in range(len(KIND_NAMES)):
+            k = sup[sup["kind"] == kind]
+            name = KIND_NAMES[kind]
+            for col in ("units", "places", "occupied"):
+                rows.append((year, "england", "England", f"supply_{name}_{col}",
+                             float(k[col].sum())))
+        hs = snap["homes_by_sector"]
+        total = sum(hs.values())
+        rows.append((year, "england", "England", "childrens_homes", float(total)))
+        rows.append((year, "england", "England", "childrens_homes_private_share",
+                     hs["private"] / total if total else float("nan")))
+        rows.append((year, "england", "England", "private_home_margin",
+                     float(snap["private_home_margin"])))
+        w = snap["waiting_by_la"]
+        for la in np.flatnonzero(model.is_sim):
+            rows.append((year, "la", codes[la], "children_waiting", float(w[la])))
+        rows.append((year, "england", "England", "children_waiting", float(w.sum())))
+        by_region: dict[str, float] = {}
+        for la in np.flatnonzero(model.is_sim):
+            by_region[region[codes[la]]] = by_region.get(region[codes[la]], 0) + float(w[la])
+        for r, v in sorted(by_region.items()):
+            rows.append((year, "region", r, "children_waiting", v))
+    return pd.DataFrame(rows, columns=["year", "area_type", "area", "indicator", "value"])
+
+
+def write_episodes(episodes: pd.DataFrame, path, rep: int | None = None) -> None:
+    """Write episodes as an SSDA903 CSV (dd/mm/yyyy dates; REP column when given)."""
+    out = episodes[EPISODE_COLUMNS].copy()
+    for col in ("DECOM", "DEC"):
+        out[col] = pd.to_datetime(out[col]).dt.strftime("%d/%m/%Y")
+    if rep is not None:
+        out.insert(0, "REP", rep)
+    out.to_csv(path, index=False)
+
+
+def write_header(header: pd.DataFrame, path, rep: int | None = None) -> None:
+    """Write the header as an SSDA903 CSV."""
+    out = header[HEADER_COLUMNS].copy()
+    out["DOB"] = pd.to_datetime(out["DOB"]).dt.strftime("%d/%m/%Y")
+    if rep is not None:
+        out.insert(0, "REP", rep)
+    out.to_csv(path, index=False)

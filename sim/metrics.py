@@ -1,0 +1,206 @@
+"""Indicators from SSDA903 episodes: one code path for simulated and observed data alike.
+
+This module owns the DfE measures and the model's own measures, computed per year ending 31
+March from an SSDA903-shaped episodes table (CHILD, LA, DECOM, RNE, LS, CIN, PLACE,
+PLACE_PROVIDER, DEC, REC, REASON_PLACE_CHANGE, HOME_POST, PL_POST, URN; dates as datetime64)
+and the header (CHILD, DOB): children looked after at 31 March by placement group and provider;
+starts and ceased; placement changes by reason and new placements; the share with 3+
+placements in the year; long-term stability of under-16s; the share placed over 20 miles
+(of those with a known distance) and outside their LA, from postcode district points as DfE
+does from postcodes; and unregistered placements. Spend comes from the ledger and waiting and
+supply from the 31 March snapshots when a run provides them. Output is tidy: one row per
+(year, area type, area, indicator).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.geography import TWENTY_MILES_KM, Geography, haversine_km
+from sim.records import KIND_NAMES, PLACE_GROUP, PROVIDER_GROUP
+
+PLACEMENT_RNE = ("S", "P", "B", "T", "U")
+UNPLANNED_REASONS = ("CREQB", "CREQO", "CHILD", "LAREQ", "STAND", "ALLEG", "APPRR", "CLOSE")
+SPEND_GROUP = {
+    "foster_inhouse": "fostering", "foster_ifa": "fostering", "foster_kinship": "fostering",
+    "childrens_home": "residential", "secure_home": "residential",
+    "unregistered": "residential", "supported_accommodation": "supported",
+}
+
+
+def year_bounds(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the year ending 31 March ``year``."""
+    return pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+
+
+def _areas(la: pd.Series, geo: Geography | None) -> dict[str, pd.Series]:
+    out = {"england": pd.Series("England", index=la.index), "la": la}
+    if geo is not None:
+        region = dict(zip(geo.las["ons_code"], geo.las["region"], strict=True))
+        out["region"] = la.map(region).fillna("unknown")
+    return out
+
+
+def _emit(rows: list, year: int, areas: dict[str, pd.Series], name: str,
+          values: pd.Series, how: str = "sum", denom: pd.Series | None = None) -> None:
+    """Append ``name`` for each area type: a sum (or a share with ``denom``) by area."""
+    for atype, area in areas.items():
+        a = area.loc[values.index]
+        num = values.groupby(a).sum()
+        if denom is not None:
+            den = denom.groupby(area.loc[denom.index]).sum()
+            val = (num.reindex(den.index, fill_value=0) / den.replace(0, np.nan)).dropna()
+        else:
+            val = num
+        for k, v in val.items():
+            rows.append((year, atype, k, name, float(v)))
+
+
+def _district_points(geo: Geography) -> tuple[dict, dict]:
+    d = geo.districts.sort_values("weight", ascending=False, kind="stable").drop_duplicates(
+        "district")
+    pts = dict(zip(d["district"], zip(d["lat"], d["lon"], strict=True), strict=True))
+    la_of = dict(zip(d["district"], d["ons_code"], strict=True))
+    return pts, la_of
+
+
+def indicators(episodes: pd.DataFrame, header: pd.DataFrame, years: list[int],
+               geo: Geography | None = None, ledger: pd.DataFrame | None = None,
+               snapshots: pd.DataFrame | None = None, la_col: str = "LA") -> pd.DataFrame:
+    """Compute every indicator for each year ending 31 March in ``years``.
+
+    Args:
+        episodes: SSDA903 episodes with datetime DECOM/DEC and the responsible LA in ``la_col``.
+        header: SSDA903 header with CHILD and datetime DOB.
+        years: years ending 31 March, e.g. [2026, 2027].
+        geo: geography for regions, district points and district LAs (distance, outside LA).
+        ledger: optional payments (financial year ``fy``, ``payer_la`` code, ``group``,
+            ``amount_gbp``) for spend indicators.
+        snapshots: optional tidy rows (year, area_type, area, indicator, value) from the run,
+            passed through (supply, waiting, homes).
+
+    Returns:
+        Tidy frame: year, area_type, area, indicator, value.
+    """
+    ep = episodes.copy()
+    ep["DEC"] = pd.to_datetime(ep["DEC"])
+    ep["DECOM"] = pd.to_datetime(ep["DECOM"])
+    dob = header.drop_duplicates("CHILD").set_index("CHILD")["DOB"]
+    ep = ep.sort_values(["CHILD", "DECOM"], kind="stable").reset_index(drop=True)
+    # Period of care start and placement spell start of each episode (carried forward).
+    new_period = ep["RNE"].eq("S") | ep["CHILD"].ne(ep["CHILD"].shift())
+    ep["period_start"] = ep["DECOM"].where(new_period).groupby(ep["CHILD"]).ffill()
+    new_spell = ep["RNE"].isin(("S", "P", "B", "U")) | new_period
+    ep["spell_start"] = ep["DECOM"].where(new_spell).groupby(ep["CHILD"]).ffill()
+    pts, la_of = _district_points(geo) if geo is not None else ({}, {})
+    rows: list = []
+    far = ep["DEC"].isna()
+    del far
+    for year in years:
+        start, end = year_bounds(year)
+        # ---- CLA at 31 March -------------------------------------------------------------
+        open_ = (ep["DECOM"] <= end) & (ep["DEC"].isna() | (ep["DEC"] > end))
+        cla = ep[open_].drop_duplicates("CHILD", keep="last")
+        areas = _areas(cla[la_col], geo)
+        one = pd.Series(1.0, index=cla.index)
+        _emit(rows, year, areas, "cla", one)
+        group = cla["PLACE"].map(PLACE_GROUP).fillna("other")
+        for g in sorted(set(PLACE_GROUP.values())):
+            _emit(rows, year, areas, f"cla_place_{g}", (group == g).astype(float))
+            _emit(rows, year, areas, f"share_place_{g}", (group == g).astype(float), denom=one)
+        prov = cla["PLACE_PROVIDER"].map(PROVIDER_GROUP).fillna("not_reported")
+        for g in sorted(set(PROVIDER_GROUP.values())):
+            _emit(rows, year, areas, f"cla_provider_{g}", (prov == g).astype(float))
+        unreg = cla["PLACE"].isin(("Z1", "Z11", "Z12", "Z13", "Z14")).astype(float)
+        _emit(rows, year, areas, "cla_unregistered_or_other", unreg)
+        # ---- distance and location -------------------------------------------------------
+        if geo is not None:
+            h = cla["HOME_POST"].map(pts)
+            p = cla["PL_POST"].map(pts)
+            known = h.notna() & p.notna()
+            dist = pd.Series(np.nan, index=cla.index)
+            if known.any():
+                hh = np.array(h[known].tolist())
+                pp = np.array(p[known].tolist())
+                dist[known] = haversine_km(hh[:, 0], hh[:, 1], pp[:, 0], pp[:, 1])
+            over = (dist > TWENTY_MILES_KM).astype(float)
+            _emit(rows, year, areas, "placed_over_20_miles", over)
+            _emit(rows, year, areas, "distance_known", known.astype(float))
+            _emit(rows, year, areas, "share_over_20_miles_of_known", over[known],
+                  denom=known.astype(float))
+            _emit(rows, year, areas, "mean_distance_km", dist[known], denom=known.astype(float))
+            pl_la = cla["PL_POST"].map(la_of)
+            loc_known = pl_la.notna()
+            outside = (loc_known & (pl_la != cla[la_col])).astype(float)
+            _emit(rows, year, areas, "placed_outside_la", outside)
+            _emit(rows, year, areas, "share_outside_la", outside, denom=one)
+        # ---- flows ---------------------------------------------------------------------------
+        in_year_start = (ep["DECOM"] >= start) & (ep["DECOM"] <= end)
+        in_year_end = ep["DEC"].notna() & (ep["DEC"] >= start) & (ep["DEC"] <= end)
+        starts = ep[in_year_start & ep["RNE"].eq("S")].drop_duplicates("CHILD")
+        _emit(rows, year, _areas(starts[la_col], geo), "starts",
+              pd.Series(1.0, index=starts.index))
+        ceased = ep[in_year_end & ep["REC"].notna() & ep["REC"].ne("X1")].drop_duplicates(
+            "CHILD", keep="last")
+        _emit(rows, year, _areas(ceased[la_col], geo), "ceased",
+              pd.Series(1.0, index=ceased.index))
+        for code in ("E11", "E12", "E17"):
+            _emit(rows, year, _areas(ceased[la_col], geo), f"ceased_{code}",
+                  ceased["REC"].eq(code).astype(float))
+        changes = ep[in_year_end & ep["REC"].eq("X1") & ep["REASON_PLACE_CHANGE"].notna()
+                     & ep["REASON_PLACE_CHANGE"].ne("")]
+        ca = _areas(changes[la_col], geo)
+        _emit(rows, year, ca, "placement_changes", pd.Series(1.0, index=changes.index))
+        for r in sorted(changes["REASON_PLACE_CHANGE"].unique()):
+            _emit(rows, year, ca, f"changes_{r}", changes["REASON_PLACE_CHANGE"].eq(r).astype(float))
+        _emit(rows, year, ca, "changes_unplanned",
+              changes["REASON_PLACE_CHANGE"].isin(UNPLANNED_REASONS).astype(float))
+        newp = ep[in_year_start & ep["RNE"].isin(PLACEMENT_RNE)]
+        _emit(rows, year, _areas(newp[la_col], geo), "new_placements",
+              pd.Series(1.0, index=newp.index))
+        # ---- stability ---------------------------------------------------------------------
+        overlap = ep[(ep["DECOM"] <= end) & (ep["DEC"].isna() | (ep["DEC"] >= start))
+                     & ep["CHILD"].isin(cla["CHILD"])]
+        new_in_year = (overlap["DECOM"] >= start) & overlap["RNE"].isin(PLACEMENT_RNE)
+        n_new = new_in_year.groupby(overlap["CHILD"]).sum()
+        ongoing = (overlap["DECOM"] < start).groupby(overlap["CHILD"]).any().astype(int)
+        n_place = (n_new + ongoing).reindex(cla["CHILD"]).fillna(0).to_numpy()
+        three = pd.Series((n_place >= 3).astype(float), index=cla.index)
+        _emit(rows, year, areas, "cla_3plus_placements", three)
+        _emit(rows, year, areas, "share_3plus_placements", three, denom=one)
+        age = (end - cla["CHILD"].map(dob)).dt.days / 365.25
+        elig = (age < 16) & ((end - cla["period_start"]).dt.days >= 913)
+        stable = elig & ((end - cla["spell_start"]).dt.days >= 730)
+        _emit(rows, year, areas, "long_term_stability_eligible", elig.astype(float))
+        _emit(rows, year, areas, "long_term_stability", stable[elig].astype(float),
+              denom=elig.astype(float))
+        # ---- placements in unregistered / other settings during the year ---------------------
+        z = ep[(ep["DECOM"] <= end) & (ep["DEC"].isna() | (ep["DEC"] >= start))
+               & ep["PLACE"].isin(("Z1", "Z11", "Z12", "Z13", "Z14"))].drop_duplicates("CHILD")
+        _emit(rows, year, _areas(z[la_col], geo), "children_unregistered_in_year",
+              pd.Series(1.0, index=z.index))
+        # ---- spend ---------------------------------------------------------------------------
+        if ledger is not None and len(ledger):
+            lg = ledger[ledger["fy"] == year]
+            if len(lg):
+                la = lg["payer_la"]
+                la_areas = _areas(la, geo)
+                _emit(rows, year, la_areas, "spend_total_gbp", lg["amount_gbp"])
+                for grp in ("fostering", "residential", "supported", "overhead"):
+                    _emit(rows, year, la_areas, f"spend_{grp}_gbp",
+                          lg["amount_gbp"].where(lg["group"] == grp, 0.0))
+                for kind in KIND_NAMES:
+                    _emit(rows, year, la_areas, f"spend_{kind}_gbp",
+                          lg["amount_gbp"].where(lg["kind_name"] == kind, 0.0))
+    out = pd.DataFrame(rows, columns=["year", "area_type", "area", "indicator", "value"])
+    if snapshots is not None and len(snapshots):
+        out = pd.concat([out, snapshots], ignore_index=True)
+    return out.sort_values(["year", "area_type", "area", "indicator"], kind="stable").reset_index(
+        drop=True)
+
+
+def headline(ind: pd.DataFrame, year: int) -> dict[str, float]:
+    """England values of the headline indicators for ``year``."""
+    e = ind[(ind["year"] == year) & (ind["area_type"] == "england")]
+    return dict(zip(e["indicator"], e["value"], strict=True))
