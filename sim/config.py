@@ -93,11 +93,11 @@ class ExitParams:
     """
 
     # Probability that a stay is short, by age band at entry (under 1, 1-4, 5-9, 10-15, 16-17).
-    p_short: list[float] = field(default_factory=lambda: [0.30, 0.35, 0.38, 0.45, 0.40])
+    p_short: list[float] = field(default_factory=lambda: [0.30, 0.35, 0.30, 0.30, 0.40])
     # Mean short stay, days: assumption.
     short_mean_days: list[float] = field(default_factory=lambda: [120, 150, 150, 120, 100])
     # Mean long stay, years (censored by the 18th birthday): assumption.
-    long_mean_years: list[float] = field(default_factory=lambda: [1.9, 3.2, 5.5, 6.0, 6.0])
+    long_mean_years: list[float] = field(default_factory=lambda: [1.9, 3.5, 14.0, 20.0, 6.0])
     # Share of 18th-birthday leavers in foster care who stay put (E17): 6,000 staying put of
     # 13,740 ceasing aged 18+ [file] DfE 2025, divided by the foster share of 17-year-olds
     # (~0.6, assumption) -> 0.7.
@@ -126,10 +126,10 @@ class PlacementParams:
     p_kin: list[float] = field(default_factory=lambda: [0.25, 0.30, 0.28, 0.17, 0.05])
     # Share whose needs call for a children's home, by age band: assumption tuned to 11.6% of
     # CLA in secure and children's homes [file] DfE 2025.
-    p_home: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.03, 0.16, 0.16])
+    p_home: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.04, 0.22, 0.20])
     # Share of 16-17 entrants (non-UASC / UASC) planned for supported accommodation: assumption
     # tuned to 9.2% of CLA in supported/semi-independent living [file] DfE 2025.
-    p_sa_16plus: float = 0.35
+    p_sa_16plus: float = 0.45
     p_sa_16plus_uasc: float = 0.55
     # Share of children's-home entrants needing a secure bed: assumption (214 secure places,
     # Ofsted 2023 [file]).
@@ -138,19 +138,31 @@ class PlacementParams:
     # adoptions a year [file] DfE 2025.
     p_adoption_young_long: float = 0.40
     # Days on the adoption path before the adoptive placement (A-code) starts, mean: assumption.
-    adoption_placement_days: float = 420.0
+    adoption_placement_days: float = 300.0
     # Share of entries whose first placement is an emergency/short-term one followed by a
     # planned move (care plan), by age band: assumption tuned to 59,140 placement changes and
     # 10% with 3+ placements in the year [file] DfE 2025.
-    p_first_temporary: list[float] = field(default_factory=lambda: [0.35, 0.35, 0.40, 0.45, 0.35])
+    p_first_temporary: list[float] = field(default_factory=lambda: [0.30, 0.30, 0.33, 0.35, 0.30])
     temporary_mean_days: float = 70.0
     # Unplanned ending hazard per placement-year by unit kind (foster in-house, foster IFA,
     # kinship, children's home, secure, supported accommodation, unregistered): assumption
     # tuned to 13,750 unplanned endings in 2024-25 [derived] FACTS §1.7 and 1 in 7 children in
     # residential care moving twice a year [pub] NAO 2025.
     unplanned_rate: list[float] = field(
-        default_factory=lambda: [0.10, 0.11, 0.06, 0.30, 0.2, 0.30, 0.5]
+        default_factory=lambda: [0.07, 0.08, 0.04, 0.22, 0.15, 0.22, 0.5]
     )
+    # Shape of the Weibull time to an ending (below 1: endings concentrate early in a
+    # placement; 10% of placements ending in 2022 lasted 1-7 days [pub] EES): assumption.
+    hazard_shape: float = 0.7
+    # Share of unplanned endings of a foster placement of a child aged 11+ after which the
+    # plan escalates to a children's home: assumption.
+    p_escalate_after_breakdown: float = 0.25
+    # Share of planned moves from a children's home of an under-16 that step down to foster
+    # care: assumption.
+    p_step_down: float = 0.25
+    # Share of planned moves (other than from a short-term first placement) recorded as OTHER
+    # rather than CARPL: 14,570 / (14,570 + 20,170 - short-term moves) [derived] DfE 2025.
+    other_share_of_planned: float = 0.62
     # Multiplier on the unplanned hazard by age band: teenage foster placements break down far
     # more often [pub] SCIE Guide 7 / Sinclair; values assumption.
     age_multiplier: list[float] = field(default_factory=lambda: [0.2, 0.4, 0.8, 1.8, 1.5])
@@ -164,7 +176,7 @@ class PlacementParams:
     # Planned move hazard per placement-year by unit kind (care plan and other moves):
     # assumption tuned to CARPL 20,170 + OTHER 14,570 in 2024-25 [file] DfE 2025.
     planned_rate: list[float] = field(
-        default_factory=lambda: [0.10, 0.12, 0.05, 0.35, 2.0, 0.15, 3.0]
+        default_factory=lambda: [0.20, 0.22, 0.06, 0.45, 2.0, 0.30, 3.0]
     )
     # Share of foster placements that change status only (same carer, RNE T; PLACE reason)
     # once, about a year in: assumption tuned to PLACE 10,500 [file] DfE 2025.
@@ -200,12 +212,20 @@ class MatchingParams:
     # Score weights: per 10 km, per £1,000/week, per needs tier above skill, per grade step,
     # own-provision bonus, out-of-LA penalty: assumptions (councils prefer own provision and
     # near placements, then price; LGA 2023: 98% cite lack of choice).
-    w_distance_per_10km: float = 1.0
+    w_distance_per_10km: float = 0.5
     w_price_per_1000: float = 0.6
     w_misfit: float = 3.0
     w_quality: float = 0.5
     own_provision_bonus: float = 4.0
     outside_la_penalty: float = 1.0
+    # Probability that a provider accepts a referral, by unit kind (in-house, IFA, kinship,
+    # home, secure, supported, unregistered), reduced by ``decline_per_tier`` per needs tier:
+    # assumption tuned to 22% placed over 20 miles and 44.5% outside their LA [file] DfE 2025
+    # (CMA: councils often find at most one option [pub]).
+    accept_prob: list[float] = field(
+        default_factory=lambda: [0.35, 0.25, 1.0, 0.2, 0.5, 0.4, 1.0]
+    )
+    decline_per_tier: float = 0.25
 
     def __post_init__(self) -> None:
         _check("params.matching.radius_km", self.radius_km, 1.0, 1000.0)

@@ -220,6 +220,9 @@ class PlacementModel(mesa.Model):
             child.prev_unit = child.unit
             if child.kind in (INHOUSE, IFA) and uu[2] * 7.0 % 1.0 < self.p.supply.deregister_after_breakdown:
                 self.supply.matchable[child.unit] = False  # carer stops after the breakdown
+            if child.kind in (INHOUSE, IFA) and child.age_years(day) >= 11 and (
+                    uu[3] < pp.p_escalate_after_breakdown):
+                child.plan, child.tier = PLAN_HOME, max(child.tier, 1)
             self.release(child, day)
             child.move_rpc = RPC[reason]
             self.urgent.append(child)
@@ -229,8 +232,8 @@ class PlacementModel(mesa.Model):
             if child.temporary:
                 child.move_rpc = RPC["CARPL"]
             else:
-                child.move_rpc = RPC["CARPL"] if uu[2] < 0.58 else RPC["OTHER"]
-            if child.plan == PLAN_HOME and age < 15.5 and uu[2] < 0.45:
+                child.move_rpc = RPC["OTHER"] if uu[2] < pp.other_share_of_planned else RPC["CARPL"]
+            if child.plan == PLAN_HOME and age < 15.5 and uu[3] < pp.p_step_down:
                 child.plan, child.tier = PLAN_FOSTER, min(child.tier, 1)  # step-down
             elif child.plan == PLAN_FOSTER and age >= 16 and child.u[U_SA16] < pp.p_step_to_sa_at_16 * 3:
                 child.plan = PLAN_SA
@@ -264,9 +267,7 @@ class PlacementModel(mesa.Model):
                 rec = REC["E17"]
             else:
                 rec = exit_reason("at18", child.u[U_EXIT_REASON])
-        elif route == "adoption" and child.adoption_day >= 0 and child.kind == NO_UNIT and (
-            self._place_code(child.place).startswith("A")
-        ):
+        elif route == "adoption" and self._place_code(child.place).startswith("A"):
             rec = exit_reason("adoption", child.u[U_EXIT_REASON])
         elif route == "adoption":
             rec = exit_reason("young_long", child.u[U_EXIT_REASON])
@@ -596,6 +597,8 @@ class PlacementModel(mesa.Model):
         ok = (a >= s.min_age[un]) & (a < s.max_age[un] + 1) & (un != prev[ci])
         misfit = np.maximum(0, tier[ci] - s.skill[un])
         ok &= misfit <= 1
+        accept = np.asarray(mp.accept_prob)[s.kind[un]] * (1 - mp.decline_per_tier * tier[ci])
+        ok &= self.streams["matching"].random(len(un)) < accept
         ci, un, misfit = ci[ok], un[ok], misfit[ok]
         if len(ci) == 0:
             return np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n)

@@ -104,6 +104,10 @@ STOCK_TIME_MEAN_YEARS = np.array([0.45, 2.2, 5.0, 7.0, 7.0])
 # Share of stock children still in their first placement of the period of care: assumption
 # tuned to long-term stability 69% [file] DfE 2025.
 STOCK_FIRST_PLACEMENT = 0.45
+# Mean remaining stay of children already in care on a long stay, by current age band, years:
+# assumption fitted to ceased 2024-25 by age (under 1 1,770; 1-4 6,250; 5-9 3,710; 10-15
+# 4,860 [file] DfE 2025) net of new entrants' short stays.
+STOCK_RESIDUAL_MEAN_YEARS = np.array([1.9, 3.5, 7.0, 14.0, 6.0])
 # Foster household places (1, 2, 3) shares: assumption giving 1.59 usable places on average.
 FOSTER_PLACES = (np.array([1, 2, 3]), np.array([0.50, 0.41, 0.09]))
 # Foster households' accepted ages (min, max) and shares: assumption.
@@ -584,6 +588,12 @@ def _initial_children(model) -> None:
         c.ls = _stock_ls(c, tic)
         model.children[c.cid] = c
         model.stock[c.la] += 1
+        if (plan == PLAN_FOSTER and age < 5 and tic < 2 and not uasc
+                and u[U_SIB] < p.placements.p_adoption_young_long * 0.5):
+            # On the adoption path already: the adoptive placement comes within the year.
+            c.exit_route = "adoption"
+            c.adoption_day = 1 + int(364 * u[U_TEMP])
+            c.exit_day = max(c.exit_day, c.adoption_day + 100 + int(200 * u[U_LS_DAYS]))
         if plan == "adoption":
             adoption.append(c)
             c.plan = PLAN_FOSTER
@@ -610,8 +620,11 @@ def _initial_children(model) -> None:
         model.planned.pop(c.cid, None)
         c.waiting_since = -1
     for c in adoption:
+        # Placed for adoption: the order follows in months (1,660 placed for adoption at 31
+        # March 2025 against 3,040 adoptions a year [file] -> mean 200 days: derived).
         c.exit_route = "adoption"
         c.adoption_day = -1
+        c.exit_day = max(1, int(-math.log(c.u[U_LS_DAYS]) * 200))
         model.place(c, -1, 0, False, RNE["S"])
         c.place = PLACE["A6"]
         c.provider = PROVIDER["PR1"]
@@ -634,7 +647,7 @@ def _stock_futures(model, c: Child, tic: float) -> None:
         dur = -math.log(u[U_LS_DAYS]) * ex.short_mean_days[band_at_entry]
         route = "uasc" if c.uasc else "short"
     else:
-        mean = ex.long_mean_years[band_at_entry] * DAYS_PER_YEAR
+        mean = STOCK_RESIDUAL_MEAN_YEARS[age_band(c.age_years(0))] * DAYS_PER_YEAR
         if c.uasc:
             mean *= ex.uasc_long_multiplier
         dur = -math.log(u[U_LS_DAYS]) * mean

@@ -255,15 +255,16 @@ class Child(mesa.Agent):
         """
         uu = self.placement_uniforms()
         best, what = math.inf, ""
+        k = 1.0 / p.hazard_shape
         if kind >= 0:
             h = self.unplanned_hazard(kind, day, misfit, far, grade, p)
             if h > 0:
-                best, what = -math.log(uu[0]) / h * DAYS_PER_YEAR, "unplanned"
+                best, what = (-math.log(uu[0]) / h) ** k * DAYS_PER_YEAR, "unplanned"
             if self.temporary:
                 t = -math.log(uu[1]) * p.temporary_mean_days
             else:
                 rate = p.planned_rate[kind]
-                t = -math.log(uu[1]) / rate * DAYS_PER_YEAR if rate > 0 else math.inf
+                t = (-math.log(uu[1]) / rate) ** k * DAYS_PER_YEAR if rate > 0 else math.inf
             if t < best:
                 best, what = t, "planned"
             if kind in (INHOUSE, KIN, 1) and not self.status_changed and not self.temporary:
