@@ -126,11 +126,11 @@ class PlacementParams:
     p_kin: list[float] = field(default_factory=lambda: [0.25, 0.30, 0.28, 0.17, 0.05])
     # Share whose needs call for a children's home, by age band: assumption tuned to 11.6% of
     # CLA in secure and children's homes [file] DfE 2025.
-    p_home: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.04, 0.22, 0.20])
+    p_home: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.04, 0.26, 0.20])
     # Share of 16-17 entrants (non-UASC / UASC) planned for supported accommodation: assumption
     # tuned to 9.2% of CLA in supported/semi-independent living [file] DfE 2025.
-    p_sa_16plus: float = 0.45
-    p_sa_16plus_uasc: float = 0.55
+    p_sa_16plus: float = 0.7
+    p_sa_16plus_uasc: float = 0.7
     # Share of children's-home entrants needing a secure bed: assumption (214 secure places,
     # Ofsted 2023 [file]).
     p_secure_of_home: float = 0.02
@@ -149,23 +149,23 @@ class PlacementParams:
     # tuned to 13,750 unplanned endings in 2024-25 [derived] FACTS §1.7 and 1 in 7 children in
     # residential care moving twice a year [pub] NAO 2025.
     unplanned_rate: list[float] = field(
-        default_factory=lambda: [0.07, 0.08, 0.04, 0.22, 0.15, 0.22, 0.5]
+        default_factory=lambda: [0.07, 0.08, 0.04, 0.15, 0.15, 0.2, 0.5]
     )
     # Shape of the Weibull time to an ending (below 1: endings concentrate early in a
     # placement; 10% of placements ending in 2022 lasted 1-7 days [pub] EES): assumption.
-    hazard_shape: float = 0.7
+    hazard_shape: float = 0.6
     # Share of unplanned endings of a foster placement of a child aged 11+ after which the
     # plan escalates to a children's home: assumption.
     p_escalate_after_breakdown: float = 0.25
     # Share of planned moves from a children's home of an under-16 that step down to foster
     # care: assumption.
-    p_step_down: float = 0.25
+    p_step_down: float = 0.15
     # Share of planned moves (other than from a short-term first placement) recorded as OTHER
     # rather than CARPL: 14,570 / (14,570 + 20,170 - short-term moves) [derived] DfE 2025.
     other_share_of_planned: float = 0.62
     # Multiplier on the unplanned hazard by age band: teenage foster placements break down far
     # more often [pub] SCIE Guide 7 / Sinclair; values assumption.
-    age_multiplier: list[float] = field(default_factory=lambda: [0.2, 0.4, 0.8, 1.8, 1.5])
+    age_multiplier: list[float] = field(default_factory=lambda: [0.2, 0.4, 0.8, 1.5, 1.3])
     # Multiplier per tier of needs above the unit's skill level: assumption.
     misfit_multiplier: float = 1.6
     # Multiplier when placed more than 20 miles from home: assumption (no published estimate,
@@ -182,8 +182,9 @@ class PlacementParams:
     # once, about a year in: assumption tuned to PLACE 10,500 [file] DfE 2025.
     p_status_change: float = 0.2
     status_change_mean_days: float = 365.0
-    # Share of foster children moving to supported accommodation at 16-17: assumption.
-    p_step_to_sa_at_16: float = 0.12
+    # Share of planned moves of foster children aged 16-17 that go to supported accommodation:
+    # assumption.
+    p_step_to_sa_at_16: float = 0.5
 
     def __post_init__(self) -> None:
         for k in ("p_parents", "p_kin", "p_home", "age_multiplier", "p_first_temporary"):
@@ -207,8 +208,8 @@ class MatchingParams:
     # Stages of widening tried the same day before an emergency/unregistered placement.
     stages: int = 3
     # Nearest LAs with a vacancy considered per child and kind; vacancies looked at per LA.
-    max_las: int = 6
-    per_la: int = 6
+    max_las: int = 5
+    per_la: int = 4
     # Score weights: per 10 km, per £1,000/week, per needs tier above skill, per grade step,
     # own-provision bonus, out-of-LA penalty: assumptions (councils prefer own provision and
     # near placements, then price; LGA 2023: 98% cite lack of choice).
@@ -223,7 +224,7 @@ class MatchingParams:
     # assumption tuned to 22% placed over 20 miles and 44.5% outside their LA [file] DfE 2025
     # (CMA: councils often find at most one option [pub]).
     accept_prob: list[float] = field(
-        default_factory=lambda: [0.35, 0.25, 1.0, 0.2, 0.5, 0.4, 1.0]
+        default_factory=lambda: [0.3, 0.2, 1.0, 0.08, 0.5, 0.4, 1.0]
     )
     decline_per_tier: float = 0.25
 
@@ -289,14 +290,16 @@ class SupplyParams:
 class PriceParams:
     """Costs, markups and payments (DESIGN §3.6); £ per place-week at 2024-25 prices."""
 
-    # Children's home mean list price: £6,100/week 2023-24 [derived] NAO (£318,400 per place a
-    # year), uplifted by 3.5% real price growth [sec] CMA -> 6,300.
-    home_price_gbp_week: float = 6300.0
+    # Children's home mean list price before premiums: set so that the mean price paid is about
+    # £6,300/week (£6,100 in 2023-24 [derived] NAO, £318,400 per place a year, uplifted by 3.5%
+    # real price growth [sec] CMA) once complex-needs and emergency premiums apply: derived.
+    home_price_gbp_week: float = 5100.0
     # Lognormal spread of home list prices (sigma): assumption tuned to ~1,510 placements at
     # £10,000+/week [pub] LGA 2023.
     home_price_sigma: float = 0.38
-    # IFA price ~£820/week (2020) [pub] CMA interim, uplifted to 2024-25: assumption -> 900.
-    ifa_price_gbp_week: float = 900.0
+    # IFA list price before premiums: set so the mean price paid is about £900/week (~£820 in
+    # 2020 [pub] CMA interim, uplifted to 2024-25: assumption): derived.
+    ifa_price_gbp_week: float = 790.0
     # In-house foster cost incl. fees, allowances and support: assumption (£600/week all foster
     # 2016 [pub] PQ 49075; LA carers £396 fee 2018 [sec]) -> 620.
     inhouse_foster_cost_gbp_week: float = 620.0
@@ -304,8 +307,8 @@ class PriceParams:
     # Secure children's home £270,000/yr (~£5,200/week, 2022) [sec] MoJ via Guardian -> 7,000
     # for welfare beds: assumption.
     secure_cost_gbp_week: float = 7000.0
-    # Supported accommodation 16-17 weekly cost: assumption ([NOT FOUND] nationally).
-    sa_cost_gbp_week: float = 1300.0
+    # Supported accommodation 16-17 weekly list price: assumption ([NOT FOUND] nationally).
+    sa_cost_gbp_week: float = 1150.0
     # Unregistered placements: fees up to £30,000/week [pub] Ofsted 2024-25: mean assumption.
     unregistered_gbp_week: float = 12000.0
     # Base markup of private and voluntary providers over cost: IFA margin 19% [pub] CMA
@@ -316,8 +319,8 @@ class PriceParams:
     # Premiums on the weekly price: complex needs per tier above standard, emergency (spot
     # placement made the day of need): assumption (LGA 2023: 93% of councils cite complex
     # needs, 44% emergencies, for £10k+ placements).
-    complex_premium: float = 0.25
-    emergency_premium: float = 0.15
+    complex_premium: float = 0.15
+    emergency_premium: float = 0.10
     # Share of a home's cost that is fixed (staff rota, property) regardless of occupancy:
     # assumption.
     home_fixed_cost_share: float = 0.7

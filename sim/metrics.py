@@ -191,8 +191,13 @@ def indicators(episodes: pd.DataFrame, header: pd.DataFrame, years: list[int],
                     _emit(rows, year, la_areas, f"spend_{grp}_gbp",
                           lg["amount_gbp"].where(lg["group"] == grp, 0.0))
                 for kind in KIND_NAMES:
+                    is_kind = lg["kind_name"] == kind
                     _emit(rows, year, la_areas, f"spend_{kind}_gbp",
-                          lg["amount_gbp"].where(lg["kind_name"] == kind, 0.0))
+                          lg["amount_gbp"].where(is_kind, 0.0))
+                    weeks = (lg["days"] / 7.0).where(is_kind, 0.0)
+                    if weeks.sum() > 0:
+                        _emit(rows, year, la_areas, f"mean_price_{kind}_gbp_week",
+                              lg["amount_gbp"].where(is_kind, 0.0), denom=weeks)
     out = pd.DataFrame(rows, columns=["year", "area_type", "area", "indicator", "value"])
     if snapshots is not None and len(snapshots):
         out = pd.concat([out, snapshots], ignore_index=True)

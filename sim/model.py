@@ -235,7 +235,7 @@ class PlacementModel(mesa.Model):
                 child.move_rpc = RPC["OTHER"] if uu[2] < pp.other_share_of_planned else RPC["CARPL"]
             if child.plan == PLAN_HOME and age < 15.5 and uu[3] < pp.p_step_down:
                 child.plan, child.tier = PLAN_FOSTER, min(child.tier, 1)  # step-down
-            elif child.plan == PLAN_FOSTER and age >= 16 and child.u[U_SA16] < pp.p_step_to_sa_at_16 * 3:
+            elif child.plan == PLAN_FOSTER and age >= 16 and child.u[U_SA16] < pp.p_step_to_sa_at_16:
                 child.plan = PLAN_SA
             elif child.kind == UNREG and child.plan == PLAN_KIN:
                 child.plan = PLAN_FOSTER
@@ -597,6 +597,8 @@ class PlacementModel(mesa.Model):
         ok = (a >= s.min_age[un]) & (a < s.max_age[un] + 1) & (un != prev[ci])
         misfit = np.maximum(0, tier[ci] - s.skill[un])
         ok &= misfit <= 1
+        # A council's in-house carers take only its own children (other LAs' carers: 1% [file]).
+        ok &= (s.kind[un] != INHOUSE) | (self.provider_la[s.provider[un]] == la[ci])
         accept = np.asarray(mp.accept_prob)[s.kind[un]] * (1 - mp.decline_per_tier * tier[ci])
         ok &= self.streams["matching"].random(len(un)) < accept
         ci, un, misfit = ci[ok], un[ok], misfit[ok]

@@ -103,7 +103,7 @@ STOCK_AGE_CUM = np.cumsum(STOCK_AGE_SHARE).tolist()
 STOCK_TIME_MEAN_YEARS = np.array([0.45, 2.2, 5.0, 7.0, 7.0])
 # Share of stock children still in their first placement of the period of care: assumption
 # tuned to long-term stability 69% [file] DfE 2025.
-STOCK_FIRST_PLACEMENT = 0.45
+STOCK_FIRST_PLACEMENT = 0.55
 # Mean remaining stay of children already in care on a long stay, by current age band, years:
 # assumption fitted to ceased 2024-25 by age (under 1 1,770; 1-4 6,250; 5-9 3,710; 10-15
 # 4,860 [file] DfE 2025) net of new entrants' short stays.
