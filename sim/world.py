@@ -118,10 +118,14 @@ SA_UNIT_PLACES = 4  # places per supported accommodation unit: assumption
 SA_PROVIDERS_2025 = 890  # supported accommodation providers [pub] Ofsted 2025
 
 
-def simulated_las(model) -> np.ndarray:
-    """Indices of LAs whose children the world simulates."""
-    w = model.cfg.world
-    las = model.geo.las
+def check_world(world, geo) -> None:
+    """Raise ``ConfigError`` if the world names an unknown LA (before anything runs)."""
+    simulated_las(world, geo)
+
+
+def simulated_las(w, geo) -> np.ndarray:
+    """Indices of LAs whose children the world ``w`` simulates."""
+    las = geo.las
     if w.name == WorldName.england:
         sel = np.flatnonzero(las["cla_2025"].to_numpy() > 0)
     elif w.name in (WorldName.greater_manchester, WorldName.south_east):
@@ -131,7 +135,7 @@ def simulated_las(model) -> np.ndarray:
         if not codes:
             raise ConfigError("world.las is empty: a custom world needs a list of LA codes")
         try:
-            sel = model.geo.la_indices(codes)
+            sel = geo.la_indices(codes)
         except KeyError as e:
             raise ConfigError(
                 f"world.las: unknown LA code {e.args[0]!r}; expected an ONS code such as"
@@ -144,7 +148,7 @@ def build_world(model, data: dict) -> None:
     """Create councils, providers, the initial supply and the initial children."""
     geo = model.geo
     cfg = model.cfg
-    sim_las = simulated_las(model)
+    sim_las = simulated_las(cfg.world, geo)
     model.sim_las = sim_las
     is_sim = np.zeros(geo.n_la, bool)
     is_sim[sim_las] = True

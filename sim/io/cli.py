@@ -1,0 +1,114 @@
+"""Command-line checks for the Hydra entry points: bad input stops with one clear line.
+
+This module owns turning a user's overrides into either a validated ``RunConfig`` or a single
+line naming the key or value at fault and what is allowed (the entry points then exit with
+code 2, no traceback). It composes the config once per override value with Hydra's compose
+API, before Hydra's own run starts.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sim.config import ConfigError, RunConfig, to_run_config
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+
+class UserError(Exception):
+    """A mistake in the user's command line or config, reported in one line."""
+
+
+def register_schema() -> None:
+    """Register the structured schema so that unknown keys and bad types are refused."""
+    from hydra.core.config_store import ConfigStore
+
+    cs = ConfigStore.instance()
+    cs.store(name="schema", node=RunConfig)
+
+
+def _groups() -> dict[str, list[str]]:
+    out = {}
+    for d in sorted(p for p in CONFIG_DIR.iterdir() if p.is_dir()):
+        out[d.name] = sorted(f.stem for f in d.glob("*.yaml"))
+    return out
+
+
+def _explain(override: str, exc: Exception) -> str:
+    msg = str(exc)
+    if exc.__cause__ is not None:
+        msg = f"{msg}\n{exc.__cause__}"
+    key = override.split("=", 1)[0].lstrip("+~")
+    value = override.split("=", 1)[1] if "=" in override else ""
+    groups = _groups()
+    if key in groups and ("Could not find" in msg or "not found" in msg.lower()):
+        return f"{key}={value} is not allowed; choose one of: {', '.join(groups[key])}"
+    if "not in struct" in msg or "Could not override" in msg or "Key '" in msg and (
+            "not" in msg):
+        return (f"unknown key '{key}'; see the keys with: python experiments/run.py --cfg job")
+    m = re.search(r"Invalid value '([^']*)', expected one of \[([^\]]*)\]", msg)
+    if m:
+        return f"{key}={m.group(1)} is not allowed; choose one of: {m.group(2)}"
+    m = re.search(r"Value '([^']*)' (?:of type '[^']*' )?could not be converted to (\w+)", msg)
+    if m:
+        return f"{key}={m.group(1)}: expected a value of type {m.group(2)}"
+    m = re.search(r"Invalid value '([^']*)', expected one of \[([^\]]*)\]", msg.replace("\n", " "))
+    if m:
+        return f"{key}={m.group(1)} is not allowed; choose one of: {m.group(2)}"
+    m = re.search(r"Value '([^']*)' is not a valid (\w+)", msg)
+    if m:
+        return f"{key}={m.group(1)}: expected a value of type {m.group(2)}"
+    lines = [ln.strip() for ln in msg.splitlines() if ln.strip()]
+    return f"{override}: {lines[-1] if lines else type(exc).__name__}"
+
+
+def expand(overrides: list[str]) -> list[list[str]]:
+    """One list of plain overrides per value of any sweep (``k=a,b``), others at their first."""
+    plain = [o for o in overrides if not o.startswith(("hydra.", "hydra/", "-"))]
+    base = [o.split("=", 1)[0] + "=" + _split(o)[0] if "=" in o else o for o in plain]
+    combos = [base]
+    for i, o in enumerate(plain):
+        vals = _split(o) if "=" in o else []
+        for v in vals[1:]:
+            c = list(base)
+            c[i] = o.split("=", 1)[0] + "=" + v
+            combos.append(c)
+    return combos
+
+
+def _split(o: str) -> list[str]:
+    v = o.split("=", 1)[1]
+    if v.startswith(("[", "{", "range(", "choice(")) or "," not in v:
+        return [v]
+    return v.split(",")
+
+
+def validate(argv: list[str], config_name: str = "config") -> RunConfig:
+    """Compose and validate the run for every sweep value; raise ``UserError`` on a mistake."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    register_schema()
+    overrides = [a for a in argv if not a.startswith("-")]
+    first = None
+    for combo in expand(overrides):
+        GlobalHydra.instance().clear()
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
+            for i in range(len(combo)):
+                try:
+                    cfg = compose(config_name=config_name, overrides=combo[: i + 1])
+                except Exception as exc:  # hydra/omegaconf raise many kinds; report one line
+                    raise UserError(_explain(combo[i], exc)) from None
+            try:
+                cfg = compose(config_name=config_name, overrides=combo)
+                rc = to_run_config(cfg)
+                from sim.io import embedded
+                from sim.world import check_world
+
+                check_world(rc.world, embedded.england())
+            except ConfigError as exc:
+                raise UserError(str(exc)) from None
+            first = first or rc
+        GlobalHydra.instance().clear()
+    return first or RunConfig()

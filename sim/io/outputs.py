@@ -1,0 +1,193 @@
+"""Running replicates and writing a run folder: tables, manifest, figures.
+
+This module owns the run as a user sees it: build the model for each replicate (in parallel
+processes when asked; results are identical for any number of workers because every replicate
+seeds its own streams), turn each finished model into SSDA903 tables, the ledger, snapshots and
+indicators, and write them into the run folder atomically (everything is written into a hidden
+staging folder and moved into place only when complete, so a failure leaves nothing
+half-written). It also writes ``manifest.json`` (code version, seed, package versions, data
+vintage) and the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.config import RunConfig
+from sim.io import embedded
+from sim.io import ssda903 as io903
+from sim.metrics import indicators
+
+DATA_VINTAGE = {
+    "cla": "DfE Children looked after in England 2025 release (year to 31 March 2025)",
+    "providers": "Ofsted children's social care providers at 31 March 2023; joiners/leavers 2022-23",
+    "postcodes": "ONS Postcode Directory November 2025 (district points)",
+    "spend": "MHCLG revenue outturn RO3 2024-25",
+}
+PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pandas", "seaborn", "hydra-core", "omegaconf")
+
+
+def world_data() -> dict:
+    """The embedded supply tables the model is built from."""
+    return {"homes": embedded.homes(), "ifas": embedded.ifas(),
+            "home_flows": embedded.home_flows()}
+
+
+def run_replicate(cfg: RunConfig, rep: int) -> dict:
+    """Build and run replicate ``rep``; return its tables (no file I/O)."""
+    from sim.model import PlacementModel
+
+    t0 = time.perf_counter()
+    model = PlacementModel(cfg, embedded.england(), world_data(), rep=rep)
+    t1 = time.perf_counter()
+    model.run()
+    t2 = time.perf_counter()
+    episodes = io903.episodes_frame(model)
+    header = io903.header_frame(model)
+    ledger = io903.ledger_frame(model)
+    snaps = io903.snapshot_rows(model)
+    years = list(range(2026, 2026 + cfg.years))
+    ind = indicators(episodes, header, years, embedded.england(), ledger, snaps)
+    supply = pd.concat(
+        [s["supply"].assign(year=2025 + i + 1) for i, s in enumerate(model.snapshots)],
+        ignore_index=True,
+    ) if model.snapshots else pd.DataFrame()
+    if len(supply):
+        supply["la"] = model.geo.code[supply["la"].to_numpy()]
+        from sim.records import KIND_NAMES
+
+        supply["kind"] = np.asarray(KIND_NAMES)[supply["kind"].to_numpy()]
+    return {
+        "rep": rep, "episodes": episodes, "header": header, "ledger": ledger,
+        "indicators": ind, "supply": supply,
+        "timing": {"build_s": t1 - t0, "run_s": t2 - t1, "indicators_s": time.perf_counter() - t2,
+                   **{k: float(v) for k, v in model.counters.items()}},
+    }
+
+
+def run_all(cfg: RunConfig) -> list[dict]:
+    """Run every replicate, in ``cfg.workers`` processes; results in replicate order."""
+    reps = list(range(cfg.reps))
+    if cfg.workers > 1 and cfg.reps > 1:
+        from joblib import Parallel, delayed
+
+        return Parallel(n_jobs=min(cfg.workers, cfg.reps))(
+            delayed(run_replicate)(cfg, r) for r in reps)
+    return [run_replicate(cfg, r) for r in reps]
+
+
+def code_version() -> str:
+    """Git commit of the code (with '-dirty' for uncommitted changes), or the package version."""
+    here = Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return metadata.version("sim") if _installed("sim") else "unknown"
+
+
+def _installed(name: str) -> bool:
+    try:
+        metadata.version(name)
+        return True
+    except metadata.PackageNotFoundError:
+        return False
+
+
+def manifest(cfg: RunConfig, results: list[dict]) -> dict:
+    """What is needed to reproduce the run."""
+    return {
+        "code_version": code_version(),
+        "seed": cfg.seed,
+        "reps": cfg.reps,
+        "years": cfg.years,
+        "world": cfg.world.name.value,
+        "policy": cfg.policy.name,
+        "python": platform.python_version(),
+        "packages": {p: metadata.version(p) for p in PACKAGES if _installed(p)},
+        "data_vintage": DATA_VINTAGE,
+        "timing": [r["timing"] for r in results],
+    }
+
+
+def write_run(out_dir: Path, cfg: RunConfig, results: list[dict], resolved_config: str = "",
+              figures: bool = True) -> list[Path]:
+    """Write every output of the run into ``out_dir`` atomically; returns the files written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = out_dir / f".staging-{os.getpid()}"
+    if stage.exists():
+        shutil.rmtree(stage)
+    (stage / "ssda903").mkdir(parents=True)
+    try:
+        multi = len(results) > 1
+        ind = pd.concat([r["indicators"].assign(rep=r["rep"]) for r in results],
+                        ignore_index=True)
+        ind.to_csv(stage / "indicators.csv", index=False)
+        summarise(ind).to_csv(stage / "indicators_summary.csv", index=False)
+        if cfg.output.ssda903:
+            for name, writer in (("episodes", io903.write_episodes),
+                                 ("header", io903.write_header)):
+                path = stage / "ssda903" / f"{name}.csv"
+                first = True
+                for r in results:
+                    tmp = stage / "ssda903" / f".{name}-{r['rep']}.csv"
+                    writer(r[name], tmp, rep=r["rep"] if multi else None)
+                    with path.open("a") as fh, tmp.open() as src:
+                        if not first:
+                            src.readline()
+                        shutil.copyfileobj(src, fh)
+                    tmp.unlink()
+                    first = False
+        if cfg.output.ledger:
+            lg = pd.concat([r["ledger"].assign(rep=r["rep"]) for r in results], ignore_index=True)
+            lg.to_csv(stage / "ledger.csv.gz", index=False, compression="gzip")
+        sup = pd.concat([r["supply"].assign(rep=r["rep"]) for r in results if len(r["supply"])],
+                        ignore_index=True) if any(len(r["supply"]) for r in results) else None
+        if sup is not None:
+            sup.to_csv(stage / "snapshots.csv", index=False)
+        if cfg.world.name.value == "england" and cfg.world.scale == 1.0:
+            from sim.calibration.targets import check
+
+            check(ind).to_csv(stage / "baseline_check.csv", index=False)
+        (stage / "manifest.json").write_text(json.dumps(manifest(cfg, results), indent=2))
+        (stage / "config.json").write_text(json.dumps(asdict(cfg), indent=2, default=str))
+        if resolved_config:
+            (stage / "config_resolved.yaml").write_text(resolved_config)
+        if figures and cfg.output.figures:
+            from sim import plots
+
+            (stage / "figures").mkdir()
+            plots.run_figures(stage, stage / "figures")
+        written = []
+        for p in sorted(stage.rglob("*")):
+            if p.is_file():
+                dest = out_dir / p.relative_to(stage)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(p, dest)
+                written.append(dest)
+        return written
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def summarise(ind: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 90% interval of each indicator over replicates."""
+    g = ind.groupby(["year", "area_type", "area", "indicator"])["value"]
+    out = g.agg(mean="mean", p05=lambda v: v.quantile(0.05), p95=lambda v: v.quantile(0.95),
+                reps="count").reset_index()
+    return out

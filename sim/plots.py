@@ -1,0 +1,75 @@
+"""Figures drawn from a run folder's tables only (never from a live model).
+
+This module owns the seaborn figures of a run: the stock of children by placement type over the
+years with replicate bands, and the first year's headline indicators against the national
+targets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+PLACE_LABELS = {
+    "cla_place_foster": "Foster", "cla_place_homes_secure": "Children's & secure homes",
+    "cla_place_supported_independent": "Supported accommodation",
+    "cla_place_placed_with_parents": "With parents",
+    "cla_place_placed_for_adoption": "Placed for adoption", "cla_place_other": "Other",
+}
+
+
+def stock_by_placement(ind: pd.DataFrame, path: Path) -> None:
+    """CLA at 31 March by placement type over the years (90% band over replicates)."""
+    e = ind[(ind["area_type"] == "england") & ind["indicator"].isin(PLACE_LABELS)].copy()
+    e["placement"] = e["indicator"].map(PLACE_LABELS)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    sns.lineplot(data=e, x="year", y="value", hue="placement", errorbar=("pi", 90), ax=ax,
+                 marker="o")
+    ax.set_ylabel("children looked after at 31 March")
+    ax.set_xlabel("year ending 31 March")
+    ax.set_title("Children looked after by placement type (simulated)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def targets_figure(check: pd.DataFrame, path: Path) -> None:
+    """Each headline indicator's simulated value (and 90% interval) against its target band."""
+    c = check.copy()
+    c["rel"] = c["simulated"] / c["target_value"]
+    c["lo"] = c["lower"] / c["target_value"]
+    c["hi"] = c["upper"] / c["target_value"]
+    c["p05"] = c["sim_p05"] / c["target_value"]
+    c["p95"] = c["sim_p95"] / c["target_value"]
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(c) + 1.5))
+    y = range(len(c))
+    ax.barh(list(y), c["hi"] - c["lo"], left=c["lo"], color="#cfe3f3", label="target tolerance")
+    ax.errorbar(c["rel"], list(y), xerr=[c["rel"] - c["p05"], c["p95"] - c["rel"]],
+                fmt="none", ecolor="#555", label="simulated (90% interval)")
+    for i, w in enumerate(c["within"]):
+        ax.plot(c["rel"].iloc[i], i, "o", color="#2a7" if w else "#c33")
+    ax.plot([], [], "o", color="#2a7", label="within tolerance")
+    ax.plot([], [], "o", color="#c33", label="outside tolerance")
+    ax.axvline(1.0, color="#333", lw=0.8)
+    ax.set_yticks(list(y), c["target"])
+    ax.invert_yaxis()
+    ax.set_xlabel("simulated / target (first simulated year, to 31 March 2026)")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def run_figures(run_dir: Path, fig_dir: Path) -> None:
+    """Draw every figure of a run folder into ``fig_dir``."""
+    ind = pd.read_csv(Path(run_dir) / "indicators.csv")
+    stock_by_placement(ind, Path(fig_dir) / "stock_by_placement.png")
+    chk = Path(run_dir) / "baseline_check.csv"
+    if chk.exists():
+        targets_figure(pd.read_csv(chk), Path(fig_dir) / "indicators_vs_targets.png")
