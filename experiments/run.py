@@ -1,7 +1,7 @@
 """Run one configuration (world, policy, years, replicates, seed) and write its run folder.
 
-    python experiments/run.py world=greater_manchester years=5 reps=4 seed=7
-    python experiments/run.py -m seed=1,2,3          # a sweep with Hydra's joblib launcher
+python experiments/run.py world=greater_manchester years=5 reps=4 seed=7
+python experiments/run.py -m seed=1,2,3          # a sweep with Hydra's joblib launcher
 """
 
 import sys
@@ -30,12 +30,26 @@ def run(cfg: DictConfig) -> None:
     files = write_run(out, rc, results, OmegaConf.to_yaml(cfg))
     if (out / "baseline_check.csv").exists():
         table = pd.read_csv(out / "baseline_check.csv")
-        print(table[["target", "simulated", "target_value", "lower", "upper", "within"]]
-              .to_string(index=False))
+        print(
+            table[["target", "simulated", "target_value", "lower", "upper", "within"]].to_string(
+                index=False
+            )
+        )
     summary = pd.read_csv(out / "indicators_summary.csv")
-    head = summary[(summary["area_type"] == "england") & summary["indicator"].isin(
-        ["cla", "starts", "ceased", "placement_changes", "share_over_20_miles_of_known",
-         "share_3plus_placements", "spend_total_gbp"])]
+    head = summary[
+        (summary["area_type"] == "england")
+        & summary["indicator"].isin(
+            [
+                "cla",
+                "starts",
+                "ceased",
+                "placement_changes",
+                "share_over_20_miles_of_known",
+                "share_3plus_placements",
+                "spend_total_gbp",
+            ]
+        )
+    ]
     print(head.pivot(index="indicator", columns="year", values="mean").round(3).to_string())
     print(f"wrote {len(files)} files to {out}")
 

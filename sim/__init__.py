@@ -1,0 +1,1 @@
+"""Agent-based model of England's children's care placement system."""

@@ -223,9 +223,7 @@ class MatchingParams:
     # home, secure, supported, unregistered), reduced by ``decline_per_tier`` per needs tier:
     # assumption tuned to 22% placed over 20 miles and 44.5% outside their LA [file] DfE 2025
     # (CMA: councils often find at most one option [pub]).
-    accept_prob: list[float] = field(
-        default_factory=lambda: [0.3, 0.2, 1.0, 0.08, 0.5, 0.4, 1.0]
-    )
+    accept_prob: list[float] = field(default_factory=lambda: [0.3, 0.2, 1.0, 0.08, 0.5, 0.4, 1.0])
     decline_per_tier: float = 0.25
 
     def __post_init__(self) -> None:
@@ -403,8 +401,10 @@ def from_dict(cls: type, data: dict[str, Any] | None, prefix: str = "") -> Any:
             allowed = ", ".join(sorted(fields))
             raise ConfigError(f"unknown key {full!r}; allowed here: {allowed}")
         ftype = fields[key].type
-        default = fields[key].default_factory() if callable(fields[key].default_factory) else (
-            fields[key].default
+        default = (
+            fields[key].default_factory()
+            if callable(fields[key].default_factory)
+            else (fields[key].default)
         )
         if dataclasses.is_dataclass(default):
             kwargs[key] = from_dict(type(default), value, f"{full}.")
@@ -414,7 +414,9 @@ def from_dict(cls: type, data: dict[str, Any] | None, prefix: str = "") -> Any:
                 kwargs[key] = etype(value.value if isinstance(value, enum.Enum) else value)
             except ValueError:
                 allowed = ", ".join(e.value for e in etype)
-                raise ConfigError(f"{full}={value!r} is not allowed; choose one of: {allowed}")
+                raise ConfigError(
+                    f"{full}={value!r} is not allowed; choose one of: {allowed}"
+                ) from None
         elif isinstance(default, bool):
             if not isinstance(value, bool):
                 raise ConfigError(f"{full}={value!r}: expected true or false")

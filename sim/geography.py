@@ -33,8 +33,10 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
 def haversine_km_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """``haversine_km`` for single points, in plain Python (no array overhead)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(
-        math.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
 
 
@@ -75,15 +77,16 @@ class Geography:
                 self.d_cumw[s:e] = cw / cw[-1]
 
         self._cumw_lists = [
-            self.d_cumw[self.d_start[la] : self.d_start[la + 1]].tolist()
-            for la in range(self.n_la)
+            self.d_cumw[self.d_start[la] : self.d_start[la + 1]].tolist() for la in range(self.n_la)
         ]
 
     def sample_districts(self, la: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Districts (indices) in LAs ``la`` drawn by postcode weight with uniforms ``u``."""
         return np.fromiter(
             (self.sample_district(int(a), float(b)) for a, b in zip(la, u, strict=True)),
-            np.int64, len(la))
+            np.int64,
+            len(la),
+        )
 
     def sample_district(self, la: int, u: float) -> int:
         """One district in LA ``la`` drawn by postcode weight with uniform ``u``."""

@@ -23,9 +23,13 @@ from sim.records import KIND_NAMES, PLACE_GROUP, PROVIDER_GROUP
 PLACEMENT_RNE = ("S", "P", "B", "T", "U")
 UNPLANNED_REASONS = ("CREQB", "CREQO", "CHILD", "LAREQ", "STAND", "ALLEG", "APPRR", "CLOSE")
 SPEND_GROUP = {
-    "foster_inhouse": "fostering", "foster_ifa": "fostering", "foster_kinship": "fostering",
-    "childrens_home": "residential", "secure_home": "residential",
-    "unregistered": "residential", "supported_accommodation": "supported",
+    "foster_inhouse": "fostering",
+    "foster_ifa": "fostering",
+    "foster_kinship": "fostering",
+    "childrens_home": "residential",
+    "secure_home": "residential",
+    "unregistered": "residential",
+    "supported_accommodation": "supported",
 }
 
 
@@ -42,8 +46,15 @@ def _areas(la: pd.Series, geo: Geography | None) -> dict[str, pd.Series]:
     return out
 
 
-def _emit(rows: list, year: int, areas: dict[str, pd.Series], name: str,
-          values: pd.Series, how: str = "sum", denom: pd.Series | None = None) -> None:
+def _emit(
+    rows: list,
+    year: int,
+    areas: dict[str, pd.Series],
+    name: str,
+    values: pd.Series,
+    how: str = "sum",
+    denom: pd.Series | None = None,
+) -> None:
     """Append ``name`` for each area type: a sum (or a share with ``denom``) by area."""
     for atype, area in areas.items():
         a = area.loc[values.index]
@@ -59,15 +70,22 @@ def _emit(rows: list, year: int, areas: dict[str, pd.Series], name: str,
 
 def _district_points(geo: Geography) -> tuple[dict, dict]:
     d = geo.districts.sort_values("weight", ascending=False, kind="stable").drop_duplicates(
-        "district")
+        "district"
+    )
     pts = dict(zip(d["district"], zip(d["lat"], d["lon"], strict=True), strict=True))
     la_of = dict(zip(d["district"], d["ons_code"], strict=True))
     return pts, la_of
 
 
-def indicators(episodes: pd.DataFrame, header: pd.DataFrame, years: list[int],
-               geo: Geography | None = None, ledger: pd.DataFrame | None = None,
-               snapshots: pd.DataFrame | None = None, la_col: str = "LA") -> pd.DataFrame:
+def indicators(
+    episodes: pd.DataFrame,
+    header: pd.DataFrame,
+    years: list[int],
+    geo: Geography | None = None,
+    ledger: pd.DataFrame | None = None,
+    snapshots: pd.DataFrame | None = None,
+    la_col: str = "LA",
+) -> pd.DataFrame:
     """Compute every indicator for each year ending 31 March in ``years``.
 
     Args:
@@ -127,8 +145,14 @@ def indicators(episodes: pd.DataFrame, header: pd.DataFrame, years: list[int],
             over = (dist > TWENTY_MILES_KM).astype(float)
             _emit(rows, year, areas, "placed_over_20_miles", over)
             _emit(rows, year, areas, "distance_known", known.astype(float))
-            _emit(rows, year, areas, "share_over_20_miles_of_known", over[known],
-                  denom=known.astype(float))
+            _emit(
+                rows,
+                year,
+                areas,
+                "share_over_20_miles_of_known",
+                over[known],
+                denom=known.astype(float),
+            )
             _emit(rows, year, areas, "mean_distance_km", dist[known], denom=known.astype(float))
             pl_la = cla["PL_POST"].map(la_of)
             loc_known = pl_la.notna()
@@ -139,29 +163,52 @@ def indicators(episodes: pd.DataFrame, header: pd.DataFrame, years: list[int],
         in_year_start = (ep["DECOM"] >= start) & (ep["DECOM"] <= end)
         in_year_end = ep["DEC"].notna() & (ep["DEC"] >= start) & (ep["DEC"] <= end)
         starts = ep[in_year_start & ep["RNE"].eq("S")].drop_duplicates("CHILD")
-        _emit(rows, year, _areas(starts[la_col], geo), "starts",
-              pd.Series(1.0, index=starts.index))
+        _emit(rows, year, _areas(starts[la_col], geo), "starts", pd.Series(1.0, index=starts.index))
         ceased = ep[in_year_end & ep["REC"].notna() & ep["REC"].ne("X1")].drop_duplicates(
-            "CHILD", keep="last")
-        _emit(rows, year, _areas(ceased[la_col], geo), "ceased",
-              pd.Series(1.0, index=ceased.index))
+            "CHILD", keep="last"
+        )
+        _emit(rows, year, _areas(ceased[la_col], geo), "ceased", pd.Series(1.0, index=ceased.index))
         for code in ("E11", "E12", "E17"):
-            _emit(rows, year, _areas(ceased[la_col], geo), f"ceased_{code}",
-                  ceased["REC"].eq(code).astype(float))
-        changes = ep[in_year_end & ep["REC"].eq("X1") & ep["REASON_PLACE_CHANGE"].notna()
-                     & ep["REASON_PLACE_CHANGE"].ne("")]
+            _emit(
+                rows,
+                year,
+                _areas(ceased[la_col], geo),
+                f"ceased_{code}",
+                ceased["REC"].eq(code).astype(float),
+            )
+        changes = ep[
+            in_year_end
+            & ep["REC"].eq("X1")
+            & ep["REASON_PLACE_CHANGE"].notna()
+            & ep["REASON_PLACE_CHANGE"].ne("")
+        ]
         ca = _areas(changes[la_col], geo)
         _emit(rows, year, ca, "placement_changes", pd.Series(1.0, index=changes.index))
         for r in sorted(changes["REASON_PLACE_CHANGE"].unique()):
-            _emit(rows, year, ca, f"changes_{r}", changes["REASON_PLACE_CHANGE"].eq(r).astype(float))
-        _emit(rows, year, ca, "changes_unplanned",
-              changes["REASON_PLACE_CHANGE"].isin(UNPLANNED_REASONS).astype(float))
+            _emit(
+                rows, year, ca, f"changes_{r}", changes["REASON_PLACE_CHANGE"].eq(r).astype(float)
+            )
+        _emit(
+            rows,
+            year,
+            ca,
+            "changes_unplanned",
+            changes["REASON_PLACE_CHANGE"].isin(UNPLANNED_REASONS).astype(float),
+        )
         newp = ep[in_year_start & ep["RNE"].isin(PLACEMENT_RNE)]
-        _emit(rows, year, _areas(newp[la_col], geo), "new_placements",
-              pd.Series(1.0, index=newp.index))
+        _emit(
+            rows,
+            year,
+            _areas(newp[la_col], geo),
+            "new_placements",
+            pd.Series(1.0, index=newp.index),
+        )
         # ---- stability ---------------------------------------------------------------------
-        overlap = ep[(ep["DECOM"] <= end) & (ep["DEC"].isna() | (ep["DEC"] >= start))
-                     & ep["CHILD"].isin(cla["CHILD"])]
+        overlap = ep[
+            (ep["DECOM"] <= end)
+            & (ep["DEC"].isna() | (ep["DEC"] >= start))
+            & ep["CHILD"].isin(cla["CHILD"])
+        ]
         new_in_year = (overlap["DECOM"] >= start) & overlap["RNE"].isin(PLACEMENT_RNE)
         n_new = new_in_year.groupby(overlap["CHILD"]).sum()
         ongoing = (overlap["DECOM"] < start).groupby(overlap["CHILD"]).any().astype(int)
@@ -173,13 +220,27 @@ def indicators(episodes: pd.DataFrame, header: pd.DataFrame, years: list[int],
         elig = (age < 16) & ((end - cla["period_start"]).dt.days >= 913)
         stable = elig & ((end - cla["spell_start"]).dt.days >= 730)
         _emit(rows, year, areas, "long_term_stability_eligible", elig.astype(float))
-        _emit(rows, year, areas, "long_term_stability", stable[elig].astype(float),
-              denom=elig.astype(float))
+        _emit(
+            rows,
+            year,
+            areas,
+            "long_term_stability",
+            stable[elig].astype(float),
+            denom=elig.astype(float),
+        )
         # ---- placements in unregistered / other settings during the year ---------------------
-        z = ep[(ep["DECOM"] <= end) & (ep["DEC"].isna() | (ep["DEC"] >= start))
-               & ep["PLACE"].isin(("Z1", "Z11", "Z12", "Z13", "Z14"))].drop_duplicates("CHILD")
-        _emit(rows, year, _areas(z[la_col], geo), "children_unregistered_in_year",
-              pd.Series(1.0, index=z.index))
+        z = ep[
+            (ep["DECOM"] <= end)
+            & (ep["DEC"].isna() | (ep["DEC"] >= start))
+            & ep["PLACE"].isin(("Z1", "Z11", "Z12", "Z13", "Z14"))
+        ].drop_duplicates("CHILD")
+        _emit(
+            rows,
+            year,
+            _areas(z[la_col], geo),
+            "children_unregistered_in_year",
+            pd.Series(1.0, index=z.index),
+        )
         # ---- spend ---------------------------------------------------------------------------
         if ledger is not None and len(ledger):
             lg = ledger[ledger["fy"] == year]
@@ -188,21 +249,38 @@ def indicators(episodes: pd.DataFrame, header: pd.DataFrame, years: list[int],
                 la_areas = _areas(la, geo)
                 _emit(rows, year, la_areas, "spend_total_gbp", lg["amount_gbp"])
                 for grp in ("fostering", "residential", "supported", "overhead"):
-                    _emit(rows, year, la_areas, f"spend_{grp}_gbp",
-                          lg["amount_gbp"].where(lg["group"] == grp, 0.0))
+                    _emit(
+                        rows,
+                        year,
+                        la_areas,
+                        f"spend_{grp}_gbp",
+                        lg["amount_gbp"].where(lg["group"] == grp, 0.0),
+                    )
                 for kind in KIND_NAMES:
                     is_kind = lg["kind_name"] == kind
-                    _emit(rows, year, la_areas, f"spend_{kind}_gbp",
-                          lg["amount_gbp"].where(is_kind, 0.0))
+                    _emit(
+                        rows,
+                        year,
+                        la_areas,
+                        f"spend_{kind}_gbp",
+                        lg["amount_gbp"].where(is_kind, 0.0),
+                    )
                     weeks = (lg["days"] / 7.0).where(is_kind, 0.0)
                     if weeks.sum() > 0:
-                        _emit(rows, year, la_areas, f"mean_price_{kind}_gbp_week",
-                              lg["amount_gbp"].where(is_kind, 0.0), denom=weeks)
+                        _emit(
+                            rows,
+                            year,
+                            la_areas,
+                            f"mean_price_{kind}_gbp_week",
+                            lg["amount_gbp"].where(is_kind, 0.0),
+                            denom=weeks,
+                        )
     out = pd.DataFrame(rows, columns=["year", "area_type", "area", "indicator", "value"])
     if snapshots is not None and len(snapshots):
         out = pd.concat([out, snapshots], ignore_index=True)
     return out.sort_values(["year", "area_type", "area", "indicator"], kind="stable").reset_index(
-        drop=True)
+        drop=True
+    )
 
 
 def headline(ind: pd.DataFrame, year: int) -> dict[str, float]:

@@ -86,8 +86,13 @@ from sim.rng import stream
 
 EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS = range(4)
 FOSTER_KINDS = (INHOUSE, IFA, KIN)
-_KIND_PLACE = {KIN: PLACE["U3"], HOME: PLACE["K2"], SECURE: PLACE["K1"], SA: PLACE["K3"],
-               UNREG: PLACE["Z1"]}
+_KIND_PLACE = {
+    KIN: PLACE["U3"],
+    HOME: PLACE["K2"],
+    SECURE: PLACE["K1"],
+    SA: PLACE["K3"],
+    UNREG: PLACE["Z1"],
+}
 
 
 class PlacementModel(mesa.Model):
@@ -133,8 +138,14 @@ class PlacementModel(mesa.Model):
         self.pending_homes: list[tuple[int, int, int]] = []
         self.private_home_margin = 0.0
         self.finished = False
-        self.counters = {"siblings_separated": 0, "events": 0, "matches": 0, "unregistered": 0, "entries": 0,
-                         "child_days": 0.0}
+        self.counters = {
+            "siblings_separated": 0,
+            "events": 0,
+            "matches": 0,
+            "unregistered": 0,
+            "entries": 0,
+            "child_days": 0.0,
+        }
         from sim.world import build_world  # the world builder uses the model's agents
 
         build_world(self, data)
@@ -218,10 +229,16 @@ class PlacementModel(mesa.Model):
             uu = child.placement_uniforms()
             reason = child.unplanned_reason(uu[2])
             child.prev_unit = child.unit
-            if child.kind in (INHOUSE, IFA) and uu[2] * 7.0 % 1.0 < self.p.supply.deregister_after_breakdown:
+            if (
+                child.kind in (INHOUSE, IFA)
+                and uu[2] * 7.0 % 1.0 < self.p.supply.deregister_after_breakdown
+            ):
                 self.supply.matchable[child.unit] = False  # carer stops after the breakdown
-            if child.kind in (INHOUSE, IFA) and child.age_years(day) >= 11 and (
-                    uu[3] < pp.p_escalate_after_breakdown):
+            if (
+                child.kind in (INHOUSE, IFA)
+                and child.age_years(day) >= 11
+                and (uu[3] < pp.p_escalate_after_breakdown)
+            ):
                 child.plan, child.tier = PLAN_HOME, max(child.tier, 1)
             self.release(child, day)
             child.move_rpc = RPC[reason]
@@ -235,7 +252,9 @@ class PlacementModel(mesa.Model):
                 child.move_rpc = RPC["OTHER"] if uu[2] < pp.other_share_of_planned else RPC["CARPL"]
             if child.plan == PLAN_HOME and age < 15.5 and uu[3] < pp.p_step_down:
                 child.plan, child.tier = PLAN_FOSTER, min(child.tier, 1)  # step-down
-            elif child.plan == PLAN_FOSTER and age >= 16 and child.u[U_SA16] < pp.p_step_to_sa_at_16:
+            elif (
+                child.plan == PLAN_FOSTER and age >= 16 and child.u[U_SA16] < pp.p_step_to_sa_at_16
+            ):
                 child.plan = PLAN_SA
             elif child.kind == UNREG and child.plan == PLAN_KIN:
                 child.plan = PLAN_FOSTER
@@ -317,19 +336,29 @@ class PlacementModel(mesa.Model):
 
     # ---- episodes, placements and money --------------------------------------------------------
     def open_episode(self, child: Child, day: int, rne: int) -> None:
-        """Start the child's current episode on ``day``."""
+        """Start the child's current episode on ``day`` (in its current unit, if any)."""
         child.ep_start = day
         child.ep_rne = rne
+        child.ep_unit = child.unit
 
     def close_episode(self, child: Child, day: int, rec: int, rpc: int) -> None:
         """Write the child's current episode, ending on ``day`` with ``rec`` (and ``rpc``)."""
-        s = self.supply
         self.episodes.add(
-            child.cid, child.la, child.ep_start, child.ep_rne, child.ls, child.cin, child.place,
-            child.provider, day, rec, rpc, child.home_d, child.pl_d,
-            child.unit if child.unit >= 0 else -1,
+            child.cid,
+            child.la,
+            child.ep_start,
+            child.ep_rne,
+            child.ls,
+            child.cin,
+            child.place,
+            child.provider,
+            day,
+            rec,
+            rpc,
+            child.home_d,
+            child.pl_d,
+            child.ep_unit,
         )
-        del s
 
     def bill(self, child: Child, day: int) -> None:
         """Bill the child's current placement from ``billed_to`` to ``day`` into the ledger."""
@@ -359,8 +388,16 @@ class PlacementModel(mesa.Model):
         child.kind = -1
         child.price = 0.0
 
-    def place(self, child: Child, unit: int, day: int, emergency: bool, rne: int,
-              price: float | None = None, dist_km: float | None = None) -> None:
+    def place(
+        self,
+        child: Child,
+        unit: int,
+        day: int,
+        emergency: bool,
+        rne: int,
+        price: float | None = None,
+        dist_km: float | None = None,
+    ) -> None:
         """Start a placement of ``child`` in ``unit`` (or without a unit when ``unit`` < 0).
 
         ``price`` (£/week) and ``dist_km`` come from the matching that chose the unit; for
@@ -430,7 +467,8 @@ class PlacementModel(mesa.Model):
             u = child.unit
             misfit = max(0, child.tier - int(s.skill[u]))
             when, what = child.next_placement_event(
-                child.kind, day, misfit, child.far, int(s.grade[u]), self.p.placements)
+                child.kind, day, misfit, child.far, int(s.grade[u]), self.p.placements
+            )
         else:
             when, what = -1, ""
         if 0 <= when < child.exit_day:
@@ -484,8 +522,9 @@ class PlacementModel(mesa.Model):
                         self.schedule(c.adoption_day, EV_ADOPTION, c)
                     self.schedule_placement_event(c, day)
 
-    def search_and_place(self, batch: list[Child], day: int, emergency: bool,
-                         weeks: int) -> list[Child]:
+    def search_and_place(
+        self, batch: list[Child], day: int, emergency: bool, weeks: int
+    ) -> list[Child]:
         """Search for a place for each child of ``batch``; returns those left without one.
 
         Siblings arriving together are searched as one request needing as many places as the
@@ -511,8 +550,14 @@ class PlacementModel(mesa.Model):
                 left = rest + self._search(split + singles, day, emergency, weeks, {})
         return left
 
-    def _search(self, left: list[Child], day: int, emergency: bool, weeks: int,
-                followers: dict[int, list[Child]]) -> list[Child]:
+    def _search(
+        self,
+        left: list[Child],
+        day: int,
+        emergency: bool,
+        weeks: int,
+        followers: dict[int, list[Child]],
+    ) -> list[Child]:
         mp = self.p.matching
         s = self.supply
         g = self.geo
@@ -534,8 +579,15 @@ class PlacementModel(mesa.Model):
                     continue
                 sel = np.asarray(sel)
                 ci, un = matching.candidate_pairs(
-                    home_la[sel], radius[sel], kind, vac, g.dist_la, g.la_order, mp.max_las,
-                    mp.per_la, rotation=day,
+                    home_la[sel],
+                    radius[sel],
+                    kind,
+                    vac,
+                    g.dist_la,
+                    g.la_order,
+                    mp.max_las,
+                    mp.per_la,
+                    rotation=day,
                 )
                 cps.append(sel[ci])
                 units.append(un)
@@ -550,11 +602,13 @@ class PlacementModel(mesa.Model):
             for i, c in enumerate(left):
                 u = int(assigned[i])
                 if u >= 0:
-                    self.place(c, u, day, emergency, self._rne_for(c), float(price[i]),
-                               float(dist[i]))
+                    self.place(
+                        c, u, day, emergency, self._rne_for(c), float(price[i]), float(dist[i])
+                    )
                     for f in followers.get(c.cid, ()):
-                        self.place(f, u, day, emergency, self._rne_for(f), float(price[i]),
-                                   float(dist[i]))
+                        self.place(
+                            f, u, day, emergency, self._rne_for(f), float(price[i]), float(dist[i])
+                        )
                 else:
                     nxt.append(c)
             left = nxt
@@ -568,20 +622,33 @@ class PlacementModel(mesa.Model):
         plan = child.plan
         age = child.age_years(day)
         if kind in (INHOUSE, IFA):
-            return (plan == PLAN_FOSTER or plan == PLAN_KIN
-                    or (plan == PLAN_SA and stage >= 1) or (plan == PLAN_PARENTS))
+            return (
+                plan == PLAN_FOSTER
+                or plan == PLAN_KIN
+                or (plan == PLAN_SA and stage >= 1)
+                or (plan == PLAN_PARENTS)
+            )
         if kind == HOME:
-            return plan in (PLAN_HOME, 4) or (
-                plan == PLAN_FOSTER and age >= 11 and stage >= 1 and child.tier >= 1
-            ) or (plan == PLAN_SA and stage >= 2)
+            return (
+                plan in (PLAN_HOME, 4)
+                or (plan == PLAN_FOSTER and age >= 11 and stage >= 1 and child.tier >= 1)
+                or (plan == PLAN_SA and stage >= 2)
+            )
         if kind == SECURE:
             return plan == 4
         if kind == SA:
             return plan == PLAN_SA and age >= 16
         return False
 
-    def _score_and_resolve(self, left: list[Child], ci: np.ndarray, un: np.ndarray, day: int,
-                           emergency: bool, need: np.ndarray) -> np.ndarray:
+    def _score_and_resolve(
+        self,
+        left: list[Child],
+        ci: np.ndarray,
+        un: np.ndarray,
+        day: int,
+        emergency: bool,
+        need: np.ndarray,
+    ) -> np.ndarray:
         s = self.supply
         mp = self.p.matching
         n = len(left)
@@ -610,16 +677,30 @@ class PlacementModel(mesa.Model):
         regions = g.region_of[s.la[un]]
         sc = self.scarcity[regions, s.kind[un]]
         price = pricing.placement_price(
-            s.list_price[un], is_council, sc, tier[ci], np.full(len(ci), emergency),
-            self.p.prices.scarcity_markup, self.p.prices.complex_premium,
+            s.list_price[un],
+            is_council,
+            sc,
+            tier[ci],
+            np.full(len(ci), emergency),
+            self.p.prices.scarcity_markup,
+            self.p.prices.complex_premium,
             self.p.prices.emergency_premium,
         )
         own = is_council & (s.la[un] == la[ci])
         own_provider = self.council_provider_of_unit(un) == la[ci]
         score = matching.score_pairs(
-            dist, price, misfit, s.grade[un], own | own_provider, s.la[un] != la[ci],
-            mp.w_distance_per_10km, mp.w_price_per_1000, mp.w_misfit, mp.w_quality,
-            mp.own_provision_bonus, mp.outside_la_penalty,
+            dist,
+            price,
+            misfit,
+            s.grade[un],
+            own | own_provider,
+            s.la[un] != la[ci],
+            mp.w_distance_per_10km,
+            mp.w_price_per_1000,
+            mp.w_misfit,
+            mp.w_quality,
+            mp.own_provision_bonus,
+            mp.outside_la_penalty,
         )
         free = self.supply.free().copy()
         assigned, pair = matching.resolve(ci, un, score, need, free, n)
@@ -687,8 +768,22 @@ class PlacementModel(mesa.Model):
         for cid in sorted(self.children):
             c = self.children[cid]
             if c.place >= 0:
-                self.episodes.add(c.cid, c.la, c.ep_start, c.ep_rne, c.ls, c.cin, c.place,
-                                  c.provider, OPEN_DAY, -1, -1, c.home_d, c.pl_d, c.unit)
+                self.episodes.add(
+                    c.cid,
+                    c.la,
+                    c.ep_start,
+                    c.ep_rne,
+                    c.ls,
+                    c.cin,
+                    c.place,
+                    c.provider,
+                    OPEN_DAY,
+                    -1,
+                    -1,
+                    c.home_d,
+                    c.pl_d,
+                    c.ep_unit,
+                )
         self.finished = True
 
     # ---- helpers ---------------------------------------------------------------------------------

@@ -17,10 +17,12 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 PLACE_LABELS = {
-    "cla_place_foster": "Foster", "cla_place_homes_secure": "Children's & secure homes",
+    "cla_place_foster": "Foster",
+    "cla_place_homes_secure": "Children's & secure homes",
     "cla_place_supported_independent": "Supported accommodation",
     "cla_place_placed_with_parents": "With parents",
-    "cla_place_placed_for_adoption": "Placed for adoption", "cla_place_other": "Other",
+    "cla_place_placed_for_adoption": "Placed for adoption",
+    "cla_place_other": "Other",
 }
 
 
@@ -29,8 +31,9 @@ def stock_by_placement(ind: pd.DataFrame, path: Path) -> None:
     e = ind[(ind["area_type"] == "england") & ind["indicator"].isin(PLACE_LABELS)].copy()
     e["placement"] = e["indicator"].map(PLACE_LABELS)
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    sns.lineplot(data=e, x="year", y="value", hue="placement", errorbar=("pi", 90), ax=ax,
-                 marker="o")
+    sns.lineplot(
+        data=e, x="year", y="value", hue="placement", errorbar=("pi", 90), ax=ax, marker="o"
+    )
     ax.set_ylabel("children looked after at 31 March")
     ax.set_xlabel("year ending 31 March")
     ax.set_title("Children looked after by placement type (simulated)")
@@ -50,8 +53,14 @@ def targets_figure(check: pd.DataFrame, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 0.4 * len(c) + 1.5))
     y = range(len(c))
     ax.barh(list(y), c["hi"] - c["lo"], left=c["lo"], color="#cfe3f3", label="target tolerance")
-    ax.errorbar(c["rel"], list(y), xerr=[c["rel"] - c["p05"], c["p95"] - c["rel"]],
-                fmt="none", ecolor="#555", label="simulated (90% interval)")
+    ax.errorbar(
+        c["rel"],
+        list(y),
+        xerr=[c["rel"] - c["p05"], c["p95"] - c["rel"]],
+        fmt="none",
+        ecolor="#555",
+        label="simulated (90% interval)",
+    )
     for i, w in enumerate(c["within"]):
         ax.plot(c["rel"].iloc[i], i, "o", color="#2a7" if w else "#c33")
     ax.plot([], [], "o", color="#2a7", label="within tolerance")

@@ -21,20 +21,81 @@ OPEN_DAY = -(10**9)  # DEC of an episode still open at the end of the run
 
 # ---- SSDA903 code lists (2024-25 valid lists; ssda903.md) ----
 PLACE_CODES = [
-    "U1", "U2", "U3", "U4", "U5", "U6", "A3", "A4", "A5", "A6", "K1", "K2", "K3", "H5",
-    "P1", "P2", "P3", "R1", "R2", "R3", "R5", "S1", "T0", "T1", "T2", "T3", "T4", "Z1",
-    "Z11", "Z12", "Z13", "Z14",
+    "U1",
+    "U2",
+    "U3",
+    "U4",
+    "U5",
+    "U6",
+    "A3",
+    "A4",
+    "A5",
+    "A6",
+    "K1",
+    "K2",
+    "K3",
+    "H5",
+    "P1",
+    "P2",
+    "P3",
+    "R1",
+    "R2",
+    "R3",
+    "R5",
+    "S1",
+    "T0",
+    "T1",
+    "T2",
+    "T3",
+    "T4",
+    "Z1",
+    "Z11",
+    "Z12",
+    "Z13",
+    "Z14",
 ]
 RNE_CODES = ["S", "L", "P", "T", "B", "U"]
 LS_CODES = ["C1", "C2", "D1", "E1", "V2", "V3", "V4", "L1", "L2", "L3", "J1", "J2", "J3"]
 CIN_CODES = ["N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"]
 REC_CODES = [
-    "X1", "E11", "E12", "E2", "E3", "E4A", "E4B", "E41", "E43", "E44", "E45", "E46", "E47",
-    "E48", "E13", "E14", "E15", "E16", "E17", "E5", "E6", "E7", "E8", "E9",
+    "X1",
+    "E11",
+    "E12",
+    "E2",
+    "E3",
+    "E4A",
+    "E4B",
+    "E41",
+    "E43",
+    "E44",
+    "E45",
+    "E46",
+    "E47",
+    "E48",
+    "E13",
+    "E14",
+    "E15",
+    "E16",
+    "E17",
+    "E5",
+    "E6",
+    "E7",
+    "E8",
+    "E9",
 ]
 RPC_CODES = [
-    "CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "CREQO", "CHILD", "LAREQ", "PLACE",
-    "CUSTOD", "OTHER",
+    "CARPL",
+    "CLOSE",
+    "ALLEG",
+    "STAND",
+    "APPRR",
+    "CREQB",
+    "CREQO",
+    "CHILD",
+    "LAREQ",
+    "PLACE",
+    "CUSTOD",
+    "OTHER",
 ]
 PROVIDER_CODES = ["PR0", "PR1", "PR2", "PR3", "PR4", "PR5"]
 UNPLANNED_RPC = ["CREQB", "CREQO", "CHILD", "LAREQ", "STAND", "ALLEG", "APPRR"]
@@ -52,8 +113,15 @@ PROVIDER = {c: i for i, c in enumerate(PROVIDER_CODES)}
 
 # ---- unit kinds (supply registry) ----
 INHOUSE, IFA, KIN, HOME, SECURE, SA, UNREG = range(7)
-KIND_NAMES = ["foster_inhouse", "foster_ifa", "foster_kinship", "childrens_home", "secure_home",
-              "supported_accommodation", "unregistered"]
+KIND_NAMES = [
+    "foster_inhouse",
+    "foster_ifa",
+    "foster_kinship",
+    "childrens_home",
+    "secure_home",
+    "supported_accommodation",
+    "unregistered",
+]
 N_KINDS = 7
 # ---- sectors ----
 SECTOR_LA, SECTOR_PRIVATE, SECTOR_VOLUNTARY = range(3)
@@ -75,8 +143,14 @@ PLACE_GROUP = {
     "S1": "residential_school",
     **{c: "other" for c in ("T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14")},
 }
-PROVIDER_GROUP = {"PR0": "parents", "PR1": "own_la", "PR2": "other_la", "PR3": "other_public",
-                  "PR4": "private", "PR5": "voluntary"}
+PROVIDER_GROUP = {
+    "PR0": "parents",
+    "PR1": "own_la",
+    "PR2": "other_la",
+    "PR3": "other_public",
+    "PR4": "private",
+    "PR5": "voluntary",
+}
 
 
 def day_to_date(day: np.ndarray) -> pd.Series:
@@ -97,15 +171,43 @@ class EpisodeLog:
     cols: dict[str, list] = field(
         default_factory=lambda: {
             k: []
-            for k in ("child", "la", "decom", "rne", "ls", "cin", "place", "provider", "dec",
-                      "rec", "rpc", "home_d", "pl_d", "unit")
+            for k in (
+                "child",
+                "la",
+                "decom",
+                "rne",
+                "ls",
+                "cin",
+                "place",
+                "provider",
+                "dec",
+                "rec",
+                "rpc",
+                "home_d",
+                "pl_d",
+                "unit",
+            )
         }
     )
 
-    def add(self, child: int, la: int, decom: int, rne: int, ls: int, cin: int, place: int,
-            provider: int, dec: int, rec: int, rpc: int, home_d: int, pl_d: int,
-            unit: int) -> None:
-        """Append one episode (``dec`` = OPEN_DAY when open; ``rec``/``rpc`` -1 if not applicable)."""
+    def add(
+        self,
+        child: int,
+        la: int,
+        decom: int,
+        rne: int,
+        ls: int,
+        cin: int,
+        place: int,
+        provider: int,
+        dec: int,
+        rec: int,
+        rpc: int,
+        home_d: int,
+        pl_d: int,
+        unit: int,
+    ) -> None:
+        """Append one episode (``dec`` = OPEN_DAY when open; ``rec``/``rpc`` -1 if none)."""
         c = self.cols
         c["child"].append(child)
         c["la"].append(la)
@@ -136,14 +238,34 @@ class Ledger:
 
     cols: dict[str, list] = field(
         default_factory=lambda: {
-            k: [] for k in ("day", "payer_la", "payee", "unit", "child", "kind", "days",
-                            "amount_gbp", "item")
+            k: []
+            for k in (
+                "day",
+                "payer_la",
+                "payee",
+                "unit",
+                "child",
+                "kind",
+                "days",
+                "amount_gbp",
+                "item",
+            )
         }
     )
     ITEMS = ("placement", "council_overhead")
 
-    def add(self, day: int, payer_la: int, payee: int, unit: int, child: int, kind: int,
-            days: int, amount: float, item: int = 0) -> None:
+    def add(
+        self,
+        day: int,
+        payer_la: int,
+        payee: int,
+        unit: int,
+        child: int,
+        kind: int,
+        days: int,
+        amount: float,
+        item: int = 0,
+    ) -> None:
         """Record a payment of ``amount`` £ by ``payer_la`` to provider ``payee``."""
         c = self.cols
         c["day"].append(day)

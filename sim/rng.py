@@ -34,9 +34,7 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
 
 def child_key(seed: int, rep: int, la: int, serial: int) -> int:
     """A 64-bit key naming one child: its LA and its entry serial within that LA."""
-    base = np.array(
-        [(int(seed) * 1_000_003 + int(rep)) & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64
-    )
+    base = np.array([(int(seed) * 1_000_003 + int(rep)) & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64)
     with np.errstate(over="ignore"):
         k = _splitmix(base ^ np.uint64((int(la) << 40) | (int(serial) & 0xFFFFFFFFFF)))
     return int(k[0])

@@ -87,13 +87,15 @@ STOCK_UASC_BAND = np.array([0, 0, 0, 0.2 * 6540 / 30930, 0.8 * 6540 / 22060])
 # Placement of the stock by age band (parents, kin, foster, home, secure, SA, adoption,
 # unregistered): assumption shaped to the 31 March 2025 mix [file] DfE 2025 (foster 67.0%,
 # homes 11.6%, supported 9.2%, parents 6.1%, adoption 2.0%) and kinship 15.6% [sec] FOI census.
-STOCK_PLAN = np.array([
-    [0.05, 0.22, 0.63, 0.00, 0.00, 0.00, 0.10, 0.00],
-    [0.09, 0.24, 0.55, 0.00, 0.00, 0.00, 0.12, 0.00],
-    [0.09, 0.22, 0.645, 0.03, 0.00, 0.00, 0.015, 0.00],
-    [0.06, 0.15, 0.55, 0.215, 0.006, 0.00, 0.00, 0.009],
-    [0.03, 0.08, 0.38, 0.14, 0.004, 0.35, 0.00, 0.016],
-])
+STOCK_PLAN = np.array(
+    [
+        [0.05, 0.22, 0.63, 0.00, 0.00, 0.00, 0.10, 0.00],
+        [0.09, 0.24, 0.55, 0.00, 0.00, 0.00, 0.12, 0.00],
+        [0.09, 0.22, 0.645, 0.03, 0.00, 0.00, 0.015, 0.00],
+        [0.06, 0.15, 0.55, 0.215, 0.006, 0.00, 0.00, 0.009],
+        [0.03, 0.08, 0.38, 0.14, 0.004, 0.35, 0.00, 0.016],
+    ]
+)
 STOCK_PLAN = STOCK_PLAN / STOCK_PLAN.sum(axis=1, keepdims=True)
 STOCK_PLAN_CUM = [np.cumsum(r).tolist() for r in STOCK_PLAN]
 STOCK_AGE_CUM = np.cumsum(STOCK_AGE_SHARE).tolist()
@@ -156,11 +158,25 @@ def build_world(model, data: dict) -> None:
     mp = cfg.params.matching
     for i in range(geo.n_la):
         row = geo.las.iloc[i]
-        c = Council(model, i, row["ons_code"], row["la_name"], int(geo.region_of[i]),
-                    bool(is_sim[i]), mp.radius_km, mp.own_provision_bonus)
+        c = Council(
+            model,
+            i,
+            row["ons_code"],
+            row["la_name"],
+            int(geo.region_of[i]),
+            bool(is_sim[i]),
+            mp.radius_km,
+            mp.own_provision_bonus,
+        )
         model.councils.append(c)
-        p = _provider(model, f"{row['la_name']} Council", SECTOR_LA, "council", la=i,
-                      region=int(geo.region_of[i]))
+        p = _provider(
+            model,
+            f"{row['la_name']} Council",
+            SECTOR_LA,
+            "council",
+            la=i,
+            region=int(geo.region_of[i]),
+        )
         c.provider = p.index
     keep = np.where(is_sim, 1.0, cfg.world.external_supply_share) * cfg.world.scale
     model.supply_keep = keep
@@ -168,10 +184,12 @@ def build_world(model, data: dict) -> None:
     _build_homes(model, data, keep, rng)
     _build_foster(model, data, keep, rng)
     _build_sa(model, keep, rng)
-    model.unregistered_provider = _provider(model, "Unregistered settings", SECTOR_PRIVATE,
-                                            "unregistered").index
+    model.unregistered_provider = _provider(
+        model, "Unregistered settings", SECTOR_PRIVATE, "unregistered"
+    ).index
     model.provider_la = np.array(
-        [p.la if p.sector == SECTOR_LA else -1 for p in model.providers], dtype=np.int64)
+        [p.la if p.sector == SECTOR_LA else -1 for p in model.providers], dtype=np.int64
+    )
     _entry_rates(model)
     model.price_step()
     _initial_children(model)
@@ -198,8 +216,9 @@ def _home_prices(model, rng, n: int, sector: np.ndarray):
     return price, cost
 
 
-def _add_homes(model, rng, urns, la, sector, provider, places, kind, grade=None, day=0,
-               min_age=None):
+def _add_homes(
+    model, rng, urns, la, sector, provider, places, kind, grade=None, day=0, min_age=None
+):
     geo = model.geo
     n = len(urns)
     d = geo.sample_districts(la, rng.random(n))
@@ -211,11 +230,23 @@ def _add_homes(model, rng, urns, la, sector, provider, places, kind, grade=None,
     if min_age is None:
         min_age = np.where(rng.random(n) < 0.75, 10, 5) if kind == HOME else np.full(n, 10)
     return model.supply.add(
-        list(urns), kind=np.full(n, kind), sector=sector, provider=provider, la=la, district=d,
-        lat=geo.d_lat[d], lon=geo.d_lon[d], capacity=places, occupied=np.zeros(n, int),
-        min_age=min_age, max_age=np.full(n, 17), skill=np.full(n, 2),
+        list(urns),
+        kind=np.full(n, kind),
+        sector=sector,
+        provider=provider,
+        la=la,
+        district=d,
+        lat=geo.d_lat[d],
+        lon=geo.d_lon[d],
+        capacity=places,
+        occupied=np.zeros(n, int),
+        min_age=min_age,
+        max_age=np.full(n, 17),
+        skill=np.full(n, 2),
         grade=grade if grade is not None else _grades(rng, n, model.p.supply.grade_share),
-        list_price=price, cost=cost, open_day=np.full(n, day),
+        list_price=price,
+        cost=cost,
+        open_day=np.full(n, day),
     )
 
 
@@ -242,8 +273,16 @@ def _build_homes(model, data, keep, rng) -> None:
     for kind_name, kind in (("home", HOME), ("secure", SECURE)):
         m = kept & (homes["kind"] == kind_name).to_numpy()
         sector = homes["sector"].map(SECTOR_CODE).to_numpy()[m]
-        _add_homes(model, rng, homes["urn"].astype(str).to_numpy()[m], la[m], sector, prov[m],
-                   homes["places"].to_numpy()[m], kind)
+        _add_homes(
+            model,
+            rng,
+            homes["urn"].astype(str).to_numpy()[m],
+            la[m],
+            sector,
+            prov[m],
+            homes["places"].to_numpy()[m],
+            kind,
+        )
     # Growth 2023 -> 2025: Ofsted 2025 counts 3,946 mainstream homes [pub]; the extra homes are
     # private, of 3 places (new homes average 3 [pub] Ofsted 2025), placed by the LA pattern of
     # private joiners in 2022-23 [file] (plus a quarter of a joiner per LA so none is excluded).
@@ -258,9 +297,16 @@ def _build_homes(model, data, keep, rng) -> None:
     new_la = new_la[rng.random(len(new_la)) < keep[new_la]]
     if len(new_la):
         prov = _group_for_new_homes(model, rng, len(new_la))
-        _add_homes(model, rng, [f"SIMH{i:05d}" for i in range(len(new_la))], new_la,
-                   np.full(len(new_la), SECTOR_PRIVATE), prov,
-                   np.full(len(new_la), model.p.supply.new_home_places), HOME)
+        _add_homes(
+            model,
+            rng,
+            [f"SIMH{i:05d}" for i in range(len(new_la))],
+            new_la,
+            np.full(len(new_la), SECTOR_PRIVATE),
+            prov,
+            np.full(len(new_la), model.p.supply.new_home_places),
+            HOME,
+        )
     model.next_home_urn = len(new_la)
 
 
@@ -274,13 +320,23 @@ def _group_for_new_homes(model, rng, n: int) -> np.ndarray:
         if len(owners) and rng.random() < 0.5:
             out[i] = owners[rng.integers(len(owners))]
         else:
-            out[i] = _provider(model, f"New home provider {len(model.providers)}",
-                               SECTOR_PRIVATE, "home_group").index
+            out[i] = _provider(
+                model, f"New home provider {len(model.providers)}", SECTOR_PRIVATE, "home_group"
+            ).index
     return out
 
 
-def _foster_units(model, rng, n: int, la: np.ndarray, provider: np.ndarray, kind: int,
-                  sector: np.ndarray, day: int = 0, urn_prefix: str = "") -> np.ndarray:
+def _foster_units(
+    model,
+    rng,
+    n: int,
+    la: np.ndarray,
+    provider: np.ndarray,
+    kind: int,
+    sector: np.ndarray,
+    day: int = 0,
+    urn_prefix: str = "",
+) -> np.ndarray:
     geo = model.geo
     # Carers live in the LA (80%) or one of its three nearest neighbours (20%): assumption.
     near = geo.la_order[la, rng.integers(1, 4, size=n)]
@@ -297,11 +353,23 @@ def _foster_units(model, rng, n: int, la: np.ndarray, provider: np.ndarray, kind
         cost = price / (1 + pp.base_markup)
     start = model.supply.n
     return model.supply.add(
-        [f"{urn_prefix}{start + i}" for i in range(n)], kind=np.full(n, kind), sector=sector,
-        provider=provider, la=home_la, district=d, lat=geo.d_lat[d], lon=geo.d_lon[d],
-        capacity=cap, occupied=np.zeros(n, int), min_age=ages[:, 0], max_age=ages[:, 1],
-        skill=rng.choice(3, size=n, p=FOSTER_SKILL), grade=np.ones(n, np.int8),
-        list_price=price, cost=cost, open_day=np.full(n, day),
+        [f"{urn_prefix}{start + i}" for i in range(n)],
+        kind=np.full(n, kind),
+        sector=sector,
+        provider=provider,
+        la=home_la,
+        district=d,
+        lat=geo.d_lat[d],
+        lon=geo.d_lon[d],
+        capacity=cap,
+        occupied=np.zeros(n, int),
+        min_age=ages[:, 0],
+        max_age=ages[:, 1],
+        skill=rng.choice(3, size=n, p=FOSTER_SKILL),
+        grade=np.ones(n, np.int8),
+        list_price=price,
+        cost=cost,
+        open_day=np.full(n, day),
     )
 
 
@@ -324,9 +392,16 @@ def _build_foster(model, data, keep, rng) -> None:
         prov = model.councils[la].provider
         model.foster_services.append(prov)
         if n_la[la]:
-            _foster_units(model, rng, int(n_la[la]), np.full(n_la[la], la),
-                          np.full(n_la[la], prov), INHOUSE, np.full(n_la[la], SECTOR_LA),
-                          urn_prefix="LAF")
+            _foster_units(
+                model,
+                rng,
+                int(n_la[la]),
+                np.full(n_la[la], la),
+                np.full(n_la[la], prov),
+                INHOUSE,
+                np.full(n_la[la], SECTOR_LA),
+                urn_prefix="LAF",
+            )
     ifas = data["ifas"]
     ifa_total = sp.mainstream_households * (1 - sp.la_share_households)
     region_names = geo.las["region"].to_numpy()
@@ -344,8 +419,15 @@ def _build_foster(model, data, keep, rng) -> None:
         provs = []
         for _, a in agencies.iterrows():
             sector = SECTOR_CODE[a["sector"]]
-            provs.append(_provider(model, a["group"] or f"IFA {a['urn']}", sector, "ifa",
-                                   region=int(geo.region_of[las[0]])))
+            provs.append(
+                _provider(
+                    model,
+                    a["group"] or f"IFA {a['urn']}",
+                    sector,
+                    "ifa",
+                    region=int(geo.region_of[las[0]]),
+                )
+            )
         households = ifa_total * cla[las].sum() / cla.sum()
         w = pop[las] * keep[las]
         if w.sum() <= 0:
@@ -359,8 +441,9 @@ def _build_foster(model, data, keep, rng) -> None:
             if n == 0:
                 continue
             la = las[rng.choice(len(las), size=n, p=w / w.sum())]
-            _foster_units(model, rng, n, la, np.full(n, p.index), IFA,
-                          np.full(n, p.sector), urn_prefix="IFA")
+            _foster_units(
+                model, rng, n, la, np.full(n, p.index), IFA, np.full(n, p.sector), urn_prefix="IFA"
+            )
             model.foster_services.append(p.index)
 
 
@@ -378,9 +461,13 @@ def _build_sa(model, keep, rng) -> None:
         las = np.flatnonzero(region_names == region)
         k = max(1, int(round(SA_PROVIDERS_2025 * units[las].sum() / max(n_total, 1))))
         provs_by_region[region] = [
-            _provider(model, f"Supported accommodation {region} {j + 1}",
-                      SECTOR_PRIVATE if rng.random() < 0.85 else SECTOR_VOLUNTARY, "supported",
-                      region=int(geo.region_of[las[0]])).index
+            _provider(
+                model,
+                f"Supported accommodation {region} {j + 1}",
+                SECTOR_PRIVATE if rng.random() < 0.85 else SECTOR_VOLUNTARY,
+                "supported",
+                region=int(geo.region_of[las[0]]),
+            ).index
             for j in range(k)
         ]
     pp = model.p.prices
@@ -394,11 +481,22 @@ def _build_sa(model, keep, rng) -> None:
         d = geo.sample_districts(np.full(n, la), rng.random(n))
         price = pp.sa_cost_gbp_week * np.exp(0.25 * rng.standard_normal(n) - 0.03)
         model.supply.add(
-            [f"SA{model.supply.n + i}" for i in range(n)], kind=np.full(n, SA), sector=sector,
-            provider=prov, la=np.full(n, la), district=d, lat=geo.d_lat[d], lon=geo.d_lon[d],
-            capacity=np.full(n, SA_UNIT_PLACES), occupied=np.zeros(n, int),
-            min_age=np.full(n, 16), max_age=np.full(n, 17), skill=np.full(n, 1),
-            grade=np.ones(n, np.int8), list_price=price, cost=price / (1 + pp.base_markup),
+            [f"SA{model.supply.n + i}" for i in range(n)],
+            kind=np.full(n, SA),
+            sector=sector,
+            provider=prov,
+            la=np.full(n, la),
+            district=d,
+            lat=geo.d_lat[d],
+            lon=geo.d_lon[d],
+            capacity=np.full(n, SA_UNIT_PLACES),
+            occupied=np.zeros(n, int),
+            min_age=np.full(n, 16),
+            max_age=np.full(n, 17),
+            skill=np.full(n, 1),
+            grade=np.ones(n, np.int8),
+            list_price=price,
+            cost=price / (1 + pp.base_markup),
             open_day=np.zeros(n, int),
         )
 
@@ -478,8 +576,11 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
         for c in group:
             _start_care(model, c, day)
             if c is not lead:
-                c.plan = lead.plan if lead.plan in (PLAN_PARENTS, PLAN_KIN, PLAN_FOSTER) else (
-                    PLAN_FOSTER)
+                c.plan = (
+                    lead.plan
+                    if lead.plan in (PLAN_PARENTS, PLAN_KIN, PLAN_FOSTER)
+                    else (PLAN_FOSTER)
+                )
             model.urgent.append(c)
         lead.group_size = len(group)
         model.counters["entries"] += len(group)
@@ -499,7 +600,9 @@ def _start_care(model, c: Child, day: int) -> None:
     c.draw_plan(day, p.placements)
     band = age_band(c.age_years(day))
     c.temporary = u[U_TEMP] < p.placements.p_first_temporary[band] and c.plan in (
-        PLAN_FOSTER, PLAN_HOME)
+        PLAN_FOSTER,
+        PLAN_HOME,
+    )
     if c.ls in (LS["L1"], LS["L2"]):
         c.next_ls = LS["C1"] if u[U_LS_DAYS] < 0.6 else LS["V2"]
         c.ls_day = day + 1 + int(7 * u[U_LS_DAYS])
@@ -536,9 +639,23 @@ def new_kin_unit(model, c: Child, day: int) -> int:
     prov = model.councils[c.la].provider
     cost = model.p.prices.kin_cost_gbp_week
     return model.supply.add_one(
-        f"KIN{c.cid}", kind=KIN, sector=SECTOR_LA, provider=prov, la=la, district=d,
-        lat=geo.d_lat[d], lon=geo.d_lon[d], capacity=max(1, c.group_size), occupied=0,
-        min_age=0, max_age=17, skill=1, grade=1, list_price=cost, cost=cost, open_day=day,
+        f"KIN{c.cid}",
+        kind=KIN,
+        sector=SECTOR_LA,
+        provider=prov,
+        la=la,
+        district=d,
+        lat=geo.d_lat[d],
+        lon=geo.d_lon[d],
+        capacity=max(1, c.group_size),
+        occupied=0,
+        min_age=0,
+        max_age=17,
+        skill=1,
+        grade=1,
+        list_price=cost,
+        cost=cost,
+        open_day=day,
         matchable=False,
     )
 
@@ -551,10 +668,24 @@ def new_unregistered_unit(model, c: Child, day: int) -> int:
     d = geo.sample_district(la, rng.random())
     price = model.p.prices.unregistered_gbp_week * math.exp(0.4 * rng.standard_normal() - 0.08)
     return model.supply.add_one(
-        f"UNREG{model.supply.n}", kind=UNREG, sector=SECTOR_PRIVATE,
-        provider=model.unregistered_provider, la=la, district=d, lat=geo.d_lat[d],
-        lon=geo.d_lon[d], capacity=1, occupied=0, min_age=0, max_age=17, skill=2, grade=3,
-        list_price=price, cost=price * 0.6, open_day=day, matchable=False,
+        f"UNREG{model.supply.n}",
+        kind=UNREG,
+        sector=SECTOR_PRIVATE,
+        provider=model.unregistered_provider,
+        la=la,
+        district=d,
+        lat=geo.d_lat[d],
+        lon=geo.d_lon[d],
+        capacity=1,
+        occupied=0,
+        min_age=0,
+        max_age=17,
+        skill=2,
+        grade=3,
+        list_price=price,
+        cost=price * 0.6,
+        open_day=day,
+        matchable=False,
     )
 
 
@@ -568,8 +699,16 @@ def _initial_children(model) -> None:
     las = np.repeat(np.arange(geo.n_la), n_la)
     children = _new_children(model, las)
     p = model.p
-    plans = {0: PLAN_PARENTS, 1: PLAN_KIN, 2: PLAN_FOSTER, 3: PLAN_HOME, 4: PLAN_SECURE,
-             5: PLAN_SA, 6: "adoption", 7: "unreg"}
+    plans = {
+        0: PLAN_PARENTS,
+        1: PLAN_KIN,
+        2: PLAN_FOSTER,
+        3: PLAN_HOME,
+        4: PLAN_SECURE,
+        5: PLAN_SA,
+        6: "adoption",
+        7: "unreg",
+    }
     to_search, to_unreg, adoption = [], [], []
     for c in children:
         u = c.u
@@ -592,8 +731,13 @@ def _initial_children(model) -> None:
         c.ls = _stock_ls(c, tic)
         model.children[c.cid] = c
         model.stock[c.la] += 1
-        if (plan == PLAN_FOSTER and age < 5 and tic < 2 and not uasc
-                and u[U_SIB] < p.placements.p_adoption_young_long * 0.5):
+        if (
+            plan == PLAN_FOSTER
+            and age < 5
+            and tic < 2
+            and not uasc
+            and u[U_SIB] < p.placements.p_adoption_young_long * 0.5
+        ):
             # On the adoption path already: the adoptive placement comes within the year.
             c.exit_route = "adoption"
             c.adoption_day = 1 + int(364 * u[U_TEMP])
@@ -689,8 +833,22 @@ def _backdate(model, c: Child) -> None:
     c.ep_start = start
     c.ep_rne = RNE["P"]
     prior_place = PLACE["U6"] if c.age_years(c.care_start) < 16 else PLACE["K3"]
-    model.episodes.add(c.cid, c.la, c.care_start, RNE["S"], c.ls, c.cin, prior_place,
-                       PROVIDER["PR1"], start, REC["X1"], RPC["CARPL"], c.home_d, c.home_d, -1)
+    model.episodes.add(
+        c.cid,
+        c.la,
+        c.care_start,
+        RNE["S"],
+        c.ls,
+        c.cin,
+        prior_place,
+        PROVIDER["PR1"],
+        start,
+        REC["X1"],
+        RPC["CARPL"],
+        c.home_d,
+        c.home_d,
+        -1,
+    )
     c.n_placements = 2
     c.billed_to = 0
 
@@ -715,10 +873,12 @@ def supply_month(model, day: int) -> None:
     prov = s.provider[:n]
     open_foster = s.open[:n] & ((kinds == INHOUSE) | (kinds == IFA))
     hh = np.bincount(prov[open_foster], minlength=len(model.providers))
-    occ = np.bincount(prov[open_foster], weights=s.occupied[:n][open_foster],
-                      minlength=len(model.providers))
-    cap = np.bincount(prov[open_foster], weights=s.capacity[:n][open_foster],
-                      minlength=len(model.providers))
+    occ = np.bincount(
+        prov[open_foster], weights=s.occupied[:n][open_foster], minlength=len(model.providers)
+    )
+    cap = np.bincount(
+        prov[open_foster], weights=s.capacity[:n][open_foster], minlength=len(model.providers)
+    )
     for pi in sorted(set(model.foster_services)):
         pv = model.providers[pi]
         if pv.role == "council" and not model.supply_keep[pv.la]:
@@ -728,15 +888,36 @@ def supply_month(model, day: int) -> None:
             las, w = np.array([pv.la]), np.array([1.0])
         else:
             las, w = pv.las, pv.la_weights
-        pv.recruit(day, int(hh[pi]), occupancy, 0.80, sp.approval_rate, sp.recruitment_elasticity,
-                   sp.approval_lag_days, rng, las, w)
+        pv.recruit(
+            day,
+            int(hh[pi]),
+            occupancy,
+            0.80,
+            sp.approval_rate,
+            sp.recruitment_elasticity,
+            sp.approval_lag_days,
+            rng,
+            las,
+            w,
+        )
         for due in pv.due(day):
-            k = int(rng.poisson(due.n * model.supply_keep[due.la])) if pv.role != "council" else (
-                due.n)
+            k = (
+                int(rng.poisson(due.n * model.supply_keep[due.la]))
+                if pv.role != "council"
+                else (due.n)
+            )
             if k:
-                _foster_units(model, rng, k, np.full(k, due.la), np.full(k, pi),
-                              INHOUSE if pv.role == "council" else IFA, np.full(k, pv.sector),
-                              day=day, urn_prefix="LAF" if pv.role == "council" else "IFA")
+                _foster_units(
+                    model,
+                    rng,
+                    k,
+                    np.full(k, due.la),
+                    np.full(k, pi),
+                    INHOUSE if pv.role == "council" else IFA,
+                    np.full(k, pv.sector),
+                    day=day,
+                    urn_prefix="LAF" if pv.role == "council" else "IFA",
+                )
     _homes_month(model, day, rng)
 
 
@@ -748,9 +929,13 @@ def _homes_month(model, day: int, rng) -> None:
     homes = np.flatnonzero(s.open[:n] & (s.kind[:n] == HOME))
     weeks = 30.44 / 7
     revenue = s.income_rate[homes] * weeks
-    cost = pricing.home_weekly_cost(s.cost[homes], s.capacity[homes], s.occupied[homes],
-                                    pp.home_fixed_cost_share) * weeks
-    for h, r, c in zip(homes, revenue, cost, strict=True):
+    cost = (
+        pricing.home_weekly_cost(
+            s.cost[homes], s.capacity[homes], s.occupied[homes], pp.home_fixed_cost_share
+        )
+        * weeks
+    )
+    for h, c in zip(homes, cost, strict=True):
         pv = model.providers[int(s.provider[h])]
         pv.cost_gbp += float(c)
     m = np.where(revenue > 0, (revenue - cost) / np.maximum(revenue, 1), -1.0)
@@ -775,8 +960,9 @@ def _homes_month(model, day: int, rng) -> None:
     else:
         avg_margin = sp.entry_reference_margin
     model.private_home_margin = avg_margin
-    push = float(np.clip(1 + sp.entry_margin_elasticity * (avg_margin - sp.entry_reference_margin),
-                         0.0, 3.0))
+    push = float(
+        np.clip(1 + sp.entry_margin_elasticity * (avg_margin - sp.entry_reference_margin), 0.0, 3.0)
+    )
     counts = np.bincount(_sector_slot(sector), minlength=3)
     expected = np.asarray(sp.home_entry_rate) * counts / 12.0 * np.array([push, 1.0, 1.0])
     for slot, lam in enumerate(expected):
@@ -784,7 +970,8 @@ def _homes_month(model, day: int, rng) -> None:
         for _ in range(k):
             la = int(rng.choice(len(model.home_entry_weight), p=model.home_entry_weight))
             if rng.random() >= model.supply_keep[la] / max(model.cfg.world.scale, 1e-9) * (
-                    model.cfg.world.scale):
+                model.cfg.world.scale
+            ):
                 continue
             model.pending_homes.append((day + int(sp.registration_lag_days), la, slot))
     ready = [h for h in model.pending_homes if h[0] <= day]
@@ -796,13 +983,30 @@ def _homes_month(model, day: int, rng) -> None:
         elif sector == SECTOR_PRIVATE:
             prov = _group_for_new_homes(model, rng, 1)
         else:
-            prov = np.array([_provider(model, f"Voluntary home {len(model.providers)}",
-                                       SECTOR_VOLUNTARY, "home_group").index])
+            prov = np.array(
+                [
+                    _provider(
+                        model,
+                        f"Voluntary home {len(model.providers)}",
+                        SECTOR_VOLUNTARY,
+                        "home_group",
+                    ).index
+                ]
+            )
             model.provider_la = np.append(model.provider_la, -1)
         model.next_home_urn += 1
-        _add_homes(model, rng, [f"SIMH{model.next_home_urn:05d}"], np.array([la]),
-                   np.array([sector]), prov, np.array([sp.new_home_places]), HOME,
-                   grade=np.array([1], np.int8), day=day)
+        _add_homes(
+            model,
+            rng,
+            [f"SIMH{model.next_home_urn:05d}"],
+            np.array([la]),
+            np.array([sector]),
+            prov,
+            np.array([sp.new_home_places]),
+            HOME,
+            grade=np.array([1], np.int8),
+            day=day,
+        )
     if len(model.provider_la) < len(model.providers):
         extra = len(model.providers) - len(model.provider_la)
         model.provider_la = np.append(model.provider_la, np.full(extra, -1))
@@ -827,25 +1031,36 @@ def snapshot(model, day: int) -> None:
     price = np.bincount(key, weights=s.list_price[:n][m] * s.capacity[:n][m], minlength=size)
     la, kind = np.divmod(np.arange(size), N_KINDS)
     nz = units > 0
-    rows = pd.DataFrame({
-        "day": day, "la": la[nz], "kind": kind[nz], "units": units[nz], "places": cap[nz],
-        "occupied": occ[nz], "mean_list_price_gbp_week": price[nz] / np.maximum(cap[nz], 1),
-    })
+    rows = pd.DataFrame(
+        {
+            "day": day,
+            "la": la[nz],
+            "kind": kind[nz],
+            "units": units[nz],
+            "places": cap[nz],
+            "occupied": occ[nz],
+            "mean_list_price_gbp_week": price[nz] / np.maximum(cap[nz], 1),
+        }
+    )
     homes = m & (s.kind[:n] == HOME)
     sector_counts = np.bincount(s.sector[:n][homes], minlength=3)
-    waiting = np.bincount(np.array([c.la for c in model.planned.values()], dtype=np.int64),
-                          minlength=model.geo.n_la)
+    waiting = np.bincount(
+        np.array([c.la for c in model.planned.values()], dtype=np.int64), minlength=model.geo.n_la
+    )
     unreg = np.bincount(
         np.array([c.la for c in model.children.values() if c.kind == UNREG], dtype=np.int64),
-        minlength=model.geo.n_la)
+        minlength=model.geo.n_la,
+    )
     rev = sum(p.revenue_gbp for p in model.providers if p.role == "home_group")
     cost = sum(p.cost_gbp for p in model.providers if p.role == "home_group")
-    model.snapshots.append({
-        "day": day,
-        "supply": rows,
-        "homes_by_sector": {SECTOR_NAMES[i]: int(sector_counts[i]) for i in range(3)},
-        "waiting_by_la": waiting,
-        "unregistered_by_la": unreg,
-        "private_home_margin": (rev - cost) / rev if rev > 0 else float("nan"),
-        "providers": len({int(x) for x in s.provider[:n][m]}),
-    })
+    model.snapshots.append(
+        {
+            "day": day,
+            "supply": rows,
+            "homes_by_sector": {SECTOR_NAMES[i]: int(sector_counts[i]) for i in range(3)},
+            "waiting_by_la": waiting,
+            "unregistered_by_la": unreg,
+            "private_home_margin": (rev - cost) / rev if rev > 0 else float("nan"),
+            "providers": len({int(x) for x in s.provider[:n][m]}),
+        }
+    )

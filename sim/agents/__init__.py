@@ -1,0 +1,1 @@
+"""Mesa agents: children, councils, providers (with the supply registry) and RCCs."""

@@ -45,8 +45,10 @@ PLACEMENT_SLOT, PER_PLACEMENT = 24, 4
 
 # Ethnicity of CLA at 31 March 2025 [file] DfE 2025 (White 71%, Mixed 11%, Black 8%, Asian 5%,
 # other 4%, not known 1%), as SSDA903 ETHNIC codes; UASC: assumption.
-ETHNIC = (["WBRI", "WOTH", "MOTH", "BAFR", "AOTH", "OOTH", "NOBT"],
-          np.cumsum([0.64, 0.07, 0.11, 0.08, 0.05, 0.04, 0.01]).tolist())
+ETHNIC = (
+    ["WBRI", "WOTH", "MOTH", "BAFR", "AOTH", "OOTH", "NOBT"],
+    np.cumsum([0.64, 0.07, 0.11, 0.08, 0.05, 0.04, 0.01]).tolist(),
+)
 ETHNIC_UASC = (["BAFR", "AOTH", "OOTH", "WOTH"], np.cumsum([0.35, 0.3, 0.3, 0.05]).tolist())
 
 AGE_BAND_EDGES = np.array([1.0, 5.0, 10.0, 16.0])  # under 1, 1-4, 5-9, 10-15, 16-17
@@ -60,25 +62,40 @@ def age_band(age_years: float) -> int:
 
 # Category of need at entry [file] DfE 2025 starts (N1..N8); UASC are N8 (absent parenting).
 CIN_SHARE_NON_UASC = np.array([18310, 580, 610, 2370, 3050, 580, 30, 6740 - 6950 * 0.85])
-CIN_SHARE_NON_UASC = np.clip(CIN_SHARE_NON_UASC, 1, None) / np.clip(CIN_SHARE_NON_UASC, 1, None).sum()
+CIN_SHARE_NON_UASC = (
+    np.clip(CIN_SHARE_NON_UASC, 1, None) / np.clip(CIN_SHARE_NON_UASC, 1, None).sum()
+)
 CIN_CUM_NON_UASC = np.cumsum(CIN_SHARE_NON_UASC).tolist()
 # Legal status at entry [file] DfE 2025 starts: V2, C1, L1, L2, J1, C2.
-LS_START = (["V2", "C1", "L1", "L2", "J1", "C2"],
-            np.cumsum([0.565, 0.311, 0.090, 0.011, 0.015, 0.008]).tolist())
+LS_START = (
+    ["V2", "C1", "L1", "L2", "J1", "C2"],
+    np.cumsum([0.565, 0.311, 0.090, 0.011, 0.015, 0.008]).tolist(),
+)
 # Needs tier shares (standard, complex, very complex) by age band: assumption.
 TIER_SHARE = np.array(
-    [[0.85, 0.13, 0.02], [0.80, 0.17, 0.03], [0.65, 0.28, 0.07], [0.45, 0.40, 0.15],
-     [0.50, 0.38, 0.12]]
+    [
+        [0.85, 0.13, 0.02],
+        [0.80, 0.17, 0.03],
+        [0.65, 0.28, 0.07],
+        [0.45, 0.40, 0.15],
+        [0.50, 0.38, 0.12],
+    ]
 )
 # Reasons for leaving care by route (REC codes and shares): assumption shaped to the reasons
 # ceased in 2024-25 [file] DfE 2025 (FACTS §1.8).
 EXIT_REASONS = {
-    "short": (["E4A", "E4B", "E13", "E41", "E3", "E8", "E14"],
-              [0.42, 0.09, 0.15, 0.05, 0.14, 0.12, 0.03]),
-    "young_long": (["E45", "E47", "E4A", "E41", "E3", "E13", "E8"],
-                   [0.25, 0.25, 0.22, 0.10, 0.08, 0.05, 0.05]),
-    "older_long": (["E4A", "E45", "E47", "E13", "E3", "E8", "E4B", "E9"],
-                   [0.28, 0.08, 0.08, 0.15, 0.16, 0.15, 0.05, 0.05]),
+    "short": (
+        ["E4A", "E4B", "E13", "E41", "E3", "E8", "E14"],
+        [0.42, 0.09, 0.15, 0.05, 0.14, 0.12, 0.03],
+    ),
+    "young_long": (
+        ["E45", "E47", "E4A", "E41", "E3", "E13", "E8"],
+        [0.25, 0.25, 0.22, 0.10, 0.08, 0.05, 0.05],
+    ),
+    "older_long": (
+        ["E4A", "E45", "E47", "E13", "E3", "E8", "E4B", "E9"],
+        [0.28, 0.08, 0.08, 0.15, 0.16, 0.15, 0.05, 0.05],
+    ),
     "uasc": (["E15", "E8", "E3", "E16", "E13"], [0.25, 0.35, 0.20, 0.05, 0.15]),
     "at18": (["E5", "E6", "E8", "E7", "E13"], [0.62, 0.16, 0.10, 0.07, 0.05]),
     "adoption": (["E11", "E12"], [0.55, 0.45]),
@@ -160,6 +177,7 @@ class Child(mesa.Agent):
     next_ls = -1
     ls_day = 0
     far = False
+    ep_unit = -1
 
     def __init__(self, model: mesa.Model, cid: int, la: int, u: np.ndarray) -> None:
         super().__init__(model)
@@ -191,7 +209,8 @@ class Child(mesa.Agent):
                 route = "adoption"
                 # The adoptive placement starts after the care-plan work; the order follows.
                 self.adoption_day = day + int(
-                    placements.adoption_placement_days * (0.5 + u[U_ADOPT] / placements.p_adoption_young_long)
+                    placements.adoption_placement_days
+                    * (0.5 + u[U_ADOPT] / placements.p_adoption_young_long)
                 )
                 dur = max(dur, self.adoption_day - day + 200.0)
         end = day + max(1, int(dur))
@@ -211,7 +230,11 @@ class Child(mesa.Agent):
             self.plan = PLAN_SA if (band == 4 and x < placements.p_sa_16plus_uasc) else PLAN_FOSTER
             return
         c0 = placements.p_parents[band]
-        cuts = (c0, c0 + placements.p_kin[band], c0 + placements.p_kin[band] + placements.p_home[band])
+        cuts = (
+            c0,
+            c0 + placements.p_kin[band],
+            c0 + placements.p_kin[band] + placements.p_home[band],
+        )
         if x < cuts[0]:
             self.plan = PLAN_PARENTS
         elif x < cuts[1]:
@@ -235,8 +258,9 @@ class Child(mesa.Agent):
             v = np.clip(v, 1e-12, 1 - 1e-12)
         return v
 
-    def unplanned_hazard(self, kind: int, day: int, misfit: int, far: bool, grade: int,
-                         p: PlacementParams) -> float:
+    def unplanned_hazard(
+        self, kind: int, day: int, misfit: int, far: bool, grade: int, p: PlacementParams
+    ) -> float:
         """Yearly hazard of an unplanned ending of a placement of ``kind`` starting on ``day``."""
         h = p.unplanned_rate[kind] * p.age_multiplier[age_band(self.age_years(day))]
         if misfit > 0:
@@ -247,8 +271,9 @@ class Child(mesa.Agent):
             h *= p.quality_multiplier ** (grade - 1)
         return h
 
-    def next_placement_event(self, kind: int, day: int, misfit: int, far: bool, grade: int,
-                             p: PlacementParams) -> tuple[int, str]:
+    def next_placement_event(
+        self, kind: int, day: int, misfit: int, far: bool, grade: int, p: PlacementParams
+    ) -> tuple[int, str]:
         """Day and type ("unplanned", "planned", "status") of this placement's next event.
 
         Returns (-1, "") when the placement lasts until the child leaves care.

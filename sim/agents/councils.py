@@ -23,8 +23,17 @@ class Council(mesa.Agent):
         provider: index of its own provider (in-house fostering, kinship, its homes).
     """
 
-    def __init__(self, model: mesa.Model, la: int, code: str, name: str, region: int,
-                 simulated: bool, radius_km: float, own_bonus: float) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        la: int,
+        code: str,
+        name: str,
+        region: int,
+        simulated: bool,
+        radius_km: float,
+        own_bonus: float,
+    ) -> None:
         super().__init__(model)
         self.la = la
         self.code = code

@@ -41,8 +41,9 @@ class Provider(mesa.Agent):
         revenue_gbp, cost_gbp: money earned and spent in the current financial year.
     """
 
-    def __init__(self, model: mesa.Model, name: str, sector: int, role: str, la: int = -1,
-                 region: int = -1) -> None:
+    def __init__(
+        self, model: mesa.Model, name: str, sector: int, role: str, la: int = -1, region: int = -1
+    ) -> None:
         super().__init__(model)
         self.name = name
         self.sector = sector
@@ -59,9 +60,19 @@ class Provider(mesa.Agent):
         """True for a council's own provision."""
         return self.sector == SECTOR_LA
 
-    def recruit(self, day: int, households: int, occupancy: float, occupancy_ref: float,
-                approval_rate_year: float, elasticity: float, lag_days: float,
-                rng: np.random.Generator, las: np.ndarray, la_weights: np.ndarray) -> int:
+    def recruit(
+        self,
+        day: int,
+        households: int,
+        occupancy: float,
+        occupancy_ref: float,
+        approval_rate_year: float,
+        elasticity: float,
+        lag_days: float,
+        rng: np.random.Generator,
+        las: np.ndarray,
+        la_weights: np.ndarray,
+    ) -> int:
         """Start a month's foster recruitment: approvals arrive after ``lag_days``.
 
         The monthly number of approvals is Poisson with mean ``approval_rate_year / 12`` per

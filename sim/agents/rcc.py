@@ -21,8 +21,9 @@ class RCC(mesa.Agent):
         forecasts: per year, the projected CLA of members at the next 31 March.
     """
 
-    def __init__(self, model: mesa.Model, name: str, members: list[int],
-                 running_cost_gbp_year: float) -> None:
+    def __init__(
+        self, model: mesa.Model, name: str, members: list[int], running_cost_gbp_year: float
+    ) -> None:
         super().__init__(model)
         self.name = name
         self.members = list(members)

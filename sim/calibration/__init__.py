@@ -1,0 +1,1 @@
+"""Fitting and checking the model against targets."""

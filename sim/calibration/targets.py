@@ -34,33 +34,72 @@ BASELINE_TARGETS: tuple[Target, ...] = (
     Target("ceased", "Ceased in year", 34450, 0.10, True, DFE),
     Target("placement_changes", "Placement changes in year", 59140, 0.15, True, DFE),
     Target("share_place_foster", "Foster placements, % of CLA", 67.0, 3, False, DFE, 100),
-    Target("share_place_homes_secure", "Children's and secure homes, % of CLA", 11.6, 3, False,
-           DFE, 100),
-    Target("share_place_supported_independent", "Supported accommodation, % of CLA", 9.2, 3,
-           False, DFE, 100),
-    Target("share_place_placed_with_parents", "Placed with parents, % of CLA", 6.1, 3, False,
-           DFE, 100),
-    Target("share_over_20_miles_of_known", "Placed over 20 miles, % of known", 22.0, 4, False,
-           DFE, 100),
+    Target(
+        "share_place_homes_secure",
+        "Children's and secure homes, % of CLA",
+        11.6,
+        3,
+        False,
+        DFE,
+        100,
+    ),
+    Target(
+        "share_place_supported_independent",
+        "Supported accommodation, % of CLA",
+        9.2,
+        3,
+        False,
+        DFE,
+        100,
+    ),
+    Target(
+        "share_place_placed_with_parents", "Placed with parents, % of CLA", 6.1, 3, False, DFE, 100
+    ),
+    Target(
+        "share_over_20_miles_of_known", "Placed over 20 miles, % of known", 22.0, 4, False, DFE, 100
+    ),
     Target("share_outside_la", "Placed outside their LA, % of CLA", 44.5, 5, False, DFE, 100),
-    Target("share_3plus_placements", "3+ placements in the year, % of CLA", 10.0, 3, False, DFE,
-           100),
-    Target("long_term_stability", "Long-term stability of under-16s, %", 69.0, 6, False, DFE,
-           100),
-    Target("spend_total_gbp", "Spend on CLA, £bn", 8.917, 0.15, True, "MHCLG RO3 2024-25 [file]",
-           1e-9),
-    Target("spend_residential_gbp", "of which residential, £bn", 3.810, 0.20, True,
-           "MHCLG RO3 2024-25 [file]", 1e-9),
-    Target("spend_fostering_gbp", "of which fostering, £bn", 2.161, 0.20, True,
-           "MHCLG RO3 2024-25 [file]", 1e-9),
+    Target(
+        "share_3plus_placements", "3+ placements in the year, % of CLA", 10.0, 3, False, DFE, 100
+    ),
+    Target("long_term_stability", "Long-term stability of under-16s, %", 69.0, 6, False, DFE, 100),
+    Target(
+        "spend_total_gbp", "Spend on CLA, £bn", 8.917, 0.15, True, "MHCLG RO3 2024-25 [file]", 1e-9
+    ),
+    Target(
+        "spend_residential_gbp",
+        "of which residential, £bn",
+        3.810,
+        0.20,
+        True,
+        "MHCLG RO3 2024-25 [file]",
+        1e-9,
+    ),
+    Target(
+        "spend_fostering_gbp",
+        "of which fostering, £bn",
+        2.161,
+        0.20,
+        True,
+        "MHCLG RO3 2024-25 [file]",
+        1e-9,
+    ),
     Target("childrens_homes", "Children's homes", 4009, 0.10, True, "Ofsted 2025 [sec]"),
-    Target("childrens_homes_private_share", "Private share of homes, %", 84.0, 5, False,
-           "Ofsted 2025 [sec]", 100),
+    Target(
+        "childrens_homes_private_share",
+        "Private share of homes, %",
+        84.0,
+        5,
+        False,
+        "Ofsted 2025 [sec]",
+        100,
+    ),
 )
 
 
-def check(ind: pd.DataFrame, year: int = 2026,
-          targets: tuple[Target, ...] = BASELINE_TARGETS) -> pd.DataFrame:
+def check(
+    ind: pd.DataFrame, year: int = 2026, targets: tuple[Target, ...] = BASELINE_TARGETS
+) -> pd.DataFrame:
     """Compare England indicators of ``year`` (one row per replicate) with the targets.
 
     Args:
@@ -78,12 +117,20 @@ def check(ind: pd.DataFrame, year: int = 2026,
     for t in targets:
         v = e.loc[e["indicator"] == t.indicator, "value"].to_numpy(float) * t.scale
         mean = float(v.mean()) if len(v) else float("nan")
-        lo, hi = (np.quantile(v, [0.05, 0.95]) if len(v) else (np.nan, np.nan))
+        lo, hi = np.quantile(v, [0.05, 0.95]) if len(v) else (np.nan, np.nan)
         tol = t.value * t.tolerance if t.relative else t.tolerance
-        rows.append({
-            "target": t.label, "indicator": t.indicator, "simulated": round(mean, 3),
-            "sim_p05": round(float(lo), 3), "sim_p95": round(float(hi), 3), "target_value": t.value,
-            "lower": round(t.value - tol, 3), "upper": round(t.value + tol, 3),
-            "within": bool(t.value - tol <= mean <= t.value + tol), "source": t.source,
-        })
+        rows.append(
+            {
+                "target": t.label,
+                "indicator": t.indicator,
+                "simulated": round(mean, 3),
+                "sim_p05": round(float(lo), 3),
+                "sim_p95": round(float(hi), 3),
+                "target_value": t.value,
+                "lower": round(t.value - tol, 3),
+                "upper": round(t.value + tol, 3),
+                "within": bool(t.value - tol <= mean <= t.value + tol),
+                "source": t.source,
+            }
+        )
     return pd.DataFrame(rows)

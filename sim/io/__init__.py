@@ -1,0 +1,1 @@
+"""Input and output: embedded data, SSDA903 tables, run folders, the command line."""

@@ -95,8 +95,19 @@ def build(shared: Path) -> None:
     _write(
         "las.csv",
         [
-            "ons_code", "dfe_la_code", "la_name", "region", "region_code", "lat", "lon",
-            "pop_0_17", "cla_2024", "cla_2025", "starts_2025", "ceased_2025", "rcc_pathfinder",
+            "ons_code",
+            "dfe_la_code",
+            "la_name",
+            "region",
+            "region_code",
+            "lat",
+            "lon",
+            "pop_0_17",
+            "cla_2024",
+            "cla_2025",
+            "starts_2025",
+            "ceased_2025",
+            "rcc_pathfinder",
         ],
         rows,
         [
@@ -125,7 +136,9 @@ def build(shared: Path) -> None:
             return name_to_code[CUMBRIA[0] if first else CUMBRIA[1]]
         name = OFSTED_ALIASES.get(name, name)
         if name not in name_to_code:
-            raise SystemExit(f"build_data: Ofsted LA name {name!r} matches no LA in england_las.csv")
+            raise SystemExit(
+                f"build_data: Ofsted LA name {name!r} matches no LA in england_las.csv"
+            )
         return name_to_code[name]
 
     providers = list(csv.DictReader((shared / "ofsted_providers_2023.csv").open()))
@@ -137,7 +150,9 @@ def build(shared: Path) -> None:
         "Secure children's home": "secure",
     }
     cumbria_total = Counter(
-        "h" for r in providers if r["provision_type"] in home_types and r["local_authority"] == "Cumbria"
+        "h"
+        for r in providers
+        if r["provision_type"] in home_types and r["local_authority"] == "Cumbria"
     )
     seq: dict[str, int] = defaultdict(int)
     homes = []

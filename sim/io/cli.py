@@ -44,9 +44,8 @@ def _explain(override: str, exc: Exception) -> str:
     groups = _groups()
     if key in groups and ("Could not find" in msg or "not found" in msg.lower()):
         return f"{key}={value} is not allowed; choose one of: {', '.join(groups[key])}"
-    if "not in struct" in msg or "Could not override" in msg or "Key '" in msg and (
-            "not" in msg):
-        return (f"unknown key '{key}'; see the keys with: python experiments/run.py --cfg job")
+    if "not in struct" in msg or "Could not override" in msg or "Key '" in msg and ("not" in msg):
+        return f"unknown key '{key}'; see the keys with: python experiments/run.py --cfg job"
     m = re.search(r"Invalid value '([^']*)', expected one of \[([^\]]*)\]", msg)
     if m:
         return f"{key}={m.group(1)} is not allowed; choose one of: {m.group(2)}"

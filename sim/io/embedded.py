@@ -19,8 +19,13 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 def read_table(name: str) -> pd.DataFrame:
     """Read one embedded CSV table (lines starting with '#' are its provenance header)."""
-    return pd.read_csv(DATA / name, comment=None, skiprows=_header_lines(DATA / name),
-                       keep_default_na=False, na_values=[""])
+    return pd.read_csv(
+        DATA / name,
+        comment=None,
+        skiprows=_header_lines(DATA / name),
+        keep_default_na=False,
+        na_values=[""],
+    )
 
 
 def _header_lines(path: Path) -> int:

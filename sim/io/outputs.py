@@ -31,7 +31,7 @@ from sim.metrics import indicators
 
 DATA_VINTAGE = {
     "cla": "DfE Children looked after in England 2025 release (year to 31 March 2025)",
-    "providers": "Ofsted children's social care providers at 31 March 2023; joiners/leavers 2022-23",
+    "providers": "Ofsted social care providers at 31 March 2023; joiners/leavers 2022-23",
     "postcodes": "ONS Postcode Directory November 2025 (district points)",
     "spend": "MHCLG revenue outturn RO3 2024-25",
 }
@@ -40,8 +40,7 @@ PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pandas", "seaborn", "hydra-core"
 
 def world_data() -> dict:
     """The embedded supply tables the model is built from."""
-    return {"homes": embedded.homes(), "ifas": embedded.ifas(),
-            "home_flows": embedded.home_flows()}
+    return {"homes": embedded.homes(), "ifas": embedded.ifas(), "home_flows": embedded.home_flows()}
 
 
 def run_replicate(cfg: RunConfig, rep: int) -> dict:
@@ -59,20 +58,32 @@ def run_replicate(cfg: RunConfig, rep: int) -> dict:
     snaps = io903.snapshot_rows(model)
     years = list(range(2026, 2026 + cfg.years))
     ind = indicators(episodes, header, years, embedded.england(), ledger, snaps)
-    supply = pd.concat(
-        [s["supply"].assign(year=2025 + i + 1) for i, s in enumerate(model.snapshots)],
-        ignore_index=True,
-    ) if model.snapshots else pd.DataFrame()
+    supply = (
+        pd.concat(
+            [s["supply"].assign(year=2025 + i + 1) for i, s in enumerate(model.snapshots)],
+            ignore_index=True,
+        )
+        if model.snapshots
+        else pd.DataFrame()
+    )
     if len(supply):
         supply["la"] = model.geo.code[supply["la"].to_numpy()]
         from sim.records import KIND_NAMES
 
         supply["kind"] = np.asarray(KIND_NAMES)[supply["kind"].to_numpy()]
     return {
-        "rep": rep, "episodes": episodes, "header": header, "ledger": ledger,
-        "indicators": ind, "supply": supply,
-        "timing": {"build_s": t1 - t0, "run_s": t2 - t1, "indicators_s": time.perf_counter() - t2,
-                   **{k: float(v) for k, v in model.counters.items()}},
+        "rep": rep,
+        "episodes": episodes,
+        "header": header,
+        "ledger": ledger,
+        "indicators": ind,
+        "supply": supply,
+        "timing": {
+            "build_s": t1 - t0,
+            "run_s": t2 - t1,
+            "indicators_s": time.perf_counter() - t2,
+            **{k: float(v) for k, v in model.counters.items()},
+        },
     }
 
 
@@ -83,7 +94,8 @@ def run_all(cfg: RunConfig) -> list[dict]:
         from joblib import Parallel, delayed
 
         return Parallel(n_jobs=min(cfg.workers, cfg.reps))(
-            delayed(run_replicate)(cfg, r) for r in reps)
+            delayed(run_replicate)(cfg, r) for r in reps
+        )
     return [run_replicate(cfg, r) for r in reps]
 
 
@@ -91,10 +103,21 @@ def code_version() -> str:
     """Git commit of the code (with '-dirty' for uncommitted changes), or the package version."""
     here = Path(__file__).resolve().parent
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return metadata.version("sim") if _installed("sim") else "unknown"
@@ -124,8 +147,13 @@ def manifest(cfg: RunConfig, results: list[dict]) -> dict:
     }
 
 
-def write_run(out_dir: Path, cfg: RunConfig, results: list[dict], resolved_config: str = "",
-              figures: bool = True) -> list[Path]:
+def write_run(
+    out_dir: Path,
+    cfg: RunConfig,
+    results: list[dict],
+    resolved_config: str = "",
+    figures: bool = True,
+) -> list[Path]:
     """Write every output of the run into ``out_dir`` atomically; returns the files written."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -135,13 +163,14 @@ def write_run(out_dir: Path, cfg: RunConfig, results: list[dict], resolved_confi
     (stage / "ssda903").mkdir(parents=True)
     try:
         multi = len(results) > 1
-        ind = pd.concat([r["indicators"].assign(rep=r["rep"]) for r in results],
-                        ignore_index=True)
+        ind = pd.concat([r["indicators"].assign(rep=r["rep"]) for r in results], ignore_index=True)
         ind.to_csv(stage / "indicators.csv", index=False)
         summarise(ind).to_csv(stage / "indicators_summary.csv", index=False)
         if cfg.output.ssda903:
-            for name, writer in (("episodes", io903.write_episodes),
-                                 ("header", io903.write_header)):
+            for name, writer in (
+                ("episodes", io903.write_episodes),
+                ("header", io903.write_header),
+            ):
                 path = stage / "ssda903" / f"{name}.csv"
                 first = True
                 for r in results:
@@ -155,9 +184,17 @@ def write_run(out_dir: Path, cfg: RunConfig, results: list[dict], resolved_confi
                     first = False
         if cfg.output.ledger:
             lg = pd.concat([r["ledger"].assign(rep=r["rep"]) for r in results], ignore_index=True)
-            lg.to_csv(stage / "ledger.csv.gz", index=False, compression="gzip")
-        sup = pd.concat([r["supply"].assign(rep=r["rep"]) for r in results if len(r["supply"])],
-                        ignore_index=True) if any(len(r["supply"]) for r in results) else None
+            lg.to_csv(
+                stage / "ledger.csv.gz", index=False, compression={"method": "gzip", "mtime": 0}
+            )
+        sup = (
+            pd.concat(
+                [r["supply"].assign(rep=r["rep"]) for r in results if len(r["supply"])],
+                ignore_index=True,
+            )
+            if any(len(r["supply"]) for r in results)
+            else None
+        )
         if sup is not None:
             sup.to_csv(stage / "snapshots.csv", index=False)
         if cfg.world.name.value == "england" and cfg.world.scale == 1.0:
@@ -188,6 +225,7 @@ def write_run(out_dir: Path, cfg: RunConfig, results: list[dict], resolved_confi
 def summarise(ind: pd.DataFrame) -> pd.DataFrame:
     """Mean and 90% interval of each indicator over replicates."""
     g = ind.groupby(["year", "area_type", "area", "indicator"])["value"]
-    out = g.agg(mean="mean", p05=lambda v: v.quantile(0.05), p95=lambda v: v.quantile(0.95),
-                reps="count").reset_index()
+    out = g.agg(
+        mean="mean", p05=lambda v: v.quantile(0.05), p95=lambda v: v.quantile(0.95), reps="count"
+    ).reset_index()
     return out

@@ -25,8 +25,22 @@ from sim.records import (
     day_to_date,
 )
 
-EPISODE_COLUMNS = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                   "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", "LA"]
+EPISODE_COLUMNS = [
+    "CHILD",
+    "DECOM",
+    "RNE",
+    "LS",
+    "CIN",
+    "PLACE",
+    "PLACE_PROVIDER",
+    "DEC",
+    "REC",
+    "REASON_PLACE_CHANGE",
+    "HOME_POST",
+    "PL_POST",
+    "URN",
+    "LA",
+]
 HEADER_COLUMNS = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB", "LA"]
 
 
@@ -44,38 +58,42 @@ def episodes_frame(model) -> pd.DataFrame:
     urns = np.asarray(model.supply.urn + ["XXXXXX"], dtype=object)
     is_open = e["dec"].to_numpy() == OPEN_DAY
     dec = day_to_date(np.where(is_open, 0, e["dec"].to_numpy())).where(~is_open)
-    return pd.DataFrame({
-        "CHILD": e["child"].to_numpy(),
-        "DECOM": day_to_date(e["decom"].to_numpy()),
-        "RNE": _codes(e["rne"], RNE_CODES),
-        "LS": _codes(e["ls"], LS_CODES),
-        "CIN": _codes(e["cin"], CIN_CODES),
-        "PLACE": _codes(e["place"], PLACE_CODES),
-        "PLACE_PROVIDER": _codes(e["provider"], PROVIDER_CODES),
-        "DEC": dec,
-        "REC": _codes(e["rec"], REC_CODES),
-        "REASON_PLACE_CHANGE": _codes(e["rpc"], RPC_CODES),
-        "HOME_POST": dnames[np.where(e["home_d"] >= 0, e["home_d"], len(geo.d_name))],
-        "PL_POST": dnames[np.where(e["pl_d"] >= 0, e["pl_d"], len(geo.d_name))],
-        "URN": urns[np.where(e["unit"] >= 0, e["unit"], len(urns) - 1)],
-        "LA": geo.code[e["la"].to_numpy()],
-    })
+    return pd.DataFrame(
+        {
+            "CHILD": e["child"].to_numpy(),
+            "DECOM": day_to_date(e["decom"].to_numpy()),
+            "RNE": _codes(e["rne"], RNE_CODES),
+            "LS": _codes(e["ls"], LS_CODES),
+            "CIN": _codes(e["cin"], CIN_CODES),
+            "PLACE": _codes(e["place"], PLACE_CODES),
+            "PLACE_PROVIDER": _codes(e["provider"], PROVIDER_CODES),
+            "DEC": dec,
+            "REC": _codes(e["rec"], REC_CODES),
+            "REASON_PLACE_CHANGE": _codes(e["rpc"], RPC_CODES),
+            "HOME_POST": dnames[np.where(e["home_d"] >= 0, e["home_d"], len(geo.d_name))],
+            "PL_POST": dnames[np.where(e["pl_d"] >= 0, e["pl_d"], len(geo.d_name))],
+            "URN": urns[np.where(e["unit"] >= 0, e["unit"], len(urns) - 1)],
+            "LA": geo.code[e["la"].to_numpy()],
+        }
+    )
 
 
 def header_frame(model) -> pd.DataFrame:
     """The run's header rows (SEX as M/F, the 2024-25 coding)."""
     h = model.header.frame()
-    return pd.DataFrame({
-        "CHILD": h["child"].to_numpy(),
-        "SEX": np.where(h["sex"].to_numpy() == 1, "M", "F"),
-        "DOB": day_to_date(h["dob"].to_numpy()),
-        "ETHNIC": h["ethnic"].to_numpy(),
-        "UPN": "",
-        "MOTHER": "",
-        "MC_DOB": "",
-        "LA": model.geo.code[h["la"].to_numpy()],
-        "UASC": h["uasc"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "CHILD": h["child"].to_numpy(),
+            "SEX": np.where(h["sex"].to_numpy() == 1, "M", "F"),
+            "DOB": day_to_date(h["dob"].to_numpy()),
+            "ETHNIC": h["ethnic"].to_numpy(),
+            "UPN": "",
+            "MOTHER": "",
+            "MC_DOB": "",
+            "LA": model.geo.code[h["la"].to_numpy()],
+            "UASC": h["uasc"].to_numpy(),
+        }
+    )
 
 
 def ledger_frame(model) -> pd.DataFrame:
@@ -95,13 +113,21 @@ def ledger_frame(model) -> pd.DataFrame:
     group = np.where(lg["item"].to_numpy() == 1, "overhead", group)
     payee = lg["payee"].to_numpy()
     names = np.asarray([p.name for p in model.providers] + ["council"], dtype=object)
-    return pd.DataFrame({
-        "date": dates, "fy": fy.to_numpy(), "payer_la": model.geo.code[lg["payer_la"].to_numpy()],
-        "payee": names[np.where(payee >= 0, payee, len(names) - 1)],
-        "payee_id": payee, "unit": lg["unit"].to_numpy(), "child": lg["child"].to_numpy(),
-        "kind_name": kind_name, "group": group, "days": lg["days"].to_numpy(),
-        "amount_gbp": lg["amount_gbp"].to_numpy().round(2),
-    })
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "fy": fy.to_numpy(),
+            "payer_la": model.geo.code[lg["payer_la"].to_numpy()],
+            "payee": names[np.where(payee >= 0, payee, len(names) - 1)],
+            "payee_id": payee,
+            "unit": lg["unit"].to_numpy(),
+            "child": lg["child"].to_numpy(),
+            "kind_name": kind_name,
+            "group": group,
+            "days": lg["days"].to_numpy(),
+            "amount_gbp": lg["amount_gbp"].to_numpy().round(2),
+        }
+    )
 
 
 def snapshot_rows(model) -> pd.DataFrame:
@@ -116,15 +142,24 @@ def snapshot_rows(model) -> pd.DataFrame:
             k = sup[sup["kind"] == kind]
             name = KIND_NAMES[kind]
             for col in ("units", "places", "occupied"):
-                rows.append((year, "england", "England", f"supply_{name}_{col}",
-                             float(k[col].sum())))
+                rows.append(
+                    (year, "england", "England", f"supply_{name}_{col}", float(k[col].sum()))
+                )
         hs = snap["homes_by_sector"]
         total = sum(hs.values())
         rows.append((year, "england", "England", "childrens_homes", float(total)))
-        rows.append((year, "england", "England", "childrens_homes_private_share",
-                     hs["private"] / total if total else float("nan")))
-        rows.append((year, "england", "England", "private_home_margin",
-                     float(snap["private_home_margin"])))
+        rows.append(
+            (
+                year,
+                "england",
+                "England",
+                "childrens_homes_private_share",
+                hs["private"] / total if total else float("nan"),
+            )
+        )
+        rows.append(
+            (year, "england", "England", "private_home_margin", float(snap["private_home_margin"]))
+        )
         w = snap["waiting_by_la"]
         for la in np.flatnonzero(model.is_sim):
             rows.append((year, "la", codes[la], "children_waiting", float(w[la])))

@@ -25,8 +25,9 @@ class VacancyIndex:
     n_la: int
 
     @classmethod
-    def build(cls, key_order: np.ndarray, key: np.ndarray, free_mask: np.ndarray, n_kinds: int,
-              n_la: int) -> VacancyIndex:
+    def build(
+        cls, key_order: np.ndarray, key: np.ndarray, free_mask: np.ndarray, n_kinds: int, n_la: int
+    ) -> VacancyIndex:
         """Index the units in ``key_order`` (sorted by ``key`` = kind*n_la+la) with free places."""
         sel = key_order[free_mask[key_order]]
         start = np.searchsorted(key[sel], np.arange(n_kinds * n_la + 1))
@@ -38,9 +39,17 @@ class VacancyIndex:
         return np.diff(s)
 
 
-def candidate_pairs(home_la: np.ndarray, radius_km: np.ndarray, kind: int, vac: VacancyIndex,
-                    dist_la: np.ndarray, la_order: np.ndarray, max_las: int, per_la: int,
-                    rotation: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(
+    home_la: np.ndarray,
+    radius_km: np.ndarray,
+    kind: int,
+    vac: VacancyIndex,
+    dist_la: np.ndarray,
+    la_order: np.ndarray,
+    max_las: int,
+    per_la: int,
+    rotation: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Candidate (child, unit) pairs of one unit ``kind`` for children at ``home_la``.
 
     Each child looks outward from its home LA (LAs ordered by distance) and keeps the first
@@ -74,10 +83,20 @@ def candidate_pairs(home_la: np.ndarray, radius_km: np.ndarray, kind: int, vac: 
     return ci[rep].astype(np.int64), vac.units[pos].astype(np.int64)
 
 
-def score_pairs(dist_km: np.ndarray, price_gbp_week: np.ndarray, misfit: np.ndarray,
-                grade: np.ndarray, own: np.ndarray, outside_la: np.ndarray, w_dist: float,
-                w_price: float, w_misfit: float, w_quality: float, own_bonus: float,
-                outside_penalty: float) -> np.ndarray:
+def score_pairs(
+    dist_km: np.ndarray,
+    price_gbp_week: np.ndarray,
+    misfit: np.ndarray,
+    grade: np.ndarray,
+    own: np.ndarray,
+    outside_la: np.ndarray,
+    w_dist: float,
+    w_price: float,
+    w_misfit: float,
+    w_quality: float,
+    own_bonus: float,
+    outside_penalty: float,
+) -> np.ndarray:
     """Score of each candidate pair (higher is better).
 
     Args:
@@ -102,8 +121,15 @@ def score_pairs(dist_km: np.ndarray, price_gbp_week: np.ndarray, misfit: np.ndar
     )
 
 
-def resolve(child: np.ndarray, unit: np.ndarray, score: np.ndarray, need: np.ndarray,
-            free: np.ndarray, n_children: int, max_rounds: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def resolve(
+    child: np.ndarray,
+    unit: np.ndarray,
+    score: np.ndarray,
+    need: np.ndarray,
+    free: np.ndarray,
+    n_children: int,
+    max_rounds: int = 8,
+) -> tuple[np.ndarray, np.ndarray]:
     """Assign each child at most one unit so that no unit takes more than its free places.
 
     Rounds of proposals: every unassigned child proposes its best remaining candidate; each

@@ -20,9 +20,16 @@ def scarcity(occupied: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     return np.clip(occ - SCARCITY_THRESHOLD, 0.0, None)
 
 
-def placement_price(list_price: np.ndarray, is_council: np.ndarray, scarcity_index: np.ndarray,
-                    tiers: np.ndarray, emergency: np.ndarray, scarcity_markup: float,
-                    complex_premium: float, emergency_premium: float) -> np.ndarray:
+def placement_price(
+    list_price: np.ndarray,
+    is_council: np.ndarray,
+    scarcity_index: np.ndarray,
+    tiers: np.ndarray,
+    emergency: np.ndarray,
+    scarcity_markup: float,
+    complex_premium: float,
+    emergency_premium: float,
+) -> np.ndarray:
     """Weekly price (£) of a new placement.
 
     Args:
@@ -33,20 +40,24 @@ def placement_price(list_price: np.ndarray, is_council: np.ndarray, scarcity_ind
         emergency: the placement is made on the day of need (spot).
         scarcity_markup, complex_premium, emergency_premium: proportional uplifts.
     """
-    uplift = (1 + scarcity_markup * scarcity_index) * (1 + complex_premium * tiers) * (
-        1 + emergency_premium * emergency
+    uplift = (
+        (1 + scarcity_markup * scarcity_index)
+        * (1 + complex_premium * tiers)
+        * (1 + emergency_premium * emergency)
     )
     return np.where(is_council, list_price, list_price * uplift)
 
 
-def home_weekly_cost(cost_per_place: np.ndarray, places: np.ndarray, occupied: np.ndarray,
-                     fixed_share: float) -> np.ndarray:
+def home_weekly_cost(
+    cost_per_place: np.ndarray, places: np.ndarray, occupied: np.ndarray, fixed_share: float
+) -> np.ndarray:
     """A home's weekly running cost (£): fixed part on all places, variable on occupied ones."""
     return cost_per_place * (fixed_share * places + (1 - fixed_share) * occupied)
 
 
-def cost_from_price(price: np.ndarray, markup: float, occupancy_ref: float,
-                    fixed_share: float) -> np.ndarray:
+def cost_from_price(
+    price: np.ndarray, markup: float, occupancy_ref: float, fixed_share: float
+) -> np.ndarray:
     """Cost per place-week at which ``price`` earns ``markup`` over cost at ``occupancy_ref``."""
     per_occupied = fixed_share + (1 - fixed_share) * occupancy_ref
     return price * occupancy_ref / ((1 + markup) * per_occupied)

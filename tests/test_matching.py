@@ -1,0 +1,96 @@
+"""Matching on hand-worked cases: candidates, scores and capacity-respecting resolution."""
+
+import numpy as np
+
+from sim.market import matching
+
+
+def test_resolve_three_by_three_hand_worked():
+    # Children 0,1,2; units 10,11,12 with one free place each. Scores (child x unit):
+    #      u10  u11  u12
+    # c0    5    4    1
+    # c1    6    2    0
+    # c2    3    1    2
+    # Round 1: c0->u10 (5), c1->u10 (6), c2->u10 (3): u10 accepts c1 (best score).
+    # Round 2: c0->u11 (4), c2->u12 (2).  Final: c0=11, c1=10, c2=12.
+    child = np.repeat([0, 1, 2], 3)
+    unit = np.tile([10, 11, 12], 3)
+    score = np.array([5, 4, 1, 6, 2, 0, 3, 1, 2], float)
+    free = np.zeros(13, dtype=np.int64)
+    free[10:13] = 1
+    assigned, pair = matching.resolve(child, unit, score, np.ones(3, np.int64), free, 3)
+    assert assigned.tolist() == [11, 10, 12]
+    assert free[10:13].tolist() == [0, 0, 0]
+    assert (unit[pair] == assigned).all()
+
+
+def test_resolve_respects_group_need_and_capacity():
+    # A sibling group of 2 (child 0) and a single child (1) both prefer unit 5 (2 places).
+    # Child 1 scores higher there, so it takes a place; the group no longer fits and goes to
+    # unit 6 (3 places).
+    child = np.array([0, 0, 1])
+    unit = np.array([5, 6, 5])
+    score = np.array([3.0, 1.0, 4.0])
+    free = np.zeros(7, dtype=np.int64)
+    free[5], free[6] = 2, 3
+    assigned, _ = matching.resolve(child, unit, score, np.array([2, 1]), free, 2)
+    assert assigned.tolist() == [6, 5]
+    assert free[5] == 1 and free[6] == 1
+
+
+def test_resolve_never_overfills_random_cases():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        n, m = 30, 12
+        child = np.repeat(np.arange(n), 5)
+        unit = rng.integers(0, m, size=len(child))
+        score = rng.normal(size=len(child))
+        cap = rng.integers(0, 3, size=m)
+        free = cap.copy()
+        need = rng.integers(1, 3, size=n)
+        assigned, _ = matching.resolve(child, unit, score, need, free, n)
+        used = np.bincount(assigned[assigned >= 0], weights=need[assigned >= 0], minlength=m)
+        assert (used <= cap).all()
+        assert (free == cap - used).all()
+
+
+def test_candidate_pairs_search_outward_and_radius():
+    # 3 LAs on a line, 10 km apart; vacancies of kind 0: LA1 has units 7,8; LA2 has unit 9.
+    dist = np.array([[0, 10, 20], [10, 0, 10], [20, 10, 0]], float)
+    order = np.argsort(dist, axis=1, kind="stable")
+    key = np.array([0 * 3 + 1, 0 * 3 + 1, 0 * 3 + 2])
+    units = np.array([7, 8, 9])
+    vac = matching.VacancyIndex(
+        units=units, start=np.searchsorted(key, np.arange(3 * 1 + 1)), n_la=3
+    )
+    ci, un = matching.candidate_pairs(
+        np.array([0, 0]), np.array([15.0, 25.0]), 0, vac, dist, order, max_las=5, per_la=5
+    )
+    got = sorted(zip(ci.tolist(), un.tolist(), strict=True))
+    assert got == [(0, 7), (0, 8), (1, 7), (1, 8), (1, 9)]
+    # max_las=1 keeps only the nearest LA with a vacancy.
+    ci, un = matching.candidate_pairs(
+        np.array([2]), np.array([100.0]), 0, vac, dist, order, max_las=1, per_la=5
+    )
+    assert un.tolist() == [9]
+
+
+def test_score_prefers_near_cheap_fitting_own_provision():
+    base = dict(
+        w_dist=1.0, w_price=1.0, w_misfit=1.0, w_quality=1.0, own_bonus=2.0, outside_penalty=1.0
+    )
+    one = np.ones(1)
+    zero = np.zeros(1)
+
+    def s(d=10.0, p=1000.0, mis=0, g=1, own=False, out=False):
+        return matching.score_pairs(
+            d * one, p * one, mis * one, g * one, own * one, out * one, **base
+        )[0]
+
+    assert s(d=10) > s(d=50)
+    assert s(p=800) > s(p=5000)
+    assert s(mis=0) > s(mis=1)
+    assert s(g=0) > s(g=3)
+    assert s(own=True) > s(own=False)
+    assert s(out=False) > s(out=True)
+    del zero

@@ -1,0 +1,114 @@
+"""Indicators on a small hand-written episode table with hand-worked answers."""
+
+import pandas as pd
+import pytest
+
+from sim.geography import Geography
+from sim.metrics import headline, indicators
+
+
+def small_geo() -> Geography:
+    las = pd.DataFrame(
+        {
+            "ons_code": ["A", "B"],
+            "la_name": ["LA A", "LA B"],
+            "region": ["R1", "R1"],
+            "lat": [51.0, 52.0],
+            "lon": [0.0, 0.0],
+            "pop_0_17": [1, 1],
+            "cla_2025": [1, 1],
+            "rcc_pathfinder": ["", ""],
+        }
+    )
+    # A1 and A2 are 5.6 km apart; B1 is ~111 km (69 miles) from A1.
+    d = pd.DataFrame(
+        {
+            "ons_code": ["A", "A", "B"],
+            "district": ["A1", "A2", "B1"],
+            "lat": [51.0, 51.05, 52.0],
+            "lon": [0.0, 0.0, 0.0],
+            "weight": [10, 10, 10],
+            "la": [0, 0, 1],
+        }
+    )
+    return Geography(las=las, districts=d)
+
+
+def ep(child, decom, rne, place, dec=None, rec=None, rpc=None, home="A1", pl="A1", la="A"):
+    return dict(
+        CHILD=child,
+        DECOM=pd.Timestamp(decom),
+        RNE=rne,
+        LS="C2",
+        CIN="N1",
+        PLACE=place,
+        PLACE_PROVIDER="PR1",
+        DEC=pd.Timestamp(dec) if dec else pd.NaT,
+        REC=rec,
+        REASON_PLACE_CHANGE=rpc,
+        HOME_POST=home,
+        PL_POST=pl,
+        URN="X",
+        LA=la,
+    )
+
+
+@pytest.fixture
+def table():
+    rows = [
+        # Child 1: in care since 2022, same placement since then: stable; one placement.
+        ep(1, "2022-06-01", "S", "U4"),
+        # Child 2: starts in year, two moves (CREQB, CARPL): 3 placements; placed 111 km away
+        # in LA B at 31 March.
+        ep(2, "2025-05-01", "S", "U6", "2025-06-01", "X1", "CREQB"),
+        ep(2, "2025-06-01", "P", "K2", "2025-09-01", "X1", "CARPL"),
+        ep(2, "2025-09-01", "P", "K2", pl="B1"),
+        # Child 3: in care from 2020, leaves home in the year (E4A): ceased, not CLA.
+        ep(3, "2020-01-01", "S", "U4", "2025-12-01", "E4A"),
+        # Child 4: legal status change only (RNE L) in the year: still one placement; in care
+        # 2.5+ years but placed in 2024: not stable; placed 5.6 km away (A2), inside LA.
+        ep(4, "2021-01-01", "S", "U6", "2024-06-10", "X1", "CARPL"),
+        ep(4, "2024-06-10", "P", "U4", "2025-10-01", "X1", None, pl="A2"),
+        ep(4, "2025-10-01", "L", "U4", pl="A2"),
+    ]
+    header = pd.DataFrame(
+        {
+            "CHILD": [1, 2, 3, 4],
+            "DOB": pd.to_datetime(["2012-01-01", "2010-01-01", "2015-01-01", "2013-01-01"]),
+        }
+    )
+    return pd.DataFrame(rows), header
+
+
+def test_hand_worked_indicators(table):
+    episodes, header = table
+    ind = indicators(episodes, header, [2026], small_geo())
+    h = headline(ind, 2026)
+    assert h["cla"] == 3  # children 1, 2, 4
+    assert h["starts"] == 1  # child 2
+    assert h["ceased"] == 1  # child 3
+    # Child 2 changes twice; child 4 changed in 2024 (outside the year) and its 2025 episode
+    # end is a legal-status change (X1 without a reason), not a placement change.
+    assert h["placement_changes"] == 2
+    assert h["changes_CREQB"] == 1 and h["changes_CARPL"] == 1
+    assert h["changes_unplanned"] == 1
+    assert h["cla_3plus_placements"] == 1  # child 2 only (child 4's L episode is no move)
+    assert h["share_3plus_placements"] == pytest.approx(1 / 3)
+    # Long-term stability: children 1 and 4 are under 16 and in care 2.5+ years; only
+    # child 1 has been in the same placement 2+ years.
+    assert h["long_term_stability_eligible"] == 2
+    assert h["long_term_stability"] == pytest.approx(0.5)
+    assert h["placed_over_20_miles"] == 1  # child 2 (111 km)
+    assert h["share_over_20_miles_of_known"] == pytest.approx(1 / 3)
+    assert h["share_outside_la"] == pytest.approx(1 / 3)
+    assert h["cla_place_foster"] == 2 and h["cla_place_homes_secure"] == 1
+    assert h["new_placements"] == 3  # child 2's S, P, P; child 4's L is not a placement
+
+
+def test_unknown_home_postcode_is_unknown_distance(table):
+    episodes, header = table
+    episodes.loc[episodes["CHILD"] == 2, "HOME_POST"] = None
+    h = headline(indicators(episodes, header, [2026], small_geo()), 2026)
+    assert h["distance_known"] == 2
+    assert h["share_over_20_miles_of_known"] == 0.0
+    assert h["share_outside_la"] == pytest.approx(1 / 3)  # location still known
