@@ -68,6 +68,7 @@ from sim.records import (
     PLAN_KIN,
     PLAN_PARENTS,
     PLAN_SA,
+    PLAN_SECURE,
     PROVIDER,
     REC,
     RNE,
@@ -136,6 +137,9 @@ class PlacementModel(mesa.Model):
         self.stock = np.zeros(geo.n_la, dtype=np.int64)
         self.child_days = np.zeros(geo.n_la)
         self.pending_homes: list[tuple[int, int, int]] = []
+        self._vac = None
+        self._vac_day = -1
+        self._vac_n = -1
         self.private_home_margin = 0.0
         self.finished = False
         self.counters = {
@@ -152,7 +156,12 @@ class PlacementModel(mesa.Model):
 
     # ---- event scheduling -------------------------------------------------------------------
     def schedule(self, day: int, ev: int, child: Child) -> None:
-        """Schedule event ``ev`` for ``child`` on ``day`` (cancelled if its version moves)."""
+        """Schedule event ``ev`` for ``child`` on ``day``.
+
+        Leaving care, the adoptive placement and legal-status changes are scheduled once and
+        checked when due; a placement event is cancelled when the child's version moves on
+        (every new placement bumps it).
+        """
         self._seq += 1
         heapq.heappush(self.heap, (day, self._seq, ev, child.cid, child.version))
 
@@ -209,7 +218,7 @@ class PlacementModel(mesa.Model):
         while heap and heap[0][0] <= day:
             _, _, ev, cid, version = heapq.heappop(heap)
             child = self.children.get(cid)
-            if child is None or child.version != version:
+            if child is None or (ev == EV_PLACEMENT and child.version != version):
                 continue
             self.counters["events"] += 1
             if ev == EV_EXIT:
@@ -320,11 +329,13 @@ class PlacementModel(mesa.Model):
         self.open_episode(child, day, RNE["B"])
         child.n_placements += 1
         child.version += 1
-        self.schedule(child.exit_day, EV_EXIT, child)
 
     def legal_status_change(self, child: Child, day: int) -> None:
         """A change of legal status only: a new episode with RNE L, same placement."""
-        if child.next_ls < 0 or child.place < 0 or child.ls == child.next_ls:
+        if child.next_ls < 0 or child.ls == child.next_ls:
+            return
+        if child.place < 0 or child.cid in self.planned and child.kind == UNREG:
+            self.schedule(day + 7, EV_LS, child)  # not placed yet: recorded once placed
             return
         self.close_episode(child, day, REC["X1"], -1)
         child.ls = child.next_ls
@@ -332,7 +343,8 @@ class PlacementModel(mesa.Model):
         self.open_episode(child, day, RNE["L"])
         if child.ls == LS["C1"] and child.exit_day - day > 200:
             child.next_ls = LS["C2"]
-            self.schedule(day + 150 + int(100 * child.u[U_LS_DAYS]), EV_LS, child)
+            child.ls_day = day + 150 + int(100 * child.u[U_LS_DAYS])
+            self.schedule(child.ls_day, EV_LS, child)
 
     # ---- episodes, placements and money --------------------------------------------------------
     def open_episode(self, child: Child, day: int, rne: int) -> None:
@@ -445,11 +457,6 @@ class PlacementModel(mesa.Model):
         child.n_placements += 1
         child.place_start = day
         self.counters["matches"] += 1
-        self.schedule(child.exit_day, EV_EXIT, child)
-        if child.exit_route == "adoption" and child.adoption_day > day:
-            self.schedule(child.adoption_day, EV_ADOPTION, child)
-        if child.next_ls >= 0:
-            self.schedule(max(day + 1, child.ls_day), EV_LS, child)
         self.schedule_placement_event(child, day)
 
     def _place_for_kind(self, child: Child, kind: int, day: int) -> int:
@@ -517,9 +524,6 @@ class PlacementModel(mesa.Model):
                     self.planned.pop(c.cid, None)
                     c.waiting_since = -1
                     c.version += 1
-                    self.schedule(c.exit_day, EV_EXIT, c)
-                    if c.exit_route == "adoption" and c.adoption_day > day:
-                        self.schedule(c.adoption_day, EV_ADOPTION, c)
                     self.schedule_placement_event(c, day)
 
     def search_and_place(
@@ -565,29 +569,22 @@ class PlacementModel(mesa.Model):
         for stage in stages:
             if not left:
                 break
-            vac = s.vacancy_index()
+            vac = self.vacancies(day)
             n = len(left)
             home_la = np.fromiter((c.la for c in left), np.int64, n)
             radius = np.full(n, mp.radius_km * mp.widen_factor**stage)
             if stage == mp.stages - 1:
                 radius[:] = 1e5
             need = np.fromiter((1 + len(followers.get(c.cid, ())) for c in left), np.int64, n)
+            allowed = self.allowed_kinds(left, stage, day)
             cps, units = [], []
-            for kind in (INHOUSE, IFA, HOME, SECURE, SA):
-                sel = [i for i, c in enumerate(left) if self.allows(c, kind, stage, day)]
-                if not sel:
+            for kind, mask in allowed.items():
+                sel = np.flatnonzero(mask)
+                if len(sel) == 0:
                     continue
-                sel = np.asarray(sel)
                 ci, un = matching.candidate_pairs(
-                    home_la[sel],
-                    radius[sel],
-                    kind,
-                    vac,
-                    g.dist_la,
-                    g.la_order,
-                    mp.max_las,
-                    mp.per_la,
-                    rotation=day,
+                    home_la[sel], radius[sel], kind, vac, g.dist_la, g.la_order, mp.max_las,
+                    mp.per_la, rotation=day,
                 )
                 cps.append(sel[ci])
                 units.append(un)
@@ -617,28 +614,34 @@ class PlacementModel(mesa.Model):
     def _rne_for(self, child: Child) -> int:
         return RNE["S"] if child.place < 0 else RNE["P"]
 
-    def allows(self, child: Child, kind: int, stage: int, day: int) -> bool:
-        """Whether ``child``'s care plan accepts a unit of ``kind`` at search ``stage``."""
-        plan = child.plan
-        age = child.age_years(day)
-        if kind in (INHOUSE, IFA):
-            return (
-                plan == PLAN_FOSTER
-                or plan == PLAN_KIN
-                or (plan == PLAN_SA and stage >= 1)
-                or (plan == PLAN_PARENTS)
-            )
-        if kind == HOME:
-            return (
-                plan in (PLAN_HOME, 4)
-                or (plan == PLAN_FOSTER and age >= 11 and stage >= 1 and child.tier >= 1)
-                or (plan == PLAN_SA and stage >= 2)
-            )
-        if kind == SECURE:
-            return plan == 4
-        if kind == SA:
-            return plan == PLAN_SA and age >= 16
-        return False
+    def allowed_kinds(self, children: list[Child], stage: int, day: int) -> dict:
+        """For each unit kind, which children's care plans accept it at search ``stage``.
+
+        Foster plans take in-house and IFA carers, and at later stages a children's home for
+        an 11+ with complex needs; home plans take homes; secure plans secure homes, then
+        homes; supported-accommodation plans (16+) take supported accommodation, then foster
+        carers, then homes; kinship and parents plans fall back to foster carers.
+        """
+        n = len(children)
+        plan = np.fromiter((c.plan for c in children), np.int64, n)
+        age = np.fromiter((c.age_years(day) for c in children), float, n)
+        tier = np.fromiter((c.tier for c in children), np.int64, n)
+        later = stage >= 1
+        foster = (plan == PLAN_FOSTER) | (plan == PLAN_KIN) | (plan == PLAN_PARENTS) | (
+            (plan == PLAN_SA) & later)
+        home = (plan == PLAN_HOME) | (plan == PLAN_SECURE) | (
+            (plan == PLAN_FOSTER) & (age >= 11) & later & (tier >= 1)) | (
+            (plan == PLAN_SA) & (stage >= 2))
+        return {INHOUSE: foster, IFA: foster, HOME: home, SECURE: plan == PLAN_SECURE,
+                SA: (plan == PLAN_SA) & (age >= 16)}
+
+    def vacancies(self, day: int) -> matching.VacancyIndex:
+        """The day's vacancy index (built once a day; free places are re-checked on use)."""
+        if self._vac_day != day or self._vac is None or self._vac_n != self.supply.n:
+            self._vac = self.supply.vacancy_index()
+            self._vac_day = day
+            self._vac_n = self.supply.n
+        return self._vac
 
     def _score_and_resolve(
         self,

@@ -611,6 +611,18 @@ def _start_care(model, c: Child, day: int) -> None:
         c.ls_day = day + 150 + int(100 * u[U_LS_DAYS])
     model.children[c.cid] = c
     model.stock[c.la] += 1
+    schedule_care_events(model, c)
+
+
+def schedule_care_events(model, c: Child) -> None:
+    """Schedule the events fixed when care starts: leaving, adoptive placement, legal status."""
+    from sim.model import EV_ADOPTION, EV_EXIT, EV_LS
+
+    model.schedule(c.exit_day, EV_EXIT, c)
+    if c.exit_route == "adoption" and c.adoption_day > 0:
+        model.schedule(c.adoption_day, EV_ADOPTION, c)
+    if c.next_ls >= 0:
+        model.schedule(max(1, c.ls_day), EV_LS, c)
 
 
 def place_without_search(model, c: Child, day: int) -> bool:
@@ -781,6 +793,7 @@ def _initial_children(model) -> None:
     # synthetic earlier episode from the start of care when it is not in its first placement.
     for c in children:
         _backdate(model, c)
+        schedule_care_events(model, c)
     model.counters["matches"] = 0
     model.counters["unregistered"] = 0
 

@@ -51,6 +51,7 @@ class SupplyRegistry:
             setattr(self, name, np.zeros(initial, dtype=dt))
         self.urn: list[str] = []
         self._order: np.ndarray | None = None
+        self._order_key: np.ndarray | None = None
 
     def _grow(self, need: int) -> None:
         if self.n + need <= self._cap:
@@ -77,7 +78,9 @@ class SupplyRegistry:
         self.close_day[ids] = np.where(cols.get("open", np.ones(k, bool)), -1, -1)
         self.urn.extend(urns)
         self.n += k
-        self._order = None
+        if self.matchable[ids].any():
+            # Units never matched (kinship, unregistered) need no place in the search order.
+            self._order = None
         return ids
 
     def add_one(self, urn: str, **vals) -> int:
@@ -96,12 +99,16 @@ class SupplyRegistry:
 
     def vacancy_index(self) -> VacancyIndex:
         """Units with a free place, open and matchable, grouped by kind and LA."""
-        key = self.key()
-        if self._order is None or len(self._order) != self.n:
-            self._order = np.argsort(key, kind="stable")
-        n = self.n
-        mask = self.open[:n] & self.matchable[:n] & (self.capacity[:n] > self.occupied[:n])
-        return VacancyIndex.build(self._order, key, mask, N_KINDS, self.n_la)
+        if self._order is None:
+            key = self.key()
+            order = np.argsort(key, kind="stable")
+            self._order = order[self.matchable[order]]
+            self._order_key = key[self._order]
+        o = self._order
+        mask = self.open[o] & self.matchable[o] & (self.capacity[o] > self.occupied[o])
+        sel = o[mask]
+        start = np.searchsorted(self._order_key[mask], np.arange(N_KINDS * self.n_la + 1))
+        return VacancyIndex(units=sel, start=start, n_la=self.n_la)
 
     def occupy(self, unit: int, places: int = 1) -> None:
         """Take ``places`` in ``unit``; raises if that would exceed its capacity."""

@@ -1,0 +1,68 @@
+"""Benchmark: one national and one Greater Manchester run of 10 years, each in a fresh process.
+
+    python experiments/benchmark.py [--years 10] [--worlds england greater_manchester]
+
+Prints wall time (build and run), peak memory (max RSS), events and matches per second and
+simulated child-years per second. Targets (DESIGN §7): national <= 15 s and 1.5 GB on 2 cores;
+Greater Manchester about 1 s.
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def one(world: str, years: int, seed: int) -> dict:
+    from sim.config import RunConfig, WorldConfig, WorldName
+    from sim.io import embedded
+    from sim.io.outputs import world_data
+    from sim.model import PlacementModel
+
+    geo, data = embedded.england(), world_data()
+    t0 = time.perf_counter()
+    m = PlacementModel(RunConfig(world=WorldConfig(name=WorldName(world)), years=years,
+                                 seed=seed), geo, data)
+    t1 = time.perf_counter()
+    m.run()
+    t2 = time.perf_counter()
+    c = m.counters
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"world": world, "years": years, "build_s": t1 - t0, "run_s": t2 - t1,
+            "total_s": t2 - t0, "peak_rss_mb": rss_mb, "events": c["events"],
+            "matches": c["matches"], "events_per_s": c["events"] / (t2 - t1),
+            "matches_per_s": c["matches"] / (t2 - t1),
+            "child_years_per_s": c["child_days"] / 365.25 / (t2 - t1),
+            "children_start": None, "episodes": len(m.episodes)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--years", type=int, default=10)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--worlds", nargs="+", default=["england", "greater_manchester"])
+    p.add_argument("--one", help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.one:
+        print(json.dumps(one(a.one, a.years, a.seed)))
+        return
+    rows = []
+    for w in a.worlds:
+        out = subprocess.run([sys.executable, __file__, "--one", w, "--years", str(a.years),
+                              "--seed", str(a.seed)], capture_output=True, text=True, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    cols = ["world", "years", "build_s", "run_s", "total_s", "peak_rss_mb", "events_per_s",
+            "matches_per_s", "child_years_per_s"]
+    print("  ".join(f"{c:>17}" for c in cols))
+    for r in rows:
+        print("  ".join(f"{r[c]:>17.1f}" if isinstance(r[c], float) else f"{r[c]:>17}"
+                        for c in cols))
+
+
+if __name__ == "__main__":
+    main()
