@@ -26,19 +26,29 @@ def one(world: str, years: int, seed: int) -> dict:
 
     geo, data = embedded.england(), world_data()
     t0 = time.perf_counter()
-    m = PlacementModel(RunConfig(world=WorldConfig(name=WorldName(world)), years=years,
-                                 seed=seed), geo, data)
+    m = PlacementModel(
+        RunConfig(world=WorldConfig(name=WorldName(world)), years=years, seed=seed), geo, data
+    )
     t1 = time.perf_counter()
     m.run()
     t2 = time.perf_counter()
     c = m.counters
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"world": world, "years": years, "build_s": t1 - t0, "run_s": t2 - t1,
-            "total_s": t2 - t0, "peak_rss_mb": rss_mb, "events": c["events"],
-            "matches": c["matches"], "events_per_s": c["events"] / (t2 - t1),
-            "matches_per_s": c["matches"] / (t2 - t1),
-            "child_years_per_s": c["child_days"] / 365.25 / (t2 - t1),
-            "children_start": None, "episodes": len(m.episodes)}
+    return {
+        "world": world,
+        "years": years,
+        "build_s": t1 - t0,
+        "run_s": t2 - t1,
+        "total_s": t2 - t0,
+        "peak_rss_mb": rss_mb,
+        "events": c["events"],
+        "matches": c["matches"],
+        "events_per_s": c["events"] / (t2 - t1),
+        "matches_per_s": c["matches"] / (t2 - t1),
+        "child_years_per_s": c["child_days"] / 365.25 / (t2 - t1),
+        "children_start": None,
+        "episodes": len(m.episodes),
+    }
 
 
 def main() -> None:
@@ -53,15 +63,29 @@ def main() -> None:
         return
     rows = []
     for w in a.worlds:
-        out = subprocess.run([sys.executable, __file__, "--one", w, "--years", str(a.years),
-                              "--seed", str(a.seed)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", w, "--years", str(a.years), "--seed", str(a.seed)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    cols = ["world", "years", "build_s", "run_s", "total_s", "peak_rss_mb", "events_per_s",
-            "matches_per_s", "child_years_per_s"]
+    cols = [
+        "world",
+        "years",
+        "build_s",
+        "run_s",
+        "total_s",
+        "peak_rss_mb",
+        "events_per_s",
+        "matches_per_s",
+        "child_years_per_s",
+    ]
     print("  ".join(f"{c:>17}" for c in cols))
     for r in rows:
-        print("  ".join(f"{r[c]:>17.1f}" if isinstance(r[c], float) else f"{r[c]:>17}"
-                        for c in cols))
+        print(
+            "  ".join(f"{r[c]:>17.1f}" if isinstance(r[c], float) else f"{r[c]:>17}" for c in cols)
+        )
 
 
 if __name__ == "__main__":

@@ -182,9 +182,10 @@ class PlacementParams:
     # once, about a year in: assumption tuned to PLACE 10,500 [file] DfE 2025.
     p_status_change: float = 0.2
     status_change_mean_days: float = 365.0
-    # Share of planned moves of foster children aged 16-17 that go to supported accommodation:
-    # assumption.
-    p_step_to_sa_at_16: float = 0.5
+    # Share of children in foster or residential care who move to supported accommodation
+    # between their 16th birthday and 17 and a half: assumption tuned to 9.2% of CLA in
+    # supported or semi-independent living [file] DfE 2025.
+    p_step_to_sa_at_16: float = 0.3
 
     def __post_init__(self) -> None:
         for k in ("p_parents", "p_kin", "p_home", "age_multiplier", "p_first_temporary"):

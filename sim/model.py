@@ -43,7 +43,6 @@ from sim.agents.children import (
     U_18,
     U_EXIT_REASON,
     U_LS_DAYS,
-    U_SA16,
     Child,
     age_band,
     exit_reason,
@@ -85,7 +84,7 @@ from sim.records import (
 )
 from sim.rng import stream
 
-EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS = range(4)
+EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS, EV_SA16 = range(5)
 FOSTER_KINDS = (INHOUSE, IFA, KIN)
 _KIND_PLACE = {
     KIN: PLACE["U3"],
@@ -229,6 +228,8 @@ class PlacementModel(mesa.Model):
                 self.adoption_placement(child, day)
             elif ev == EV_LS:
                 self.legal_status_change(child, day)
+            elif ev == EV_SA16:
+                self.move_to_supported(child, day)
 
     def placement_event(self, child: Child, day: int) -> None:
         """An unplanned ending, a planned move or a status change of the current placement."""
@@ -261,10 +262,6 @@ class PlacementModel(mesa.Model):
                 child.move_rpc = RPC["OTHER"] if uu[2] < pp.other_share_of_planned else RPC["CARPL"]
             if child.plan == PLAN_HOME and age < 15.5 and uu[3] < pp.p_step_down:
                 child.plan, child.tier = PLAN_FOSTER, min(child.tier, 1)  # step-down
-            elif (
-                child.plan == PLAN_FOSTER and age >= 16 and child.u[U_SA16] < pp.p_step_to_sa_at_16
-            ):
-                child.plan = PLAN_SA
             elif child.kind == UNREG and child.plan == PLAN_KIN:
                 child.plan = PLAN_FOSTER
             child.waiting_since = day
@@ -329,6 +326,17 @@ class PlacementModel(mesa.Model):
         self.open_episode(child, day, RNE["B"])
         child.n_placements += 1
         child.version += 1
+
+    def move_to_supported(self, child: Child, day: int) -> None:
+        """A 16-17-year-old in foster or residential care plans a move to supported living."""
+        if child.plan not in (PLAN_FOSTER, PLAN_HOME) or child.place < 0 or child.kind == UNREG:
+            return
+        if child.cid in self.planned:
+            return
+        child.plan = PLAN_SA
+        child.move_rpc = RPC["CARPL"]
+        child.waiting_since = day
+        self.planned[child.cid] = child
 
     def legal_status_change(self, child: Child, day: int) -> None:
         """A change of legal status only: a new episode with RNE L, same placement."""
@@ -421,6 +429,7 @@ class PlacementModel(mesa.Model):
             if child.unit >= 0:
                 self.release(child, day)
             self.close_episode(child, day, REC["X1"], child.move_rpc)
+            child.temporary = False  # only the first placement can be a short-term one
         child.version += 1
         child.move_rpc = RPC["OTHER"]
         child.prev_unit = -1
@@ -563,7 +572,6 @@ class PlacementModel(mesa.Model):
         followers: dict[int, list[Child]],
     ) -> list[Child]:
         mp = self.p.matching
-        s = self.supply
         g = self.geo
         stages = range(mp.stages) if emergency else [min(weeks, mp.stages - 1)]
         for stage in stages:
@@ -583,8 +591,15 @@ class PlacementModel(mesa.Model):
                 if len(sel) == 0:
                     continue
                 ci, un = matching.candidate_pairs(
-                    home_la[sel], radius[sel], kind, vac, g.dist_la, g.la_order, mp.max_las,
-                    mp.per_la, rotation=day,
+                    home_la[sel],
+                    radius[sel],
+                    kind,
+                    vac,
+                    g.dist_la,
+                    g.la_order,
+                    mp.max_las,
+                    mp.per_la,
+                    rotation=day,
                 )
                 cps.append(sel[ci])
                 units.append(un)
@@ -627,13 +642,25 @@ class PlacementModel(mesa.Model):
         age = np.fromiter((c.age_years(day) for c in children), float, n)
         tier = np.fromiter((c.tier for c in children), np.int64, n)
         later = stage >= 1
-        foster = (plan == PLAN_FOSTER) | (plan == PLAN_KIN) | (plan == PLAN_PARENTS) | (
-            (plan == PLAN_SA) & later)
-        home = (plan == PLAN_HOME) | (plan == PLAN_SECURE) | (
-            (plan == PLAN_FOSTER) & (age >= 11) & later & (tier >= 1)) | (
-            (plan == PLAN_SA) & (stage >= 2))
-        return {INHOUSE: foster, IFA: foster, HOME: home, SECURE: plan == PLAN_SECURE,
-                SA: (plan == PLAN_SA) & (age >= 16)}
+        foster = (
+            (plan == PLAN_FOSTER)
+            | (plan == PLAN_KIN)
+            | (plan == PLAN_PARENTS)
+            | ((plan == PLAN_SA) & later)
+        )
+        home = (
+            (plan == PLAN_HOME)
+            | (plan == PLAN_SECURE)
+            | ((plan == PLAN_FOSTER) & (age >= 11) & later & (tier >= 1))
+            | ((plan == PLAN_SA) & (stage >= 2))
+        )
+        return {
+            INHOUSE: foster,
+            IFA: foster,
+            HOME: home,
+            SECURE: plan == PLAN_SECURE,
+            SA: (plan == PLAN_SA) & (age >= 16),
+        }
 
     def vacancies(self, day: int) -> matching.VacancyIndex:
         """The day's vacancy index (built once a day; free places are re-checked on use)."""

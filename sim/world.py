@@ -34,6 +34,7 @@ from sim.agents.children import (
     U_LS,
     U_LS_DAYS,
     U_PLAN,
+    U_SA16,
     U_SEX,
     U_SIB,
     U_STAY,
@@ -616,9 +617,19 @@ def _start_care(model, c: Child, day: int) -> None:
 
 def schedule_care_events(model, c: Child) -> None:
     """Schedule the events fixed when care starts: leaving, adoptive placement, legal status."""
-    from sim.model import EV_ADOPTION, EV_EXIT, EV_LS
+    from sim.model import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
 
     model.schedule(c.exit_day, EV_EXIT, c)
+    p = model.p.placements
+    if c.u[U_SA16] < p.p_step_to_sa_at_16 and c.plan in (PLAN_FOSTER, PLAN_HOME):
+        # A move to supported accommodation between the 16th birthday and 17 and a half.
+        frac = (c.u[U_SA16] / p.p_step_to_sa_at_16 * 7.0) % 1.0
+        when = c.dob + int((16 + 1.5 * frac) * DAYS_PER_YEAR)
+        if (
+            max(when, 1) < c.exit_day
+            and c.age_years(0 if c.care_start <= 0 else c.care_start) < 17.5
+        ):
+            model.schedule(max(when, c.care_start + 1, 1), EV_SA16, c)
     if c.exit_route == "adoption" and c.adoption_day > 0:
         model.schedule(c.adoption_day, EV_ADOPTION, c)
     if c.next_ls >= 0:
@@ -951,8 +962,8 @@ def _homes_month(model, day: int, rng) -> None:
     for h, c in zip(homes, cost, strict=True):
         pv = model.providers[int(s.provider[h])]
         pv.cost_gbp += float(c)
-    m = np.where(revenue > 0, (revenue - cost) / np.maximum(revenue, 1), -1.0)
-    s.margin[homes] = 0.85 * s.margin[homes] + 0.15 * m
+    m = np.where(revenue > 1.0, (revenue - cost) / np.maximum(revenue, 1.0), -1.0)
+    s.margin[homes] = 0.85 * s.margin[homes] + 0.15 * np.clip(m, -1.0, 1.0)
     # Closures: observed exit rates by sector, higher when loss-making or inadequate.
     sector = s.sector[homes]
     rate = np.asarray(sp.home_exit_rate)[_sector_slot(sector)] / 12.0
@@ -965,14 +976,13 @@ def _homes_month(model, day: int, rng) -> None:
         else:
             s.matchable[h] = False  # winds down: closes when its last child leaves
     # Openings: expected entries by sector from observed rates, private ones scaled by the gap
-    # between recent private margins and the reference margin; registered after a lag.
-    priv = homes[sector == SECTOR_PRIVATE]
-    if len(priv):
-        w_rev = s.income_rate[priv]
-        avg_margin = float(np.average(s.margin[priv], weights=np.maximum(w_rev, 1)))
-    else:
-        avg_margin = sp.entry_reference_margin
-    model.private_home_margin = avg_margin
+    # between the private homes' recent margin (all their income over all their costs,
+    # smoothed) and the reference margin; registered after a lag.
+    priv = sector == SECTOR_PRIVATE
+    rev_p, cost_p = float(revenue[priv].sum()), float(cost[priv].sum())
+    month_margin = (rev_p - cost_p) / rev_p if rev_p > 0 else sp.entry_reference_margin
+    model.private_home_margin = 0.8 * model.private_home_margin + 0.2 * month_margin
+    avg_margin = model.private_home_margin
     push = float(
         np.clip(1 + sp.entry_margin_elasticity * (avg_margin - sp.entry_reference_margin), 0.0, 3.0)
     )
@@ -982,9 +992,8 @@ def _homes_month(model, day: int, rng) -> None:
         k = int(rng.poisson(lam))
         for _ in range(k):
             la = int(rng.choice(len(model.home_entry_weight), p=model.home_entry_weight))
-            if rng.random() >= model.supply_keep[la] / max(model.cfg.world.scale, 1e-9) * (
-                model.cfg.world.scale
-            ):
+            # Outside a regional world only the kept share of new homes is represented.
+            if rng.random() >= model.supply_keep[la] / model.cfg.world.scale:
                 continue
             model.pending_homes.append((day + int(sp.registration_lag_days), la, slot))
     ready = [h for h in model.pending_homes if h[0] <= day]
