@@ -97,7 +97,7 @@ class ExitParams:
     # Mean short stay, days: assumption.
     short_mean_days: list[float] = field(default_factory=lambda: [120, 150, 150, 120, 100])
     # Mean long stay, years (censored by the 18th birthday): assumption.
-    long_mean_years: list[float] = field(default_factory=lambda: [1.9, 3.5, 14.0, 20.0, 6.0])
+    long_mean_years: list[float] = field(default_factory=lambda: [1.7, 3.0, 10.0, 15.0, 5.0])
     # Share of 18th-birthday leavers in foster care who stay put (E17): 6,000 staying put of
     # 13,740 ceasing aged 18+ [file] DfE 2025, divided by the foster share of 17-year-olds
     # (~0.6, assumption) -> 0.7.
@@ -149,7 +149,7 @@ class PlacementParams:
     # tuned to 13,750 unplanned endings in 2024-25 [derived] FACTS §1.7 and 1 in 7 children in
     # residential care moving twice a year [pub] NAO 2025.
     unplanned_rate: list[float] = field(
-        default_factory=lambda: [0.07, 0.08, 0.04, 0.15, 0.15, 0.2, 0.5]
+        default_factory=lambda: [0.12, 0.13, 0.06, 0.25, 0.2, 0.3, 0.5]
     )
     # Shape of the Weibull time to an ending (below 1: endings concentrate early in a
     # placement; 10% of placements ending in 2022 lasted 1-7 days [pub] EES): assumption.
@@ -176,16 +176,16 @@ class PlacementParams:
     # Planned move hazard per placement-year by unit kind (care plan and other moves):
     # assumption tuned to CARPL 20,170 + OTHER 14,570 in 2024-25 [file] DfE 2025.
     planned_rate: list[float] = field(
-        default_factory=lambda: [0.20, 0.22, 0.06, 0.45, 2.0, 0.30, 3.0]
+        default_factory=lambda: [0.36, 0.40, 0.10, 0.7, 2.0, 0.45, 3.0]
     )
     # Share of foster placements that change status only (same carer, RNE T; PLACE reason)
     # once, about a year in: assumption tuned to PLACE 10,500 [file] DfE 2025.
-    p_status_change: float = 0.2
+    p_status_change: float = 0.45
     status_change_mean_days: float = 365.0
     # Share of children in foster or residential care who move to supported accommodation
     # between their 16th birthday and 17 and a half: assumption tuned to 9.2% of CLA in
     # supported or semi-independent living [file] DfE 2025.
-    p_step_to_sa_at_16: float = 0.3
+    p_step_to_sa_at_16: float = 0.45
 
     def __post_init__(self) -> None:
         for k in ("p_parents", "p_kin", "p_home", "age_multiplier", "p_first_temporary"):
@@ -269,8 +269,8 @@ class SupplyParams:
     home_exit_rate: list[float] = field(default_factory=lambda: [0.039, 0.046, 0.089])
     # Margin at which private entry runs at its observed rate; entry scales with the margin gap:
     # assumption (CMA: largest providers 22.6% margin [sec]).
-    entry_reference_margin: float = 0.18
-    entry_margin_elasticity: float = 8.0
+    entry_reference_margin: float = 0.28
+    entry_margin_elasticity: float = 4.0
     # Supported accommodation places per CLA aged 16-17 in the LA: assumption (890 providers,
     # ~6,000+ places [sec] Lords 2025; 7,520 CLA in SA [file]).
     sa_places_per_16plus: float = 0.45

@@ -59,6 +59,7 @@ class Geography:
             self.la_lat[:, None], self.la_lon[:, None], self.la_lat[None, :], self.la_lon[None, :]
         )
         self.la_order = np.argsort(self.dist_la, axis=1, kind="stable")
+        self.dist_sorted = np.take_along_axis(self.dist_la, self.la_order, axis=1)
         d = self.districts
         self.d_lat = d["lat"].to_numpy(float)
         self.d_lon = d["lon"].to_numpy(float)

@@ -236,7 +236,7 @@ class PlacementModel(mesa.Model):
         what = child.pending
         pp = self.p.placements
         if what == "unplanned":
-            uu = child.placement_uniforms()
+            uu = child.event_uniforms()
             reason = child.unplanned_reason(uu[2])
             child.prev_unit = child.unit
             if (
@@ -254,7 +254,7 @@ class PlacementModel(mesa.Model):
             child.move_rpc = RPC[reason]
             self.urgent.append(child)
         elif what == "planned":
-            uu = child.placement_uniforms()
+            uu = child.event_uniforms()
             age = child.age_years(day)
             if child.temporary:
                 child.move_rpc = RPC["CARPL"]
@@ -585,28 +585,10 @@ class PlacementModel(mesa.Model):
                 radius[:] = 1e5
             need = np.fromiter((1 + len(followers.get(c.cid, ())) for c in left), np.int64, n)
             allowed = self.allowed_kinds(left, stage, day)
-            cps, units = [], []
-            for kind, mask in allowed.items():
-                sel = np.flatnonzero(mask)
-                if len(sel) == 0:
-                    continue
-                ci, un = matching.candidate_pairs(
-                    home_la[sel],
-                    radius[sel],
-                    kind,
-                    vac,
-                    g.dist_la,
-                    g.la_order,
-                    mp.max_las,
-                    mp.per_la,
-                    rotation=day,
-                )
-                cps.append(sel[ci])
-                units.append(un)
-            if not cps:
-                break
-            ci = np.concatenate(cps)
-            un = np.concatenate(units)
+            ci, un = matching.candidate_pairs_multi(
+                home_la, radius, allowed, vac, g.dist_sorted, g.la_order, mp.max_las, mp.per_la,
+                rotation=day,
+            )
             if len(ci) == 0:
                 continue
             assigned, price, dist = self._score_and_resolve(left, ci, un, day, emergency, need)
@@ -629,8 +611,8 @@ class PlacementModel(mesa.Model):
     def _rne_for(self, child: Child) -> int:
         return RNE["S"] if child.place < 0 else RNE["P"]
 
-    def allowed_kinds(self, children: list[Child], stage: int, day: int) -> dict:
-        """For each unit kind, which children's care plans accept it at search ``stage``.
+    def allowed_kinds(self, children: list[Child], stage: int, day: int) -> np.ndarray:
+        """(children x kinds): which unit kinds each care plan accepts at search ``stage``.
 
         Foster plans take in-house and IFA carers, and at later stages a children's home for
         an 11+ with complex needs; home plans take homes; secure plans secure homes, then
@@ -654,13 +636,13 @@ class PlacementModel(mesa.Model):
             | ((plan == PLAN_FOSTER) & (age >= 11) & later & (tier >= 1))
             | ((plan == PLAN_SA) & (stage >= 2))
         )
-        return {
-            INHOUSE: foster,
-            IFA: foster,
-            HOME: home,
-            SECURE: plan == PLAN_SECURE,
-            SA: (plan == PLAN_SA) & (age >= 16),
-        }
+        allowed = np.zeros((n, N_KINDS), dtype=bool)
+        allowed[:, INHOUSE] = foster
+        allowed[:, IFA] = foster
+        allowed[:, HOME] = home
+        allowed[:, SECURE] = plan == PLAN_SECURE
+        allowed[:, SA] = (plan == PLAN_SA) & (age >= 16)
+        return allowed
 
     def vacancies(self, day: int) -> matching.VacancyIndex:
         """The day's vacancy index (built once a day; free places are re-checked on use)."""

@@ -805,6 +805,10 @@ def _initial_children(model) -> None:
     for c in children:
         _backdate(model, c)
         schedule_care_events(model, c)
+        if c.unit >= 0:
+            # The placement began before 31 March 2025: its clock resumes where it stands.
+            c.version += 1
+            model.schedule_placement_event(c, 0)
     model.counters["matches"] = 0
     model.counters["unregistered"] = 0
 
@@ -850,11 +854,18 @@ def _backdate(model, c: Child) -> None:
         c.ep_rne = RNE["S"]
         c.n_placements = 1
         c.place_start = c.care_start
+        if tic_days > DAYS_PER_YEAR and c.kind in (INHOUSE, IFA, KIN):
+            c.status_changed = True
+            c.place = PLACE["U1"] if c.kind == KIN else PLACE["U4"]
         return
     start = -int(tic_days * ((u[U_KIN] * 13.7) % 1.0))
     start = min(start, -1)
     c.place_start = start
     c.ep_start = start
+    if -start > DAYS_PER_YEAR and c.kind in (INHOUSE, IFA, KIN):
+        # Placements over a year old are long-term ones already (U4 / U1).
+        c.status_changed = True
+        c.place = PLACE["U1"] if c.kind == KIN else PLACE["U4"]
     c.ep_rne = RNE["P"]
     prior_place = PLACE["U6"] if c.age_years(c.care_start) < 16 else PLACE["K3"]
     model.episodes.add(

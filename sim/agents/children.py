@@ -178,6 +178,7 @@ class Child(mesa.Agent):
     ls_day = 0
     far = False
     ep_unit = -1
+    n_draws = 0
 
     def __init__(self, model: mesa.Model, cid: int, la: int, u: np.ndarray) -> None:
         super().__init__(model)
@@ -249,13 +250,25 @@ class Child(mesa.Agent):
 
     # ---- placement futures ------------------------------------------------------------------
     def placement_uniforms(self) -> np.ndarray:
-        """The four uniforms of the current placement (unplanned, planned, reason, status)."""
-        j = self.n_placements % ((len(self.u) - PLACEMENT_SLOT) // PER_PLACEMENT)
+        """The four uniforms of the current draw (unplanned, planned, reason, status).
+
+        Each scheduling of a placement event takes the next block of the child's own uniforms
+        (past the last block they are remixed by an irrational rotation).
+        """
+        slots = (len(self.u) - PLACEMENT_SLOT) // PER_PLACEMENT
+        j = self.n_draws % slots
         s = PLACEMENT_SLOT + PER_PLACEMENT * j
         v = self.u[s : s + PER_PLACEMENT]
-        if self.n_placements >= (len(self.u) - PLACEMENT_SLOT) // PER_PLACEMENT:
-            v = (v * 1.618033988749895 + self.n_placements * 0.3819660112501051) % 1.0
+        if self.n_draws >= slots:
+            v = (v * 1.618033988749895 + self.n_draws * 0.3819660112501051) % 1.0
             v = np.clip(v, 1e-12, 1 - 1e-12)
+        return v
+
+    def event_uniforms(self) -> np.ndarray:
+        """The uniforms of the draw that scheduled the pending placement event."""
+        self.n_draws -= 1
+        v = self.placement_uniforms()
+        self.n_draws += 1
         return v
 
     def unplanned_hazard(
@@ -279,17 +292,25 @@ class Child(mesa.Agent):
         Returns (-1, "") when the placement lasts until the child leaves care.
         """
         uu = self.placement_uniforms()
+        self.n_draws += 1
         best, what = math.inf, ""
-        k = 1.0 / p.hazard_shape
+        a = p.hazard_shape
+        # Time already spent in this placement: a Weibull clock resumes where it stands.
+        d = max(0.0, (day - self.place_start) / DAYS_PER_YEAR)
+        da = d**a
+
+        def weibull_remaining(u: float, rate: float) -> float:
+            return (((-math.log(u)) / rate + da) ** (1.0 / a) - d) * DAYS_PER_YEAR
+
         if kind >= 0:
             h = self.unplanned_hazard(kind, day, misfit, far, grade, p)
             if h > 0:
-                best, what = (-math.log(uu[0]) / h) ** k * DAYS_PER_YEAR, "unplanned"
+                best, what = weibull_remaining(uu[0], h), "unplanned"
             if self.temporary:
                 t = -math.log(uu[1]) * p.temporary_mean_days
             else:
                 rate = p.planned_rate[kind]
-                t = (-math.log(uu[1]) / rate) ** k * DAYS_PER_YEAR if rate > 0 else math.inf
+                t = weibull_remaining(uu[1], rate) if rate > 0 else math.inf
             if t < best:
                 best, what = t, "planned"
             if kind in (INHOUSE, KIN, 1) and not self.status_changed and not self.temporary:

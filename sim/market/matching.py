@@ -60,22 +60,50 @@ def candidate_pairs(
     Returns:
         (child position in the input arrays, unit id), both int64 arrays of equal length.
     """
-    n = len(home_la)
+    allowed = np.zeros((len(home_la), kind + 1), dtype=bool)
+    allowed[:, kind] = True
+    dist_sorted = np.take_along_axis(dist_la, la_order, axis=1)
+    return candidate_pairs_multi(home_la, radius_km, allowed, vac, dist_sorted, la_order,
+                                 max_las, per_la, rotation)
+
+
+def candidate_pairs_multi(
+    home_la: np.ndarray,
+    radius_km: np.ndarray,
+    allowed: np.ndarray,
+    vac: VacancyIndex,
+    dist_sorted: np.ndarray,
+    la_order: np.ndarray,
+    max_las: int,
+    per_la: int,
+    rotation: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``candidate_pairs`` for every unit kind at once (one set of array operations).
+
+    Args:
+        allowed: (children x kinds) which kinds each child's plan accepts; kind k is column k.
+        dist_sorted: LA-to-LA distances with each row in ``la_order`` (nearest first).
+
+    Returns:
+        (child position, unit id) for all kinds together.
+    """
+    n, n_kinds = allowed.shape
     if n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    cnt = vac.count(kind)
-    order = la_order[home_la]  # n x n_la, nearest first
-    dist = np.take_along_axis(dist_la[home_la], order, axis=1)
-    ok = (cnt[order] > 0) & (dist <= radius_km[:, None])
-    rank = np.cumsum(ok, axis=1)
-    keep = ok & (rank <= max_las)
-    ci, j = np.nonzero(keep)
+    kinds = np.flatnonzero(allowed.any(axis=0))
+    n_la = vac.n_la
+    cnt = np.diff(vac.start)[: n_kinds * n_la].reshape(n_kinds, n_la)[kinds]  # K x L
+    order = la_order[home_la]  # n x L
+    near = dist_sorted[home_la] <= radius_km[:, None]  # n x L
+    ok = (cnt[:, order] > 0) & near[None, :, :] & allowed[:, kinds].T[:, :, None]
+    rank = np.cumsum(ok, axis=2)
+    ki, ci, j = np.nonzero(ok & (rank <= max_las))
     if len(ci) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     la = order[ci, j]
-    c = cnt[la]
+    c = cnt[ki, la]
     take = np.minimum(c, per_la)
-    s = vac.start[kind * vac.n_la + la]
+    s = vac.start[kinds[ki] * n_la + la]
     rep = np.repeat(np.arange(len(la)), take)
     offs = np.arange(take.sum()) - np.repeat(np.cumsum(take) - take, take)
     rot = (ci * 7919 + la * 104729 + rotation)[rep] % c[rep]
