@@ -126,7 +126,7 @@ class PlacementParams:
     p_kin: list[float] = field(default_factory=lambda: [0.25, 0.30, 0.28, 0.17, 0.05])
     # Share whose needs call for a children's home, by age band: assumption tuned to 11.6% of
     # CLA in secure and children's homes [file] DfE 2025.
-    p_home: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.04, 0.26, 0.20])
+    p_home: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.04, 0.30, 0.22])
     # Share of 16-17 entrants (non-UASC / UASC) planned for supported accommodation: assumption
     # tuned to 9.2% of CLA in supported/semi-independent living [file] DfE 2025.
     p_sa_16plus: float = 0.7
@@ -156,10 +156,10 @@ class PlacementParams:
     hazard_shape: float = 0.6
     # Share of unplanned endings of a foster placement of a child aged 11+ after which the
     # plan escalates to a children's home: assumption.
-    p_escalate_after_breakdown: float = 0.25
+    p_escalate_after_breakdown: float = 0.4
     # Share of planned moves from a children's home of an under-16 that step down to foster
     # care: assumption.
-    p_step_down: float = 0.15
+    p_step_down: float = 0.08
     # Share of planned moves (other than from a short-term first placement) recorded as OTHER
     # rather than CARPL: 14,570 / (14,570 + 20,170 - short-term moves) [derived] DfE 2025.
     other_share_of_planned: float = 0.62
@@ -226,6 +226,10 @@ class MatchingParams:
     # (CMA: councils often find at most one option [pub]).
     accept_prob: list[float] = field(default_factory=lambda: [0.3, 0.2, 1.0, 0.08, 0.5, 0.4, 1.0])
     decline_per_tier: float = 0.25
+    # Multiplier on acceptance for a child now in an unregistered setting (providers shy away
+    # from children whose placements have failed): assumption tuned to ~800 children in
+    # unregistered settings at a time, for ~6 months on average [sec] PAC, Jan 2026.
+    accept_unregistered_factor: float = 0.3
 
     def __post_init__(self) -> None:
         _check("params.matching.radius_km", self.radius_km, 1.0, 1000.0)
@@ -309,7 +313,7 @@ class PriceParams:
     # Supported accommodation 16-17 weekly list price: assumption ([NOT FOUND] nationally).
     sa_cost_gbp_week: float = 1150.0
     # Unregistered placements: fees up to £30,000/week [pub] Ofsted 2024-25: mean assumption.
-    unregistered_gbp_week: float = 12000.0
+    unregistered_gbp_week: float = 10000.0
     # Base markup of private and voluntary providers over cost: IFA margin 19% [pub] CMA
     # interim; largest home groups 22.6% [sec] CMA final -> markup m = margin/(1-margin).
     base_markup: float = 0.22

@@ -678,7 +678,9 @@ class PlacementModel(mesa.Model):
         ok &= misfit <= 1
         # A council's in-house carers take only its own children (other LAs' carers: 1% [file]).
         ok &= (s.kind[un] != INHOUSE) | (self.provider_la[s.provider[un]] == la[ci])
+        unreg_now = np.fromiter((c.kind == UNREG for c in left), bool, n)
         accept = np.asarray(mp.accept_prob)[s.kind[un]] * (1 - mp.decline_per_tier * tier[ci])
+        accept = np.where(unreg_now[ci], accept * mp.accept_unregistered_factor, accept)
         ok &= self.streams["matching"].random(len(un)) < accept
         ci, un, misfit = ci[ok], un[ok], misfit[ok]
         if len(ci) == 0:
