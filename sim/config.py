@@ -129,8 +129,8 @@ class PlacementParams:
     p_home: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.04, 0.30, 0.22])
     # Share of 16-17 entrants (non-UASC / UASC) planned for supported accommodation: assumption
     # tuned to 9.2% of CLA in supported/semi-independent living [file] DfE 2025.
-    p_sa_16plus: float = 0.7
-    p_sa_16plus_uasc: float = 0.7
+    p_sa_16plus: float = 0.85
+    p_sa_16plus_uasc: float = 0.85
     # Share of children's-home entrants needing a secure bed: assumption (214 secure places,
     # Ofsted 2023 [file]).
     p_secure_of_home: float = 0.02
@@ -185,7 +185,7 @@ class PlacementParams:
     # Share of children in foster or residential care who move to supported accommodation
     # between their 16th birthday and 17 and a half: assumption tuned to 9.2% of CLA in
     # supported or semi-independent living [file] DfE 2025.
-    p_step_to_sa_at_16: float = 0.45
+    p_step_to_sa_at_16: float = 0.6
 
     def __post_init__(self) -> None:
         for k in ("p_parents", "p_kin", "p_home", "age_multiplier", "p_first_temporary"):

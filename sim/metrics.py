@@ -46,26 +46,46 @@ def _areas(la: pd.Series, geo: Geography | None) -> dict[str, pd.Series]:
     return out
 
 
-def _emit(
-    rows: list,
-    year: int,
-    areas: dict[str, pd.Series],
-    name: str,
-    values: pd.Series,
-    how: str = "sum",
-    denom: pd.Series | None = None,
-) -> None:
-    """Append ``name`` for each area type: a sum (or a share with ``denom``) by area."""
-    for atype, area in areas.items():
-        a = area.loc[values.index]
-        num = values.groupby(a).sum()
-        if denom is not None:
-            den = denom.groupby(area.loc[denom.index]).sum()
-            val = (num.reindex(den.index, fill_value=0) / den.replace(0, np.nan)).dropna()
+class _Emitter:
+    """Collects indicator columns per set of areas and sums each set with one groupby."""
+
+    def __init__(self) -> None:
+        self.groups: dict[int, tuple[dict, dict, list]] = {}
+
+    def add(
+        self,
+        areas: dict[str, pd.Series],
+        name: str,
+        values: pd.Series,
+        denom: pd.Series | None = None,
+    ) -> None:
+        """Add ``name``: a sum by area of ``values`` (or its share of ``denom``)."""
+        _, cols, shares = self.groups.setdefault(id(areas), (areas, {}, []))
+        if denom is None:
+            cols[name] = values
         else:
-            val = num
-        for k, v in val.items():
-            rows.append((year, atype, k, name, float(v)))
+            cols[f"__num_{name}"] = values
+            cols[f"__den_{name}"] = denom
+            shares.append((name, f"__num_{name}", f"__den_{name}"))
+
+    def flush(self, rows: list, year: int) -> None:
+        """Append every collected indicator for ``year`` to ``rows``."""
+        for areas, cols, shares in self.groups.values():
+            if not cols:
+                continue
+            frame = pd.DataFrame(cols).fillna(0.0)
+            for atype, area in areas.items():
+                sums = frame.groupby(area.loc[frame.index]).sum()
+                for col in cols:
+                    if not col.startswith("__"):
+                        for k, v in sums[col].items():
+                            rows.append((year, atype, k, col, float(v)))
+                for name, num, den in shares:
+                    d = sums[den]
+                    ratio = (sums[num] / d.where(d != 0)).dropna()
+                    for k, v in ratio.items():
+                        rows.append((year, atype, k, name, float(v)))
+        self.groups.clear()
 
 
 def _district_points(geo: Geography) -> tuple[dict, dict]:
@@ -115,6 +135,7 @@ def indicators(
     rows: list = []
     far = ep["DEC"].isna()
     del far
+    em = _Emitter()
     for year in years:
         start, end = year_bounds(year)
         # ---- CLA at 31 March -------------------------------------------------------------
@@ -122,16 +143,16 @@ def indicators(
         cla = ep[open_].drop_duplicates("CHILD", keep="last")
         areas = _areas(cla[la_col], geo)
         one = pd.Series(1.0, index=cla.index)
-        _emit(rows, year, areas, "cla", one)
+        em.add(areas, "cla", one)
         group = cla["PLACE"].map(PLACE_GROUP).fillna("other")
         for g in sorted(set(PLACE_GROUP.values())):
-            _emit(rows, year, areas, f"cla_place_{g}", (group == g).astype(float))
-            _emit(rows, year, areas, f"share_place_{g}", (group == g).astype(float), denom=one)
+            em.add(areas, f"cla_place_{g}", (group == g).astype(float))
+            em.add(areas, f"share_place_{g}", (group == g).astype(float), denom=one)
         prov = cla["PLACE_PROVIDER"].map(PROVIDER_GROUP).fillna("not_reported")
         for g in sorted(set(PROVIDER_GROUP.values())):
-            _emit(rows, year, areas, f"cla_provider_{g}", (prov == g).astype(float))
+            em.add(areas, f"cla_provider_{g}", (prov == g).astype(float))
         unreg = cla["PLACE"].isin(("Z1", "Z11", "Z12", "Z13", "Z14")).astype(float)
-        _emit(rows, year, areas, "cla_unregistered_or_other", unreg)
+        em.add(areas, "cla_unregistered_or_other", unreg)
         # ---- distance and location -------------------------------------------------------
         if geo is not None:
             h = cla["HOME_POST"].map(pts)
@@ -143,35 +164,31 @@ def indicators(
                 pp = np.array(p[known].tolist())
                 dist[known] = haversine_km(hh[:, 0], hh[:, 1], pp[:, 0], pp[:, 1])
             over = (dist > TWENTY_MILES_KM).astype(float)
-            _emit(rows, year, areas, "placed_over_20_miles", over)
-            _emit(rows, year, areas, "distance_known", known.astype(float))
-            _emit(
-                rows,
-                year,
+            em.add(areas, "placed_over_20_miles", over)
+            em.add(areas, "distance_known", known.astype(float))
+            em.add(
                 areas,
                 "share_over_20_miles_of_known",
                 over[known],
                 denom=known.astype(float),
             )
-            _emit(rows, year, areas, "mean_distance_km", dist[known], denom=known.astype(float))
+            em.add(areas, "mean_distance_km", dist[known], denom=known.astype(float))
             pl_la = cla["PL_POST"].map(la_of)
             loc_known = pl_la.notna()
             outside = (loc_known & (pl_la != cla[la_col])).astype(float)
-            _emit(rows, year, areas, "placed_outside_la", outside)
-            _emit(rows, year, areas, "share_outside_la", outside, denom=one)
+            em.add(areas, "placed_outside_la", outside)
+            em.add(areas, "share_outside_la", outside, denom=one)
         # ---- flows ---------------------------------------------------------------------------
         in_year_start = (ep["DECOM"] >= start) & (ep["DECOM"] <= end)
         in_year_end = ep["DEC"].notna() & (ep["DEC"] >= start) & (ep["DEC"] <= end)
         starts = ep[in_year_start & ep["RNE"].eq("S")].drop_duplicates("CHILD")
-        _emit(rows, year, _areas(starts[la_col], geo), "starts", pd.Series(1.0, index=starts.index))
+        em.add(_areas(starts[la_col], geo), "starts", pd.Series(1.0, index=starts.index))
         ceased = ep[in_year_end & ep["REC"].notna() & ep["REC"].ne("X1")].drop_duplicates(
             "CHILD", keep="last"
         )
-        _emit(rows, year, _areas(ceased[la_col], geo), "ceased", pd.Series(1.0, index=ceased.index))
+        em.add(_areas(ceased[la_col], geo), "ceased", pd.Series(1.0, index=ceased.index))
         for code in ("E11", "E12", "E17"):
-            _emit(
-                rows,
-                year,
+            em.add(
                 _areas(ceased[la_col], geo),
                 f"ceased_{code}",
                 ceased["REC"].eq(code).astype(float),
@@ -183,22 +200,16 @@ def indicators(
             & ep["REASON_PLACE_CHANGE"].ne("")
         ]
         ca = _areas(changes[la_col], geo)
-        _emit(rows, year, ca, "placement_changes", pd.Series(1.0, index=changes.index))
+        em.add(ca, "placement_changes", pd.Series(1.0, index=changes.index))
         for r in sorted(changes["REASON_PLACE_CHANGE"].unique()):
-            _emit(
-                rows, year, ca, f"changes_{r}", changes["REASON_PLACE_CHANGE"].eq(r).astype(float)
-            )
-        _emit(
-            rows,
-            year,
+            em.add(ca, f"changes_{r}", changes["REASON_PLACE_CHANGE"].eq(r).astype(float))
+        em.add(
             ca,
             "changes_unplanned",
             changes["REASON_PLACE_CHANGE"].isin(UNPLANNED_REASONS).astype(float),
         )
         newp = ep[in_year_start & ep["RNE"].isin(PLACEMENT_RNE)]
-        _emit(
-            rows,
-            year,
+        em.add(
             _areas(newp[la_col], geo),
             "new_placements",
             pd.Series(1.0, index=newp.index),
@@ -214,15 +225,13 @@ def indicators(
         ongoing = (overlap["DECOM"] < start).groupby(overlap["CHILD"]).any().astype(int)
         n_place = (n_new + ongoing).reindex(cla["CHILD"]).fillna(0).to_numpy()
         three = pd.Series((n_place >= 3).astype(float), index=cla.index)
-        _emit(rows, year, areas, "cla_3plus_placements", three)
-        _emit(rows, year, areas, "share_3plus_placements", three, denom=one)
+        em.add(areas, "cla_3plus_placements", three)
+        em.add(areas, "share_3plus_placements", three, denom=one)
         age = (end - cla["CHILD"].map(dob)).dt.days / 365.25
         elig = (age < 16) & ((end - cla["period_start"]).dt.days >= 913)
         stable = elig & ((end - cla["spell_start"]).dt.days >= 730)
-        _emit(rows, year, areas, "long_term_stability_eligible", elig.astype(float))
-        _emit(
-            rows,
-            year,
+        em.add(areas, "long_term_stability_eligible", elig.astype(float))
+        em.add(
             areas,
             "long_term_stability",
             stable[elig].astype(float),
@@ -234,9 +243,7 @@ def indicators(
             & (ep["DEC"].isna() | (ep["DEC"] >= start))
             & ep["PLACE"].isin(("Z1", "Z11", "Z12", "Z13", "Z14"))
         ].drop_duplicates("CHILD")
-        _emit(
-            rows,
-            year,
+        em.add(
             _areas(z[la_col], geo),
             "children_unregistered_in_year",
             pd.Series(1.0, index=z.index),
@@ -247,34 +254,29 @@ def indicators(
             if len(lg):
                 la = lg["payer_la"]
                 la_areas = _areas(la, geo)
-                _emit(rows, year, la_areas, "spend_total_gbp", lg["amount_gbp"])
+                em.add(la_areas, "spend_total_gbp", lg["amount_gbp"])
                 for grp in ("fostering", "residential", "supported", "overhead"):
-                    _emit(
-                        rows,
-                        year,
+                    em.add(
                         la_areas,
                         f"spend_{grp}_gbp",
                         lg["amount_gbp"].where(lg["group"] == grp, 0.0),
                     )
                 for kind in KIND_NAMES:
                     is_kind = lg["kind_name"] == kind
-                    _emit(
-                        rows,
-                        year,
+                    em.add(
                         la_areas,
                         f"spend_{kind}_gbp",
                         lg["amount_gbp"].where(is_kind, 0.0),
                     )
                     weeks = (lg["days"] / 7.0).where(is_kind, 0.0)
                     if weeks.sum() > 0:
-                        _emit(
-                            rows,
-                            year,
+                        em.add(
                             la_areas,
                             f"mean_price_{kind}_gbp_week",
                             lg["amount_gbp"].where(is_kind, 0.0),
                             denom=weeks,
                         )
+        em.flush(rows, year)
     out = pd.DataFrame(rows, columns=["year", "area_type", "area", "indicator", "value"])
     if snapshots is not None and len(snapshots):
         out = pd.concat([out, snapshots], ignore_index=True)

@@ -716,8 +716,11 @@ class PlacementModel(mesa.Model):
             mp.own_provision_bonus,
             mp.outside_la_penalty,
         )
-        free = self.supply.free().copy()
-        assigned, pair = matching.resolve(ci, un, score, need, free, n)
+        # Resolve over the candidate units only (local ids), not the whole registry.
+        uniq, local = np.unique(un, return_inverse=True)
+        free = np.where(s.open[uniq], s.capacity[uniq] - s.occupied[uniq], 0)
+        assigned, pair = matching.resolve(ci, local, score, need, free, n)
+        assigned = np.where(assigned >= 0, uniq[np.maximum(assigned, 0)], -1)
         ok = pair >= 0
         out_price = np.zeros(n)
         out_dist = np.zeros(n)
