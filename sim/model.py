@@ -586,7 +586,14 @@ class PlacementModel(mesa.Model):
             need = np.fromiter((1 + len(followers.get(c.cid, ())) for c in left), np.int64, n)
             allowed = self.allowed_kinds(left, stage, day)
             ci, un = matching.candidate_pairs_multi(
-                home_la, radius, allowed, vac, g.dist_sorted, g.la_order, mp.max_las, mp.per_la,
+                home_la,
+                radius,
+                allowed,
+                vac,
+                g.dist_sorted,
+                g.la_order,
+                mp.max_las,
+                mp.per_la,
                 rotation=day,
             )
             if len(ci) == 0:

@@ -63,8 +63,9 @@ def candidate_pairs(
     allowed = np.zeros((len(home_la), kind + 1), dtype=bool)
     allowed[:, kind] = True
     dist_sorted = np.take_along_axis(dist_la, la_order, axis=1)
-    return candidate_pairs_multi(home_la, radius_km, allowed, vac, dist_sorted, la_order,
-                                 max_las, per_la, rotation)
+    return candidate_pairs_multi(
+        home_la, radius_km, allowed, vac, dist_sorted, la_order, max_las, per_la, rotation
+    )
 
 
 def candidate_pairs_multi(
