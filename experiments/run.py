@@ -50,7 +50,8 @@ def run(cfg: DictConfig) -> None:
             ]
         )
     ]
-    print(head.pivot(index="indicator", columns="year", values="mean").round(3).to_string())
+    pivot = head.pivot(index="indicator", columns="year", values="mean")
+    print(pivot.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}"))
     print(f"wrote {len(files)} files to {out}")
 
 
