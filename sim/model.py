@@ -402,7 +402,12 @@ class PlacementModel(mesa.Model):
             s.income_rate[u] -= child.price
             if s.kind[u] in (KIN, UNREG) and s.occupied[u] == 0:
                 s.close(u, day)
-            elif not s.matchable[u] and s.occupied[u] == 0 and s.open[u] and s.kind[u] != KIN:
+            elif (
+                not s.matchable[u]
+                and s.occupied[u] + s.reserved[u] == 0
+                and s.open[u]
+                and s.kind[u] != KIN
+            ):
                 s.close(u, day)  # a home winding down, a carer who stopped
         child.unit = -1
         child.kind = -1
@@ -725,7 +730,7 @@ class PlacementModel(mesa.Model):
         )
         # Resolve over the candidate units only (local ids), not the whole registry.
         uniq, local = np.unique(un, return_inverse=True)
-        free = np.where(s.open[uniq], s.capacity[uniq] - s.occupied[uniq], 0)
+        free = np.where(s.open[uniq], s.capacity[uniq] - s.occupied[uniq] - s.reserved[uniq], 0)
         assigned, pair = matching.resolve(ci, local, score, need, free, n)
         assigned = np.where(assigned >= 0, uniq[np.maximum(assigned, 0)], -1)
         ok = pair >= 0

@@ -185,6 +185,7 @@ def build_world(model, data: dict) -> None:
     _build_homes(model, data, keep, rng)
     _build_foster(model, data, keep, rng)
     _build_sa(model, keep, rng)
+    _background_demand(model, is_sim, rng)
     model.unregistered_provider = _provider(
         model, "Unregistered settings", SECTOR_PRIVATE, "unregistered"
     ).index
@@ -192,6 +193,7 @@ def build_world(model, data: dict) -> None:
         [p.la if p.sector == SECTOR_LA else -1 for p in model.providers], dtype=np.int64
     )
     _entry_rates(model)
+    _exit_factors(model)
     model.price_step()
     _initial_children(model)
     model.price_step()
@@ -502,6 +504,42 @@ def _build_sa(model, keep, rng) -> None:
         )
 
 
+# Share of places of each kind filled at any time (in-house carers serve only their own
+# council, so they carry no background demand): homes 9,480 children in ~14,300 places
+# [file]/[pub]; IFA and supported accommodation: assumption.
+BACKGROUND_OCCUPANCY = {IFA: 0.8, HOME: 0.7, SECURE: 0.9, SA: 0.76}
+# Distance scale of demand for a place, km: assumption (the median placement is ~10 km from
+# home, 22% are over 32 km [file] DfE 2025).
+DEMAND_KERNEL_KM = 40.0
+
+
+def _background_demand(model, is_sim: np.ndarray, rng) -> None:
+    """Reserve the places that councils outside a regional world would hold in its area.
+
+    In a world that simulates only some councils, a place in a simulated council's area is
+    also sought by the neighbouring councils that are not simulated. Each unit there reserves
+    a share of its places equal to its kind's usual occupancy times the share of nearby demand
+    (children looked after, weighted by exp(-distance / 40 km)) that comes from councils
+    outside the world. England has no reserved places. Reserved places pay the list price.
+    """
+    if is_sim.all():
+        return
+    geo = model.geo
+    cla = geo.las["cla_2025"].to_numpy(float)
+    k = np.exp(-geo.dist_la / DEMAND_KERNEL_KM)  # k[a, b]: demand of a on places in b
+    total = (cla[:, None] * k).sum(axis=0)
+    inside = ((cla * is_sim)[:, None] * k).sum(axis=0)
+    outside_share = 1.0 - np.divide(inside, total, out=np.ones_like(total), where=total > 0)
+    s = model.supply
+    n = s.n
+    units = np.flatnonzero(is_sim[s.la[:n]])
+    for kind, occ in BACKGROUND_OCCUPANCY.items():
+        u = units[s.kind[units] == kind]
+        expected = s.capacity[u] * occ * outside_share[s.la[u]]
+        base = np.floor(expected)
+        s.reserved[u] = (base + (rng.random(len(u)) < expected - base)).astype(np.int64)
+
+
 def _entry_rates(model) -> None:
     """Arrivals per day per LA: observed 2024-25 starts over the mean sibling-group size."""
     ep = model.p.entry
@@ -517,6 +555,22 @@ def _entry_rates(model) -> None:
     model.entry_rate_per_day = (
         starts * model.cfg.world.scale * ep.rate_multiplier / DAYS_PER_YEAR / mean_size
     )
+
+
+def _exit_factors(model) -> None:
+    """Each council's exit propensity relative to England's, from its observed turnover.
+
+    Factor = (ceased 2024-25 / CLA at 31 March 2025) of the council over the same ratio for
+    England [file] DfE 2025, clipped to [0.5, 2]; councils with many short-staying children
+    (e.g. UASC arriving in Kent) leave care faster. Stays (not 18th birthdays) are divided by
+    the factor.
+    """
+    las = model.geo.las
+    cla = las["cla_2025"].to_numpy(float)
+    ceased = las["ceased_2025"].to_numpy(float)
+    national = ceased.sum() / cla.sum()
+    ratio = np.divide(ceased, cla, out=np.full_like(cla, national), where=cla > 20)
+    model.la_exit_factor = np.clip(ratio / national, 0.5, 2.0).tolist()
 
 
 def _new_children(model, las: np.ndarray) -> list[Child]:
@@ -597,7 +651,7 @@ def _start_care(model, c: Child, day: int) -> None:
     if c.uasc:
         c.ls = LS["V2"]
     c.care_start = day
-    c.draw_stay(day, p.exits, p.placements)
+    c.draw_stay(day, p.exits, p.placements, model.la_exit_factor[c.la])
     c.draw_plan(day, p.placements)
     band = age_band(c.age_years(day))
     c.temporary = u[U_TEMP] < p.placements.p_first_temporary[band] and c.plan in (
@@ -820,13 +874,15 @@ def _stock_futures(model, c: Child, tic: float) -> None:
     band_at_entry = age_band(max(0.0, c.age_years(0) - tic))
     day18 = c.dob + int(round(18 * DAYS_PER_YEAR))
     if tic < 0.5 and u[U_TEMP] < ex.p_short[band_at_entry]:
-        dur = -math.log(u[U_LS_DAYS]) * ex.short_mean_days[band_at_entry]
+        dur = (
+            -math.log(u[U_LS_DAYS]) * ex.short_mean_days[band_at_entry] / model.la_exit_factor[c.la]
+        )
         route = "uasc" if c.uasc else "short"
     else:
         mean = STOCK_RESIDUAL_MEAN_YEARS[age_band(c.age_years(0))] * DAYS_PER_YEAR
         if c.uasc:
             mean *= ex.uasc_long_multiplier
-        dur = -math.log(u[U_LS_DAYS]) * mean
+        dur = -math.log(u[U_LS_DAYS]) * mean / model.la_exit_factor[c.la]
         route = "uasc" if c.uasc else ("young_long" if c.age_years(0) < 10 else "older_long")
     end = max(1, int(dur))
     if end >= day18:
@@ -963,10 +1019,14 @@ def _homes_month(model, day: int, rng) -> None:
     n = s.n
     homes = np.flatnonzero(s.open[:n] & (s.kind[:n] == HOME))
     weeks = 30.44 / 7
-    revenue = s.income_rate[homes] * weeks
+    # Background places (children of councils outside a regional world) pay the list price.
+    revenue = (s.income_rate[homes] + s.reserved[homes] * s.list_price[homes]) * weeks
     cost = (
         pricing.home_weekly_cost(
-            s.cost[homes], s.capacity[homes], s.occupied[homes], pp.home_fixed_cost_share
+            s.cost[homes],
+            s.capacity[homes],
+            s.occupied[homes] + s.reserved[homes],
+            pp.home_fixed_cost_share,
         )
         * weeks
     )
@@ -982,7 +1042,7 @@ def _homes_month(model, day: int, rng) -> None:
     close = homes[rng.random(len(homes)) < rate]
     for h in close:
         h = int(h)
-        if s.occupied[h] == 0:
+        if s.occupied[h] + s.reserved[h] == 0:
             s.close(h, day)
         else:
             s.matchable[h] = False  # winds down: closes when its last child leaves

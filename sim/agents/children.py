@@ -191,20 +191,25 @@ class Child(mesa.Agent):
         """Age in years on ``day``."""
         return (day - self.dob) / DAYS_PER_YEAR
 
-    def draw_stay(self, day: int, exits: ExitParams, placements: PlacementParams) -> None:
-        """Fix time to exit and exit route from the child's uniforms (at entry)."""
+    def draw_stay(
+        self, day: int, exits: ExitParams, placements: PlacementParams, la_factor: float = 1.0
+    ) -> None:
+        """Fix time to exit and exit route from the child's uniforms (at entry).
+
+        ``la_factor`` scales the council's exit rate (stays are divided by it).
+        """
         u = self.u
         age = self.age_years(day)
         band = age_band(age)
         day18 = self.dob + int(round(18 * DAYS_PER_YEAR))
         if u[U_STAY] < exits.p_short[band]:
-            dur = -math.log(u[U_DURATION]) * exits.short_mean_days[band]
+            dur = -math.log(u[U_DURATION]) * exits.short_mean_days[band] / la_factor
             route = "uasc" if self.uasc else "short"
         else:
             mean = exits.long_mean_years[band] * DAYS_PER_YEAR
             if self.uasc:
                 mean *= exits.uasc_long_multiplier
-            dur = -math.log(u[U_DURATION]) * mean
+            dur = -math.log(u[U_DURATION]) * mean / la_factor
             route = "uasc" if self.uasc else ("young_long" if age < 10 else "older_long")
             if age < 5 and not self.uasc and u[U_ADOPT] < placements.p_adoption_young_long:
                 route = "adoption"

@@ -5,7 +5,8 @@ secure homes; supported accommodation; unregistered settings): their kind, owner
 postcode district, places, occupancy, age range, skill, Ofsted grade, list price and cost, and
 whether they are open. Providers (``sim.agents.providers``) are the agents that decide; this
 registry only stores, indexes vacancies for matching (kept sorted by kind and LA so the daily
-vacancy index costs one mask) and enforces occupancy <= places.
+vacancy index costs one mask) and enforces occupancy + reserved <= places, where ``reserved``
+places are held by children of councils outside a regional world (background demand).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ _FIELDS = {
     "close_day": np.int64,
     "matchable": np.bool_,
     "income_rate": np.float64,
+    "reserved": np.int64,
     "margin": np.float64,
 }
 
@@ -90,7 +92,7 @@ class SupplyRegistry:
     def free(self) -> np.ndarray:
         """Free places of every unit (0 for closed units)."""
         n = self.n
-        return np.where(self.open[:n], self.capacity[:n] - self.occupied[:n], 0)
+        return np.where(self.open[:n], self.capacity[:n] - self.occupied[:n] - self.reserved[:n], 0)
 
     def key(self) -> np.ndarray:
         """Sort key of each unit: kind * n_la + la."""
@@ -105,17 +107,21 @@ class SupplyRegistry:
             self._order = order[self.matchable[order]]
             self._order_key = key[self._order]
         o = self._order
-        mask = self.open[o] & self.matchable[o] & (self.capacity[o] > self.occupied[o])
+        mask = (
+            self.open[o]
+            & self.matchable[o]
+            & (self.capacity[o] > self.occupied[o] + self.reserved[o])
+        )
         sel = o[mask]
         start = np.searchsorted(self._order_key[mask], np.arange(N_KINDS * self.n_la + 1))
         return VacancyIndex(units=sel, start=start, n_la=self.n_la)
 
     def occupy(self, unit: int, places: int = 1) -> None:
         """Take ``places`` in ``unit``; raises if that would exceed its capacity."""
-        if self.occupied[unit] + places > self.capacity[unit] or not self.open[unit]:
+        free = self.capacity[unit] - self.occupied[unit] - self.reserved[unit]
+        if places > free or not self.open[unit]:
             raise RuntimeError(
-                f"unit {unit} ({self.urn[unit]}) has {self.capacity[unit] - self.occupied[unit]}"
-                f" free places, asked for {places}"
+                f"unit {unit} ({self.urn[unit]}) has {free} free places, asked for {places}"
             )
         self.occupied[unit] += places
 
