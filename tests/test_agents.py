@@ -1,0 +1,93 @@
+"""Agents' local behaviour on hand-worked cases: councils, RCCs, children's futures, supply."""
+
+import math
+
+import mesa
+import numpy as np
+import pytest
+
+from sim.agents.children import Child, age_band
+from sim.agents.councils import Council
+from sim.agents.rcc import RCC
+from sim.agents.supply import SupplyRegistry
+from sim.config import PlacementParams
+from sim.records import HOME, INHOUSE
+
+
+def test_council_plans_next_budget_from_spend():
+    m = mesa.Model(rng=1)
+    c = Council(m, 0, "E1", "A", 0, True, 32.2, 4.0)
+    c.pay(100.0)
+    c.pay(50.0)
+    c.plan_year(growth=0.1)
+    assert c.budget_gbp == pytest.approx(165.0)
+    assert c.spend_gbp == 0.0 and c.history == [150.0]
+
+
+def test_rcc_forecast_carries_flow_balance():
+    m = mesa.Model(rng=1)
+    r = RCC(m, "gm", [0, 2], 1.5e6)
+    stock = np.array([100, 999, 50])
+    starts = np.array([40, 999, 10])
+    ceased = np.array([30, 999, 20])
+    assert r.forecast(stock, starts, ceased) == 150 + 50 - 50
+    assert r.forecasts == [150.0]
+
+
+def test_age_bands():
+    assert [age_band(a) for a in (0.5, 1.0, 4.99, 5.0, 15.99, 16.0, 17.5)] == [0, 1, 1, 2, 3, 4, 4]
+
+
+def make_child(age_years=12.0, **kw):
+    m = mesa.Model(rng=1)
+    u = np.full(84, 0.5)
+    c = Child(m, 1, 0, u)
+    c.dob = -int(age_years * 365.25)
+    for k, v in kw.items():
+        setattr(c, k, v)
+    return c
+
+
+def test_unplanned_hazard_rises_with_misfit_distance_and_grade():
+    p = PlacementParams()
+    c = make_child()
+    base = c.unplanned_hazard(INHOUSE, 0, 0, False, 1, p)
+    assert base == pytest.approx(p.unplanned_rate[INHOUSE] * p.age_multiplier[3])
+    assert c.unplanned_hazard(INHOUSE, 0, 1, False, 1, p) == pytest.approx(
+        base * p.misfit_multiplier)
+    assert c.unplanned_hazard(INHOUSE, 0, 0, True, 1, p) == pytest.approx(
+        base * p.distance_multiplier)
+    assert c.unplanned_hazard(INHOUSE, 0, 0, False, 3, p) == pytest.approx(
+        base * p.quality_multiplier**2)
+
+
+def test_weibull_clock_resumes_where_it_stands():
+    """A placement already a year old ends later than a new one with the same draw."""
+    p = PlacementParams(p_status_change=0.0)
+    new = make_child(place_start=0)
+    old = make_child(place_start=-365)
+    t_new, _ = new.next_placement_event(HOME, 0, 0, False, 1, p)
+    t_old, _ = old.next_placement_event(HOME, 0, 0, False, 1, p)
+    # Hand-worked: with u = 0.5, E = ln 2; rate r, shape a: new T = (E/r)^(1/a) years;
+    # old remaining = ((E/r + 1)^(1/a) - 1) years.
+    a = p.hazard_shape
+    e = math.log(2)
+    rates = [p.unplanned_rate[HOME] * p.age_multiplier[3], p.planned_rate[HOME]]
+    expect_new = min((e / r) ** (1 / a) for r in rates) * 365.25
+    expect_old = min(((e / r + 1) ** (1 / a) - 1) for r in rates) * 365.25
+    assert t_new == max(1, int(expect_new))
+    assert t_old == max(1, int(expect_old))
+
+
+def test_supply_refuses_overfill_and_respects_reserved():
+    s = SupplyRegistry(n_la=2)
+    u = s.add(["a"], kind=np.array([HOME]), capacity=np.array([3]), la=np.array([1]))[0]
+    s.reserved[u] = 2
+    s.occupy(u, 1)
+    with pytest.raises(RuntimeError, match="0 free places"):
+        s.occupy(u, 1)
+    assert s.free()[u] == 0
+    vac = s.vacancy_index()
+    assert len(vac.units) == 0
+    s.release(u, 1)
+    assert s.vacancy_index().units.tolist() == [u]
