@@ -517,32 +517,29 @@ class PlacementModel(mesa.Model):
         from sim.world import place_without_search
 
         search = [c for c in batch if not place_without_search(self, c, day)]
-        left = self.search_and_place(search, day, emergency=True, weeks=0)
+        left = self.search_and_place(search, day, emergency=True)
         for c in left:
             self.place_unregistered(c, day)
 
     def match_planned(self, day: int) -> None:
-        """Weekly round for children awaiting a planned move (incl. those in unregistered care)."""
+        """Weekly round for children awaiting a planned move (incl. those in unregistered care).
+
+        Each child's search radius widens with the weeks it has waited; a move still not found
+        after 12 weeks is dropped (the child stays where it is), except out of unregistered
+        care, where the search goes on.
+        """
         if not self.planned:
             return
         waiting = [self.planned[k] for k in sorted(self.planned)]
-        by_weeks: dict[int, list[Child]] = {}
-        for c in waiting:
-            w = min(4, (day - c.waiting_since) // 7) if c.waiting_since >= 0 else 0
-            by_weeks.setdefault(w, []).append(c)
-        for w in sorted(by_weeks):
-            left = self.search_and_place(by_weeks[w], day, emergency=False, weeks=w)
-            for c in left:
-                if c.waiting_since >= 0 and day - c.waiting_since > 12 * 7 and c.kind != UNREG:
-                    # The move is dropped after 12 weeks: the child stays where it is.
-                    self.planned.pop(c.cid, None)
-                    c.waiting_since = -1
-                    c.version += 1
-                    self.schedule_placement_event(c, day)
+        left = self.search_and_place(waiting, day, emergency=False)
+        for c in left:
+            if c.waiting_since >= 0 and day - c.waiting_since > 12 * 7 and c.kind != UNREG:
+                self.planned.pop(c.cid, None)
+                c.waiting_since = -1
+                c.version += 1
+                self.schedule_placement_event(c, day)
 
-    def search_and_place(
-        self, batch: list[Child], day: int, emergency: bool, weeks: int
-    ) -> list[Child]:
+    def search_and_place(self, batch: list[Child], day: int, emergency: bool) -> list[Child]:
         """Search for a place for each child of ``batch``; returns those left without one.
 
         Siblings arriving together are searched as one request needing as many places as the
@@ -558,14 +555,14 @@ class PlacementModel(mesa.Model):
                 followers.setdefault(c.sibling_of, []).append(c)
             else:
                 leads.append(c)
-        left = self._search(leads, day, emergency, weeks, followers)
+        left = self._search(leads, day, emergency, followers)
         if followers:
             split = [c for c in left if c.cid in followers]
             singles = [f for c in split for f in followers[c.cid]]
             if split:
                 self.counters["siblings_separated"] += len(split)
                 rest = [c for c in left if c.cid not in followers]
-                left = rest + self._search(split + singles, day, emergency, weeks, {})
+                left = rest + self._search(split + singles, day, emergency, {})
         return left
 
     def _search(
@@ -573,25 +570,34 @@ class PlacementModel(mesa.Model):
         left: list[Child],
         day: int,
         emergency: bool,
-        weeks: int,
         followers: dict[int, list[Child]],
     ) -> list[Child]:
+        """Search stage by stage (urgent) or once at each child's waiting stage (planned)."""
         mp = self.p.matching
         g = self.geo
-        stages = range(mp.stages) if emergency else [min(weeks, mp.stages - 1)]
-        for stage in stages:
-            if not left:
+        n = len(left)
+        if n == 0:
+            return left
+        arr = self._child_arrays(left, day, followers)
+        if emergency:
+            stages = [np.full(n, st) for st in range(mp.stages)]
+        else:
+            weeks = np.fromiter(
+                ((day - c.waiting_since) // 7 if c.waiting_since >= 0 else 0 for c in left),
+                np.int64,
+                n,
+            )
+            stages = [np.minimum(weeks, mp.stages - 1)]
+        idx = np.arange(n)
+        for stage_all in stages:
+            if len(idx) == 0:
                 break
+            stage = stage_all[idx]
             vac = self.vacancies(day)
-            n = len(left)
-            home_la = np.fromiter((c.la for c in left), np.int64, n)
-            radius = np.full(n, mp.radius_km * mp.widen_factor**stage)
-            if stage == mp.stages - 1:
-                radius[:] = 1e5
-            need = np.fromiter((1 + len(followers.get(c.cid, ())) for c in left), np.int64, n)
-            allowed = self.allowed_kinds(left, stage, day)
+            radius = np.where(stage >= mp.stages - 1, 1e5, mp.radius_km * mp.widen_factor**stage)
+            allowed = self._allowed(arr, idx, stage)
             ci, un = matching.candidate_pairs_multi(
-                home_la,
+                arr["la"][idx],
                 radius,
                 allowed,
                 vac,
@@ -603,38 +609,47 @@ class PlacementModel(mesa.Model):
             )
             if len(ci) == 0:
                 continue
-            assigned, price, dist = self._score_and_resolve(left, ci, un, day, emergency, need)
-            nxt = []
-            for i, c in enumerate(left):
-                u = int(assigned[i])
-                if u >= 0:
-                    self.place(
-                        c, u, day, emergency, self._rne_for(c), float(price[i]), float(dist[i])
-                    )
-                    for f in followers.get(c.cid, ()):
-                        self.place(
-                            f, u, day, emergency, self._rne_for(f), float(price[i]), float(dist[i])
-                        )
-                else:
-                    nxt.append(c)
-            left = nxt
-        return left
+            assigned, price, dist = self._score_and_resolve(arr, idx, ci, un, emergency)
+            for j in np.flatnonzero(assigned >= 0):
+                c = left[idx[j]]
+                u, pr, d = int(assigned[j]), float(price[j]), float(dist[j])
+                self.place(c, u, day, emergency, self._rne_for(c), pr, d)
+                for f in followers.get(c.cid, ()):
+                    self.place(f, u, day, emergency, self._rne_for(f), pr, d)
+            idx = idx[assigned < 0]
+        return [left[i] for i in idx]
+
+    def _child_arrays(self, left: list[Child], day: int, followers: dict) -> dict:
+        """The searching children's attributes as arrays (built once per search)."""
+        n = len(left)
+        g = self.geo
+        a = {
+            "la": np.fromiter((c.la for c in left), np.int64, n),
+            "age": np.fromiter((c.age_years(day) for c in left), float, n),
+            "tier": np.fromiter((c.tier for c in left), np.int64, n),
+            "plan": np.fromiter((c.plan for c in left), np.int64, n),
+            "hd": np.fromiter((c.home_d for c in left), np.int64, n),
+            "prev": np.fromiter((c.prev_unit for c in left), np.int64, n),
+            "unreg": np.fromiter((c.kind == UNREG for c in left), bool, n),
+            "need": np.fromiter((1 + len(followers.get(c.cid, ())) for c in left), np.int64, n),
+        }
+        hd, la = a["hd"], a["la"]
+        a["lat"] = np.where(hd >= 0, g.d_lat[hd], g.la_lat[la])
+        a["lon"] = np.where(hd >= 0, g.d_lon[hd], g.la_lon[la])
+        return a
 
     def _rne_for(self, child: Child) -> int:
         return RNE["S"] if child.place < 0 else RNE["P"]
 
-    def allowed_kinds(self, children: list[Child], stage: int, day: int) -> np.ndarray:
-        """(children x kinds): which unit kinds each care plan accepts at search ``stage``.
+    def _allowed(self, arr: dict, idx: np.ndarray, stage: np.ndarray) -> np.ndarray:
+        """(children x kinds): which unit kinds each care plan accepts at its search stage.
 
-        Foster plans take in-house and IFA carers, and at later stages a children's home for
-        an 11+ with complex needs; home plans take homes; secure plans secure homes, then
+        Foster plans take in-house and IFA carers, and from the second stage a children's home
+        for an 11+ with complex needs; home plans take homes; secure plans secure homes, then
         homes; supported-accommodation plans (16+) take supported accommodation, then foster
-        carers, then homes; kinship and parents plans fall back to foster carers.
+        carers, then (third stage) homes; kinship and parents plans fall back to foster carers.
         """
-        n = len(children)
-        plan = np.fromiter((c.plan for c in children), np.int64, n)
-        age = np.fromiter((c.age_years(day) for c in children), float, n)
-        tier = np.fromiter((c.tier for c in children), np.int64, n)
+        plan, age, tier = arr["plan"][idx], arr["age"][idx], arr["tier"][idx]
         later = stage >= 1
         foster = (
             (plan == PLAN_FOSTER)
@@ -648,7 +663,7 @@ class PlacementModel(mesa.Model):
             | ((plan == PLAN_FOSTER) & (age >= 11) & later & (tier >= 1))
             | ((plan == PLAN_SA) & (stage >= 2))
         )
-        allowed = np.zeros((n, N_KINDS), dtype=bool)
+        allowed = np.zeros((len(idx), N_KINDS), dtype=bool)
         allowed[:, INHOUSE] = foster
         allowed[:, IFA] = foster
         allowed[:, HOME] = home
@@ -666,37 +681,35 @@ class PlacementModel(mesa.Model):
 
     def _score_and_resolve(
         self,
-        left: list[Child],
+        arr: dict,
+        idx: np.ndarray,
         ci: np.ndarray,
         un: np.ndarray,
-        day: int,
         emergency: bool,
-        need: np.ndarray,
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Filter candidates (fit, age, own carers, acceptance), score them and resolve.
+
+        Returns, for each child of ``idx``: the unit assigned (or -1), its weekly price and its
+        distance from the child's home, km.
+        """
         s = self.supply
         mp = self.p.matching
-        n = len(left)
-        age = np.fromiter((c.age_years(day) for c in left), float, n)
-        tier = np.fromiter((c.tier for c in left), np.int64, n)
-        la = np.fromiter((c.la for c in left), np.int64, n)
-        hd = np.fromiter((c.home_d for c in left), np.int64, n)
-        prev = np.fromiter((c.prev_unit for c in left), np.int64, n)
-        g = self.geo
-        hlat = np.where(hd >= 0, g.d_lat[hd], g.la_lat[la])
-        hlon = np.where(hd >= 0, g.d_lon[hd], g.la_lon[la])
-        a = age[ci]
-        ok = (a >= s.min_age[un]) & (a < s.max_age[un] + 1) & (un != prev[ci])
+        n = len(idx)
+        tier, la, need = arr["tier"][idx], arr["la"][idx], arr["need"][idx]
+        hlat, hlon = arr["lat"][idx], arr["lon"][idx]
+        a = arr["age"][idx][ci]
+        ok = (a >= s.min_age[un]) & (a < s.max_age[un] + 1) & (un != arr["prev"][idx][ci])
         misfit = np.maximum(0, tier[ci] - s.skill[un])
         ok &= misfit <= 1
         # A council's in-house carers take only its own children (other LAs' carers: 1% [file]).
         ok &= (s.kind[un] != INHOUSE) | (self.provider_la[s.provider[un]] == la[ci])
-        unreg_now = np.fromiter((c.kind == UNREG for c in left), bool, n)
         accept = np.asarray(mp.accept_prob)[s.kind[un]] * (1 - mp.decline_per_tier * tier[ci])
-        accept = np.where(unreg_now[ci], accept * mp.accept_unregistered_factor, accept)
+        accept = np.where(arr["unreg"][idx][ci], accept * mp.accept_unregistered_factor, accept)
         ok &= self.streams["matching"].random(len(un)) < accept
         ci, un, misfit = ci[ok], un[ok], misfit[ok]
         if len(ci) == 0:
             return np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n)
+        g = self.geo
         dist = haversine_km(hlat[ci], hlon[ci], s.lat[un], s.lon[un])
         owner_sector = s.sector[un]
         is_council = owner_sector == SECTOR_LA

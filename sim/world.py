@@ -838,7 +838,7 @@ def _initial_children(model) -> None:
     to_search = [to_search[i] for i in order]
     left = []
     for k in range(0, len(to_search), 4000):
-        left += model.search_and_place(to_search[k : k + 4000], 0, emergency=True, weeks=0)
+        left += model.search_and_place(to_search[k : k + 4000], 0, emergency=True)
     model.init_unplaced = len(left)
     for c in left + to_unreg:
         model.place_unregistered(c, 0)
