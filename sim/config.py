@@ -142,7 +142,7 @@ class PlacementParams:
     # Share of entries whose first placement is an emergency/short-term one followed by a
     # planned move (care plan), by age band: assumption tuned to 59,140 placement changes and
     # 10% with 3+ placements in the year [file] DfE 2025.
-    p_first_temporary: list[float] = field(default_factory=lambda: [0.30, 0.30, 0.33, 0.35, 0.30])
+    p_first_temporary: list[float] = field(default_factory=lambda: [0.22, 0.22, 0.25, 0.27, 0.22])
     temporary_mean_days: float = 70.0
     # Unplanned ending hazard per placement-year by unit kind (foster in-house, foster IFA,
     # kinship, children's home, secure, supported accommodation, unregistered): assumption
@@ -160,6 +160,14 @@ class PlacementParams:
     # Share of planned moves from a children's home of an under-16 that step down to foster
     # care: assumption.
     p_step_down: float = 0.08
+    # Share of children, by age band, who must be placed away from home for their safety
+    # (exploitation or risk in the home area): the search skips places within 20 miles.
+    # assumption (no national figure; DfE counts 17.9% placed outside their LA and over 20
+    # miles [file] 2025).
+    p_placed_away: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.02, 0.12, 0.10])
+    # Share of kinship carers living far from the child's home (beyond the nearest councils):
+    # assumption.
+    kin_far_share: float = 0.15
     # Share of planned moves (other than from a short-term first placement) recorded as OTHER
     # rather than CARPL: 14,570 / (14,570 + 20,170 - short-term moves) [derived] DfE 2025.
     other_share_of_planned: float = 0.62
@@ -188,7 +196,14 @@ class PlacementParams:
     p_step_to_sa_at_16: float = 0.6
 
     def __post_init__(self) -> None:
-        for k in ("p_parents", "p_kin", "p_home", "age_multiplier", "p_first_temporary"):
+        for k in (
+            "p_parents",
+            "p_kin",
+            "p_home",
+            "age_multiplier",
+            "p_first_temporary",
+            "p_placed_away",
+        ):
             if len(getattr(self, k)) != 5:
                 raise ConfigError(f"params.placements.{k} must have 5 values (one per age band)")
         for k in ("unplanned_rate", "planned_rate"):
@@ -296,7 +311,7 @@ class PriceParams:
     # Children's home mean list price before premiums: set so that the mean price paid is about
     # £6,300/week (£6,100 in 2023-24 [derived] NAO, £318,400 per place a year, uplifted by 3.5%
     # real price growth [sec] CMA) once complex-needs and emergency premiums apply: derived.
-    home_price_gbp_week: float = 5100.0
+    home_price_gbp_week: float = 5000.0
     # Lognormal spread of home list prices (sigma): assumption tuned to ~1,510 placements at
     # £10,000+/week [pub] LGA 2023.
     home_price_sigma: float = 0.38

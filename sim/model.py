@@ -606,6 +606,7 @@ class PlacementModel(mesa.Model):
                 mp.max_las,
                 mp.per_la,
                 rotation=day,
+                min_km=np.where(arr["away"][idx], TWENTY_MILES_KM, 0.0),
             )
             if len(ci) == 0:
                 continue
@@ -631,6 +632,7 @@ class PlacementModel(mesa.Model):
             "hd": np.fromiter((c.home_d for c in left), np.int64, n),
             "prev": np.fromiter((c.prev_unit for c in left), np.int64, n),
             "unreg": np.fromiter((c.kind == UNREG for c in left), bool, n),
+            "away": np.fromiter((c.away for c in left), bool, n),
             "need": np.fromiter((1 + len(followers.get(c.cid, ())) for c in left), np.int64, n),
         }
         hd, la = a["hd"], a["la"]

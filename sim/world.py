@@ -27,6 +27,7 @@ from sim.agents.children import (
     TIER_SHARE,
     U_AGE,
     U_AGE_POS,
+    U_AWAY,
     U_CIN,
     U_ETHNIC,
     U_HOME,
@@ -652,6 +653,7 @@ def _start_care(model, c: Child, day: int) -> None:
         c.ls = LS["V2"]
     c.care_start = day
     c.draw_stay(day, p.exits, p.placements, model.la_exit_factor[c.la])
+    c.away = c.u[U_AWAY] < p.placements.p_placed_away[age_band(c.age_years(day))]
     c.draw_plan(day, p.placements)
     band = age_band(c.age_years(day))
     c.temporary = u[U_TEMP] < p.placements.p_first_temporary[band] and c.plan in (
@@ -708,10 +710,19 @@ def place_without_search(model, c: Child, day: int) -> bool:
 
 
 def new_kin_unit(model, c: Child, day: int) -> int:
-    """A kinship household for ``c``: relatives live in the home LA (65%) or near it."""
+    """A kinship household for ``c``: relatives live in the home LA, near it, or far away.
+
+    Shares: far (among the 10th to 40th nearest councils) ``kin_far_share``; otherwise 65% in
+    the home LA and 35% in one of its six nearest neighbours (assumption).
+    """
     geo = model.geo
     u = c.u[U_KIN]
-    la = c.la if u < 0.65 else int(geo.la_order[c.la][1 + int(((u - 0.65) / 0.35) * 6) % 6])
+    far = model.p.placements.kin_far_share
+    if u < far:
+        la = int(geo.la_order[c.la][10 + int(u / far * 30)])
+    else:
+        v = (u - far) / (1 - far)
+        la = c.la if v < 0.65 else int(geo.la_order[c.la][1 + int((v - 0.65) / 0.35 * 6) % 6])
     d = geo.sample_district(la, (u * 7.31) % 1.0)
     prov = model.councils[c.la].provider
     cost = model.p.prices.kin_cost_gbp_week
@@ -805,6 +816,7 @@ def _initial_children(model) -> None:
         tic = min(-math.log(u[U_STAY]) * mean, cap * 0.999)
         c.care_start = -max(1, int(tic * DAYS_PER_YEAR))
         _stock_futures(model, c, tic)
+        c.away = u[U_AWAY] < p.placements.p_placed_away[band]
         c.ls = _stock_ls(c, tic)
         model.children[c.cid] = c
         model.stock[c.la] += 1

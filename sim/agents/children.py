@@ -40,7 +40,7 @@ N_UNIFORMS = 84
 U_STAY, U_DURATION, U_PLAN, U_KIN, U_TIER, U_TEMP, U_ADOPT, U_EXIT_REASON, U_18, U_LS = range(10)
 U_CIN, U_SEX, U_TEMP_DAYS, U_LS_DAYS, U_SA16, U_HOME, U_AGE = range(10, 17)
 U_UASC, U_AGE_POS, U_SIB = range(17, 20)
-U_ETHNIC = 20
+U_ETHNIC, U_AWAY = 20, 21
 PLACEMENT_SLOT, PER_PLACEMENT = 24, 4
 
 # Ethnicity of CLA at 31 March 2025 [file] DfE 2025 (White 71%, Mixed 11%, Black 8%, Asian 5%,
@@ -179,6 +179,7 @@ class Child(mesa.Agent):
     far = False
     ep_unit = -1
     n_draws = 0
+    away = False
 
     def __init__(self, model: mesa.Model, cid: int, la: int, u: np.ndarray) -> None:
         super().__init__(model)

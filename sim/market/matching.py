@@ -78,12 +78,14 @@ def candidate_pairs_multi(
     max_las: int,
     per_la: int,
     rotation: int = 0,
+    min_km: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``candidate_pairs`` for every unit kind at once (one set of array operations).
 
     Args:
         allowed: (children x kinds) which kinds each child's plan accepts; kind k is column k.
         dist_sorted: LA-to-LA distances with each row in ``la_order`` (nearest first).
+        min_km: optional per-child minimum distance (children placed away from home).
 
     Returns:
         (child position, unit id) for all kinds together.
@@ -96,6 +98,8 @@ def candidate_pairs_multi(
     cnt = np.diff(vac.start)[: n_kinds * n_la].reshape(n_kinds, n_la)[kinds]  # K x L
     order = la_order[home_la]  # n x L
     near = dist_sorted[home_la] <= radius_km[:, None]  # n x L
+    if min_km is not None:
+        near &= dist_sorted[home_la] >= min_km[:, None]
     ok = (cnt[:, order] > 0) & near[None, :, :] & allowed[:, kinds].T[:, :, None]
     rank = np.cumsum(ok, axis=2)
     ki, ci, j = np.nonzero(ok & (rank <= max_las))
