@@ -54,11 +54,14 @@ def test_unplanned_hazard_rises_with_misfit_distance_and_grade():
     base = c.unplanned_hazard(INHOUSE, 0, 0, False, 1, p)
     assert base == pytest.approx(p.unplanned_rate[INHOUSE] * p.age_multiplier[3])
     assert c.unplanned_hazard(INHOUSE, 0, 1, False, 1, p) == pytest.approx(
-        base * p.misfit_multiplier)
+        base * p.misfit_multiplier
+    )
     assert c.unplanned_hazard(INHOUSE, 0, 0, True, 1, p) == pytest.approx(
-        base * p.distance_multiplier)
+        base * p.distance_multiplier
+    )
     assert c.unplanned_hazard(INHOUSE, 0, 0, False, 3, p) == pytest.approx(
-        base * p.quality_multiplier**2)
+        base * p.quality_multiplier**2
+    )
 
 
 def test_weibull_clock_resumes_where_it_stands():
