@@ -162,7 +162,8 @@ class PlacementModel(mesa.Model):
         (every new placement bumps it).
         """
         self._seq += 1
-        heapq.heappush(self.heap, (day, self._seq, ev, child.cid, child.version))
+        # One integer key (day, then scheduling order) keeps heap comparisons cheap.
+        heapq.heappush(self.heap, ((day << 32) | self._seq, ev, child.cid, child.version))
 
     # ---- the clock --------------------------------------------------------------------------
     def run(self, years: int | None = None) -> None:
@@ -214,8 +215,9 @@ class PlacementModel(mesa.Model):
     def process_events(self, day: int) -> None:
         """Handle every child event due on ``day`` in schedule order."""
         heap = self.heap
-        while heap and heap[0][0] <= day:
-            _, _, ev, cid, version = heapq.heappop(heap)
+        limit = (day + 1) << 32
+        while heap and heap[0][0] < limit:
+            _, ev, cid, version = heapq.heappop(heap)
             child = self.children.get(cid)
             if child is None or (ev == EV_PLACEMENT and child.version != version):
                 continue

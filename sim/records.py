@@ -10,7 +10,6 @@ from live agents at the end. Dates are stored as integer days since the model's 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -164,30 +163,51 @@ def year_end_day(year: int) -> int:
     return (dt.date(year, 3, 31) - ORIGIN).days
 
 
-@dataclass
-class EpisodeLog:
-    """Append-only columns of ended and open SSDA903 episodes (codes as indices)."""
+class _RowLog:
+    """Append-only table kept as a list of row tuples (one append per row: cheap)."""
 
-    cols: dict[str, list] = field(
-        default_factory=lambda: {
-            k: []
-            for k in (
-                "child",
-                "la",
-                "decom",
-                "rne",
-                "ls",
-                "cin",
-                "place",
-                "provider",
-                "dec",
-                "rec",
-                "rpc",
-                "home_d",
-                "pl_d",
-                "unit",
+    COLUMNS: tuple[str, ...] = ()
+    DTYPES: dict[str, object] = {}
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame, one column per field."""
+        if not self.rows:
+            return pd.DataFrame(
+                {k: np.array([], dtype=self.DTYPES.get(k, np.int64)) for k in self.COLUMNS}
             )
-        }
+        cols = list(zip(*self.rows, strict=True))
+        return pd.DataFrame(
+            {
+                k: np.asarray(v, dtype=self.DTYPES.get(k, np.int64))
+                for k, v in zip(self.COLUMNS, cols, strict=True)
+            }
+        )
+
+
+class EpisodeLog(_RowLog):
+    """Ended and open SSDA903 episodes (codes as indices into the code lists)."""
+
+    COLUMNS = (
+        "child",
+        "la",
+        "decom",
+        "rne",
+        "ls",
+        "cin",
+        "place",
+        "provider",
+        "dec",
+        "rec",
+        "rpc",
+        "home_d",
+        "pl_d",
+        "unit",
     )
 
     def add(
@@ -208,50 +228,16 @@ class EpisodeLog:
         unit: int,
     ) -> None:
         """Append one episode (``dec`` = OPEN_DAY when open; ``rec``/``rpc`` -1 if none)."""
-        c = self.cols
-        c["child"].append(child)
-        c["la"].append(la)
-        c["decom"].append(decom)
-        c["rne"].append(rne)
-        c["ls"].append(ls)
-        c["cin"].append(cin)
-        c["place"].append(place)
-        c["provider"].append(provider)
-        c["dec"].append(dec)
-        c["rec"].append(rec)
-        c["rpc"].append(rpc)
-        c["home_d"].append(home_d)
-        c["pl_d"].append(pl_d)
-        c["unit"].append(unit)
-
-    def __len__(self) -> int:
-        return len(self.cols["child"])
-
-    def frame(self) -> pd.DataFrame:
-        """The episodes as integer columns."""
-        return pd.DataFrame({k: np.asarray(v, dtype=np.int64) for k, v in self.cols.items()})
+        self.rows.append(
+            (child, la, decom, rne, ls, cin, place, provider, dec, rec, rpc, home_d, pl_d, unit)
+        )
 
 
-@dataclass
-class Ledger:
+class Ledger(_RowLog):
     """Every payment: who paid whom, for which child and unit, over which days."""
 
-    cols: dict[str, list] = field(
-        default_factory=lambda: {
-            k: []
-            for k in (
-                "day",
-                "payer_la",
-                "payee",
-                "unit",
-                "child",
-                "kind",
-                "days",
-                "amount_gbp",
-                "item",
-            )
-        }
-    )
+    COLUMNS = ("day", "payer_la", "payee", "unit", "child", "kind", "days", "amount_gbp", "item")
+    DTYPES = {"amount_gbp": np.float64}
     ITEMS = ("placement", "council_overhead")
 
     def add(
@@ -267,41 +253,15 @@ class Ledger:
         item: int = 0,
     ) -> None:
         """Record a payment of ``amount`` £ by ``payer_la`` to provider ``payee``."""
-        c = self.cols
-        c["day"].append(day)
-        c["payer_la"].append(payer_la)
-        c["payee"].append(payee)
-        c["unit"].append(unit)
-        c["child"].append(child)
-        c["kind"].append(kind)
-        c["days"].append(days)
-        c["amount_gbp"].append(amount)
-        c["item"].append(item)
-
-    def frame(self) -> pd.DataFrame:
-        """The ledger as a frame (amounts in £)."""
-        d = {k: np.asarray(v) for k, v in self.cols.items()}
-        return pd.DataFrame(d)
+        self.rows.append((day, payer_la, payee, unit, child, kind, days, amount, item))
 
 
-@dataclass
-class HeaderLog:
+class HeaderLog(_RowLog):
     """One row per child: the SSDA903 header fields the model knows."""
 
-    cols: dict[str, list] = field(
-        default_factory=lambda: {k: [] for k in ("child", "la", "sex", "dob", "ethnic", "uasc")}
-    )
+    COLUMNS = ("child", "la", "sex", "dob", "ethnic", "uasc")
+    DTYPES = {"ethnic": object, "uasc": bool}
 
     def add(self, child: int, la: int, sex: int, dob: int, ethnic: str, uasc: bool) -> None:
         """Record a child's header row."""
-        c = self.cols
-        c["child"].append(child)
-        c["la"].append(la)
-        c["sex"].append(sex)
-        c["dob"].append(dob)
-        c["ethnic"].append(ethnic)
-        c["uasc"].append(uasc)
-
-    def frame(self) -> pd.DataFrame:
-        """The header rows."""
-        return pd.DataFrame({k: np.asarray(v) for k, v in self.cols.items()})
+        self.rows.append((child, la, sex, dob, ethnic, uasc))

@@ -700,7 +700,7 @@ def place_without_search(model, c: Child, day: int) -> bool:
     if c.plan == PLAN_KIN and c.place < 0:
         lead = model.children.get(c.sibling_of)
         s = model.supply
-        if lead is not None and lead.kind == KIN and s.free()[lead.unit] > 0:
+        if lead is not None and lead.kind == KIN and s.capacity[lead.unit] > s.occupied[lead.unit]:
             model.place(c, lead.unit, day, False, RNE["S"])
             return True
         unit = new_kin_unit(model, c, day)
