@@ -94,12 +94,6 @@ class Geography:
         cw = self._cumw_lists[la]
         return int(self.d_start[la]) + min(bisect.bisect_left(cw, u), len(cw) - 1)
 
-    def district_la_lookup(self) -> dict[str, int]:
-        """Map each district name to the LA holding most of its postcodes."""
-        d = self.districts.sort_values("weight", ascending=False, kind="stable")
-        d = d.drop_duplicates("district")
-        return dict(zip(d["district"], d["la"], strict=True))
-
     def la_indices(self, codes: list[str]) -> np.ndarray:
         """Indices of LA codes, raising ``KeyError`` naming an unknown one."""
         out = []

@@ -33,7 +33,6 @@ hot state; the records own everything the indicators are computed from.
 from __future__ import annotations
 
 import heapq
-import math
 
 import mesa
 import numpy as np
@@ -44,7 +43,6 @@ from sim.agents.children import (
     U_EXIT_REASON,
     U_LS_DAYS,
     Child,
-    age_band,
     exit_reason,
 )
 from sim.agents.supply import SupplyRegistry
@@ -52,7 +50,6 @@ from sim.config import RunConfig
 from sim.geography import TWENTY_MILES_KM, Geography, haversine_km, haversine_km_scalar
 from sim.market import matching, pricing
 from sim.records import (
-    DAYS_PER_YEAR,
     HOME,
     IFA,
     INHOUSE,
@@ -831,16 +828,3 @@ class PlacementModel(mesa.Model):
                     c.ep_unit,
                 )
         self.finished = True
-
-    # ---- helpers ---------------------------------------------------------------------------------
-    @property
-    def day(self) -> int:
-        """Current model day."""
-        return int(self.env.now)
-
-    def age_band_of(self, child: Child, day: int) -> int:
-        """Age band of ``child`` on ``day``."""
-        return age_band(child.age_years(day))
-
-
-__all__ = ["PlacementModel", "DAYS_PER_YEAR", "math"]

@@ -20,6 +20,7 @@ from sim.config import ExitParams, PlacementParams
 from sim.records import (
     CIN,
     DAYS_PER_YEAR,
+    IFA,
     INHOUSE,
     KIN,
     LS,
@@ -322,7 +323,7 @@ class Child(mesa.Agent):
                 t = weibull_remaining(uu[1], rate) if rate > 0 else math.inf
             if t < best:
                 best, what = t, "planned"
-            if kind in (INHOUSE, KIN, 1) and not self.status_changed and not self.temporary:
+            if kind in (INHOUSE, IFA, KIN) and not self.status_changed and not self.temporary:
                 if uu[3] < p.p_status_change:
                     t = -math.log(uu[3] / p.p_status_change) * p.status_change_mean_days
                     if t < best:
@@ -336,23 +337,3 @@ class Child(mesa.Agent):
     def unplanned_reason(self, u: float) -> str:
         """SSDA903 REASON_PLACE_CHANGE of an unplanned ending, by the observed shares."""
         return UNPLANNED_RPC[pick(_UNPLANNED_CUM, u)]
-
-    def wants_kin(self) -> bool:
-        """Whether the child's plan is a kinship placement."""
-        return self.plan == PLAN_KIN
-
-    def plan_kinds(self) -> tuple[int, ...]:
-        """Unit kinds the care plan looks for, in the councils' search order."""
-        from sim.records import HOME, IFA, SA, SECURE
-
-        if self.plan == PLAN_HOME:
-            return (HOME,)
-        if self.plan == PLAN_SECURE:
-            return (SECURE, HOME)
-        if self.plan == PLAN_SA:
-            return (SA, INHOUSE, IFA)
-        if self.plan == PLAN_KIN:
-            return (KIN,)
-        if self.plan == PLAN_PARENTS:
-            return ()
-        return (INHOUSE, IFA)
