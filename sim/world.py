@@ -220,6 +220,47 @@ def _home_prices(model, rng, n: int, sector: np.ndarray):
     return price, cost
 
 
+def _add_units(
+    model,
+    urns,
+    kind: int,
+    la,
+    district,
+    sector,
+    provider,
+    capacity,
+    min_age,
+    max_age,
+    skill,
+    grade,
+    price,
+    cost,
+    day: int = 0,
+) -> np.ndarray:
+    """Register units of one ``kind`` located at ``district`` (points from the geography)."""
+    geo = model.geo
+    n = len(urns)
+    return model.supply.add(
+        list(urns),
+        kind=np.full(n, kind),
+        sector=sector,
+        provider=provider,
+        la=la,
+        district=district,
+        lat=geo.d_lat[district],
+        lon=geo.d_lon[district],
+        capacity=capacity,
+        occupied=np.zeros(n, int),
+        min_age=min_age,
+        max_age=max_age,
+        skill=skill,
+        grade=grade,
+        list_price=price,
+        cost=cost,
+        open_day=np.full(n, day),
+    )
+
+
 def _add_homes(
     model, rng, urns, la, sector, provider, places, kind, grade=None, day=0, min_age=None
 ):
@@ -233,24 +274,24 @@ def _add_homes(
         price, cost = _home_prices(model, rng, n, sector)
     if min_age is None:
         min_age = np.where(rng.random(n) < 0.75, 10, 5) if kind == HOME else np.full(n, 10)
-    return model.supply.add(
-        list(urns),
-        kind=np.full(n, kind),
-        sector=sector,
-        provider=provider,
-        la=la,
-        district=d,
-        lat=geo.d_lat[d],
-        lon=geo.d_lon[d],
-        capacity=places,
-        occupied=np.zeros(n, int),
-        min_age=min_age,
-        max_age=np.full(n, 17),
-        skill=np.full(n, 2),
-        grade=grade if grade is not None else _grades(rng, n, model.p.supply.grade_share),
-        list_price=price,
-        cost=cost,
-        open_day=np.full(n, day),
+    if grade is None:
+        grade = _grades(rng, n, model.p.supply.grade_share)
+    return _add_units(
+        model,
+        urns,
+        kind,
+        la,
+        d,
+        sector,
+        provider,
+        places,
+        min_age,
+        np.full(n, 17),
+        np.full(n, 2),
+        grade,
+        price,
+        cost,
+        day,
     )
 
 
@@ -356,24 +397,23 @@ def _foster_units(
         price = pp.ifa_price_gbp_week * np.exp(0.1 * rng.standard_normal(n))
         cost = price / (1 + pp.base_markup)
     start = model.supply.n
-    return model.supply.add(
+    skill = rng.choice(3, size=n, p=FOSTER_SKILL)
+    return _add_units(
+        model,
         [f"{urn_prefix}{start + i}" for i in range(n)],
-        kind=np.full(n, kind),
-        sector=sector,
-        provider=provider,
-        la=home_la,
-        district=d,
-        lat=geo.d_lat[d],
-        lon=geo.d_lon[d],
-        capacity=cap,
-        occupied=np.zeros(n, int),
-        min_age=ages[:, 0],
-        max_age=ages[:, 1],
-        skill=rng.choice(3, size=n, p=FOSTER_SKILL),
-        grade=np.ones(n, np.int8),
-        list_price=price,
-        cost=cost,
-        open_day=np.full(n, day),
+        kind,
+        home_la,
+        d,
+        sector,
+        provider,
+        cap,
+        ages[:, 0],
+        ages[:, 1],
+        skill,
+        np.ones(n, np.int8),
+        price,
+        cost,
+        day,
     )
 
 
@@ -484,24 +524,21 @@ def _build_sa(model, keep, rng) -> None:
         sector = np.array([model.providers[p].sector for p in prov])
         d = geo.sample_districts(np.full(n, la), rng.random(n))
         price = pp.sa_cost_gbp_week * np.exp(0.25 * rng.standard_normal(n) - 0.03)
-        model.supply.add(
+        _add_units(
+            model,
             [f"SA{model.supply.n + i}" for i in range(n)],
-            kind=np.full(n, SA),
-            sector=sector,
-            provider=prov,
-            la=np.full(n, la),
-            district=d,
-            lat=geo.d_lat[d],
-            lon=geo.d_lon[d],
-            capacity=np.full(n, SA_UNIT_PLACES),
-            occupied=np.zeros(n, int),
-            min_age=np.full(n, 16),
-            max_age=np.full(n, 17),
-            skill=np.full(n, 1),
-            grade=np.ones(n, np.int8),
-            list_price=price,
-            cost=price / (1 + pp.base_markup),
-            open_day=np.zeros(n, int),
+            SA,
+            np.full(n, la),
+            d,
+            sector,
+            prov,
+            np.full(n, SA_UNIT_PLACES),
+            np.full(n, 16),
+            np.full(n, 17),
+            np.ones(n, np.int64),
+            np.ones(n, np.int8),
+            price,
+            price / (1 + pp.base_markup),
         )
 
 
