@@ -244,7 +244,7 @@ class MatchingParams:
     # Multiplier on acceptance for a child now in an unregistered setting (providers shy away
     # from children whose placements have failed): assumption tuned to ~800 children in
     # unregistered settings at a time, for ~6 months on average [sec] PAC, Jan 2026.
-    accept_unregistered_factor: float = 0.3
+    accept_unregistered_factor: float = 0.12
 
     def __post_init__(self) -> None:
         _check("params.matching.radius_km", self.radius_km, 1.0, 1000.0)
@@ -328,7 +328,7 @@ class PriceParams:
     # Supported accommodation 16-17 weekly list price: assumption ([NOT FOUND] nationally).
     sa_cost_gbp_week: float = 1150.0
     # Unregistered placements: fees up to £30,000/week [pub] Ofsted 2024-25: mean assumption.
-    unregistered_gbp_week: float = 10000.0
+    unregistered_gbp_week: float = 9000.0
     # Base markup of private and voluntary providers over cost: IFA margin 19% [pub] CMA
     # interim; largest home groups 22.6% [sec] CMA final -> markup m = margin/(1-margin).
     base_markup: float = 0.22
