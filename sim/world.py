@@ -107,7 +107,9 @@ STOCK_AGE_CUM = np.cumsum(STOCK_AGE_SHARE).tolist()
 STOCK_TIME_MEAN_YEARS = np.array([0.45, 2.2, 5.0, 7.0, 7.0])
 # Share of stock children still in their first placement of the period of care: assumption
 # tuned to long-term stability 69% [file] DfE 2025.
-STOCK_FIRST_PLACEMENT = 0.55
+STOCK_FIRST_PLACEMENT = 0.5
+# Extra search passes for children of the initial stock refused in the first: assumption.
+INIT_RETRIES = 6
 # Mean remaining stay of children already in care on a long stay, by current age band, years:
 # assumption fitted to ceased 2024-25 by age (under 1 1,770; 1-4 6,250; 5-9 3,710; 10-15
 # 4,860 [file] DfE 2025) net of new entrants' short stays.
@@ -887,7 +889,15 @@ def _initial_children(model) -> None:
     to_search = [to_search[i] for i in order]
     left = []
     for k in range(0, len(to_search), 4000):
+        model._vac = None  # a fresh vacancy index for each chunk of the stock
         left += model.search_and_place(to_search[k : k + 4000], 0, emergency=True)
+    # Children already in care were placed at some point: those refused in the first pass are
+    # offered again (fresh referrals) before any is counted in an unregistered setting.
+    for _ in range(INIT_RETRIES):
+        if not left:
+            break
+        model._vac = None
+        left = model.search_and_place(left, 0, emergency=True)
     model.init_unplaced = len(left)
     for c in left + to_unreg:
         model.place_unregistered(c, 0)
