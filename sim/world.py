@@ -646,7 +646,6 @@ def _set_identity(model, c: Child, day: int, age_years: float, uasc: bool) -> No
 def admit_children(model, day: int, las: np.ndarray) -> None:
     """New children enter care in ``las`` on ``day`` (with sibling groups) and queue for places."""
     ep = model.p.entry
-    pl = model.p.placements
     for lead in _new_children(model, las):
         u = lead.u
         uasc = u[U_UASC] < ep.uasc_share
@@ -679,7 +678,6 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
             model.urgent.append(c)
         lead.group_size = len(group)
         model.counters["entries"] += len(group)
-    del pl
 
 
 def _start_care(model, c: Child, day: int) -> None:
