@@ -238,8 +238,13 @@ def _add_units(
     price,
     cost,
     day: int = 0,
+    matchable: bool = True,
 ) -> np.ndarray:
-    """Register units of one ``kind`` located at ``district`` (points from the geography)."""
+    """Register units of one ``kind`` located at ``district`` (points from the geography).
+
+    Columns may be arrays (one value per unit) or scalars shared by all; units that are never
+    matched (kinship households, unregistered settings) pass ``matchable=False``.
+    """
     geo = model.geo
     n = len(urns)
     return model.supply.add(
@@ -260,6 +265,7 @@ def _add_units(
         list_price=price,
         cost=cost,
         open_day=np.full(n, day),
+        matchable=np.full(n, matchable),
     )
 
 
@@ -763,25 +769,25 @@ def new_kin_unit(model, c: Child, day: int) -> int:
     d = geo.sample_district(la, (u * 7.31) % 1.0)
     prov = model.councils[c.la].provider
     cost = model.p.prices.kin_cost_gbp_week
-    return model.supply.add_one(
-        f"KIN{c.cid}",
-        kind=KIN,
-        sector=SECTOR_LA,
-        provider=prov,
-        la=la,
-        district=d,
-        lat=geo.d_lat[d],
-        lon=geo.d_lon[d],
-        capacity=max(1, c.group_size),
-        occupied=0,
-        min_age=0,
-        max_age=17,
-        skill=1,
-        grade=1,
-        list_price=cost,
-        cost=cost,
-        open_day=day,
-        matchable=False,
+    return int(
+        _add_units(
+            model,
+            [f"KIN{c.cid}"],
+            KIN,
+            la,
+            d,
+            SECTOR_LA,
+            prov,
+            max(1, c.group_size),
+            0,
+            17,
+            1,
+            1,
+            cost,
+            cost,
+            day,
+            matchable=False,
+        )[0]
     )
 
 
@@ -792,25 +798,25 @@ def new_unregistered_unit(model, c: Child, day: int) -> int:
     la = int(geo.la_order[c.la][int(rng.integers(0, 12))])
     d = geo.sample_district(la, rng.random())
     price = model.p.prices.unregistered_gbp_week * math.exp(0.4 * rng.standard_normal() - 0.08)
-    return model.supply.add_one(
-        f"UNREG{model.supply.n}",
-        kind=UNREG,
-        sector=SECTOR_PRIVATE,
-        provider=model.unregistered_provider,
-        la=la,
-        district=d,
-        lat=geo.d_lat[d],
-        lon=geo.d_lon[d],
-        capacity=1,
-        occupied=0,
-        min_age=0,
-        max_age=17,
-        skill=2,
-        grade=3,
-        list_price=price,
-        cost=price * 0.6,
-        open_day=day,
-        matchable=False,
+    return int(
+        _add_units(
+            model,
+            [f"UNREG{model.supply.n}"],
+            UNREG,
+            la,
+            d,
+            SECTOR_PRIVATE,
+            model.unregistered_provider,
+            1,
+            0,
+            17,
+            2,
+            3,
+            price,
+            price * 0.6,
+            day,
+            matchable=False,
+        )[0]
     )
 
 

@@ -77,17 +77,13 @@ class SupplyRegistry:
             self.matchable[ids] = True
         if "open" not in cols:
             self.open[ids] = True
-        self.close_day[ids] = np.where(cols.get("open", np.ones(k, bool)), -1, -1)
+        self.close_day[ids] = -1
         self.urn.extend(urns)
         self.n += k
         if self.matchable[ids].any():
             # Units never matched (kinship, unregistered) need no place in the search order.
             self._order = None
         return ids
-
-    def add_one(self, urn: str, **vals) -> int:
-        """Add a single unit (kinship households, unregistered settings); returns its id."""
-        return int(self.add([urn], **{k: np.array([v]) for k, v in vals.items()})[0])
 
     def free(self) -> np.ndarray:
         """Free places of every unit (0 for closed units)."""
