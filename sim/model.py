@@ -42,6 +42,7 @@ from sim.agents.children import (
     U_18,
     U_EXIT_REASON,
     U_LS_DAYS,
+    U_SA16,
     Child,
     exit_reason,
 )
@@ -111,7 +112,7 @@ class PlacementModel(mesa.Model):
         self.env = simpy.Environment()
         self.streams = {
             name: stream(name, cfg.seed, rep)
-            for name in ("referrals", "init", "matching", "supply", "prices", "exits")
+            for name in ("referrals", "init", "matching", "supply", "prices", "exits", "policy")
         }
         self.supply = SupplyRegistry(geo.n_la)
         self.episodes = EpisodeLog()
@@ -145,7 +146,21 @@ class PlacementModel(mesa.Model):
             "unregistered": 0,
             "entries": 0,
             "child_days": 0.0,
+            "prevented": 0,
+            "group_failures": 0,
+            "homes_transferred": 0,
+            "homes_closed_by_failure": 0,
+            "unregistered_investigated": 0,
+            "fines_gbp": 0.0,
         }
+        self.staying_close: list[tuple[int, int]] = []  # (LA, last day of support)
+        self.public_units: list[int] = []
+        self.pending_public: list[tuple[int, int]] = []  # (opening day, LA)
+        self._pp_kin = None
+        self.exited_providers: set[int] = set()
+        self.large_groups = None
+        self.leveraged = None
+        self.blocks_set = False
         from sim.world import build_world  # the world builder uses the model's agents
 
         build_world(self, data)
@@ -238,9 +253,13 @@ class PlacementModel(mesa.Model):
             uu = child.event_uniforms()
             reason = child.unplanned_reason(uu[2])
             child.prev_unit = child.unit
+            hub = self.policy.recruitment_hub
+            keep = 1.0
+            if hub is not None and child.kind == INHOUSE and (f := hub.factors(day)) is not None:
+                keep = f[1][self.provider_la[self.supply.provider[child.unit]]]
             if (
                 child.kind in (INHOUSE, IFA)
-                and uu[2] * 7.0 % 1.0 < self.p.supply.deregister_after_breakdown
+                and uu[2] * 7.0 % 1.0 < self.p.supply.deregister_after_breakdown * keep
             ):
                 self.supply.matchable[child.unit] = False  # carer stops after the breakdown
             if (
@@ -285,10 +304,14 @@ class PlacementModel(mesa.Model):
     def leave_care(self, child: Child, day: int) -> None:
         """The child leaves care: last episode closes with its reason; agent removed."""
         route = child.exit_route
+        sc = self.policy.staying_close
         if route == "at18":
             fostered = child.kind in FOSTER_KINDS
             if fostered and child.u[U_18] < self.p.exits.staying_put_share_fostered:
                 rec = REC["E17"]
+            elif child.kind == HOME and sc is not None and sc.takes_up(day, child.u[U_18]):
+                rec = REC["E5"]  # independent living with formal support (Staying Close)
+                self.staying_close.append((child.la, day + int(sc.cfg.years * 365.25)))
             else:
                 rec = exit_reason("at18", child.u[U_EXIT_REASON])
         elif route == "adoption" and self._place_code(child.place).startswith("A"):
@@ -304,6 +327,8 @@ class PlacementModel(mesa.Model):
             self.close_episode(child, day, rec, -1)
             self.release(child, day)
         self.stock[child.la] -= 1
+        if child.uasc:
+            self.uasc_stock[child.la] -= 1
         child.version += 1
         del self.children[child.cid]
         child.remove()
@@ -332,6 +357,13 @@ class PlacementModel(mesa.Model):
             return
         if child.cid in self.planned:
             return
+        sc = self.policy.staying_close
+        if (
+            child.kind == HOME
+            and sc is not None
+            and sc.stays_in_home(day, child.u[U_SA16] * 13.0 % 1.0)
+        ):
+            return  # stays in the home, moving on at 18 with Staying Close
         child.plan = PLAN_SA
         child.move_rpc = RPC["CARPL"]
         child.waiting_since = day
@@ -453,6 +485,9 @@ class PlacementModel(mesa.Model):
             else:
                 child.provider = PROVIDER["PR5"]
             child.price = float(s.list_price[unit]) if price is None else price
+            ks = self.policy.kinship_support
+            if kind == KIN and ks is not None:
+                child.price += ks.support_gbp_week(day)
             s.income_rate[unit] += child.price
             child.billed_to = day
             child.place = self._place_for_kind(child, kind, day)
@@ -486,14 +521,29 @@ class PlacementModel(mesa.Model):
         if child.unit >= 0:
             u = child.unit
             misfit = max(0, child.tier - int(s.skill[u]))
+            pp = self.p.placements
+            ks = self.policy.kinship_support
+            if child.kind == KIN and ks is not None and ks.active(day):
+                pp = self._kin_params(ks.hazard_multiplier(day))
             when, what = child.next_placement_event(
-                child.kind, day, misfit, child.far, int(s.grade[u]), self.p.placements
+                child.kind, day, misfit, child.far, int(s.grade[u]), pp
             )
         else:
             when, what = -1, ""
         if 0 <= when < child.exit_day:
             child.pending = what
             self.schedule(when, EV_PLACEMENT, child)
+
+    def _kin_params(self, multiplier: float):
+        """Placement parameters with the kinship unplanned hazard scaled (kinship support)."""
+        if self._pp_kin is None or self._pp_kin[0] != multiplier:
+            import dataclasses
+
+            pp = self.p.placements
+            rates = list(pp.unplanned_rate)
+            rates[KIN] *= multiplier
+            self._pp_kin = (multiplier, dataclasses.replace(pp, unplanned_rate=rates))
+        return self._pp_kin[1]
 
     def distance_km(self, d1: int, d2: int) -> float:
         """Distance between two postcode districts, km."""
@@ -609,7 +659,7 @@ class PlacementModel(mesa.Model):
             )
             if len(ci) == 0:
                 continue
-            assigned, price, dist = self._score_and_resolve(arr, idx, ci, un, emergency)
+            assigned, price, dist = self._score_and_resolve(arr, idx, ci, un, emergency, day)
             for j in np.flatnonzero(assigned >= 0):
                 c = left[idx[j]]
                 u, pr, d = int(assigned[j]), float(price[j]), float(dist[j])
@@ -687,8 +737,15 @@ class PlacementModel(mesa.Model):
         ci: np.ndarray,
         un: np.ndarray,
         emergency: bool,
+        day: int = 0,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Filter candidates (fit, age, own carers, acceptance), score them and resolve.
+
+        With pooled commissioning, a member council's child may also go to another member's
+        in-house carers, only members may use their RCC's block-contracted homes, members pay
+        a framework price (discounted, with a weaker scarcity markup; block places at the block
+        price) and fellow members' provision counts as their own in the score. A profit cap
+        limits the price of capped providers' places.
 
         Returns, for each child of ``idx``: the unit assigned (or -1), its weekly price and its
         distance from the child's home, km.
@@ -702,12 +759,29 @@ class PlacementModel(mesa.Model):
         ok = (a >= s.min_age[un]) & (a < s.max_age[un] + 1) & (un != arr["prev"][idx][ci])
         misfit = np.maximum(0, tier[ci] - s.skill[un])
         ok &= misfit <= 1
+        pool = (
+            self.policy.pooled_commissioning.terms(day)
+            if self.policy.pooled_commissioning is not None
+            else None
+        )
+        owner_la = self.provider_la[s.provider[un]]
         # A council's in-house carers take only its own children (other LAs' carers: 1% [file]).
-        ok &= (s.kind[un] != INHOUSE) | (self.provider_la[s.provider[un]] == la[ci])
+        own_carer = owner_la == la[ci]
+        if pool is not None:
+            child_rcc = pool.rcc_of_la[la[ci]]
+            unit_rcc = np.where(owner_la >= 0, pool.rcc_of_la[np.maximum(owner_la, 0)], -2)
+            fellow = (child_rcc >= 0) & (unit_rcc == child_rcc)
+            if pool.regional_foster:
+                own_carer |= fellow
+            block = s.block[un]
+            ok &= (block == 0) | (block - 1 == child_rcc)
+        ok &= (s.kind[un] != INHOUSE) | own_carer
         accept = np.asarray(mp.accept_prob)[s.kind[un]] * (1 - mp.decline_per_tier * tier[ci])
         accept = np.where(arr["unreg"][idx][ci], accept * mp.accept_unregistered_factor, accept)
         ok &= self.streams["matching"].random(len(un)) < accept
         ci, un, misfit = ci[ok], un[ok], misfit[ok]
+        if pool is not None:
+            child_rcc, fellow, block = child_rcc[ok], fellow[ok], block[ok]
         if len(ci) == 0:
             return np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n)
         g = self.geo
@@ -716,6 +790,10 @@ class PlacementModel(mesa.Model):
         is_council = owner_sector == SECTOR_LA
         regions = g.region_of[s.la[un]]
         sc = self.scarcity[regions, s.kind[un]]
+        member = None
+        if pool is not None:
+            member = child_rcc >= 0
+            sc = np.where(member, sc * pool.markup_factor, sc)
         price = pricing.placement_price(
             s.list_price[un],
             is_council,
@@ -728,6 +806,16 @@ class PlacementModel(mesa.Model):
         )
         own = is_council & (s.la[un] == la[ci])
         own_provider = self.council_provider_of_unit(un) == la[ci]
+        if pool is not None:
+            price = np.where(member & ~is_council, price * (1 - pool.discount), price)
+            blocked = block > 0
+            price = np.where(blocked, s.list_price[un] * (1 - pool.block_discount), price)
+            own_provider = own_provider | fellow | blocked
+        cap = self.policy.profit_cap.terms(day) if self.policy.profit_cap is not None else None
+        if cap is not None:
+            capped = ~is_council & np.isin(s.kind[un], cap.kinds)
+            limit = self.cap_price(un, cap.max_margin)
+            price = np.where(capped, np.minimum(price, limit), price)
         score = matching.score_pairs(
             dist,
             price,
@@ -753,6 +841,24 @@ class PlacementModel(mesa.Model):
         out_price[ok] = price[pair[ok]]
         out_dist[ok] = dist[pair[ok]]
         return assigned, out_price, out_dist
+
+    def cap_price(self, un: np.ndarray, max_margin: float) -> np.ndarray:
+        """Highest weekly price of each unit's place that keeps its margin within the cap.
+
+        A children's home's cost per occupied place is taken at the reference occupancy
+        (fixed costs spread over the places usually filled); a carer's or supported place's
+        cost is per child.
+        """
+        s = self.supply
+        pp = self.p.prices
+        per_child = np.where(
+            s.kind[un] == HOME,
+            s.cost[un]
+            * (pp.home_fixed_cost_share + (1 - pp.home_fixed_cost_share) * pp.occupancy_ref)
+            / pp.occupancy_ref,
+            s.cost[un],
+        )
+        return per_child / (1.0 - max_margin)
 
     def council_provider_of_unit(self, un: np.ndarray) -> np.ndarray:
         """For each unit, the LA of its council owner (-1 if not a council's)."""
@@ -800,6 +906,14 @@ class PlacementModel(mesa.Model):
         self.counters["child_days"] += float(self.child_days.sum())
         self.child_days[:] = 0
         snapshot(self, day)
+        pooled = self.policy.pooled_commissioning
+        if pooled is not None and pooled.active(day):
+            from sim.world import set_block_contracts
+
+            pooled.plan_year(day, self)  # the regional sufficiency plan
+            set_block_contracts(self, day)
+            for rcc in self.rccs:
+                rcc.forecast_need(self.stock, self.entry_rate_per_day * 365.25)
         for c in self.councils:
             c.plan_year()
         for p in self.providers:

@@ -64,3 +64,14 @@ def child_keys(seed: int, rep: int, la: np.ndarray, serial: np.ndarray) -> np.nd
     serial = np.asarray(serial, dtype=np.uint64) & np.uint64(0xFFFFFFFFFF)
     with np.errstate(over="ignore"):
         return _splitmix(base ^ ((la << np.uint64(40)) | serial))
+
+
+def keyed_uniforms(name: str, seed: int, rep: int, ids) -> np.ndarray:
+    """One uniform in (0, 1) per integer id (e.g. a provider's index), fixed by the name,
+    seed, replicate and id: what a policy does cannot shift it.
+    """
+    key = np.uint64(child_key(seed, rep, zlib.crc32(name.encode()) & 0xFFFFFF, 0))
+    ids = np.asarray(ids, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = _splitmix(key ^ _splitmix(ids + np.uint64(0x632BE59BD9B4E019)))
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)

@@ -32,9 +32,11 @@ from sim.agents.children import (
     U_ETHNIC,
     U_HOME,
     U_KIN,
+    U_LEVER,
     U_LS,
     U_LS_DAYS,
     U_PLAN,
+    U_PREVENT,
     U_SA16,
     U_SEX,
     U_SIB,
@@ -48,6 +50,7 @@ from sim.agents.children import (
 )
 from sim.agents.councils import Council
 from sim.agents.providers import Provider
+from sim.agents.rcc import RCC
 from sim.config import ConfigError, WorldName
 from sim.market import pricing
 from sim.records import (
@@ -159,6 +162,17 @@ def build_world(model, data: dict) -> None:
     is_sim = np.zeros(geo.n_la, bool)
     is_sim[sim_las] = True
     model.is_sim = is_sim
+    cla = geo.las["cla_2025"].to_numpy(float)
+    model.world_share_of_cla = float(cla[is_sim].sum() / cla.sum()) * cfg.world.scale
+    model.uasc_stock = np.zeros(geo.n_la)
+    from sim.policies import Policy
+
+    model.policy = Policy(cfg.policy, model)
+    pooled = model.policy.pooled_commissioning
+    for k, name in enumerate(pooled.names if pooled is not None else []):
+        members = np.flatnonzero(pooled.all_rcc_of_la == k)
+        cost = pooled.cfg.running_cost_gbp_per_cla_year * float(cla[members].sum())
+        model.rccs.append(RCC(model, name, members.tolist(), cost))
     mp = cfg.params.matching
     for i in range(geo.n_la):
         row = geo.las.iloc[i]
@@ -182,6 +196,9 @@ def build_world(model, data: dict) -> None:
             region=int(geo.region_of[i]),
         )
         c.provider = p.index
+        if model.rccs:
+            k = int(model.policy.pooled_commissioning.all_rcc_of_la[i])
+            c.rcc = model.rccs[k] if k >= 0 else None
     keep = np.where(is_sim, 1.0, cfg.world.external_supply_share) * cfg.world.scale
     model.supply_keep = keep
     rng = model.streams["supply"]
@@ -368,6 +385,8 @@ def _group_for_new_homes(model, rng, n: int) -> np.ndarray:
     s = model.supply
     m = (s.kind[: s.n] == HOME) & (s.sector[: s.n] == SECTOR_PRIVATE)
     owners = s.provider[: s.n][m]
+    if model.exited_providers:
+        owners = owners[~np.isin(owners, sorted(model.exited_providers))]
     out = np.empty(n, dtype=np.int64)
     for i in range(n):
         if len(owners) and rng.random() < 0.5:
@@ -640,6 +659,8 @@ def _new_children(model, las: np.ndarray) -> list[Child]:
 def _set_identity(model, c: Child, day: int, age_years: float, uasc: bool) -> None:
     u = c.u
     c.uasc = uasc
+    if uasc:
+        model.uasc_stock[c.la] += 1
     c.dob = day - int(age_years * DAYS_PER_YEAR)
     ep = model.p.entry
     c.sex = 1 if u[U_SEX] < (ep.male_share_uasc if uasc else ep.male_share_non_uasc) else 2
@@ -652,15 +673,31 @@ def _set_identity(model, c: Child, day: int, age_years: float, uasc: bool) -> No
 def admit_children(model, day: int, las: np.ndarray) -> None:
     """New children enter care in ``las`` on ``day`` (with sibling groups) and queue for places."""
     ep = model.p.entry
+    policy = model.policy
     for lead in _new_children(model, las):
         u = lead.u
         uasc = u[U_UASC] < ep.uasc_share
+        if uasc and policy.uasc_dispersal is not None:
+            lead.la = policy.uasc_dispersal.destination(day, lead.la, model.uasc_stock, u[U_LEVER])
         cum = model.entry_age_uasc if uasc else model.entry_age_non_uasc
         band = pick(cum, u[U_AGE])
         lo, hi = [(0, 1), (1, 5), (5, 10), (10, 16), (16, 18)][band]
         age = lo + (hi - lo) * u[U_AGE_POS] * 0.999
         if uasc and band == 3:
             age = 14 + 2 * u[U_AGE_POS] * 0.999
+        if (
+            not uasc
+            and policy.prevention is not None
+            and policy.prevention.prevented(day, u[U_PREVENT])
+        ):
+            # Kept out of care by family help. The siblings who would have come too keep their
+            # serial numbers, so every later arrival is the same child as without the lever.
+            if age < 16 and u[U_SIB] < ep.sibling_group_share:
+                k = 3 if u[U_SIB] < ep.sibling_group_share * ep.sibling_group_of_three else 2
+                model.la_serial[lead.la] += k - 1
+            model.counters["prevented"] += 1
+            lead.remove()
+            continue
         _set_identity(model, lead, day, age, uasc)
         group = [lead]
         if not uasc and age < 16 and u[U_SIB] < ep.sibling_group_share:
@@ -698,6 +735,15 @@ def _start_care(model, c: Child, day: int) -> None:
     c.draw_stay(day, p.exits, p.placements, model.la_exit_factor[c.la])
     c.away = c.u[U_AWAY] < p.placements.p_placed_away[age_band(c.age_years(day))]
     c.draw_plan(day, p.placements)
+    ks = model.policy.kinship_support
+    if (
+        ks is not None
+        and c.plan == PLAN_FOSTER
+        and not c.uasc
+        and c.age_years(day) < 16
+        and ks.to_kin(day, u[U_LEVER])
+    ):
+        c.plan = PLAN_KIN  # supported kin can take the child
     band = age_band(c.age_years(day))
     c.temporary = u[U_TEMP] < p.placements.p_first_temporary[band] and c.plan in (
         PLAN_FOSTER,
@@ -1019,6 +1065,13 @@ def supply_month(model, day: int) -> None:
     empty = foster & (s.occupied[:n] == 0)
     empty_share = max(empty.sum() / max(foster.sum(), 1), 0.05)
     p_empty = min(1.0, sp.deregistration_rate / 12.0 / max(empty_share, 0.3))
+    policy = model.policy
+    hub = policy.recruitment_hub.factors(day) if policy.recruitment_hub is not None else None
+    if hub is not None:
+        # Hub support keeps councils' carers: fewer deregistrations in covered councils.
+        carer_la = model.provider_la[s.provider[:n]]
+        keep = np.where((s.kind[:n] == INHOUSE) & (carer_la >= 0), hub[1][carer_la], 1.0)
+        p_empty = p_empty * keep
     leave = np.flatnonzero(empty & (rng.random(n) < p_empty))
     for u in leave:
         s.close(int(u), day)
@@ -1033,15 +1086,23 @@ def supply_month(model, day: int) -> None:
     cap = np.bincount(
         prov[open_foster], weights=s.capacity[:n][open_foster], minlength=len(model.providers)
     )
+    cap_mult = policy.profit_cap.entry_multiplier(day) if policy.profit_cap is not None else 1.0
     for pi in sorted(set(model.foster_services)):
         pv = model.providers[pi]
         if pv.role == "council" and not model.supply_keep[pv.la]:
             continue
         occupancy = occ[pi] / cap[pi] if cap[pi] else 1.0
+        uplift = 1.0
         if pv.role == "council":
             las, w = np.array([pv.la]), np.array([1.0])
+            if hub is not None:
+                uplift = float(hub[0][pv.la])
         else:
             las, w = pv.las, pv.la_weights
+            if pv.exited:
+                uplift = 0.0
+            elif policy.profit_cap is not None and policy.profit_cap.cfg.include_ifa:
+                uplift = cap_mult
         pv.recruit(
             day,
             int(hh[pi]),
@@ -1053,6 +1114,7 @@ def supply_month(model, day: int) -> None:
             rng,
             las,
             w,
+            uplift,
         )
         for due in pv.due(day):
             k = (
@@ -1073,6 +1135,7 @@ def supply_month(model, day: int) -> None:
                     urn_prefix="LAF" if pv.role == "council" else "IFA",
                 )
     _homes_month(model, day, rng)
+    policy_month(model, day)
 
 
 def _homes_month(model, day: int, rng) -> None:
@@ -1084,6 +1147,7 @@ def _homes_month(model, day: int, rng) -> None:
     weeks = 30.44 / 7
     # Background places (children of councils outside a regional world) pay the list price.
     revenue = (s.income_rate[homes] + s.reserved[homes] * s.list_price[homes]) * weeks
+    revenue = revenue + _void_payments(model, day, homes, weeks)
     cost = (
         pricing.home_weekly_cost(
             s.cost[homes],
@@ -1121,11 +1185,16 @@ def _homes_month(model, day: int, rng) -> None:
         np.clip(1 + sp.entry_margin_elasticity * (avg_margin - sp.entry_reference_margin), 0.0, 3.0)
     )
     counts = np.bincount(_sector_slot(sector), minlength=3)
-    expected = np.asarray(sp.home_entry_rate) * counts / 12.0 * np.array([push, 1.0, 1.0])
+    policy = model.policy
+    cap_mult = policy.profit_cap.entry_multiplier(day) if policy.profit_cap is not None else 1.0
+    expected = np.asarray(sp.home_entry_rate) * counts / 12.0 * np.array([push * cap_mult, 1, 1])
+    weights = model.home_entry_weight
+    if policy.pooled_commissioning is not None:
+        weights = policy.pooled_commissioning.entry_weights(day, weights)
     for slot, lam in enumerate(expected):
         k = int(rng.poisson(lam))
         for _ in range(k):
-            la = int(rng.choice(len(model.home_entry_weight), p=model.home_entry_weight))
+            la = int(rng.choice(len(weights), p=weights))
             # Outside a regional world only the kept share of new homes is represented.
             if rng.random() >= model.supply_keep[la] / model.cfg.world.scale:
                 continue
@@ -1220,3 +1289,299 @@ def snapshot(model, day: int) -> None:
             "providers": len({int(x) for x in s.provider[:n][m]}),
         }
     )
+
+
+# ---- reform levers acting on supply (called monthly after the market's own decisions) ---------
+# Share of a departing agency's carers who join their council's fostering service (after a new
+# approval): assumption.
+CARERS_JOIN_COUNCIL = 0.5
+# Places of a setting registered as a children's home after an Ofsted investigation: assumption.
+REGISTERED_SETTING_PLACES = 2
+
+
+def policy_month(model, day: int) -> None:
+    """The month's lever actions, in a fixed order, and the levers' running costs."""
+    policy = model.policy
+    pooled = policy.pooled_commissioning
+    if pooled is not None and pooled.active(day) and not model.blocks_set:
+        set_block_contracts(model, day)
+    _cap_exits(model, day)
+    _public_homes(model, day)
+    _group_failures(model, day)
+    _enforcement(model, day)
+    for la, item, amount in policy.costs(day, model):
+        model.ledger.add(day, la, -1, -1, -1, -1, 0, amount, item)
+        model.councils[la].pay(amount)
+    model.staying_close = [x for x in model.staying_close if x[1] > day]
+
+
+def set_block_contracts(model, day: int) -> None:
+    """Each RCC's block contracts for the coming year (``PooledCommissioning.block_plan``)."""
+    s = model.supply
+    s.block[: s.n] = 0
+    for k, units in model.policy.pooled_commissioning.block_plan(day, model).items():
+        s.block[units] = k + 1
+    model.blocks_set = True
+
+
+def _void_payments(model, day: int, homes: np.ndarray, weeks: float):
+    """Pay for empty places the buyer carries: RCC block contracts and new public homes.
+
+    An RCC pays the block price of every empty block place, shared by its members by children
+    looked after; a council pays the fixed running cost of its empty public-home places.
+    Returns each home's void income this month (added to its revenue).
+    """
+    from sim.policies.base import ITEM_VOID
+
+    pooled = model.policy.pooled_commissioning
+    s = model.supply
+    void = np.zeros(len(homes))
+    if pooled is None and not model.public_units:
+        return void
+    empty = np.maximum(s.capacity[homes] - s.occupied[homes] - s.reserved[homes], 0)
+    if pooled is not None and pooled.active(day):
+        blk = s.block[homes]
+        price = s.list_price[homes] * (1 - pooled.cfg.block_discount)
+        void = np.where(blk > 0, empty * price * weeks, 0.0)
+        for k in np.unique(blk[blk > 0]):
+            total = float(void[blk == k].sum())
+            members = pooled.members(int(k) - 1)
+            members = members[model.stock[members] > 0]
+            if total <= 0 or len(members) == 0:
+                continue
+            share = model.stock[members] / model.stock[members].sum()
+            for la, sh in zip(members, share, strict=True):
+                model.ledger.add(day, int(la), -1, -1, -1, HOME, 0, total * sh, ITEM_VOID)
+                model.councils[int(la)].pay(total * sh)
+    pub = s.public[homes]
+    if pub.any():
+        fixed = model.p.prices.home_fixed_cost_share
+        pv = np.where(pub, empty * s.cost[homes] * fixed * weeks, 0.0)
+        for h, amount in zip(homes[pv > 0], pv[pv > 0], strict=True):
+            la = int(model.provider_la[s.provider[h]])
+            model.ledger.add(day, la, -1, int(h), -1, HOME, 0, float(amount), ITEM_VOID)
+            model.councils[la].pay(float(amount))
+        void = void + pv
+    for h, v in zip(homes[void > 0], void[void > 0], strict=True):
+        model.providers[int(s.provider[h])].revenue_gbp += float(v)
+    return void
+
+
+def _children_by_unit(model, units: np.ndarray) -> dict[int, list]:
+    """Children now in each of ``units`` (in child-id order)."""
+    want = {int(u) for u in units}
+    out: dict[int, list] = {}
+    for cid in sorted(model.children):
+        c = model.children[cid]
+        if c.unit in want:
+            out.setdefault(c.unit, []).append(c)
+    return out
+
+
+def move_out(model, child: Child, day: int, reason: str) -> None:
+    """The child's placement ends now for ``reason`` (a closure); it is searched for today."""
+    model.planned.pop(child.cid, None)
+    child.prev_unit = child.unit
+    model.release(child, day)
+    child.move_rpc = RPC[reason]
+    child.version += 1  # cancels the placement's pending event
+    model.urgent.append(child)
+
+
+def _cap_exits(model, day: int) -> None:
+    """Under a profit cap, providers whose required margin is above it wind down."""
+    pc = model.policy.profit_cap
+    if pc is None or not pc.exits(day):
+        return
+    from sim.agents.providers import PendingUnits
+    from sim.rng import keyed_uniforms
+
+    roles = {"home_group"} | ({"ifa"} if pc.cfg.include_ifa else set())
+    roles |= {"supported"} if pc.cfg.include_supported else set()
+    cand = np.array(
+        [p.index for p in model.providers if p.sector != SECTOR_LA and p.role in roles],
+        dtype=np.int64,
+    )
+    leave = cand[pc.leaving(cand)]
+    for pi in leave:
+        model.providers[int(pi)].exited = True
+        model.exited_providers.add(int(pi))
+    s = model.supply
+    n = s.n
+    kinds = list(pc.terms(day).kinds)
+    units = np.flatnonzero(s.open[:n] & np.isin(s.provider[:n], leave) & np.isin(s.kind[:n], kinds))
+    s.matchable[units] = False
+    for u in units[s.occupied[units] + s.reserved[units] == 0]:
+        s.close(int(u), day)
+    carers = units[s.kind[units] == IFA]
+    join = carers[keyed_uniforms("cap_carers_join", model.cfg.seed, model.rep, carers) < 0.5]
+    lag = int(model.p.supply.approval_lag_days)
+    for la, k in zip(*np.unique(s.la[join], return_counts=True), strict=True):
+        council = model.providers[model.councils[int(la)].provider]
+        council.pending.append(PendingUnits(day + lag, int(la), int(k)))
+    model.counters["providers_exited_cap"] = len(leave)
+
+
+def _public_homes(model, day: int) -> None:
+    """Start building new public homes (capital paid) and open those whose lead time is over."""
+    from sim.policies.base import ITEM_CAPITAL
+
+    ph = model.policy.public_homes
+    if ph is None:
+        return
+    for la in ph.builds(day, model):
+        amount = ph.cfg.capital_gbp_per_home
+        model.ledger.add(day, la, -1, -1, -1, HOME, 0, amount, ITEM_CAPITAL)
+        model.councils[la].pay(amount)
+        model.pending_public.append((day + ph.cfg.lead_time_days, la))
+    due = [x for x in model.pending_public if x[0] <= day]
+    model.pending_public = [x for x in model.pending_public if x[0] > day]
+    prng = model.streams["policy"]
+    for _, la in due:
+        d = model.geo.sample_district(la, prng.random())
+        price = ph.cfg.running_cost_gbp_place_week
+        unit = _add_units(
+            model,
+            [f"PUBH{len(model.public_units) + 1:05d}"],
+            HOME,
+            la,
+            d,
+            SECTOR_LA,
+            model.councils[la].provider,
+            ph.cfg.places_per_home,
+            8,
+            17,
+            2,
+            1,
+            price,
+            price,
+            day,
+        )
+        model.supply.public[unit] = True
+        model.public_units.append(int(unit[0]))
+
+
+def _group_failures(model, day: int) -> None:
+    """Large children's-home groups fail at their hazard (and on a stress-test date).
+
+    The large groups and which of them are leveraged are fixed in the first month; each month
+    every large group draws its own uniform (so a lever changing the hazard changes which
+    groups fail, not the luck of the others).
+    """
+    from sim.rng import keyed_uniforms
+
+    sp = model.p.supply
+    s = model.supply
+    n = s.n
+    policy = model.policy
+    if model.large_groups is None:
+        homes = s.open[:n] & (s.kind[:n] == HOME) & (s.sector[:n] != SECTOR_LA)
+        counts = np.bincount(s.provider[:n][homes], minlength=len(model.providers))
+        groups = np.flatnonzero(counts >= sp.large_group_homes)
+        order = groups[np.argsort(-counts[groups], kind="stable")]
+        lev = keyed_uniforms("leveraged", model.cfg.seed, model.rep, order)
+        model.large_groups = order
+        model.leveraged = lev < sp.leveraged_share_large
+    order = model.large_groups
+    mult, transfer = 1.0, sp.failure_transfer_share
+    if policy.financial_oversight is not None:
+        terms = policy.financial_oversight.failure_terms(day)
+        if terms is not None:
+            mult, transfer = terms
+    rate = np.where(model.leveraged, sp.group_failure_rate_leveraged, sp.group_failure_rate_other)
+    p = 1.0 - np.exp(-rate * mult / 12.0)
+    u = keyed_uniforms(f"group_failure:{day}", model.cfg.seed, model.rep, order)
+    failing = [int(g) for g in order[u < p]]
+    if policy.provider_collapse is not None:
+        rank = policy.provider_collapse.due(day)
+        if rank is not None and rank <= len(order):
+            failing.append(int(order[rank - 1]))
+    for g in sorted(set(failing)):
+        if not model.providers[g].failed:
+            fail_group(model, g, day, transfer)
+
+
+def fail_group(model, g: int, day: int, transfer_share: float) -> None:
+    """Provider group ``g`` fails: a share of its homes pass to a buyer, the rest close now.
+
+    Children in closing homes move at once (REASON_PLACE_CHANGE CLOSE) and are searched for
+    the same day; those in transferred homes stay (payments go to the buyer).
+    """
+    from sim.rng import keyed_uniforms
+
+    pv = model.providers[g]
+    pv.failed = pv.exited = True
+    model.exited_providers.add(g)
+    model.counters["group_failures"] += 1
+    s = model.supply
+    n = s.n
+    units = np.flatnonzero(s.open[:n] & (s.provider[:n] == g))
+    u = keyed_uniforms("failure_transfer", model.cfg.seed, model.rep, units)
+    moving, closing = units[u < transfer_share], units[u >= transfer_share]
+    by_unit = _children_by_unit(model, units)
+    if len(moving):
+        buyer = _provider(model, f"Buyer of {pv.name}", SECTOR_PRIVATE, "home_group")
+        model.provider_la = np.append(model.provider_la, -1)
+        s.provider[moving] = buyer.index
+        for unit in moving:
+            for c in by_unit.get(int(unit), []):
+                c.payee = buyer.index
+        model.counters["homes_transferred"] += len(moving)
+    s.matchable[closing] = False
+    for unit in closing:
+        for c in by_unit.get(int(unit), []):
+            move_out(model, c, day, "CLOSE")
+        if s.open[unit]:
+            s.close(int(unit), day)
+    model.counters["homes_closed_by_failure"] += len(closing)
+
+
+def _enforcement(model, day: int) -> None:
+    """Ofsted investigates unregistered settings: each is fined, and registers or closes."""
+    from sim.rng import keyed_uniforms
+
+    oe = model.policy.ofsted_enforcement
+    if oe is None:
+        return
+    p = oe.monthly_probability(day)
+    if p <= 0:
+        return
+    s = model.supply
+    n = s.n
+    units = np.flatnonzero(s.open[:n] & (s.kind[:n] == UNREG))
+    hit = units[keyed_uniforms(f"investigation:{day}", model.cfg.seed, model.rep, units) < p]
+    if len(hit) == 0:
+        return
+    reg = keyed_uniforms("registers", model.cfg.seed, model.rep, hit) < oe.cfg.register_share
+    by_unit = _children_by_unit(model, hit)
+    prng = model.streams["policy"]
+    for unit, registers in zip(hit, reg, strict=True):
+        unit = int(unit)
+        model.counters["unregistered_investigated"] += 1
+        model.counters["fines_gbp"] += oe.cfg.fine_gbp
+        model.providers[int(s.provider[unit])].cost_gbp += oe.cfg.fine_gbp
+        kids = by_unit.get(unit, [])
+        if registers:
+            prov = _provider(model, f"Registered setting {unit}", SECTOR_PRIVATE, "home_group")
+            model.provider_la = np.append(model.provider_la, -1)
+            new = _add_homes(
+                model,
+                prng,
+                [f"REGH{unit}"],
+                np.array([int(s.la[unit])]),
+                np.array([SECTOR_PRIVATE]),
+                np.array([prov.index]),
+                np.array([max(REGISTERED_SETTING_PLACES, len(kids))]),
+                HOME,
+                grade=np.array([2], np.int8),
+                day=day,
+                min_age=np.array([0]),
+            )
+            for c in kids:
+                c.move_rpc = RPC["PLACE"]  # the same carer, now registered
+                model.place(c, int(new[0]), day, False, RNE["T"])
+        else:
+            for c in kids:
+                move_out(model, c, day, "STAND")
+            if s.open[unit]:
+                s.close(unit, day)

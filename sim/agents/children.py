@@ -42,6 +42,8 @@ U_STAY, U_DURATION, U_PLAN, U_KIN, U_TIER, U_TEMP, U_ADOPT, U_EXIT_REASON, U_18,
 U_CIN, U_SEX, U_TEMP_DAYS, U_LS_DAYS, U_SA16, U_HOME, U_AGE = range(10, 17)
 U_UASC, U_AGE_POS, U_SIB = range(17, 20)
 U_ETHNIC, U_AWAY = 20, 21
+# Slots read only by reform levers (prevention; kinship support, UASC transfer).
+U_PREVENT, U_LEVER = 22, 23
 PLACEMENT_SLOT, PER_PLACEMENT = 24, 4
 
 # Ethnicity of CLA at 31 March 2025 [file] DfE 2025 (White 71%, Mixed 11%, Black 8%, Asian 5%,

@@ -54,6 +54,8 @@ class Provider(mesa.Agent):
         self.revenue_gbp = 0.0
         self.cost_gbp = 0.0
         self.index = -1  # position in the model's provider list (payee id in the ledger)
+        self.exited = False  # left the market (e.g. under a profit cap): recruits no more
+        self.failed = False  # the group failed (its homes closed or were transferred)
 
     @property
     def is_council(self) -> bool:
@@ -72,18 +74,20 @@ class Provider(mesa.Agent):
         rng: np.random.Generator,
         las: np.ndarray,
         la_weights: np.ndarray,
+        uplift: float = 1.0,
     ) -> int:
         """Start a month's foster recruitment: approvals arrive after ``lag_days``.
 
         The monthly number of approvals is Poisson with mean ``approval_rate_year / 12`` per
         household, scaled up by ``elasticity`` per point of occupancy above ``occupancy_ref``
-        (services recruit harder when carers are full).
+        (services recruit harder when carers are full), times ``uplift`` (a recruitment hub;
+        an agency's prospects under a profit cap).
 
         Returns:
             The number of households entering the pipeline.
         """
         push = max(0.0, 1.0 + elasticity * (occupancy - occupancy_ref))
-        n = int(rng.poisson(approval_rate_year / 12.0 * max(households, 1) * push))
+        n = int(rng.poisson(approval_rate_year / 12.0 * max(households, 1) * push * uplift))
         if n:
             counts = rng.multinomial(n, la_weights)
             for la, k in zip(las, counts, strict=True):

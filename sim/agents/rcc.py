@@ -2,7 +2,8 @@
 
 This module owns the RCC agent (DESIGN §2): its member councils, pooled budget, running costs
 and its regional forecast of need. The levers of the reform (pooled commissioning, block
-contracts, build programme, recruitment hub) use it; with no lever on, no RCC exists.
+contracts, build programme, recruitment hub) use it; with no lever on, no RCC exists. The
+lever (``sim.policies.commissioning``) holds its rules; this agent holds its identity and record.
 """
 
 from __future__ import annotations
@@ -31,16 +32,12 @@ class RCC(mesa.Agent):
         self.pooled_budget_gbp = 0.0
         self.forecasts: list[float] = []
 
-    def forecast(self, stock: np.ndarray, starts: np.ndarray, ceased: np.ndarray) -> float:
-        """Project members' CLA at the next 31 March from this year's stock and flows.
-
-        Args:
-            stock, starts, ceased: per-LA arrays (all LAs) for the year just ended.
-
-        Returns:
-            Members' stock + starts - ceased (the flow balance carried one more year).
+    def forecast_need(self, stock: np.ndarray, arrivals_per_year: np.ndarray) -> float:
+        """Record and return members' projected CLA a year on: today's stock, plus this year's
+        expected arrivals, less the share of the stock that leaves in a year (34,450 ceased
+        of 81,770 [file] DfE 2025).
         """
         m = np.asarray(self.members)
-        f = float(stock[m].sum() + starts[m].sum() - ceased[m].sum())
+        f = float(stock[m].sum() * (1 - 34450 / 81770) + arrivals_per_year[m].sum())
         self.forecasts.append(f)
         return f

@@ -6,7 +6,8 @@ postcode district, places, occupancy, age range, skill, Ofsted grade, list price
 whether they are open. Providers (``sim.agents.providers``) are the agents that decide; this
 registry only stores, indexes vacancies for matching (kept sorted by kind and LA so the daily
 vacancy index costs one mask) and enforces occupancy + reserved <= places, where ``reserved``
-places are held by children of councils outside a regional world (background demand).
+places are held by children of councils outside a regional world (background demand). It also
+marks units an RCC holds on block contract and the homes a ``public_homes`` lever built.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ _FIELDS = {
     "income_rate": np.float64,
     "reserved": np.int64,
     "margin": np.float64,
+    # RCC index + 1 holding the unit on a block contract (0 = none); new public home.
+    "block": np.int64,
+    "public": np.bool_,
 }
 
 

@@ -110,7 +110,11 @@ def ledger_frame(model) -> pd.DataFrame:
     from sim.metrics import SPEND_GROUP
 
     group = np.array([SPEND_GROUP.get(k, "overhead") for k in kind_name], dtype=object)
-    group = np.where(lg["item"].to_numpy() == 1, "overhead", group)
+    from sim.policies.base import ITEM_GROUPS
+
+    item = lg["item"].to_numpy()
+    for code, name in ITEM_GROUPS.items():
+        group = np.where(item == code, name, group)
     payee = lg["payee"].to_numpy()
     names = np.asarray([p.name for p in model.providers] + ["council"], dtype=object)
     return pd.DataFrame(

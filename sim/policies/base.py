@@ -1,0 +1,56 @@
+"""What every reform lever shares: dates, activity, ramps and the ledger items of its costs.
+
+This module owns the ``Lever`` base class (DESIGN §4): a lever is built from its config
+section once the world exists, is active from its start date up to (not including) its end
+date, and answers the model's hooks with values; it never changes agents itself. It also owns
+the ledger item codes that levers' costs are booked under and the conversion of ISO dates to
+model days (days since 31 March 2025).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sim.records import ORIGIN
+
+NEVER = 10**9  # a day after any run ends
+# Ledger items (the ``item`` column): 0 a placement, 1 a council's other CLA costs.
+ITEM_RCC = 2  # an RCC's running costs, shared by its members
+ITEM_VOID = 3  # places paid for but empty (RCC block contracts, new public homes)
+ITEM_CAPITAL = 4  # capital spent on new public homes
+ITEM_PROGRAMME = 5  # a programme's running cost (hub, prevention, support, oversight)
+ITEM_GROUPS = {1: "overhead", ITEM_RCC: "rcc", ITEM_VOID: "void", ITEM_CAPITAL: "capital"}
+ITEM_GROUPS[ITEM_PROGRAMME] = "programme"
+
+
+def day_of(date: str) -> int:
+    """Model day of an ISO date (``"2026-04-01"``)."""
+    return (dt.date.fromisoformat(date) - ORIGIN).days
+
+
+class Lever:
+    """A reform lever: active on ``[start, end)``; hooks return values, never mutate agents.
+
+    Args:
+        cfg: the lever's config section (a ``LeverConfig`` subclass).
+        model: the model, read at construction and by hooks (never written).
+    """
+
+    name = ""
+
+    def __init__(self, cfg, model) -> None:
+        self.cfg = cfg
+        self.start_day = day_of(cfg.start)
+        self.end_day = day_of(cfg.end) if cfg.end else NEVER
+
+    def active(self, day: int) -> bool:
+        """True from the start day up to (not including) the end day."""
+        return self.start_day <= day < self.end_day
+
+    def ramp(self, day: int, years: float) -> float:
+        """Share of full effect on ``day``: 0 before the start, rising linearly over ``years``."""
+        if not self.active(day):
+            return 0.0
+        if years <= 0:
+            return 1.0
+        return min(1.0, (day - self.start_day + 1) / (years * 365.25))
