@@ -67,8 +67,9 @@ def child_keys(seed: int, rep: int, la: np.ndarray, serial: np.ndarray) -> np.nd
 
 
 def keyed_uniforms(name: str, seed: int, rep: int, ids) -> np.ndarray:
-    """One uniform in (0, 1) per integer id (e.g. a provider's index), fixed by the name,
-    seed, replicate and id: what a policy does cannot shift it.
+    """One uniform in (0, 1) per integer id (e.g. a provider's index).
+
+    Fixed by the name, seed, replicate and id: nothing a policy does can shift it.
     """
     key = np.uint64(child_key(seed, rep, zlib.crc32(name.encode()) & 0xFFFFFF, 0))
     ids = np.asarray(ids, dtype=np.uint64)

@@ -33,9 +33,10 @@ class RCC(mesa.Agent):
         self.forecasts: list[float] = []
 
     def forecast_need(self, stock: np.ndarray, arrivals_per_year: np.ndarray) -> float:
-        """Record and return members' projected CLA a year on: today's stock, plus this year's
-        expected arrivals, less the share of the stock that leaves in a year (34,450 ceased
-        of 81,770 [file] DfE 2025).
+        """Record and return members' projected CLA a year on.
+
+        Today's stock, less the share of it that leaves in a year (34,450 ceased of 81,770
+        [file] DfE 2025), plus this year's expected arrivals.
         """
         m = np.asarray(self.members)
         f = float(stock[m].sum() * (1 - 34450 / 81770) + arrivals_per_year[m].sum())

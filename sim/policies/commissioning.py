@@ -61,8 +61,10 @@ def rcc_membership(names: list[str], geo) -> tuple[list[str], np.ndarray]:
 
 
 def sufficiency_gap(model) -> np.ndarray:
-    """Per LA: its children in residential or unregistered care over 20 miles from home or in
-    an unregistered setting, plus its children waiting for a children's home.
+    """Per LA: its children in homes over 20 miles away or in unregistered settings.
+
+    Counts children in children's or secure homes more than 20 miles from home and children
+    in unregistered settings (zero for councils not simulated).
     """
     n_la = model.geo.n_la
     las = []
@@ -193,7 +195,7 @@ class PooledCommissioning(Lever):
         return w / w.sum()
 
     def costs(self, day: int, model) -> list[tuple[int, int, float]]:
-        """This month's running costs of each RCC, shared by members by children looked after."""
+        """Running costs of each RCC for the month, shared by members by children looked after."""
         if not self.active(day):
             return []
         self._update(day)
@@ -271,7 +273,7 @@ class RecruitmentHub(Lever):
         return appr, keep
 
     def costs(self, day: int, model) -> list[tuple[int, int, float]]:
-        """This month's hub costs, per covered simulated council."""
+        """Hub costs for the month, per covered simulated council."""
         if not self.active(day):
             return []
         each = self.cfg.cost_gbp_per_la_year / 12.0

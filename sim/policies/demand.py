@@ -28,7 +28,7 @@ class Prevention(Lever):
         return u < self.cfg.entry_reduction * self.ramp(day, self.cfg.ramp_years)
 
     def costs(self, day: int, model) -> list[tuple[int, int, float]]:
-        """This month's programme cost, shared by simulated councils by their starts."""
+        """Programme cost for the month, shared by simulated councils by their starts."""
         if not self.active(day):
             return []
         starts = model.geo.las["starts_2025"].to_numpy(float)
@@ -98,7 +98,7 @@ class StayingClose(Lever):
         return self.active(day) and u < self.cfg.sa_move_reduction
 
     def costs(self, day: int, model) -> list[tuple[int, int, float]]:
-        """This month's support for young people on Staying Close (from the model's list)."""
+        """Support for the month for young people on Staying Close (the model's list)."""
         weeks = 30.44 / 7.0
         out = []
         by_la: dict[int, int] = {}
