@@ -43,6 +43,10 @@ def _areas(la: pd.Series, geo: Geography | None) -> dict[str, pd.Series]:
     if geo is not None:
         region = dict(zip(geo.las["ons_code"], geo.las["region"], strict=True))
         out["region"] = la.map(region).fillna("unknown")
+        # The two RCC pathfinders as areas (their members' children, with or without an RCC).
+        rcc = geo.las.loc[geo.las["rcc_pathfinder"] != "", ["ons_code", "rcc_pathfinder"]]
+        rcc_of = dict(zip(rcc["ons_code"], rcc["rcc_pathfinder"], strict=True))
+        out["rcc"] = la.map(rcc_of)  # others are NaN, dropped by the groupby
     return out
 
 
@@ -255,7 +259,22 @@ def indicators(
                 la = lg["payer_la"]
                 la_areas = _areas(la, geo)
                 em.add(la_areas, "spend_total_gbp", lg["amount_gbp"])
-                for grp in ("fostering", "residential", "supported", "overhead"):
+                # Child-years looked after: the days billed as councils' other CLA costs.
+                em.add(
+                    la_areas,
+                    "child_years",
+                    (lg["days"] / 365.25).where(lg["group"] == "overhead", 0.0),
+                )
+                for grp in (
+                    "fostering",
+                    "residential",
+                    "supported",
+                    "overhead",
+                    "rcc",
+                    "void",
+                    "capital",
+                    "programme",
+                ):
                     em.add(
                         la_areas,
                         f"spend_{grp}_gbp",
@@ -268,14 +287,25 @@ def indicators(
                         f"spend_{kind}_gbp",
                         lg["amount_gbp"].where(is_kind, 0.0),
                     )
-                    weeks = (lg["days"] / 7.0).where(is_kind, 0.0)
+                    # Prices from placement payments only (not voids or capital).
+                    paid = is_kind & lg["group"].isin(("fostering", "residential", "supported"))
+                    weeks = (lg["days"] / 7.0).where(paid, 0.0)
                     if weeks.sum() > 0:
                         em.add(
                             la_areas,
                             f"mean_price_{kind}_gbp_week",
-                            lg["amount_gbp"].where(is_kind, 0.0),
+                            lg["amount_gbp"].where(paid, 0.0),
                             denom=weeks,
                         )
+                # The tail of high-cost placements: children whose payments in the year ran at
+                # £10,000 a week or more (1,510 placements in 2022-23 [pub] LGA 2023).
+                price = lg["amount_gbp"] / (lg["days"] / 7.0).where(lg["days"] > 0)
+                high = lg[(price >= 10000) & (lg["child"] >= 0)].drop_duplicates("child")
+                em.add(
+                    _areas(high["payer_la"], geo),
+                    "children_at_10k_plus_week",
+                    pd.Series(1.0, index=high.index),
+                )
         em.flush(rows, year)
     out = pd.DataFrame(rows, columns=["year", "area_type", "area", "indicator", "value"])
     if snapshots is not None and len(snapshots):

@@ -2,7 +2,9 @@
 
 This module owns the seaborn figures of a run: the stock of children by placement type over the
 years with replicate bands, and the first year's headline indicators against the national
-targets.
+targets; and of a scenario comparison: fan charts of outcomes over time by scenario (median and
+90% band over replicates) and a forest plot of each scenario's effect on each outcome
+(relative to the baseline, with its 90% interval).
 """
 
 from __future__ import annotations
@@ -82,3 +84,58 @@ def run_figures(run_dir: Path, fig_dir: Path) -> None:
     chk = Path(run_dir) / "baseline_check.csv"
     if chk.exists():
         targets_figure(pd.read_csv(chk), Path(fig_dir) / "indicators_vs_targets.png")
+
+
+def fan_charts(out: pd.DataFrame, names, folder: Path) -> None:
+    """One fan chart per outcome: England's value by year and scenario, 90% band over reps."""
+    eng = out[(out["area_type"] == "england") & out["outcome"].isin(list(names))]
+    if eng.empty:
+        return
+    g = sns.relplot(
+        data=eng,
+        x="year",
+        y="value",
+        hue="scenario",
+        col="outcome",
+        col_wrap=3,
+        kind="line",
+        estimator="median",
+        errorbar=("pi", 90),
+        facet_kws={"sharey": False},
+        height=3.0,
+        aspect=1.3,
+    )
+    g.set_titles("{col_name}")
+    g.figure.suptitle("England by scenario: median and 90% band over paired replicates", y=1.02)
+    g.savefig(folder / "fan_charts.png", dpi=110)
+    plt.close(g.figure)
+
+
+def forest(eff: pd.DataFrame, path: Path) -> None:
+    """Each scenario's effect on each outcome over all years, as % of baseline (90% interval)."""
+    e = eff[(eff["area_type"] == "england") & (eff["period"] == "all_years")].copy()
+    e = e[e["baseline"].abs() > 0]
+    if e.empty:
+        return
+    outcomes = list(dict.fromkeys(e.sort_values(["group", "outcome"])["outcome"]))
+    scen = sorted(e["scenario"].unique())
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(outcomes) * max(1, len(scen)) ** 0.5 + 2))
+    palette = sns.color_palette("tab10", len(scen))
+    step = 0.8 / max(1, len(scen))
+    for j, sc in enumerate(scen):
+        d = e[e["scenario"] == sc].set_index("outcome").reindex(outcomes)
+        y = [i + (j - (len(scen) - 1) / 2) * step for i in range(len(outcomes))]
+        x = 100 * d["rel_diff"]
+        lo = (100 * (d["rel_diff"] - d["rel_lo"])).clip(lower=0).fillna(0)
+        hi = (100 * (d["rel_hi"] - d["rel_diff"])).clip(lower=0).fillna(0)
+        ax.errorbar(x, y, xerr=[lo, hi], fmt="o", ms=3, color=palette[j], label=sc, lw=1)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(range(len(outcomes)))
+    ax.set_yticklabels(outcomes, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("difference from baseline, % of baseline (mean over years; 90% interval)")
+    ax.set_xscale("symlog", linthresh=5)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1276,6 +1276,10 @@ def snapshot(model, day: int) -> None:
         np.array([c.la for c in model.children.values() if c.kind == UNREG], dtype=np.int64),
         minlength=model.geo.n_la,
     )
+    all_homes = s.kind[:n] == HOME
+    opened = all_homes & (s.open_day[:n] > day - 365) & (s.open_day[:n] > 0)
+    closed = all_homes & (s.close_day[:n] > day - 365) & (s.close_day[:n] >= 0)
+    waits = [day - c.waiting_since for c in model.planned.values() if c.waiting_since >= 0]
     rev = sum(p.revenue_gbp for p in model.providers if p.role == "home_group")
     cost = sum(p.cost_gbp for p in model.providers if p.role == "home_group")
     model.snapshots.append(
@@ -1287,6 +1291,11 @@ def snapshot(model, day: int) -> None:
             "unregistered_by_la": unreg,
             "private_home_margin": (rev - cost) / rev if rev > 0 else float("nan"),
             "providers": len({int(x) for x in s.provider[:n][m]}),
+            "homes_opened": int(opened.sum()),
+            "homes_closed": int(closed.sum()),
+            "public_homes": int((s.public[:n] & m).sum()),
+            "block_places": int(s.capacity[:n][m & (s.block[:n] > 0)].sum()),
+            "mean_days_waiting": float(np.mean(waits)) if waits else 0.0,
         }
     )
 

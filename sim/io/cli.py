@@ -106,6 +106,9 @@ def validate(argv: list[str], config_name: str = "config") -> RunConfig:
                 from sim.world import check_world
 
                 check_world(rc.world, embedded.england())
+                from sim.policies import check as check_policy
+
+                check_policy(rc.policy, embedded.england())
             except ConfigError as exc:
                 raise UserError(str(exc)) from None
             first = first or rc

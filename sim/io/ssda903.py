@@ -14,6 +14,8 @@ import pandas as pd
 
 from sim.records import (
     CIN_CODES,
+    IFA,
+    INHOUSE,
     KIND_NAMES,
     LS_CODES,
     OPEN_DAY,
@@ -139,6 +141,7 @@ def snapshot_rows(model) -> pd.DataFrame:
     rows = []
     codes = model.geo.code
     region = dict(zip(model.geo.las["ons_code"], model.geo.las["region"], strict=True))
+    rcc = dict(zip(model.geo.las["ons_code"], model.geo.las["rcc_pathfinder"], strict=True))
     for snap in model.snapshots:
         year = int(day_to_date(np.array([snap["day"]])).dt.year.iloc[0])
         sup = snap["supply"]
@@ -164,15 +167,29 @@ def snapshot_rows(model) -> pd.DataFrame:
         rows.append(
             (year, "england", "England", "private_home_margin", float(snap["private_home_margin"]))
         )
-        w = snap["waiting_by_la"]
-        for la in np.flatnonzero(model.is_sim):
-            rows.append((year, "la", codes[la], "children_waiting", float(w[la])))
-        rows.append((year, "england", "England", "children_waiting", float(w.sum())))
-        by_region: dict[str, float] = {}
-        for la in np.flatnonzero(model.is_sim):
-            by_region[region[codes[la]]] = by_region.get(region[codes[la]], 0) + float(w[la])
-        for r, v in sorted(by_region.items()):
-            rows.append((year, "region", r, "children_waiting", v))
+        for key in ("homes_opened", "homes_closed", "public_homes", "block_places"):
+            rows.append((year, "england", "England", key, float(snap[key])))
+        rows.append((year, "england", "England", "mean_days_waiting", snap["mean_days_waiting"]))
+        fp = sum(float(sup.loc[sup["kind"] == k, "places"].sum()) for k in (INHOUSE, IFA))
+        rows.append((year, "england", "England", "foster_places", fp))
+        u = snap["unregistered_by_la"]
+        rows.append((year, "england", "England", "unregistered_at_31_march", float(u.sum())))
+        for name, w in (
+            ("children_waiting", snap["waiting_by_la"]),
+            ("unregistered_at_31_march", snap["unregistered_by_la"]),
+        ):
+            for la in np.flatnonzero(model.is_sim):
+                rows.append((year, "la", codes[la], name, float(w[la])))
+            if name == "children_waiting":
+                rows.append((year, "england", "England", name, float(w.sum())))
+            for atype, key in (("region", region), ("rcc", rcc)):
+                by: dict[str, float] = {}
+                for la in np.flatnonzero(model.is_sim):
+                    area = key.get(codes[la])
+                    if area:
+                        by[area] = by.get(area, 0) + float(w[la])
+                for r, v in sorted(by.items()):
+                    rows.append((year, atype, r, name, v))
     return pd.DataFrame(rows, columns=["year", "area_type", "area", "indicator", "value"])
 
 
