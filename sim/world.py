@@ -1277,6 +1277,7 @@ def snapshot(model, day: int) -> None:
         minlength=model.geo.n_la,
     )
     all_homes = s.kind[:n] == HOME
+    local = homes & (s.sector[:n] == SECTOR_PRIVATE) & model.is_sim[s.la[:n]]
     opened = all_homes & (s.open_day[:n] > day - 365) & (s.open_day[:n] > 0)
     closed = all_homes & (s.close_day[:n] > day - 365) & (s.close_day[:n] >= 0)
     waits = [day - c.waiting_since for c in model.planned.values() if c.waiting_since >= 0]
@@ -1289,7 +1290,14 @@ def snapshot(model, day: int) -> None:
             "homes_by_sector": {SECTOR_NAMES[i]: int(sector_counts[i]) for i in range(3)},
             "waiting_by_la": waiting,
             "unregistered_by_la": unreg,
-            "private_home_margin": (rev - cost) / rev if rev > 0 else float("nan"),
+            "private_groups_margin": (rev - cost) / rev if rev > 0 else float("nan"),
+            # Operating margin of private homes in the simulated councils' areas (where their
+            # demand is modelled): each home's smoothed monthly margin, weighted by places.
+            "private_home_margin": (
+                float(np.average(s.margin[:n][local], weights=s.capacity[:n][local]))
+                if local.any()
+                else float("nan")
+            ),
             "providers": len({int(x) for x in s.provider[:n][m]}),
             "homes_opened": int(opened.sum()),
             "homes_closed": int(closed.sum()),
@@ -1486,8 +1494,9 @@ def _group_failures(model, day: int) -> None:
     if model.large_groups is None:
         homes = s.open[:n] & (s.kind[:n] == HOME) & (s.sector[:n] != SECTOR_LA)
         counts = np.bincount(s.provider[:n][homes], minlength=len(model.providers))
-        groups = np.flatnonzero(counts >= sp.large_group_homes)
-        order = groups[np.argsort(-counts[groups], kind="stable")]
+        ranked = np.flatnonzero(counts > 0)
+        model.groups_by_size = ranked[np.argsort(-counts[ranked], kind="stable")]
+        order = model.groups_by_size[counts[model.groups_by_size] >= sp.large_group_homes]
         lev = keyed_uniforms("leveraged", model.cfg.seed, model.rep, order)
         model.large_groups = order
         model.leveraged = lev < sp.leveraged_share_large
@@ -1503,8 +1512,8 @@ def _group_failures(model, day: int) -> None:
     failing = [int(g) for g in order[u < p]]
     if policy.provider_collapse is not None:
         rank = policy.provider_collapse.due(day)
-        if rank is not None and rank <= len(order):
-            failing.append(int(order[rank - 1]))
+        if rank is not None and rank <= len(model.groups_by_size):
+            failing.append(int(model.groups_by_size[rank - 1]))
     for g in sorted(set(failing)):
         if not model.providers[g].failed:
             fail_group(model, g, day, transfer)

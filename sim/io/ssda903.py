@@ -164,9 +164,8 @@ def snapshot_rows(model) -> pd.DataFrame:
                 hs["private"] / total if total else float("nan"),
             )
         )
-        rows.append(
-            (year, "england", "England", "private_home_margin", float(snap["private_home_margin"]))
-        )
+        for key in ("private_home_margin", "private_groups_margin"):
+            rows.append((year, "england", "England", key, float(snap[key])))
         for key in ("homes_opened", "homes_closed", "public_homes", "block_places"):
             rows.append((year, "england", "England", key, float(snap[key])))
         rows.append((year, "england", "England", "mean_days_waiting", snap["mean_days_waiting"]))

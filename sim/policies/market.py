@@ -6,7 +6,8 @@ price that earns the cap at the reference occupancy; providers whose required ma
 fixed per provider) is above the cap wind their provision down, and entrants above it stay
 out. ``financial_oversight``: large groups report their finances, so failure is rarer and more
 of a failed group's homes carry on under new owners. ``provider_collapse``: a stress test in
-which the largest (or n-th largest) children's-home group fails on a date.
+which the largest (or n-th largest, by homes in the world at the first month) children's-home
+group fails on a date.
 ``ofsted_enforcement``: unregistered settings are investigated, fined, closed (their children
 move) or registered as children's homes.
 """
