@@ -134,3 +134,61 @@ def check(
             }
         )
     return pd.DataFrame(rows)
+
+
+# The market's figures the issue asks the model to come out near (not imposed: each follows
+# from providers' decisions). Checked in the first year, for information; tolerances are wide
+# because the sources are of other years or of the largest providers only.
+MARKET_CHECKS: tuple[Target, ...] = (
+    Target(
+        "mean_price_childrens_home_gbp_week",
+        "Children's home price paid, £/week",
+        6100,
+        0.25,
+        True,
+        "NAO 2025: £318,400 a place a year, 2023-24 [pub]",
+    ),
+    Target(
+        "private_home_margin",
+        "Private homes' operating margin, %",
+        22.6,
+        10,
+        False,
+        "CMA 2022: largest providers 2016-20 [sec]",
+        100,
+    ),
+    Target(
+        "mean_price_foster_ifa_gbp_week",
+        "IFA price paid, £/week",
+        820,
+        0.25,
+        True,
+        "CMA interim 2021: largest IFAs, 2020 prices [pub]",
+    ),
+    Target(
+        "children_at_10k_plus_week",
+        "Placements at £10,000+ a week",
+        1510,
+        0.5,
+        True,
+        "LGA 2023: 2022-23 [pub]",
+    ),
+    Target(
+        "ifa_share_of_filled_foster_places",
+        "IFA share of filled mainstream foster places, %",
+        47.0,
+        8,
+        False,
+        "Ofsted fostering data 2023 via CYP Now [sec]",
+        100,
+    ),
+    Target(
+        "childrens_homes_private_share",
+        "Private share of children's homes, %",
+        84.0,
+        5,
+        False,
+        "Ofsted 2025 / NAO [pub]",
+        100,
+    ),
+)

@@ -201,6 +201,9 @@ def write_run(
             from sim.calibration.targets import check
 
             check(ind).to_csv(stage / "baseline_check.csv", index=False)
+            from sim.calibration.targets import MARKET_CHECKS
+
+            check(ind, targets=MARKET_CHECKS).to_csv(stage / "market_check.csv", index=False)
         (stage / "manifest.json").write_text(json.dumps(manifest(cfg, results), indent=2))
         (stage / "config.json").write_text(json.dumps(asdict(cfg), indent=2, default=str))
         if resolved_config:

@@ -171,6 +171,10 @@ def snapshot_rows(model) -> pd.DataFrame:
         rows.append((year, "england", "England", "mean_days_waiting", snap["mean_days_waiting"]))
         fp = sum(float(sup.loc[sup["kind"] == k, "places"].sum()) for k in (INHOUSE, IFA))
         rows.append((year, "england", "England", "foster_places", fp))
+        filled = {k: float(sup.loc[sup["kind"] == k, "occupied"].sum()) for k in (INHOUSE, IFA)}
+        if sum(filled.values()) > 0:
+            share = filled[IFA] / sum(filled.values())
+            rows.append((year, "england", "England", "ifa_share_of_filled_foster_places", share))
         u = snap["unregistered_by_la"]
         rows.append((year, "england", "England", "unregistered_at_31_march", float(u.sum())))
         for name, w in (
