@@ -178,13 +178,8 @@ def write_comparison(
             (stage / "figures").mkdir()
             plots.fan_charts(out, FAN_OUTCOMES, stage / "figures")
             plots.forest(eff, stage / "figures" / "forest.png")
-        written = []
-        for p in sorted(stage.rglob("*")):
-            if p.is_file():
-                dest = out_dir / p.relative_to(stage)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(p, dest)
-                written.append(dest)
-        return written
+        from sim.io.outputs import commit_stage
+
+        return commit_stage(stage, out_dir)
     finally:
         shutil.rmtree(stage, ignore_errors=True)

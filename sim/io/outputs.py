@@ -213,16 +213,21 @@ def write_run(
 
             (stage / "figures").mkdir()
             plots.run_figures(stage, stage / "figures")
-        written = []
-        for p in sorted(stage.rglob("*")):
-            if p.is_file():
-                dest = out_dir / p.relative_to(stage)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(p, dest)
-                written.append(dest)
-        return written
+        return commit_stage(stage, out_dir)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def commit_stage(stage: Path, out_dir: Path) -> list[Path]:
+    """Move every file of a complete staging folder into ``out_dir``; return the files."""
+    written = []
+    for p in sorted(stage.rglob("*")):
+        if p.is_file():
+            dest = out_dir / p.relative_to(stage)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(p, dest)
+            written.append(dest)
+    return written
 
 
 def summarise(ind: pd.DataFrame) -> pd.DataFrame:
