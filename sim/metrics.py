@@ -274,6 +274,7 @@ def indicators(
                     "void",
                     "capital",
                     "programme",
+                    "clawback",
                 ):
                     em.add(
                         la_areas,

@@ -1160,6 +1160,7 @@ def _homes_month(model, day: int, rng) -> None:
     for h, c in zip(homes, cost, strict=True):
         pv = model.providers[int(s.provider[h])]
         pv.cost_gbp += float(c)
+    revenue = revenue - _cap_clawback(model, day, homes, revenue, cost)
     m = np.where(revenue > 1.0, (revenue - cost) / np.maximum(revenue, 1.0), -1.0)
     s.margin[homes] = 0.85 * s.margin[homes] + 0.15 * np.clip(m, -1.0, 1.0)
     # Closures: observed exit rates by sector, higher when loss-making or inadequate.
@@ -1382,6 +1383,36 @@ def _void_payments(model, day: int, homes: np.ndarray, weeks: float):
     for h, v in zip(homes[void > 0], void[void > 0], strict=True):
         model.providers[int(s.provider[h])].revenue_gbp += float(v)
     return void
+
+
+def _cap_clawback(model, day: int, homes: np.ndarray, revenue, cost) -> np.ndarray:
+    """Under a profit cap, income above the capped margin is returned to councils.
+
+    Capped prices hold the margin at the cap only at reference occupancy; a fuller home would
+    earn more, so its monthly income above cost / (1 - cap) is clawed back (the annual returns
+    and "disguised profit" provisions of the Bill [pub]) and credited to the simulated councils
+    by their children looked after. Returns each home's clawback this month.
+    """
+    from sim.policies.base import ITEM_CLAWBACK
+
+    pc = model.policy.profit_cap
+    terms = pc.terms(day) if pc is not None else None
+    out = np.zeros(len(homes))
+    if terms is None or HOME not in terms.kinds:
+        return out
+    s = model.supply
+    capped = s.sector[homes] != SECTOR_LA
+    out = np.where(capped, np.maximum(0.0, revenue - cost / (1.0 - terms.max_margin)), 0.0)
+    total = float(out.sum())
+    stock = model.stock * model.is_sim
+    if total > 0 and stock.sum() > 0:
+        for h, v in zip(homes[out > 0], out[out > 0], strict=True):
+            model.providers[int(s.provider[h])].revenue_gbp -= float(v)
+        for la in np.flatnonzero(stock):
+            amount = -total * stock[la] / stock.sum()
+            model.ledger.add(day, int(la), -1, -1, -1, HOME, 0, amount, ITEM_CLAWBACK)
+            model.councils[int(la)].pay(amount)
+    return out
 
 
 def _children_by_unit(model, units: np.ndarray) -> dict[int, list]:

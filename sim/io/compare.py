@@ -37,6 +37,7 @@ OUTCOMES = {
     "spend_void_gbp": ("cost", "empty block and public places paid for, £"),
     "spend_capital_gbp": ("cost", "capital on new public homes, £"),
     "spend_programme_gbp": ("cost", "programme costs (hub, prevention, support), £"),
+    "spend_clawback_gbp": ("cost", "profit above a cap returned to councils (negative), £"),
     "mean_price_childrens_home_gbp_week": ("cost", "mean price paid per home place-week, £"),
     "mean_price_foster_ifa_gbp_week": ("cost", "mean price paid per IFA place-week, £"),
     "children_unregistered_in_year": ("sufficiency", "children in unregistered settings"),
@@ -83,7 +84,8 @@ def outcomes(ind: pd.DataFrame) -> pd.DataFrame:
             wide["moves_per_child_year"] = wide["placement_changes"] / cy
         if "spend_total_gbp" in wide:
             wide["cost_per_child_week"] = wide["spend_total_gbp"] / (cy * 365.25 / 7.0)
-    for col in ("spend_rcc_gbp", "spend_void_gbp", "spend_capital_gbp", "spend_programme_gbp"):
+    extra = ("rcc", "void", "capital", "programme", "clawback")
+    for col in [f"spend_{g}_gbp" for g in extra]:
         if col not in wide and "spend_total_gbp" in wide:
             wide[col] = np.where(wide["spend_total_gbp"].notna(), 0.0, np.nan)
     keep = [c for c in OUTCOMES if c in wide]

@@ -19,8 +19,9 @@ ITEM_RCC = 2  # an RCC's running costs, shared by its members
 ITEM_VOID = 3  # places paid for but empty (RCC block contracts, new public homes)
 ITEM_CAPITAL = 4  # capital spent on new public homes
 ITEM_PROGRAMME = 5  # a programme's running cost (hub, prevention, support, oversight)
+ITEM_CLAWBACK = 6  # profit above a cap returned to councils (negative amounts)
 ITEM_GROUPS = {1: "overhead", ITEM_RCC: "rcc", ITEM_VOID: "void", ITEM_CAPITAL: "capital"}
-ITEM_GROUPS[ITEM_PROGRAMME] = "programme"
+ITEM_GROUPS.update({ITEM_PROGRAMME: "programme", ITEM_CLAWBACK: "clawback"})
 
 
 def day_of(date: str) -> int:
