@@ -1161,6 +1161,8 @@ def _homes_month(model, day: int, rng) -> None:
         pv = model.providers[int(s.provider[h])]
         pv.cost_gbp += float(c)
     revenue = revenue - _cap_clawback(model, day, homes, revenue, cost)
+    s.rev_month[homes] = revenue
+    s.cost_month[homes] = cost
     m = np.where(revenue > 1.0, (revenue - cost) / np.maximum(revenue, 1.0), -1.0)
     s.margin[homes] = 0.85 * s.margin[homes] + 0.15 * np.clip(m, -1.0, 1.0)
     # Closures: observed exit rates by sector, higher when loss-making or inadequate.
@@ -1293,10 +1295,11 @@ def snapshot(model, day: int) -> None:
             "unregistered_by_la": unreg,
             "private_groups_margin": (rev - cost) / rev if rev > 0 else float("nan"),
             # Operating margin of private homes in the simulated councils' areas (where their
-            # demand is modelled): each home's smoothed monthly margin, weighted by places.
+            # demand is modelled) over the last month: all their income less all their costs,
+            # over all their income (as the CMA measures providers' margins).
             "private_home_margin": (
-                float(np.average(s.margin[:n][local], weights=s.capacity[:n][local]))
-                if local.any()
+                float(1.0 - s.cost_month[:n][local].sum() / s.rev_month[:n][local].sum())
+                if local.any() and s.rev_month[:n][local].sum() > 0
                 else float("nan")
             ),
             "providers": len({int(x) for x in s.provider[:n][m]}),

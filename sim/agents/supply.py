@@ -40,6 +40,8 @@ _FIELDS = {
     "income_rate": np.float64,
     "reserved": np.int64,
     "margin": np.float64,
+    "rev_month": np.float64,  # a home's income and cost last month, £
+    "cost_month": np.float64,
     # RCC index + 1 holding the unit on a block contract (0 = none); new public home.
     "block": np.int64,
     "public": np.bool_,
