@@ -78,11 +78,13 @@ from sim.records import (
     EpisodeLog,
     HeaderLog,
     Ledger,
+    fold_rne,
     year_end_day,
 )
 from sim.rng import stream
 
 EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS, EV_SA16 = range(5)
+REC_X1, RNE_S = REC["X1"], RNE["S"]
 FOSTER_KINDS = (INHOUSE, IFA, KIN)
 _KIND_PLACE = {
     KIN: PLACE["U3"],
@@ -388,12 +390,34 @@ class PlacementModel(mesa.Model):
     # ---- episodes, placements and money --------------------------------------------------------
     def open_episode(self, child: Child, day: int, rne: int) -> None:
         """Start the child's current episode on ``day`` (in its current unit, if any)."""
+        if child.fold_rne >= 0:
+            rne = fold_rne(child.fold_rne, rne)
+            child.fold_rne = -1
         child.ep_start = day
         child.ep_rne = rne
         child.ep_unit = child.unit
 
     def close_episode(self, child: Child, day: int, rec: int, rpc: int) -> None:
-        """Write the child's current episode, ending on ``day`` with ``rec`` (and ``rpc``)."""
+        """Write the child's current episode, ending on ``day`` with ``rec`` (and ``rpc``).
+
+        An episode that would end on the day it began, with another following (X1), is not
+        written: SSDA903 has one episode per child and start date, so a change of legal
+        status and a move on one day are one episode (RNE B or U), and two moves on one day
+        are one move. The reason for leaving the last written placement is kept (or, if it
+        had none, e.g. it ended for a change of legal status, the folded episode's reason).
+        """
+        rows = self.episodes.rows
+        if rec == REC_X1 and child.ep_start == day:
+            last = child.last_row
+            if child.ep_rne == RNE_S:
+                child.fold_rne = RNE_S
+                return
+            if last >= 0 and rows[last][0] == child.cid and rows[last][8] == day:
+                if rpc >= 0 and rows[last][10] < 0:
+                    r = rows[last]
+                    rows[last] = (*r[:10], rpc, *r[11:])
+                child.fold_rne = child.ep_rne
+                return
         self.episodes.add(
             child.cid,
             child.la,
@@ -410,6 +434,7 @@ class PlacementModel(mesa.Model):
             child.pl_d,
             child.ep_unit,
         )
+        child.last_row = len(rows) - 1
 
     def bill(self, child: Child, day: int) -> None:
         """Bill the child's current placement from ``billed_to`` to ``day`` into the ledger."""
@@ -679,7 +704,10 @@ class PlacementModel(mesa.Model):
             "tier": np.fromiter((c.tier for c in left), np.int64, n),
             "plan": np.fromiter((c.plan for c in left), np.int64, n),
             "hd": np.fromiter((c.home_d for c in left), np.int64, n),
-            "prev": np.fromiter((c.prev_unit for c in left), np.int64, n),
+            # The unit a child is leaving (unplanned) or still in (a planned move): never offered.
+            "prev": np.fromiter(
+                (c.prev_unit if c.prev_unit >= 0 else c.unit for c in left), np.int64, n
+            ),
             "unreg": np.fromiter((c.kind == UNREG for c in left), bool, n),
             "away": np.fromiter((c.away for c in left), bool, n),
             "need": np.fromiter((1 + len(followers.get(c.cid, ())) for c in left), np.int64, n),

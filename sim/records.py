@@ -110,6 +110,28 @@ REC = {c: i for i, c in enumerate(REC_CODES)}
 RPC = {c: i for i, c in enumerate(RPC_CODES)}
 PROVIDER = {c: i for i, c in enumerate(PROVIDER_CODES)}
 
+
+def fold_rne(first: int, second: int) -> int:
+    """RNE of one episode standing for two changes on the same day (``first`` then ``second``).
+
+    A start of care stays S. Otherwise the combined episode changes legal status if either
+    did (L, B, U), placement if either did (P, T, B, U) and carer if either did (P, B): B is
+    all three, U legal status and placement, P placement and carer, T placement only, L legal
+    status only (ssda903.md).
+    """
+    codes = (RNE_CODES[first], RNE_CODES[second])
+    if "S" in codes:
+        return RNE["S"]
+    legal = any(c in ("L", "B", "U") for c in codes)
+    placement = any(c in ("P", "T", "B", "U") for c in codes)
+    carer = any(c in ("P", "B") for c in codes)
+    if legal and placement:
+        return RNE["B"] if carer else RNE["U"]
+    if placement:
+        return RNE["P"] if carer else RNE["T"]
+    return RNE["L"]
+
+
 # ---- unit kinds (supply registry) ----
 INHOUSE, IFA, KIN, HOME, SECURE, SA, UNREG = range(7)
 KIND_NAMES = [

@@ -181,6 +181,8 @@ class Child(mesa.Agent):
     ls_day = 0
     far = False
     ep_unit = -1
+    last_row = -1  # the child's last written episode row (for same-day folding)
+    fold_rne = -1  # RNE of a zero-length episode folded into the next one
     n_draws = 0
     away = False
 

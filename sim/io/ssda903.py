@@ -213,3 +213,107 @@ def write_header(header: pd.DataFrame, path, rep: int | None = None) -> None:
     if rep is not None:
         out.insert(0, "REP", rep)
     out.to_csv(path, index=False)
+
+
+def _return_place(place: pd.Series, year: int) -> pd.Series:
+    """PLACE codes as valid in the return for ``year`` (the 2025-26 change, ssda903.md).
+
+    From 2025-26 Z1 is split into Z11-Z14, whose meanings the spec does not give: the model's
+    unregistered settings are written as Z11 (assumption); H5 and P2 become K3. Before it,
+    Z11-Z14 are written as Z1.
+    """
+    if year >= 2026:
+        return place.replace({"Z1": "Z11", "H5": "K3", "P2": "K3"})
+    return place.replace({"Z11": "Z1", "Z12": "Z1", "Z13": "Z1", "Z14": "Z1"})
+
+
+def returns(
+    episodes: pd.DataFrame, header: pd.DataFrame, years: list[int]
+) -> dict[tuple[str, int], dict[str, pd.DataFrame]]:
+    """Split a run's (or an extract's) records into one return per LA and year.
+
+    The return for year Y holds every episode open at some time in the year to 31 March Y;
+    an episode still open on 31 March Y is written open (no DEC, REC or reason), as the return
+    then had it. The header holds the children with an episode in the return; the UASC table
+    the unaccompanied ones among them (DUC = the 18th birthday). SEX is 1/2 up to 2023-24 and
+    M/F from 2024-25 (ssda903.md).
+
+    Returns:
+        ``{(LA code, year): {"header": ..., "episodes": ..., "uasc": ...}}`` with dates as
+        dd/mm/yyyy strings and CHILD as the LA's own id (any ``LA|`` prefix removed).
+    """
+    ep = episodes.copy()
+    ep["DECOM"] = pd.to_datetime(ep["DECOM"])
+    ep["DEC"] = pd.to_datetime(ep["DEC"])
+    hd = header.drop_duplicates("CHILD").set_index("CHILD")
+    out: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
+    for year in years:
+        start, end = pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+        sel = ep[(ep["DECOM"] <= end) & (ep["DEC"].isna() | (ep["DEC"] >= start))].copy()
+        still_open = sel["DEC"].isna() | (sel["DEC"] > end)
+        sel["DEC"] = sel["DEC"].where(~still_open)
+        for col in ("REC", "REASON_PLACE_CHANGE"):
+            sel[col] = sel[col].where(~still_open, None)
+        sel["PLACE"] = _return_place(sel["PLACE"], year)
+        for la, e in sel.groupby("LA", sort=True):
+            e = e.sort_values(["CHILD", "DECOM"], kind="stable")
+            kids = hd.loc[e["CHILD"].drop_duplicates()]
+            own = e["CHILD"].astype(str).str.split("|").str[-1]
+            eps = e[EPISODE_COLUMNS[:-1]].assign(CHILD=own.to_numpy())
+            for col in ("DECOM", "DEC"):
+                eps[col] = eps[col].dt.strftime("%d/%m/%Y").fillna("")
+            sex = kids["SEX"].astype(str)
+            if year <= 2024:
+                sex = sex.replace({"M": "1", "F": "2"})
+            dob = pd.to_datetime(kids["DOB"])
+            kid_ids = kids.index.astype(str).str.split("|").str[-1]
+            head = pd.DataFrame(
+                {
+                    "CHILD": kid_ids,
+                    "SEX": sex.to_numpy(),
+                    "DOB": dob.dt.strftime("%d/%m/%Y").to_numpy(),
+                    "ETHNIC": kids["ETHNIC"].to_numpy() if "ETHNIC" in kids else "",
+                    "UPN": "",
+                    "MOTHER": "",
+                    "MC_DOB": "",
+                }
+            )
+            is_uasc = kids["UASC"].to_numpy(bool) if "UASC" in kids else np.zeros(len(kids), bool)
+            duc = dob + pd.DateOffset(years=18)
+            uasc = pd.DataFrame(
+                {
+                    "CHILD": kid_ids[is_uasc],
+                    "SEX": sex.to_numpy()[is_uasc],
+                    "DOB": dob.dt.strftime("%d/%m/%Y").to_numpy()[is_uasc],
+                    "DUC": duc.dt.strftime("%d/%m/%Y").to_numpy()[is_uasc],
+                }
+            )
+            out[(str(la), year)] = {"header": head, "episodes": eps, "uasc": uasc}
+    return out
+
+
+def write_returns(episodes: pd.DataFrame, header: pd.DataFrame, years: list[int], out_dir) -> list:
+    """Write one Header, Episodes and UASC file per LA and year: ``out_dir/<LA>/<year>-*.csv``.
+
+    The files are staged and moved into place only when all are written, so a failure leaves
+    nothing half-written. Returns the files written.
+    """
+    import os
+    import shutil
+    from pathlib import Path
+
+    from sim.io.outputs import commit_stage
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = out_dir / f".staging-returns-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    try:
+        for (la, year), tables in returns(episodes, header, years).items():
+            folder = stage / la
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, frame in tables.items():
+                frame.to_csv(folder / f"{year}-{name}.csv", index=False)
+        return commit_stage(stage, out_dir)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

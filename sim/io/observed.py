@@ -1,0 +1,118 @@
+"""Reporting from observed data: indicators of an extract, disclosure control, the headline table.
+
+This module owns what may leave the process when the model meets real SSDA903 data: the
+indicators of an extract computed by ``sim.metrics.indicators`` (the one code path the model's
+own runs use), with counts of 1 to 4 suppressed and every share or mean whose denominator is
+under 5 suppressed (the DfE's practice for small numbers), and the headline table printed by
+``experiments/observed_indicators.py``. No child-level row leaves this module.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.geography import Geography
+from sim.io.read903 import Extract
+from sim.metrics import indicators
+
+SUPPRESS_BELOW = 5  # counts 1-4 are suppressed (DfE statistical practice)
+# Shares and means, with the count each is a share of.
+DENOMINATOR = {
+    "share_3plus_placements": "cla",
+    "share_outside_la": "cla",
+    "share_over_20_miles_of_known": "distance_known",
+    "mean_distance_km": "distance_known",
+    "long_term_stability": "long_term_stability_eligible",
+}
+HEADLINE = [
+    "cla",
+    "starts",
+    "ceased",
+    "placement_changes",
+    "share_place_foster",
+    "share_place_homes_secure",
+    "share_place_supported_independent",
+    "share_place_placed_with_parents",
+    "share_3plus_placements",
+    "long_term_stability",
+    "share_over_20_miles_of_known",
+    "share_outside_la",
+]
+
+
+def _denominator(name: str) -> str | None:
+    if name.startswith("share_place_"):
+        return "cla"
+    return DENOMINATOR.get(name)
+
+
+def is_ratio(name: str) -> bool:
+    """True for shares and means (suppressed by their denominator, not their value)."""
+    return _denominator(name) is not None or name.startswith(("share_", "mean_"))
+
+
+def suppress(ind: pd.DataFrame) -> pd.DataFrame:
+    """Blank counts of 1-4 and ratios whose denominator is under 5; flag them ``suppressed``.
+
+    Args:
+        ind: tidy indicators (year, area_type, area, indicator, value).
+
+    Returns:
+        The same rows with ``value`` NaN and ``suppressed`` True where disclosure control
+        applies.
+    """
+    out = ind.copy()
+    key = ["year", "area_type", "area"]
+    counts = out.set_index([*key, "indicator"])["value"]
+    small = pd.Series(False, index=out.index)
+    ratio = out["indicator"].map(is_ratio)
+    v = out["value"]
+    small |= ~ratio & (v > 0) & (v < SUPPRESS_BELOW)
+    dens = out["indicator"].map(_denominator)
+    has = dens.notna()
+    if has.any():
+        idx = pd.MultiIndex.from_arrays(
+            [out.loc[has, k] for k in key] + [dens[has]], names=[*key, "indicator"]
+        )
+        d = counts.reindex(idx).to_numpy()
+        small.loc[has] |= ~(d >= SUPPRESS_BELOW)
+    out["value"] = out["value"].where(~small)
+    out["suppressed"] = small.to_numpy()
+    return out
+
+
+def observed_indicators(ex: Extract, geo: Geography, years: list[int] | None = None):
+    """Suppressed tidy indicators of an extract for ``years`` (default: the extract's)."""
+    ind = indicators(ex.episodes, ex.header, years or ex.years, geo)
+    ind = ind[ind["area_type"].isin(("england", "region", "rcc", "la"))]
+    # 'england' here is the whole extract, whichever LAs it holds.
+    ind = ind.assign(area=np.where(ind["area_type"] == "england", "extract", ind["area"]))
+    ind = ind.assign(area_type=ind["area_type"].replace({"england": "all"}))
+    return suppress(ind).reset_index(drop=True)
+
+
+def headline_table(ind: pd.DataFrame, area_type: str = "all") -> pd.DataFrame:
+    """The headline indicators by year for one area type, as printed text values."""
+    h = ind[(ind["area_type"] == area_type) & ind["indicator"].isin(HEADLINE)]
+
+    def fmt(row) -> str:
+        if row["suppressed"]:
+            return "c"
+        v = row["value"]
+        if pd.isna(v):
+            return ""
+        return f"{100 * v:.1f}%" if row["indicator"].startswith(("share", "long")) else f"{v:,.0f}"
+
+    h = h.assign(text=h.apply(fmt, axis=1))
+    t = h.pivot_table(index=["area", "indicator"], columns="year", values="text", aggfunc="first")
+    order = {n: i for i, n in enumerate(HEADLINE)}
+    t = t.sort_index(key=lambda s: s.map(order) if s.name == "indicator" else s)
+    return t.fillna("")
+
+
+def cleaning_report(ex: Extract) -> dict[str, object]:
+    """What cleaning did, with counts under 5 shown as '<5'."""
+    return {
+        k: ("<5" if 0 < v < SUPPRESS_BELOW else int(v)) for k, v in sorted(ex.cleaning.items())
+    } | {"years": ex.years, "files": len(ex.files)}

@@ -1,0 +1,315 @@
+"""Observed SSDA903: a hand-worked extract, malformed inputs, disclosure control, round trip."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.io import embedded
+from sim.io import ssda903 as io903
+from sim.io.observed import suppress
+from sim.io.read903 import ObservedDataError, district, read_extract
+from sim.metrics import indicators
+
+HAND = Path(__file__).parent / "data" / "observed_hand"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def geo():
+    return embedded.england()
+
+
+@pytest.fixture(scope="module")
+def hand(geo):
+    ex = read_extract(HAND, geo)
+    ind = indicators(ex.episodes, ex.header, ex.years, geo)
+    e = ind[ind["area_type"] == "england"]
+    rows = zip(e["year"], e["indicator"], e["value"], strict=True)
+    return ex, {(int(y), i): v for y, i, v in rows}
+
+
+def test_hand_extract_cleaning(hand):
+    """Two returns of one LA: 14 rows -> 9 episodes, by rules worked by hand."""
+    ex, _ = hand
+    assert ex.years == [2023, 2024]
+    assert ex.start == pd.Timestamp(2022, 4, 1) and ex.end == pd.Timestamp(2024, 3, 31)
+    c = ex.cleaning
+    # D's second episode is listed twice in the 2024 file.
+    assert c["duplicate_rows_dropped"] == 1
+    # A's third, B's first and D's first episode are in both returns; 2024 knows their end.
+    assert c["episodes_repeated_in_later_returns"] == 3
+    # E's second episode changes nothing (same LS, PLACE, provider, postcode, URN).
+    assert c["redundant_episodes_merged"] == 1
+    assert c["episodes"] == 9
+    a = ex.episodes[ex.episodes["CHILD"] == "E08000003|A"]
+    assert a["REC"].iloc[-1] == "E4A" and a["DEC"].iloc[-1] == pd.Timestamp(2023, 10, 10)
+    e = ex.episodes[ex.episodes["CHILD"] == "E08000003|E"]
+    assert len(e) == 1 and pd.isna(e["DEC"].iloc[0])
+    # The folder name 'Manchester' gives the LA; full postcodes are cut to districts.
+    assert set(ex.episodes["LA"]) == {"E08000003"}
+    assert set(ex.episodes["PL_POST"]) <= {"M14", "BL9", "WA14", "LS1", "ME14"}
+    # C is in the UASC table; 1/2 sex codes of the 2023 return read as M/F.
+    h = ex.header.set_index("CHILD")
+    assert h.loc["E08000003|C", "UASC"] and h["UASC"].sum() == 1
+    assert set(h["SEX"]) == {"M", "F"}
+
+
+def test_hand_extract_indicators(hand):
+    """Every headline indicator of the hand extract equals its hand-worked value."""
+    _, v = hand
+    # 31 March 2023: A (U4), B (U4), D (U6) looked after.
+    assert v[(2023, "cla")] == 3
+    assert v[(2023, "share_place_foster")] == 1.0
+    assert v[(2023, "starts")] == 2  # A and D
+    assert v[(2023, "placement_changes")] == 2  # A: CREQB, CARPL
+    assert v[(2023, "changes_unplanned")] == 1  # CREQB
+    assert v[(2023, "cla_3plus_placements")] == 1  # A: U6, K2, U4 in the year
+    assert v[(2023, "share_3plus_placements")] == pytest.approx(1 / 3)
+    # B: under 16, in care since 2019, same placement since 2019.
+    assert v[(2023, "long_term_stability_eligible")] == 1
+    assert v[(2023, "long_term_stability")] == 1.0
+    # A in M14 (0 km), B in WA14 (Trafford, ~11 km), D in LS1 (Leeds, ~59 km).
+    assert v[(2023, "share_over_20_miles_of_known")] == pytest.approx(1 / 3)
+    assert v[(2023, "share_outside_la")] == pytest.approx(2 / 3)
+    # 31 March 2024: B, C (H5), D, E; A returned home on 10/10/2023.
+    assert v[(2024, "cla")] == 4
+    assert v[(2024, "cla_place_foster")] == 3
+    assert v[(2024, "cla_place_supported_independent")] == 1
+    assert v[(2024, "starts")] == 2  # C and E
+    assert v[(2024, "ceased")] == 1  # A
+    # D's move (CREQO); B's change of legal status and E's redundant episode are not moves.
+    assert v[(2024, "placement_changes")] == 1
+    assert v[(2024, "cla_3plus_placements")] == 0
+    # C has no home postcode: 3 known distances, none over 20 miles; B and C outside.
+    assert v[(2024, "distance_known")] == 3
+    assert v[(2024, "share_over_20_miles_of_known")] == 0.0
+    assert v[(2024, "share_outside_la")] == pytest.approx(0.5)
+
+
+def test_suppression_blanks_small_counts_and_ratios():
+    ind = pd.DataFrame(
+        {
+            "year": 2024,
+            "area_type": "la",
+            "area": ["X"] * 5 + ["Y"] * 3,
+            "indicator": ["cla", "starts", "ceased", "share_3plus_placements", "placed_outside_la"]
+            + ["cla", "share_3plus_placements", "long_term_stability"],
+            "value": [40.0, 3.0, 0.0, 0.1, 7.0, 4.0, 0.25, 1.0],
+        }
+    )
+    s = suppress(ind).set_index(["area", "indicator"])
+    assert not s.loc[("X", "cla"), "suppressed"]
+    assert s.loc[("X", "starts"), "suppressed"] and np.isnan(s.loc[("X", "starts"), "value"])
+    assert not s.loc[("X", "ceased"), "suppressed"]  # a true zero is not disclosive
+    assert not s.loc[("X", "share_3plus_placements"), "suppressed"]  # of 40
+    assert s.loc[("Y", "cla"), "suppressed"]
+    assert s.loc[("Y", "share_3plus_placements"), "suppressed"]  # of 4
+    assert s.loc[("Y", "long_term_stability"), "suppressed"]  # denominator unknown
+
+
+def test_district():
+    assert district("m14 5ab") == "M14"
+    assert district("M145AB") == "M14"
+    assert district("SW1A 1AA") == "SW1A"
+    assert district("BL9") == "BL9"
+    assert district("") == ""
+
+
+# ---- malformed inputs ----------------------------------------------------------------------
+def _copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "extract"
+    shutil.copytree(HAND, dest)
+    return dest / "Manchester"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expect"),
+    [
+        (
+            "2024-episodes.csv",
+            "C,01/08/2023",
+            "C,31/13/2023",
+            ["2024-episodes.csv row 5, column DECOM", "'31/13/2023' is not a date", "dd/mm/yyyy"],
+        ),
+        (
+            "2024-episodes.csv",
+            "S,V2,N4,H5",
+            "S,V2,N4,Q9",
+            ["2024-episodes.csv row 5, column PLACE", "unknown code 'Q9'", "expected one of"],
+        ),
+        (
+            "2024-episodes.csv",
+            "S,V2,N4,H5",
+            "S,V2,N4,Z11",
+            ["column PLACE", "'Z11' in the 2023-24 return"],
+        ),
+        (
+            "2023-episodes.csv",
+            "CHILD,DECOM,RNE",
+            "CHILD,START,RNE",
+            ["2023-episodes.csv: missing column(s) DECOM", "needs CHILD, DECOM"],
+        ),
+        (
+            "2024-episodes.csv",
+            "E,01/07/2023,P",
+            "E,01/06/2023,P",
+            ["2024-episodes.csv row 10", "child 'E'", "overlapping"],
+        ),
+        (
+            "2024-header.csv",
+            "C,M,01/02/2007",
+            "C,X,01/02/2007",
+            ["2024-header.csv row 4, column SEX", "'X' is not a code"],
+        ),
+        (
+            "2024-episodes.csv",
+            "A,15/01/2023,P,C1,N1,U4,PR4,10/10/2023",
+            "A,15/01/2023,P,C1,N1,U4,PR4,10/10/2024",
+            ["column DEC", "after the end of the return (31/03/2024)"],
+        ),
+    ],
+)
+def test_malformed_inputs_name_file_row_column_and_value(tmp_path, geo, file, old, new, expect):
+    folder = _copy(tmp_path)
+    _edit(folder / file, old, new)
+    with pytest.raises(ObservedDataError) as err:
+        read_extract(folder.parent, geo)
+    msg = str(err.value)
+    for part in expect:
+        assert part in msg, msg
+
+
+def test_child_without_header_row_is_refused(tmp_path, geo):
+    folder = _copy(tmp_path)
+    _edit(folder / "2024-header.csv", "E,F,01/01/2012,WBRI,,,\n", "")
+    with pytest.raises(ObservedDataError, match="no header row.*2024-episodes.csv row"):
+        read_extract(folder.parent, geo)
+
+
+def test_files_without_la_need_la_argument(tmp_path, geo):
+    flat = tmp_path / "flat"
+    shutil.copytree(HAND / "Manchester", flat)
+    with pytest.raises(ObservedDataError, match="no LA"):
+        read_extract(flat, geo)
+    ex = read_extract(flat, geo, la="352")  # Manchester's DfE number
+    assert set(ex.episodes["LA"]) == {"E08000003"}
+    with pytest.raises(ObservedDataError, match="not an English LA"):
+        read_extract(flat, geo, la="Atlantis")
+
+
+def test_excel_workbook_is_read_like_csv(tmp_path, geo):
+    pytest.importorskip("openpyxl")
+    wb = tmp_path / "Manchester" / "2024.xlsx"
+    wb.parent.mkdir()
+    with pd.ExcelWriter(wb) as xw:
+        for t in ("header", "episodes", "uasc"):
+            pd.read_csv(HAND / "Manchester" / f"2024-{t}.csv", dtype=str).to_excel(
+                xw, sheet_name=t.capitalize(), index=False
+            )
+    ex = read_extract(tmp_path, geo)
+    csv = read_extract(HAND / "Manchester" / "2024-episodes.csv", geo, la="Manchester")
+    assert ex.years == [2024] and len(ex.episodes) == len(csv.episodes)
+    pd.testing.assert_frame_equal(ex.episodes, csv.episodes)
+
+
+def test_cli_writes_suppressed_indicators_and_refuses_bad_input(tmp_path):
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(ROOT / "experiments" / "observed_indicators.py")]
+    r = subprocess.run(
+        [*cmd, f"observed={HAND}", f"out={out}"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert r.returncode == 0, r.stderr
+    ind = pd.read_csv(out / "indicators.csv")
+    assert {"year", "area_type", "area", "indicator", "value", "suppressed"} <= set(ind.columns)
+    counts = ind[~ind["indicator"].str.startswith(("share", "mean", "long"))]
+    assert not ((counts["value"] > 0) & (counts["value"] < 5)).any()
+    # No child identifier or postcode reaches the output.
+    text = (out / "indicators.csv").read_text() + (out / "cleaning.json").read_text()
+    assert "E08000003|" not in text and "M14 5AB" not in text
+    bad = tmp_path / "bad"
+    shutil.copytree(HAND, bad)
+    _edit(bad / "Manchester" / "2023-episodes.csv", "01/06/2022", "2022-06-xx")
+    out2 = tmp_path / "out2"
+    r = subprocess.run(
+        [*cmd, f"observed={bad}", f"out={out2}"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and "row 2, column DECOM" in r.stderr
+    assert not out2.exists() or not any(out2.iterdir())
+
+
+# ---- round trip --------------------------------------------------------------------------------
+def test_round_trip_returns_give_the_same_indicators(tmp_path, tiny_model, geo):
+    """Write a run as yearly returns per LA, read them back: every indicator is unchanged."""
+    ep = io903.episodes_frame(tiny_model)
+    hd = io903.header_frame(tiny_model)
+    first = int(ep["DECOM"].min().year)
+    years = list(range(first, 2028))
+    files = io903.write_returns(ep, hd, years, tmp_path / "returns")
+    las = {p.parent.name for p in files}
+    assert las == set(ep["LA"])
+    assert not list((tmp_path / "returns").glob(".staging*"))
+    ex = read_extract(tmp_path / "returns", geo)
+    sim_years = [2026, 2027]
+    a = indicators(ep, hd, sim_years, geo)
+    b = indicators(ex.episodes, ex.header, sim_years, geo)
+    # Returns write Z1 as Z11 from 2025-26 on: both are the 'other' group and unregistered.
+    key = ["year", "area_type", "area", "indicator"]
+    m = a.merge(b, on=key, how="outer", suffixes=("_sim", "_read"), indicator=True)
+    assert (m["_merge"] == "both").all(), m[m["_merge"] != "both"].head()
+    np.testing.assert_allclose(m["value_sim"], m["value_read"], rtol=1e-12)
+    assert ex.cleaning["redundant_episodes_merged"] == 0
+    assert ex.header["UASC"].sum() == hd["UASC"].sum()
+
+
+def test_returns_are_valid_for_their_year(tiny_model):
+    ep = io903.episodes_frame(tiny_model)
+    hd = io903.header_frame(tiny_model)
+    ret = io903.returns(ep, hd, [2025, 2026, 2027])
+    for (_, year), t in ret.items():
+        e = t["episodes"]
+        if year >= 2026:
+            assert not e["PLACE"].isin(["Z1", "H5", "P2"]).any()
+        else:
+            assert not e["PLACE"].isin(["Z11", "Z12", "Z13", "Z14"]).any()
+        dec = pd.to_datetime(e["DEC"], format="%d/%m/%Y", errors="coerce")
+        assert (dec.dropna() <= pd.Timestamp(year, 3, 31)).all()
+        assert (e.loc[dec.isna(), "REC"].fillna("") == "").all()
+        assert set(e["CHILD"]) <= set(t["header"]["CHILD"])
+
+
+def test_one_episode_per_child_and_start_date(tiny_model):
+    """Same-day changes are one episode (SSDA903); no move returns a child to its own unit."""
+    ep = io903.episodes_frame(tiny_model)
+    assert not ep.duplicated(["CHILD", "DECOM"]).any()
+    nxt = ep.sort_values(["CHILD", "DECOM"]).groupby("CHILD").shift(-1)
+    same = ep.sort_values(["CHILD", "DECOM"])
+    cols = ["LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN"]
+    moved_nowhere = (same["REC"] == "X1") & (same[cols] == nxt[cols]).all(axis=1)
+    assert not moved_nowhere.any()
+
+
+def test_fold_rne_combines_same_day_changes():
+    from sim.records import RNE, RNE_CODES, fold_rne
+
+    def f(a: str, b: str) -> str:
+        return RNE_CODES[fold_rne(RNE[a], RNE[b])]
+
+    assert f("S", "P") == "S"  # a start of care stays a start
+    assert f("L", "P") == "B"  # legal status, placement and carer
+    assert f("L", "T") == "U"  # legal status and placement, same carer
+    assert f("P", "L") == "B"
+    assert f("T", "T") == "T"
+    assert f("T", "P") == "P"
+    assert f("L", "L") == "L"
