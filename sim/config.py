@@ -11,6 +11,7 @@ marked [pub]/[file]/[sec]/[derived]) or says ``assumption``.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,12 @@ class WorldConfig:
     external_supply_share: float = 0.15
     # Fraction of every LA's children and supply kept (1.0 = all); the tiny world uses less.
     scale: float = 1.0
+    # An observed SSDA903 extract (folder or file, see sim/io/read903.py): when given, the
+    # simulated LAs' children at ``start_date`` are read from it instead of being synthetic.
+    observed: str = ""
+    # With an extract, each LA's entries per day are its starts in the year to start_date
+    # (instead of the embedded 2024-25 starts).
+    observed_entry_rates: bool = True
 
     def __post_init__(self) -> None:
         _check("world.external_supply_share", self.external_supply_share, 0.0, 1.0)
@@ -712,11 +719,21 @@ class RunConfig:
         _check("reps", self.reps, 1, 10000)
         _check("years", self.years, 1, 50)
         _check("workers", self.workers, 1, 256)
-        if self.start_date != "2025-03-31":
+        try:
+            d = dt.date.fromisoformat(str(self.start_date))
+        except ValueError:
+            d = None
+        if d is None or (d.month, d.day) != (3, 31) or not 2000 <= d.year <= 2045:
             raise ConfigError(
-                f"start_date={self.start_date!r}: only 2025-03-31 (the embedded data's 31 March)"
-                " is supported until observed initial states are read"
+                f"start_date={self.start_date!r}: expected a 31 March, e.g. 2025-03-31"
             )
+        if d.isoformat() != "2025-03-31" and not self.world.observed:
+            raise ConfigError(
+                f"start_date={self.start_date}: a start other than 2025-03-31 (the embedded"
+                " data's date) needs world.observed=PATH, an extract to start from"
+            )
+        if self.world.observed and self.world.scale != 1.0:
+            raise ConfigError("world.observed: an observed start needs world.scale=1.0")
 
 
 def from_dict(cls: type, data: dict[str, Any] | None, prefix: str = "") -> Any:

@@ -32,6 +32,7 @@ hot state; the records own everything the indicators are computed from.
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 
 import mesa
@@ -108,6 +109,8 @@ class PlacementModel(mesa.Model):
     def __init__(self, cfg: RunConfig, geo: Geography, data: dict, rep: int = 0) -> None:
         super().__init__(rng=int(cfg.seed) * 1000 + rep)
         self.cfg = cfg
+        # Day 0 of the clock: 31 March 2025 (the embedded data), or an observed extract's date.
+        self.origin = dt.date.fromisoformat(cfg.start_date)
         self.p = cfg.params
         self.geo = geo
         self.rep = rep
@@ -183,13 +186,14 @@ class PlacementModel(mesa.Model):
     def run(self, years: int | None = None) -> None:
         """Run the model for ``years`` (default: the configured years)."""
         years = years or self.cfg.years
-        self.end_day = year_end_day(2025 + years)
+        self.end_day = year_end_day(self.origin.year + years, self.origin)
         self.env.process(self._clock())
         self.env.run(until=self.end_day + 1)
         self.finish()
 
     def _clock(self):
-        year_ends = {year_end_day(y) for y in range(2026, 2026 + 60)}
+        y0 = self.origin.year + 1
+        year_ends = {year_end_day(y, self.origin) for y in range(y0, y0 + 60)}
         day = int(self.env.now)
         while day <= self.end_day:
             if day > 0:
@@ -204,9 +208,8 @@ class PlacementModel(mesa.Model):
             yield self.env.timeout(1)
             day = int(self.env.now)
 
-    @staticmethod
-    def _is_month_start(day: int) -> bool:
-        return (np.datetime64("2025-03-31") + np.timedelta64(day, "D")).astype(object).day == 1
+    def _is_month_start(self, day: int) -> bool:
+        return (self.origin + dt.timedelta(days=day)).day == 1
 
     def daily_step(self, day: int) -> None:
         """Phases 1-3 of day ``day``."""

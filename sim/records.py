@@ -174,15 +174,15 @@ PROVIDER_GROUP = {
 }
 
 
-def day_to_date(day: np.ndarray) -> pd.Series:
-    """Model days (since 31 March 2025) to ``datetime64`` dates."""
-    base = np.datetime64(ORIGIN.isoformat(), "D")
+def day_to_date(day: np.ndarray, origin: dt.date = ORIGIN) -> pd.Series:
+    """Model days (since ``origin``, by default 31 March 2025) to ``datetime64`` dates."""
+    base = np.datetime64(origin.isoformat(), "D")
     return pd.Series(base + np.asarray(day, dtype="timedelta64[D]"))
 
 
-def year_end_day(year: int) -> int:
-    """Model day of 31 March of ``year``."""
-    return (dt.date(year, 3, 31) - ORIGIN).days
+def year_end_day(year: int, origin: dt.date = ORIGIN) -> int:
+    """Model day of 31 March of ``year`` (days since ``origin``)."""
+    return (dt.date(year, 3, 31) - origin).days
 
 
 class _RowLog:

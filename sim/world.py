@@ -215,7 +215,20 @@ def build_world(model, data: dict) -> None:
     _entry_rates(model)
     _exit_factors(model)
     model.price_step()
-    _initial_children(model)
+    if cfg.world.observed:
+        from sim import observed_start
+
+        ex = data.get("observed")
+        if ex is None:
+            raise ConfigError(
+                "world.observed is set but no extract was passed: build the world data with"
+                " sim.io.outputs.world_data(cfg)"
+            )
+        if cfg.world.observed_entry_rates:
+            observed_start.entry_rates(model, ex)
+        observed_start.observed_children(model, ex)
+    else:
+        _initial_children(model)
     model.price_step()
 
 
@@ -870,7 +883,6 @@ def new_unregistered_unit(model, c: Child, day: int) -> int:
 def _initial_children(model) -> None:
     """Each simulated LA's CLA at 31 March 2025, with a synthetic history, placed in the supply."""
     geo = model.geo
-    rng = model.streams["init"]
     cla = geo.las["cla_2025"].to_numpy(float)
     n_la = np.round(cla * model.cfg.world.scale).astype(int) * model.is_sim
     las = np.repeat(np.arange(geo.n_la), n_la)
@@ -935,6 +947,21 @@ def _initial_children(model) -> None:
                 place_without_search(model, c, 0)
             else:
                 to_search.append(c)
+    place_initial(model, children, to_search, to_unreg, adoption, _backdate)
+
+
+def place_initial(model, children, to_search, to_unreg, adoption, backdate) -> None:
+    """Place the children in care at day 0, date their histories and schedule their events.
+
+    Args:
+        children: every child of the initial population.
+        to_search: children to be matched (in this order after a seeded shuffle).
+        to_unreg: children in unregistered settings at day 0.
+        adoption: children placed for adoption at day 0.
+        backdate: ``backdate(model, child)`` moves the child's current episode and placement
+            start before day 0 and writes its earlier episodes.
+    """
+    rng = model.streams["init"]
     order = rng.permutation(len(to_search))
     to_search = [to_search[i] for i in order]
     left = []
@@ -966,7 +993,7 @@ def _initial_children(model) -> None:
     # Histories: move each child's current episode start back to its placement start, with one
     # synthetic earlier episode from the start of care when it is not in its first placement.
     for c in children:
-        _backdate(model, c)
+        backdate(model, c)
         schedule_care_events(model, c)
         if c.unit >= 0:
             # The placement began before 31 March 2025: its clock resumes where it stands.

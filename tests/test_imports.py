@@ -13,6 +13,7 @@ LAYER = {
     "agents": 2,
     "policies": 3,
     "world": 4,
+    "observed_start": 4,
     "model": 4,
     "metrics": 1,
     "io": 5,

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from sim.config import ConfigError, RunConfig, to_run_config
+from sim.io.read903 import ObservedDataError
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
@@ -109,7 +110,18 @@ def validate(argv: list[str], config_name: str = "config") -> RunConfig:
                 from sim.policies import check as check_policy
 
                 check_policy(rc.policy, embedded.england())
+                if rc.world.observed:
+                    from sim import observed_start
+                    from sim.io.outputs import read_cached
+                    from sim.world import simulated_las
+
+                    geo = embedded.england()
+                    ex = read_cached(rc.world.observed, geo)
+                    codes = [str(geo.code[i]) for i in simulated_las(rc.world, geo)]
+                    observed_start.check(ex, rc.start_date, codes)
             except ConfigError as exc:
+                raise UserError(str(exc)) from None
+            except ObservedDataError as exc:
                 raise UserError(str(exc)) from None
             first = first or rc
         GlobalHydra.instance().clear()

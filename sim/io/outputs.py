@@ -38,9 +38,26 @@ DATA_VINTAGE = {
 PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pandas", "seaborn", "hydra-core", "omegaconf")
 
 
-def world_data() -> dict:
-    """The embedded supply tables the model is built from."""
-    return {"homes": embedded.homes(), "ifas": embedded.ifas(), "home_flows": embedded.home_flows()}
+def world_data(cfg: RunConfig | None = None) -> dict:
+    """The embedded supply tables the model is built from (and the observed extract, if any)."""
+    data = {"homes": embedded.homes(), "ifas": embedded.ifas(), "home_flows": embedded.home_flows()}
+    if cfg is not None and cfg.world.observed:
+        data["observed"] = read_cached(cfg.world.observed, embedded.england())
+    return data
+
+
+_EXTRACTS: dict[str, object] = {}
+
+
+def read_cached(path: str, geo):
+    """Read an observed extract, keeping the last one read in this process."""
+    from sim.io.read903 import read_extract
+
+    if path not in _EXTRACTS:
+        ex = read_extract(path, geo)
+        _EXTRACTS.clear()
+        _EXTRACTS[path] = ex
+    return _EXTRACTS[path]
 
 
 def run_replicate(cfg: RunConfig, rep: int) -> dict:
@@ -48,7 +65,7 @@ def run_replicate(cfg: RunConfig, rep: int) -> dict:
     from sim.model import PlacementModel
 
     t0 = time.perf_counter()
-    model = PlacementModel(cfg, embedded.england(), world_data(), rep=rep)
+    model = PlacementModel(cfg, embedded.england(), world_data(cfg), rep=rep)
     t1 = time.perf_counter()
     model.run()
     t2 = time.perf_counter()
@@ -56,11 +73,12 @@ def run_replicate(cfg: RunConfig, rep: int) -> dict:
     header = io903.header_frame(model)
     ledger = io903.ledger_frame(model)
     snaps = io903.snapshot_rows(model)
-    years = list(range(2026, 2026 + cfg.years))
+    y0 = model.origin.year + 1
+    years = list(range(y0, y0 + cfg.years))
     ind = indicators(episodes, header, years, embedded.england(), ledger, snaps)
     supply = (
         pd.concat(
-            [s["supply"].assign(year=2025 + i + 1) for i, s in enumerate(model.snapshots)],
+            [s["supply"].assign(year=y0 + i) for i, s in enumerate(model.snapshots)],
             ignore_index=True,
         )
         if model.snapshots

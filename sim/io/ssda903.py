@@ -59,11 +59,11 @@ def episodes_frame(model) -> pd.DataFrame:
     dnames = np.asarray(list(geo.d_name) + [None], dtype=object)
     urns = np.asarray(model.supply.urn + ["XXXXXX"], dtype=object)
     is_open = e["dec"].to_numpy() == OPEN_DAY
-    dec = day_to_date(np.where(is_open, 0, e["dec"].to_numpy())).where(~is_open)
+    dec = day_to_date(np.where(is_open, 0, e["dec"].to_numpy()), model.origin).where(~is_open)
     return pd.DataFrame(
         {
             "CHILD": e["child"].to_numpy(),
-            "DECOM": day_to_date(e["decom"].to_numpy()),
+            "DECOM": day_to_date(e["decom"].to_numpy(), model.origin),
             "RNE": _codes(e["rne"], RNE_CODES),
             "LS": _codes(e["ls"], LS_CODES),
             "CIN": _codes(e["cin"], CIN_CODES),
@@ -87,7 +87,7 @@ def header_frame(model) -> pd.DataFrame:
         {
             "CHILD": h["child"].to_numpy(),
             "SEX": np.where(h["sex"].to_numpy() == 1, "M", "F"),
-            "DOB": day_to_date(h["dob"].to_numpy()),
+            "DOB": day_to_date(h["dob"].to_numpy(), model.origin),
             "ETHNIC": h["ethnic"].to_numpy(),
             "UPN": "",
             "MOTHER": "",
@@ -104,7 +104,7 @@ def ledger_frame(model) -> pd.DataFrame:
     if len(lg) == 0:
         return lg
     days = lg["day"].to_numpy()
-    dates = day_to_date(days)
+    dates = day_to_date(days, model.origin)
     fy = dates.dt.year + (dates.dt.month >= 4).astype(int)
     # A payment made on 31 March belongs to the year ending that day.
     kind = lg["kind"].to_numpy()
@@ -143,7 +143,7 @@ def snapshot_rows(model) -> pd.DataFrame:
     region = dict(zip(model.geo.las["ons_code"], model.geo.las["region"], strict=True))
     rcc = dict(zip(model.geo.las["ons_code"], model.geo.las["rcc_pathfinder"], strict=True))
     for snap in model.snapshots:
-        year = int(day_to_date(np.array([snap["day"]])).dt.year.iloc[0])
+        year = int(day_to_date(np.array([snap["day"]]), model.origin).dt.year.iloc[0])
         sup = snap["supply"]
         for kind in range(len(KIND_NAMES)):
             k = sup[sup["kind"] == kind]

@@ -24,9 +24,9 @@ ITEM_GROUPS = {1: "overhead", ITEM_RCC: "rcc", ITEM_VOID: "void", ITEM_CAPITAL: 
 ITEM_GROUPS.update({ITEM_PROGRAMME: "programme", ITEM_CLAWBACK: "clawback"})
 
 
-def day_of(date: str) -> int:
-    """Model day of an ISO date (``"2026-04-01"``)."""
-    return (dt.date.fromisoformat(date) - ORIGIN).days
+def day_of(date: str, origin: dt.date = ORIGIN) -> int:
+    """Model day of an ISO date (``"2026-04-01"``), counted from ``origin``."""
+    return (dt.date.fromisoformat(date) - origin).days
 
 
 class Lever:
@@ -41,8 +41,9 @@ class Lever:
 
     def __init__(self, cfg, model) -> None:
         self.cfg = cfg
-        self.start_day = day_of(cfg.start)
-        self.end_day = day_of(cfg.end) if cfg.end else NEVER
+        self.origin = getattr(model, "origin", ORIGIN)
+        self.start_day = day_of(cfg.start, self.origin)
+        self.end_day = day_of(cfg.end, self.origin) if cfg.end else NEVER
 
     def active(self, day: int) -> bool:
         """True from the start day up to (not including) the end day."""

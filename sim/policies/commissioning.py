@@ -100,7 +100,7 @@ class PooledCommissioning(Lever):
             [
                 self.start_day
                 if name in PATHFINDERS
-                else max(self.start_day, day_of(cfg.region_start))
+                else max(self.start_day, day_of(cfg.region_start, self.origin))
                 for name in self.names
             ],
             dtype=np.int64,
