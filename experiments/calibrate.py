@@ -1,0 +1,135 @@
+"""Fit chosen parameters to the national targets or to an observed extract; report the fit.
+
+python experiments/calibrate.py                       # national targets, England, default fit
+python experiments/calibrate.py world=greater_manchester reps=2 max_evals=20
+python experiments/calibrate.py observed=PATH fit=params.entry.rate_multiplier:0.5:2.0
+
+``fit=`` lists parameters as ``key:lower:upper``; a key ending in ``*`` fits a multiplier on
+every element of a list (e.g. ``params.placements.unplanned_rate*:0.5:2``). With ``observed=``
+the world is the extract's LAs started from the extract at its first 31 March (override with
+``start_date=``) and the targets are the extract's indicators for the years after it; without
+it the targets are the national ones for the year to 31 March 2026. Other overrides (``seed=``,
+``world=``, ``params.*``) go to the run. Writes fitted.yaml, fit_report.csv, fit_history.csv,
+figures/fit.png and manifest.json to ``out`` (default outputs/calibrate/<time>) and prints the
+report.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sim.config import ConfigError  # noqa: E402
+from sim.io.cli import UserError, validate  # noqa: E402
+from sim.io.read903 import ObservedDataError  # noqa: E402
+
+DEFAULT_FIT = "params.entry.rate_multiplier:0.7:1.4,params.placements.unplanned_rate*:0.6:1.6"
+OWN = ("fit", "observed", "reps", "max_evals", "out")
+
+
+def parse_fit(text: str):
+    """``key:lo:hi,...`` -> FitParam list."""
+    from sim.calibration.fit import FitParam
+
+    out = []
+    for item in [s for s in text.split(",") if s]:
+        parts = item.split(":")
+        if len(parts) != 3:
+            raise UserError(f"fit={item}: expected key:lower:upper, e.g. params.x.y:0.5:2")
+        key, lo, hi = parts
+        try:
+            lo_f, hi_f = float(lo), float(hi)
+        except ValueError:
+            raise UserError(f"fit={item}: bounds must be numbers") from None
+        scale = key.endswith("*")
+        out.append(FitParam(key.rstrip("*"), lo_f, hi_f, scale))
+    return out
+
+
+def main(argv: list[str]) -> None:
+    """Parse, validate, fit and write the report."""
+    import json
+
+    import pandas as pd
+
+    from sim.calibration.fit import (
+        apply,
+        fit,
+        national_targets,
+        observed_targets,
+        write_report,
+    )
+    from sim.io import embedded
+    from sim.io.outputs import code_version, read_cached
+    from sim.metrics import indicators
+
+    own = {k: v for k, _, v in (a.partition("=") for a in argv) if k in OWN}
+    rest = [a for a in argv if a.partition("=")[0] not in OWN]
+    params = parse_fit(own.get("fit", DEFAULT_FIT))
+    reps = int(own.get("reps", "2"))
+    max_evals = int(own.get("max_evals", "30"))
+    out = Path(own.get("out") or Path("outputs/calibrate") / time.strftime("%Y-%m-%d_%H-%M-%S"))
+    geo = embedded.england()
+    keys = {a.partition("=")[0] for a in rest}
+    if "observed" in own:
+        ex = read_cached(own["observed"], geo)
+        las = sorted(set(ex.episodes["LA"]))
+        start = next((a.partition("=")[2] for a in rest if a.startswith("start_date=")), None)
+        start = start or f"{ex.years[0]}-03-31"
+        first = int(start[:4]) + 1
+        years = [y for y in ex.years if y >= first]
+        if not years:
+            raise UserError(f"start_date={start}: the extract has no year after it to fit")
+        extra = [f"world.observed={own['observed']}", "world.scale=1.0"]
+        if "world" not in keys and "world.las" not in keys:
+            extra += ["world=tiny", f"world.las=[{','.join(las)}]"]
+        if "start_date" not in keys:
+            extra.append(f"start_date={start}")
+        if "years" not in keys:
+            extra.append(f"years={len(years)}")
+        cfg = validate(rest + extra)
+        obs = indicators(ex.episodes, ex.header, years, geo)
+        targets = observed_targets(obs, years)
+    else:
+        cfg = validate(rest + ([] if "years" in keys else ["years=1"]))
+        targets = national_targets(2026)
+    for p in params:
+        try:
+            apply(cfg, [p], [p.lower])
+        except ConfigError as e:
+            raise UserError(str(e)) from None
+    t0 = time.perf_counter()
+    result = fit(cfg, params, targets, reps=reps, max_evals=max_evals, log=print)
+    files = write_report(result, out)
+    manifest = {
+        "code_version": code_version(),
+        "params": [p.__dict__ for p in params],
+        "start_values": result.start_values.tolist(),
+        "fitted_values": result.values.tolist(),
+        "objective_start": result.start_objective,
+        "objective_fitted": result.objective,
+        "evaluations": result.evaluations,
+        "reps": reps,
+        "seed": cfg.seed,
+        "world": cfg.world.name.value,
+        "targets": "observed" if "observed" in own else "national",
+        "wall_s": round(time.perf_counter() - t0, 1),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    cols = ["year", "label", "target", "simulated", "lo", "hi", "residual"]
+    with pd.option_context("display.width", 200):
+        print(result.report[cols].to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    print(
+        "fitted:", {p.path: round(float(v), 4) for p, v in zip(params, result.values, strict=True)}
+    )
+    print(f"objective {result.start_objective:.4g} -> {result.objective:.4g}")
+    print(f"wrote {len(files) + 1} files to {out}")
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except (UserError, ObservedDataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
