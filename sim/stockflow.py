@@ -1,20 +1,20 @@
 """The incumbent's method as a comparator: a stock-and-flow projection of children looked after.
 
-This module owns the kind of demand model councils use (an age-band Markov model of
-placement categories, as in the open children's services demand-modelling tools): it
-estimates, from SSDA903 episodes in a window, daily rates by age band (under 1, 1-4, 5-9, 10-15, 16-17) of moves from each DfE
-placement group (``sim.records.PLACE_GROUP``) to each other group, of moves within a group and
-of leaving care, as transitions divided by child-days at risk, plus absolute daily entries by
-age band and first group (the population not in care is not modelled); and it projects the
-stock at a 31 March forward with those rates held constant, giving the same indicator names as
-``sim.metrics`` (``cla``, ``cla_place_<group>``, ``share_place_<group>``, ``starts``,
-``ceased``, ``placement_changes``) per year ending 31 March, with Gamma-posterior draws for
-intervals. Ageing: exposure and events are split at exact birthdays when fitting; in the
-projection children pass to the next age band at the constant rate 1/(band width in days), as
-the incumbent tools do, with leaving at 18 part of the 16-17 band's estimated exit rate. The
-projection is the continuous-time system with these constant rates, advanced exactly by the
-matrix exponential of its generator over each year's days (the incumbent's daily Euler step
-differs by O(rate^2) a day: 0.003% in a year's CLA on the tiny test world's fitted rates).
+This module owns the kind of demand model councils use (an age-band Markov model of placement
+categories, as in the open children's services demand-modelling tools): it estimates, from SSDA903
+episodes in a window, daily rates by age band (under 1, 1-4, 5-9, 10-15, 16-17) of moves from each
+DfE placement group (``sim.records.PLACE_GROUP``) to each other group, of moves within a group and
+of leaving care, as transitions divided by child-days at risk, plus absolute daily entries by age
+band and first group (the population not in care is not modelled); and it projects the stock at a
+31 March forward with those rates held constant, giving the same indicator names as ``sim.metrics``
+(``cla``, ``cla_place_<group>``, ``share_place_<group>``, ``starts``, ``ceased``,
+``placement_changes``) per year ending 31 March, with Gamma-posterior draws for intervals. Ageing:
+exposure and events are split at exact birthdays when fitting; in the projection children pass to
+the next age band at the constant rate 1/(band width in days), as the incumbent tools do, with
+leaving at 18 part of the 16-17 band's estimated exit rate. The projection is the continuous-time
+system with these constant rates, advanced exactly by the matrix exponential of its generator over
+each year's days (the incumbent's daily Euler step differs by O(rate^2) a day: 0.003% in a year's
+CLA on the tiny test world's fitted rates).
 """
 
 from __future__ import annotations
