@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.config import ConfigError  # noqa: E402
-from sim.io.cli import UserError, validate  # noqa: E402
+from sim.io.cli import UserError, observed_overrides, validate  # noqa: E402
 from sim.io.read903 import ObservedDataError  # noqa: E402
 
 DEFAULT_FIT = "params.entry.rate_multiplier:0.7:1.4,params.placements.unplanned_rate*:0.6:1.6"
@@ -74,20 +74,7 @@ def main(argv: list[str]) -> None:
     keys = {a.partition("=")[0] for a in rest}
     if "observed" in own:
         ex = read_cached(own["observed"], geo)
-        las = sorted(set(ex.episodes["LA"]))
-        start = next((a.partition("=")[2] for a in rest if a.startswith("start_date=")), None)
-        start = start or f"{ex.years[0]}-03-31"
-        first = int(start[:4]) + 1
-        years = [y for y in ex.years if y >= first]
-        if not years:
-            raise UserError(f"start_date={start}: the extract has no year after it to fit")
-        extra = [f"world.observed={own['observed']}", "world.scale=1.0"]
-        if "world" not in keys and "world.las" not in keys:
-            extra += ["world=tiny", f"world.las=[{','.join(las)}]"]
-        if "start_date" not in keys:
-            extra.append(f"start_date={start}")
-        if "years" not in keys:
-            extra.append(f"years={len(years)}")
+        extra, _, years = observed_overrides(own["observed"], ex, rest)
         cfg = validate(rest + extra)
         obs = indicators(ex.episodes, ex.header, years, geo)
         targets = observed_targets(obs, years)

@@ -84,6 +84,36 @@ def _split(o: str) -> list[str]:
     return v.split(",")
 
 
+def observed_overrides(path: str, ex, rest: list[str]) -> tuple[list[str], str, list[int]]:
+    """Overrides that start a run from an extract; its start date and the years after it.
+
+    The world is the extract's LAs (unless ``world=`` or ``world.las=`` is given) at full
+    scale; the start is ``start_date=`` or the extract's first 31 March; the run lasts to the
+    extract's end (unless ``years=`` is given).
+    """
+    keys = {a.partition("=")[0] for a in rest}
+    start = next((a.partition("=")[2] for a in rest if a.startswith("start_date=")), "")
+    start = start or f"{ex.years[0]}-03-31"
+    try:
+        first = int(start[:4]) + 1
+    except ValueError:
+        raise UserError(f"start_date={start}: expected a 31 March such as 2024-03-31") from None
+    years = [y for y in ex.years if y >= first]
+    if not years:
+        raise UserError(
+            f"start_date={start}: the extract ({ex.years[0]}-{ex.years[-1]}) has no year after it"
+        )
+    extra = [f"world.observed={path}", "world.scale=1.0"]
+    if "world" not in keys and "world.las" not in keys:
+        las = sorted(set(ex.episodes["LA"]))
+        extra += ["world=tiny", f"world.las=[{','.join(las)}]"]
+    if "start_date" not in keys:
+        extra.append(f"start_date={start}")
+    if "years" not in keys:
+        extra.append(f"years={len(years)}")
+    return extra, start, years
+
+
 def validate(argv: list[str], config_name: str = "config") -> RunConfig:
     """Compose and validate the run for every sweep value; raise ``UserError`` on a mistake."""
     from hydra import compose, initialize_config_dir
