@@ -14,6 +14,7 @@ LAYER = {
     "policies": 3,
     "world": 4,
     "observed_start": 4,
+    "stockflow": 1,
     "model": 4,
     "metrics": 1,
     "io": 5,
