@@ -697,6 +697,9 @@ class OutputConfig:
     figures: bool = True
     ssda903: bool = True
     ledger: bool = True
+    # Also write the run as SSDA903 returns, one Header, Episodes and UASC file per LA and
+    # year ending 31 March (ssda903/returns/rep<k>/<LA>/<year>-*.csv), as councils submit them.
+    returns: bool = False
 
 
 @dataclass

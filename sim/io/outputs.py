@@ -200,6 +200,15 @@ def write_run(
                         shutil.copyfileobj(src, fh)
                     tmp.unlink()
                     first = False
+        if cfg.output.returns:
+            y0 = int(cfg.start_date[:4])
+            for r in results:
+                io903.write_returns(
+                    r["episodes"],
+                    r["header"],
+                    list(range(y0 + 1, y0 + 1 + cfg.years)),
+                    stage / "ssda903" / "returns" / f"rep{r['rep']}",
+                )
         if cfg.output.ledger:
             lg = pd.concat([r["ledger"].assign(rep=r["rep"]) for r in results], ignore_index=True)
             lg.to_csv(
