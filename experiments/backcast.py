@@ -28,13 +28,12 @@ OWN = ("observed", "reps", "draws", "workers", "out", "fit_years")
 def main(argv: list[str]) -> None:
     """Run both methods from the start date and score them against what happened."""
     import json
-    import shutil
 
     import pandas as pd
 
     from sim.calibration import evaluate as ev
     from sim.io import embedded
-    from sim.io.outputs import code_version, commit_stage, read_cached
+    from sim.io.outputs import Staged, code_version, read_cached
     from sim.metrics import indicators
 
     own = {k: v for k, _, v in (a.partition("=") for a in argv) if k in OWN}
@@ -60,11 +59,8 @@ def main(argv: list[str]) -> None:
     obs = indicators(ex.episodes, ex.header, years, geo)
     scored = ev.score(obs, {"agent_based": abm, "stock_and_flow": sf}, years)
     summ = ev.summary(scored)
-    out.mkdir(parents=True, exist_ok=True)
-    stage = out / ".staging-backcast"
-    shutil.rmtree(stage, ignore_errors=True)
-    (stage / "figures").mkdir(parents=True)
-    try:
+    st = Staged(out, figures=True)
+    with st as stage:
         scored.to_csv(stage / "backcast.csv", index=False)
         summ.to_csv(stage / "backcast_summary.csv", index=False)
         ev.backcast_figure(scored, stage / "figures" / "backcast.png")
@@ -80,9 +76,7 @@ def main(argv: list[str]) -> None:
             "wall_s": round(time.perf_counter() - t0, 1),
         }
         (stage / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        files = commit_stage(stage, out)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    files = st.files
     s = summ[summ["area_type"] == "england"]
     table = s.pivot_table(
         index="indicator",

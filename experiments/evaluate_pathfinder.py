@@ -41,13 +41,12 @@ def main(argv: list[str]) -> None:
     """Run factual, counterfactual and the comparator; write and print the evaluation."""
     import datetime as dt
     import json
-    import shutil
 
     import pandas as pd
 
     from sim.calibration import evaluate as ev
     from sim.io import embedded
-    from sim.io.outputs import code_version, commit_stage, read_cached
+    from sim.io.outputs import Staged, code_version, read_cached
     from sim.metrics import indicators
 
     own = {k: v for k, _, v in (a.partition("=") for a in argv) if k in OWN}
@@ -97,11 +96,8 @@ def main(argv: list[str]) -> None:
     scores = ev.score(obs[obs["area_type"].isin(("la", "rcc"))], runs, after)
     summ = ev.summary(scores)
     out = Path(own.get("out") or Path("outputs/evaluation") / time.strftime("%Y-%m-%d_%H-%M-%S"))
-    out.mkdir(parents=True, exist_ok=True)
-    stage = out / ".staging-evaluation"
-    shutil.rmtree(stage, ignore_errors=True)
-    (stage / "figures").mkdir(parents=True)
-    try:
+    st = Staged(out, figures=True)
+    with st as stage:
         report.to_csv(stage / "evaluation.csv", index=False)
         scores.to_csv(stage / "evaluation_scores.csv", index=False)
         summ.to_csv(stage / "evaluation_summary.csv", index=False)
@@ -120,9 +116,7 @@ def main(argv: list[str]) -> None:
             "pairing": "replicate k of factual and counterfactual share their random numbers",
         }
         (stage / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        files = commit_stage(stage, out)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    files = st.files
     r = report[(report["area_type"] == "rcc") & report["indicator"].isin(HEADLINE)]
     cols = ["year", "period", "indicator", "observed", "factual_mean", "counterfactual_mean"]
     cols += ["stock_and_flow_mean", "effect", "effect_lo", "effect_hi"]

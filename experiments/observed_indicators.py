@@ -57,7 +57,7 @@ def main(argv: list[str]) -> None:
 
     from sim.io import embedded
     from sim.io.observed import cleaning_report, headline_table, observed_indicators
-    from sim.io.outputs import commit_stage
+    from sim.io.outputs import Staged
     from sim.io.read903 import read_extract
 
     args = parse(argv)
@@ -66,13 +66,11 @@ def main(argv: list[str]) -> None:
     ex = read_extract(args["observed"], geo, la=args.get("la"))
     ind = observed_indicators(ex, geo, years)
     out = Path(args.get("out") or Path("outputs/observed") / time.strftime("%Y-%m-%d_%H-%M-%S"))
-    out.mkdir(parents=True, exist_ok=True)
-    stage = out / ".staging"
-    stage.mkdir(exist_ok=True)
-    ind.to_csv(stage / "indicators.csv", index=False)
-    (stage / "cleaning.json").write_text(json.dumps(cleaning_report(ex), indent=2))
-    files = commit_stage(stage, out)
-    stage.rmdir()
+    st = Staged(out)
+    with st as stage:
+        ind.to_csv(stage / "indicators.csv", index=False)
+        (stage / "cleaning.json").write_text(json.dumps(cleaning_report(ex), indent=2))
+    files = st.files
     with pd.option_context("display.width", 200, "display.max_rows", 200):
         print(headline_table(ind).to_string())
     print(f"wrote {len(files)} files to {out}")

@@ -276,16 +276,10 @@ def fitted_yaml(result: FitResult) -> str:
 
 def write_report(result: FitResult, out_dir: Path) -> list[Path]:
     """Write fitted.yaml, fit_report.csv, fit_history.csv and figures/fit.png into ``out_dir``."""
-    from sim.io.outputs import commit_stage
+    from sim.io.outputs import Staged
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stage = out_dir / ".staging-fit"
-    import shutil
-
-    shutil.rmtree(stage, ignore_errors=True)
-    (stage / "figures").mkdir(parents=True)
-    try:
+    st = Staged(out_dir, figures=True)
+    with st as stage:
         (stage / "fitted.yaml").write_text(fitted_yaml(result))
         result.report.to_csv(stage / "fit_report.csv", index=False)
         hist = pd.DataFrame(
@@ -294,9 +288,7 @@ def write_report(result: FitResult, out_dir: Path) -> list[Path]:
         )
         hist.to_csv(stage / "fit_history.csv", index_label="evaluation")
         fit_figure(result.report, stage / "figures" / "fit.png")
-        return commit_stage(stage, out_dir)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    return st.files
 
 
 def fit_figure(report: pd.DataFrame, path: Path) -> None:

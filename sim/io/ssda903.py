@@ -298,22 +298,13 @@ def write_returns(episodes: pd.DataFrame, header: pd.DataFrame, years: list[int]
     The files are staged and moved into place only when all are written, so a failure leaves
     nothing half-written. Returns the files written.
     """
-    import os
-    import shutil
-    from pathlib import Path
+    from sim.io.outputs import Staged
 
-    from sim.io.outputs import commit_stage
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stage = out_dir / f".staging-returns-{os.getpid()}"
-    shutil.rmtree(stage, ignore_errors=True)
-    try:
+    st = Staged(out_dir)
+    with st as stage:
         for (la, year), tables in returns(episodes, header, years).items():
             folder = stage / la
             folder.mkdir(parents=True, exist_ok=True)
             for name, frame in tables.items():
                 frame.to_csv(folder / f"{year}-{name}.csv", index=False)
-        return commit_stage(stage, out_dir)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    return st.files
