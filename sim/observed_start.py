@@ -8,7 +8,8 @@ start, placement spell start, number of placements so far and earlier episodes o
 the observed ones). The child's care plan follows its observed placement type; the unit is
 found by the model's matching in the embedded supply (observed URNs are not linked to the
 supply), preferring a placement outside the LA when the child was placed outside it. Futures
-(when the child will leave care, and by which route) are drawn as for the synthetic stock.
+(when the child will leave care, and by which route) are the entry model's given the time
+already spent in care (``residual_stay``).
 With ``world.observed_entry_rates`` each LA's entries are its observed starts in the year to
 ``start_date``. The extract (an ``sim.io.read903.Extract``) is read by the caller and passed in
 the world data as ``data["observed"]`` (``sim.io.outputs.world_data(cfg)`` does it).
@@ -16,6 +17,8 @@ Child identifiers of the extract are not kept: children get model numbers.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -99,6 +102,43 @@ def entry_rates(model, ex) -> None:
             model.entry_rate_per_day[la] *= n / embedded[la]
 
 
+def residual_stay(model, c, days_in_care: int) -> None:
+    """Time to exit of a child in care for ``days_in_care``: the entry model given survival.
+
+    Stays at entry are a mixture of a short and a long exponential stay by age band at entry
+    (``sim.agents.children.Child.draw_stay``). Having stayed ``t`` days, the child is on the
+    short stay with probability p e^(-t/ms) / (p e^(-t/ms) + (1-p) e^(-t/ml)), and, the
+    exponential having no memory, its remaining stay is drawn afresh from that component:
+    the observed stock then leaves care as the entries of the same parameters would.
+    """
+    u = c.u
+    ex = model.p.exits
+    f = model.la_exit_factor[c.la]
+    t = float(days_in_care)
+    band = age_band(max(0.0, c.age_years(0) - t / DAYS_PER_YEAR))
+    ms = ex.short_mean_days[band] / f
+    ml = ex.long_mean_years[band] * DAYS_PER_YEAR / f
+    if c.uasc:
+        ml *= ex.uasc_long_multiplier
+    p = ex.p_short[band]
+    short = p * math.exp(-t / ms)
+    long_ = (1.0 - p) * math.exp(-t / ml)
+    w_short = short / (short + long_) if short + long_ > 0 else 0.0
+    if u[U_TEMP] < w_short:
+        dur = -math.log(u[U_LS_DAYS]) * ms
+        route = "uasc" if c.uasc else "short"
+    else:
+        dur = -math.log(u[U_LS_DAYS]) * ml
+        entry_age = c.age_years(0) - t / DAYS_PER_YEAR
+        route = "uasc" if c.uasc else ("young_long" if entry_age < 10 else "older_long")
+    day18 = c.dob + int(round(18 * DAYS_PER_YEAR))
+    end = max(1, int(dur))
+    if end >= day18:
+        end, route = day18, "at18"
+    c.exit_day = max(end, 1)
+    c.exit_route = route
+
+
 def check(ex, start_date: str, codes: list[str]) -> None:
     """Raise ``ConfigError`` unless the extract covers ``start_date`` and every LA in ``codes``."""
     date = pd.Timestamp(start_date)
@@ -119,7 +159,7 @@ def check(ex, start_date: str, codes: list[str]) -> None:
 
 def observed_children(model, ex) -> None:
     """Create, place and date the children looked after at day 0 in the extract."""
-    from sim.world import _stock_futures, _stock_ls, place_initial, place_without_search
+    from sim.world import _stock_ls, place_initial, place_without_search
 
     geo = model.geo
     date = pd.Timestamp(model.origin)
@@ -174,7 +214,7 @@ def observed_children(model, ex) -> None:
         care_start = int((g["DECOM"].iloc[0] - date).days)
         c.care_start = min(care_start, -1)
         tic = -c.care_start / DAYS_PER_YEAR
-        _stock_futures(model, c, tic)
+        residual_stay(model, c, -c.care_start)
         ls = LS.get(now["LS"])
         c.ls = ls if ls is not None else _stock_ls(c, tic)
         pl = district(str(now["PL_POST"] or ""), -1)
