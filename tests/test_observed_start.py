@@ -132,3 +132,35 @@ def test_bad_observed_starts_are_refused(extract_dir):
         validate(
             ["world=tiny", "world.scale=1.0", "world.observed=/no/such", "start_date=2027-03-31"]
         )
+
+
+def test_residual_stay_conditions_the_entry_mixture_on_time_in_care():
+    """Band 10-15 at entry: p_short 0.30, short mean 120 days, long mean 15 years (defaults).
+
+    After 0 days the short-stay weight is 0.30; after 365 days it is
+    0.3 e^(-365/120) / (0.3 e^(-365/120) + 0.7 e^(-365/5478.75)) = 0.0214 (worked by hand).
+    """
+    from types import SimpleNamespace
+
+    from sim.agents.children import N_UNIFORMS, U_LS_DAYS, U_TEMP
+    from sim.config import Params
+    from sim.observed_start import residual_stay
+
+    model = SimpleNamespace(p=Params(), la_exit_factor=[1.0])
+
+    def child(u_temp: float, days: int, means: float = 0.1):
+        u = np.full(N_UNIFORMS, 0.5)
+        u[U_TEMP], u[U_LS_DAYS] = u_temp, np.exp(-means)  # -ln(u): stay in mean stays
+        dob = -int(12 * 365.25)
+        c = SimpleNamespace(u=u, la=0, uasc=False, dob=dob)
+        c.age_years = lambda day: (day - dob) / 365.25
+        residual_stay(model, c, days)
+        return c
+
+    assert child(0.29, 0).exit_route == "short" and child(0.29, 0).exit_day == 12
+    assert child(0.31, 0).exit_route == "older_long"
+    assert child(0.020, 365).exit_route == "short"
+    assert child(0.023, 365).exit_route == "older_long"
+    # A long stay of one mean (15 years) from age 12 is cut at the 18th birthday.
+    assert child(0.5, 365, means=1.0).exit_route == "at18"
+    assert child(0.31, 0).exit_day == int(0.1 * 15 * 365.25)
