@@ -313,3 +313,19 @@ def test_fold_rne_combines_same_day_changes():
     assert f("T", "T") == "T"
     assert f("T", "P") == "P"
     assert f("L", "L") == "L"
+
+
+def test_one_folder_per_la_and_year(tmp_path, geo):
+    """`<LA>/<year>/header.csv` reads as `<LA>/<year>-header.csv` does."""
+    for year in (2023, 2024):
+        d = tmp_path / "E08000003" / str(year)
+        d.mkdir(parents=True)
+        for t in ("header", "episodes", "uasc"):
+            src = HAND / "Manchester" / f"{year}-{t}.csv"
+            if src.exists():
+                shutil.copy(src, d / f"{t}.csv")
+    a = read_extract(tmp_path, geo)
+    b = read_extract(HAND, geo)
+    assert a.years == b.years == [2023, 2024]
+    pd.testing.assert_frame_equal(a.episodes, b.episodes)
+    pd.testing.assert_frame_equal(a.header, b.header)
