@@ -229,6 +229,7 @@ def observed_children(model, ex) -> None:
         model.children[c.cid] = c
         model.stock[c.la] += 1
         model.observed_history[c.cid] = g
+        c.observed = True
         plan = PLAN_OF_PLACE.get(now["PLACE"], PLAN_FOSTER)
         if c.uasc and plan in (PLAN_PARENTS, PLAN_KIN):
             plan = PLAN_FOSTER
@@ -247,6 +248,10 @@ def observed_children(model, ex) -> None:
             c.plan = plan
             if plan in (PLAN_HOME, PLAN_SECURE):
                 c.tier = max(c.tier, 1)
+            else:
+                # Observed in a family or supported setting: needs that such a placement
+                # meets (the matching allows a misfit of one tier), not the highest tier.
+                c.tier = min(c.tier, 1)
             if plan in (PLAN_PARENTS, PLAN_KIN):
                 place_without_search(model, c, 0)
             else:

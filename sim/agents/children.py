@@ -182,6 +182,7 @@ class Child(mesa.Agent):
     far = False
     ep_unit = -1
     last_row = -1  # the child's last written episode row (for same-day folding)
+    observed = False  # read from an observed extract (its past placements are known)
     fold_rne = -1  # RNE of a zero-length episode folded into the next one
     n_draws = 0
     away = False
