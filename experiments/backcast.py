@@ -19,8 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.io.cli import UserError, observed_overrides, validate  # noqa: E402
-from sim.io.read903 import ObservedDataError  # noqa: E402
+from sim.io.cli import UserError, observed_overrides, run_main, validate  # noqa: E402
 
 OWN = ("observed", "reps", "draws", "workers", "out", "fit_years")
 
@@ -96,8 +95,4 @@ def _sim_las(cfg, geo):
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except (UserError, ObservedDataError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+    run_main(main, sys.argv[1:])

@@ -21,8 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.config import ConfigError  # noqa: E402
-from sim.io.cli import UserError, observed_overrides, validate  # noqa: E402
-from sim.io.read903 import ObservedDataError  # noqa: E402
+from sim.io.cli import UserError, observed_overrides, run_main, validate  # noqa: E402
 
 DEFAULT_FIT = "params.entry.rate_multiplier:0.7:1.4,params.placements.unplanned_rate*:0.6:1.6"
 OWN = ("fit", "observed", "reps", "max_evals", "out")
@@ -115,8 +114,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except (UserError, ObservedDataError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+    run_main(main, sys.argv[1:])

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.io.cli import UserError, validate  # noqa: E402
+from sim.io.cli import UserError, run_main, validate  # noqa: E402
 
 
 def main(argv: list[str]) -> None:
@@ -38,8 +38,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+    run_main(main, sys.argv[1:])

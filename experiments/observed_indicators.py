@@ -19,8 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.io.cli import UserError  # noqa: E402
-from sim.io.read903 import ObservedDataError  # noqa: E402
+from sim.io.cli import UserError, run_main  # noqa: E402
 
 KEYS = ("observed", "la", "out", "years")
 
@@ -77,8 +76,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except (UserError, ObservedDataError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+    run_main(main, sys.argv[1:])

@@ -17,22 +17,9 @@ import pandas as pd
 
 from sim import stockflow
 from sim.config import RunConfig
-from sim.io.observed import suppress
+from sim.io.observed import SCORED, suppress
 
 LEVEL = 0.90  # interval level of every reported interval
-SCORED = (
-    "cla",
-    "starts",
-    "ceased",
-    "placement_changes",
-    "share_place_foster",
-    "share_place_homes_secure",
-    "share_place_supported_independent",
-    "share_3plus_placements",
-    "long_term_stability",
-    "share_over_20_miles_of_known",
-    "share_outside_la",
-)
 KEY = ["year", "area_type", "area", "indicator"]
 
 

@@ -24,6 +24,7 @@ from scipy import optimize
 
 from sim.calibration.targets import BASELINE_TARGETS
 from sim.config import ConfigError, RunConfig
+from sim.io.observed import SCORED
 
 
 @dataclass(frozen=True)
@@ -115,17 +116,9 @@ def national_targets(year: int = 2026) -> pd.DataFrame:
 
 # Indicators fitted from an observed extract, and their sd: counts sqrt(n) or 5% (whichever is
 # larger: Poisson noise plus model error, assumption); shares 2 points (assumption).
-OBSERVED_FIT = (
-    "cla",
-    "starts",
-    "ceased",
-    "placement_changes",
-    "share_place_foster",
-    "share_place_homes_secure",
-    "share_place_supported_independent",
-    "share_3plus_placements",
-    "long_term_stability",
-)
+OBSERVED_FIT = tuple(
+    n for n in SCORED if n not in ("share_over_20_miles_of_known", "share_outside_la")
+)  # distance follows from supply and matching, not from the hazards usually fitted
 
 
 def observed_targets(

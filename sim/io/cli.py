@@ -21,6 +21,21 @@ class UserError(Exception):
     """A mistake in the user's command line or config, reported in one line."""
 
 
+def run_main(main, argv: list[str]) -> None:
+    """Run a script's ``main(argv)``; a user's mistake prints one line and exits with code 2.
+
+    User mistakes are ``UserError`` (command line, config) and ``ObservedDataError`` (an
+    observed extract); anything else is a bug and keeps its traceback.
+    """
+    import sys
+
+    try:
+        main(argv)
+    except (UserError, ObservedDataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
 def register_schema() -> None:
     """Register the structured schema so that unknown keys and bad types are refused."""
     from hydra.core.config_store import ConfigStore

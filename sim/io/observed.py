@@ -25,6 +25,20 @@ DENOMINATOR = {
     "mean_distance_km": "distance_known",
     "long_term_stability": "long_term_stability_eligible",
 }
+# Indicators scored against observed data (back-cast, evaluation) and fitted by calibration.
+SCORED = (
+    "cla",
+    "starts",
+    "ceased",
+    "placement_changes",
+    "share_place_foster",
+    "share_place_homes_secure",
+    "share_place_supported_independent",
+    "share_3plus_placements",
+    "long_term_stability",
+    "share_over_20_miles_of_known",
+    "share_outside_la",
+)
 HEADLINE = [
     "cla",
     "starts",
