@@ -94,3 +94,33 @@ def test_score_prefers_near_cheap_fitting_own_provision():
     assert s(own=True) > s(own=False)
     assert s(out=False) > s(out=True)
     del zero
+
+
+def test_candidate_pairs_chunked_scan_equals_full_scan():
+    # The nearest-first scan in chunks of LAs must give exactly the pairs, in the same order,
+    # of one scan over every LA (the order matters: acceptance draws follow it).
+    rng = np.random.default_rng(5)
+    n_la, n_kinds = 40, 3
+    pts = rng.uniform(0, 300, size=(n_la, 2))
+    dist = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+    order = np.argsort(dist, axis=1, kind="stable")
+    dist_sorted = np.take_along_axis(dist, order, axis=1)
+    for trial in range(20):
+        kind = rng.integers(0, n_kinds, size=200)
+        la = rng.integers(0, n_la, size=200)
+        key = np.sort(kind * n_la + la)
+        vac = matching.VacancyIndex(
+            units=np.arange(len(key)) + 1000,
+            start=np.searchsorted(key, np.arange(n_kinds * n_la + 1)),
+            n_la=n_la,
+        )
+        n = 60
+        home = rng.integers(0, n_la, size=n)
+        radius = rng.choice([30.0, 60.0, 1e5], size=n)
+        allowed = rng.random((n, n_kinds)) < 0.5
+        min_km = np.where(rng.random(n) < 0.3, 32.2, 0.0)
+        args = (home, radius, allowed, vac, dist_sorted, order, 5, 4, trial, min_km)
+        full = matching.candidate_pairs_multi(*args, chunk=n_la)
+        for chunk in (1, 3, 16):
+            part = matching.candidate_pairs_multi(*args, chunk=chunk)
+            assert np.array_equal(part[0], full[0]) and np.array_equal(part[1], full[1])

@@ -79,6 +79,7 @@ def candidate_pairs_multi(
     per_la: int,
     rotation: int = 0,
     min_km: np.ndarray | None = None,
+    chunk: int = 16,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``candidate_pairs`` for every unit kind at once (one set of array operations).
 
@@ -86,6 +87,7 @@ def candidate_pairs_multi(
         allowed: (children x kinds) which kinds each child's plan accepts; kind k is column k.
         dist_sorted: LA-to-LA distances with each row in ``la_order`` (nearest first).
         min_km: optional per-child minimum distance (children placed away from home).
+        chunk: LAs scanned per step (a speed setting; results do not depend on it).
 
     Returns:
         (child position, unit id) for all kinds together.
@@ -96,16 +98,40 @@ def candidate_pairs_multi(
     kinds = np.flatnonzero(allowed.any(axis=0))
     n_la = vac.n_la
     cnt = np.diff(vac.start)[: n_kinds * n_la].reshape(n_kinds, n_la)[kinds]  # K x L
-    order = la_order[home_la]  # n x L
-    near = dist_sorted[home_la] <= radius_km[:, None]  # n x L
-    if min_km is not None:
-        near &= dist_sorted[home_la] >= min_km[:, None]
-    ok = (cnt[:, order] > 0) & near[None, :, :] & allowed[:, kinds].T[:, :, None]
-    rank = np.cumsum(ok, axis=2)
-    ki, ci, j = np.nonzero(ok & (rank <= max_las))
-    if len(ci) == 0:
+    has = cnt > 0
+    alw = allowed[:, kinds].T  # K x n
+    found = np.zeros((len(kinds), n), dtype=np.int64)  # LAs kept so far, per kind and child
+    parts: list[tuple[np.ndarray, ...]] = []
+    active = np.arange(n)
+    n_cols = dist_sorted.shape[1]
+    # LAs are scanned nearest first in chunks: most children find their ``max_las`` LAs (or
+    # pass their radius) in the first chunk, so few rows ever see all 153 columns.
+    for c0 in range(0, n_cols, chunk):
+        h = home_la[active]
+        order = la_order[h, c0 : c0 + chunk]  # a x w
+        d = dist_sorted[h, c0 : c0 + chunk]
+        near = d <= radius_km[active, None]
+        if min_km is not None:
+            near &= d >= min_km[active, None]
+        ok = has[:, order] & near[None, :, :] & alw[:, active, None]
+        rank = np.cumsum(ok, axis=2) + found[:, active, None]
+        ki, ai, j = np.nonzero(ok & (rank <= max_las))
+        parts.append((ki, active[ai], order[ai, j], c0 + j))
+        found[:, active] = rank[:, :, -1]
+        more = (alw[:, active] & (found[:, active] < max_las)).any(axis=0) & (
+            d[:, -1] <= radius_km[active]
+        )
+        active = active[more]
+        if len(active) == 0:
+            break
+    ki = np.concatenate([p[0] for p in parts])
+    if len(ki) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    la = order[ci, j]
+    ci = np.concatenate([p[1] for p in parts])
+    la = np.concatenate([p[2] for p in parts])
+    j = np.concatenate([p[3] for p in parts])
+    o = np.lexsort((j, ci, ki))  # kind, child, nearness: the order of the full scan
+    ki, ci, la = ki[o], ci[o], la[o]
     c = cnt[ki, la]
     take = np.minimum(c, per_la)
     s = vac.start[kinds[ki] * n_la + la]
