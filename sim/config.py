@@ -285,6 +285,8 @@ class SupplyParams:
     # Children's homes at 31 March 2025: 3,946 mainstream homes [pub] Ofsted 2025; the 2023
     # Ofsted list (3,050) is grown to it by 2022-23 private joiners' LA pattern.
     homes_target_2025: int = 3946
+    # Share of those homes privately run: 84% [pub] Ofsted 2025 (82% in 2024).
+    private_share_2025: float = 0.84
     # Places per new home: 3 [pub] Ofsted 2025 ("new homes average 3 places").
     new_home_places: int = 3
     # Registration lag for a new home, days: assumption (Ofsted registration ~6 months+).
@@ -295,7 +297,7 @@ class SupplyParams:
     home_exit_rate: list[float] = field(default_factory=lambda: [0.039, 0.046, 0.089])
     # Margin at which private entry runs at its observed rate; entry scales with the margin gap:
     # assumption (CMA: largest providers 22.6% margin [sec]).
-    entry_reference_margin: float = 0.28
+    entry_reference_margin: float = 0.226
     entry_margin_elasticity: float = 4.0
     # Supported accommodation places per CLA aged 16-17 in the LA: assumption (890 providers,
     # ~6,000+ places [sec] Lords 2025; 7,520 CLA in SA [file]).
@@ -320,6 +322,7 @@ class SupplyParams:
         _check("params.supply.la_share_households", self.la_share_households, 0.0, 1.0)
         _check("params.supply.approval_rate", self.approval_rate, 0.0, 1.0)
         _check("params.supply.deregistration_rate", self.deregistration_rate, 0.0, 1.0)
+        _check("params.supply.private_share_2025", self.private_share_2025, 0.0, 1.0)
 
 
 @dataclass
@@ -332,7 +335,7 @@ class PriceParams:
     home_price_gbp_week: float = 5000.0
     # Lognormal spread of home list prices (sigma): assumption tuned to ~1,510 placements at
     # £10,000+/week [pub] LGA 2023.
-    home_price_sigma: float = 0.38
+    home_price_sigma: float = 0.28
     # IFA list price before premiums: set so the mean price paid is about £900/week (~£820 in
     # 2020 [pub] CMA interim, uplifted to 2024-25: assumption): derived.
     ifa_price_gbp_week: float = 790.0

@@ -87,6 +87,8 @@ from sim.rng import stream
 EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS, EV_SA16 = range(5)
 REC_X1, RNE_S = REC["X1"], RNE["S"]
 FOSTER_KINDS = (INHOUSE, IFA, KIN)
+# Kinds whose independent providers price complex needs (and bear their extra staffing cost).
+_PREMIUM_KINDS = (IFA, HOME, SECURE, SA)
 _KIND_PLACE = {
     KIN: PLACE["U3"],
     HOME: PLACE["K2"],
@@ -142,7 +144,9 @@ class PlacementModel(mesa.Model):
         self._vac = None
         self._vac_day = -1
         self._vac_n = -1
-        self.private_home_margin = 0.0
+        # Private homes' smoothed margin (the entry signal) starts where entry runs at its
+        # observed rate.
+        self.private_home_margin = self.p.supply.entry_reference_margin
         self.finished = False
         self.counters = {
             "siblings_separated": 0,
@@ -459,6 +463,7 @@ class PlacementModel(mesa.Model):
             u = child.unit
             s.release(u, 1)
             s.income_rate[u] -= child.price
+            s.extra_cost_rate[u] -= child.extra_cost
             if s.kind[u] in (KIN, UNREG) and s.occupied[u] == 0:
                 s.close(u, day)
             elif (
@@ -471,6 +476,7 @@ class PlacementModel(mesa.Model):
         child.unit = -1
         child.kind = -1
         child.price = 0.0
+        child.extra_cost = 0.0
 
     def place(
         self,
@@ -517,6 +523,14 @@ class PlacementModel(mesa.Model):
             if kind == KIN and ks is not None:
                 child.price += ks.support_gbp_week(day)
             s.income_rate[unit] += child.price
+            if owner.sector != SECTOR_LA and kind in _PREMIUM_KINDS:
+                pp = self.p.prices
+                child.extra_cost = float(
+                    pricing.complex_needs_cost(
+                        s.list_price[unit], child.tier, False, pp.complex_premium, pp.base_markup
+                    )
+                )
+                s.extra_cost_rate[unit] += child.extra_cost
             child.billed_to = day
             child.place = self._place_for_kind(child, kind, day)
             if kind == UNREG:
@@ -845,7 +859,7 @@ class PlacementModel(mesa.Model):
         cap = self.policy.profit_cap.terms(day) if self.policy.profit_cap is not None else None
         if cap is not None:
             capped = ~is_council & np.isin(s.kind[un], cap.kinds)
-            limit = self.cap_price(un, cap.max_margin)
+            limit = self.cap_price(un, cap.max_margin, tier[ci])
             price = np.where(capped, np.minimum(price, limit), price)
         score = matching.score_pairs(
             dist,
@@ -873,12 +887,15 @@ class PlacementModel(mesa.Model):
         out_dist[ok] = dist[pair[ok]]
         return assigned, out_price, out_dist
 
-    def cap_price(self, un: np.ndarray, max_margin: float) -> np.ndarray:
+    def cap_price(
+        self, un: np.ndarray, max_margin: float, tiers: np.ndarray | int = 0
+    ) -> np.ndarray:
         """Highest weekly price of each unit's place that keeps its margin within the cap.
 
         A children's home's cost per occupied place is taken at the reference occupancy
         (fixed costs spread over the places usually filled); a carer's or supported place's
-        cost is per child.
+        cost is per child. A child's complex needs add their extra staffing cost
+        (``pricing.complex_needs_cost``), which the capped price may cover.
         """
         s = self.supply
         pp = self.p.prices
@@ -889,7 +906,10 @@ class PlacementModel(mesa.Model):
             / pp.occupancy_ref,
             s.cost[un],
         )
-        return per_child / (1.0 - max_margin)
+        extra = pricing.complex_needs_cost(
+            s.list_price[un], tiers, False, pp.complex_premium, pp.base_markup
+        )
+        return (per_child + extra) / (1.0 - max_margin)
 
     def council_provider_of_unit(self, un: np.ndarray) -> np.ndarray:
         """For each unit, the LA of its council owner (-1 if not a council's)."""

@@ -81,7 +81,7 @@ from sim.records import (
     SECURE,
     UNREG,
 )
-from sim.rng import child_keys, child_uniforms_batch
+from sim.rng import child_keys, child_uniforms_batch, keyed_uniforms
 
 SECTOR_CODE = {"la": SECTOR_LA, "private": SECTOR_PRIVATE, "voluntary": SECTOR_VOLUNTARY}
 TINY_LAS = ["E08000002", "E08000009", "E08000007"]  # Bury, Trafford, Stockport
@@ -366,31 +366,47 @@ def _build_homes(model, data, keep, rng) -> None:
             homes["places"].to_numpy()[m],
             kind,
         )
-    # Growth 2023 -> 2025: Ofsted 2025 counts 3,946 mainstream homes [pub]; the extra homes are
-    # private, of 3 places (new homes average 3 [pub] Ofsted 2025), placed by the LA pattern of
-    # private joiners in 2022-23 [file] (plus a quarter of a joiner per LA so none is excluded).
-    n_now = int((homes["kind"] == "home").sum())
-    n_add = max(0, model.p.supply.homes_target_2025 - n_now)
+    # Growth 2023 -> 2025: Ofsted 2025 counts 3,946 mainstream homes, 84% privately run [pub];
+    # the extra homes are council homes up to the non-private share (councils opened 103 homes
+    # in 2023-24 [sec]) and private ones for the rest, of 3 places (new homes average 3 [pub]
+    # Ofsted 2025), placed by the LA pattern of each sector's joiners in 2022-23 [file] (plus a
+    # quarter of a joiner per LA so none is excluded).
+    sp = model.p.supply
+    is_home = (homes["kind"] == "home").to_numpy()
+    n_now = int(is_home.sum())
+    n_add = max(0, sp.homes_target_2025 - n_now)
+    n_nonprivate = int((is_home & (homes["sector"] != "private").to_numpy()).sum())
+    n_council = min(
+        n_add, max(0, round((1 - sp.private_share_2025) * sp.homes_target_2025) - n_nonprivate)
+    )
     flows = data["home_flows"]
-    fj = flows[flows["sector"] == "private"].set_index("ons_code")["joiners"]
-    w = np.array([fj.get(c, 0) + 0.25 for c in geo.code], float)
-    model.home_entry_weight = w / w.sum()
-    counts = rng.multinomial(n_add, w / w.sum())
-    new_la = np.repeat(np.arange(geo.n_la), counts)
-    new_la = new_la[rng.random(len(new_la)) < keep[new_la]]
-    if len(new_la):
-        prov = _group_for_new_homes(model, rng, len(new_la))
+    urn = 0
+    for sector, n in ((SECTOR_LA, n_council), (SECTOR_PRIVATE, n_add - n_council)):
+        fj = flows[flows["sector"] == SECTOR_NAMES[sector]].set_index("ons_code")["joiners"]
+        w = np.array([fj.get(c, 0) + 0.25 for c in geo.code], float)
+        if sector == SECTOR_PRIVATE:
+            model.home_entry_weight = w / w.sum()
+        counts = rng.multinomial(n, w / w.sum())
+        new_la = np.repeat(np.arange(geo.n_la), counts)
+        new_la = new_la[rng.random(len(new_la)) < keep[new_la]]
+        if len(new_la) == 0:
+            continue
+        if sector == SECTOR_LA:
+            prov = np.array([model.councils[la].provider for la in new_la], dtype=np.int64)
+        else:
+            prov = _group_for_new_homes(model, rng, len(new_la))
         _add_homes(
             model,
             rng,
-            [f"SIMH{i:05d}" for i in range(len(new_la))],
+            [f"SIMH{urn + i:05d}" for i in range(len(new_la))],
             new_la,
-            np.full(len(new_la), SECTOR_PRIVATE),
+            np.full(len(new_la), sector),
             prov,
-            np.full(len(new_la), model.p.supply.new_home_places),
+            np.full(len(new_la), sp.new_home_places),
             HOME,
         )
-    model.next_home_urn = len(new_la)
+        urn += len(new_la)
+    model.next_home_urn = urn
 
 
 def _group_for_new_homes(model, rng, n: int) -> np.ndarray:
@@ -1101,7 +1117,12 @@ def supply_month(model, day: int) -> None:
         carer_la = model.provider_la[s.provider[:n]]
         keep = np.where((s.kind[:n] == INHOUSE) & (carer_la >= 0), hub[1][carer_la], 1.0)
         p_empty = p_empty * keep
-    leave = np.flatnonzero(empty & (rng.random(n) < p_empty))
+    # Keyed uniforms (unit, month): a lever that keeps carers changes whose turn it is, not
+    # everyone's draws (common random numbers across paired scenarios).
+    month_key = np.arange(n, dtype=np.int64) * (1 << 20) + day
+    leave = np.flatnonzero(
+        empty & (keyed_uniforms("attrition", model.cfg.seed, model.rep, month_key) < p_empty)
+    )
     for u in leave:
         s.close(int(u), day)
     # Recruitment: each foster service's approvals enter a pipeline and open after the lag.
@@ -1116,7 +1137,11 @@ def supply_month(model, day: int) -> None:
         prov[open_foster], weights=s.capacity[:n][open_foster], minlength=len(model.providers)
     )
     cap_mult = policy.profit_cap.entry_multiplier(day) if policy.profit_cap is not None else 1.0
-    for pi in sorted(set(model.foster_services)):
+    services = sorted(set(model.foster_services))
+    u_recruit = keyed_uniforms(
+        "recruitment", model.cfg.seed, model.rep, np.array(services, np.int64) * (1 << 20) + day
+    )
+    for pi, u_pi in zip(services, u_recruit, strict=True):
         pv = model.providers[pi]
         if pv.role == "council" and not model.supply_keep[pv.la]:
             continue
@@ -1144,6 +1169,7 @@ def supply_month(model, day: int) -> None:
             las,
             w,
             uplift,
+            float(u_pi),
         )
         for due in pv.due(day):
             k = (
@@ -1184,8 +1210,8 @@ def _homes_month(model, day: int, rng) -> None:
             s.occupied[homes] + s.reserved[homes],
             pp.home_fixed_cost_share,
         )
-        * weeks
-    )
+        + s.extra_cost_rate[homes]
+    ) * weeks
     for h, c in zip(homes, cost, strict=True):
         pv = model.providers[int(s.provider[h])]
         pv.cost_gbp += float(c)

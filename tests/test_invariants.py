@@ -4,7 +4,9 @@ import numpy as np
 import pandas as pd
 
 from sim.io import ssda903 as io903
-from sim.records import KIN, UNREG
+from sim.records import HOME, IFA, KIN, SA, SECTOR_LA, SECURE, UNREG
+
+PREMIUM = (IFA, HOME, SECURE, SA)
 
 
 def test_children_conserved(tiny_model):
@@ -27,6 +29,21 @@ def test_occupancy_never_above_capacity_and_matches_children(tiny_model):
     assert (s.occupied[:n][~s.open[:n]] == 0).all()
     temp = (s.kind[:n] == KIN) | (s.kind[:n] == UNREG)
     assert (s.occupied[:n][temp & s.open[:n]] > 0).all()
+
+
+def test_extra_staffing_cost_follows_the_children_placed(tiny_model):
+    # A unit's extra cost rate is the sum of its children's complex-needs costs: nothing is
+    # left behind when children move on, and council units carry none.
+    s = tiny_model.supply
+    n = s.n
+    kids = [c for c in tiny_model.children.values() if c.unit >= 0]
+    want = np.bincount([c.unit for c in kids], weights=[c.extra_cost for c in kids], minlength=n)
+    assert np.allclose(s.extra_cost_rate[:n], want, atol=1e-6)
+    assert (s.extra_cost_rate[:n][s.sector[:n] == SECTOR_LA] == 0).all()
+    assert any(c.extra_cost > 0 for c in kids) and all(
+        (c.extra_cost > 0) == (c.tier > 0 and s.sector[c.unit] != SECTOR_LA and c.kind in PREMIUM)
+        for c in kids
+    )
 
 
 def test_one_open_episode_per_child_and_no_overlaps(tiny_model):

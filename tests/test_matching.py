@@ -1,8 +1,9 @@
 """Matching on hand-worked cases: candidates, scores and capacity-respecting resolution."""
 
 import numpy as np
+import pytest
 
-from sim.market import matching
+from sim.market import matching, pricing
 
 
 def test_resolve_three_by_three_hand_worked():
@@ -124,3 +125,36 @@ def test_candidate_pairs_chunked_scan_equals_full_scan():
         for chunk in (1, 3, 16):
             part = matching.candidate_pairs_multi(*args, chunk=chunk)
             assert np.array_equal(part[0], full[0]) and np.array_equal(part[1], full[1])
+
+
+def test_complex_needs_premium_pays_for_staff_not_profit():
+    # Hand-worked: list £5,000, tier 2, premium 15% a tier, markup 22%:
+    # extra cost = 5,000 x 0.30 / 1.22 = £1,229.51 a week; councils carry none here.
+    extra = pricing.complex_needs_cost(np.array([5000.0, 5000.0]), 2, [False, True], 0.15, 0.22)
+    assert extra == pytest.approx([1229.508, 0.0], abs=1e-3)
+    # At the reference occupancy a home full of complex children earns the base margin
+    # m / (1 + m), as one of standard children does: the premium carries no extra profit.
+    places, occ_ref, fixed, m = 4, 0.75, 0.7, 0.22
+    list_price = np.array([5000.0])
+    cost = pricing.cost_from_price(list_price, m, occ_ref, fixed)
+    for tier in (0, 1, 2):
+        occupied = places * occ_ref
+        price = pricing.placement_price(list_price, False, 0.0, tier, False, 1.5, 0.15, 0.1)
+        revenue = price * occupied
+        spend = pricing.home_weekly_cost(cost, places, occupied, fixed) + occupied * (
+            pricing.complex_needs_cost(list_price, tier, False, 0.15, m)
+        )
+        assert (1 - spend / revenue) == pytest.approx(m / (1 + m), rel=1e-9)
+
+
+def test_poisson_quantile_matches_scipy_and_is_monotone_in_the_mean():
+    from scipy.stats import poisson
+
+    from sim.agents.providers import poisson_quantile
+
+    rng = np.random.default_rng(3)
+    for u in rng.random(200):
+        for lam in (0.3, 2.0, 11.5, 80.0):
+            assert poisson_quantile(u, lam) == int(poisson.ppf(u, lam))
+        ks = [poisson_quantile(u, lam) for lam in np.linspace(0.0, 30.0, 61)]
+        assert ks == sorted(ks)  # a lever raising the mean never lowers the count

@@ -169,6 +169,7 @@ class Child(mesa.Agent):
     place_start = 0
     n_placements = 0
     price = 0.0
+    extra_cost = 0.0  # the placement's extra staffing cost for complex needs, £/week
     billed_to = 0
     version = 0
     waiting_since = -1

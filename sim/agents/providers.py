@@ -11,6 +11,7 @@ identity, sector, region and money.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import mesa
@@ -75,19 +76,23 @@ class Provider(mesa.Agent):
         las: np.ndarray,
         la_weights: np.ndarray,
         uplift: float = 1.0,
+        u: float | None = None,
     ) -> int:
         """Start a month's foster recruitment: approvals arrive after ``lag_days``.
 
         The monthly number of approvals is Poisson with mean ``approval_rate_year / 12`` per
         household, scaled up by ``elasticity`` per point of occupancy above ``occupancy_ref``
         (services recruit harder when carers are full), times ``uplift`` (a recruitment hub;
-        an agency's prospects under a profit cap).
+        an agency's prospects under a profit cap). Given ``u``, the count is the Poisson
+        quantile of ``u`` (a keyed uniform): a higher mean then never gives fewer approvals
+        than a lower one with the same ``u``, so paired scenarios differ by the lever only.
 
         Returns:
             The number of households entering the pipeline.
         """
         push = max(0.0, 1.0 + elasticity * (occupancy - occupancy_ref))
-        n = int(rng.poisson(approval_rate_year / 12.0 * max(households, 1) * push * uplift))
+        lam = approval_rate_year / 12.0 * max(households, 1) * push * uplift
+        n = int(rng.poisson(lam)) if u is None else poisson_quantile(u, lam)
         if n:
             counts = rng.multinomial(n, la_weights)
             for la, k in zip(las, counts, strict=True):
@@ -101,3 +106,20 @@ class Provider(mesa.Agent):
         if ready:
             self.pending = [p for p in self.pending if p.day > day]
         return ready
+
+
+def poisson_quantile(u: float, lam: float) -> int:
+    """Smallest k with P(Poisson(lam) <= k) >= u (inverse CDF by summing terms; lam < 700)."""
+    if lam <= 0.0:
+        return 0
+    if lam > 500.0:  # e^-lam underflows: the normal approximation is exact enough there
+        from statistics import NormalDist
+
+        return max(0, round(lam + math.sqrt(lam) * NormalDist().inv_cdf(u)))
+    p = math.exp(-lam)
+    cdf, k = p, 0
+    while cdf < u and k < 10_000:
+        k += 1
+        p *= lam / k
+        cdf += p
+    return k

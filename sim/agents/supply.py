@@ -38,6 +38,8 @@ _FIELDS = {
     "close_day": np.int64,
     "matchable": np.bool_,
     "income_rate": np.float64,
+    # Extra weekly staffing cost of the complex-needs children placed in the unit, £.
+    "extra_cost_rate": np.float64,
     "reserved": np.int64,
     "margin": np.float64,
     "rev_month": np.float64,  # a home's income and cost last month, £

@@ -48,6 +48,24 @@ def placement_price(
     return np.where(is_council, list_price, list_price * uplift)
 
 
+def complex_needs_cost(
+    list_price: np.ndarray | float,
+    tiers: np.ndarray | int,
+    is_council: np.ndarray | bool,
+    complex_premium: float,
+    base_markup: float,
+) -> np.ndarray:
+    """Extra weekly cost (£) to a provider of a child's complex needs: more staff per child.
+
+    The complex-needs premium is priced like the rest of the place, at cost plus the base
+    markup, so the extra cost is the premium over (1 + markup): the premium funds staffing
+    (LGA 2023: nearly all £10,000+ placements have 2-3 staff per child [sec]), not profit.
+    Council provision charges no premium and its cost is its price: no extra here.
+    """
+    extra = np.asarray(list_price, float) * complex_premium * np.asarray(tiers) / (1 + base_markup)
+    return np.where(is_council, 0.0, extra)
+
+
 def home_weekly_cost(
     cost_per_place: np.ndarray, places: np.ndarray, occupied: np.ndarray, fixed_share: float
 ) -> np.ndarray:
