@@ -295,10 +295,13 @@ class SupplyParams:
     # Ofsted 2022-23 joiners/leavers: entry 15.1%/7.0%/3.8%, exit 3.9%/4.6%/8.9%.
     home_entry_rate: list[float] = field(default_factory=lambda: [0.151, 0.07, 0.038])
     home_exit_rate: list[float] = field(default_factory=lambda: [0.039, 0.046, 0.089])
-    # Margin at which private entry runs at its observed rate; entry scales with the margin gap:
-    # assumption (CMA: largest providers 22.6% margin [sec]).
+    # Expected margin at which private openings replace closures (a steady market): the CMA's
+    # 22.6% for the largest providers [sec]. Openings rise by ``entry_margin_elasticity`` times
+    # the gap (per unit of margin), up to the 2022-23 entry rate above: assumption (with 10,
+    # 10 points of margin double openings; a 10-year England baseline then keeps occupancy
+    # between about 55% and 67% as demand falls, instead of booming and busting).
     entry_reference_margin: float = 0.226
-    entry_margin_elasticity: float = 4.0
+    entry_margin_elasticity: float = 10.0
     # Supported accommodation places per CLA aged 16-17 in the LA: assumption (890 providers,
     # ~6,000+ places [sec] Lords 2025; 7,520 CLA in SA [file]).
     sa_places_per_16plus: float = 0.45

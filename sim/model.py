@@ -147,6 +147,7 @@ class PlacementModel(mesa.Model):
         # Private homes' smoothed margin (the entry signal) starts where entry runs at its
         # observed rate.
         self.private_home_margin = self.p.supply.entry_reference_margin
+        self.private_entry_margin = self.p.supply.entry_reference_margin
         self.finished = False
         self.counters = {
             "siblings_separated": 0,

@@ -1231,21 +1231,34 @@ def _homes_month(model, day: int, rng) -> None:
             s.close(h, day)
         else:
             s.matchable[h] = False  # winds down: closes when its last child leaves
-    # Openings: expected entries by sector from observed rates, private ones scaled by the gap
-    # between the private homes' recent margin (all their income over all their costs,
-    # smoothed) and the reference margin; registered after a lag.
+    # Openings, registered after a lag. Council and voluntary homes open at their observed
+    # rates. Private entrants look at the margin a new home could expect: the private homes'
+    # recent margin (all their income over all their costs, smoothed) less the fixed costs of
+    # the homes already in registration, which will share the same children. At the reference
+    # margin openings replace the homes that close (a steady market when demand holds); above
+    # it they rise, up to the 2022-23 entry rate; below it they fall away.
     priv = sector == SECTOR_PRIVATE
     rev_p, cost_p = float(revenue[priv].sum()), float(cost[priv].sum())
     month_margin = (rev_p - cost_p) / rev_p if rev_p > 0 else sp.entry_reference_margin
     model.private_home_margin = 0.8 * model.private_home_margin + 0.2 * month_margin
-    avg_margin = model.private_home_margin
-    push = float(
-        np.clip(1 + sp.entry_margin_elasticity * (avg_margin - sp.entry_reference_margin), 0.0, 3.0)
+    pipeline = sp.new_home_places * sum(1 for h in model.pending_homes if h[2] == 0)
+    places_p = float(s.capacity[homes][priv].sum())
+    cost_per_place = float((s.cost[homes][priv] * s.capacity[homes][priv]).sum()) / max(places_p, 1)
+    entry_rate, exit_rate = sp.home_entry_rate, sp.home_exit_rate
+    private_rate, model.private_entry_margin = pricing.private_entry_rate(
+        model.private_home_margin,
+        rev_p / weeks,
+        pp.home_fixed_cost_share * cost_per_place * pipeline,
+        sp.entry_reference_margin,
+        sp.entry_margin_elasticity,
+        exit_rate[0],
+        entry_rate[0],
     )
     counts = np.bincount(_sector_slot(sector), minlength=3)
     policy = model.policy
     cap_mult = policy.profit_cap.entry_multiplier(day) if policy.profit_cap is not None else 1.0
-    expected = np.asarray(sp.home_entry_rate) * counts / 12.0 * np.array([push * cap_mult, 1, 1])
+    rates = np.array([private_rate * cap_mult, entry_rate[1], entry_rate[2]])
+    expected = rates * counts / 12.0
     weights = model.home_entry_weight
     if policy.pooled_commissioning is not None:
         weights = policy.pooled_commissioning.entry_weights(day, weights)

@@ -158,3 +158,17 @@ def test_poisson_quantile_matches_scipy_and_is_monotone_in_the_mean():
             assert poisson_quantile(u, lam) == int(poisson.ppf(u, lam))
         ks = [poisson_quantile(u, lam) for lam in np.linspace(0.0, 30.0, 61)]
         assert ks == sorted(ks)  # a lever raising the mean never lowers the count
+
+
+def test_private_entry_replaces_closures_at_the_reference_margin_and_counts_the_pipeline():
+    # Hand-worked: exit 3.9% a year, entry at most 15.1%, reference 22.6%, elasticity 10.
+    args = (0.226, 10.0, 0.039, 0.151)
+    rate, expected = pricing.private_entry_rate(0.226, 100_000.0, 0.0, *args)
+    assert rate == pytest.approx(0.039) and expected == pytest.approx(0.226)
+    # A pipeline whose fixed costs are 5% of the income lowers the expected margin 5 points:
+    # openings fall by half (1 + 10 x -0.05 = 0.5).
+    rate, expected = pricing.private_entry_rate(0.226, 100_000.0, 5_000.0, *args)
+    assert expected == pytest.approx(0.176) and rate == pytest.approx(0.0195)
+    # Bounds: no openings at a thin margin; never above the observed 2022-23 entry rate.
+    assert pricing.private_entry_rate(0.05, 1e5, 0.0, *args)[0] == 0.0
+    assert pricing.private_entry_rate(0.90, 1e5, 0.0, *args)[0] == pytest.approx(0.151)

@@ -4,7 +4,8 @@ This module owns how a weekly price is set (DESIGN §3.6): providers price at co
 that rises with scarcity near the child (regional occupancy of that kind of place above a
 threshold), with premiums for complex needs and emergency (same-day) spot purchases; council
 provision is charged at cost. It also owns a home's weekly cost at a given occupancy (fixed
-and variable parts), from which margins and the open/close decisions follow.
+and variable parts), from which margins and the open/close decisions follow, the extra cost
+of complex needs, and the rate at which private homes open (``private_entry_rate``).
 """
 
 from __future__ import annotations
@@ -79,3 +80,26 @@ def cost_from_price(
     """Cost per place-week at which ``price`` earns ``markup`` over cost at ``occupancy_ref``."""
     per_occupied = fixed_share + (1 - fixed_share) * occupancy_ref
     return price * occupancy_ref / ((1 + markup) * per_occupied)
+
+
+def private_entry_rate(
+    margin: float,
+    revenue_week: float,
+    pipeline_fixed_cost_week: float,
+    reference_margin: float,
+    elasticity: float,
+    replacement_rate: float,
+    max_rate: float,
+) -> tuple[float, float]:
+    """Yearly rate of new private homes per existing one, and the margin entrants expect.
+
+    Entrants expect the private homes' current ``margin`` less the fixed costs of the homes
+    already in registration (``pipeline_fixed_cost_week``, £/week), which will share the same
+    children and income (``revenue_week``, £/week): counting the pipeline stops a registration
+    lag from turning into a boom and bust. At ``reference_margin`` openings run at
+    ``replacement_rate`` (homes opened replace homes closed), rising by ``elasticity`` times
+    the gap, between 0 and ``max_rate``.
+    """
+    expected = margin - (pipeline_fixed_cost_week / revenue_week if revenue_week > 0 else 0.0)
+    push = 1.0 + elasticity * (expected - reference_margin)
+    return float(np.clip(replacement_rate * push, 0.0, max_rate)), float(expected)
