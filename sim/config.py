@@ -194,13 +194,15 @@ class PlacementParams:
         default_factory=lambda: [0.36, 0.40, 0.10, 0.7, 2.0, 0.45, 3.0]
     )
     # Share of foster placements that change status only (same carer, RNE T; PLACE reason)
-    # once, about a year in: assumption tuned to PLACE 10,500 [file] DfE 2025.
-    p_status_change: float = 0.45
+    # once, about a year in: assumption tuned to PLACE 10,500 [file] DfE 2025 (0.65 gives
+    # 9,400-10,900 a year in the first two simulated years).
+    p_status_change: float = 0.65
     status_change_mean_days: float = 365.0
     # Share of children in foster or residential care who move to supported accommodation
     # between their 16th birthday and 17 and a half: assumption tuned to 9.2% of CLA in
-    # supported or semi-independent living [file] DfE 2025.
-    p_step_to_sa_at_16: float = 0.6
+    # supported or semi-independent living [file] DfE 2025 (0.7: 8.5% after the first year,
+    # once the 31 March 2025 stock's 16-17s have left).
+    p_step_to_sa_at_16: float = 0.7
 
     def __post_init__(self) -> None:
         for k in (

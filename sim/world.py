@@ -799,9 +799,10 @@ def schedule_care_events(model, c: Child) -> None:
         # A move to supported accommodation between the 16th birthday and 17 and a half.
         frac = (c.u[U_SA16] / p.p_step_to_sa_at_16 * 7.0) % 1.0
         when = c.dob + int((16 + 1.5 * frac) * DAYS_PER_YEAR)
-        # A child observed still in foster or residential care after that age did not move.
+        # A child in foster or residential care at day 0 after that age did not move (the
+        # 31 March stock already holds those who did, in supported accommodation).
         if (
-            not (c.observed and when < 1)
+            not (c.care_start <= 0 and when < 1)
             and max(when, 1) < c.exit_day
             and c.age_years(0 if c.care_start <= 0 else c.care_start) < 17.5
         ):
