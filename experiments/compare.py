@@ -73,6 +73,7 @@ def main(argv: list[str]) -> None:
 
     import pandas as pd
 
+    from sim import uncertainty
     from sim.io.compare import effects, run_scenarios, write_comparison
     from sim.io.outputs import code_version
 
@@ -96,6 +97,12 @@ def main(argv: list[str]) -> None:
         "overrides": rest,
         "wall_s": round(time.perf_counter() - t0, 1),
         "pairing": "replicate k of every scenario shares the root seed and replicate number",
+        "uncertainty": {
+            "spread": list(base.uncertainty.spread),
+            "multipliers": [
+                {"rep": r, **uncertainty.multipliers(base, r)} for r in range(base.reps)
+            ],
+        },
     }
     files = write_comparison(out, cfgs, res, eff, manifest)
     e = eff[(eff["area_type"] == "england") & (eff["period"] == "all_years")]

@@ -711,6 +711,33 @@ class OutputConfig:
 
 
 @dataclass
+class UncertaintyConfig:
+    """Parameter uncertainty: every replicate draws its own values of the listed keys.
+
+    Each entry is ``"<dotted key>:<log sd>"`` for a numeric ``params.*`` or ``policy.*`` key
+    (a list is scaled element-wise): replicate k multiplies the value by a lognormal factor with
+    median 1 and that log-scale standard deviation, the same in every scenario (see
+    ``sim.uncertainty``). Empty: replicates differ by chance only.
+    """
+
+    name: str = "none"
+    spread: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for entry in self.spread:
+            key, sep, sd = str(entry).rpartition(":")
+            try:
+                value = float(sd)
+            except ValueError:
+                value = -1.0
+            if not sep or not key.startswith(("params.", "policy.")) or not 0 <= value <= 2:
+                raise ConfigError(
+                    f"uncertainty.spread entry {entry!r}: expected '<params.* or policy.* key>:"
+                    "<log sd from 0 to 2>', e.g. 'params.placements.unplanned_rate:0.2'"
+                )
+
+
+@dataclass
 class RunConfig:
     """One run: a world, a policy, parameters, years, replicates and a root seed."""
 
@@ -718,6 +745,7 @@ class RunConfig:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     params: Params = field(default_factory=Params)
     output: OutputConfig = field(default_factory=OutputConfig)
+    uncertainty: UncertaintyConfig = field(default_factory=UncertaintyConfig)
     seed: int = 1
     reps: int = 1
     years: int = 10
@@ -745,6 +773,35 @@ class RunConfig:
             )
         if self.world.observed and self.world.scale != 1.0:
             raise ConfigError("world.observed: an observed start needs world.scale=1.0")
+        for entry in self.uncertainty.spread:
+            key = entry.rpartition(":")[0]
+            value = get_path(self, key, "uncertainty.spread")
+            items = value if isinstance(value, list) else [value]
+            if isinstance(value, bool) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in items
+            ):
+                raise ConfigError(
+                    f"uncertainty.spread: {key} is {value!r}; only numbers (or lists of them)"
+                    " can be drawn"
+                )
+
+
+def get_path(cfg: Any, path: str, what: str = "fit") -> Any:
+    """The value at a dotted path of a config (``what`` names the caller in errors)."""
+    obj = cfg
+    for part in path.split("."):
+        if not dataclasses.is_dataclass(obj) or not hasattr(obj, part):
+            raise ConfigError(f"{what}: unknown key {path!r} (no {part!r})")
+        obj = getattr(obj, part)
+    return obj
+
+
+def set_path(cfg: Any, path: str, value: Any) -> Any:
+    """A copy of ``cfg`` with the dotted ``path`` set to ``value`` (validated on rebuild)."""
+    head, _, rest = path.partition(".")
+    if not rest:
+        return dataclasses.replace(cfg, **{head: value})
+    return dataclasses.replace(cfg, **{head: set_path(getattr(cfg, head), rest, value)})
 
 
 def from_dict(cls: type, data: dict[str, Any] | None, prefix: str = "") -> Any:

@@ -15,6 +15,7 @@ LAYER = {
     "world": 4,
     "observed_start": 4,
     "stockflow": 1,
+    "uncertainty": 1,
     "model": 4,
     "metrics": 1,
     "io": 5,

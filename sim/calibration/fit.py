@@ -14,7 +14,6 @@ replicates) and a figure.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import pandas as pd
 from scipy import optimize
 
 from sim.calibration.targets import BASELINE_TARGETS
-from sim.config import ConfigError, RunConfig
+from sim.config import ConfigError, RunConfig, get_path, set_path
 from sim.io.observed import SCORED
 
 
@@ -61,25 +60,6 @@ class FitResult:
         return dict(self._resolved)
 
     _resolved: dict[str, object] = field(default_factory=dict)
-
-
-# ---- config paths ------------------------------------------------------------------------------
-def get_path(cfg: RunConfig, path: str):
-    """The value at a dotted path of a config."""
-    obj = cfg
-    for part in path.split("."):
-        if not hasattr(obj, part):
-            raise ConfigError(f"fit: unknown key {path!r} (no {part!r})")
-        obj = getattr(obj, part)
-    return obj
-
-
-def set_path(cfg, path: str, value):
-    """A copy of ``cfg`` with the dotted ``path`` set to ``value`` (validated on rebuild)."""
-    head, _, rest = path.partition(".")
-    if not rest:
-        return dataclasses.replace(cfg, **{head: value})
-    return dataclasses.replace(cfg, **{head: set_path(getattr(cfg, head), rest, value)})
 
 
 def apply(cfg: RunConfig, params: list[FitParam], x: np.ndarray) -> tuple[RunConfig, dict]:

@@ -129,13 +129,44 @@ def observed_overrides(path: str, ex, rest: list[str]) -> tuple[list[str], str, 
     return extra, start, years
 
 
+# Hydra's command-line flags that take a value (``--cfg job``): that value is not an override.
+_FLAGS_WITH_VALUE = {
+    "--cfg",
+    "-c",
+    "--package",
+    "-p",
+    "--config-path",
+    "-cp",
+    "--config-name",
+    "-cn",
+    "--config-dir",
+    "-cd",
+    "--experimental-rerun",
+}
+
+
+def hydra_overrides(argv: list[str]) -> list[str]:
+    """The overrides in a Hydra command line (flags and their values left out)."""
+    out, skip = [], False
+    for i, a in enumerate(argv):
+        if skip:
+            skip = False
+        elif a in _FLAGS_WITH_VALUE:
+            skip = True
+        elif a in ("--info", "-i"):
+            skip = i + 1 < len(argv) and "=" not in argv[i + 1]  # an optional value
+        elif not a.startswith("-"):
+            out.append(a)
+    return out
+
+
 def validate(argv: list[str], config_name: str = "config") -> RunConfig:
     """Compose and validate the run for every sweep value; raise ``UserError`` on a mistake."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
     register_schema()
-    overrides = [a for a in argv if not a.startswith("-")]
+    overrides = hydra_overrides(argv)
     first = None
     for combo in expand(overrides):
         GlobalHydra.instance().clear()

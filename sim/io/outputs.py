@@ -62,9 +62,11 @@ def read_cached(path: str, geo):
 
 def run_replicate(cfg: RunConfig, rep: int) -> dict:
     """Build and run replicate ``rep``; return its tables (no file I/O)."""
+    from sim import uncertainty
     from sim.model import PlacementModel
 
     t0 = time.perf_counter()
+    cfg, draws = uncertainty.draw(cfg, rep)  # this replicate's parameters (if any are uncertain)
     model = PlacementModel(cfg, embedded.england(), world_data(cfg), rep=rep)
     t1 = time.perf_counter()
     model.run()
@@ -96,6 +98,7 @@ def run_replicate(cfg: RunConfig, rep: int) -> dict:
         "ledger": ledger,
         "indicators": ind,
         "supply": supply,
+        "draws": draws,
         "timing": {
             "build_s": t1 - t0,
             "run_s": t2 - t1,
@@ -161,6 +164,10 @@ def manifest(cfg: RunConfig, results: list[dict]) -> dict:
         "python": platform.python_version(),
         "packages": {p: metadata.version(p) for p in PACKAGES if _installed(p)},
         "data_vintage": DATA_VINTAGE,
+        "uncertainty": {
+            "spread": list(cfg.uncertainty.spread),
+            "multipliers": [{"rep": r["rep"], **r.get("draws", {})} for r in results],
+        },
         "timing": [r["timing"] for r in results],
     }
 
