@@ -47,3 +47,22 @@ def test_same_draws_for_the_same_child_across_scenarios():
     assert shared
     for cid in shared:
         assert (base.children[cid].u == other.children[cid].u).all()
+
+
+def test_stock_at_31_march_has_no_past_due_moves_to_supported_accommodation():
+    # The 31 March 2025 stock already holds the 16-17s who moved to supported accommodation;
+    # those still in foster or residential care then did not move, so none is moved on day 1.
+    from sim.io import embedded
+    from sim.io.outputs import world_data
+    from sim.model import EV_SA16, PlacementModel
+
+    from .conftest import tiny_config
+
+    for seed in (1, 2, 3):
+        m = PlacementModel(tiny_config(seed=seed), embedded.england(), world_data())
+        sa16 = [(key >> 32, cid) for key, ev, cid, _ in m.heap if ev == EV_SA16]
+        assert sa16, "some of the stock should still move at 16-17 in the coming years"
+        assert all(day > 1 for day, _ in sa16)
+        # ... and each of them moves at its own date, after day 0, before 17 and a half
+        ages = [m.children[cid].age_years(day) for day, cid in sa16]
+        assert all(16 <= a < 17.5 + 1e-9 for a in ages)
