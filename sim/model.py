@@ -526,10 +526,8 @@ class PlacementModel(mesa.Model):
             s.income_rate[unit] += child.price
             if owner.sector != SECTOR_LA and kind in _PREMIUM_KINDS:
                 pp = self.p.prices
-                child.extra_cost = float(
-                    pricing.complex_needs_cost(
-                        s.list_price[unit], child.tier, False, pp.complex_premium, pp.base_markup
-                    )
+                child.extra_cost = pricing.complex_needs_cost(
+                    float(s.list_price[unit]), child.tier, False, pp.complex_premium, pp.base_markup
                 )
                 s.extra_cost_rate[unit] += child.extra_cost
             child.billed_to = day

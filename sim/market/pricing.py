@@ -55,7 +55,7 @@ def complex_needs_cost(
     is_council: np.ndarray | bool,
     complex_premium: float,
     base_markup: float,
-) -> np.ndarray:
+) -> np.ndarray | float:
     """Extra weekly cost (£) to a provider of a child's complex needs: more staff per child.
 
     The complex-needs premium is priced like the rest of the place, at cost plus the base
@@ -63,6 +63,11 @@ def complex_needs_cost(
     (LGA 2023: nearly all £10,000+ placements have 2-3 staff per child [sec]), not profit.
     Council provision charges no premium and its cost is its price: no extra here.
     """
+    if isinstance(is_council, bool) and np.isscalar(list_price) and np.isscalar(tiers):
+        # One placement (the model's hot path): plain floats, no array round trip.
+        return (
+            0.0 if is_council else float(list_price) * complex_premium * tiers / (1 + base_markup)
+        )
     extra = np.asarray(list_price, float) * complex_premium * np.asarray(tiers) / (1 + base_markup)
     return np.where(is_council, 0.0, extra)
 
