@@ -39,20 +39,9 @@ SCORED = (
     "share_over_20_miles_of_known",
     "share_outside_la",
 )
-HEADLINE = [
-    "cla",
-    "starts",
-    "ceased",
-    "placement_changes",
-    "share_place_foster",
-    "share_place_homes_secure",
-    "share_place_supported_independent",
-    "share_place_placed_with_parents",
-    "share_3plus_placements",
-    "long_term_stability",
-    "share_over_20_miles_of_known",
-    "share_outside_la",
-]
+# The printed headline table: the scored indicators plus the placed-with-parents share.
+_AT = SCORED.index("share_3plus_placements")
+HEADLINE = [*SCORED[:_AT], "share_place_placed_with_parents", *SCORED[_AT:]]
 
 
 def _denominator(name: str) -> str | None:
