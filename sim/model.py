@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+from collections.abc import Iterator
 
 import mesa
 import numpy as np
@@ -131,8 +132,11 @@ class PlacementModel(mesa.Model):
         self.providers: list = []
         self.councils: list = []
         self.rccs: list = []
-        self.heap: list[tuple] = []
+        # The event calendar: one list per day, in scheduling order (see ``schedule``).
+        self.calendar: list[list[tuple[int, int, int]]] = []
+        self.late: list[tuple[int, int, int, int]] = []
         self._seq = 0
+        self._done_day = 0  # the last day whose events were handled (day 0 has none)
         self.next_cid = 1
         self.la_serial = np.zeros(geo.n_la, dtype=np.int64)
         self.urgent: list[Child] = []
@@ -181,11 +185,27 @@ class PlacementModel(mesa.Model):
 
         Leaving care, the adoptive placement and legal-status changes are scheduled once and
         checked when due; a placement event is cancelled when the child's version moves on
-        (every new placement bumps it).
+        (every new placement bumps it). Events are kept in one list per day, in scheduling
+        order, which is the order they are handled in (a heap keyed by (day, order) gives the
+        same order at O(log n) a push). An event for a day already processed is handled first
+        thing on the next day processed, in (day, order).
         """
         self._seq += 1
-        # One integer key (day, then scheduling order) keeps heap comparisons cheap.
-        heapq.heappush(self.heap, ((day << 32) | self._seq, ev, child.cid, child.version))
+        if day <= self._done_day:
+            heapq.heappush(self.late, (day, self._seq, ev, child.cid, child.version))
+            return
+        cal = self.calendar
+        if day >= len(cal):
+            cal.extend([] for _ in range(day + 366 - len(cal)))
+        cal[day].append((ev, child.cid, child.version))
+
+    def scheduled(self) -> Iterator[tuple[int, int, int, int]]:
+        """Every pending event as (day, event, child id, version), in the order of handling."""
+        for day, _, ev, cid, version in sorted(self.late):
+            yield day, ev, cid, version
+        for day in range(self._done_day + 1, len(self.calendar)):
+            for ev, cid, version in self.calendar[day]:
+                yield day, ev, cid, version
 
     # ---- the clock --------------------------------------------------------------------------
     def run(self, years: int | None = None) -> None:
@@ -236,24 +256,37 @@ class PlacementModel(mesa.Model):
     # ---- phase 2: child events ----------------------------------------------------------------
     def process_events(self, day: int) -> None:
         """Handle every child event due on ``day`` in schedule order."""
-        heap = self.heap
-        limit = (day + 1) << 32
-        while heap and heap[0][0] < limit:
-            _, ev, cid, version = heapq.heappop(heap)
-            child = self.children.get(cid)
-            if child is None or (ev == EV_PLACEMENT and child.version != version):
-                continue
-            self.counters["events"] += 1
-            if ev == EV_EXIT:
-                self.leave_care(child, day)
-            elif ev == EV_PLACEMENT:
-                self.placement_event(child, day)
-            elif ev == EV_ADOPTION:
-                self.adoption_placement(child, day)
-            elif ev == EV_LS:
-                self.legal_status_change(child, day)
-            elif ev == EV_SA16:
-                self.move_to_supported(child, day)
+        late = self.late
+        while late:
+            _, _, ev, cid, version = heapq.heappop(late)
+            self._handle(ev, cid, version, day)
+        cal = self.calendar
+        if day < len(cal):
+            todays = cal[day]
+            i = 0
+            while i < len(todays):  # events scheduled for today while handling join the end
+                ev, cid, version = todays[i]
+                self._handle(ev, cid, version, day)
+                i += 1
+            cal[day] = []
+        self._done_day = day
+
+    def _handle(self, ev: int, cid: int, version: int, day: int) -> None:
+        """Handle one due event (skipped if the child has left or the event is stale)."""
+        child = self.children.get(cid)
+        if child is None or (ev == EV_PLACEMENT and child.version != version):
+            return
+        self.counters["events"] += 1
+        if ev == EV_EXIT:
+            self.leave_care(child, day)
+        elif ev == EV_PLACEMENT:
+            self.placement_event(child, day)
+        elif ev == EV_ADOPTION:
+            self.adoption_placement(child, day)
+        elif ev == EV_LS:
+            self.legal_status_change(child, day)
+        elif ev == EV_SA16:
+            self.move_to_supported(child, day)
 
     def placement_event(self, child: Child, day: int) -> None:
         """An unplanned ending, a planned move or a status change of the current placement."""

@@ -667,21 +667,34 @@ def _exit_factors(model) -> None:
     model.la_exit_factor = np.clip(ratio / national, 0.5, 2.0).tolist()
 
 
-def _new_children(model, las: np.ndarray) -> list[Child]:
-    """Create Child agents for arrivals in ``las`` with their keys and uniforms."""
-    if len(las) == 0:
+# Entry age bands (years): 0, 1-4, 5-9, 10-15, 16-17 (DfE's bands).
+_ENTRY_AGE_BANDS = ((0, 1), (1, 5), (5, 10), (10, 16), (16, 18))
+
+
+def _new_children(model, las, serial=None) -> list[Child]:
+    """Create Child agents for arrivals in ``las`` with their keys and uniforms.
+
+    Each LA's entry serial numbers the children in order of creation (or ``serial`` gives the
+    serials already reserved); the uniforms are kept as a Python list (read one at a time, far
+    faster than numpy scalars).
+    """
+    n = len(las)
+    if n == 0:
         return []
-    serial = np.empty(len(las), dtype=np.int64)
-    for i, la in enumerate(las):
-        serial[i] = model.la_serial[la]
-        model.la_serial[la] += 1
+    if serial is None:
+        ser = model.la_serial
+        serial = np.empty(n, dtype=np.int64)
+        for i, la in enumerate(las):
+            serial[i] = ser[la]
+            ser[la] += 1
     keys = child_keys(model.cfg.seed, model.rep, las, serial)
-    u = child_uniforms_batch(keys, N_UNIFORMS)
+    rows = child_uniforms_batch(keys, N_UNIFORMS).tolist()
     out = []
-    for i, la in enumerate(las):
-        c = Child(model, model.next_cid, int(la), u[i])
-        model.next_cid += 1
-        out.append(c)
+    cid = model.next_cid
+    for la, u in zip(las, rows, strict=True):
+        out.append(Child(model, cid, int(la), u))
+        cid += 1
+    model.next_cid = cid
     return out
 
 
@@ -700,38 +713,57 @@ def _set_identity(model, c: Child, day: int, age_years: float, uasc: bool) -> No
 
 
 def admit_children(model, day: int, las: np.ndarray) -> None:
-    """New children enter care in ``las`` on ``day`` (with sibling groups) and queue for places."""
+    """New children enter care in ``las`` on ``day`` (with sibling groups) and queue for places.
+
+    A first pass decides, from each lead's own uniforms, whether it is kept out of care and how
+    many siblings come with it, so that all the day's siblings are created in one batch (in
+    lead order: the same serials and child numbers as creating them lead by lead).
+    """
     ep = model.p.entry
     policy = model.policy
-    for lead in _new_children(model, las):
+    prevention = policy.prevention
+    leads = _new_children(model, las)
+    plan = []  # per lead: (uasc, age, prevented, group size)
+    sib_las, sib_serials = [], []
+    ser = model.la_serial
+    for lead in leads:
         u = lead.u
         uasc = u[U_UASC] < ep.uasc_share
-        if uasc and policy.uasc_dispersal is not None:
-            lead.la = policy.uasc_dispersal.destination(day, lead.la, model.uasc_stock, u[U_LEVER])
         cum = model.entry_age_uasc if uasc else model.entry_age_non_uasc
         band = pick(cum, u[U_AGE])
-        lo, hi = [(0, 1), (1, 5), (5, 10), (10, 16), (16, 18)][band]
+        lo, hi = _ENTRY_AGE_BANDS[band]
         age = lo + (hi - lo) * u[U_AGE_POS] * 0.999
         if uasc and band == 3:
             age = 14 + 2 * u[U_AGE_POS] * 0.999
-        if (
-            not uasc
-            and policy.prevention is not None
-            and policy.prevention.prevented(day, u[U_PREVENT])
-        ):
+        k = 1
+        if not uasc and age < 16 and u[U_SIB] < ep.sibling_group_share:
+            k = 3 if u[U_SIB] < ep.sibling_group_share * ep.sibling_group_of_three else 2
+        prevented = not uasc and prevention is not None and prevention.prevented(day, u[U_PREVENT])
+        if prevented:
             # Kept out of care by family help. The siblings who would have come too keep their
             # serial numbers, so every later arrival is the same child as without the lever.
-            if age < 16 and u[U_SIB] < ep.sibling_group_share:
-                k = 3 if u[U_SIB] < ep.sibling_group_share * ep.sibling_group_of_three else 2
-                model.la_serial[lead.la] += k - 1
+            ser[lead.la] += k - 1
+        else:
+            for _ in range(k - 1):
+                sib_las.append(lead.la)
+                sib_serials.append(int(ser[lead.la]))
+                ser[lead.la] += 1
+        plan.append((uasc, age, prevented, k))
+    sibs_all = _new_children(model, sib_las, np.array(sib_serials, dtype=np.int64))
+    pos = 0
+    for lead, (uasc, age, prevented, k) in zip(leads, plan, strict=True):
+        u = lead.u
+        if prevented:
             model.counters["prevented"] += 1
             lead.remove()
             continue
+        if uasc and policy.uasc_dispersal is not None:
+            lead.la = policy.uasc_dispersal.destination(day, lead.la, model.uasc_stock, u[U_LEVER])
         _set_identity(model, lead, day, age, uasc)
         group = [lead]
-        if not uasc and age < 16 and u[U_SIB] < ep.sibling_group_share:
-            k = 3 if u[U_SIB] < ep.sibling_group_share * ep.sibling_group_of_three else 2
-            sibs = _new_children(model, np.full(k - 1, lead.la))
+        if k > 1:
+            sibs = sibs_all[pos : pos + k - 1]
+            pos += k - 1
             for j, s in enumerate(sibs):
                 s_age = min(15.9, max(0.0, age + (j + 1) * (1.5 if u[U_AGE_POS] < 0.5 else -1.5)))
                 _set_identity(model, s, day, s_age, False)

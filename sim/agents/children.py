@@ -188,7 +188,7 @@ class Child(mesa.Agent):
     n_draws = 0
     away = False
 
-    def __init__(self, model: mesa.Model, cid: int, la: int, u: np.ndarray) -> None:
+    def __init__(self, model: mesa.Model, cid: int, la: int, u: list[float]) -> None:
         super().__init__(model)
         self.cid = cid
         self.la = la
@@ -265,22 +265,23 @@ class Child(mesa.Agent):
             self.plan = PLAN_FOSTER
 
     # ---- placement futures ------------------------------------------------------------------
-    def placement_uniforms(self) -> np.ndarray:
+    def placement_uniforms(self) -> list[float]:
         """The four uniforms of the current draw (unplanned, planned, reason, status).
 
         Each scheduling of a placement event takes the next block of the child's own uniforms
         (past the last block they are remixed by an irrational rotation).
         """
-        slots = (len(self.u) - PLACEMENT_SLOT) // PER_PLACEMENT
-        j = self.n_draws % slots
-        s = PLACEMENT_SLOT + PER_PLACEMENT * j
-        v = self.u[s : s + PER_PLACEMENT]
-        if self.n_draws >= slots:
-            v = (v * 1.618033988749895 + self.n_draws * 0.3819660112501051) % 1.0
-            v = np.clip(v, 1e-12, 1 - 1e-12)
+        u = self.u
+        n = self.n_draws
+        slots = (len(u) - PLACEMENT_SLOT) // PER_PLACEMENT
+        s = PLACEMENT_SLOT + PER_PLACEMENT * (n % slots)
+        v = u[s : s + PER_PLACEMENT]
+        if n >= slots:
+            shift = n * 0.3819660112501051
+            v = [min(max((x * 1.618033988749895 + shift) % 1.0, 1e-12), 1 - 1e-12) for x in v]
         return v
 
-    def event_uniforms(self) -> np.ndarray:
+    def event_uniforms(self) -> list[float]:
         """The uniforms of the draw that scheduled the pending placement event."""
         self.n_draws -= 1
         v = self.placement_uniforms()
