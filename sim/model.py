@@ -86,7 +86,10 @@ from sim.records import (
 from sim.rng import stream
 
 EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS, EV_SA16 = range(5)
-REC_X1, RNE_S = REC["X1"], RNE["S"]
+REC_X1, RNE_S, RPC_OTHER = REC["X1"], RNE["S"], RPC["OTHER"]
+PR_OWN_LA, PR_OTHER_LA, PR_PRIVATE, PR_VOLUNTARY = (
+    PROVIDER[c] for c in ("PR1", "PR2", "PR4", "PR5")
+)
 FOSTER_KINDS = (INHOUSE, IFA, KIN)
 # Kinds whose independent providers price complex needs (and bear their extra staffing cost).
 _PREMIUM_KINDS = (IFA, HOME, SECURE, SA)
@@ -491,21 +494,18 @@ class PlacementModel(mesa.Model):
 
     def release(self, child: Child, day: int) -> None:
         """End the child's occupation of its unit (billing it); the episode is closed elsewhere."""
-        if child.unit >= 0:
+        u = child.unit
+        if u >= 0:
             self.bill(child, day)
             s = self.supply
-            u = child.unit
             s.release(u, 1)
             s.income_rate[u] -= child.price
             s.extra_cost_rate[u] -= child.extra_cost
-            if s.kind[u] in (KIN, UNREG) and s.occupied[u] == 0:
-                s.close(u, day)
-            elif (
-                not s.matchable[u]
-                and s.occupied[u] + s.reserved[u] == 0
-                and s.open[u]
-                and s.kind[u] != KIN
-            ):
+            kind = child.kind
+            if kind == KIN or kind == UNREG:
+                if s.occupied[u] == 0:
+                    s.close(u, day)
+            elif not s.matchable[u] and s.occupied[u] + s.reserved[u] == 0 and s.open[u]:
                 s.close(u, day)  # a home winding down, a carer who stopped
         child.unit = -1
         child.kind = -1
@@ -532,10 +532,10 @@ class PlacementModel(mesa.Model):
         if child.place >= 0:
             if child.unit >= 0:
                 self.release(child, day)
-            self.close_episode(child, day, REC["X1"], child.move_rpc)
+            self.close_episode(child, day, REC_X1, child.move_rpc)
             child.temporary = False  # only the first placement can be a short-term one
         child.version += 1
-        child.move_rpc = RPC["OTHER"]
+        child.move_rpc = RPC_OTHER
         child.prev_unit = -1
         child.waiting_since = -1
         self.planned.pop(child.cid, None)
@@ -544,29 +544,31 @@ class PlacementModel(mesa.Model):
             s.occupy(unit, 1)
             child.unit, child.kind = unit, kind
             child.pl_d = int(s.district[unit])
-            owner = self.providers[int(s.provider[unit])]
+            owner = self.providers[s.provider[unit]]
             child.payee = owner.index
-            if owner.sector == SECTOR_LA:
-                child.provider = PROVIDER["PR1"] if owner.la == child.la else PROVIDER["PR2"]
-            elif owner.sector == SECTOR_PRIVATE:
-                child.provider = PROVIDER["PR4"]
+            sector = owner.sector
+            if sector == SECTOR_LA:
+                child.provider = PR_OWN_LA if owner.la == child.la else PR_OTHER_LA
             else:
-                child.provider = PROVIDER["PR5"]
-            child.price = float(s.list_price[unit]) if price is None else price
-            ks = self.policy.kinship_support
-            if kind == KIN and ks is not None:
+                child.provider = PR_PRIVATE if sector == SECTOR_PRIVATE else PR_VOLUNTARY
+            list_price = float(s.list_price[unit])
+            child.price = list_price if price is None else price
+            if kind == KIN and (ks := self.policy.kinship_support) is not None:
                 child.price += ks.support_gbp_week(day)
             s.income_rate[unit] += child.price
-            if owner.sector != SECTOR_LA and kind in _PREMIUM_KINDS:
+            if sector != SECTOR_LA and kind in _PREMIUM_KINDS:
                 pp = self.p.prices
                 child.extra_cost = pricing.complex_needs_cost(
-                    float(s.list_price[unit]), child.tier, False, pp.complex_premium, pp.base_markup
+                    list_price, child.tier, False, pp.complex_premium, pp.base_markup
                 )
                 s.extra_cost_rate[unit] += child.extra_cost
             child.billed_to = day
-            child.place = self._place_for_kind(child, kind, day)
-            if kind == UNREG:
-                self.counters["unregistered"] += 1
+            if kind == INHOUSE or kind == IFA:
+                child.place = self._place_for_kind(child, kind, day)
+            else:
+                child.place = _KIND_PLACE[kind]
+                if kind == UNREG:
+                    self.counters["unregistered"] += 1
         else:
             child.unit, child.kind, child.payee, child.price = -1, NO_UNIT, -1, 0.0
             child.place = PLACE["P1"]

@@ -58,6 +58,10 @@ AGE_BAND_EDGES = np.array([1.0, 5.0, 10.0, 16.0])  # under 1, 1-4, 5-9, 10-15, 1
 _AGE_EDGES = AGE_BAND_EDGES.tolist()
 
 
+# Kinds of placement whose carers' approval may change (U6 -> U4: short-term to long-term).
+_STATUS_KINDS = (INHOUSE, IFA, KIN)
+
+
 def age_band(age_years: float) -> int:
     """DfE age band index: 0 under 1, 1 aged 1-4, 2 aged 5-9, 3 aged 10-15, 4 aged 16+."""
     return bisect.bisect_right(_AGE_EDGES, age_years)
@@ -306,37 +310,56 @@ class Child(mesa.Agent):
     ) -> tuple[int, str]:
         """Day and type ("unplanned", "planned", "status") of this placement's next event.
 
-        Returns (-1, "") when the placement lasts until the child leaves care.
+        Returns (-1, "") when the placement lasts until the child leaves care. (The hot path of
+        the model: ``unplanned_hazard`` and ``placement_uniforms`` are written out here.)
         """
-        uu = self.placement_uniforms()
-        self.n_draws += 1
-        best, what = math.inf, ""
+        n = self.n_draws
+        u = self.u
+        slots = (len(u) - PLACEMENT_SLOT) // PER_PLACEMENT
+        s = PLACEMENT_SLOT + PER_PLACEMENT * (n % slots)
+        uu = u[s : s + PER_PLACEMENT]
+        if n >= slots:
+            shift = n * 0.3819660112501051
+            uu = [min(max((x * 1.618033988749895 + shift) % 1.0, 1e-12), 1 - 1e-12) for x in uu]
+        self.n_draws = n + 1
+        if kind < 0:
+            return -1, ""
         a = p.hazard_shape
         # Time already spent in this placement: a Weibull clock resumes where it stands.
         d = max(0.0, (day - self.place_start) / DAYS_PER_YEAR)
         da = d**a
-
-        def weibull_remaining(u: float, rate: float) -> float:
-            return (((-math.log(u)) / rate + da) ** (1.0 / a) - d) * DAYS_PER_YEAR
-
-        if kind >= 0:
-            h = self.unplanned_hazard(kind, day, misfit, far, grade, p)
-            if h > 0:
-                best, what = weibull_remaining(uu[0], h), "unplanned"
-            if self.temporary:
-                t = -math.log(uu[1]) * p.temporary_mean_days
-            else:
-                rate = p.planned_rate[kind]
-                t = weibull_remaining(uu[1], rate) if rate > 0 else math.inf
-            if t < best:
-                best, what = t, "planned"
-            if kind in (INHOUSE, IFA, KIN) and not self.status_changed and not self.temporary:
-                if uu[3] < p.p_status_change:
-                    t = -math.log(uu[3] / p.p_status_change) * p.status_change_mean_days
-                    if t < best:
-                        best, what = t, "status"
-        if kind == UNREG:
-            what = "planned" if what == "" else what
+        best, what = math.inf, ""
+        h = (
+            p.unplanned_rate[kind]
+            * p.age_multiplier[bisect.bisect_right(_AGE_EDGES, (day - self.dob) / DAYS_PER_YEAR)]
+        )
+        if misfit > 0:
+            h *= p.misfit_multiplier**misfit
+        if far:
+            h *= p.distance_multiplier
+        if grade >= 2:
+            h *= p.quality_multiplier ** (grade - 1)
+        if h > 0:  # Weibull time left: ((-ln u / rate + d^a)^(1/a) - d) years
+            best = (((-math.log(uu[0])) / h + da) ** (1.0 / a) - d) * DAYS_PER_YEAR
+            what = "unplanned"
+        if self.temporary:
+            t = -math.log(uu[1]) * p.temporary_mean_days
+        else:
+            rate = p.planned_rate[kind]
+            t = (
+                (((-math.log(uu[1])) / rate + da) ** (1.0 / a) - d) * DAYS_PER_YEAR
+                if rate > 0
+                else math.inf
+            )
+        if t < best:
+            best, what = t, "planned"
+        if kind in _STATUS_KINDS and not self.status_changed and not self.temporary:
+            if uu[3] < p.p_status_change:
+                t = -math.log(uu[3] / p.p_status_change) * p.status_change_mean_days
+                if t < best:
+                    best, what = t, "status"
+        if kind == UNREG and what == "":
+            what = "planned"
         if best == math.inf:
             return -1, ""
         return day + max(1, int(best)), what
