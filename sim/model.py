@@ -32,10 +32,13 @@ hot state; the records own everything the indicators are computed from.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import gc
 import heapq
+import itertools
+import weakref
 from collections.abc import Iterator
 
 import mesa
@@ -106,25 +109,50 @@ _KIND_PLACE = {
 
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
-    """Pause CPython's cyclic garbage collector; reference counting still frees everything.
+    """Pause CPython's cyclic garbage collector; reference counting still frees most things.
 
     A run holds millions of small objects (children, calendar entries, record rows) and the
-    collector's full passes over them took a fifth of a national run (75 s against 60 s over
-    10 years) while finding nothing to free: the model drops no reference cycles (peak memory
-    was the same, 1.08 GB; ``tests/test_invariants.py`` checks a run leaves no cyclic
-    garbage). On the way out the objects made meanwhile are frozen (moved out of the
-    collector's sight, still freed by reference counting): else the first collection after the
-    pause would scan them all, half a second nationally, to find nothing. The collector's
-    previous state is then restored.
+    collector's passes over them took a fifth of a national run (75 s against 60 s over 10
+    years) while finding nothing to free: the model drops no reference cycles while it runs
+    (peak memory was the same, 1.08 GB; ``tests/test_invariants.py`` checks that a run leaves
+    no cyclic garbage). The collector's previous state is restored on the way out; the model
+    itself (a cycle of model and agents) is freed by the collector once it is dropped.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+class _AgentIdCounters(weakref.WeakKeyDictionary):
+    """Mesa 3.3's per-model agent counters, keyed weakly (see ``_free_finished_models``)."""
+
+    def __getitem__(self, model):
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = self[model] = itertools.count(1)
+            return counter
+
+
+def _free_finished_models() -> None:
+    """Let finished models be freed under Mesa 3.3.
+
+    Mesa 3.3 numbers each model's agents from a class-level ``defaultdict`` keyed by the model,
+    which keeps every model ever made alive for the life of the process (mesa/mesa#3179, fixed
+    in Mesa 3.4 by mesa/mesa#3180): a worker running twelve national replicates held twelve
+    models of about 1 GB each. Keyed weakly, a model goes once nothing else refers to it.
+    Newer Mesa numbers agents in the model and has no such dict: nothing to do.
+    """
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, collections.defaultdict):
+        mesa.Agent._ids = _AgentIdCounters()
+
+
+_free_finished_models()
 
 
 class PlacementModel(mesa.Model):
@@ -268,6 +296,9 @@ class PlacementModel(mesa.Model):
 
     def daily_step(self, day: int) -> None:
         """Phases 1-3 of day ``day``."""
+        for log in (self.episodes, self.ledger, self.header):
+            if len(log.rows) >= log.PACK_ROWS:
+                log.pack()  # before the day: the rows a same-day fold may change stay tuples
         self.child_days += self.stock
         self.entries(day)
         self.process_events(day)
@@ -477,9 +508,11 @@ class PlacementModel(mesa.Model):
         are one move. The reason for leaving the last written placement is kept (or, if it
         had none, e.g. it ended for a change of legal status, the folded episode's reason).
         """
-        rows = self.episodes.rows
+        log = self.episodes
+        rows = log.rows
         if rec == REC_X1 and child.ep_start == day:
-            last = child.last_row
+            # The child's last row, if still held as a tuple (rows written today always are).
+            last = child.last_row - log.offset
             if child.ep_rne == RNE_S:
                 child.fold_rne = RNE_S
                 return
@@ -505,7 +538,7 @@ class PlacementModel(mesa.Model):
             child.pl_d,
             child.ep_unit,
         )
-        child.last_row = len(rows) - 1
+        child.last_row = len(log) - 1
 
     def bill(self, child: Child, day: int) -> None:
         """Bill the child's current placement from ``billed_to`` to ``day`` into the ledger."""

@@ -186,30 +186,54 @@ def year_end_day(year: int, origin: dt.date = ORIGIN) -> int:
 
 
 class _RowLog:
-    """Append-only table kept as a list of row tuples (one append per row: cheap)."""
+    """Append-only table: the latest rows as tuples, the earlier ones packed into arrays.
+
+    A row is appended as a tuple (one append per row: cheap). Packing (``pack``, called by the
+    model at the start of a day once ``PACK_ROWS`` rows have built up) keeps a national run's
+    records compact: a row of 14 integers costs 112 bytes in arrays against about 340 as a
+    tuple of Python ints, and millions of tuples no longer weigh on the garbage collector.
+    Row ``offset + j`` of the table is ``rows[j]``.
+    """
 
     COLUMNS: tuple[str, ...] = ()
     DTYPES: dict[str, object] = {}
+    PACK_ROWS = 1 << 16  # rows kept as tuples before a pack (a speed setting; no effect on results)
 
     def __init__(self) -> None:
         self.rows: list[tuple] = []
+        self.offset = 0  # rows packed so far: the table index of rows[0]
+        self._packs: list[dict[str, np.ndarray]] = []
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self.offset + len(self.rows)
+
+    def _columns(self, rows: list[tuple]) -> dict[str, np.ndarray]:
+        if not rows:
+            return {k: np.array([], dtype=self.DTYPES.get(k, np.int64)) for k in self.COLUMNS}
+        cols = zip(*rows, strict=True)
+        return {
+            k: np.asarray(v, dtype=self.DTYPES.get(k, np.int64))
+            for k, v in zip(self.COLUMNS, cols, strict=True)
+        }
+
+    def pack(self) -> None:
+        """Move the rows held as tuples into column arrays."""
+        if self.rows:
+            self._packs.append(self._columns(self.rows))
+            self.offset += len(self.rows)
+            self.rows = []
 
     def frame(self) -> pd.DataFrame:
         """The rows as a frame, one column per field."""
-        if not self.rows:
-            return pd.DataFrame(
-                {k: np.array([], dtype=self.DTYPES.get(k, np.int64)) for k in self.COLUMNS}
-            )
-        cols = list(zip(*self.rows, strict=True))
-        return pd.DataFrame(
-            {
-                k: np.asarray(v, dtype=self.DTYPES.get(k, np.int64))
-                for k, v in zip(self.COLUMNS, cols, strict=True)
-            }
-        )
+        parts = [*self._packs, self._columns(self.rows)]
+        return pd.DataFrame({k: np.concatenate([p[k] for p in parts]) for k in self.COLUMNS})
+
+    def all_rows(self) -> list[tuple]:
+        """Every row as a tuple of Python values, in table order."""
+        out = []
+        for p in self._packs:
+            out.extend(zip(*(p[k].tolist() for k in self.COLUMNS), strict=True))
+        return out + self.rows
 
 
 class EpisodeLog(_RowLog):

@@ -87,24 +87,25 @@ def test_lever_changes_nothing_before_its_start(name, baseline):
     m = run(policy(**{name: lever_on(name, start=start)}))
     b = baseline[0]
     s = day_of(start)
-    mine = [r for r in m.episodes.rows if 0 <= r[8] < s]
-    theirs = [r for r in b.episodes.rows if 0 <= r[8] < s]
+    mine = [r for r in m.episodes.all_rows() if 0 <= r[8] < s]
+    theirs = [r for r in b.episodes.all_rows() if 0 <= r[8] < s]
     assert mine == theirs  # every episode closed before the start is the same
-    assert [r for r in m.ledger.rows if r[0] < s] == [r for r in b.ledger.rows if r[0] < s]
+    paid = [r for r in m.ledger.all_rows() if r[0] < s]
+    assert paid == [r for r in b.ledger.all_rows() if r[0] < s]
 
 
 def test_lever_after_the_run_changes_nothing(baseline):
     every = {name: lever_on(name, start="2030-04-01") for name in LEVERS}
     m = run(policy(**every))
-    assert m.episodes.rows == baseline[0].episodes.rows
-    assert m.ledger.rows == baseline[0].ledger.rows
+    assert m.episodes.all_rows() == baseline[0].episodes.all_rows()
+    assert m.ledger.all_rows() == baseline[0].ledger.all_rows()
 
 
 def test_no_op_prevention_leaves_events_identical(baseline):
     m = run(
         policy(prevention=PreventionConfig(enabled=True, start="2025-04-01", entry_reduction=0))
     )
-    assert m.episodes.rows == baseline[0].episodes.rows
+    assert m.episodes.all_rows() == baseline[0].episodes.all_rows()
 
 
 def test_prevention_lowers_entries_in_every_replicate(baseline):
