@@ -10,6 +10,7 @@ from live agents at the end. Dates are stored as integer days since the model's 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -210,6 +211,16 @@ class _RowLog:
     def _columns(self, rows: list[tuple]) -> dict[str, np.ndarray]:
         if not rows:
             return {k: np.array([], dtype=self.DTYPES.get(k, np.int64)) for k in self.COLUMNS}
+        dtypes = [self.DTYPES.get(k, np.int64) for k in self.COLUMNS]
+        if all(d in (np.int64, np.float64) for d in dtypes):
+            # All numbers: one pass over the values (integers below 2**53 are exact in floats).
+            n, k = len(rows), len(dtypes)
+            flat = np.fromiter(
+                itertools.chain.from_iterable(rows),
+                np.float64 if np.float64 in dtypes else np.int64,
+                n * k,
+            ).reshape(n, k)
+            return {c: flat[:, i].astype(dtypes[i]) for i, c in enumerate(self.COLUMNS)}
         cols = zip(*rows, strict=True)
         return {
             k: np.asarray(v, dtype=self.DTYPES.get(k, np.int64))
