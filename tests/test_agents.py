@@ -64,6 +64,18 @@ def test_unplanned_hazard_rises_with_misfit_distance_and_grade():
     )
 
 
+@pytest.mark.parametrize("misfit,far,grade", [(0, False, 1), (1, False, 1), (0, True, 3)])
+def test_next_event_uses_the_unplanned_hazard(misfit, far, grade):
+    """The scheduler writes the hazard out for speed: it must agree with ``unplanned_hazard``."""
+    p = PlacementParams(p_status_change=0.0)
+    c = make_child(place_start=0)
+    c.u = [0.5] * 24 + [0.99, 0.01, 0.5, 0.5] + [0.5] * 56  # an early breakdown, late move
+    day, what = c.next_placement_event(INHOUSE, 0, misfit, far, grade, p)
+    h = c.unplanned_hazard(INHOUSE, 0, misfit, far, grade, p)
+    expect = (-math.log(0.99) / h) ** (1 / p.hazard_shape) * 365.25
+    assert what == "unplanned" and day == max(1, int(expect))
+
+
 def test_weibull_clock_resumes_where_it_stands():
     """A placement already a year old ends later than a new one with the same draw."""
     p = PlacementParams(p_status_change=0.0)
