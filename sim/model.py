@@ -58,6 +58,7 @@ from sim.config import RunConfig
 from sim.geography import TWENTY_MILES_KM, Geography, haversine_km, haversine_km_scalar
 from sim.market import matching, pricing
 from sim.records import (
+    DAYS_PER_YEAR,
     HOME,
     IFA,
     INHOUSE,
@@ -807,21 +808,35 @@ class PlacementModel(mesa.Model):
 
     def _child_arrays(self, left: list[Child], day: int, followers: dict) -> dict:
         """The searching children's attributes as arrays (built once per search)."""
-        n = len(left)
         g = self.geo
+        rows = np.array(
+            [
+                (
+                    c.la,
+                    c.tier,
+                    c.plan,
+                    c.home_d,
+                    # The unit a child is leaving (unplanned) or still in (a planned move):
+                    # never offered.
+                    c.prev_unit if c.prev_unit >= 0 else c.unit,
+                    c.kind == UNREG,
+                    c.away,
+                    1 + len(followers.get(c.cid, ())),
+                )
+                for c in left
+            ],
+            dtype=np.int64,
+        ).reshape(len(left), 8)
         a = {
-            "la": np.fromiter((c.la for c in left), np.int64, n),
-            "age": np.fromiter((c.age_years(day) for c in left), float, n),
-            "tier": np.fromiter((c.tier for c in left), np.int64, n),
-            "plan": np.fromiter((c.plan for c in left), np.int64, n),
-            "hd": np.fromiter((c.home_d for c in left), np.int64, n),
-            # The unit a child is leaving (unplanned) or still in (a planned move): never offered.
-            "prev": np.fromiter(
-                (c.prev_unit if c.prev_unit >= 0 else c.unit for c in left), np.int64, n
-            ),
-            "unreg": np.fromiter((c.kind == UNREG for c in left), bool, n),
-            "away": np.fromiter((c.away for c in left), bool, n),
-            "need": np.fromiter((1 + len(followers.get(c.cid, ())) for c in left), np.int64, n),
+            "la": rows[:, 0],
+            "age": np.array([(day - c.dob) / DAYS_PER_YEAR for c in left], dtype=float),
+            "tier": rows[:, 1],
+            "plan": rows[:, 2],
+            "hd": rows[:, 3],
+            "prev": rows[:, 4],
+            "unreg": rows[:, 5].astype(bool),
+            "away": rows[:, 6].astype(bool),
+            "need": rows[:, 7],
         }
         hd, la = a["hd"], a["la"]
         a["lat"] = np.where(hd >= 0, g.d_lat[hd], g.la_lat[la])
