@@ -227,7 +227,7 @@ class PlacementModel(mesa.Model):
         self.staying_close: list[tuple[int, int]] = []  # (LA, last day of support)
         self.public_units: list[int] = []
         self.pending_public: list[tuple[int, int]] = []  # (opening day, LA)
-        self._pp_kin = None
+        self._pp_scaled = None
         self.exited_providers: set[int] = set()
         self.large_groups = None
         self.leveraged = None
@@ -582,12 +582,14 @@ class PlacementModel(mesa.Model):
         rne: int,
         price: float | None = None,
         dist_km: float | None = None,
+        matched: bool = False,
     ) -> None:
         """Start a placement of ``child`` in ``unit`` (or without a unit when ``unit`` < 0).
 
         ``price`` (£/week) and ``dist_km`` come from the matching that chose the unit; for
         placements made without a search they are the unit's list price and the distance
-        between the child's home and the unit's district.
+        between the child's home and the unit's district. ``matched``: found by the weekly
+        planned search (its hazards take ``planned_match_multiplier``).
         """
         s = self.supply
         if child.place >= 0:
@@ -638,6 +640,7 @@ class PlacementModel(mesa.Model):
         if dist_km is None:
             dist_km = self.distance_km(child.home_d, child.pl_d) if child.home_d >= 0 else 0.0
         child.far = child.home_d >= 0 and dist_km > TWENTY_MILES_KM
+        child.matched = matched
         self.open_episode(child, day, rne)
         child.n_placements += 1
         child.place_start = day
@@ -660,8 +663,12 @@ class PlacementModel(mesa.Model):
             misfit = max(0, child.tier - int(s.skill[u]))
             pp = self.p.placements
             ks = self.policy.kinship_support
-            if child.kind == KIN and ks is not None and ks.active(day):
-                pp = self._kin_params(ks.hazard_multiplier(day))
+            kin = child.kind == KIN and ks is not None and ks.active(day)
+            if kin or (child.matched and pp.planned_match_multiplier != 1.0):
+                pp = self._scaled_params(
+                    ks.hazard_multiplier(day) if kin else 1.0,
+                    pp.planned_match_multiplier if child.matched else 1.0,
+                )
             when, what = child.next_placement_event(
                 child.kind, day, misfit, child.far, int(s.grade[u]), pp
             )
@@ -671,16 +678,24 @@ class PlacementModel(mesa.Model):
             child.pending = what
             self.schedule(when, EV_PLACEMENT, child)
 
-    def _kin_params(self, multiplier: float):
-        """Placement parameters with the kinship unplanned hazard scaled (kinship support)."""
-        if self._pp_kin is None or self._pp_kin[0] != multiplier:
+    def _scaled_params(self, kin: float, matched: float):
+        """Placement parameters with hazards scaled (kinship support; a planned match).
+
+        ``kin`` scales the kinship unplanned hazard, ``matched`` both hazards of every kind.
+        """
+        key = (kin, matched)
+        if self._pp_scaled is None or self._pp_scaled[0] != key:
             import dataclasses
 
             pp = self.p.placements
-            rates = list(pp.unplanned_rate)
-            rates[KIN] *= multiplier
-            self._pp_kin = (multiplier, dataclasses.replace(pp, unplanned_rate=rates))
-        return self._pp_kin[1]
+            unplanned = [r * matched for r in pp.unplanned_rate]
+            unplanned[KIN] *= kin
+            planned = [r * matched for r in pp.planned_rate]
+            self._pp_scaled = (
+                key,
+                dataclasses.replace(pp, unplanned_rate=unplanned, planned_rate=planned),
+            )
+        return self._pp_scaled[1]
 
     def distance_km(self, d1: int, d2: int) -> float:
         """Distance between two postcode districts, km."""
@@ -800,9 +815,9 @@ class PlacementModel(mesa.Model):
             for j in np.flatnonzero(assigned >= 0):
                 c = left[idx[j]]
                 u, pr, d = int(assigned[j]), float(price[j]), float(dist[j])
-                self.place(c, u, day, emergency, self._rne_for(c), pr, d)
+                self.place(c, u, day, emergency, self._rne_for(c), pr, d, not emergency)
                 for f in followers.get(c.cid, ()):
-                    self.place(f, u, day, emergency, self._rne_for(f), pr, d)
+                    self.place(f, u, day, emergency, self._rne_for(f), pr, d, not emergency)
             idx = idx[assigned < 0]
         return [left[i] for i in idx]
 

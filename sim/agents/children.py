@@ -185,6 +185,7 @@ class Child(mesa.Agent):
     next_ls = -1
     ls_day = 0
     far = False
+    matched = False  # the current placement was found by the weekly planned search
     ep_unit = -1
     last_row = -1  # the child's last written episode row (for same-day folding)
     observed = False  # read from an observed extract (its past placements are known)
