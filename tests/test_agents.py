@@ -66,7 +66,7 @@ def test_unplanned_hazard_rises_with_misfit_distance_and_grade():
 
 @pytest.mark.parametrize("misfit,far,grade", [(0, False, 1), (1, False, 1), (0, True, 3)])
 def test_next_event_uses_the_unplanned_hazard(misfit, far, grade):
-    """The scheduler writes the hazard out for speed: it must agree with ``unplanned_hazard``."""
+    """The unplanned ending comes at the Weibull time of ``unplanned_hazard`` (u = 0.99)."""
     p = PlacementParams(p_status_change=0.0)
     c = make_child(place_start=0)
     c.u = [0.5] * 24 + [0.99, 0.01, 0.5, 0.5] + [0.5] * 56  # an early breakdown, late move

@@ -311,18 +311,10 @@ class Child(mesa.Agent):
     ) -> tuple[int, str]:
         """Day and type ("unplanned", "planned", "status") of this placement's next event.
 
-        Returns (-1, "") when the placement lasts until the child leaves care. (The hot path of
-        the model: ``unplanned_hazard`` and ``placement_uniforms`` are written out here.)
+        Returns (-1, "") when the placement lasts until the child leaves care.
         """
-        n = self.n_draws
-        u = self.u
-        slots = (len(u) - PLACEMENT_SLOT) // PER_PLACEMENT
-        s = PLACEMENT_SLOT + PER_PLACEMENT * (n % slots)
-        uu = u[s : s + PER_PLACEMENT]
-        if n >= slots:
-            shift = n * 0.3819660112501051
-            uu = [min(max((x * 1.618033988749895 + shift) % 1.0, 1e-12), 1 - 1e-12) for x in uu]
-        self.n_draws = n + 1
+        uu = self.placement_uniforms()
+        self.n_draws += 1
         if kind < 0:
             return -1, ""
         a = p.hazard_shape
@@ -330,16 +322,7 @@ class Child(mesa.Agent):
         d = max(0.0, (day - self.place_start) / DAYS_PER_YEAR)
         da = d**a
         best, what = math.inf, ""
-        h = (
-            p.unplanned_rate[kind]
-            * p.age_multiplier[bisect.bisect_right(_AGE_EDGES, (day - self.dob) / DAYS_PER_YEAR)]
-        )
-        if misfit > 0:
-            h *= p.misfit_multiplier**misfit
-        if far:
-            h *= p.distance_multiplier
-        if grade >= 2:
-            h *= p.quality_multiplier ** (grade - 1)
+        h = self.unplanned_hazard(kind, day, misfit, far, grade, p)
         if h > 0:  # Weibull time left: ((-ln u / rate + d^a)^(1/a) - d) years
             best = (((-math.log(uu[0])) / h + da) ** (1.0 / a) - d) * DAYS_PER_YEAR
             what = "unplanned"
