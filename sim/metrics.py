@@ -38,27 +38,53 @@ def year_bounds(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
 
 
-def _areas(la: pd.Series, geo: Geography | None) -> dict[str, pd.Series]:
-    out = {"england": pd.Series("England", index=la.index), "la": la}
-    if geo is not None:
-        region = dict(zip(geo.las["ons_code"], geo.las["region"], strict=True))
-        out["region"] = la.map(region).fillna("unknown")
-        # The two RCC pathfinders as areas (their members' children, with or without an RCC).
-        rcc = geo.las.loc[geo.las["rcc_pathfinder"] != "", ["ons_code", "rcc_pathfinder"]]
-        rcc_of = dict(zip(rcc["ons_code"], rcc["rcc_pathfinder"], strict=True))
-        out["rcc"] = la.map(rcc_of)  # others are NaN, dropped by the groupby
-    return out
+class _Areas:
+    """The areas each row of a table counts in, by area type, as integer codes and names.
+
+    Codes (``-1``: no area of that type, the row is left out) are computed once per table from
+    one factorisation of its LA column; sums by code run in the same order as sums by name.
+    """
+
+    def __init__(self, la: pd.Series, geo: Geography | None) -> None:
+        self.index = la.index
+        la_code, la_names = pd.factorize(la, sort=True)
+        self.codes: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            "england": (np.zeros(len(la), dtype=np.int64), np.array(["England"], dtype=object)),
+            "la": (la_code, np.asarray(la_names, dtype=object)),
+        }
+        if geo is not None:
+            region = dict(zip(geo.las["ons_code"], geo.las["region"], strict=True))
+            # A row without a known LA counts in region "unknown" (its LA code is -1: last).
+            self.codes["region"] = _recode(
+                la_code, [region.get(n, "unknown") for n in la_names], "unknown"
+            )
+            # The two RCC pathfinders as areas (their members' children, with or without an RCC).
+            rcc = geo.las.loc[geo.las["rcc_pathfinder"] != "", ["ons_code", "rcc_pathfinder"]]
+            rcc_of = dict(zip(rcc["ons_code"], rcc["rcc_pathfinder"], strict=True))
+            self.codes["rcc"] = _recode(la_code, [rcc_of.get(n) for n in la_names], None)
+
+
+def _recode(
+    la_code: np.ndarray, names_of_la: list, missing: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a coarser area from each row's LA code (``missing``: the area of no LA)."""
+    code, names = pd.factorize(pd.Series([*names_of_la, missing], dtype=object), sort=True)
+    return code[la_code], np.asarray(names, dtype=object)
+
+
+def _areas(la: pd.Series, geo: Geography | None) -> _Areas:
+    return _Areas(la, geo)
 
 
 class _Emitter:
     """Collects indicator columns per set of areas and sums each set with one groupby."""
 
     def __init__(self) -> None:
-        self.groups: dict[int, tuple[dict, dict, list]] = {}
+        self.groups: dict[int, tuple[_Areas, dict, list]] = {}
 
     def add(
         self,
-        areas: dict[str, pd.Series],
+        areas: _Areas,
         name: str,
         values: pd.Series,
         denom: pd.Series | None = None,
@@ -78,8 +104,12 @@ class _Emitter:
             if not cols:
                 continue
             frame = pd.DataFrame(cols).fillna(0.0)
-            for atype, area in areas.items():
-                sums = frame.groupby(area.loc[frame.index]).sum()
+            same = frame.index.equals(areas.index)
+            pos = None if same else areas.index.get_indexer(frame.index)
+            for atype, (codes, names) in areas.codes.items():
+                sums = frame.groupby(codes if same else codes[pos]).sum()
+                sums = sums[sums.index >= 0]  # rows without an area of this type
+                sums.index = names[sums.index.to_numpy()]
                 for col in cols:
                     if not col.startswith("__"):
                         for k, v in sums[col].items():
@@ -126,6 +156,9 @@ def indicators(
         Tidy frame: year, area_type, area, indicator, value.
     """
     ep = episodes.copy()
+    # Codes compared over every episode are categorical: ten times faster than strings.
+    for col in ("RNE", "REC", "REASON_PLACE_CHANGE", "PLACE"):
+        ep[col] = ep[col].astype("category")
     ep["DEC"] = pd.to_datetime(ep["DEC"])
     ep["DECOM"] = pd.to_datetime(ep["DECOM"])
     dob = header.drop_duplicates("CHILD").set_index("CHILD")["DOB"]
@@ -140,6 +173,11 @@ def indicators(
     far = ep["DEC"].isna()
     del far
     em = _Emitter()
+    if ledger is not None and len(ledger):
+        ledger = ledger.assign(
+            group=ledger["group"].astype("category"),
+            kind_name=ledger["kind_name"].astype("category"),
+        )
     for year in years:
         start, end = year_bounds(year)
         # ---- CLA at 31 March -------------------------------------------------------------
@@ -148,7 +186,7 @@ def indicators(
         areas = _areas(cla[la_col], geo)
         one = pd.Series(1.0, index=cla.index)
         em.add(areas, "cla", one)
-        group = cla["PLACE"].map(PLACE_GROUP).fillna("other")
+        group = cla["PLACE"].astype(object).map(PLACE_GROUP).fillna("other")
         for g in sorted(set(PLACE_GROUP.values())):
             em.add(areas, f"cla_place_{g}", (group == g).astype(float))
             em.add(areas, f"share_place_{g}", (group == g).astype(float), denom=one)
