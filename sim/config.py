@@ -152,15 +152,18 @@ class PlacementParams:
     p_first_temporary: list[float] = field(default_factory=lambda: [0.22, 0.22, 0.25, 0.27, 0.22])
     temporary_mean_days: float = 70.0
     # Unplanned ending hazard per placement-year by unit kind (foster in-house, foster IFA,
-    # kinship, children's home, secure, supported accommodation, unregistered): assumption
-    # tuned to 13,750 unplanned endings in 2024-25 [derived] FACTS §1.7 and 1 in 7 children in
-    # residential care moving twice a year [pub] NAO 2025.
+    # kinship, children's home, secure, supported accommodation, unregistered), for a child of
+    # average propensity to move: assumption tuned to 13,750 unplanned endings in 2024-25
+    # [derived] FACTS §1.7 and 1 in 7 children in residential care moving twice a year [pub]
+    # NAO 2025 (the values before the propensity below, x0.85, refitted with it).
     unplanned_rate: list[float] = field(
-        default_factory=lambda: [0.12, 0.13, 0.06, 0.25, 0.2, 0.3, 0.5]
+        default_factory=lambda: [0.102, 0.11, 0.051, 0.212, 0.17, 0.255, 0.425]
     )
-    # Shape of the Weibull time to an ending (below 1: endings concentrate early in a
-    # placement; 10% of placements ending in 2022 lasted 1-7 days [pub] EES): assumption.
-    hazard_shape: float = 0.6
+    # Shape of the Weibull time to an ending for one child: 1, a constant hazard. Endings still
+    # concentrate early in placements overall (10% of placements ending in 2022 lasted 1-7
+    # days [pub] EES) because the children who move most start the most placements (the
+    # propensity below); without it a shape of 0.6 was needed. Assumption, tuned with it.
+    hazard_shape: float = 1.0
     # Share of unplanned endings of a foster placement of a child aged 11+ after which the
     # plan escalates to a children's home: assumption.
     p_escalate_after_breakdown: float = 0.4
@@ -191,7 +194,7 @@ class PlacementParams:
     # Planned move hazard per placement-year by unit kind (care plan and other moves):
     # assumption tuned to CARPL 20,170 + OTHER 14,570 in 2024-25 [file] DfE 2025.
     planned_rate: list[float] = field(
-        default_factory=lambda: [0.36, 0.40, 0.10, 0.7, 2.0, 0.45, 3.0]
+        default_factory=lambda: [0.306, 0.34, 0.085, 0.595, 1.7, 0.382, 2.55]
     )
     # Share of foster placements that change status only (same carer, RNE T; PLACE reason)
     # once, about a year in: assumption tuned to PLACE 10,500 [file] DfE 2025 (0.65 gives
@@ -200,11 +203,20 @@ class PlacementParams:
     status_change_mean_days: float = 365.0
     # Multiplier on both hazards (unplanned ending, planned move) of a placement found by the
     # weekly planned search rather than on the day of need: a planned match is the more stable
-    # one (assumption; no national estimate). 1.0 keeps the calibrated baseline. Measured at a
-    # quarter of England, 4 years, seed 1: 0.6 keeps 3+ placements at 10-11% in every year
-    # (1.0: 12.5% rising to 13.9%) but placement changes fall to 46-49k; 0.6 with the
-    # unplanned and planned rates of on-the-day placements x1.25 gives 11-12% and 50-55k.
-    planned_match_multiplier: float = 1.0
+    # one (assumption; no national estimate), tuned with the propensity below.
+    planned_match_multiplier: float = 0.8
+    # Variance across children of a lasting propensity to move: each child's hazards (unplanned
+    # ending and planned move, every placement) are multiplied by its own draw from a gamma
+    # distribution with mean 1 and this variance, fixed at entry, so that the same children
+    # move again and again (instability recurs with the child's difficulties [pub] Sinclair et
+    # al. 2005; NICE QS31). Assumption, tuned with the hazard shape, the planned-match
+    # multiplier and the base hazards to 59,140 placement changes, 10% with 3+ placements and
+    # 69% long-term stability [file] DfE 2025 over ten years, not the first only. With every
+    # child alike (0), 3+ placements rise with placement changes whichever hazards move them
+    # (12.3% rising to 13.8% at 52-53k changes); with 3 they hold at 11.4-11.8% at 50-54k, and
+    # about a fifth of children in care 2+ years have 3+ placements in two years (DfE 23%). The
+    # tail is heavy: a few children move every month or two.
+    move_propensity_variance: float = 3.0
     # Share of children in foster or residential care who move to supported accommodation
     # between their 16th birthday and 17 and a half: assumption tuned to 9.2% of CLA in
     # supported or semi-independent living [file] DfE 2025 (0.7: 8.5% after the first year,
@@ -229,6 +241,9 @@ class PlacementParams:
                 _check(f"params.placements.{k}", v, 0.0, 50.0)
         _check(
             "params.placements.planned_match_multiplier", self.planned_match_multiplier, 0.05, 5.0
+        )
+        _check(
+            "params.placements.move_propensity_variance", self.move_propensity_variance, 0.0, 10.0
         )
 
 

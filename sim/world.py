@@ -37,6 +37,7 @@ from sim.agents.children import (
     U_LS_DAYS,
     U_PLAN,
     U_PREVENT,
+    U_PROPENSITY,
     U_SA16,
     U_SEX,
     U_SIB,
@@ -688,13 +689,21 @@ def _new_children(model, las, serial=None) -> list[Child]:
             serial[i] = ser[la]
             ser[la] += 1
     keys = child_keys(model.cfg.seed, model.rep, las, serial)
-    rows = child_uniforms_batch(keys, N_UNIFORMS).tolist()
+    uu = child_uniforms_batch(keys, N_UNIFORMS)
+    rows = uu.tolist()
     out = []
     cid = model.next_cid
     for la, u in zip(las, rows, strict=True):
         out.append(Child(model, cid, int(la), u))
         cid += 1
     model.next_cid = cid
+    var = model.p.placements.move_propensity_variance
+    if var > 0:
+        from scipy.stats import gamma
+
+        mult = gamma.ppf(uu[:, U_PROPENSITY], 1.0 / var, scale=var).tolist()
+        for c, m in zip(out, mult, strict=True):
+            c.propensity = m
     return out
 
 

@@ -40,7 +40,7 @@ def test_age_bands():
 
 def make_child(age_years=12.0, **kw):
     m = mesa.Model(rng=1)
-    u = np.full(84, 0.5)
+    u = np.full(85, 0.5)
     c = Child(m, 1, 0, u)
     c.dob = -int(age_years * 365.25)
     for k, v in kw.items():
@@ -106,3 +106,23 @@ def test_supply_refuses_overfill_and_respects_reserved():
     assert len(vac.units) == 0
     s.release(u, 1)
     assert s.vacancy_index().units.tolist() == [u]
+
+
+@pytest.mark.parametrize(
+    "u_unplanned,u_planned,what", [(0.9, 0.1, "unplanned"), (0.1, 0.9, "planned")]
+)
+@pytest.mark.parametrize("propensity", [0.5, 1.0, 3.0])
+def test_propensity_to_move_multiplies_both_hazards(u_unplanned, u_planned, what, propensity):
+    """With a constant hazard (shape 1), a child k times as prone to move waits 1/k as long
+    for whichever event comes first: -ln(u) / (hazard x k) years."""
+    p = PlacementParams(p_status_change=0.0, hazard_shape=1.0)
+    c = make_child(place_start=0)
+    c.propensity = propensity
+    c.u = [0.5] * 24 + [u_unplanned, u_planned, 0.5, 0.5] + [0.5] * 57
+    day, got = c.next_placement_event(HOME, 0, 0, False, 1, p)
+    if what == "unplanned":
+        u, h = u_unplanned, c.unplanned_hazard(HOME, 0, 0, False, 1, p)
+    else:
+        u, h = u_planned, p.planned_rate[HOME]
+    assert got == what
+    assert day == max(1, int(-math.log(u) / (h * propensity) * 365.25))

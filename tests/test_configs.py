@@ -31,6 +31,10 @@ def test_every_config_composes(world, policy):
         ("world.las=[E0000000X]", "unknown LA code 'E0000000X'"),
         ("params.matching.radius_km=-5", "radius_km=-5.0 is out of range"),
         ("params.placements.unplanned_rate=[1,2]", "unplanned_rate must have 7 values"),
+        (
+            "params.placements.move_propensity_variance=-1",
+            "move_propensity_variance=-1.0 is out of range",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_error(override, expect):

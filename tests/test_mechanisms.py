@@ -100,3 +100,63 @@ def test_stable_planned_matches_mean_fewer_moves_in_every_replicate():
         assert any(c.matched for c in base.children.values())  # the planned round places
         moves = [int((m.episodes.frame()["rpc"] >= 0).sum()) for m in (base, other)]
         assert moves[1] < moves[0]
+
+
+def _with_propensity(cfg, variance):
+    return dataclasses.replace(
+        cfg.params,
+        placements=dataclasses.replace(cfg.params.placements, move_propensity_variance=variance),
+    )
+
+
+def test_propensity_to_move_is_a_gamma_with_mean_one_from_the_childs_own_uniform():
+    import numpy as np
+    from scipy.stats import gamma
+
+    from sim.agents.children import U_PROPENSITY
+    from sim.io import embedded
+    from sim.io.outputs import world_data
+    from sim.model import PlacementModel
+    from sim.world import _new_children
+
+    from .conftest import tiny_config
+
+    cfg = tiny_config(seed=4)
+    for var in (0.0, 3.0):
+        m = PlacementModel(
+            dataclasses.replace(cfg, params=_with_propensity(cfg, var)),
+            embedded.england(),
+            world_data(),
+        )
+        kids = _new_children(m, np.zeros(20000, dtype=np.int64))
+        got = np.array([c.propensity for c in kids])
+        if var == 0:
+            assert (got == 1.0).all()
+            continue
+        # Each child's own draw: the gamma quantile of its propensity uniform ...
+        u = np.array([c.u[U_PROPENSITY] for c in kids[:200]])
+        assert got[:200] == pytest.approx(gamma.ppf(u, 1 / var, scale=var), rel=1e-12)
+        # ... so over many children: mean 1 (sd of the mean 0.012) and variance 3 (sd ~0.1).
+        assert got.mean() == pytest.approx(1.0, abs=0.05)
+        assert got.var() == pytest.approx(var, abs=0.5)
+
+
+def test_propensity_to_move_concentrates_moves_on_the_same_children():
+    """With children differing in their propensity, the tenth of children who move most make a
+    larger share of all moves, seed by seed (paired; tiny world, 3 years)."""
+    import numpy as np
+
+    from .conftest import tiny_config
+
+    def top_share(m):
+        f = m.episodes.frame()
+        per_child = (f["rpc"] >= 0).groupby(f["child"]).sum().sort_values(ascending=False)
+        top = per_child.iloc[: max(1, len(per_child) // 10)]
+        return top.sum() / per_child.sum()
+
+    for seed in (1, 2, 3):
+        cfg = tiny_config(seed=seed)
+        alike = run_tiny(seed=seed, years=3, params=_with_propensity(cfg, 0.0))
+        differ = run_tiny(seed=seed, years=3, params=_with_propensity(cfg, 3.0))
+        a, b = top_share(alike), top_share(differ)
+        assert np.isfinite(a) and b > a + 0.05, (seed, a, b)

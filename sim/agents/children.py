@@ -36,7 +36,7 @@ from sim.records import (
     UNREG,
 )
 
-N_UNIFORMS = 84
+N_UNIFORMS = 85
 # Uniform slots (see module docstring); per-placement slots start at PLACEMENT_SLOT.
 U_STAY, U_DURATION, U_PLAN, U_KIN, U_TIER, U_TEMP, U_ADOPT, U_EXIT_REASON, U_18, U_LS = range(10)
 U_CIN, U_SEX, U_TEMP_DAYS, U_LS_DAYS, U_SA16, U_HOME, U_AGE = range(10, 17)
@@ -45,6 +45,10 @@ U_ETHNIC, U_AWAY = 20, 21
 # Slots read only by reform levers (prevention; kinship support, UASC transfer).
 U_PREVENT, U_LEVER = 22, 23
 PLACEMENT_SLOT, PER_PLACEMENT = 24, 4
+N_PLACEMENT_DRAWS = 15  # blocks of PER_PLACEMENT uniforms (slots 24-83); later ones are remixed
+# The child's lasting propensity to move (after the placement blocks: adding it changed no
+# other draw, as the uniforms are counter-based).
+U_PROPENSITY = PLACEMENT_SLOT + PER_PLACEMENT * N_PLACEMENT_DRAWS
 
 # Ethnicity of CLA at 31 March 2025 [file] DfE 2025 (White 71%, Mixed 11%, Black 8%, Asian 5%,
 # other 4%, not known 1%), as SSDA903 ETHNIC codes; UASC: assumption.
@@ -192,6 +196,7 @@ class Child(mesa.Agent):
     fold_rne = -1  # RNE of a zero-length episode folded into the next one
     n_draws = 0
     away = False
+    propensity = 1.0  # multiplier on both hazards of every placement (mean 1 over children)
 
     def __init__(self, model: mesa.Model, cid: int, la: int, u: list[float]) -> None:
         super().__init__(model)
@@ -278,7 +283,7 @@ class Child(mesa.Agent):
         """
         u = self.u
         n = self.n_draws
-        slots = (len(u) - PLACEMENT_SLOT) // PER_PLACEMENT
+        slots = N_PLACEMENT_DRAWS
         s = PLACEMENT_SLOT + PER_PLACEMENT * (n % slots)
         v = u[s : s + PER_PLACEMENT]
         if n >= slots:
@@ -322,14 +327,14 @@ class Child(mesa.Agent):
         d = max(0.0, (day - self.place_start) / DAYS_PER_YEAR)
         da = d**a
         best, what = math.inf, ""
-        h = self.unplanned_hazard(kind, day, misfit, far, grade, p)
+        h = self.unplanned_hazard(kind, day, misfit, far, grade, p) * self.propensity
         if h > 0:  # Weibull time left: ((-ln u / rate + d^a)^(1/a) - d) years
             best = (((-math.log(uu[0])) / h + da) ** (1.0 / a) - d) * DAYS_PER_YEAR
             what = "unplanned"
         if self.temporary:
             t = -math.log(uu[1]) * p.temporary_mean_days
         else:
-            rate = p.planned_rate[kind]
+            rate = p.planned_rate[kind] * self.propensity
             t = (
                 (((-math.log(uu[1])) / rate + da) ** (1.0 / a) - d) * DAYS_PER_YEAR
                 if rate > 0
