@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy.special import gammaincinv
 
 from sim.agents.children import (
     CIN_CUM_NON_UASC,
@@ -698,10 +699,8 @@ def _new_children(model, las, serial=None) -> list[Child]:
         cid += 1
     model.next_cid = cid
     var = model.p.placements.move_propensity_variance
-    if var > 0:
-        from scipy.stats import gamma
-
-        mult = gamma.ppf(uu[:, U_PROPENSITY], 1.0 / var, scale=var).tolist()
+    if var > 0:  # the gamma quantile (mean 1, variance var) of each child's own uniform
+        mult = (gammaincinv(1.0 / var, uu[:, U_PROPENSITY]) * var).tolist()
         for c, m in zip(out, mult, strict=True):
             c.propensity = m
     return out
