@@ -127,6 +127,39 @@ def test_candidate_pairs_chunked_scan_equals_full_scan():
             assert np.array_equal(part[0], full[0]) and np.array_equal(part[1], full[1])
 
 
+def test_candidate_pairs_scalar_loop_equals_array_scan():
+    # A few children are searched by a scalar loop (cheaper than the arrays' fixed overhead):
+    # it must give exactly the array scan's pairs, in the same order.
+    rng = np.random.default_rng(11)
+    n_la, n_kinds = 40, 4
+    pts = rng.uniform(0, 300, size=(n_la, 2))
+    dist = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+    order = np.argsort(dist, axis=1, kind="stable")
+    dist_sorted = np.take_along_axis(dist, order, axis=1)
+    compared = 0
+    for trial in range(300):
+        kind = rng.integers(0, n_kinds, size=rng.integers(0, 120))
+        la = rng.integers(0, n_la, size=len(kind))
+        key = np.sort(kind * n_la + la)
+        vac = matching.VacancyIndex(
+            units=np.arange(len(key)) + 1000,
+            start=np.searchsorted(key, np.arange(n_kinds * n_la + 1)),
+            n_la=n_la,
+        )
+        n = int(rng.integers(1, 7))
+        home = rng.integers(0, n_la, size=n)
+        radius = rng.choice([30.0, 60.0, 1e5], size=n)
+        allowed = rng.random((n, n_kinds)) < 0.5
+        min_km = np.where(rng.random(n) < 0.3, 32.2, 0.0) if trial % 2 else None
+        args = (home, radius, allowed, vac, dist_sorted, order, int(rng.integers(1, 6)), 3)
+        kw = {"rotation": trial * 17, "min_km": min_km}
+        arrays = matching.candidate_pairs_multi(*args, **kw, small=0)
+        scalar = matching.candidate_pairs_multi(*args, **kw, small=n)
+        assert np.array_equal(arrays[0], scalar[0]) and np.array_equal(arrays[1], scalar[1])
+        compared += len(arrays[0])
+    assert compared > 1000  # the cases found plenty of pairs
+
+
 def test_complex_needs_premium_pays_for_staff_not_profit():
     # Hand-worked: list £5,000, tier 2, premium 15% a tier, markup 22%:
     # extra cost = 5,000 x 0.30 / 1.22 = £1,229.51 a week; councils carry none here.

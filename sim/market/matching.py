@@ -23,6 +23,13 @@ class VacancyIndex:
     units: np.ndarray  # unit ids sorted by kind, then LA
     start: np.ndarray  # start[kind * n_la + la] .. start[kind * n_la + la + 1]
     n_la: int
+    _start_list: list[int] | None = None
+
+    def start_list(self) -> list[int]:
+        """``start`` as a Python list (made once; for the scalar search of a few children)."""
+        if self._start_list is None:
+            self._start_list = self.start.tolist()
+        return self._start_list
 
     @classmethod
     def build(
@@ -80,6 +87,7 @@ def candidate_pairs_multi(
     rotation: int = 0,
     min_km: np.ndarray | None = None,
     chunk: int = 16,
+    small: int = 8,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``candidate_pairs`` for every unit kind at once (one set of array operations).
 
@@ -88,6 +96,8 @@ def candidate_pairs_multi(
         dist_sorted: LA-to-LA distances with each row in ``la_order`` (nearest first).
         min_km: optional per-child minimum distance (children placed away from home).
         chunk: LAs scanned per step (a speed setting; results do not depend on it).
+        small: up to this many children are searched by a scalar loop instead, which costs
+            less than the array operations' fixed overhead (a speed setting; same results).
 
     Returns:
         (child position, unit id) for all kinds together.
@@ -95,6 +105,19 @@ def candidate_pairs_multi(
     n, n_kinds = allowed.shape
     if n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    if n <= small:
+        return _candidate_pairs_scalar(
+            home_la,
+            radius_km,
+            allowed,
+            vac,
+            dist_sorted,
+            la_order,
+            max_las,
+            per_la,
+            rotation,
+            min_km,
+        )
     kinds = np.flatnonzero(allowed.any(axis=0))
     n_la = vac.n_la
     cnt = np.diff(vac.start)[: n_kinds * n_la].reshape(n_kinds, n_la)[kinds]  # K x L
@@ -140,6 +163,64 @@ def candidate_pairs_multi(
     rot = (ci * 7919 + la * 104729 + rotation)[rep] % c[rep]
     pos = s[rep] + (rot + offs) % c[rep]
     return ci[rep].astype(np.int64), vac.units[pos].astype(np.int64)
+
+
+def _candidate_pairs_scalar(
+    home_la: np.ndarray,
+    radius_km: np.ndarray,
+    allowed: np.ndarray,
+    vac: VacancyIndex,
+    dist_sorted: np.ndarray,
+    la_order: np.ndarray,
+    max_las: int,
+    per_la: int,
+    rotation: int,
+    min_km: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``candidate_pairs_multi`` for a few children, one child and kind at a time.
+
+    The same pairs in the same order (kind, child, nearness, then units from the rotating
+    offset): each child keeps, for each kind its plan allows, the first ``max_las`` LAs in
+    distance order within its radius (and beyond ``min_km``) that hold a vacancy of the kind.
+    """
+    n, n_kinds = allowed.shape
+    n_la = vac.n_la
+    start = vac.start_list()
+    alw = allowed.tolist()
+    homes = [int(h) for h in home_la]
+    radius = [float(r) for r in radius_km]
+    lo = [float(m) for m in min_km] if min_km is not None else [-1.0] * n
+    rows = [(dist_sorted[h].tolist(), la_order[h].tolist()) for h in homes]
+    out_child: list[int] = []
+    out_pos: list[int] = []
+    rot0 = int(rotation)
+    for k in range(n_kinds):
+        base = k * n_la
+        for i in range(n):
+            if not alw[i][k]:
+                continue
+            d_row, la_row = rows[i]
+            r, m = radius[i], lo[i]
+            kept = 0
+            for d, la in zip(d_row, la_row, strict=True):
+                if d > r:
+                    break
+                if d < m:
+                    continue
+                s0 = start[base + la]
+                c = start[base + la + 1] - s0
+                if c <= 0:
+                    continue
+                rot = (i * 7919 + la * 104729 + rot0) % c
+                for offs in range(min(c, per_la)):
+                    out_child.append(i)
+                    out_pos.append(s0 + (rot + offs) % c)
+                kept += 1
+                if kept >= max_las:
+                    break
+    if not out_child:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.array(out_child, dtype=np.int64), vac.units[out_pos].astype(np.int64)
 
 
 def score_pairs(
