@@ -97,24 +97,34 @@ def test_score_prefers_near_cheap_fitting_own_provision():
     del zero
 
 
+def _random_las(rng, n_la):
+    """LAs at random points: each LA's others nearest first, and their distances."""
+    pts = rng.uniform(0, 300, size=(n_la, 2))
+    dist = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+    order = np.argsort(dist, axis=1, kind="stable")
+    return order, np.take_along_axis(dist, order, axis=1)
+
+
+def _random_vacancies(rng, n_la, n_kinds, n_units):
+    """A vacancy index of ``n_units`` units of random kinds in random LAs (ids from 1000)."""
+    kind = rng.integers(0, n_kinds, size=n_units)
+    la = rng.integers(0, n_la, size=n_units)
+    key = np.sort(kind * n_la + la)
+    return matching.VacancyIndex(
+        units=np.arange(len(key)) + 1000,
+        start=np.searchsorted(key, np.arange(n_kinds * n_la + 1)),
+        n_la=n_la,
+    )
+
+
 def test_candidate_pairs_chunked_scan_equals_full_scan():
     # The nearest-first scan in chunks of LAs must give exactly the pairs, in the same order,
     # of one scan over every LA (the order matters: acceptance draws follow it).
     rng = np.random.default_rng(5)
     n_la, n_kinds = 40, 3
-    pts = rng.uniform(0, 300, size=(n_la, 2))
-    dist = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
-    order = np.argsort(dist, axis=1, kind="stable")
-    dist_sorted = np.take_along_axis(dist, order, axis=1)
+    order, dist_sorted = _random_las(rng, n_la)
     for trial in range(20):
-        kind = rng.integers(0, n_kinds, size=200)
-        la = rng.integers(0, n_la, size=200)
-        key = np.sort(kind * n_la + la)
-        vac = matching.VacancyIndex(
-            units=np.arange(len(key)) + 1000,
-            start=np.searchsorted(key, np.arange(n_kinds * n_la + 1)),
-            n_la=n_la,
-        )
+        vac = _random_vacancies(rng, n_la, n_kinds, 200)
         n = 60
         home = rng.integers(0, n_la, size=n)
         radius = rng.choice([30.0, 60.0, 1e5], size=n)
@@ -132,20 +142,10 @@ def test_candidate_pairs_scalar_loop_equals_array_scan():
     # it must give exactly the array scan's pairs, in the same order.
     rng = np.random.default_rng(11)
     n_la, n_kinds = 40, 4
-    pts = rng.uniform(0, 300, size=(n_la, 2))
-    dist = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
-    order = np.argsort(dist, axis=1, kind="stable")
-    dist_sorted = np.take_along_axis(dist, order, axis=1)
+    order, dist_sorted = _random_las(rng, n_la)
     compared = 0
     for trial in range(300):
-        kind = rng.integers(0, n_kinds, size=rng.integers(0, 120))
-        la = rng.integers(0, n_la, size=len(kind))
-        key = np.sort(kind * n_la + la)
-        vac = matching.VacancyIndex(
-            units=np.arange(len(key)) + 1000,
-            start=np.searchsorted(key, np.arange(n_kinds * n_la + 1)),
-            n_la=n_la,
-        )
+        vac = _random_vacancies(rng, n_la, n_kinds, int(rng.integers(0, 120)))
         n = int(rng.integers(1, 7))
         home = rng.integers(0, n_la, size=n)
         radius = rng.choice([30.0, 60.0, 1e5], size=n)

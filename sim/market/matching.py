@@ -106,17 +106,17 @@ def candidate_pairs_multi(
     if n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     if n <= small:
+        lo = np.full(n, -1.0) if min_km is None else min_km
+        rows = [(dist_sorted[h].tolist(), la_order[h].tolist()) for h in home_la.tolist()]
         return _candidate_pairs_scalar(
-            home_la,
-            radius_km,
-            allowed,
+            rows,
+            allowed.tolist(),
+            radius_km.tolist(),
+            lo.tolist(),
             vac,
-            dist_sorted,
-            la_order,
             max_las,
             per_la,
-            rotation,
-            min_km,
+            int(rotation),
         )
     kinds = np.flatnonzero(allowed.any(axis=0))
     n_la = vac.n_la
@@ -166,34 +166,28 @@ def candidate_pairs_multi(
 
 
 def _candidate_pairs_scalar(
-    home_la: np.ndarray,
-    radius_km: np.ndarray,
-    allowed: np.ndarray,
+    rows: list[tuple[list[float], list[int]]],
+    alw: list[list[bool]],
+    radius: list[float],
+    lo: list[float],
     vac: VacancyIndex,
-    dist_sorted: np.ndarray,
-    la_order: np.ndarray,
     max_las: int,
     per_la: int,
-    rotation: int,
-    min_km: np.ndarray | None,
+    rot0: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``candidate_pairs_multi`` for a few children, one child and kind at a time.
 
-    The same pairs in the same order (kind, child, nearness, then units from the rotating
+    ``rows`` holds each child's distances to the LAs nearest first and those LAs; ``alw``,
+    ``radius`` and ``lo`` (the minimum distance, -1 for none) are the per-child arguments as
+    lists. The same pairs in the same order (kind, child, nearness, then units from the rotating
     offset): each child keeps, for each kind its plan allows, the first ``max_las`` LAs in
-    distance order within its radius (and beyond ``min_km``) that hold a vacancy of the kind.
+    distance order within its radius (and beyond ``lo``) that hold a vacancy of the kind.
     """
-    n, n_kinds = allowed.shape
+    n, n_kinds = len(alw), len(alw[0])
     n_la = vac.n_la
     start = vac.start_list()
-    alw = allowed.tolist()
-    homes = [int(h) for h in home_la]
-    radius = [float(r) for r in radius_km]
-    lo = [float(m) for m in min_km] if min_km is not None else [-1.0] * n
-    rows = [(dist_sorted[h].tolist(), la_order[h].tolist()) for h in homes]
     out_child: list[int] = []
     out_pos: list[int] = []
-    rot0 = int(rotation)
     for k in range(n_kinds):
         base = k * n_la
         for i in range(n):
