@@ -55,8 +55,8 @@ from sim.agents.children import (
 )
 from sim.agents.supply import SupplyRegistry
 from sim.config import RunConfig
-from sim.geography import TWENTY_MILES_KM, Geography, haversine_km, haversine_km_scalar
-from sim.market import matching, pricing
+from sim.geography import TWENTY_MILES_KM, Geography, haversine_km_scalar
+from sim.market import kernels, matching, pricing
 from sim.records import (
     DAYS_PER_YEAR,
     HOME,
@@ -199,6 +199,8 @@ class PlacementModel(mesa.Model):
         self.urgent: list[Child] = []
         self.planned: dict[int, Child] = {}
         self.scarcity = np.zeros((len(geo.regions), N_KINDS))
+        self._accept_prob = np.asarray(self.p.matching.accept_prob, float)
+        self._no_rcc = np.full(geo.n_la, -1, np.int64)  # RCC of each LA without pooling
         self.stock = np.zeros(geo.n_la, dtype=np.int64)
         self.child_days = np.zeros(geo.n_la)
         self.pending_homes: list[tuple[int, int, int]] = []
@@ -921,123 +923,83 @@ class PlacementModel(mesa.Model):
         """
         s = self.supply
         mp = self.p.matching
-        n = len(idx)
-        tier, la, need = arr["tier"][idx], arr["la"][idx], arr["need"][idx]
-        hlat, hlon = arr["lat"][idx], arr["lon"][idx]
-        a = arr["age"][idx][ci]
-        ok = (a >= s.min_age[un]) & (a < s.max_age[un] + 1) & (un != arr["prev"][idx][ci])
-        misfit = np.maximum(0, tier[ci] - s.skill[un])
-        ok &= misfit <= 1
+        pp = self.p.prices
         pool = (
             self.policy.pooled_commissioning.terms(day)
             if self.policy.pooled_commissioning is not None
             else None
         )
-        owner_la = self.provider_la[s.provider[un]]
-        # A council's in-house carers take only its own children (other LAs' carers: 1% [file]).
-        own_carer = owner_la == la[ci]
-        if pool is not None:
-            child_rcc = pool.rcc_of_la[la[ci]]
-            unit_rcc = np.where(owner_la >= 0, pool.rcc_of_la[np.maximum(owner_la, 0)], -2)
-            fellow = (child_rcc >= 0) & (unit_rcc == child_rcc)
-            if pool.regional_foster:
-                own_carer |= fellow
-            block = s.block[un]
-            ok &= (block == 0) | (block - 1 == child_rcc)
-        ok &= (s.kind[un] != INHOUSE) | own_carer
-        accept = np.asarray(mp.accept_prob)[s.kind[un]] * (1 - mp.decline_per_tier * tier[ci])
-        accept = np.where(arr["unreg"][idx][ci], accept * mp.accept_unregistered_factor, accept)
-        ok &= self.streams["matching"].random(len(un)) < accept
-        ci, un, misfit = ci[ok], un[ok], misfit[ok]
-        if pool is not None:
-            child_rcc, fellow, block = child_rcc[ok], fellow[ok], block[ok]
-        if len(ci) == 0:
-            return np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n)
-        g = self.geo
-        dist = haversine_km(hlat[ci], hlon[ci], s.lat[un], s.lon[un])
-        owner_sector = s.sector[un]
-        is_council = owner_sector == SECTOR_LA
-        regions = g.region_of[s.la[un]]
-        sc = self.scarcity[regions, s.kind[un]]
-        member = None
-        if pool is not None:
-            member = child_rcc >= 0
-            sc = np.where(member, sc * pool.markup_factor, sc)
-        price = pricing.placement_price(
-            s.list_price[un],
-            is_council,
-            sc,
-            tier[ci],
-            np.full(len(ci), emergency),
-            self.p.prices.scarcity_markup,
-            self.p.prices.complex_premium,
-            self.p.prices.emergency_premium,
-        )
-        own = is_council & (s.la[un] == la[ci])
-        own_provider = self.council_provider_of_unit(un) == la[ci]
-        if pool is not None:
-            price = np.where(member & ~is_council, price * (1 - pool.discount), price)
-            blocked = block > 0
-            price = np.where(blocked, s.list_price[un] * (1 - pool.block_discount), price)
-            own_provider = own_provider | fellow | blocked
         cap = self.policy.profit_cap.terms(day) if self.policy.profit_cap is not None else None
+        prm = np.zeros(kernels.N_PRM)
+        prm[kernels.P_DECLINE_PER_TIER] = mp.decline_per_tier
+        prm[kernels.P_ACCEPT_UNREG] = mp.accept_unregistered_factor
+        prm[kernels.P_SCARCITY_MARKUP] = pp.scarcity_markup
+        prm[kernels.P_COMPLEX_PREMIUM] = pp.complex_premium
+        prm[kernels.P_EMERGENCY_PREMIUM] = pp.emergency_premium
+        prm[kernels.P_EMERGENCY] = 1.0 if emergency else 0.0
+        prm[kernels.P_W_DIST] = mp.w_distance_per_10km
+        prm[kernels.P_W_PRICE] = mp.w_price_per_1000
+        prm[kernels.P_W_MISFIT] = mp.w_misfit
+        prm[kernels.P_W_QUALITY] = mp.w_quality
+        prm[kernels.P_OWN_BONUS] = mp.own_provision_bonus
+        prm[kernels.P_OUTSIDE_PENALTY] = mp.outside_la_penalty
+        prm[kernels.P_HOME_FIXED_SHARE] = pp.home_fixed_cost_share
+        prm[kernels.P_OCCUPANCY_REF] = pp.occupancy_ref
+        prm[kernels.P_BASE_MARKUP] = pp.base_markup
+        rcc_of_la = self._no_rcc
+        if pool is not None:
+            rcc_of_la = np.asarray(pool.rcc_of_la, np.int64)
+            prm[kernels.P_POOL_MARKUP] = pool.markup_factor
+            prm[kernels.P_POOL_DISCOUNT] = pool.discount
+            prm[kernels.P_POOL_BLOCK_DISCOUNT] = pool.block_discount
+        cap_kind = np.zeros(N_KINDS, np.bool_)
         if cap is not None:
-            capped = ~is_council & np.isin(s.kind[un], cap.kinds)
-            limit = self.cap_price(un, cap.max_margin, tier[ci])
-            price = np.where(capped, np.minimum(price, limit), price)
-        score = matching.score_pairs(
-            dist,
-            price,
-            misfit,
-            s.grade[un],
-            own | own_provider,
-            s.la[un] != la[ci],
-            mp.w_distance_per_10km,
-            mp.w_price_per_1000,
-            mp.w_misfit,
-            mp.w_quality,
-            mp.own_provision_bonus,
-            mp.outside_la_penalty,
+            cap_kind[np.asarray(cap.kinds, np.int64)] = True
+            prm[kernels.P_CAP_MAX_MARGIN] = cap.max_margin
+        # One acceptance draw per candidate pair, in the candidates' order.
+        u = self.streams["matching"].random(len(un))
+        return kernels.score_pairs_stage(
+            idx,
+            ci,
+            un,
+            u,
+            arr["tier"],
+            arr["la"],
+            arr["need"],
+            arr["lat"],
+            arr["lon"],
+            arr["age"],
+            arr["prev"],
+            arr["unreg"],
+            s.min_age,
+            s.max_age,
+            s.skill,
+            s.kind,
+            s.provider,
+            s.la,
+            s.lat,
+            s.lon,
+            s.sector,
+            s.list_price,
+            s.grade,
+            s.block,
+            s.open,
+            s.capacity,
+            s.occupied,
+            s.reserved,
+            s.cost,
+            self.provider_la,
+            self.geo.region_of,
+            self.scarcity,
+            self._accept_prob,
+            prm,
+            rcc_of_la,
+            pool is not None,
+            bool(pool is not None and pool.regional_foster),
+            cap_kind,
+            cap is not None,
+            8,
         )
-        # Resolve over the candidate units only (local ids), not the whole registry.
-        uniq, local = np.unique(un, return_inverse=True)
-        free = np.where(s.open[uniq], s.capacity[uniq] - s.occupied[uniq] - s.reserved[uniq], 0)
-        assigned, pair = matching.resolve(ci, local, score, need, free, n)
-        assigned = np.where(assigned >= 0, uniq[np.maximum(assigned, 0)], -1)
-        ok = pair >= 0
-        out_price = np.zeros(n)
-        out_dist = np.zeros(n)
-        out_price[ok] = price[pair[ok]]
-        out_dist[ok] = dist[pair[ok]]
-        return assigned, out_price, out_dist
-
-    def cap_price(
-        self, un: np.ndarray, max_margin: float, tiers: np.ndarray | int = 0
-    ) -> np.ndarray:
-        """Highest weekly price of each unit's place that keeps its margin within the cap.
-
-        A children's home's cost per occupied place is taken at the reference occupancy
-        (fixed costs spread over the places usually filled); a carer's or supported place's
-        cost is per child. A child's complex needs add their extra staffing cost
-        (``pricing.complex_needs_cost``), which the capped price may cover.
-        """
-        s = self.supply
-        pp = self.p.prices
-        per_child = np.where(
-            s.kind[un] == HOME,
-            s.cost[un]
-            * (pp.home_fixed_cost_share + (1 - pp.home_fixed_cost_share) * pp.occupancy_ref)
-            / pp.occupancy_ref,
-            s.cost[un],
-        )
-        extra = pricing.complex_needs_cost(
-            s.list_price[un], tiers, False, pp.complex_premium, pp.base_markup
-        )
-        return (per_child + extra) / (1.0 - max_margin)
-
-    def council_provider_of_unit(self, un: np.ndarray) -> np.ndarray:
-        """For each unit, the LA of its council owner (-1 if not a council's)."""
-        return self.provider_la[self.supply.provider[un]]
 
     def place_unregistered(self, child: Child, day: int) -> None:
         """No suitable registered place: an unregistered setting (Z1), counted; keep searching."""

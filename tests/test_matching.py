@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.market import matching, pricing
+from sim.market import kernels, matching, pricing
 
 
 def test_resolve_three_by_three_hand_worked():
@@ -55,6 +55,60 @@ def test_resolve_never_overfills_random_cases():
         assert (free == cap - used).all()
 
 
+def _resolve_reference(
+    child: np.ndarray,
+    unit: np.ndarray,
+    score: np.ndarray,
+    need: np.ndarray,
+    free: np.ndarray,
+    n_children: int,
+    max_rounds: int = 8,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Resolution as array operations (the formulation the compiled loops replaced)."""
+    assigned = np.full(n_children, -1, dtype=np.int64)
+    chosen = np.full(n_children, -1, dtype=np.int64)
+    alive = np.ones(len(child), dtype=bool)
+    for _ in range(max_rounds):
+        m = alive & (free[unit] >= need[child])
+        if not m.any():
+            break
+        p = np.flatnonzero(m)
+        o = p[np.lexsort((-score[p], child[p]))]
+        c = child[o]
+        first = o[np.r_[True, c[1:] != c[:-1]]]
+        o2 = first[np.lexsort((-score[first], unit[first]))]
+        u = unit[o2]
+        nd = need[child[o2]]
+        cs = np.cumsum(nd)
+        new_group = np.r_[True, u[1:] != u[:-1]]
+        base = np.maximum.accumulate(np.where(new_group, cs - nd, 0))
+        acc = o2[(cs - base) <= free[u]]
+        assigned[child[acc]] = unit[acc]
+        chosen[child[acc]] = acc
+        np.subtract.at(free, unit[acc], need[child[acc]])
+        alive &= assigned[child] < 0
+    return assigned, chosen
+
+
+def test_compiled_resolve_equals_the_array_formulation():
+    # Same assignments, chosen pairs and remaining places as the array formulation, with
+    # sibling groups (need 1-3) and many tied scores (ties break by pair, then child order).
+    rng = np.random.default_rng(2)
+    for trial in range(300):
+        n, m = int(rng.integers(1, 40)), int(rng.integers(1, 15))
+        k = int(rng.integers(1, 6))
+        child = np.repeat(np.arange(n), k)
+        unit = rng.integers(0, m, size=len(child))
+        score = np.round(rng.normal(size=len(child)), 0 if trial % 2 else 3)
+        need = rng.integers(1, 4, size=n)
+        cap = rng.integers(0, 4, size=m)
+        free_a, free_b = cap.copy(), cap.copy()
+        got = matching.resolve(child, unit, score, need, free_a, n)
+        want = _resolve_reference(child, unit, score, need, free_b, n)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+        assert np.array_equal(free_a, free_b)
+
+
 def test_candidate_pairs_search_outward_and_radius():
     # 3 LAs on a line, 10 km apart; vacancies of kind 0: LA1 has units 7,8; LA2 has unit 9.
     dist = np.array([[0, 10, 20], [10, 0, 10], [20, 10, 0]], float)
@@ -77,24 +131,19 @@ def test_candidate_pairs_search_outward_and_radius():
 
 
 def test_score_prefers_near_cheap_fitting_own_provision():
-    base = dict(
-        w_dist=1.0, w_price=1.0, w_misfit=1.0, w_quality=1.0, own_bonus=2.0, outside_penalty=1.0
-    )
-    one = np.ones(1)
-    zero = np.zeros(1)
+    w = (1.0, 1.0, 1.0, 1.0, 2.0, 1.0)  # distance, price, misfit, quality, own, outside
 
     def s(d=10.0, p=1000.0, mis=0, g=1, own=False, out=False):
-        return matching.score_pairs(
-            d * one, p * one, mis * one, g * one, own * one, out * one, **base
-        )[0]
+        return kernels.pair_score(d, p, mis, g, own, out, *w)
 
+    # Hand-worked: -1 x 10/10 - 1 x 1000/1000 - 0 - 1 x 1 + 0 - 0 = -3.
+    assert s() == pytest.approx(-3.0)
     assert s(d=10) > s(d=50)
     assert s(p=800) > s(p=5000)
     assert s(mis=0) > s(mis=1)
     assert s(g=0) > s(g=3)
-    assert s(own=True) > s(own=False)
+    assert s(own=True) - s(own=False) == pytest.approx(2.0)
     assert s(out=False) > s(out=True)
-    del zero
 
 
 def _random_las(rng, n_la):
@@ -117,47 +166,93 @@ def _random_vacancies(rng, n_la, n_kinds, n_units):
     )
 
 
-def test_candidate_pairs_chunked_scan_equals_full_scan():
-    # The nearest-first scan in chunks of LAs must give exactly the pairs, in the same order,
-    # of one scan over every LA (the order matters: acceptance draws follow it).
-    rng = np.random.default_rng(5)
-    n_la, n_kinds = 40, 3
-    order, dist_sorted = _random_las(rng, n_la)
-    for trial in range(20):
-        vac = _random_vacancies(rng, n_la, n_kinds, 200)
-        n = 60
-        home = rng.integers(0, n_la, size=n)
-        radius = rng.choice([30.0, 60.0, 1e5], size=n)
-        allowed = rng.random((n, n_kinds)) < 0.5
-        min_km = np.where(rng.random(n) < 0.3, 32.2, 0.0)
-        args = (home, radius, allowed, vac, dist_sorted, order, 5, 4, trial, min_km)
-        full = matching.candidate_pairs_multi(*args, chunk=n_la)
-        for chunk in (1, 3, 16):
-            part = matching.candidate_pairs_multi(*args, chunk=chunk)
-            assert np.array_equal(part[0], full[0]) and np.array_equal(part[1], full[1])
+def _array_scan_reference(
+    home_la: np.ndarray,
+    radius_km: np.ndarray,
+    allowed: np.ndarray,
+    vac: matching.VacancyIndex,
+    dist_sorted: np.ndarray,
+    la_order: np.ndarray,
+    max_las: int,
+    per_la: int,
+    rotation: int = 0,
+    min_km: np.ndarray | None = None,
+    chunk: int = 16,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest-first scan as array operations over chunks of LAs (the formulation the
+    compiled scan replaced): an independent reference for its pairs and their order."""
+    n, n_kinds = allowed.shape
+    if n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    kinds = np.flatnonzero(allowed.any(axis=0))
+    n_la = vac.n_la
+    cnt = np.diff(vac.start)[: n_kinds * n_la].reshape(n_kinds, n_la)[kinds]  # K x L
+    has = cnt > 0
+    alw = allowed[:, kinds].T  # K x n
+    found = np.zeros((len(kinds), n), dtype=np.int64)  # LAs kept so far, per kind and child
+    parts: list[tuple[np.ndarray, ...]] = []
+    active = np.arange(n)
+    n_cols = dist_sorted.shape[1]
+    # LAs are scanned nearest first in chunks: most children find their ``max_las`` LAs (or
+    # pass their radius) in the first chunk, so few rows ever see all 153 columns.
+    for c0 in range(0, n_cols, chunk):
+        h = home_la[active]
+        order = la_order[h, c0 : c0 + chunk]  # a x w
+        d = dist_sorted[h, c0 : c0 + chunk]
+        near = d <= radius_km[active, None]
+        if min_km is not None:
+            near &= d >= min_km[active, None]
+        ok = has[:, order] & near[None, :, :] & alw[:, active, None]
+        rank = np.cumsum(ok, axis=2) + found[:, active, None]
+        ki, ai, j = np.nonzero(ok & (rank <= max_las))
+        parts.append((ki, active[ai], order[ai, j], c0 + j))
+        found[:, active] = rank[:, :, -1]
+        more = (alw[:, active] & (found[:, active] < max_las)).any(axis=0) & (
+            d[:, -1] <= radius_km[active]
+        )
+        active = active[more]
+        if len(active) == 0:
+            break
+    ki = np.concatenate([p[0] for p in parts])
+    if len(ki) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    ci = np.concatenate([p[1] for p in parts])
+    la = np.concatenate([p[2] for p in parts])
+    j = np.concatenate([p[3] for p in parts])
+    o = np.lexsort((j, ci, ki))  # kind, child, nearness: the order of the full scan
+    ki, ci, la = ki[o], ci[o], la[o]
+    c = cnt[ki, la]
+    take = np.minimum(c, per_la)
+    s = vac.start[kinds[ki] * n_la + la]
+    rep = np.repeat(np.arange(len(la)), take)
+    offs = np.arange(take.sum()) - np.repeat(np.cumsum(take) - take, take)
+    rot = (ci * 7919 + la * 104729 + rotation)[rep] % c[rep]
+    pos = s[rep] + (rot + offs) % c[rep]
+    return ci[rep].astype(np.int64), vac.units[pos].astype(np.int64)
 
 
-def test_candidate_pairs_scalar_loop_equals_array_scan():
-    # A few children are searched by a scalar loop (cheaper than the arrays' fixed overhead):
-    # it must give exactly the array scan's pairs, in the same order.
+def test_compiled_candidate_scan_equals_the_array_formulation():
+    # The compiled scan must give exactly the pairs, in the same order, of the array scan
+    # (the order matters: acceptance draws follow it), whatever the chunking of the latter.
     rng = np.random.default_rng(11)
     n_la, n_kinds = 40, 4
     order, dist_sorted = _random_las(rng, n_la)
     compared = 0
     for trial in range(300):
-        vac = _random_vacancies(rng, n_la, n_kinds, int(rng.integers(0, 120)))
-        n = int(rng.integers(1, 7))
+        vac = _random_vacancies(rng, n_la, n_kinds, int(rng.integers(0, 200)))
+        n = int(rng.integers(1, 60))
         home = rng.integers(0, n_la, size=n)
         radius = rng.choice([30.0, 60.0, 1e5], size=n)
         allowed = rng.random((n, n_kinds)) < 0.5
         min_km = np.where(rng.random(n) < 0.3, 32.2, 0.0) if trial % 2 else None
         args = (home, radius, allowed, vac, dist_sorted, order, int(rng.integers(1, 6)), 3)
-        kw = {"rotation": trial * 17, "min_km": min_km}
-        arrays = matching.candidate_pairs_multi(*args, **kw, small=0)
-        scalar = matching.candidate_pairs_multi(*args, **kw, small=n)
-        assert np.array_equal(arrays[0], scalar[0]) and np.array_equal(arrays[1], scalar[1])
-        compared += len(arrays[0])
-    assert compared > 1000  # the cases found plenty of pairs
+        got = matching.candidate_pairs_multi(*args, rotation=trial * 17, min_km=min_km)
+        want = _array_scan_reference(
+            *args, rotation=trial * 17, min_km=min_km, chunk=int(rng.choice([1, 3, 16]))
+        )
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+        compared += len(got[0])
+    assert compared > 5000  # the cases found plenty of pairs
 
 
 def test_complex_needs_premium_pays_for_staff_not_profit():
@@ -172,7 +267,7 @@ def test_complex_needs_premium_pays_for_staff_not_profit():
     cost = pricing.cost_from_price(list_price, m, occ_ref, fixed)
     for tier in (0, 1, 2):
         occupied = places * occ_ref
-        price = pricing.placement_price(list_price, False, 0.0, tier, False, 1.5, 0.15, 0.1)
+        price = kernels.placement_price(5000.0, False, 0.0, tier, 0.0, 1.5, 0.15, 0.1)
         revenue = price * occupied
         spend = pricing.home_weekly_cost(cost, places, occupied, fixed) + occupied * (
             pricing.complex_needs_cost(list_price, tier, False, 0.15, m)

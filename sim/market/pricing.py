@@ -3,9 +3,11 @@
 This module owns how a weekly price is set (DESIGN §3.6): providers price at cost plus a markup
 that rises with scarcity near the child (regional occupancy of that kind of place above a
 threshold), with premiums for complex needs and emergency (same-day) spot purchases; council
-provision is charged at cost. It also owns a home's weekly cost at a given occupancy (fixed
-and variable parts), from which margins and the open/close decisions follow, the extra cost
-of complex needs, and the rate at which private homes open (``private_entry_rate``).
+provision is charged at cost. The price of one placement is computed where candidates are
+scored, in the compiled ``sim.market.kernels.placement_price``; the scarcity it uses is here. It
+also owns a home's weekly cost at a given occupancy (fixed and variable parts), from which
+margins and the open/close decisions follow, the extra cost of complex needs, and the rate at
+which private homes open (``private_entry_rate``).
 """
 
 from __future__ import annotations
@@ -19,34 +21,6 @@ def scarcity(occupied: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """Scarcity index per cell: occupancy above the threshold, 0 when capacity is nil."""
     occ = np.divide(occupied, capacity, out=np.ones_like(occupied, float), where=capacity > 0)
     return np.clip(occ - SCARCITY_THRESHOLD, 0.0, None)
-
-
-def placement_price(
-    list_price: np.ndarray,
-    is_council: np.ndarray,
-    scarcity_index: np.ndarray,
-    tiers: np.ndarray,
-    emergency: np.ndarray,
-    scarcity_markup: float,
-    complex_premium: float,
-    emergency_premium: float,
-) -> np.ndarray:
-    """Weekly price (£) of a new placement.
-
-    Args:
-        list_price: the unit's list price per place-week (cost plus base markup), £.
-        is_council: the unit is run by a council (charged at cost, no premiums).
-        scarcity_index: scarcity of the unit's kind in its region (``scarcity``).
-        tiers: the child's needs tier (0 standard, 1 complex, 2 very complex).
-        emergency: the placement is made on the day of need (spot).
-        scarcity_markup, complex_premium, emergency_premium: proportional uplifts.
-    """
-    uplift = (
-        (1 + scarcity_markup * scarcity_index)
-        * (1 + complex_premium * tiers)
-        * (1 + emergency_premium * emergency)
-    )
-    return np.where(is_council, list_price, list_price * uplift)
 
 
 def complex_needs_cost(
