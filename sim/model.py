@@ -71,9 +71,7 @@ from sim.records import (
     PLAN_FOSTER,
     PLAN_HOME,
     PLAN_KIN,
-    PLAN_PARENTS,
     PLAN_SA,
-    PLAN_SECURE,
     PROVIDER,
     REC,
     RNE,
@@ -775,53 +773,63 @@ class PlacementModel(mesa.Model):
         emergency: bool,
         followers: dict[int, list[Child]],
     ) -> list[Child]:
-        """Search stage by stage (urgent) or once at each child's waiting stage (planned)."""
+        """Search stage by stage (urgent) or once at each child's waiting stage (planned).
+
+        The search itself is compiled (``kernels.search``); the placements it finds are made
+        here, stage by stage and in the order of ``left`` within a stage.
+        """
         mp = self.p.matching
-        g = self.geo
         n = len(left)
         if n == 0:
             return left
         arr = self._child_arrays(left, day, followers)
         if emergency:
-            stages = [np.full(n, st) for st in range(mp.stages)]
+            # Placements made at one stage take places the next stage sees; none frees one,
+            # since a child searched urgently has already left its unit.
+            if any(c.unit >= 0 for c in left) or any(
+                f.unit >= 0 for fs in followers.values() for f in fs
+            ):
+                raise RuntimeError("an urgent search for a child still holding a unit")
+            stage0 = np.zeros(n, np.int64)
+            passes = mp.stages
         else:
             weeks = np.fromiter(
                 ((day - c.waiting_since) // 7 if c.waiting_since >= 0 else 0 for c in left),
                 np.int64,
                 n,
             )
-            stages = [np.minimum(weeks, mp.stages - 1)]
-        idx = np.arange(n)
-        for stage_all in stages:
-            if len(idx) == 0:
-                break
-            stage = stage_all[idx]
-            vac = self.vacancies(day)
-            radius = np.where(stage >= mp.stages - 1, 1e5, mp.radius_km * mp.widen_factor**stage)
-            allowed = self._allowed(arr, idx, stage)
-            ci, un = matching.candidate_pairs_multi(
-                arr["la"][idx],
-                radius,
-                allowed,
-                vac,
-                g.dist_sorted,
-                g.la_order,
-                mp.max_las,
-                mp.per_la,
-                rotation=day,
-                min_km=np.where(arr["away"][idx], TWENTY_MILES_KM, 0.0),
-            )
-            if len(ci) == 0:
-                continue
-            assigned, price, dist = self._score_and_resolve(arr, idx, ci, un, emergency, day)
-            for j in np.flatnonzero(assigned >= 0):
-                c = left[idx[j]]
-                u, pr, d = int(assigned[j]), float(price[j]), float(dist[j])
-                self.place(c, u, day, emergency, self._rne_for(c), pr, d, not emergency)
-                for f in followers.get(c.cid, ()):
-                    self.place(f, u, day, emergency, self._rne_for(f), pr, d, not emergency)
-            idx = idx[assigned < 0]
-        return [left[i] for i in idx]
+            stage0 = np.minimum(weeks, mp.stages - 1)
+            passes = 1
+        stage = np.arange(mp.stages)
+        radius = np.where(stage >= mp.stages - 1, 1e5, mp.radius_km * mp.widen_factor**stage)
+        vac = self.vacancies(day)
+        market, prm, flags = self._market_terms(day, emergency)
+        s = self.supply
+        unit, price, dist, found_in = kernels.search(
+            tuple(arr[f] for f in kernels.KID_FIELDS),
+            tuple(getattr(s, f) for f in kernels.UNIT_FIELDS),
+            market,
+            prm,
+            flags,
+            stage0,
+            passes,
+            radius,
+            TWENTY_MILES_KM,
+            (vac.start, vac.units, vac.n_la),
+            (self.geo.dist_sorted, self.geo.la_order),
+            mp.max_las,
+            mp.per_la,
+            day,
+            self.streams["matching"],
+        )
+        placed = np.flatnonzero(unit >= 0)
+        for j in placed[np.argsort(found_in[placed], kind="stable")].tolist():
+            c = left[j]
+            u, pr, d = int(unit[j]), float(price[j]), float(dist[j])
+            self.place(c, u, day, emergency, self._rne_for(c), pr, d, not emergency)
+            for f in followers.get(c.cid, ()):
+                self.place(f, u, day, emergency, self._rne_for(f), pr, d, not emergency)
+        return [left[j] for j in np.flatnonzero(unit < 0).tolist()]
 
     def _child_arrays(self, left: list[Child], day: int, followers: dict) -> dict:
         """The searching children's attributes as arrays (built once per search)."""
@@ -863,36 +871,6 @@ class PlacementModel(mesa.Model):
     def _rne_for(self, child: Child) -> int:
         return RNE["S"] if child.place < 0 else RNE["P"]
 
-    def _allowed(self, arr: dict, idx: np.ndarray, stage: np.ndarray) -> np.ndarray:
-        """(children x kinds): which unit kinds each care plan accepts at its search stage.
-
-        Foster plans take in-house and IFA carers, and from the second stage a children's home
-        for an 11+ with complex needs; home plans take homes; secure plans secure homes, then
-        homes; supported-accommodation plans (16+) take supported accommodation, then foster
-        carers, then (third stage) homes; kinship and parents plans fall back to foster carers.
-        """
-        plan, age, tier = arr["plan"][idx], arr["age"][idx], arr["tier"][idx]
-        later = stage >= 1
-        foster = (
-            (plan == PLAN_FOSTER)
-            | (plan == PLAN_KIN)
-            | (plan == PLAN_PARENTS)
-            | ((plan == PLAN_SA) & later)
-        )
-        home = (
-            (plan == PLAN_HOME)
-            | (plan == PLAN_SECURE)
-            | ((plan == PLAN_FOSTER) & (age >= 11) & later & (tier >= 1))
-            | ((plan == PLAN_SA) & (stage >= 2))
-        )
-        allowed = np.zeros((len(idx), N_KINDS), dtype=bool)
-        allowed[:, INHOUSE] = foster
-        allowed[:, IFA] = foster
-        allowed[:, HOME] = home
-        allowed[:, SECURE] = plan == PLAN_SECURE
-        allowed[:, SA] = (plan == PLAN_SA) & (age >= 16)
-        return allowed
-
     def vacancies(self, day: int) -> matching.VacancyIndex:
         """The day's vacancy index (built once a day; free places are re-checked on use)."""
         if self._vac_day != day or self._vac is None or self._vac_n != self.supply.n:
@@ -901,27 +879,24 @@ class PlacementModel(mesa.Model):
             self._vac_n = self.supply.n
         return self._vac
 
-    def _score_and_resolve(
-        self,
-        arr: dict,
-        idx: np.ndarray,
-        ci: np.ndarray,
-        un: np.ndarray,
-        emergency: bool,
-        day: int = 0,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Filter candidates (fit, age, own carers, acceptance), score them and resolve.
+    def _market_terms(self, day: int, emergency: bool) -> tuple[tuple, np.ndarray, tuple]:
+        """What a search on ``day`` needs besides the children and units (``kernels.search``).
 
         With pooled commissioning, a member council's child may also go to another member's
         in-house carers, only members may use their RCC's block-contracted homes, members pay
         a framework price (discounted, with a weaker scarcity markup; block places at the block
         price) and fellow members' provision counts as their own in the score. A profit cap
-        limits the price of capped providers' places.
+        limits the price of capped providers' places to what keeps their margin within it:
+        a home's cost per occupied place is taken at the reference occupancy (fixed costs
+        spread over the places usually filled), a carer's or supported place's cost is per
+        child, and a child's complex needs add their extra staffing cost
+        (``pricing.complex_needs_cost``), which the capped price may cover.
 
-        Returns, for each child of ``idx``: the unit assigned (or -1), its weekly price and its
-        distance from the child's home, km.
+        Returns:
+            ``market`` (provider LAs, region of each LA, scarcity, acceptance by kind, RCC of
+            each LA, capped kinds), the scalar parameters ``prm`` (``kernels.P_*``) and the
+            flags (pooling on, regional foster care, cap on).
         """
-        s = self.supply
         mp = self.p.matching
         pp = self.p.prices
         pool = (
@@ -956,50 +931,16 @@ class PlacementModel(mesa.Model):
         if cap is not None:
             cap_kind[np.asarray(cap.kinds, np.int64)] = True
             prm[kernels.P_CAP_MAX_MARGIN] = cap.max_margin
-        # One acceptance draw per candidate pair, in the candidates' order.
-        u = self.streams["matching"].random(len(un))
-        return kernels.score_pairs_stage(
-            idx,
-            ci,
-            un,
-            u,
-            arr["tier"],
-            arr["la"],
-            arr["need"],
-            arr["lat"],
-            arr["lon"],
-            arr["age"],
-            arr["prev"],
-            arr["unreg"],
-            s.min_age,
-            s.max_age,
-            s.skill,
-            s.kind,
-            s.provider,
-            s.la,
-            s.lat,
-            s.lon,
-            s.sector,
-            s.list_price,
-            s.grade,
-            s.block,
-            s.open,
-            s.capacity,
-            s.occupied,
-            s.reserved,
-            s.cost,
+        market = (
             self.provider_la,
             self.geo.region_of,
             self.scarcity,
             self._accept_prob,
-            prm,
             rcc_of_la,
-            pool is not None,
-            bool(pool is not None and pool.regional_foster),
             cap_kind,
-            cap is not None,
-            8,
         )
+        flags = (pool is not None, bool(pool is not None and pool.regional_foster), cap is not None)
+        return market, prm, flags
 
     def place_unregistered(self, child: Child, day: int) -> None:
         """No suitable registered place: an unregistered setting (Z1), counted; keep searching."""

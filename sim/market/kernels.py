@@ -19,7 +19,21 @@ import numpy as np
 from numba import njit
 
 from sim.geography import EARTH_RADIUS_KM
-from sim.records import HOME, INHOUSE, SECTOR_LA
+from sim.records import (
+    HOME,
+    IFA,
+    INHOUSE,
+    N_KINDS,
+    PLAN_FOSTER,
+    PLAN_HOME,
+    PLAN_KIN,
+    PLAN_PARENTS,
+    PLAN_SA,
+    PLAN_SECURE,
+    SA,
+    SECTOR_LA,
+    SECURE,
+)
 
 # Positions in the ``prm`` vector of scalar parameters passed to ``score_pairs_stage``.
 (
@@ -44,6 +58,30 @@ from sim.records import HOME, INHOUSE, SECTOR_LA
     P_BASE_MARKUP,
 ) = range(19)
 N_PRM = 19
+MAX_ROUNDS = 8  # proposal rounds of a resolution (a speed setting: few stay unresolved)
+
+# Rows of the tuples passed to ``search``: the searching children (each an array over them),
+# and the units (each an array over the supply registry), in this order.
+KID_FIELDS = ("la", "age", "tier", "plan", "prev", "unreg", "away", "need", "lat", "lon")
+UNIT_FIELDS = (
+    "min_age",
+    "max_age",
+    "skill",
+    "kind",
+    "provider",
+    "la",
+    "lat",
+    "lon",
+    "sector",
+    "list_price",
+    "grade",
+    "block",
+    "open",
+    "capacity",
+    "occupied",
+    "reserved",
+    "cost",
+)
 
 
 @njit(cache=True)
@@ -245,48 +283,7 @@ def _haversine_km(lat1, lon1, lat2, lon2):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def score_pairs_stage(
-    idx,
-    ci,
-    un,
-    u,
-    c_tier,
-    c_la,
-    c_need,
-    c_lat,
-    c_lon,
-    c_age,
-    c_prev,
-    c_unreg,
-    s_min_age,
-    s_max_age,
-    s_skill,
-    s_kind,
-    s_provider,
-    s_la,
-    s_lat,
-    s_lon,
-    s_sector,
-    s_list_price,
-    s_grade,
-    s_block,
-    s_open,
-    s_capacity,
-    s_occupied,
-    s_reserved,
-    s_cost,
-    provider_la,
-    region_of,
-    scarcity,
-    accept_prob,
-    prm,
-    rcc_of_la,
-    pool_on,
-    regional_foster,
-    cap_kind,
-    cap_on,
-    max_rounds,
-):  # pragma: no cover - compiled
+def score_pairs_stage(idx, ci, un, u, kids, units, market, prm, flags):  # pragma: no cover
     """Filter, price and score candidate pairs of one stage, then resolve them.
 
     ``idx`` maps a searching child's position in this stage to its row of the ``c_*``
@@ -303,6 +300,28 @@ def score_pairs_stage(
         For each child of the stage: the unit assigned (or -1), its weekly price (£) and its
         distance from the child's home (km).
     """
+    c_la, c_age, c_tier, _, c_prev, c_unreg, _, c_need, c_lat, c_lon = kids
+    (
+        s_min_age,
+        s_max_age,
+        s_skill,
+        s_kind,
+        s_provider,
+        s_la,
+        s_lat,
+        s_lon,
+        s_sector,
+        s_list_price,
+        s_grade,
+        s_block,
+        s_open,
+        s_capacity,
+        s_occupied,
+        s_reserved,
+        s_cost,
+    ) = units
+    provider_la, region_of, scarcity, accept_prob, rcc_of_la, cap_kind = market
+    pool_on, regional_foster, cap_on = flags[0], flags[1], flags[2]
     n = len(idx)
     n_pairs = len(ci)
     keep = np.empty(n_pairs, np.int64)
@@ -423,7 +442,7 @@ def score_pairs_stage(
     need = np.empty(n, np.int64)
     for i in range(n):
         need[i] = c_need[idx[i]]
-    assigned, chosen = resolve(kc, local, score, need, free, n, max_rounds)
+    assigned, chosen = resolve(kc, local, score, need, free, n, MAX_ROUNDS)
     for i in range(n):
         if assigned[i] >= 0:
             q = chosen[i]
@@ -431,3 +450,134 @@ def score_pairs_stage(
             price_out[i] = price[q]
             dist_out[i] = dist[q]
     return assigned_out, price_out, dist_out
+
+
+@njit(cache=True)
+def _allowed_kinds(allowed, a, plan, age, tier, stage):  # pragma: no cover - compiled
+    """Row ``a`` of ``allowed``: the unit kinds a care plan accepts at its search stage.
+
+    Foster plans take in-house and IFA carers, and from the second stage a children's home
+    for an 11+ with complex needs; home plans take homes; secure plans secure homes, then
+    homes; supported-accommodation plans (16+) take supported accommodation, then foster
+    carers, then (third stage) homes; kinship and parents plans fall back to foster carers.
+    """
+    later = stage >= 1
+    foster = (
+        plan == PLAN_FOSTER
+        or plan == PLAN_KIN
+        or plan == PLAN_PARENTS
+        or (plan == PLAN_SA and later)
+    )
+    home = (
+        plan == PLAN_HOME
+        or plan == PLAN_SECURE
+        or (plan == PLAN_FOSTER and age >= 11 and later and tier >= 1)
+        or (plan == PLAN_SA and stage >= 2)
+    )
+    allowed[a, INHOUSE] = foster
+    allowed[a, IFA] = foster
+    allowed[a, HOME] = home
+    allowed[a, SECURE] = plan == PLAN_SECURE
+    allowed[a, SA] = plan == PLAN_SA and age >= 16
+
+
+@njit(cache=True)
+def search(
+    kids,
+    units,
+    market,
+    prm,
+    flags,
+    stage0,
+    n_passes,
+    stage_radius,
+    min_km_away,
+    vacancies,
+    geo,
+    max_las,
+    per_la,
+    rot0,
+    rng,
+):  # pragma: no cover - compiled
+    """A day's search for the children of ``kids``, pass by pass (DESIGN §3.2).
+
+    In pass ``t`` every child not yet placed searches at stage ``stage0 + t``: its kinds
+    (``_allowed_kinds``), its radius ``stage_radius[stage]`` (from at least ``min_km_away``
+    for children placed away from home), candidates (``scan_candidates``, rotated by
+    ``rot0``), one acceptance uniform per pair from ``rng`` (a numpy Generator, advanced in
+    place), scores and resolution (``score_pairs_stage``). The places taken in a pass are
+    counted in the occupancy the next pass sees, and given back before returning: the caller
+    makes the placements, in pass order and, within a pass, in child order.
+
+    Args:
+        vacancies: (start, units, n_la) of the day's ``VacancyIndex``.
+        geo: (dist_sorted, la_order), LAs nearest first from each LA.
+
+    Returns:
+        For each child: the unit assigned (or -1), weekly price (£), distance (km) and the
+        pass that placed it (or -1).
+    """
+    c_la, c_age, c_tier, c_plan, _, _, c_away, c_need, _, _ = kids
+    s_occupied = units[14]
+    start, vac_units, n_la = vacancies
+    dist_sorted, la_order = geo
+    n = len(stage0)
+    out_unit = np.full(n, -1, np.int64)
+    out_price = np.zeros(n)
+    out_dist = np.zeros(n)
+    out_pass = np.full(n, -1, np.int64)
+    active = np.arange(n)
+    for t in range(n_passes):
+        na = len(active)
+        if na == 0:
+            break
+        allowed = np.zeros((na, N_KINDS), np.bool_)
+        radius = np.empty(na)
+        lo = np.empty(na)
+        home = np.empty(na, np.int64)
+        for a in range(na):
+            row = active[a]
+            st = stage0[row] + t
+            radius[a] = stage_radius[st]
+            lo[a] = min_km_away if c_away[row] else 0.0
+            home[a] = c_la[row]
+            _allowed_kinds(allowed, a, c_plan[row], c_age[row], c_tier[row], st)
+        ci, un = scan_candidates(
+            home,
+            radius,
+            lo,
+            allowed,
+            start,
+            vac_units,
+            dist_sorted,
+            la_order,
+            n_la,
+            max_las,
+            per_la,
+            rot0,
+        )
+        if len(ci) == 0:
+            continue
+        u = np.empty(len(un))
+        for p in range(len(un)):
+            u[p] = rng.random()
+        assigned, price, dist = score_pairs_stage(
+            active, ci, un, u, kids, units, market, prm, flags
+        )
+        n_left = 0
+        for a in range(na):
+            row = active[a]
+            if assigned[a] >= 0:
+                out_unit[row] = assigned[a]
+                out_price[row] = price[a]
+                out_dist[row] = dist[a]
+                out_pass[row] = t
+                s_occupied[assigned[a]] += c_need[row]
+            else:
+                active[n_left] = row
+                n_left += 1
+        active = active[:n_left].copy()
+    for row in range(n):
+        if out_unit[row] >= 0:
+            s_occupied[out_unit[row]] -= c_need[row]
+    return out_unit, out_price, out_dist, out_pass
