@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.market.kernels import vacancy_csr
 from sim.market.matching import VacancyIndex
 from sim.records import N_KINDS
 
@@ -110,15 +111,17 @@ class SupplyRegistry:
             order = np.argsort(key, kind="stable")
             self._order = order[self.matchable[order]]
             self._order_key = key[self._order]
-        o = self._order
-        mask = (
-            self.open[o]
-            & self.matchable[o]
-            & (self.capacity[o] > self.occupied[o] + self.reserved[o])
+        units, start = vacancy_csr(
+            self._order,
+            self._order_key,
+            self.open,
+            self.matchable,
+            self.capacity,
+            self.occupied,
+            self.reserved,
+            N_KINDS * self.n_la,
         )
-        sel = o[mask]
-        start = np.searchsorted(self._order_key[mask], np.arange(N_KINDS * self.n_la + 1))
-        return VacancyIndex(units=sel, start=start, n_la=self.n_la)
+        return VacancyIndex(units=units, start=start, n_la=self.n_la)
 
     def occupy(self, unit: int, places: int = 1) -> None:
         """Take ``places`` in ``unit``; raises if that would exceed its capacity."""

@@ -85,6 +85,33 @@ UNIT_FIELDS = (
 
 
 @njit(cache=True)
+def vacancy_csr(
+    order, order_key, open_, matchable, capacity, occupied, reserved, n_cells
+):  # pragma: no cover - compiled
+    """Units of ``order`` (sorted by ``order_key`` = kind * n_la + la) with a free place.
+
+    A unit qualifies when open, matchable and with places beyond those occupied or reserved.
+
+    Returns:
+        (units, start): the qualifying units in ``order``'s order and, for each key, where its
+        units begin (``start[key]`` .. ``start[key + 1]``).
+    """
+    m = len(order)
+    units = np.empty(m, np.int64)
+    start = np.zeros(n_cells + 1, np.int64)
+    k = 0
+    for i in range(m):
+        j = order[i]
+        if open_[j] and matchable[j] and capacity[j] > occupied[j] + reserved[j]:
+            units[k] = j
+            start[order_key[i] + 1] += 1
+            k += 1
+    for c in range(n_cells):
+        start[c + 1] += start[c]
+    return units[:k], start
+
+
+@njit(cache=True)
 def scan_candidates(
     home_la, radius, lo, allowed, start, units, dist_sorted, la_order, n_la, max_las, per_la, rot0
 ):  # pragma: no cover - compiled
