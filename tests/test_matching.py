@@ -55,15 +55,7 @@ def test_resolve_never_overfills_random_cases():
         assert (free == cap - used).all()
 
 
-def _resolve_reference(
-    child: np.ndarray,
-    unit: np.ndarray,
-    score: np.ndarray,
-    need: np.ndarray,
-    free: np.ndarray,
-    n_children: int,
-    max_rounds: int = 8,
-) -> tuple[np.ndarray, np.ndarray]:
+def _resolve_reference(child, unit, score, need, free, n_children, max_rounds=8):
     """Resolution as array operations (the formulation the compiled loops replaced)."""
     assigned = np.full(n_children, -1, dtype=np.int64)
     chosen = np.full(n_children, -1, dtype=np.int64)
@@ -167,18 +159,18 @@ def _random_vacancies(rng, n_la, n_kinds, n_units):
 
 
 def _array_scan_reference(
-    home_la: np.ndarray,
-    radius_km: np.ndarray,
-    allowed: np.ndarray,
-    vac: matching.VacancyIndex,
-    dist_sorted: np.ndarray,
-    la_order: np.ndarray,
-    max_las: int,
-    per_la: int,
-    rotation: int = 0,
-    min_km: np.ndarray | None = None,
-    chunk: int = 16,
-) -> tuple[np.ndarray, np.ndarray]:
+    home_la,
+    radius_km,
+    allowed,
+    vac,
+    dist_sorted,
+    la_order,
+    max_las,
+    per_la,
+    rotation=0,
+    min_km=None,
+    chunk=16,
+):
     """The nearest-first scan as array operations over chunks of LAs (the formulation the
     compiled scan replaced): an independent reference for its pairs and their order."""
     n, n_kinds = allowed.shape
