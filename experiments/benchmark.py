@@ -1,13 +1,16 @@
 """Benchmark: one national and one Greater Manchester run of 10 years, each in a fresh process.
 
     python experiments/benchmark.py [--years 10] [--worlds england greater_manchester]
+    python experiments/benchmark.py --phases            # and the time in each phase of a day
     python experiments/benchmark.py --observed PATH     # reading and scoring an extract
 
 Prints wall time (build and run), peak memory (max RSS), events and matches per second and
 simulated child-years per second. Targets (DESIGN §7): national <= 15 s and 1.5 GB on 2 cores;
-Greater Manchester about 1 s. With ``--observed`` it times the observed-data path instead:
-reading and cleaning the extract, its indicators, the stock-and-flow fit and projection
-(200 draws) and writing it back as returns.
+Greater Manchester about 1 s. With ``--phases`` it also prints the seconds spent in each phase
+of the model's day (they do not nest) and, within them, in the search, the placements and the
+vacancy index (timed by wrappers, which add about 0.3 us a call). With ``--observed`` it times
+the observed-data path instead: reading and cleaning the extract, its indicators, the stock-and-
+flow fit and projection (200 draws) and writing it back as returns.
 """
 
 import argparse
@@ -21,7 +24,66 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def one(world: str, years: int, seed: int) -> dict:
+# The model's phases (``PlacementModel`` methods called by the clock; they do not nest), then
+# parts that run within them: (owner, attribute, label).
+PHASES = [
+    ("model", "entries", "entries"),
+    ("model", "process_events", "child events"),
+    ("model", "match_urgent", "urgent search and placements"),
+    ("model", "match_planned", "weekly planned round"),
+    ("model", "supply_step", "monthly supply"),
+    ("model", "price_step", "monthly prices"),
+    ("model", "year_end_step", "year end"),
+    ("model", "finish", "finish"),
+    ("kernels", "search", "within: compiled search"),
+    ("supply", "vacancy_index", "within: vacancy index"),
+    ("model", "place", "within: placements"),
+]
+
+
+def _instrument() -> tuple[dict[str, float], list]:
+    """Wrap the phases of ``PHASES`` with timers.
+
+    Returns:
+        The seconds accumulated by label, and the (owner, name, original) to put back.
+    """
+    from sim import model
+    from sim.agents.supply import SupplyRegistry
+    from sim.market import kernels
+
+    owners = {"model": model.PlacementModel, "kernels": kernels, "supply": SupplyRegistry}
+    spent = {label: 0.0 for _, _, label in PHASES}
+    originals = []
+
+    def wrap(owner, name: str, label: str) -> None:
+        f = getattr(owner, name)
+        originals.append((owner, name, f))
+
+        def timed(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - t
+
+        setattr(owner, name, timed)
+
+    for owner, name, label in PHASES:
+        wrap(owners[owner], name, label)
+    return spent, originals
+
+
+def one(world: str, years: int, seed: int, phases: bool = False) -> dict:
+    """Build and run one world; its timings and rates (and, with ``phases``, seconds by phase)."""
+    spent, originals = _instrument() if phases else (None, [])
+    try:
+        return _timed(world, years, seed, spent)
+    finally:
+        for owner, name, f in originals:
+            setattr(owner, name, f)
+
+
+def _timed(world: str, years: int, seed: int, spent: dict | None) -> dict:
     from sim.config import RunConfig, WorldConfig, WorldName
     from sim.io import embedded
     from sim.io.outputs import world_data
@@ -51,6 +113,7 @@ def one(world: str, years: int, seed: int) -> dict:
         "child_years_per_s": c["child_days"] / 365.25 / (t2 - t1),
         "children_start": None,
         "episodes": len(m.episodes),
+        "phases": spent,
     }
 
 
@@ -98,17 +161,19 @@ def main() -> None:
     p.add_argument("--worlds", nargs="+", default=["england", "greater_manchester"])
     p.add_argument("--one", help=argparse.SUPPRESS)
     p.add_argument("--observed", help="time the observed-data path on this extract")
+    p.add_argument("--phases", action="store_true", help="also time each phase of the day")
     a = p.parse_args()
     if a.observed:
         observed(a.observed)
         return
     if a.one:
-        print(json.dumps(one(a.one, a.years, a.seed)))
+        print(json.dumps(one(a.one, a.years, a.seed, a.phases)))
         return
     rows = []
     for w in a.worlds:
         out = subprocess.run(
-            [sys.executable, __file__, "--one", w, "--years", str(a.years), "--seed", str(a.seed)],
+            [sys.executable, __file__, "--one", w, "--years", str(a.years), "--seed", str(a.seed)]
+            + (["--phases"] if a.phases else []),
             capture_output=True,
             text=True,
             check=True,
@@ -130,6 +195,11 @@ def main() -> None:
         print(
             "  ".join(f"{r[c]:>17.1f}" if isinstance(r[c], float) else f"{r[c]:>17}" for c in cols)
         )
+    for r in rows:
+        if r["phases"]:
+            print(f"\n{r['world']}, {r['years']} years: seconds in each phase (share of the run)")
+            for label, sec in r["phases"].items():
+                print(f"{label:>32}: {sec:7.2f}  ({sec / r['run_s']:4.0%})")
 
 
 if __name__ == "__main__":
