@@ -107,9 +107,11 @@ class SupplyRegistry:
     def vacancy_index(self) -> VacancyIndex:
         """Units with a free place, open and matchable, grouped by kind and LA."""
         if self._order is None:
+            # Units closed or no longer matchable never take a child again (neither flag is
+            # ever set back): they leave the search order when it is next rebuilt.
             key = self.key()
             order = np.argsort(key, kind="stable")
-            self._order = order[self.matchable[order]]
+            self._order = order[self.matchable[order] & self.open[order]]
             self._order_key = key[self._order]
         units, start = vacancy_csr(
             self._order,
