@@ -426,8 +426,8 @@ class PlacementModel(mesa.Model):
         else:
             rec = exit_reason(route, child.u[U_EXIT_REASON])
         self.planned.pop(child.cid, None)
-        if child in self.urgent:
-            self.urgent.remove(child)
+        # A child still in today's urgent queue stays there: the urgent round skips children
+        # who have left (no scan of the queue here).
         if child.place >= 0:
             self.close_episode(child, day, rec, -1)
             self.release(child, day)
