@@ -292,3 +292,110 @@ def test_private_entry_replaces_closures_at_the_reference_margin_and_counts_the_
     # Bounds: no openings at a thin margin; never above the observed 2022-23 entry rate.
     assert pricing.private_entry_rate(0.05, 1e5, 0.0, *args)[0] == 0.0
     assert pricing.private_entry_rate(0.90, 1e5, 0.0, *args)[0] == pytest.approx(0.151)
+
+
+def _one_child_stage(units: dict, pool=None, cap_margin=None, u=0.0, emergency=1.0, regional=False):
+    """Score and resolve one stage for one child (LA 0, age 12, tier 1) and the given units.
+
+    ``units`` maps UNIT_FIELDS names to lists (one entry per unit); every unit is a candidate.
+    Parameters: scarcity 0.1 everywhere, markup x1.5 per unit of scarcity, complex premium
+    15% a tier, emergency premium 10%; cap: homes' fixed cost share 0.7 at occupancy 0.75,
+    base markup 22%; pool: member markup factor 0.5, discount 5%, block discount 10%.
+    """
+    n_u = len(units["kind"])
+    full = {f: np.zeros(n_u, np.int64) for f in kernels.UNIT_FIELDS}
+    full.update({f: np.zeros(n_u) for f in ("lat", "lon", "list_price", "cost")})
+    full["open"] = np.ones(n_u, np.bool_)
+    full["max_age"] = np.full(n_u, 17)
+    full["capacity"] = np.ones(n_u, np.int64)
+    for f, v in units.items():
+        full[f] = np.asarray(v, full[f].dtype)
+    kids = (
+        np.array([0]),  # la
+        np.array([12.0]),  # age
+        np.array([1]),  # tier
+        np.array([0]),  # plan
+        np.array([-1]),  # prev
+        np.array([False]),  # unreg
+        np.array([False]),  # away
+        np.array([1]),  # need
+        np.array([0.0]),  # lat
+        np.array([0.0]),  # lon
+    )
+    prm = np.zeros(kernels.N_PRM)
+    prm[kernels.P_SCARCITY_MARKUP] = 1.5
+    prm[kernels.P_COMPLEX_PREMIUM] = 0.15
+    prm[kernels.P_EMERGENCY_PREMIUM] = 0.1
+    prm[kernels.P_EMERGENCY] = emergency
+    prm[kernels.P_W_DIST] = 1.0
+    prm[kernels.P_W_PRICE] = 1.0
+    prm[kernels.P_HOME_FIXED_SHARE] = 0.7
+    prm[kernels.P_OCCUPANCY_REF] = 0.75
+    prm[kernels.P_BASE_MARKUP] = 0.22
+    rcc_of_la = np.array([-1, -1])
+    if pool is not None:
+        rcc_of_la = np.array(pool)
+        prm[kernels.P_POOL_MARKUP] = 0.5
+        prm[kernels.P_POOL_DISCOUNT] = 0.05
+        prm[kernels.P_POOL_BLOCK_DISCOUNT] = 0.10
+    cap_kind = np.zeros(7, np.bool_)
+    if cap_margin is not None:
+        cap_kind[3] = True  # children's homes
+        prm[kernels.P_CAP_MAX_MARGIN] = cap_margin
+    market = (
+        np.array([0, 1, -1]),  # provider 0: LA 0's council, 1: LA 1's, 2: private
+        np.array([0, 0]),  # one region
+        np.full((1, 7), 0.1),  # scarcity
+        np.ones(7),  # every provider accepts (before the uniform)
+        rcc_of_la,
+        cap_kind,
+    )
+    flags = (pool is not None, regional, cap_margin is not None)
+    return kernels.score_pairs_stage(
+        np.array([0]),
+        np.zeros(n_u, np.int64),
+        np.arange(n_u),
+        np.full(n_u, u),
+        kids,
+        tuple(full[f] for f in kernels.UNIT_FIELDS),
+        market,
+        prm,
+        flags,
+    )
+
+
+def test_stage_price_hand_worked_with_and_without_cap_and_pool():
+    home = {"kind": [3], "provider": [2], "sector": [1], "skill": [1], "min_age": [10]}
+    home |= {"list_price": [5000.0], "cost": [3000.0]}
+    # Spot price: 5,000 x (1 + 1.5 x 0.1) x (1 + 0.15 x 1) x (1 + 0.1) = £7,273.75 a week.
+    unit, price, _ = _one_child_stage(home)
+    assert unit.tolist() == [0] and price[0] == pytest.approx(7273.75)
+    # Not an emergency: 5,000 x 1.15 x 1.15 = £6,612.50.
+    assert _one_child_stage(home, emergency=0.0)[1][0] == pytest.approx(6612.50)
+    # Capped at a 10% margin: cost per child at 75% occupancy 3,000 x 0.925 / 0.75 = 3,700,
+    # plus the complex-needs staffing 5,000 x 0.15 / 1.22 = 614.75: (3,700 + 614.75) / 0.9.
+    assert _one_child_stage(home, cap_margin=0.1)[1][0] == pytest.approx(4794.17, abs=0.01)
+    # An RCC member: scarcity markup halved and a 5% framework discount:
+    # 5,000 x 1.075 x 1.15 x 1.1 x 0.95 = £6,459.41.
+    assert _one_child_stage(home, pool=[0, 0])[1][0] == pytest.approx(6459.41, abs=0.01)
+    # A block-contracted place of the child's RCC: list price less 10%; of another RCC: none.
+    blocked = home | {"block": [1]}
+    assert _one_child_stage(blocked, pool=[0, 0])[1][0] == pytest.approx(4500.0)
+    assert _one_child_stage(blocked, pool=[1, 1])[0].tolist() == [-1]
+    # The provider declines (uniform above the acceptance probability of 1 - 0 x tier).
+    assert _one_child_stage(home, u=1.0)[0].tolist() == [-1]
+
+
+def test_stage_keeps_council_carers_for_their_own_children_and_charges_councils_at_list():
+    carers = {"kind": [0, 0], "provider": [1, 0], "sector": [0, 0], "skill": [1, 1]}
+    carers |= {"min_age": [0, 0], "list_price": [500.0, 600.0], "lat": [0.0, 0.5]}
+    # The cheaper, nearer carer belongs to LA 1's council: only LA 0's own carer is offered,
+    # at its list price (no scarcity, complex or emergency uplift for council provision).
+    unit, price, dist = _one_child_stage(carers)
+    assert unit.tolist() == [1] and price[0] == 600.0
+    assert dist[0] == pytest.approx(55.6, abs=0.1)  # half a degree of latitude
+    # In one RCC without regional foster care the other council's carer is still not offered;
+    # with it, it is, and wins (cheaper, and nearer: a fellow member's carer counts as own).
+    assert _one_child_stage(carers, pool=[0, 0])[0].tolist() == [1]
+    unit, price, dist = _one_child_stage(carers, pool=[0, 0], regional=True)
+    assert unit.tolist() == [0] and price[0] == 500.0 and dist[0] == 0.0
