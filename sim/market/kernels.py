@@ -1,14 +1,17 @@
-"""Compiled kernels of the matching search (numba): one stage's candidates, scores and resolution.
+"""Compiled kernels of the matching search (numba): a day's search in one call.
 
-This module owns the hot loops of DESIGN §3.2 as numba functions over plain arrays: the
-nearest-first scan for candidate (child, unit) pairs (``scan_candidates``), the filter, price
-and score of each pair with the pooled-commissioning and profit-cap terms (``score_pairs_stage``)
-and the resolution of competing proposals so that no unit takes more than its free places
-(``resolve``). Each is written as scalar loops that give exactly what the array formulation in
-``sim.market.matching`` describes (same pairs, same order, same ties), at a fixed cost per call
-of microseconds rather than the hundreds that a chain of small numpy operations costs: a
-search stage in a regional world handles a handful of children. numba compiles them on first
-use and caches the machine code beside this file (``cache=True``).
+This module owns the hot loops of DESIGN §3.2 as numba functions over plain arrays: the daily
+vacancy index (``vacancy_csr``), the kinds a care plan accepts at each stage
+(``_allowed_kinds``), the nearest-first scan for candidate (child, unit) pairs
+(``scan_candidates``), the filter, price (``placement_price``) and score (``pair_score``) of
+each pair with the pooled-commissioning and profit-cap terms (``score_pairs_stage``), the
+resolution of competing proposals so that no unit takes more than its free places
+(``resolve``), and a day's whole search stage by stage (``search``). They are scalar loops:
+a search stage in a regional world handles a handful of children, where a chain of small numpy
+operations costs hundreds of microseconds a call. The tests compare the scan and the
+resolution with array formulations of the same rules (same pairs, same order, same ties).
+numba compiles them on first use and caches the machine code beside this file
+(``cache=True``).
 """
 
 from __future__ import annotations
@@ -321,7 +324,7 @@ def score_pairs_stage(idx, ci, un, u, kids, units, market, prm, flags):  # pragm
     is held by the child's RCC, and the provider accepts. The weekly price is the list price
     with the scarcity, complex-needs and emergency uplifts (council units at list), the RCC's
     framework discount and block price for members, within the profit cap's limit; the score
-    is that of ``sim.market.matching.score_pairs``.
+    is ``pair_score``.
 
     Returns:
         For each child of the stage: the unit assigned (or -1), its weekly price (£) and its
