@@ -85,7 +85,15 @@ def main(argv: list[str]) -> None:
     ]
     base = cfgs[0]
     t0 = time.perf_counter()
-    res = run_scenarios(cfgs, base.reps, base.workers)
+    print(
+        f"{len(scenarios)} scenarios x {base.reps} replicates, {base.years} year(s), "
+        f"world {base.world.name.value}, {base.workers} processes",
+        file=sys.stderr,
+        flush=True,
+    )
+    res = run_scenarios(
+        cfgs, base.reps, base.workers, progress=lambda s: print(s, file=sys.stderr, flush=True)
+    )
     eff = effects(res)
     manifest = {
         "code_version": code_version(),

@@ -34,3 +34,28 @@ def test_workers_do_not_change_results(tmp_path):
         if a.name in ("manifest.json", "config.json"):
             continue
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_scenario_runs_report_each_run_and_match_across_workers():
+    import dataclasses
+
+    from sim.config import PolicyConfig, ProfitCapConfig
+    from sim.io.compare import run_scenarios
+
+    base = tiny_config(years=1)
+    cap = dataclasses.replace(
+        base,
+        policy=PolicyConfig(
+            name="profit_cap", profit_cap=ProfitCapConfig(enabled=True, start="2025-06-01")
+        ),
+    )
+    lines: list[str] = []
+    one = run_scenarios([base, cap], 2, workers=1, progress=lines.append)
+    two = run_scenarios([base, cap], 2, workers=2)
+    assert one.equals(two)
+    assert [ln.split(":")[0] for ln in lines] == [
+        "[1/4] baseline, replicate 0",
+        "[2/4] baseline, replicate 1",
+        "[3/4] profit_cap, replicate 0",
+        "[4/4] profit_cap, replicate 1",
+    ]
