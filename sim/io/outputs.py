@@ -35,7 +35,17 @@ DATA_VINTAGE = {
     "postcodes": "ONS Postcode Directory November 2025 (district points)",
     "spend": "MHCLG revenue outturn RO3 2024-25",
 }
-PACKAGES = ("mesa", "simpy", "numpy", "scipy", "pandas", "seaborn", "hydra-core", "omegaconf")
+PACKAGES = (
+    "mesa",
+    "simpy",
+    "numpy",
+    "scipy",
+    "pandas",
+    "seaborn",
+    "hydra-core",
+    "omegaconf",
+    "numba",  # the search draws acceptance uniforms through numba's Generator support
+)
 
 
 def world_data(cfg: RunConfig | None = None) -> dict:
