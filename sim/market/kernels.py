@@ -89,8 +89,15 @@ UNIT_FIELDS = (
 
 @njit(cache=True)
 def vacancy_csr(
-    order, order_key, open_, matchable, capacity, occupied, reserved, n_cells
-):  # pragma: no cover - compiled
+    order: np.ndarray,
+    order_key: np.ndarray,
+    open_: np.ndarray,
+    matchable: np.ndarray,
+    capacity: np.ndarray,
+    occupied: np.ndarray,
+    reserved: np.ndarray,
+    n_cells: int,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Units of ``order`` (sorted by ``order_key`` = kind * n_la + la) with a free place.
 
     A unit qualifies when open, matchable and with places beyond those occupied or reserved.
@@ -116,8 +123,19 @@ def vacancy_csr(
 
 @njit(cache=True)
 def scan_candidates(
-    home_la, radius, lo, allowed, start, units, dist_sorted, la_order, n_la, max_las, per_la, rot0
-):  # pragma: no cover - compiled
+    home_la: np.ndarray,
+    radius: np.ndarray,
+    lo: np.ndarray,
+    allowed: np.ndarray,
+    start: np.ndarray,
+    units: np.ndarray,
+    dist_sorted: np.ndarray,
+    la_order: np.ndarray,
+    n_la: int,
+    max_las: int,
+    per_la: int,
+    rot0: int,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Candidate (child position, unit id) pairs, in the order kind, child, nearness, offset.
 
     Each child keeps, for each kind its plan allows, the first ``max_las`` LAs in distance
@@ -165,7 +183,15 @@ def scan_candidates(
 
 
 @njit(cache=True)
-def resolve(child, unit, score, need, free, n_children, max_rounds):  # pragma: no cover
+def resolve(
+    child: np.ndarray,
+    unit: np.ndarray,
+    score: np.ndarray,
+    need: np.ndarray,
+    free: np.ndarray,
+    n_children: int,
+    max_rounds: int,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Assign each child at most one unit so that no unit takes more than its free places.
 
     Rounds of proposals: every unassigned child proposes its best remaining candidate (ties:
@@ -234,15 +260,15 @@ def resolve(child, unit, score, need, free, n_children, max_rounds):  # pragma: 
 
 @njit(cache=True)
 def placement_price(
-    list_price,
-    is_council,
-    scarcity_index,
-    tier,
-    emergency,
-    scarcity_markup,
-    complex_premium,
-    emergency_premium,
-):  # pragma: no cover - compiled
+    list_price: float,
+    is_council: bool,
+    scarcity_index: float,
+    tier: int,
+    emergency: float,
+    scarcity_markup: float,
+    complex_premium: float,
+    emergency_premium: float,
+) -> float:  # pragma: no cover - compiled
     """Weekly price (£) of a new placement (DESIGN §3.6).
 
     Args:
@@ -264,19 +290,19 @@ def placement_price(
 
 @njit(cache=True)
 def pair_score(
-    dist_km,
-    price_gbp_week,
-    misfit,
-    grade,
-    own,
-    outside_la,
-    w_dist,
-    w_price,
-    w_misfit,
-    w_quality,
-    own_bonus,
-    outside_penalty,
-):  # pragma: no cover - compiled
+    dist_km: float,
+    price_gbp_week: float,
+    misfit: int,
+    grade: int,
+    own: bool,
+    outside_la: bool,
+    w_dist: float,
+    w_price: float,
+    w_misfit: float,
+    w_quality: float,
+    own_bonus: float,
+    outside_penalty: float,
+) -> float:  # pragma: no cover - compiled
     """Score of a candidate pair (higher is better).
 
     Args:
@@ -302,7 +328,9 @@ def pair_score(
 
 
 @njit(cache=True)
-def _haversine_km(lat1, lon1, lat2, lon2):  # pragma: no cover - compiled
+def _haversine_km(
+    lat1: float, lon1: float, lat2: float, lon2: float
+) -> float:  # pragma: no cover - compiled
     p1 = math.radians(lat1)
     p2 = math.radians(lat2)
     a = (
@@ -313,7 +341,17 @@ def _haversine_km(lat1, lon1, lat2, lon2):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def score_pairs_stage(idx, ci, un, u, kids, units, market, prm, flags):  # pragma: no cover
+def score_pairs_stage(
+    idx: np.ndarray,
+    ci: np.ndarray,
+    un: np.ndarray,
+    u: np.ndarray,
+    kids: tuple,
+    units: tuple,
+    market: tuple,
+    prm: np.ndarray,
+    flags: tuple,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Filter, price and score candidate pairs of one stage, then resolve them.
 
     ``idx`` maps a searching child's position in this stage to its row of the ``c_*``
@@ -483,7 +521,9 @@ def score_pairs_stage(idx, ci, un, u, kids, units, market, prm, flags):  # pragm
 
 
 @njit(cache=True)
-def _allowed_kinds(allowed, a, plan, age, tier, stage):  # pragma: no cover - compiled
+def _allowed_kinds(
+    allowed: np.ndarray, a: int, plan: int, age: float, tier: int, stage: int
+) -> None:  # pragma: no cover - compiled
     """Row ``a`` of ``allowed``: the unit kinds a care plan accepts at its search stage.
 
     Foster plans take in-house and IFA carers, and from the second stage a children's home
@@ -513,22 +553,22 @@ def _allowed_kinds(allowed, a, plan, age, tier, stage):  # pragma: no cover - co
 
 @njit(cache=True)
 def search(
-    kids,
-    units,
-    market,
-    prm,
-    flags,
-    stage0,
-    n_passes,
-    stage_radius,
-    min_km_away,
-    vacancies,
-    geo,
-    max_las,
-    per_la,
-    rot0,
-    rng,
-):  # pragma: no cover - compiled
+    kids: tuple,
+    units: tuple,
+    market: tuple,
+    prm: np.ndarray,
+    flags: tuple,
+    stage0: np.ndarray,
+    n_passes: int,
+    stage_radius: np.ndarray,
+    min_km_away: float,
+    vacancies: tuple,
+    geo: tuple,
+    max_las: int,
+    per_la: int,
+    rot0: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """A day's search for the children of ``kids``, pass by pass (DESIGN §3.2).
 
     In pass ``t`` every child not yet placed searches at stage ``stage0 + t``: its kinds
