@@ -190,7 +190,7 @@ def resolve(
     need: np.ndarray,
     free: np.ndarray,
     n_children: int,
-    max_rounds: int,
+    max_rounds: int = MAX_ROUNDS,
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Assign each child at most one unit so that no unit takes more than its free places.
 
@@ -510,7 +510,7 @@ def score_pairs_stage(
     need = np.empty(n, np.int64)
     for i in range(n):
         need[i] = c_need[idx[i]]
-    assigned, chosen = resolve(kc, local, score, need, free, n, MAX_ROUNDS)
+    assigned, chosen = resolve(kc, local, score, need, free, n)
     for i in range(n):
         if assigned[i] >= 0:
             q = chosen[i]

@@ -114,38 +114,8 @@ def candidate_pairs_multi(
     )
 
 
-def resolve(
-    child: np.ndarray,
-    unit: np.ndarray,
-    score: np.ndarray,
-    need: np.ndarray,
-    free: np.ndarray,
-    n_children: int,
-    max_rounds: int = 8,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Assign each child at most one unit so that no unit takes more than its free places.
-
-    Rounds of proposals: every unassigned child proposes its best remaining candidate; each
-    unit accepts proposals in score order while the places they need fit. Rejected children
-    propose again among the units that still have room (``kernels.resolve``).
-
-    Args:
-        child, unit, score: candidate pairs (child position, unit id, score).
-        need: places each child needs (a sibling group needs several), indexed by position.
-        free: free places of every unit, indexed by unit id; updated in place.
-        n_children: number of children (positions 0..n_children-1).
-
-    Returns:
-        The unit assigned to each child (or -1) and the index of the chosen pair (or -1).
-    """
-    if free.dtype != np.int64:
-        raise TypeError(f"free places must be int64 (updated in place), not {free.dtype}")
-    return kernels.resolve(
-        np.asarray(child, np.int64),
-        np.asarray(unit, np.int64),
-        np.asarray(score, float),
-        np.asarray(need, np.int64),
-        free,
-        n_children,
-        max_rounds,
-    )
+# Rounds of proposals: every unassigned child proposes its best remaining candidate; each unit
+# accepts proposals in score order while the places they need fit; rejected children propose
+# again among the units that still have room. Compiled (``kernels.resolve``); ``free`` (int64,
+# by unit id) is updated in place.
+resolve = kernels.resolve
