@@ -113,7 +113,7 @@ def residual_stay(model, c, days_in_care: int) -> None:
     """
     u = c.u
     ex = model.p.exits
-    f = model.la_exit_factor[c.la]
+    f = float(model.la_exit_factor[c.la])
     t = float(days_in_care)
     band = age_band(max(0.0, c.age_years(0) - t / DAYS_PER_YEAR))
     ms = ex.short_mean_days[band] / f

@@ -19,28 +19,21 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaincinv
 
+from sim.agents import entry
 from sim.agents.children import (
-    CIN_CUM_NON_UASC,
     ETHNIC,
     ETHNIC_UASC,
-    LS_START,
     N_UNIFORMS,
     TIER_SHARE,
     U_AGE,
     U_AGE_POS,
     U_AWAY,
-    U_CIN,
-    U_ETHNIC,
-    U_HOME,
     U_KIN,
-    U_LEVER,
     U_LS,
     U_LS_DAYS,
     U_PLAN,
-    U_PREVENT,
     U_PROPENSITY,
     U_SA16,
-    U_SEX,
     U_SIB,
     U_STAY,
     U_TEMP,
@@ -56,7 +49,6 @@ from sim.agents.rcc import RCC
 from sim.config import ConfigError, WorldName
 from sim.market import pricing
 from sim.records import (
-    CIN,
     DAYS_PER_YEAR,
     HOME,
     IFA,
@@ -644,8 +636,8 @@ def _entry_rates(model) -> None:
     uasc_bands = np.array([0, 0, 0, 1 - ep.uasc_share_16plus, ep.uasc_share_16plus])
     non = share_non - ep.uasc_share * uasc_bands
     non = np.clip(non, 0, None) / np.clip(non, 0, None).sum()
-    model.entry_age_non_uasc = np.cumsum(non).tolist()
-    model.entry_age_uasc = np.cumsum(uasc_bands).tolist()
+    # Cumulative shares of the entry age bands: non-UASC, UASC.
+    model.entry_age_cum = (np.cumsum(non), np.cumsum(uasc_bands))
     eligible = (1 - ep.uasc_share) * non[:4].sum()
     mean_size = 1 + eligible * ep.sibling_group_share * (1 + ep.sibling_group_of_three)
     model.entry_rate_per_day = (
@@ -666,11 +658,7 @@ def _exit_factors(model) -> None:
     ceased = las["ceased_2025"].to_numpy(float)
     national = ceased.sum() / cla.sum()
     ratio = np.divide(ceased, cla, out=np.full_like(cla, national), where=cla > 20)
-    model.la_exit_factor = np.clip(ratio / national, 0.5, 2.0).tolist()
-
-
-# Entry age bands (years): 0, 1-4, 5-9, 10-15, 16-17 (DfE's bands).
-_ENTRY_AGE_BANDS = ((0, 1), (1, 5), (5, 10), (10, 16), (16, 18))
+    model.la_exit_factor = np.clip(ratio / national, 0.5, 2.0)
 
 
 def _new_children(model, las, serial=None) -> list[Child]:
@@ -706,127 +694,117 @@ def _new_children(model, las, serial=None) -> list[Child]:
     return out
 
 
-def _set_identity(model, c: Child, day: int, age_years: float, uasc: bool) -> None:
-    u = c.u
-    c.uasc = uasc
-    if uasc:
-        model.uasc_stock[c.la] += 1
-    c.dob = day - int(age_years * DAYS_PER_YEAR)
-    ep = model.p.entry
-    c.sex = 1 if u[U_SEX] < (ep.male_share_uasc if uasc else ep.male_share_non_uasc) else 2
-    c.home_d = -1 if uasc else model.geo.sample_district(c.la, u[U_HOME])
-    c.cin = CIN["N8"] if uasc else pick(CIN_CUM_NON_UASC, u[U_CIN])
-    codes, cum = ETHNIC_UASC if uasc else ETHNIC
-    model.header.add(c.cid, c.la, c.sex, c.dob, codes[pick(cum, u[U_ETHNIC])], uasc)
-
-
 def admit_children(model, day: int, las: np.ndarray) -> None:
     """New children enter care in ``las`` on ``day`` (with sibling groups) and queue for places.
 
-    A first pass decides, from each lead's own uniforms, whether it is kept out of care and how
-    many siblings come with it, so that all the day's siblings are created in one batch (in
-    lead order: the same serials and child numbers as creating them lead by lead).
+    The rules are compiled (``sim.agents.entry``): each lead's own uniforms decide whether it
+    is unaccompanied, its age, how many siblings come with it and whether it is kept out of
+    care; then every entrant's identity and futures. Here the agents are created, recorded in
+    the header and their fixed events scheduled. Leads are numbered first in arrival order,
+    then their siblings: the same serials and child numbers as creating them lead by lead.
     """
-    ep = model.p.entry
-    policy = model.policy
-    prevention = policy.prevention
-    leads = _new_children(model, las)
-    plan = []  # per lead: (uasc, age, prevented, group size)
-    sib_las, sib_serials = [], []
-    ser = model.la_serial
-    for lead in leads:
-        u = lead.u
-        uasc = u[U_UASC] < ep.uasc_share
-        cum = model.entry_age_uasc if uasc else model.entry_age_non_uasc
-        band = pick(cum, u[U_AGE])
-        lo, hi = _ENTRY_AGE_BANDS[band]
-        age = lo + (hi - lo) * u[U_AGE_POS] * 0.999
-        if uasc and band == 3:
-            age = 14 + 2 * u[U_AGE_POS] * 0.999
-        k = 1
-        if not uasc and age < 16 and u[U_SIB] < ep.sibling_group_share:
-            k = 3 if u[U_SIB] < ep.sibling_group_share * ep.sibling_group_of_three else 2
-        prevented = not uasc and prevention is not None and prevention.prevented(day, u[U_PREVENT])
-        if prevented:
-            # Kept out of care by family help. The siblings who would have come too keep their
-            # serial numbers, so every later arrival is the same child as without the lever.
-            ser[lead.la] += k - 1
-        else:
-            for _ in range(k - 1):
-                sib_las.append(lead.la)
-                sib_serials.append(int(ser[lead.la]))
-                ser[lead.la] += 1
-        plan.append((uasc, age, prevented, k))
-    sibs_all = _new_children(model, sib_las, np.array(sib_serials, dtype=np.int64))
-    pos = 0
-    for lead, (uasc, age, prevented, k) in zip(leads, plan, strict=True):
-        u = lead.u
-        if prevented:
-            model.counters["prevented"] += 1
-            lead.remove()
-            continue
-        if uasc and policy.uasc_dispersal is not None:
-            lead.la = policy.uasc_dispersal.destination(day, lead.la, model.uasc_stock, u[U_LEVER])
-        _set_identity(model, lead, day, age, uasc)
-        group = [lead]
-        if k > 1:
-            sibs = sibs_all[pos : pos + k - 1]
-            pos += k - 1
-            for j, s in enumerate(sibs):
-                s_age = min(15.9, max(0.0, age + (j + 1) * (1.5 if u[U_AGE_POS] < 0.5 else -1.5)))
-                _set_identity(model, s, day, s_age, False)
-                s.home_d = lead.home_d
-                s.cin = lead.cin
-                s.sibling_of = lead.cid
-            group.extend(sibs)
-        for c in group:
-            _start_care(model, c, day)
-            if c is not lead:
-                c.plan = (
-                    lead.plan
-                    if lead.plan in (PLAN_PARENTS, PLAN_KIN, PLAN_FOSTER)
-                    else (PLAN_FOSTER)
-                )
-            model.urgent.append(c)
-        lead.group_size = len(group)
-        model.counters["entries"] += len(group)
+    from sim.model import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
 
-
-def _start_care(model, c: Child, day: int) -> None:
-    """Register a new entrant: legal status, futures, care plan."""
-    u = c.u
-    p = model.p
-    codes, cum = LS_START
-    c.ls = LS[codes[pick(cum, u[U_LS])]]
-    if c.uasc:
-        c.ls = LS["V2"]
-    c.care_start = day
-    c.draw_stay(day, p.exits, p.placements, model.la_exit_factor[c.la])
-    c.away = c.u[U_AWAY] < p.placements.p_placed_away[age_band(c.age_years(day))]
-    c.draw_plan(day, p.placements)
-    ks = model.policy.kinship_support
-    if (
-        ks is not None
-        and c.plan == PLAN_FOSTER
-        and not c.uasc
-        and c.age_years(day) < 16
-        and ks.to_kin(day, u[U_LEVER])
-    ):
-        c.plan = PLAN_KIN  # supported kin can take the child
-    band = age_band(c.age_years(day))
-    c.temporary = u[U_TEMP] < p.placements.p_first_temporary[band] and c.plan in (
-        PLAN_FOSTER,
-        PLAN_HOME,
+    las = np.asarray(las, dtype=np.int64)
+    n = len(las)
+    seed, rep = model.cfg.seed, model.rep
+    serial = entry.reserve_serials(las, model.la_serial)
+    uu = child_uniforms_batch(child_keys(seed, rep, las, serial), N_UNIFORMS)
+    prm, bands = entry.entry_params(model, day)
+    uasc, age, size, prevented, sib_la, sib_serial = entry.lead_plans(
+        uu, las, model.la_serial, model.entry_age_cum[0], model.entry_age_cum[1], prm
     )
-    if c.ls in (LS["L1"], LS["L2"]):
-        c.next_ls = LS["C1"] if u[U_LS_DAYS] < 0.6 else LS["V2"]
-        c.ls_day = day + 1 + int(7 * u[U_LS_DAYS])
-    elif c.ls == LS["C1"] and c.exit_day - day > 200:
-        c.next_ls = LS["C2"]
-        c.ls_day = day + 150 + int(100 * u[U_LS_DAYS])
-    model.children[c.cid] = c
-    model.stock[c.la] += 1
-    schedule_care_events(model, c)
+    uu_sib = child_uniforms_batch(child_keys(seed, rep, sib_la, sib_serial), N_UNIFORMS)
+    ud = model.policy.uasc_dispersal
+    geo = model.geo
+    tab = entry.entry_futures(
+        uu,
+        uu_sib,
+        las,
+        uasc,
+        age,
+        size,
+        prevented,
+        day,
+        model.la_exit_factor,
+        prm,
+        bands,
+        (geo.d_start, geo.d_cumw),
+        model.uasc_stock,
+        (ud.quota, ud.is_sim, ud.region) if ud is not None else _NO_DISPERSAL,
+    )
+    cid0 = model.next_cid
+    model.next_cid += n + len(sib_la)
+    rows, rows_sib = uu.tolist(), uu_sib.tolist()
+    var = model.p.placements.move_propensity_variance
+    if var > 0:  # the gamma quantile (mean 1, variance var) of each child's own uniform
+        mult = (gammaincinv(1.0 / var, uu[:, U_PROPENSITY]) * var).tolist()
+        mult_sib = (gammaincinv(1.0 / var, uu_sib[:, U_PROPENSITY]) * var).tolist()
+    header, children, schedule, urgent = model.header, model.children, model.schedule, model.urgent
+    made: list[Child] = []
+    for (
+        src,
+        la,
+        dob,
+        sex,
+        home,
+        cin,
+        eth,
+        uasc_c,
+        ls,
+        exit_day,
+        route,
+        adoption_day,
+        away,
+        tier,
+        plan,
+        temporary,
+        next_ls,
+        ls_day,
+        sa16_day,
+        lead,
+        group,
+    ) in tab.tolist():
+        if src >= 0:
+            cid, u = cid0 + src, rows[src]
+        else:
+            cid, u = cid0 + n - 1 - src, rows_sib[-1 - src]
+        c = Child(model, cid, la, u)
+        if var > 0:
+            c.propensity = mult[src] if src >= 0 else mult_sib[-1 - src]
+        c.uasc = uasc_c == 1
+        c.dob, c.sex, c.home_d, c.cin, c.ls = dob, sex, home, cin, ls
+        codes = ETHNIC_UASC[0] if c.uasc else ETHNIC[0]
+        header.add(cid, la, sex, dob, codes[eth], c.uasc)
+        c.care_start, c.exit_day, c.exit_route = day, exit_day, entry.ROUTES[route]
+        if adoption_day >= 0:
+            c.adoption_day = adoption_day
+        c.away, c.tier, c.plan, c.temporary = away == 1, tier, plan, temporary == 1
+        if next_ls >= 0:
+            c.next_ls, c.ls_day = next_ls, ls_day
+        if lead >= 0:
+            c.sibling_of = made[lead].cid
+        else:
+            c.group_size = group
+        made.append(c)
+        children[cid] = c
+        # The events fixed at entry (as ``schedule_care_events``).
+        schedule(exit_day, EV_EXIT, c)
+        if sa16_day >= 0:
+            schedule(sa16_day, EV_SA16, c)
+        if route == entry.R_ADOPTION and adoption_day > 0:
+            schedule(adoption_day, EV_ADOPTION, c)
+        if next_ls >= 0:
+            schedule(max(1, ls_day), EV_LS, c)
+        urgent.append(c)
+    if len(tab):
+        np.add.at(model.stock, tab[:, entry.F_LA], 1)
+    model.counters["prevented"] += int(prevented.sum())
+    model.counters["entries"] += len(tab)
+
+
+# No UASC dispersal: (quota, simulated LAs, region of each LA) that the kernel never reads.
+_NO_DISPERSAL = (np.zeros(1), np.zeros(1, np.bool_), np.zeros(1, np.int64))
 
 
 def schedule_care_events(model, c: Child) -> None:
@@ -958,13 +936,33 @@ def _initial_children(model) -> None:
         7: "unreg",
     }
     to_search, to_unreg, adoption = [], [], []
-    for c in children:
+    n = len(children)
+    bands, ages, uascs = np.zeros(n, np.int64), np.zeros(n), np.zeros(n, np.bool_)
+    for i, c in enumerate(children):
         u = c.u
         band = pick(STOCK_AGE_CUM, u[U_AGE])
         lo, hi = [(0, 1), (1, 5), (5, 10), (10, 16), (16, 18)][band]
-        age = lo + (hi - lo) * u[U_AGE_POS] * 0.999
-        uasc = u[U_UASC] < STOCK_UASC_BAND[band]
-        _set_identity(model, c, 0, age, uasc)
+        bands[i], ages[i] = band, lo + (hi - lo) * u[U_AGE_POS] * 0.999
+        uascs[i] = u[U_UASC] < STOCK_UASC_BAND[band]
+    who = entry.identities(
+        np.array([c.u for c in children]).reshape(n, N_UNIFORMS),
+        las,
+        ages,
+        uascs,
+        0,
+        entry.entry_params(model, 0)[0],
+        (geo.d_start, geo.d_cumw),
+    ).tolist()
+    for c, band, age, uasc, (dob, sex, home, cin, eth) in zip(
+        children, bands.tolist(), ages.tolist(), uascs.tolist(), who, strict=True
+    ):
+        u = c.u
+        c.uasc = uasc
+        if uasc:
+            model.uasc_stock[c.la] += 1
+        c.dob, c.sex, c.home_d, c.cin = dob, sex, home, cin
+        codes = ETHNIC_UASC[0] if uasc else ETHNIC[0]
+        model.header.add(c.cid, c.la, sex, dob, codes[eth], uasc)
         t = TIER_SHARE[band]
         c.tier = 0 if u[U_TIER] < t[0] else (1 if u[U_TIER] < t[0] + t[1] else 2)
         plan = plans[pick(STOCK_PLAN_CUM[band], u[U_PLAN])]
@@ -1070,14 +1068,16 @@ def _stock_futures(model, c: Child, tic: float) -> None:
     day18 = c.dob + int(round(18 * DAYS_PER_YEAR))
     if tic < 0.5 and u[U_TEMP] < ex.p_short[band_at_entry]:
         dur = (
-            -math.log(u[U_LS_DAYS]) * ex.short_mean_days[band_at_entry] / model.la_exit_factor[c.la]
+            -math.log(u[U_LS_DAYS])
+            * ex.short_mean_days[band_at_entry]
+            / float(model.la_exit_factor[c.la])
         )
         route = "uasc" if c.uasc else "short"
     else:
         mean = STOCK_RESIDUAL_MEAN_YEARS[age_band(c.age_years(0))] * DAYS_PER_YEAR
         if c.uasc:
             mean *= ex.uasc_long_multiplier
-        dur = -math.log(u[U_LS_DAYS]) * mean / model.la_exit_factor[c.la]
+        dur = -math.log(u[U_LS_DAYS]) * mean / float(model.la_exit_factor[c.la])
         route = "uasc" if c.uasc else ("young_long" if c.age_years(0) < 10 else "older_long")
     end = max(1, int(dur))
     if end >= day18:

@@ -16,7 +16,7 @@ import math
 import mesa
 import numpy as np
 
-from sim.config import ExitParams, PlacementParams
+from sim.config import PlacementParams
 from sim.records import (
     CIN,
     DAYS_PER_YEAR,
@@ -25,11 +25,6 @@ from sim.records import (
     KIN,
     LS,
     PLAN_FOSTER,
-    PLAN_HOME,
-    PLAN_KIN,
-    PLAN_PARENTS,
-    PLAN_SA,
-    PLAN_SECURE,
     REC,
     UNPLANNED_RPC,
     UNPLANNED_RPC_SHARE,
@@ -204,75 +199,9 @@ class Child(mesa.Agent):
         self.la = la
         self.u = u
 
-    # ---- futures drawn at entry -------------------------------------------------------------
     def age_years(self, day: int) -> float:
         """Age in years on ``day``."""
         return (day - self.dob) / DAYS_PER_YEAR
-
-    def draw_stay(
-        self, day: int, exits: ExitParams, placements: PlacementParams, la_factor: float = 1.0
-    ) -> None:
-        """Fix time to exit and exit route from the child's uniforms (at entry).
-
-        ``la_factor`` scales the council's exit rate (stays are divided by it).
-        """
-        u = self.u
-        age = self.age_years(day)
-        band = age_band(age)
-        day18 = self.dob + int(round(18 * DAYS_PER_YEAR))
-        if u[U_STAY] < exits.p_short[band]:
-            dur = -math.log(u[U_DURATION]) * exits.short_mean_days[band] / la_factor
-            route = "uasc" if self.uasc else "short"
-        else:
-            mean = exits.long_mean_years[band] * DAYS_PER_YEAR
-            if self.uasc:
-                mean *= exits.uasc_long_multiplier
-            dur = -math.log(u[U_DURATION]) * mean / la_factor
-            route = "uasc" if self.uasc else ("young_long" if age < 10 else "older_long")
-            if age < 5 and not self.uasc and u[U_ADOPT] < placements.p_adoption_young_long:
-                route = "adoption"
-                # The adoptive placement starts after the care-plan work; the order follows.
-                self.adoption_day = day + int(
-                    placements.adoption_placement_days
-                    * (0.5 + u[U_ADOPT] / placements.p_adoption_young_long)
-                )
-                # The adoption order follows the adoptive placement after about 200 days
-                # (1,660 placed for adoption at 31 March 2025 against 3,040 adoptions a year
-                # [file] DfE 2025: derived), at least 10 weeks (the legal minimum).
-                dur = self.adoption_day - day + 70.0 + 130.0 * (-math.log(u[U_DURATION]))
-        end = day + max(1, int(dur))
-        if end >= day18:
-            end, route = day18, "at18"
-        self.exit_day = end
-        self.exit_route = route
-
-    def draw_plan(self, day: int, placements: PlacementParams) -> None:
-        """Care plan (what kind of placement the child's needs call for) and needs tier."""
-        u = self.u
-        band = age_band(self.age_years(day))
-        t = TIER_SHARE[band]
-        self.tier = 0 if u[U_TIER] < t[0] else (1 if u[U_TIER] < t[0] + t[1] else 2)
-        x = u[U_PLAN]
-        if self.uasc:
-            self.plan = PLAN_SA if (band == 4 and x < placements.p_sa_16plus_uasc) else PLAN_FOSTER
-            return
-        c0 = placements.p_parents[band]
-        cuts = (
-            c0,
-            c0 + placements.p_kin[band],
-            c0 + placements.p_kin[band] + placements.p_home[band],
-        )
-        if x < cuts[0]:
-            self.plan = PLAN_PARENTS
-        elif x < cuts[1]:
-            self.plan = PLAN_KIN
-        elif x < cuts[2]:
-            self.plan = PLAN_SECURE if u[U_KIN] < placements.p_secure_of_home else PLAN_HOME
-            self.tier = max(self.tier, 1)
-        elif band == 4 and (x - cuts[2]) / max(1e-9, 1 - cuts[2]) < placements.p_sa_16plus:
-            self.plan = PLAN_SA
-        else:
-            self.plan = PLAN_FOSTER
 
     # ---- placement futures ------------------------------------------------------------------
     def placement_uniforms(self) -> list[float]:

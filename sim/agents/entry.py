@@ -1,0 +1,515 @@
+"""Compiled rules of a child's entry to care: who arrives, who they are, and their futures.
+
+This module owns what a new child's own uniforms (``sim.rng.child_uniforms``) fix at entry, as
+numba functions over a day's arrivals: whether a lead child is unaccompanied (UASC), its age,
+the siblings who come with it and whether family help keeps it out of care (``lead_plans``);
+its identity (sex, date of birth, home district, category of need, ethnicity: ``identity``);
+its legal status, how long it will stay and why it will leave, whether it is placed away from
+home, its needs tier and care plan, whether its first placement is short-term, its next change
+of legal status, and the days of the events fixed at entry (leaving care, a move to supported
+accommodation at 16, the adoptive placement: ``entry_futures``). A day's arrivals were handled
+one child at a time in Python at about 25 us a child; here they are one call a day. The
+model (``sim.world.admit_children``) creates the agents and schedules their events from what
+these return. Every rule reads the child's uniforms exactly as it did, so the same children
+get the same futures.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.agents.children import (
+    CIN_CUM_NON_UASC,
+    ETHNIC,
+    ETHNIC_UASC,
+    LS_START,
+    TIER_SHARE,
+    U_ADOPT,
+    U_AGE,
+    U_AGE_POS,
+    U_AWAY,
+    U_CIN,
+    U_DURATION,
+    U_ETHNIC,
+    U_HOME,
+    U_KIN,
+    U_LEVER,
+    U_LS,
+    U_LS_DAYS,
+    U_PLAN,
+    U_PREVENT,
+    U_SA16,
+    U_SEX,
+    U_SIB,
+    U_STAY,
+    U_TEMP,
+    U_TIER,
+    U_UASC,
+)
+from sim.records import (
+    CIN,
+    DAYS_PER_YEAR,
+    LS,
+    PLAN_FOSTER,
+    PLAN_HOME,
+    PLAN_KIN,
+    PLAN_PARENTS,
+    PLAN_SA,
+    PLAN_SECURE,
+)
+
+# Exit routes as codes (``Child.exit_route`` holds the name).
+ROUTES = ("short", "young_long", "older_long", "uasc", "at18", "adoption")
+R_SHORT, R_YOUNG_LONG, R_OLDER_LONG, R_UASC, R_AT18, R_ADOPTION = range(6)
+# Entry age bands (years): 0, 1-4, 5-9, 10-15, 16-17 (DfE's bands).
+ENTRY_AGE_LO = np.array([0, 1, 5, 10, 16], np.int64)
+ENTRY_AGE_HI = np.array([1, 5, 10, 16, 18], np.int64)
+AGE_EDGES = np.array([1.0, 5.0, 10.0, 16.0])
+# Days from birth to the 18th birthday.
+DAYS_TO_18 = int(round(18 * DAYS_PER_YEAR))
+_LS_START_CODES = np.array([LS[c] for c in LS_START[0]], np.int64)
+_LS_START_CUM = np.array(LS_START[1])
+_CIN_CUM = np.array(CIN_CUM_NON_UASC)
+_ETHNIC_CUM = np.array(ETHNIC[1])
+_ETHNIC_UASC_CUM = np.array(ETHNIC_UASC[1])
+_LS_V2, _LS_L1, _LS_L2, _LS_C1, _LS_C2 = (LS[c] for c in ("V2", "L1", "L2", "C1", "C2"))
+_CIN_N8 = CIN["N8"]
+
+# Positions in the ``prm`` vector of scalar parameters (``entry_params``).
+(
+    E_UASC_SHARE,
+    E_SIB_SHARE,
+    E_SIB_THREE,
+    E_PREVENT_BELOW,
+    E_MALE_UASC,
+    E_MALE_NON_UASC,
+    E_UASC_LONG_MULT,
+    E_P_ADOPT,
+    E_ADOPT_DAYS,
+    E_SA16_UASC,
+    E_SA16,
+    E_SECURE_OF_HOME,
+    E_KIN_BELOW,
+    E_STEP_TO_SA,
+    E_DISPERSE_BELOW,
+    E_DISPERSE_REGION,
+) = range(16)
+N_EPRM = 16
+# Per-band parameter rows of ``bands`` (``entry_params``).
+B_P_SHORT, B_SHORT_DAYS, B_LONG_YEARS, B_AWAY, B_PARENTS, B_KIN, B_HOME, B_TEMP = range(8)
+
+
+def entry_params(model, day: int) -> tuple[np.ndarray, np.ndarray]:
+    """The scalar (``E_*``) and per-age-band (``B_*``) parameters of entry on ``day``.
+
+    A lever off on ``day`` passes a threshold no uniform is below (-1).
+    """
+    p = model.p
+    ep, ex, pl = p.entry, p.exits, p.placements
+    policy = model.policy
+    prm = np.zeros(N_EPRM)
+    prm[E_UASC_SHARE] = ep.uasc_share
+    prm[E_SIB_SHARE] = ep.sibling_group_share
+    prm[E_SIB_THREE] = ep.sibling_group_of_three
+    prev = policy.prevention
+    prm[E_PREVENT_BELOW] = (
+        prev.cfg.entry_reduction * prev.ramp(day, prev.cfg.ramp_years) if prev is not None else -1.0
+    )
+    prm[E_MALE_UASC] = ep.male_share_uasc
+    prm[E_MALE_NON_UASC] = ep.male_share_non_uasc
+    prm[E_UASC_LONG_MULT] = ex.uasc_long_multiplier
+    prm[E_P_ADOPT] = pl.p_adoption_young_long
+    prm[E_ADOPT_DAYS] = pl.adoption_placement_days
+    prm[E_SA16_UASC] = pl.p_sa_16plus_uasc
+    prm[E_SA16] = pl.p_sa_16plus
+    prm[E_SECURE_OF_HOME] = pl.p_secure_of_home
+    ks = policy.kinship_support
+    prm[E_KIN_BELOW] = ks.cfg.extra_kin_share if ks is not None and ks.active(day) else -1.0
+    prm[E_STEP_TO_SA] = pl.p_step_to_sa_at_16
+    ud = policy.uasc_dispersal
+    prm[E_DISPERSE_BELOW] = ud.cfg.transfer_share if ud is not None and ud.active(day) else -1.0
+    prm[E_DISPERSE_REGION] = 1.0 if ud is not None and ud.cfg.scope == "region" else 0.0
+    bands = np.array(
+        [
+            ex.p_short,
+            ex.short_mean_days,
+            ex.long_mean_years,
+            pl.p_placed_away,
+            pl.p_parents,
+            pl.p_kin,
+            pl.p_home,
+            pl.p_first_temporary,
+        ],
+        dtype=float,
+    )
+    return prm, bands
+
+
+@njit(cache=True)
+def _pick(cum: np.ndarray, u: float) -> int:  # pragma: no cover - compiled
+    """Index chosen by ``u`` from cumulative shares ``cum`` (as ``children.pick``)."""
+    lo, hi = 0, len(cum)
+    while lo < hi:  # bisect_right
+        mid = (lo + hi) // 2
+        if u < cum[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return min(lo, len(cum) - 1)
+
+
+@njit(cache=True)
+def _age_band(age: float) -> int:  # pragma: no cover - compiled
+    """DfE age band index (as ``children.age_band``)."""
+    b = 0
+    while b < 4 and age >= AGE_EDGES[b]:
+        b += 1
+    return b
+
+
+@njit(cache=True)
+def _district(
+    d_start: np.ndarray, d_cumw: np.ndarray, la: int, u: float
+) -> int:  # pragma: no cover
+    """A district of ``la`` by postcode weight (as ``Geography.sample_district``)."""
+    s, e = d_start[la], d_start[la + 1]
+    lo, hi = s, e
+    while lo < hi:  # bisect_left
+        mid = (lo + hi) // 2
+        if d_cumw[mid] < u:
+            lo = mid + 1
+        else:
+            hi = mid
+    return min(lo, e - 1)
+
+
+@njit(cache=True)
+def lead_plans(
+    uu: np.ndarray,
+    las: np.ndarray,
+    la_serial: np.ndarray,
+    age_cum_non_uasc: np.ndarray,
+    age_cum_uasc: np.ndarray,
+    prm: np.ndarray,
+) -> tuple:  # pragma: no cover - compiled
+    """For each arriving lead child (rows of ``uu``): UASC, age, group size, kept out of care.
+
+    Reserves the serial numbers of the siblings who come with each lead in ``la_serial`` (in
+    lead order). A lead kept out of care by family help keeps its siblings' serials reserved
+    too, so every later arrival is the same child as without the lever.
+
+    Returns:
+        (uasc, age in years, group size, prevented, siblings' LAs, siblings' serials).
+    """
+    n = len(las)
+    uasc = np.zeros(n, np.bool_)
+    age = np.zeros(n)
+    size = np.ones(n, np.int64)
+    prevented = np.zeros(n, np.bool_)
+    n_sib = 0
+    for i in range(n):
+        u = uu[i]
+        ua = u[U_UASC] < prm[E_UASC_SHARE]
+        band = _pick(age_cum_uasc if ua else age_cum_non_uasc, u[U_AGE])
+        lo, hi = ENTRY_AGE_LO[band], ENTRY_AGE_HI[band]
+        a = lo + (hi - lo) * u[U_AGE_POS] * 0.999
+        if ua and band == 3:
+            a = 14 + 2 * u[U_AGE_POS] * 0.999
+        k = 1
+        if not ua and a < 16 and u[U_SIB] < prm[E_SIB_SHARE]:
+            k = 3 if u[U_SIB] < prm[E_SIB_SHARE] * prm[E_SIB_THREE] else 2
+        uasc[i], age[i], size[i] = ua, a, k
+        prevented[i] = not ua and u[U_PREVENT] < prm[E_PREVENT_BELOW]
+        n_sib += k - 1
+    sib_la = np.empty(n_sib, np.int64)
+    sib_serial = np.empty(n_sib, np.int64)
+    j = 0
+    for i in range(n):
+        la = las[i]
+        if prevented[i]:
+            la_serial[la] += size[i] - 1
+            continue
+        for _ in range(size[i] - 1):
+            sib_la[j] = la
+            sib_serial[j] = la_serial[la]
+            la_serial[la] += 1
+            j += 1
+    return uasc, age, size, prevented, sib_la[:j], sib_serial[:j]
+
+
+@njit(cache=True)
+def identity(
+    u: np.ndarray, la: int, age: float, uasc: bool, day: int, prm: np.ndarray, geo: tuple
+) -> tuple:  # pragma: no cover - compiled
+    """Date of birth, sex (1 male, 2 female), home district, CIN and ethnicity of one child.
+
+    ``geo`` is (district start of each LA, cumulative postcode weights); the ethnicity is an
+    index into ``children.ETHNIC_UASC`` codes for a UASC, else ``children.ETHNIC``.
+    """
+    dob = day - int(age * DAYS_PER_YEAR)
+    sex = 1 if u[U_SEX] < (prm[E_MALE_UASC] if uasc else prm[E_MALE_NON_UASC]) else 2
+    home = -1 if uasc else _district(geo[0], geo[1], la, u[U_HOME])
+    cin = _CIN_N8 if uasc else _pick(_CIN_CUM, u[U_CIN])
+    eth = _pick(_ETHNIC_UASC_CUM if uasc else _ETHNIC_CUM, u[U_ETHNIC])
+    return dob, sex, home, cin, eth
+
+
+@njit(cache=True)
+def _disperse(
+    la: int,
+    stock: np.ndarray,
+    quota: np.ndarray,
+    ok: np.ndarray,
+    region: np.ndarray,
+    same_region: bool,
+) -> int:  # pragma: no cover - compiled
+    """The council responsible for a UASC arriving in ``la`` (``UascDispersal.destination``).
+
+    A council at its quota passes the child to the simulated council (in the same region, with
+    ``same_region``) with most room under its quota, if any has room.
+    """
+    if stock[la] < quota[la]:
+        return la
+    best, room_best = -1, -np.inf
+    for j in range(len(quota)):
+        room = -np.inf
+        if ok[j] and (not same_region or region[j] == region[la]):
+            room = quota[j] - stock[j]
+        if best < 0 or room > room_best:
+            best, room_best = j, room
+    return best if room_best > 0 else la
+
+
+TIER_SHARE_A = np.asarray(TIER_SHARE, float)
+# Columns of ``entry_futures``'s table.
+(
+    F_SRC,
+    F_LA,
+    F_DOB,
+    F_SEX,
+    F_HOME,
+    F_CIN,
+    F_ETHNIC,
+    F_UASC,
+    F_LS,
+    F_EXIT_DAY,
+    F_ROUTE,
+    F_ADOPTION_DAY,
+    F_AWAY,
+    F_TIER,
+    F_PLAN,
+    F_TEMPORARY,
+    F_NEXT_LS,
+    F_LS_DAY,
+    F_SA16_DAY,
+    F_LEAD,
+    F_GROUP,
+) = range(21)
+N_F = 21
+
+
+@njit(cache=True)
+def _futures(
+    u: np.ndarray,
+    la: int,
+    dob: int,
+    uasc: bool,
+    day: int,
+    la_factor: float,
+    prm: np.ndarray,
+    bands: np.ndarray,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Legal status, stay, exit route, care plan and fixed event days of one entrant.
+
+    Writes ``out`` (``F_*`` columns); days of events not due are -1.
+    """
+    ls = _LS_V2 if uasc else _LS_START_CODES[_pick(_LS_START_CUM, u[U_LS])]
+    age = (day - dob) / DAYS_PER_YEAR
+    band = _age_band(age)
+    # How long the child stays and why it leaves (``la_factor`` scales the council's exit rate).
+    day18 = dob + DAYS_TO_18
+    adoption_day = -1
+    if u[U_STAY] < bands[B_P_SHORT, band]:
+        dur = -math.log(u[U_DURATION]) * bands[B_SHORT_DAYS, band] / la_factor
+        route = R_UASC if uasc else R_SHORT
+    else:
+        mean = bands[B_LONG_YEARS, band] * DAYS_PER_YEAR
+        if uasc:
+            mean *= prm[E_UASC_LONG_MULT]
+        dur = -math.log(u[U_DURATION]) * mean / la_factor
+        route = R_UASC if uasc else (R_YOUNG_LONG if age < 10 else R_OLDER_LONG)
+        if age < 5 and not uasc and u[U_ADOPT] < prm[E_P_ADOPT]:
+            route = R_ADOPTION
+            # The adoptive placement starts after the care-plan work; the order follows
+            # after about 200 days (1,660 placed for adoption at 31 March 2025 against 3,040
+            # adoptions a year [file] DfE 2025: derived), at least 10 weeks (the legal minimum).
+            adoption_day = day + int(prm[E_ADOPT_DAYS] * (0.5 + u[U_ADOPT] / prm[E_P_ADOPT]))
+            dur = adoption_day - day + 70.0 + 130.0 * (-math.log(u[U_DURATION]))
+    end = day + max(1, int(dur))
+    if end >= day18:
+        end, route = day18, R_AT18
+    away = u[U_AWAY] < bands[B_AWAY, band]
+    # Needs tier and care plan (what kind of placement the child's needs call for).
+    t0, t1 = TIER_SHARE_A[band, 0], TIER_SHARE_A[band, 1]
+    tier = 0 if u[U_TIER] < t0 else (1 if u[U_TIER] < t0 + t1 else 2)
+    x = u[U_PLAN]
+    if uasc:
+        plan = PLAN_SA if (band == 4 and x < prm[E_SA16_UASC]) else PLAN_FOSTER
+    else:
+        c0 = bands[B_PARENTS, band]
+        c1 = c0 + bands[B_KIN, band]
+        c2 = c0 + bands[B_KIN, band] + bands[B_HOME, band]
+        if x < c0:
+            plan = PLAN_PARENTS
+        elif x < c1:
+            plan = PLAN_KIN
+        elif x < c2:
+            plan = PLAN_SECURE if u[U_KIN] < prm[E_SECURE_OF_HOME] else PLAN_HOME
+            tier = max(tier, 1)
+        elif band == 4 and (x - c2) / max(1e-9, 1 - c2) < prm[E_SA16]:
+            plan = PLAN_SA
+        else:
+            plan = PLAN_FOSTER
+    if plan == PLAN_FOSTER and not uasc and age < 16 and u[U_LEVER] < prm[E_KIN_BELOW]:
+        plan = PLAN_KIN  # supported kin can take the child
+    temporary = u[U_TEMP] < bands[B_TEMP, band] and (plan == PLAN_FOSTER or plan == PLAN_HOME)
+    next_ls, ls_day = -1, 0
+    if ls == _LS_L1 or ls == _LS_L2:
+        next_ls = _LS_C1 if u[U_LS_DAYS] < 0.6 else _LS_V2
+        ls_day = day + 1 + int(7 * u[U_LS_DAYS])
+    elif ls == _LS_C1 and end - day > 200:
+        next_ls = _LS_C2
+        ls_day = day + 150 + int(100 * u[U_LS_DAYS])
+    # A move to supported accommodation between the 16th birthday and 17 and a half.
+    sa16 = -1
+    if u[U_SA16] < prm[E_STEP_TO_SA] and (plan == PLAN_FOSTER or plan == PLAN_HOME):
+        frac = (u[U_SA16] / prm[E_STEP_TO_SA] * 7.0) % 1.0
+        when = dob + int((16 + 1.5 * frac) * DAYS_PER_YEAR)
+        if max(when, 1) < end and age < 17.5:
+            sa16 = max(when, day + 1, 1)
+    out[F_LS] = ls
+    out[F_EXIT_DAY] = end
+    out[F_ROUTE] = route
+    out[F_ADOPTION_DAY] = adoption_day
+    out[F_AWAY] = away
+    out[F_TIER] = tier
+    out[F_PLAN] = plan
+    out[F_TEMPORARY] = temporary
+    out[F_NEXT_LS] = next_ls
+    out[F_LS_DAY] = ls_day
+    out[F_SA16_DAY] = sa16
+
+
+@njit(cache=True)
+def entry_futures(
+    uu_lead: np.ndarray,
+    uu_sib: np.ndarray,
+    las: np.ndarray,
+    uasc: np.ndarray,
+    age: np.ndarray,
+    size: np.ndarray,
+    prevented: np.ndarray,
+    day: int,
+    la_factor: np.ndarray,
+    prm: np.ndarray,
+    bands: np.ndarray,
+    geo: tuple,
+    uasc_stock: np.ndarray,
+    disperse: tuple,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Every entrant's identity and futures, in the order of admission.
+
+    Each lead kept in care comes first, then its siblings. A UASC lead may be transferred to
+    another council (``disperse`` = (quota, simulated LAs, region of each LA)); ``uasc_stock``
+    counts the unaccompanied children each council is responsible for and is updated here.
+    Siblings are a year and a half apart, share the lead's home district and category of need,
+    and are planned for the lead's kind of placement when it is with parents, kin or foster
+    carers (else foster care).
+
+    Returns:
+        One row per entrant (``F_*`` columns). ``F_SRC`` is the lead's row in ``uu_lead``, or
+        for a sibling -1 - its row in ``uu_sib``; ``F_LEAD`` the row of the sibling's lead in
+        this table (-1 for a lead); ``F_GROUP`` the lead's group size.
+    """
+    n_out = 0
+    for i in range(len(las)):
+        if not prevented[i]:
+            n_out += size[i]
+    out = np.zeros((n_out, N_F), np.int64)
+    row = 0
+    j_sib = 0
+    for i in range(len(las)):
+        k = size[i]
+        if prevented[i]:
+            continue
+        u = uu_lead[i]
+        la = las[i]
+        if uasc[i] and u[U_LEVER] < prm[E_DISPERSE_BELOW]:
+            la = _disperse(
+                la,
+                uasc_stock,
+                disperse[0],
+                disperse[1],
+                disperse[2],
+                prm[E_DISPERSE_REGION] > 0,
+            )
+        dob, sex, home, cin, eth = identity(u, la, age[i], uasc[i], day, prm, geo)
+        if uasc[i]:
+            uasc_stock[la] += 1
+        lead = row
+        o = out[row]
+        o[F_SRC], o[F_LA], o[F_DOB], o[F_SEX], o[F_HOME] = i, la, dob, sex, home
+        o[F_CIN], o[F_ETHNIC], o[F_UASC], o[F_LEAD], o[F_GROUP] = cin, eth, uasc[i], -1, k
+        row += 1
+        step = 1.5 if u[U_AGE_POS] < 0.5 else -1.5
+        for j in range(k - 1):
+            s_age = min(15.9, max(0.0, age[i] + (j + 1) * step))
+            s_dob, s_sex, _, _, s_eth = identity(uu_sib[j_sib], la, s_age, False, day, prm, geo)
+            o = out[row]
+            o[F_SRC], o[F_LA], o[F_DOB], o[F_SEX], o[F_HOME] = -1 - j_sib, la, s_dob, s_sex, home
+            o[F_CIN], o[F_ETHNIC], o[F_UASC], o[F_LEAD], o[F_GROUP] = cin, s_eth, 0, lead, 1
+            row += 1
+            j_sib += 1
+        for r in range(lead, row):
+            o = out[r]
+            src = o[F_SRC]
+            uc = uu_lead[src] if src >= 0 else uu_sib[-1 - src]
+            _futures(uc, la, o[F_DOB], o[F_UASC] > 0, day, la_factor[la], prm, bands, o)
+            if r > lead:
+                lp = out[lead, F_PLAN]
+                keep = lp == PLAN_PARENTS or lp == PLAN_KIN or lp == PLAN_FOSTER
+                o[F_PLAN] = lp if keep else PLAN_FOSTER
+    return out
+
+
+@njit(cache=True)
+def reserve_serials(las: np.ndarray, la_serial: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """The next entry serial of each arrival's LA, in order (advancing ``la_serial``)."""
+    out = np.empty(len(las), np.int64)
+    for i in range(len(las)):
+        out[i] = la_serial[las[i]]
+        la_serial[las[i]] += 1
+    return out
+
+
+@njit(cache=True)
+def identities(
+    uu: np.ndarray,
+    las: np.ndarray,
+    age: np.ndarray,
+    uasc: np.ndarray,
+    day: int,
+    prm: np.ndarray,
+    geo: tuple,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """``identity`` of many children: rows of (dob, sex, home district, CIN, ethnicity)."""
+    out = np.empty((len(las), 5), np.int64)
+    for i in range(len(las)):
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4] = identity(
+            uu[i], las[i], age[i], uasc[i], day, prm, geo
+        )
+    return out

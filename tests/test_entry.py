@@ -1,0 +1,208 @@
+"""A child's entry to care on hand-worked cases: the compiled rules of ``sim.agents.entry``."""
+
+import numpy as np
+import pytest
+
+from sim.agents import children, entry
+from sim.agents.children import N_UNIFORMS
+from sim.io import embedded
+from sim.io.outputs import world_data
+from sim.model import PlacementModel
+from sim.records import LS, PLAN_FOSTER, PLAN_HOME, PLAN_KIN, PLAN_PARENTS
+from tests.conftest import tiny_config
+
+DAY = 100
+E = np.exp(-1.0)  # -ln(E) = 1: a stay of the mean
+E2 = np.exp(-0.503)  # -ln(E2) = 0.503
+
+
+@pytest.fixture(scope="module")
+def model() -> PlacementModel:
+    return PlacementModel(tiny_config(), embedded.england(), world_data())
+
+
+def uniforms(**slots: float) -> np.ndarray:
+    """One child's uniforms: 0.5 except the named slots (e.g. ``U_STAY=0.1``)."""
+    u = np.full(N_UNIFORMS, 0.5)
+    for name, value in slots.items():
+        u[getattr(children, name)] = value
+    return u
+
+
+def admit(model, rows: list[np.ndarray], la: int, prm=None, sib_rows=None, stock=None):
+    """Run the two entry kernels on leads ``rows`` arriving in ``la``."""
+    p, bands = entry.entry_params(model, DAY)
+    if prm is not None:
+        p = prm
+    uu = np.array(rows)
+    las = np.full(len(rows), la, np.int64)
+    serial = np.zeros(model.geo.n_la, np.int64)
+    uasc, age, size, prevented, sib_la, _ = entry.lead_plans(
+        uu, las, serial, model.entry_age_cum[0], model.entry_age_cum[1], p
+    )
+    uu_sib = np.array(sib_rows) if sib_rows is not None else np.full((len(sib_la), 85), 0.5)
+    tab = entry.entry_futures(
+        uu,
+        uu_sib.reshape(len(sib_la), N_UNIFORMS),
+        las,
+        uasc,
+        age,
+        size,
+        prevented,
+        DAY,
+        model.la_exit_factor,
+        p,
+        bands,
+        (model.geo.d_start, model.geo.d_cumw),
+        stock if stock is not None else np.zeros(model.geo.n_la),
+        (np.full(model.geo.n_la, 2.0), model.is_sim, model.geo.region_of),
+    )
+    return tab, age
+
+
+def test_a_short_stay_with_parents(model):
+    """Aged 5-9, a short stay of exactly the mean (150 days over the council's exit factor)."""
+    la = int(model.sim_las[0])
+    cum = model.entry_age_cum[0]
+    u = uniforms(
+        U_UASC=0.99, U_AGE=cum[1] + 1e-6, U_AGE_POS=0.5, U_SIB=0.99, U_STAY=0.01,
+        U_DURATION=E, U_PLAN=0.01, U_TIER=0.1, U_LS=0.1, U_SA16=0.99,
+    )  # fmt: skip
+    tab, age = admit(model, [u], la)
+    assert age[0] == 5 + 5 * 0.5 * 0.999
+    (r,) = tab
+    dob = DAY - int(age[0] * 365.25)
+    assert r[entry.F_DOB] == dob
+    assert r[entry.F_EXIT_DAY] == DAY + int(150 / model.la_exit_factor[la])
+    assert entry.ROUTES[r[entry.F_ROUTE]] == "short"
+    assert r[entry.F_PLAN] == PLAN_PARENTS and r[entry.F_TIER] == 0
+    assert r[entry.F_LS] == LS["V2"] and r[entry.F_NEXT_LS] == -1
+    assert r[entry.F_ADOPTION_DAY] == -1 and r[entry.F_SA16_DAY] == -1
+    assert r[entry.F_TEMPORARY] == 0 and r[entry.F_UASC] == 0
+
+
+def test_the_adoption_path_and_the_interim_order(model):
+    """Aged 1-4, long stay, adoption path: placement at 300 x (0.5 + 0.1/0.4) days."""
+    la = int(model.sim_las[0])
+    cum = model.entry_age_cum[0]
+    u = uniforms(
+        U_UASC=0.99, U_AGE=cum[0] + 1e-6, U_SIB=0.99, U_STAY=0.99, U_DURATION=E2, U_ADOPT=0.1,
+        U_PLAN=0.5, U_LS=0.6, U_LEVER=0.99,
+    )  # fmt: skip
+    (r,), _ = admit(model, [u], la)
+    assert entry.ROUTES[r[entry.F_ROUTE]] == "adoption"
+    assert r[entry.F_ADOPTION_DAY] == DAY + 225
+    # The order follows the placement after 70 + 130 x 0.503 days.
+    assert r[entry.F_EXIT_DAY] == DAY + 225 + 70 + 65
+    # LS at 0.6 is C1 (cumulative 0.565-0.876): a full care order follows after 150 + 50 days.
+    assert r[entry.F_LS] == LS["C1"] and r[entry.F_NEXT_LS] == LS["C2"]
+    assert r[entry.F_LS_DAY] == DAY + 150 + 50
+    assert r[entry.F_PLAN] == PLAN_FOSTER
+
+
+def test_a_long_stay_ends_on_the_18th_birthday_and_may_move_to_supported_at_16(model):
+    """Aged 10-15 (just under 16), a long stay of 15 years: capped at 18, route at18."""
+    la = int(model.sim_las[0])
+    cum = model.entry_age_cum[0]
+    u = uniforms(
+        U_UASC=0.99, U_AGE=cum[2] + 1e-6, U_AGE_POS=0.99, U_SIB=0.99, U_STAY=0.99,
+        U_DURATION=E, U_PLAN=0.99, U_TEMP=0.99, U_SA16=0.35,
+    )  # fmt: skip
+    (r,), age = admit(model, [u], la)
+    dob = DAY - int(age[0] * 365.25)
+    assert r[entry.F_EXIT_DAY] == dob + round(18 * 365.25)
+    assert entry.ROUTES[r[entry.F_ROUTE]] == "at18"
+    assert r[entry.F_PLAN] == PLAN_FOSTER
+    # U_SA16 = 0.35 < 0.7: half way, so frac = (0.5 x 7) mod 1 = 0.5; at 16.75 years.
+    assert r[entry.F_SA16_DAY] == dob + int(16.75 * 365.25) > DAY
+
+
+def test_siblings_share_home_and_need_and_follow_the_leads_plan(model):
+    """A group of three: siblings 1.5 and 3 years younger, planned as the lead (kin)."""
+    la = int(model.sim_las[1])
+    cum = model.entry_age_cum[0]
+    lead = uniforms(
+        U_UASC=0.99, U_AGE=cum[2] + 1e-6, U_AGE_POS=0.9, U_SIB=0.01, U_PLAN=0.2, U_LEVER=0.99,
+    )  # fmt: skip
+    home_plan = uniforms(U_PLAN=0.99)  # on its own: foster care
+    tab, age = admit(model, [lead], la, sib_rows=[home_plan, home_plan])
+    assert len(tab) == 3
+    assert tab[0, entry.F_PLAN] == PLAN_KIN and tab[0, entry.F_GROUP] == 3
+    assert list(tab[1:, entry.F_LEAD]) == [0, 0]
+    assert list(tab[:, entry.F_SRC]) == [0, -1, -2]
+    assert (tab[:, entry.F_HOME] == tab[0, entry.F_HOME]).all()
+    assert (tab[:, entry.F_CIN] == tab[0, entry.F_CIN]).all()
+    assert (tab[1:, entry.F_PLAN] == PLAN_KIN).all()
+    ages = [min(15.9, age[0] - 1.5), min(15.9, age[0] - 3.0)]
+    assert list(tab[1:, entry.F_DOB]) == [DAY - int(a * 365.25) for a in ages]
+
+
+def test_a_childrens_home_lead_sends_siblings_to_foster_care(model):
+    la = int(model.sim_las[1])
+    cum = model.entry_age_cum[0]
+    p_home = model.p.placements
+    x = p_home.p_parents[3] + p_home.p_kin[3] + 0.5 * p_home.p_home[3]
+    lead = uniforms(U_UASC=0.99, U_AGE=cum[2] + 1e-6, U_AGE_POS=0.1, U_SIB=0.1, U_PLAN=x)
+    tab, _ = admit(model, [lead], la)
+    assert tab[0, entry.F_PLAN] == PLAN_HOME and tab[0, entry.F_TIER] >= 1
+    assert (tab[1:, entry.F_PLAN] == PLAN_FOSTER).all()
+
+
+def test_a_prevented_lead_keeps_its_siblings_serials_reserved(model):
+    """Family help keeps the lead (and its would-be siblings) out; later serials are unmoved."""
+    la = int(model.sim_las[0])
+    cum = model.entry_age_cum[0]
+    prm, _ = entry.entry_params(model, DAY)
+    prm = prm.copy()
+    prm[entry.E_PREVENT_BELOW] = 0.5
+    kept = uniforms(U_UASC=0.99, U_AGE=cum[2] + 1e-6, U_SIB=0.01, U_PREVENT=0.4)
+    later = uniforms(U_UASC=0.99, U_AGE=cum[2] + 1e-6, U_SIB=0.01, U_PREVENT=0.6)
+    uu = np.array([kept, later])
+    las = np.full(2, la, np.int64)
+    serial = np.zeros(model.geo.n_la, np.int64)
+    serial[la] = 2  # the two leads took serials 0 and 1
+    _, _, size, prevented, sib_la, sib_serial = entry.lead_plans(
+        uu, las, serial, model.entry_age_cum[0], model.entry_age_cum[1], prm
+    )
+    assert list(size) == [3, 3] and list(prevented) == [True, False]
+    assert list(sib_la) == [la, la] and list(sib_serial) == [4, 5]  # 2, 3 stay reserved
+    assert serial[la] == 6
+
+
+def test_an_unaccompanied_child_over_quota_goes_to_the_council_with_most_room(model):
+    """UASC dispersal: the arrival council is at its quota (2); the one with most room takes it."""
+    la, other, third = (int(x) for x in model.sim_las)
+    cum = model.entry_age_cum[1]
+    u = uniforms(U_UASC=0.01, U_AGE=cum[3] + 1e-6, U_LEVER=0.1)
+    prm, _ = entry.entry_params(model, DAY)
+    prm = prm.copy()
+    prm[entry.E_DISPERSE_BELOW] = 0.5
+    prm[entry.E_DISPERSE_REGION] = 1.0
+    stock = np.zeros(model.geo.n_la)
+    stock[[la, other, third]] = [2.0, 1.0, 0.0]
+    (r,), _ = admit(model, [u], la, prm=prm, stock=stock)
+    assert r[entry.F_LA] == third and r[entry.F_UASC] == 1 and r[entry.F_HOME] == -1
+    assert stock[third] == 1.0 and stock[la] == 2.0
+    # Not over quota: stays.
+    stock[[la, other, third]] = [1.0, 1.0, 0.0]
+    (r,), _ = admit(model, [u], la, prm=prm, stock=stock)
+    assert r[entry.F_LA] == la
+
+
+def test_admission_creates_and_schedules_each_entrant(model):
+    """The agents match the kernel's table; leads are numbered before their siblings."""
+    from sim.world import admit_children
+
+    before = dict(model.children)
+    cid0 = model.next_cid
+    admit_children(model, 1, np.repeat(model.sim_las, 30))
+    new = [c for cid, c in model.children.items() if cid not in before]
+    assert new and all(c.care_start == 1 and c.exit_day > 1 for c in new)
+    assert all(c in model.urgent for c in new)
+    sibs = [c for c in new if c.sibling_of >= 0]
+    assert sibs and all(c.sibling_of < cid0 + 90 <= c.cid for c in sibs)
+    for c in sibs:
+        lead = model.children[c.sibling_of]
+        assert c.home_d == lead.home_d and c.cin == lead.cin and c.la == lead.la
+    # Each child's propensity to move comes from its own uniform.
+    assert len({c.propensity for c in new}) == len(new)
