@@ -1,11 +1,13 @@
-"""Children in care: their attributes, needs, care plans and the futures drawn at entry.
+"""Children in care: their attributes, needs, care plans and the futures of each placement.
 
-This module owns the Child agent (DESIGN §2) and the rules that turn a child's own uniforms
-(``sim.rng.child_uniforms``, drawn once at entry) into its future: how long it stays and why it
-leaves, its needs tier and care plan, whether its first placement is a short-term one, and for
-each placement the thresholds of an unplanned ending and a planned move. The hazards of a
-placement depend on its kind, the child's age, the fit of needs to the unit's skill, the
-distance from home and the unit's Ofsted grade. The model schedules the events these produce.
+This module owns the Child agent (DESIGN §2), the slots of a child's own uniforms
+(``sim.rng.child_uniforms``, drawn once at entry) and the tables the entry rules read (need,
+legal status, ethnicity, needs tiers, exit reasons); the entry rules themselves (how long a
+child stays and why it leaves, its needs tier and care plan, whether its first placement is a
+short-term one) are compiled in ``sim.agents.entry``. Here, for each placement, the thresholds
+of an unplanned ending and a planned move: the hazards depend on the kind of placement, the
+child's age, the fit of needs to the unit's skill, the distance from home and the unit's Ofsted
+grade. The model schedules the events these produce.
 """
 
 from __future__ import annotations

@@ -62,6 +62,7 @@ class SupplyRegistry:
             setattr(self, name, np.zeros(initial, dtype=dt))
         self.urn: list[str] = []
         self._order: np.ndarray | None = None
+        self._added: list[np.ndarray] = []  # matchable units added since the order was built
         self._order_key: np.ndarray | None = None
 
     def _grow(self, need: int) -> None:
@@ -91,7 +92,7 @@ class SupplyRegistry:
         self.n += k
         if self.matchable[ids].any():
             # Units never matched (kinship, unregistered) need no place in the search order.
-            self._order = None
+            self._added.append(ids)
         return ids
 
     def free(self) -> np.ndarray:
@@ -106,13 +107,22 @@ class SupplyRegistry:
 
     def vacancy_index(self) -> VacancyIndex:
         """Units with a free place, open and matchable, grouped by kind and LA."""
-        if self._order is None:
+        if self._order is None or self._added:
             # Units closed or no longer matchable never take a child again (neither flag is
-            # ever set back): they leave the search order when it is next rebuilt.
-            key = self.key()
+            # ever set back): they leave the search order when it is next rebuilt. Units added
+            # since the last build have higher ids than every unit in it, so a stable sort of
+            # the old order and the new units is the stable sort of all units (filtered),
+            # without sorting the many closed kinship and unregistered units again.
+            if self._order is None:
+                cand = np.arange(self.n)
+            else:
+                cand = np.concatenate([self._order, *self._added])
+            self._added = []
+            cand = cand[self.matchable[cand] & self.open[cand]]
+            key = self.kind[cand].astype(np.int64) * self.n_la + self.la[cand]
             order = np.argsort(key, kind="stable")
-            self._order = order[self.matchable[order] & self.open[order]]
-            self._order_key = key[self._order]
+            self._order = cand[order]
+            self._order_key = key[order]
         units, start = vacancy_csr(
             self._order,
             self._order_key,
