@@ -54,6 +54,7 @@ from sim.agents.children import (
     exit_reason,
 )
 from sim.agents.supply import SupplyRegistry
+from sim.agents.table import ChildTable
 from sim.config import RunConfig
 from sim.geography import TWENTY_MILES_KM, Geography, haversine_km_scalar
 from sim.market import kernels, matching, pricing
@@ -184,6 +185,7 @@ class PlacementModel(mesa.Model):
         self.snapshots: list[dict] = []
         self.daily: list[dict] = []
         self.children: dict[int, Child] = {}
+        self.table = ChildTable()
         self.providers: list = []
         self.councils: list = []
         self.rccs: list = []
@@ -301,6 +303,7 @@ class PlacementModel(mesa.Model):
             if len(log.rows) >= log.PACK_ROWS:
                 log.pack()  # before the day: the rows a same-day fold may change stay tuples
         self.child_days += self.stock
+        self.table.new_day()
         self.entries(day)
         self.process_events(day)
         self.match_urgent(day)
@@ -436,6 +439,7 @@ class PlacementModel(mesa.Model):
             self.uasc_stock[child.la] -= 1
         child.version += 1
         del self.children[child.cid]
+        self.table.free(child.row)
         child.remove()
 
     def adoption_placement(self, child: Child, day: int) -> None:

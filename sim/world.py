@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaincinv
 
-from sim.agents import entry
+from sim.agents import entry, table
 from sim.agents.children import (
     ETHNIC,
     ETHNIC_UASC,
@@ -665,8 +665,7 @@ def _new_children(model, las, serial=None) -> list[Child]:
     """Create Child agents for arrivals in ``las`` with their keys and uniforms.
 
     Each LA's entry serial numbers the children in order of creation (or ``serial`` gives the
-    serials already reserved); the uniforms are kept as a Python list (read one at a time, far
-    faster than numpy scalars).
+    serials already reserved); the uniforms go to the children's rows of the table.
     """
     n = len(las)
     if n == 0:
@@ -679,19 +678,21 @@ def _new_children(model, las, serial=None) -> list[Child]:
             ser[la] += 1
     keys = child_keys(model.cfg.seed, model.rep, las, serial)
     uu = child_uniforms_batch(keys, N_UNIFORMS)
-    rows = uu.tolist()
-    out = []
-    cid = model.next_cid
-    for la, u in zip(las, rows, strict=True):
-        out.append(Child(model, cid, int(la), u))
-        cid += 1
-    model.next_cid = cid
+    t = model.table
+    rows = t.alloc(n)
+    cid0 = model.next_cid
+    cids = np.arange(cid0, cid0 + n, dtype=np.int64)
+    model.next_cid = cid0 + n
+    t.U[rows] = uu
+    t.I[rows, table.C_CID] = cids
+    t.I[rows, table.C_LA] = las
     var = model.p.placements.move_propensity_variance
     if var > 0:  # the gamma quantile (mean 1, variance var) of each child's own uniform
-        mult = (gammaincinv(1.0 / var, uu[:, U_PROPENSITY]) * var).tolist()
-        for c, m in zip(out, mult, strict=True):
-            c.propensity = m
-    return out
+        t.F[rows, table.CF_PROPENSITY] = gammaincinv(1.0 / var, uu[:, U_PROPENSITY]) * var
+    return [
+        Child(model, cid, la, row=r)
+        for cid, la, r in zip(cids.tolist(), np.asarray(las).tolist(), rows.tolist(), strict=True)
+    ]
 
 
 def admit_children(model, day: int, las: np.ndarray) -> None:
@@ -699,9 +700,10 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
 
     The rules are compiled (``sim.agents.entry``): each lead's own uniforms decide whether it
     is unaccompanied, its age, how many siblings come with it and whether it is kept out of
-    care; then every entrant's identity and futures. Here the agents are created, recorded in
-    the header and their fixed events scheduled. Leads are numbered first in arrival order,
-    then their siblings: the same serials and child numbers as creating them lead by lead.
+    care; then every entrant's identity and futures, written to the entrants' rows of the
+    table. Here the agents are created, recorded in the header and their fixed events
+    scheduled. Leads are numbered first in arrival order, then their siblings: the same serials
+    and child numbers as creating them lead by lead.
     """
     from sim.model import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
 
@@ -733,74 +735,80 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
         model.uasc_stock,
         (ud.quota, ud.is_sim, ud.region) if ud is not None else _NO_DISPERSAL,
     )
+    k = len(tab)
+    model.counters["prevented"] += int(prevented.sum())
     cid0 = model.next_cid
-    model.next_cid += n + len(sib_la)
-    rows, rows_sib = uu.tolist(), uu_sib.tolist()
+    model.next_cid += n + len(sib_la)  # prevented leads keep their numbers
+    if k == 0:
+        return
+    src = tab[:, entry.F_SRC]
+    lead_row = src >= 0
+    cids = np.where(lead_row, cid0 + src, cid0 + n - 1 - src)
+    t = model.table
+    rows = t.alloc(k)
+    t.U[rows[lead_row]] = uu[src[lead_row]]
+    t.U[rows[~lead_row]] = uu_sib[-1 - src[~lead_row]]
     var = model.p.placements.move_propensity_variance
     if var > 0:  # the gamma quantile (mean 1, variance var) of each child's own uniform
-        mult = (gammaincinv(1.0 / var, uu[:, U_PROPENSITY]) * var).tolist()
-        mult_sib = (gammaincinv(1.0 / var, uu_sib[:, U_PROPENSITY]) * var).tolist()
+        t.F[rows, table.CF_PROPENSITY] = gammaincinv(1.0 / var, t.U[rows, U_PROPENSITY]) * var
+    lead = tab[:, entry.F_LEAD]
+    has_lead = lead >= 0
+    cols = (
+        (table.C_CID, cids),
+        (table.C_LA, tab[:, entry.F_LA]),
+        (table.C_DOB, tab[:, entry.F_DOB]),
+        (table.C_SEX, tab[:, entry.F_SEX]),
+        (table.C_HOME_D, tab[:, entry.F_HOME]),
+        (table.C_CIN, tab[:, entry.F_CIN]),
+        (table.C_UASC, tab[:, entry.F_UASC]),
+        (table.C_LS, tab[:, entry.F_LS]),
+        (table.C_CARE_START, np.full(k, day)),
+        (table.C_EXIT_DAY, tab[:, entry.F_EXIT_DAY]),
+        (table.C_EXIT_ROUTE, tab[:, entry.F_ROUTE]),
+        (table.C_ADOPTION_DAY, np.maximum(tab[:, entry.F_ADOPTION_DAY], -1)),
+        (table.C_AWAY, tab[:, entry.F_AWAY] == 1),
+        (table.C_TIER, tab[:, entry.F_TIER]),
+        (table.C_PLAN, tab[:, entry.F_PLAN]),
+        (table.C_TEMPORARY, tab[:, entry.F_TEMPORARY] == 1),
+        (table.C_NEXT_LS, np.where(tab[:, entry.F_NEXT_LS] >= 0, tab[:, entry.F_NEXT_LS], -1)),
+        (table.C_LS_DAY, np.where(tab[:, entry.F_NEXT_LS] >= 0, tab[:, entry.F_LS_DAY], 0)),
+        (table.C_SIBLING_OF, np.where(has_lead, cids[np.maximum(lead, 0)], -1)),
+        (table.C_GROUP_SIZE, np.where(has_lead, 1, tab[:, entry.F_GROUP])),
+    )
+    for col, values in cols:
+        t.I[rows, col] = values
     header, children, schedule, urgent = model.header, model.children, model.schedule, model.urgent
-    made: list[Child] = []
-    for (
-        src,
-        la,
-        dob,
-        sex,
-        home,
-        cin,
-        eth,
-        uasc_c,
-        ls,
-        exit_day,
-        route,
-        adoption_day,
-        away,
-        tier,
-        plan,
-        temporary,
-        next_ls,
-        ls_day,
-        sa16_day,
-        lead,
-        group,
-    ) in tab.tolist():
-        if src >= 0:
-            cid, u = cid0 + src, rows[src]
-        else:
-            cid, u = cid0 + n - 1 - src, rows_sib[-1 - src]
-        c = Child(model, cid, la, u)
-        if var > 0:
-            c.propensity = mult[src] if src >= 0 else mult_sib[-1 - src]
-        c.uasc = uasc_c == 1
-        c.dob, c.sex, c.home_d, c.cin, c.ls = dob, sex, home, cin, ls
-        codes = ETHNIC_UASC[0] if c.uasc else ETHNIC[0]
-        header.add(cid, la, sex, dob, codes[eth], c.uasc)
-        c.care_start, c.exit_day, c.exit_route = day, exit_day, entry.ROUTES[route]
-        if adoption_day >= 0:
-            c.adoption_day = adoption_day
-        c.away, c.tier, c.plan, c.temporary = away == 1, tier, plan, temporary == 1
-        if next_ls >= 0:
-            c.next_ls, c.ls_day = next_ls, ls_day
-        if lead >= 0:
-            c.sibling_of = made[lead].cid
-        else:
-            c.group_size = group
-        made.append(c)
+    fields = [
+        entry.F_LA,
+        entry.F_DOB,
+        entry.F_SEX,
+        entry.F_ETHNIC,
+        entry.F_UASC,
+        entry.F_EXIT_DAY,
+        entry.F_ROUTE,
+        entry.F_ADOPTION_DAY,
+        entry.F_NEXT_LS,
+        entry.F_LS_DAY,
+        entry.F_SA16_DAY,
+    ]
+    for cid, row, (la, dob, sex, eth, uasc_c, exit_day, route, adopt, nls, ls_day, sa16) in zip(
+        cids.tolist(), rows.tolist(), tab[:, fields].tolist(), strict=True
+    ):
+        c = Child(model, cid, la, row=row)
+        codes = ETHNIC_UASC[0] if uasc_c == 1 else ETHNIC[0]
+        header.add(cid, la, sex, dob, codes[eth], uasc_c == 1)
         children[cid] = c
         # The events fixed at entry (as ``schedule_care_events``).
         schedule(exit_day, EV_EXIT, c)
-        if sa16_day >= 0:
-            schedule(sa16_day, EV_SA16, c)
-        if route == entry.R_ADOPTION and adoption_day > 0:
-            schedule(adoption_day, EV_ADOPTION, c)
-        if next_ls >= 0:
+        if sa16 >= 0:
+            schedule(sa16, EV_SA16, c)
+        if route == entry.R_ADOPTION and adopt > 0:
+            schedule(adopt, EV_ADOPTION, c)
+        if nls >= 0:
             schedule(max(1, ls_day), EV_LS, c)
         urgent.append(c)
-    if len(tab):
-        np.add.at(model.stock, tab[:, entry.F_LA], 1)
-    model.counters["prevented"] += int(prevented.sum())
-    model.counters["entries"] += len(tab)
+    np.add.at(model.stock, tab[:, entry.F_LA], 1)
+    model.counters["entries"] += k
 
 
 # No UASC dispersal: (quota, simulated LAs, region of each LA) that the kernel never reads.

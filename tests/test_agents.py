@@ -69,7 +69,7 @@ def test_next_event_uses_the_unplanned_hazard(misfit, far, grade):
     """The unplanned ending comes at the Weibull time of ``unplanned_hazard`` (u = 0.99)."""
     p = PlacementParams(p_status_change=0.0)
     c = make_child(place_start=0)
-    c.u = [0.5] * 24 + [0.99, 0.01, 0.5, 0.5] + [0.5] * 56  # an early breakdown, late move
+    c.u = [0.5] * 24 + [0.99, 0.01, 0.5, 0.5] + [0.5] * 57  # an early breakdown, late move
     day, what = c.next_placement_event(INHOUSE, 0, misfit, far, grade, p)
     h = c.unplanned_hazard(INHOUSE, 0, misfit, far, grade, p)
     expect = (-math.log(0.99) / h) ** (1 / p.hazard_shape) * 365.25

@@ -18,22 +18,33 @@ import math
 import mesa
 import numpy as np
 
+from sim.agents.table import (
+    BOOL_COLUMNS,
+    C_CID,
+    C_LA,
+    FLOAT_INDEX,
+    INT_INDEX,
+    PENDING,
+    PENDING_CODE,
+    ROUTE_CODE,
+    ROUTES,
+    ChildTable,
+)
+from sim.agents.table import (
+    N_UNIFORMS as N_UNIFORMS,
+)
 from sim.config import PlacementParams
 from sim.records import (
-    CIN,
     DAYS_PER_YEAR,
     IFA,
     INHOUSE,
     KIN,
-    LS,
-    PLAN_FOSTER,
     REC,
     UNPLANNED_RPC,
     UNPLANNED_RPC_SHARE,
     UNREG,
 )
 
-N_UNIFORMS = 85
 # Uniform slots (see module docstring); per-placement slots start at PLACEMENT_SLOT.
 U_STAY, U_DURATION, U_PLAN, U_KIN, U_TIER, U_TEMP, U_ADOPT, U_EXIT_REASON, U_18, U_LS = range(10)
 U_CIN, U_SEX, U_TEMP_DAYS, U_LS_DAYS, U_SA16, U_HOME, U_AGE = range(10, 17)
@@ -148,58 +159,32 @@ class Child(mesa.Agent):
         u: the child's uniforms; version: bumps to cancel scheduled events.
     """
 
-    # Defaults as class attributes: a child only stores what differs (cheap creation).
-    home_d = -1
-    dob = 0
-    sex = 1
-    uasc = False
-    cin = CIN["N1"]
-    ls = LS["V2"]
-    tier = 0
-    plan = PLAN_FOSTER
-    care_start = 0
-    exit_day = 0
-    exit_route = "short"
-    adoption_day = -1
-    sibling_of = -1
-    group_size = 1
-    unit = -1
-    place = -1
-    provider = -1
-    payee = -1
-    kind = -1
-    pl_d = -1
-    ep_start = 0
-    ep_rne = 0
-    place_start = 0
-    n_placements = 0
-    price = 0.0
-    extra_cost = 0.0  # the placement's extra staffing cost for complex needs, £/week
-    billed_to = 0
-    version = 0
-    waiting_since = -1
-    temporary = False
-    status_changed = False
-    pending = ""
-    move_rpc = -1
-    prev_unit = -1
-    next_ls = -1
-    ls_day = 0
-    far = False
-    matched = False  # the current placement was found by the weekly planned search
-    ep_unit = -1
-    last_row = -1  # the child's last written episode row (for same-day folding)
-    observed = False  # read from an observed extract (its past placements are known)
-    fold_rne = -1  # RNE of a zero-length episode folded into the next one
-    n_draws = 0
-    away = False
-    propensity = 1.0  # multiplier on both hazards of every placement (mean 1 over children)
-
-    def __init__(self, model: mesa.Model, cid: int, la: int, u: list[float]) -> None:
+    def __init__(
+        self, model: mesa.Model, cid: int, la: int, u=None, row: int | None = None
+    ) -> None:
         super().__init__(model)
+        t = getattr(model, "table", None)
+        if t is None:  # a model without a table (unit tests of a lone child)
+            t = model.table = ChildTable(16)
+        if row is None:
+            row = int(t.alloc(1)[0])
+            t.I[row, C_CID] = cid
+            t.I[row, C_LA] = la
+        self._t = t
+        self.row = row
         self.cid = cid
         self.la = la
-        self.u = u
+        if u is not None:
+            t.U[row] = u
+
+    @property
+    def u(self) -> np.ndarray:
+        """The child's own uniforms (a view on its row of the table)."""
+        return self._t.U[self.row]
+
+    @u.setter
+    def u(self, value) -> None:
+        self._t.U[self.row] = value
 
     def age_years(self, day: int) -> float:
         """Age in years on ``day``."""
@@ -287,3 +272,59 @@ class Child(mesa.Agent):
     def unplanned_reason(self, u: float) -> str:
         """SSDA903 REASON_PLACE_CHANGE of an unplanned ending, by the observed shares."""
         return UNPLANNED_RPC[pick(_UNPLANNED_CUM, u)]
+
+
+def _int_column(col: int) -> property:
+    def get(self):
+        return self._t.I.item(self.row, col)
+
+    def set(self, v) -> None:
+        self._t.I[self.row, col] = v
+
+    return property(get, set)
+
+
+def _bool_column(col: int) -> property:
+    def get(self):
+        return self._t.I.item(self.row, col) != 0
+
+    def set(self, v) -> None:
+        self._t.I[self.row, col] = v
+
+    return property(get, set)
+
+
+def _code_column(col: int, names: tuple[str, ...], code: dict[str, int]) -> property:
+    def get(self):
+        return names[self._t.I.item(self.row, col)]
+
+    def set(self, v: str) -> None:
+        self._t.I[self.row, col] = code[v]
+
+    return property(get, set)
+
+
+def _float_column(col: int) -> property:
+    def get(self):
+        return self._t.F.item(self.row, col)
+
+    def set(self, v) -> None:
+        self._t.F[self.row, col] = v
+
+    return property(get, set)
+
+
+for _name, _col in INT_INDEX.items():
+    if _name in ("cid", "la"):
+        continue  # fixed at creation: plain attributes (also in the table)
+    if _name == "exit_route":
+        _prop = _code_column(_col, ROUTES, ROUTE_CODE)
+    elif _name == "pending":
+        _prop = _code_column(_col, PENDING, PENDING_CODE)
+    elif _name in BOOL_COLUMNS:
+        _prop = _bool_column(_col)
+    else:
+        _prop = _int_column(_col)
+    setattr(Child, _name, _prop)
+for _name, _col in FLOAT_INDEX.items():
+    setattr(Child, _name, _float_column(_col))

@@ -1,0 +1,188 @@
+"""The children's state as a table of numpy columns: one row per child in care.
+
+This module owns where a child's state lives. Every attribute of a ``Child`` that changes or
+is read in the daily processes is a column here (``I`` integers and flags, ``F`` money and
+multipliers, ``U`` the child's 85 own uniforms), so that compiled kernels can handle a day's
+events and placements over many children at once, and the ``Child`` agent is a view on its
+row. Rows are reused: a child's row is freed when it leaves care and offered again from the
+next day (never on the same day, so a view still held in a day's queue reads its own child
+until the queue is done). Columns are named by ``C_*`` (into ``I``) and ``CF_*`` (into ``F``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.records import CIN, LS, PLAN_FOSTER
+
+N_UNIFORMS = 85
+
+# Integer columns and their defaults (a new row's value when the entry rules leave it unset).
+INT_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("cid", 0),  # SSDA903 CHILD
+    ("la", 0),  # responsible LA
+    ("home_d", -1),  # home postcode district (-1 unknown)
+    ("dob", 0),  # model day
+    ("sex", 1),
+    ("uasc", 0),
+    ("cin", CIN["N1"]),
+    ("ls", LS["V2"]),
+    ("tier", 0),
+    ("plan", PLAN_FOSTER),
+    ("care_start", 0),
+    ("exit_day", 0),
+    ("exit_route", 0),  # index into ROUTES
+    ("adoption_day", -1),
+    ("sibling_of", -1),
+    ("group_size", 1),
+    ("unit", -1),
+    ("place", -1),
+    ("provider", -1),
+    ("payee", -1),
+    ("kind", -1),
+    ("pl_d", -1),
+    ("ep_start", 0),
+    ("ep_rne", 0),
+    ("place_start", 0),
+    ("n_placements", 0),
+    ("billed_to", 0),
+    ("version", 0),
+    ("waiting_since", -1),
+    ("temporary", 0),
+    ("status_changed", 0),
+    ("pending", 0),  # index into PENDING
+    ("move_rpc", -1),
+    ("prev_unit", -1),
+    ("next_ls", -1),
+    ("ls_day", 0),
+    ("far", 0),
+    ("matched", 0),
+    ("ep_unit", -1),
+    ("last_row", -1),
+    ("observed", 0),
+    ("fold_rne", -1),
+    ("n_draws", 0),
+    ("away", 0),
+)
+FLOAT_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("price", 0.0),  # £/week
+    ("extra_cost", 0.0),  # £/week
+    ("propensity", 1.0),
+)
+BOOL_COLUMNS = ("uasc", "temporary", "status_changed", "far", "matched", "observed", "away")
+
+(
+    C_CID,
+    C_LA,
+    C_HOME_D,
+    C_DOB,
+    C_SEX,
+    C_UASC,
+    C_CIN,
+    C_LS,
+    C_TIER,
+    C_PLAN,
+    C_CARE_START,
+    C_EXIT_DAY,
+    C_EXIT_ROUTE,
+    C_ADOPTION_DAY,
+    C_SIBLING_OF,
+    C_GROUP_SIZE,
+    C_UNIT,
+    C_PLACE,
+    C_PROVIDER,
+    C_PAYEE,
+    C_KIND,
+    C_PL_D,
+    C_EP_START,
+    C_EP_RNE,
+    C_PLACE_START,
+    C_N_PLACEMENTS,
+    C_BILLED_TO,
+    C_VERSION,
+    C_WAITING_SINCE,
+    C_TEMPORARY,
+    C_STATUS_CHANGED,
+    C_PENDING,
+    C_MOVE_RPC,
+    C_PREV_UNIT,
+    C_NEXT_LS,
+    C_LS_DAY,
+    C_FAR,
+    C_MATCHED,
+    C_EP_UNIT,
+    C_LAST_ROW,
+    C_OBSERVED,
+    C_FOLD_RNE,
+    C_N_DRAWS,
+    C_AWAY,
+) = range(len(INT_COLUMNS))
+CF_PRICE, CF_EXTRA_COST, CF_PROPENSITY = range(len(FLOAT_COLUMNS))
+INT_INDEX = {name: i for i, (name, _) in enumerate(INT_COLUMNS)}
+FLOAT_INDEX = {name: i for i, (name, _) in enumerate(FLOAT_COLUMNS)}
+
+# Why a child will leave care (the entry rules' route codes, ``sim.agents.entry.R_*``).
+ROUTES = ("short", "young_long", "older_long", "uasc", "at18", "adoption")
+ROUTE_CODE = {r: i for i, r in enumerate(ROUTES)}
+# The pending placement event's type.
+PENDING = ("", "unplanned", "planned", "status")
+PENDING_CODE = {p: i for i, p in enumerate(PENDING)}
+
+
+class ChildTable:
+    """Rows of children's state, grown by doubling; freed rows are reused from the next day.
+
+    Attributes:
+        I: integer columns (``C_*``), one row per child.
+        F: float columns (``CF_*``).
+        U: the child's own uniforms (``sim.rng.child_uniforms``), ``N_UNIFORMS`` per row.
+        n: rows ever handed out (the high-water mark).
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.default_i = np.array([v for _, v in INT_COLUMNS], dtype=np.int64)
+        self.default_f = np.array([v for _, v in FLOAT_COLUMNS], dtype=float)
+        self.I = np.empty((0, len(INT_COLUMNS)), np.int64)
+        self.F = np.empty((0, len(FLOAT_COLUMNS)))
+        self.U = np.empty((0, N_UNIFORMS))
+        self.n = 0
+        self._free: list[int] = []  # rows free to reuse (LIFO)
+        self._freed: list[int] = []  # rows freed today (free from the next day)
+        self._grow(capacity)
+
+    def _grow(self, need: int) -> None:
+        cap = max(need, 2 * len(self.I), 1024)
+        for name, width in (("I", self.I.shape[1]), ("F", self.F.shape[1]), ("U", N_UNIFORMS)):
+            old = getattr(self, name)
+            new = np.zeros((cap, width), old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def alloc(self, k: int) -> np.ndarray:
+        """``k`` rows set to the defaults: reused rows first (last freed first), then new."""
+        take = min(k, len(self._free))
+        rows = [self._free.pop() for _ in range(take)]
+        m = k - take
+        if self.n + m > len(self.I):
+            self._grow(self.n + m)
+        out = np.empty(k, np.int64)
+        out[:take] = rows
+        out[take:] = np.arange(self.n, self.n + m)
+        self.n += m
+        self.I[out] = self.default_i
+        self.F[out] = self.default_f
+        return out
+
+    def free(self, row: int) -> None:
+        """Free ``row`` (its child has left care): reusable from the next ``new_day``."""
+        self._freed.append(row)
+
+    def new_day(self) -> None:
+        """Rows freed before today become reusable."""
+        if self._freed:
+            self._free.extend(self._freed)
+            self._freed = []
+
+    def live_rows(self) -> int:
+        """Rows in use (children in care)."""
+        return self.n - len(self._free) - len(self._freed)
