@@ -38,6 +38,7 @@ import datetime as dt
 import gc
 import heapq
 import itertools
+import math
 import weakref
 from collections.abc import Iterator
 
@@ -45,6 +46,7 @@ import mesa
 import numpy as np
 import simpy
 
+from sim.agents import engine, table
 from sim.agents.children import (
     U_18,
     U_EXIT_REASON,
@@ -78,20 +80,17 @@ from sim.records import (
     RNE,
     RPC,
     SA,
-    SECTOR_LA,
-    SECTOR_PRIVATE,
     SECURE,
     UNREG,
     EpisodeLog,
     HeaderLog,
     Ledger,
-    fold_rne,
     year_end_day,
 )
 from sim.rng import stream
 
 EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS, EV_SA16 = range(5)
-REC_X1, RNE_S, RPC_OTHER = REC["X1"], RNE["S"], RPC["OTHER"]
+REC_X1, RNE_S, RNE_P, RPC_OTHER = REC["X1"], RNE["S"], RNE["P"], RPC["OTHER"]
 PR_OWN_LA, PR_OTHER_LA, PR_PRIVATE, PR_VOLUNTARY = (
     PROVIDER[c] for c in ("PR1", "PR2", "PR4", "PR5")
 )
@@ -186,6 +185,13 @@ class PlacementModel(mesa.Model):
         self.daily: list[dict] = []
         self.children: dict[int, Child] = {}
         self.table = ChildTable()
+        self.accounts = engine.Accounts(geo.n_la)
+        # Events drawn by the compiled kernels, (day, event, child, version), until queued.
+        self._drawn = np.zeros((1024, 4), np.int64)
+        self._drawn_n = np.zeros(1, np.int64)
+        self._pp_day = -1
+        self._pp = None
+        self._state = None
         self.providers: list = []
         self.councils: list = []
         self.rccs: list = []
@@ -299,9 +305,8 @@ class PlacementModel(mesa.Model):
 
     def daily_step(self, day: int) -> None:
         """Phases 1-3 of day ``day``."""
-        for log in (self.episodes, self.ledger, self.header):
-            if len(log.rows) >= log.PACK_ROWS:
-                log.pack()  # before the day: the rows a same-day fold may change stay tuples
+        if len(self.header.rows) >= self.header.PACK_ROWS:
+            self.header.pack()
         self.child_days += self.stock
         self.table.new_day()
         self.entries(day)
@@ -494,88 +499,100 @@ class PlacementModel(mesa.Model):
             child.ls_day = day + 150 + int(100 * child.u[U_LS_DAYS])
             self.schedule(child.ls_day, EV_LS, child)
 
-    # ---- episodes, placements and money --------------------------------------------------------
+    # ---- episodes, placements and money (compiled: ``sim.agents.engine``) ------------------
+    def _kernel_state(self, rows: int) -> tuple:
+        """The state the engine's kernels take, with room for ``rows`` more of each record."""
+        self.episodes.reserve(2 * rows + 8)
+        self.ledger.reserve(rows + 8)
+        if int(self._drawn_n[0]) + rows + 8 > len(self._drawn):
+            grown = np.zeros((2 * len(self._drawn) + rows + 8, 4), np.int64)
+            grown[: len(self._drawn)] = self._drawn
+            self._drawn = grown
+        t, s, a, e, led = self.table, self.supply, self.accounts, self.episodes, self.ledger
+        key = (t.I, s.kind, a.revenue, e.buf, led.buf, self._drawn)
+        st = self._state
+        if st is None or any(x is not y for x, y in zip(key, st[0], strict=True)):
+            # Built again only when an array has grown (a new object).
+            st = self._state = (
+                key,
+                (
+                    (t.I, t.F, t.U),
+                    tuple(getattr(s, f) for f in engine.SUP_FIELDS),
+                    (a.sector, a.la, a.revenue, a.spend),
+                    (e.buf, e.count, led.buf, led.count, self._drawn, self._drawn_n),
+                ),
+            )
+        return st[1]
+
+    def _placement_terms(self, day: int) -> tuple[np.ndarray, tuple]:
+        """The placement parameters of ``day`` as the kernels take them (``engine.Q_*``)."""
+        if self._pp_day != day:
+            p = self.p.placements
+            pp = np.zeros(engine.N_PP)
+            pp[engine.Q_HAZARD_SHAPE] = p.hazard_shape
+            pp[engine.Q_TEMPORARY_MEAN_DAYS] = p.temporary_mean_days
+            pp[engine.Q_P_STATUS_CHANGE] = p.p_status_change
+            pp[engine.Q_STATUS_CHANGE_MEAN_DAYS] = p.status_change_mean_days
+            pp[engine.Q_MISFIT_MULTIPLIER] = p.misfit_multiplier
+            pp[engine.Q_DISTANCE_MULTIPLIER] = p.distance_multiplier
+            pp[engine.Q_QUALITY_MULTIPLIER] = p.quality_multiplier
+            pp[engine.Q_COMPLEX_PREMIUM] = self.p.prices.complex_premium
+            pp[engine.Q_BASE_MARKUP] = self.p.prices.base_markup
+            pp[engine.Q_KIN_HAZARD] = 1.0
+            ks = self.policy.kinship_support
+            if ks is not None:
+                pp[engine.Q_KIN_SUPPORT_ON] = 1.0
+                pp[engine.Q_KIN_SUPPORT_GBP] = ks.support_gbp_week(day)
+                if ks.active(day):
+                    pp[engine.Q_KIN_HAZARD] = ks.hazard_multiplier(day)
+            pp[engine.Q_MATCHED_MULTIPLIER] = p.planned_match_multiplier
+            pp[engine.Q_TWENTY_MILES_KM] = TWENTY_MILES_KM
+            rates = (
+                np.asarray(p.unplanned_rate, float),
+                np.asarray(p.planned_rate, float),
+                np.asarray(p.age_multiplier, float),
+            )
+            self._pp, self._pp_day = (pp, rates), day
+        return self._pp
+
+    def _queue_drawn(self) -> None:
+        """Schedule the events the kernels drew, in the order they drew them."""
+        n = int(self._drawn_n[0])
+        if n == 0:
+            return
+        cal, late, done = self.calendar, self.late, self._done_day
+        for when, ev, cid, version in self._drawn[:n].tolist():
+            self._seq += 1
+            if when <= done:
+                heapq.heappush(late, (when, self._seq, ev, cid, version))
+                continue
+            if when >= len(cal):
+                cal.extend([] for _ in range(when + 366 - len(cal)))
+            cal[when].append((ev, cid, version))
+        self._drawn_n[0] = 0
+
     def open_episode(self, child: Child, day: int, rne: int) -> None:
         """Start the child's current episode on ``day`` (in its current unit, if any)."""
-        if child.fold_rne >= 0:
-            rne = fold_rne(child.fold_rne, rne)
-            child.fold_rne = -1
-        child.ep_start = day
-        child.ep_rne = rne
-        child.ep_unit = child.unit
+        t = self.table
+        engine.open_episode((t.I, t.F, t.U), child.row, day, rne)
 
     def close_episode(self, child: Child, day: int, rec: int, rpc: int) -> None:
         """Write the child's current episode, ending on ``day`` with ``rec`` (and ``rpc``).
 
-        An episode that would end on the day it began, with another following (X1), is not
-        written: SSDA903 has one episode per child and start date, so a change of legal
-        status and a move on one day are one episode (RNE B or U), and two moves on one day
-        are one move. The reason for leaving the last written placement is kept (or, if it
-        had none, e.g. it ended for a change of legal status, the folded episode's reason).
+        Changes on one day fold into one episode (``engine.close_episode``).
         """
-        log = self.episodes
-        rows = log.rows
-        if rec == REC_X1 and child.ep_start == day:
-            # The child's last row, if still held as a tuple (rows written today always are).
-            last = child.last_row - log.offset
-            if child.ep_rne == RNE_S:
-                child.fold_rne = RNE_S
-                return
-            if last >= 0 and rows[last][0] == child.cid and rows[last][8] == day:
-                if rpc >= 0 and rows[last][10] < 0:
-                    r = rows[last]
-                    rows[last] = (*r[:10], rpc, *r[11:])
-                child.fold_rne = child.ep_rne
-                return
-        self.episodes.add(
-            child.cid,
-            child.la,
-            child.ep_start,
-            child.ep_rne,
-            child.ls,
-            child.cin,
-            child.place,
-            child.provider,
-            day,
-            rec,
-            rpc,
-            child.home_d,
-            child.pl_d,
-            child.ep_unit,
-        )
-        child.last_row = len(log) - 1
+        tab, _, _, logs = self._kernel_state(1)
+        engine.close_episode(tab, logs, child.row, day, rec, rpc)
 
     def bill(self, child: Child, day: int) -> None:
         """Bill the child's current placement from ``billed_to`` to ``day`` into the ledger."""
-        days = day - child.billed_to
-        if days <= 0 or child.unit < 0:
-            child.billed_to = max(child.billed_to, day)
-            return
-        amount = child.price * days / 7.0
-        self.ledger.add(day, child.la, child.payee, child.unit, child.cid, child.kind, days, amount)
-        self.providers[child.payee].revenue_gbp += amount
-        self.councils[child.la].pay(amount)
-        child.billed_to = day
+        tab, _, books, logs = self._kernel_state(1)
+        engine.bill(tab, books, logs, child.row, day)
 
     def release(self, child: Child, day: int) -> None:
         """End the child's occupation of its unit (billing it); the episode is closed elsewhere."""
-        u = child.unit
-        if u >= 0:
-            self.bill(child, day)
-            s = self.supply
-            s.release(u, 1)
-            s.income_rate[u] -= child.price
-            s.extra_cost_rate[u] -= child.extra_cost
-            kind = child.kind
-            if kind == KIN or kind == UNREG:
-                if s.occupied[u] == 0:
-                    s.close(u, day)
-            elif not s.matchable[u] and s.occupied[u] + s.reserved[u] == 0 and s.open[u]:
-                s.close(u, day)  # a home winding down, a carer who stopped
-        child.unit = -1
-        child.kind = -1
-        child.price = 0.0
-        child.extra_cost = 0.0
+        tab, sup, books, logs = self._kernel_state(1)
+        engine.release(tab, sup, books, logs, child.row, day)
 
     def place(
         self,
@@ -595,92 +612,57 @@ class PlacementModel(mesa.Model):
         between the child's home and the unit's district. ``matched``: found by the weekly
         planned search (its hazards take ``planned_match_multiplier``).
         """
-        s = self.supply
-        if child.place >= 0:
-            if child.unit >= 0:
-                self.release(child, day)
-            self.close_episode(child, day, REC_X1, child.move_rpc)
-            child.temporary = False  # only the first placement can be a short-term one
-        child.version += 1
-        child.move_rpc = RPC_OTHER
-        child.prev_unit = -1
-        child.waiting_since = -1
-        self.planned.pop(child.cid, None)
-        if unit >= 0:
-            kind = int(s.kind[unit])
-            s.occupy(unit, 1)
-            child.unit, child.kind = unit, kind
-            child.pl_d = int(s.district[unit])
-            owner = self.providers[s.provider[unit]]
-            child.payee = owner.index
-            sector = owner.sector
-            if sector == SECTOR_LA:
-                child.provider = PR_OWN_LA if owner.la == child.la else PR_OTHER_LA
-            else:
-                child.provider = PR_PRIVATE if sector == SECTOR_PRIVATE else PR_VOLUNTARY
-            list_price = float(s.list_price[unit])
-            child.price = list_price if price is None else price
-            if kind == KIN and (ks := self.policy.kinship_support) is not None:
-                child.price += ks.support_gbp_week(day)
-            s.income_rate[unit] += child.price
-            if sector != SECTOR_LA and kind in _PREMIUM_KINDS:
-                pp = self.p.prices
-                child.extra_cost = pricing.complex_needs_cost(
-                    list_price, child.tier, False, pp.complex_premium, pp.base_markup
-                )
-                s.extra_cost_rate[unit] += child.extra_cost
-            child.billed_to = day
-            if kind == INHOUSE or kind == IFA:
-                child.place = self._place_for_kind(child, kind, day)
-            else:
-                child.place = _KIND_PLACE[kind]
-                if kind == UNREG:
-                    self.counters["unregistered"] += 1
-        else:
-            child.unit, child.kind, child.payee, child.price = -1, NO_UNIT, -1, 0.0
-            child.place = PLACE["P1"]
-            child.provider = PROVIDER["PR0"]
-            child.pl_d = child.home_d if child.home_d >= 0 else int(self.geo.d_start[child.la])
         if dist_km is None:
-            dist_km = self.distance_km(child.home_d, child.pl_d) if child.home_d >= 0 else 0.0
-        child.far = child.home_d >= 0 and dist_km > TWENTY_MILES_KM
-        child.matched = matched
-        self.open_episode(child, day, rne)
-        child.n_placements += 1
-        child.place_start = day
-        self.counters["matches"] += 1
-        self.schedule_placement_event(child, day)
+            home = child.home_d
+            dist_km = (
+                self.distance_km(home, int(self.supply.district[unit]))
+                if home >= 0 and unit >= 0
+                else 0.0
+            )
+        self._place_rows(
+            [child],
+            np.array([unit], np.int64),
+            np.array([math.nan if price is None else price]),
+            np.array([dist_km]),
+            np.array([rne], np.int64),
+            matched,
+            day,
+        )
 
-    def _place_for_kind(self, child: Child, kind: int, day: int) -> int:
-        """SSDA903 PLACE code of a placement of ``kind`` for ``child``."""
-        if kind in (INHOUSE, IFA):
-            if child.exit_route == "adoption" and child.age_years(day) < 2:
-                return PLACE["U5"]
-            return PLACE["U4" if child.status_changed else "U6"]
-        return _KIND_PLACE[kind]
+    def _place_rows(self, kids, units, prices, dists, rnes, matched: bool, day: int) -> None:
+        """Start the placements of ``kids`` in order (``engine.place``); queue their events."""
+        planned = self.planned
+        for c in kids:
+            planned.pop(c.cid, None)
+        rows = np.fromiter((c.row for c in kids), np.int64, len(kids))
+        tab, sup, books, logs = self._kernel_state(len(kids))
+        pp, rates = self._placement_terms(day)
+        n_unreg = engine.place(
+            tab,
+            sup,
+            books,
+            logs,
+            self.geo.d_start,
+            rows,
+            units,
+            prices,
+            dists,
+            rnes,
+            np.full(len(kids), 1 if matched else 0, np.int64),
+            day,
+            pp,
+            rates,
+        )
+        self.counters["matches"] += len(kids)
+        self.counters["unregistered"] += n_unreg
+        self._queue_drawn()
 
     def schedule_placement_event(self, child: Child, day: int) -> None:
         """Schedule the current placement's next event (unplanned, planned or status)."""
-        s = self.supply
-        if child.unit >= 0:
-            u = child.unit
-            misfit = max(0, child.tier - int(s.skill[u]))
-            pp = self.p.placements
-            ks = self.policy.kinship_support
-            kin = child.kind == KIN and ks is not None and ks.active(day)
-            if kin or (child.matched and pp.planned_match_multiplier != 1.0):
-                pp = self._scaled_params(
-                    ks.hazard_multiplier(day) if kin else 1.0,
-                    pp.planned_match_multiplier if child.matched else 1.0,
-                )
-            when, what = child.next_placement_event(
-                child.kind, day, misfit, child.far, int(s.grade[u]), pp
-            )
-        else:
-            when, what = -1, ""
-        if 0 <= when < child.exit_day:
-            child.pending = what
-            self.schedule(when, EV_PLACEMENT, child)
+        tab, sup, _, logs = self._kernel_state(1)
+        pp, rates = self._placement_terms(day)
+        engine.schedule_next(tab, sup, logs, child.row, day, pp, rates)
+        self._queue_drawn()
 
     def _scaled_params(self, kin: float, matched: float):
         """Placement parameters with hazards scaled (kinship support; a planned match).
@@ -790,7 +772,7 @@ class PlacementModel(mesa.Model):
         if emergency:
             # Placements made at one stage take places the next stage sees; none frees one,
             # since a child searched urgently has already left its unit.
-            if any(c.unit >= 0 for c in left) or any(
+            if (arr["unit"] >= 0).any() or any(
                 f.unit >= 0 for fs in followers.values() for f in fs
             ):
                 raise RuntimeError("an urgent search for a child still holding a unit")
@@ -827,45 +809,49 @@ class PlacementModel(mesa.Model):
             self.streams["matching"],
         )
         placed = np.flatnonzero(unit >= 0)
-        for j in placed[np.argsort(found_in[placed], kind="stable")].tolist():
-            c = left[j]
-            u, pr, d = int(unit[j]), float(price[j]), float(dist[j])
-            self.place(c, u, day, emergency, self._rne_for(c), pr, d, not emergency)
-            for f in followers.get(c.cid, ()):
-                self.place(f, u, day, emergency, self._rne_for(f), pr, d, not emergency)
+        order = placed[np.argsort(found_in[placed], kind="stable")]
+        if followers:  # each lead, then its siblings in the same unit
+            kids, src = [], []
+            for j in order.tolist():
+                c = left[j]
+                kids.append(c)
+                src.append(j)
+                for f in followers.get(c.cid, ()):
+                    kids.append(f)
+                    src.append(j)
+            take = np.array(src, np.int64)
+        else:
+            kids = [left[j] for j in order.tolist()]
+            take = order
+        if kids:
+            rnes = np.fromiter((RNE_S if c.place < 0 else RNE_P for c in kids), np.int64, len(kids))
+            self._place_rows(kids, unit[take], price[take], dist[take], rnes, not emergency, day)
         return [left[j] for j in np.flatnonzero(unit < 0).tolist()]
 
     def _child_arrays(self, left: list[Child], day: int, followers: dict) -> dict:
         """The searching children's attributes as arrays (built once per search)."""
         g = self.geo
-        rows = np.array(
-            [
-                (
-                    c.la,
-                    c.tier,
-                    c.plan,
-                    c.home_d,
-                    # The unit a child is leaving (unplanned) or still in (a planned move):
-                    # never offered.
-                    c.prev_unit if c.prev_unit >= 0 else c.unit,
-                    c.kind == UNREG,
-                    c.away,
-                    1 + len(followers.get(c.cid, ())),
-                )
-                for c in left
-            ],
-            dtype=np.int64,
-        ).reshape(len(left), 8)
+        n = len(left)
+        rows = np.fromiter((c.row for c in left), np.int64, n)
+        iv = self.table.I[rows]
+        unit, prev = iv[:, table.C_UNIT], iv[:, table.C_PREV_UNIT]
         a = {
-            "la": rows[:, 0],
-            "age": np.array([(day - c.dob) / DAYS_PER_YEAR for c in left], dtype=float),
-            "tier": rows[:, 1],
-            "plan": rows[:, 2],
-            "hd": rows[:, 3],
-            "prev": rows[:, 4],
-            "unreg": rows[:, 5].astype(bool),
-            "away": rows[:, 6].astype(bool),
-            "need": rows[:, 7],
+            "la": iv[:, table.C_LA].copy(),
+            "age": (day - iv[:, table.C_DOB]) / DAYS_PER_YEAR,
+            "tier": iv[:, table.C_TIER].copy(),
+            "plan": iv[:, table.C_PLAN].copy(),
+            "hd": iv[:, table.C_HOME_D].copy(),
+            # The unit a child is leaving (unplanned) or still in (a planned move): never
+            # offered.
+            "prev": np.where(prev >= 0, prev, unit),
+            "unreg": iv[:, table.C_KIND] == UNREG,
+            "away": iv[:, table.C_AWAY] != 0,
+            "need": (
+                np.fromiter((1 + len(followers.get(c.cid, ())) for c in left), np.int64, n)
+                if followers
+                else np.ones(n, np.int64)
+            ),
+            "unit": unit,
         }
         hd, la = a["hd"], a["la"]
         a["lat"] = np.where(hd >= 0, g.d_lat[hd], g.la_lat[la])
@@ -978,8 +964,10 @@ class PlacementModel(mesa.Model):
         """Bill open placements and overheads, snapshot supply, plan the next year."""
         from sim.world import snapshot
 
-        for cid in sorted(self.children):
-            self.bill(self.children[cid], day)
+        children = self.children
+        rows = np.fromiter((children[c].row for c in sorted(children)), np.int64, len(children))
+        tab, _, books, logs = self._kernel_state(len(rows))
+        engine.bill_rows(tab, books, logs, rows, day)
         overhead = self.p.prices.council_overhead_gbp_week
         for la in np.flatnonzero(self.child_days):
             amount = float(self.child_days[la]) * overhead / 7.0

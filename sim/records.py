@@ -247,7 +247,63 @@ class _RowLog:
         return out + self.rows
 
 
-class EpisodeLog(_RowLog):
+class _ArrayLog:
+    """Append-only table of numbers in one growable 2-D array (rows written by kernels too).
+
+    ``buf[:len(self)]`` holds the rows, ``count`` (a one-element array) their number, so that
+    compiled kernels (``sim.agents.engine``) append rows in place; ``reserve`` makes room
+    first. Integers are exact in a float buffer (below 2**53).
+    """
+
+    COLUMNS: tuple[str, ...] = ()
+    DTYPES: dict[str, object] = {}
+    BUF_DTYPE: type = np.int64
+
+    def __init__(self, capacity: int = 1 << 14) -> None:
+        self.buf = np.zeros((capacity, len(self.COLUMNS)), self.BUF_DTYPE)
+        self.count = np.zeros(1, np.int64)
+
+    def __len__(self) -> int:
+        return int(self.count[0])
+
+    def reserve(self, extra: int) -> None:
+        """Room for ``extra`` more rows (the buffer grows by half again or more)."""
+        n = int(self.count[0])
+        if n + extra > len(self.buf):
+            new = np.zeros(
+                (max(n + extra, len(self.buf) * 3 // 2), self.buf.shape[1]), self.buf.dtype
+            )
+            new[:n] = self.buf[:n]
+            self.buf = new
+
+    def _add(self, row: tuple) -> None:
+        n = int(self.count[0])
+        if n >= len(self.buf):
+            self.reserve(1)
+        self.buf[n] = row
+        self.count[0] = n + 1
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame, one column per field."""
+        n = len(self)
+        return pd.DataFrame(
+            {
+                c: self.buf[:n, i].astype(self.DTYPES.get(c, np.int64))
+                for i, c in enumerate(self.COLUMNS)
+            }
+        )
+
+    def all_rows(self) -> list[tuple]:
+        """Every row as a tuple of Python values, in table order."""
+        n = len(self)
+        cols = [
+            self.buf[:n, i].astype(self.DTYPES.get(c, np.int64)).tolist()
+            for i, c in enumerate(self.COLUMNS)
+        ]
+        return list(zip(*cols, strict=True))
+
+
+class EpisodeLog(_ArrayLog):
     """Ended and open SSDA903 episodes (codes as indices into the code lists)."""
 
     COLUMNS = (
@@ -285,16 +341,17 @@ class EpisodeLog(_RowLog):
         unit: int,
     ) -> None:
         """Append one episode (``dec`` = OPEN_DAY when open; ``rec``/``rpc`` -1 if none)."""
-        self.rows.append(
+        self._add(
             (child, la, decom, rne, ls, cin, place, provider, dec, rec, rpc, home_d, pl_d, unit)
         )
 
 
-class Ledger(_RowLog):
+class Ledger(_ArrayLog):
     """Every payment: who paid whom, for which child and unit, over which days."""
 
     COLUMNS = ("day", "payer_la", "payee", "unit", "child", "kind", "days", "amount_gbp", "item")
     DTYPES = {"amount_gbp": np.float64}
+    BUF_DTYPE = np.float64
     ITEMS = ("placement", "council_overhead")
 
     def add(
@@ -310,7 +367,7 @@ class Ledger(_RowLog):
         item: int = 0,
     ) -> None:
         """Record a payment of ``amount`` £ by ``payer_la`` to provider ``payee``."""
-        self.rows.append((day, payer_la, payee, unit, child, kind, days, amount, item))
+        self._add((day, payer_la, payee, unit, child, kind, days, amount, item))
 
 
 class HeaderLog(_RowLog):

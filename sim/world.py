@@ -228,7 +228,7 @@ def build_world(model, data: dict) -> None:
 
 def _provider(model, name: str, sector: int, role: str, la: int = -1, region: int = -1):
     p = Provider(model, name, sector, role, la=la, region=region)
-    p.index = len(model.providers)
+    p.open_account(model.accounts)
     model.providers.append(p)
     return p
 

@@ -9,6 +9,7 @@ planning sets next year's budget from this year's spend.
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 
 class Council(mesa.Agent):
@@ -43,14 +44,25 @@ class Council(mesa.Agent):
         self.radius_km = radius_km
         self.own_bonus = own_bonus
         self.rcc = None
-        self.spend_gbp = 0.0
+        accounts = getattr(model, "accounts", None)
+        # This year's spend: the model's accounts (where the compiled billing posts it).
+        self._spend = accounts.spend if accounts is not None else np.zeros(la + 1)
         self.budget_gbp = 0.0
         self.provider = -1
         self.history: list[float] = []
 
+    @property
+    def spend_gbp(self) -> float:
+        """Payments this financial year, £."""
+        return self._spend.item(self.la)
+
+    @spend_gbp.setter
+    def spend_gbp(self, value: float) -> None:
+        self._spend[self.la] = value
+
     def pay(self, amount_gbp: float) -> None:
         """Record a payment made by the council."""
-        self.spend_gbp += amount_gbp
+        self._spend[self.la] += amount_gbp
 
     def plan_year(self, growth: float = 0.03) -> None:
         """Close the financial year: next budget = this year's spend grown by ``growth``.

@@ -52,11 +52,31 @@ class Provider(mesa.Agent):
         self.la = la
         self.region = region
         self.pending: list[PendingUnits] = []
-        self.revenue_gbp = 0.0
+        self._revenue = 0.0
+        self._accounts = None  # the model's ``Accounts`` once listed (``open_account``)
         self.cost_gbp = 0.0
         self.index = -1  # position in the model's provider list (payee id in the ledger)
         self.exited = False  # left the market (e.g. under a profit cap): recruits no more
         self.failed = False  # the group failed (its homes closed or were transferred)
+
+    def open_account(self, accounts) -> None:
+        """List the provider in the model's ``Accounts``: its index is its payee id."""
+        self.index = accounts.add_provider(self.sector, self.la)
+        self._accounts = accounts
+
+    @property
+    def revenue_gbp(self) -> float:
+        """Revenue this financial year, £ (kept in the model's accounts once listed)."""
+        if self._accounts is None:
+            return self._revenue
+        return self._accounts.revenue.item(self.index)
+
+    @revenue_gbp.setter
+    def revenue_gbp(self, value: float) -> None:
+        if self._accounts is None:
+            self._revenue = value
+        else:
+            self._accounts.revenue[self.index] = value
 
     @property
     def is_council(self) -> bool:

@@ -1,0 +1,512 @@
+"""Compiled placement bookkeeping: starting and ending placements over rows of the child table.
+
+This module owns what happens to a child's record, its unit and the money when a placement
+starts or ends (DESIGN §3.3-3.5), compiled with numba over the rows of ``sim.agents.table``:
+billing the placement into the ledger (and the payee's revenue, the council's spend),
+releasing the unit (closing a kinship household or unregistered setting left empty, or a unit
+winding down), writing the episode that ends (one episode per child and start date: changes on
+one day fold into one episode), opening the next, and drawing the new placement's next event
+(an unplanned ending, a planned move or a change of the carers' approval, each a Weibull or
+exponential time from the child's own uniforms). ``place`` starts a batch of placements in
+order, as the matching or the model's other paths chose them. The model keeps the rules'
+Python side (queues, policies' terms); the arithmetic is the same operation for operation as
+the Python it replaced, so outputs are identical.
+
+State is passed as tuples of arrays: ``tab`` = (I, F, U) of the child table; ``sup`` the
+supply registry's columns (``SUP_FIELDS``); ``books`` = (provider sector, provider LA,
+provider revenue £, council spend £); ``logs`` = (episode rows, count, ledger rows, count,
+scheduled events (day, event, child, version), count), each count a one-element array that the
+kernels advance; ``pp`` the placement parameters (``Q_*``) and ``rates`` = (unplanned rate by
+kind, planned rate by kind, age multiplier by band).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.agents.children import N_PLACEMENT_DRAWS, PER_PLACEMENT, PLACEMENT_SLOT
+from sim.agents.table import (
+    C_BILLED_TO,
+    C_CID,
+    C_CIN,
+    C_DOB,
+    C_EP_RNE,
+    C_EP_START,
+    C_EP_UNIT,
+    C_EXIT_DAY,
+    C_EXIT_ROUTE,
+    C_FAR,
+    C_FOLD_RNE,
+    C_HOME_D,
+    C_KIND,
+    C_LA,
+    C_LAST_ROW,
+    C_LS,
+    C_MATCHED,
+    C_MOVE_RPC,
+    C_N_DRAWS,
+    C_N_PLACEMENTS,
+    C_PAYEE,
+    C_PENDING,
+    C_PL_D,
+    C_PLACE,
+    C_PLACE_START,
+    C_PREV_UNIT,
+    C_PROVIDER,
+    C_STATUS_CHANGED,
+    C_TEMPORARY,
+    C_TIER,
+    C_UNIT,
+    C_VERSION,
+    C_WAITING_SINCE,
+    CF_EXTRA_COST,
+    CF_PRICE,
+    CF_PROPENSITY,
+    PENDING_CODE,
+    ROUTE_CODE,
+)
+from sim.records import (
+    DAYS_PER_YEAR,
+    HOME,
+    IFA,
+    INHOUSE,
+    KIN,
+    NO_UNIT,
+    PLACE,
+    PROVIDER,
+    REC,
+    RNE,
+    RNE_CODES,
+    RPC,
+    SA,
+    SECTOR_LA,
+    SECTOR_PRIVATE,
+    SECURE,
+    UNREG,
+    fold_rne,
+)
+
+# The supply registry's columns a kernel reads or changes, in this order.
+SUP_FIELDS = (
+    "kind",
+    "occupied",
+    "capacity",
+    "reserved",
+    "open",
+    "matchable",
+    "close_day",
+    "provider",
+    "district",
+    "list_price",
+    "income_rate",
+    "extra_cost_rate",
+    "skill",
+    "grade",
+)
+# Placement parameters (``PlacementParams`` and prices) as ``pp`` entries.
+(
+    Q_HAZARD_SHAPE,
+    Q_TEMPORARY_MEAN_DAYS,
+    Q_P_STATUS_CHANGE,
+    Q_STATUS_CHANGE_MEAN_DAYS,
+    Q_MISFIT_MULTIPLIER,
+    Q_DISTANCE_MULTIPLIER,
+    Q_QUALITY_MULTIPLIER,
+    Q_COMPLEX_PREMIUM,
+    Q_BASE_MARKUP,
+    Q_KIN_SUPPORT_ON,  # 1 when a kinship-support lever exists (its weekly payment is added)
+    Q_KIN_SUPPORT_GBP,  # £/week added to a kinship placement's price
+    Q_KIN_HAZARD,  # multiplier on the kinship unplanned hazard (1 when the lever is inactive)
+    Q_MATCHED_MULTIPLIER,  # multiplier on both hazards of a placement found by planned search
+    Q_TWENTY_MILES_KM,
+) = range(14)
+N_PP = 14
+
+# Episode rows: EpisodeLog.COLUMNS; ledger rows: Ledger.COLUMNS.
+E_CHILD, E_DEC, E_RPC = 0, 8, 10
+EV_PLACEMENT = 1  # sim.model.EV_PLACEMENT
+REC_X1 = REC["X1"]
+RNE_S = RNE["S"]
+RPC_OTHER = RPC["OTHER"]
+ROUTE_ADOPTION = ROUTE_CODE["adoption"]
+PENDING_UNPLANNED = PENDING_CODE["unplanned"]
+PENDING_PLANNED = PENDING_CODE["planned"]
+PENDING_STATUS = PENDING_CODE["status"]
+PR_OWN_LA, PR_OTHER_LA, PR_PRIVATE, PR_VOLUNTARY = (
+    PROVIDER[c] for c in ("PR1", "PR2", "PR4", "PR5")
+)
+PR_PARENTS = PROVIDER["PR0"]
+PLACE_P1, PLACE_U4, PLACE_U5, PLACE_U6 = (PLACE[c] for c in ("P1", "U4", "U5", "U6"))
+# PLACE code of a unit of each kind (foster care's depends on the child: see ``_place_code``).
+KIND_PLACE = np.full(7, -1, np.int64)
+KIND_PLACE[KIN], KIND_PLACE[HOME], KIND_PLACE[SECURE] = PLACE["U3"], PLACE["K2"], PLACE["K1"]
+KIND_PLACE[SA], KIND_PLACE[UNREG] = PLACE["K3"], PLACE["Z1"]
+# Kinds whose independent providers price complex needs (and bear their extra staffing cost).
+PREMIUM_KIND = np.zeros(7, np.bool_)
+PREMIUM_KIND[[IFA, HOME, SECURE, SA]] = True
+# RNE of one episode standing for two changes on one day (``sim.records.fold_rne``).
+FOLD_RNE = np.array(
+    [[fold_rne(a, b) for b in range(len(RNE_CODES))] for a in range(len(RNE_CODES))], np.int64
+)
+AGE_EDGES = np.array([1.0, 5.0, 10.0, 16.0])
+
+
+@njit(cache=True)
+def _age_band(age: float) -> int:
+    b = 0
+    while b < 4 and age >= AGE_EDGES[b]:
+        b += 1
+    return b
+
+
+@njit(cache=True)
+def bill(tab, books, logs, r, day):
+    """Bill row ``r``'s placement from its ``billed_to`` day to ``day`` into the ledger."""
+    ti, tf = tab[0], tab[1]
+    days = day - ti[r, C_BILLED_TO]
+    if days <= 0 or ti[r, C_UNIT] < 0:
+        ti[r, C_BILLED_TO] = max(ti[r, C_BILLED_TO], day)
+        return
+    amount = tf[r, CF_PRICE] * days / 7.0
+    L, ln = logs[2], logs[3]
+    k = ln[0]
+    la, payee = ti[r, C_LA], ti[r, C_PAYEE]
+    L[k, 0] = day
+    L[k, 1] = la
+    L[k, 2] = payee
+    L[k, 3] = ti[r, C_UNIT]
+    L[k, 4] = ti[r, C_CID]
+    L[k, 5] = ti[r, C_KIND]
+    L[k, 6] = days
+    L[k, 7] = amount
+    L[k, 8] = 0
+    ln[0] = k + 1
+    books[2][payee] += amount
+    books[3][la] += amount
+    ti[r, C_BILLED_TO] = day
+
+
+@njit(cache=True)
+def release(tab, sup, books, logs, r, day):
+    """End row ``r``'s occupation of its unit (billing it); the episode is closed elsewhere."""
+    ti, tf = tab[0], tab[1]
+    u = ti[r, C_UNIT]
+    if u >= 0:
+        bill(tab, books, logs, r, day)
+        occupied, reserved = sup[1], sup[3]
+        open_, matchable, close_day = sup[4], sup[5], sup[6]
+        occupied[u] -= 1
+        if occupied[u] < 0:
+            raise RuntimeError("unit occupancy below zero")
+        sup[10][u] -= tf[r, CF_PRICE]
+        sup[11][u] -= tf[r, CF_EXTRA_COST]
+        kind = ti[r, C_KIND]
+        if kind == KIN or kind == UNREG:
+            if occupied[u] == 0:
+                open_[u] = False
+                close_day[u] = day
+        elif not matchable[u] and occupied[u] + reserved[u] == 0 and open_[u]:
+            open_[u] = False  # a home winding down, a carer who stopped
+            close_day[u] = day
+    ti[r, C_UNIT] = -1
+    ti[r, C_KIND] = -1
+    tf[r, CF_PRICE] = 0.0
+    tf[r, CF_EXTRA_COST] = 0.0
+
+
+@njit(cache=True)
+def open_episode(tab, r, day, rne):
+    """Start row ``r``'s current episode on ``day`` (in its current unit, if any)."""
+    ti = tab[0]
+    if ti[r, C_FOLD_RNE] >= 0:
+        rne = FOLD_RNE[ti[r, C_FOLD_RNE], rne]
+        ti[r, C_FOLD_RNE] = -1
+    ti[r, C_EP_START] = day
+    ti[r, C_EP_RNE] = rne
+    ti[r, C_EP_UNIT] = ti[r, C_UNIT]
+
+
+@njit(cache=True)
+def close_episode(tab, logs, r, day, rec, rpc):
+    """Write row ``r``'s current episode, ending on ``day`` with ``rec`` (and ``rpc``).
+
+    An episode that would end on the day it began, with another following (X1), is not
+    written: a change of legal status and a move on one day are one episode, and two moves on
+    one day are one move. The reason for leaving the last written placement is kept (or, if it
+    had none, the folded episode's reason).
+    """
+    ti = tab[0]
+    E, en = logs[0], logs[1]
+    if rec == REC_X1 and ti[r, C_EP_START] == day:
+        last = ti[r, C_LAST_ROW]
+        if ti[r, C_EP_RNE] == RNE_S:
+            ti[r, C_FOLD_RNE] = RNE_S
+            return
+        if last >= 0 and E[last, E_CHILD] == ti[r, C_CID] and E[last, E_DEC] == day:
+            if rpc >= 0 and E[last, E_RPC] < 0:
+                E[last, E_RPC] = rpc
+            ti[r, C_FOLD_RNE] = ti[r, C_EP_RNE]
+            return
+    k = en[0]
+    E[k, 0] = ti[r, C_CID]
+    E[k, 1] = ti[r, C_LA]
+    E[k, 2] = ti[r, C_EP_START]
+    E[k, 3] = ti[r, C_EP_RNE]
+    E[k, 4] = ti[r, C_LS]
+    E[k, 5] = ti[r, C_CIN]
+    E[k, 6] = ti[r, C_PLACE]
+    E[k, 7] = ti[r, C_PROVIDER]
+    E[k, 8] = day
+    E[k, 9] = rec
+    E[k, 10] = rpc
+    E[k, 11] = ti[r, C_HOME_D]
+    E[k, 12] = ti[r, C_PL_D]
+    E[k, 13] = ti[r, C_EP_UNIT]
+    en[0] = k + 1
+    ti[r, C_LAST_ROW] = k
+
+
+@njit(cache=True)
+def placement_uniforms(tab, r):
+    """Row ``r``'s four uniforms of its next draw (unplanned, planned, reason, status).
+
+    Each scheduling of a placement event takes the next block of the child's own uniforms
+    (past the last block they are remixed by an irrational rotation): ``Child``'s rule.
+    """
+    ti, tu = tab[0], tab[2]
+    n = ti[r, C_N_DRAWS]
+    s = PLACEMENT_SLOT + PER_PLACEMENT * (n % N_PLACEMENT_DRAWS)
+    v = tu[r, s : s + PER_PLACEMENT].copy()
+    if n >= N_PLACEMENT_DRAWS:
+        shift = n * 0.3819660112501051
+        for i in range(PER_PLACEMENT):
+            v[i] = min(max((v[i] * 1.618033988749895 + shift) % 1.0, 1e-12), 1 - 1e-12)
+    return v
+
+
+@njit(cache=True)
+def next_event(tab, r, kind, day, misfit, far, grade, pp, unplanned_rate, planned_rate, age_mult):
+    """Day and type (``PENDING`` code) of row ``r``'s placement's next event; (-1, 0) if none.
+
+    As ``Child.next_placement_event``: the Weibull unplanned ending (its hazard by kind, age,
+    fit, distance and grade, times the child's propensity), the planned move (or the end of a
+    short-term placement) and the carers' change of approval, whichever comes first.
+    """
+    ti, tf = tab[0], tab[1]
+    uu = placement_uniforms(tab, r)
+    ti[r, C_N_DRAWS] += 1
+    if kind < 0:
+        return -1, 0
+    a = pp[Q_HAZARD_SHAPE]
+    d = max(0.0, (day - ti[r, C_PLACE_START]) / DAYS_PER_YEAR)
+    da = d**a
+    best = math.inf
+    what = 0
+    prop = tf[r, CF_PROPENSITY]
+    h = unplanned_rate[kind] * age_mult[_age_band((day - ti[r, C_DOB]) / DAYS_PER_YEAR)]
+    if misfit > 0:
+        h *= pp[Q_MISFIT_MULTIPLIER] ** float(misfit)
+    if far:
+        h *= pp[Q_DISTANCE_MULTIPLIER]
+    if grade >= 2:
+        h *= pp[Q_QUALITY_MULTIPLIER] ** float(grade - 1)
+    h = h * prop
+    if h > 0:
+        best = (((-math.log(uu[0])) / h + da) ** (1.0 / a) - d) * DAYS_PER_YEAR
+        what = PENDING_UNPLANNED
+    temporary = ti[r, C_TEMPORARY] != 0
+    if temporary:
+        t = -math.log(uu[1]) * pp[Q_TEMPORARY_MEAN_DAYS]
+    else:
+        rate = planned_rate[kind] * prop
+        if rate > 0:
+            t = (((-math.log(uu[1])) / rate + da) ** (1.0 / a) - d) * DAYS_PER_YEAR
+        else:
+            t = math.inf
+    if t < best:
+        best = t
+        what = PENDING_PLANNED
+    if (kind == INHOUSE or kind == IFA or kind == KIN) and ti[r, C_STATUS_CHANGED] == 0:
+        if not temporary and uu[3] < pp[Q_P_STATUS_CHANGE]:
+            t = -math.log(uu[3] / pp[Q_P_STATUS_CHANGE]) * pp[Q_STATUS_CHANGE_MEAN_DAYS]
+            if t < best:
+                best = t
+                what = PENDING_STATUS
+    if kind == UNREG and what == 0:
+        what = PENDING_PLANNED
+    if best == math.inf:
+        return -1, 0
+    return day + max(1, int(best)), what
+
+
+@njit(cache=True)
+def schedule_next(tab, sup, logs, r, day, pp, rates):
+    """Draw row ``r``'s placement's next event and queue it (``logs[4]``) before it leaves."""
+    ti = tab[0]
+    u = ti[r, C_UNIT]
+    if u < 0:
+        return
+    kind = ti[r, C_KIND]
+    misfit = max(0, ti[r, C_TIER] - np.int64(sup[12][u]))
+    unplanned, planned = rates[0], rates[1]
+    scaled = False
+    kin_mult = 1.0
+    if kind == KIN and pp[Q_KIN_HAZARD] != 1.0:
+        kin_mult = pp[Q_KIN_HAZARD]
+        scaled = True
+    matched_mult = 1.0
+    if ti[r, C_MATCHED] != 0 and pp[Q_MATCHED_MULTIPLIER] != 1.0:
+        matched_mult = pp[Q_MATCHED_MULTIPLIER]
+        scaled = True
+    if scaled:  # as ``PlacementModel._scaled_params``: (rate * matched) * kin
+        unplanned = unplanned * matched_mult
+        unplanned[KIN] *= kin_mult
+        planned = planned * matched_mult
+    when, what = next_event(
+        tab,
+        r,
+        kind,
+        day,
+        misfit,
+        ti[r, C_FAR] != 0,
+        np.int64(sup[13][u]),
+        pp,
+        unplanned,
+        planned,
+        rates[2],
+    )
+    if 0 <= when < ti[r, C_EXIT_DAY]:
+        ti[r, C_PENDING] = what
+        S, sn = logs[4], logs[5]
+        k = sn[0]
+        S[k, 0] = when
+        S[k, 1] = EV_PLACEMENT
+        S[k, 2] = ti[r, C_CID]
+        S[k, 3] = ti[r, C_VERSION]
+        sn[0] = k + 1
+
+
+@njit(cache=True)
+def _place_code(tab, r, kind, day):
+    ti = tab[0]
+    if kind == INHOUSE or kind == IFA:
+        if ti[r, C_EXIT_ROUTE] == ROUTE_ADOPTION and (day - ti[r, C_DOB]) / DAYS_PER_YEAR < 2:
+            return PLACE_U5
+        return PLACE_U4 if ti[r, C_STATUS_CHANGED] != 0 else PLACE_U6
+    return KIND_PLACE[kind]
+
+
+@njit(cache=True)
+def place(
+    tab, sup, books, logs, d_start, rows, units, prices, dists, rnes, matched, day, pp, rates
+):
+    """Start a placement for each of ``rows`` in order (``units`` < 0: with parents, P1).
+
+    ``prices`` (£/week; NaN: the unit's list price) and ``dists`` (km from home) come from
+    the matching, or the model for placements made without a search; ``d_start``: each LA's
+    first district (where a child of unknown home is placed with parents). Returns the number
+    of unregistered placements made.
+    """
+    ti, tf = tab[0], tab[1]
+    kind_of, occupied, capacity, reserved, open_ = sup[0], sup[1], sup[2], sup[3], sup[4]
+    provider, district, list_price = sup[7], sup[8], sup[9]
+    prov_sector, prov_la = books[0], books[1]
+    n_unreg = 0
+    for j in range(len(rows)):
+        r = rows[j]
+        unit = units[j]
+        if ti[r, C_PLACE] >= 0:
+            if ti[r, C_UNIT] >= 0:
+                release(tab, sup, books, logs, r, day)
+            close_episode(tab, logs, r, day, REC_X1, ti[r, C_MOVE_RPC])
+            ti[r, C_TEMPORARY] = 0  # only the first placement can be a short-term one
+        ti[r, C_VERSION] += 1
+        ti[r, C_MOVE_RPC] = RPC_OTHER
+        ti[r, C_PREV_UNIT] = -1
+        ti[r, C_WAITING_SINCE] = -1
+        la = ti[r, C_LA]
+        if unit >= 0:
+            kind = np.int64(kind_of[unit])
+            if 1 > capacity[unit] - occupied[unit] - reserved[unit] or not open_[unit]:
+                raise RuntimeError("a placement in a unit with no free place")
+            occupied[unit] += 1
+            ti[r, C_UNIT] = unit
+            ti[r, C_KIND] = kind
+            ti[r, C_PL_D] = district[unit]
+            pv = provider[unit]
+            ti[r, C_PAYEE] = pv
+            sector = prov_sector[pv]
+            if sector == SECTOR_LA:
+                ti[r, C_PROVIDER] = PR_OWN_LA if prov_la[pv] == la else PR_OTHER_LA
+            else:
+                ti[r, C_PROVIDER] = PR_PRIVATE if sector == SECTOR_PRIVATE else PR_VOLUNTARY
+            lp = list_price[unit]
+            price = lp if math.isnan(prices[j]) else prices[j]
+            if kind == KIN and pp[Q_KIN_SUPPORT_ON] != 0.0:
+                price += pp[Q_KIN_SUPPORT_GBP]
+            tf[r, CF_PRICE] = price
+            sup[10][unit] += price
+            if sector != SECTOR_LA and PREMIUM_KIND[kind]:
+                extra = lp * pp[Q_COMPLEX_PREMIUM] * ti[r, C_TIER] / (1 + pp[Q_BASE_MARKUP])
+                tf[r, CF_EXTRA_COST] = extra
+                sup[11][unit] += extra
+            ti[r, C_BILLED_TO] = day
+            ti[r, C_PLACE] = _place_code(tab, r, kind, day)
+            if kind == UNREG:
+                n_unreg += 1
+        else:
+            ti[r, C_UNIT] = -1
+            ti[r, C_KIND] = NO_UNIT
+            ti[r, C_PAYEE] = -1
+            tf[r, CF_PRICE] = 0.0
+            ti[r, C_PLACE] = PLACE_P1
+            ti[r, C_PROVIDER] = PR_PARENTS
+            ti[r, C_PL_D] = ti[r, C_HOME_D] if ti[r, C_HOME_D] >= 0 else d_start[la]
+        home = ti[r, C_HOME_D]
+        ti[r, C_FAR] = 1 if (home >= 0 and dists[j] > pp[Q_TWENTY_MILES_KM]) else 0
+        ti[r, C_MATCHED] = matched[j]
+        open_episode(tab, r, day, rnes[j])
+        ti[r, C_N_PLACEMENTS] += 1
+        ti[r, C_PLACE_START] = day
+        schedule_next(tab, sup, logs, r, day, pp, rates)
+    return n_unreg
+
+
+@njit(cache=True)
+def bill_rows(tab, books, logs, rows, day):
+    """Bill each of ``rows``' placements to ``day``, in order (the year-end billing)."""
+    for j in range(len(rows)):
+        bill(tab, books, logs, rows[j], day)
+
+
+class Accounts:
+    """Money by payee and payer this financial year: providers' revenue, councils' spend (£).
+
+    Arrays, so that the kernels post payments where the agents read them
+    (``Provider.revenue_gbp``, ``Council.spend_gbp``); a provider's sector and LA (who owns
+    a unit, as the kernels see it).
+    """
+
+    def __init__(self, n_la: int) -> None:
+        self.spend = np.zeros(n_la)
+        self.sector = np.zeros(64, np.int64)
+        self.la = np.zeros(64, np.int64)
+        self.revenue = np.zeros(64)
+        self.n_providers = 0
+
+    def add_provider(self, sector: int, la: int) -> int:
+        """Open a provider's account; returns its index."""
+        i = self.n_providers
+        if i >= len(self.revenue):
+            for name in ("sector", "la", "revenue"):
+                old = getattr(self, name)
+                new = np.zeros(2 * len(old), old.dtype)
+                new[: len(old)] = old
+                setattr(self, name, new)
+        self.sector[i] = sector
+        self.la[i] = la
+        self.n_providers = i + 1
+        return i
