@@ -48,12 +48,7 @@ import simpy
 
 from sim.agents import engine, table
 from sim.agents.children import (
-    U_18,
-    U_EXIT_REASON,
-    U_LS_DAYS,
-    U_SA16,
     Child,
-    exit_reason,
 )
 from sim.agents.supply import SupplyRegistry
 from sim.agents.table import ChildTable
@@ -66,15 +61,9 @@ from sim.records import (
     IFA,
     INHOUSE,
     KIN,
-    LS,
     N_KINDS,
-    NO_UNIT,
     OPEN_DAY,
     PLACE,
-    PLAN_FOSTER,
-    PLAN_HOME,
-    PLAN_KIN,
-    PLAN_SA,
     PROVIDER,
     REC,
     RNE,
@@ -154,6 +143,25 @@ def _free_finished_models() -> None:
 _free_finished_models()
 
 
+class WaitingList(dict):
+    """Children awaiting a planned move by child number; the table's ``waiting`` flag follows.
+
+    The compiled handlers read the flag; the model's Python reads the dict.
+    """
+
+    def __setitem__(self, cid: int, child: Child) -> None:
+        super().__setitem__(cid, child)
+        child._t.I[child.row, table.C_WAITING] = 1
+
+    def pop(self, cid: int, default=None):
+        """Remove and return child ``cid`` (``default`` if absent), clearing its flag."""
+        c = super().pop(cid, None)
+        if c is None:
+            return default
+        c._t.I[c.row, table.C_WAITING] = 0
+        return c
+
+
 class PlacementModel(mesa.Model):
     """England's children's care placement system (or a region of it).
 
@@ -192,6 +200,8 @@ class PlacementModel(mesa.Model):
         self._pp_day = -1
         self._pp = None
         self._state = None
+        self._no_hub = np.ones(geo.n_la)
+        self._vp = np.zeros(engine.N_V)
         self.providers: list = []
         self.councils: list = []
         self.rccs: list = []
@@ -203,7 +213,7 @@ class PlacementModel(mesa.Model):
         self.next_cid = 1
         self.la_serial = np.zeros(geo.n_la, dtype=np.int64)
         self.urgent: list[Child] = []
-        self.planned: dict[int, Child] = {}
+        self.planned: dict[int, Child] = WaitingList()
         self.scarcity = np.zeros((len(geo.regions), N_KINDS))
         self._accept_prob = np.asarray(self.p.matching.accept_prob, float)
         self._no_rcc = np.full(geo.n_la, -1, np.int64)  # RCC of each LA without pooling
@@ -325,179 +335,85 @@ class PlacementModel(mesa.Model):
 
     # ---- phase 2: child events ----------------------------------------------------------------
     def process_events(self, day: int) -> None:
-        """Handle every child event due on ``day`` in schedule order."""
+        """Handle every child event due on ``day`` in schedule order (``engine.handle_events``).
+
+        Events for days already processed (``late``) come first, in (day, order); then the
+        day's own. The compiled handlers report the children who join the urgent or planned
+        queue, leave care or take up Staying Close, in order; the queues and agents follow.
+        """
         late = self.late
+        todays: list = []
         while late:
             _, _, ev, cid, version = heapq.heappop(late)
-            self._handle(ev, cid, version, day)
+            todays.append((ev, cid, version))
         cal = self.calendar
         if day < len(cal):
-            todays = cal[day]
-            i = 0
-            while i < len(todays):  # events scheduled for today while handling join the end
-                ev, cid, version = todays[i]
-                self._handle(ev, cid, version, day)
-                i += 1
+            todays += cal[day]
             cal[day] = []
         self._done_day = day
-
-    def _handle(self, ev: int, cid: int, version: int, day: int) -> None:
-        """Handle one due event (skipped if the child has left or the event is stale)."""
-        child = self.children.get(cid)
-        if child is None or (ev == EV_PLACEMENT and child.version != version):
+        n = len(todays)
+        if n == 0:
             return
-        self.counters["events"] += 1
-        if ev == EV_EXIT:
-            self.leave_care(child, day)
-        elif ev == EV_PLACEMENT:
-            self.placement_event(child, day)
-        elif ev == EV_ADOPTION:
-            self.adoption_placement(child, day)
-        elif ev == EV_LS:
-            self.legal_status_change(child, day)
-        elif ev == EV_SA16:
-            self.move_to_supported(child, day)
+        events = np.array(todays, np.int64).reshape(n, 3)
+        tab, sup, books, logs = self._kernel_state(2 * n)
+        pp, rates = self._placement_terms(day)
+        out = np.zeros((2 * n + 1, 3), np.int64)
+        on = np.zeros(1, np.int64)
+        counts = np.zeros(1, np.int64)
+        world = (
+            self.table.row_of,
+            self.stock,
+            self.uasc_stock,
+            self.provider_la,
+            *self._event_terms(day),
+            self.geo.la_order,
+            self.geo.d_start,
+            self.geo.d_cumw,
+        )
+        engine.handle_events(
+            tab, sup, books, logs, events, day, pp, rates, self._vp, world, counts, out, on
+        )
+        self.counters["events"] += int(counts[0])
+        k = int(on[0])
+        if k:
+            children, planned, urgent = self.children, self.planned, self.urgent
+            for what, a, b in out[:k].tolist():
+                if what == engine.OUT_URGENT:
+                    urgent.append(children[a])
+                elif what == engine.OUT_WAIT:
+                    planned[a] = children[a]
+                elif what == engine.OUT_UNWAIT:
+                    planned.pop(a, None)
+                elif what == engine.OUT_EXIT:
+                    c = children.pop(a)
+                    self.table.free(c.row)
+                    c.remove()
+                else:
+                    self.staying_close.append((a, b))
+        self._queue_drawn(after=day)
 
-    def placement_event(self, child: Child, day: int) -> None:
-        """An unplanned ending, a planned move or a status change of the current placement."""
-        what = child.pending
-        pp = self.p.placements
-        if what == "unplanned":
-            uu = child.event_uniforms()
-            reason = child.unplanned_reason(uu[2])
-            child.prev_unit = child.unit
-            hub = self.policy.recruitment_hub
-            keep = 1.0
-            if hub is not None and child.kind == INHOUSE and (f := hub.factors(day)) is not None:
-                keep = f[1][self.provider_la[self.supply.provider[child.unit]]]
-            if (
-                child.kind in (INHOUSE, IFA)
-                and uu[2] * 7.0 % 1.0 < self.p.supply.deregister_after_breakdown * keep
-            ):
-                self.supply.matchable[child.unit] = False  # carer stops after the breakdown
-            if (
-                child.kind in (INHOUSE, IFA)
-                and child.age_years(day) >= 11
-                and (uu[3] < pp.p_escalate_after_breakdown)
-            ):
-                child.plan, child.tier = PLAN_HOME, max(child.tier, 1)
-            self.release(child, day)
-            child.move_rpc = RPC[reason]
-            self.urgent.append(child)
-        elif what == "planned":
-            uu = child.event_uniforms()
-            age = child.age_years(day)
-            if child.temporary:
-                child.move_rpc = RPC["CARPL"]
-            else:
-                child.move_rpc = RPC["OTHER"] if uu[2] < pp.other_share_of_planned else RPC["CARPL"]
-            if child.plan == PLAN_HOME and age < 15.5 and uu[3] < pp.p_step_down:
-                child.plan, child.tier = PLAN_FOSTER, min(child.tier, 1)  # step-down
-            elif child.kind == UNREG and child.plan == PLAN_KIN:
-                child.plan = PLAN_FOSTER
-            child.waiting_since = day
-            self.planned[child.cid] = child
-        elif what == "status":
-            child.status_changed = True
-            code = {"U6": "U4", "U3": "U1", "U5": "U4"}.get(self._place_code(child.place), None)
-            if code is None:
-                self.schedule_placement_event(child, day)
-                return
-            self.close_episode(child, day, REC["X1"], RPC["PLACE"])
-            child.place = PLACE[code]
-            self.open_episode(child, day, RNE["T"])
-            child.n_placements += 1
-            self.schedule_placement_event(child, day)
-
-    def _place_code(self, place: int) -> str:
-        from sim.records import PLACE_CODES
-
-        return PLACE_CODES[place]
-
-    def leave_care(self, child: Child, day: int) -> None:
-        """The child leaves care: last episode closes with its reason; agent removed."""
-        route = child.exit_route
+    def _event_terms(self, day: int) -> tuple[np.ndarray]:
+        """The day's event parameters (``self._vp``, ``engine.V_*``) and hub retention by LA."""
+        ex, pp, sp = self.p.exits, self.p.placements, self.p.supply
+        vp = np.zeros(engine.N_V)
+        vp[engine.V_STAYING_PUT] = ex.staying_put_share_fostered
         sc = self.policy.staying_close
-        if route == "at18":
-            fostered = child.kind in FOSTER_KINDS
-            if fostered and child.u[U_18] < self.p.exits.staying_put_share_fostered:
-                rec = REC["E17"]
-            elif child.kind == HOME and sc is not None and sc.takes_up(day, child.u[U_18]):
-                rec = REC["E5"]  # independent living with formal support (Staying Close)
-                self.staying_close.append((child.la, day + int(sc.cfg.years * 365.25)))
-            else:
-                rec = exit_reason("at18", child.u[U_EXIT_REASON])
-        elif route == "adoption" and self._place_code(child.place).startswith("A"):
-            rec = exit_reason("adoption", child.u[U_EXIT_REASON])
-        elif route == "adoption":
-            rec = exit_reason("young_long", child.u[U_EXIT_REASON])
-        else:
-            rec = exit_reason(route, child.u[U_EXIT_REASON])
-        self.planned.pop(child.cid, None)
-        # A child still in today's urgent queue stays there: the urgent round skips children
-        # who have left (no scan of the queue here).
-        if child.place >= 0:
-            self.close_episode(child, day, rec, -1)
-            self.release(child, day)
-        self.stock[child.la] -= 1
-        if child.uasc:
-            self.uasc_stock[child.la] -= 1
-        child.version += 1
-        del self.children[child.cid]
-        self.table.free(child.row)
-        child.remove()
-
-    def adoption_placement(self, child: Child, day: int) -> None:
-        """The adoptive placement starts (placed for adoption, A-code)."""
-        if child.exit_route != "adoption" or child.place < 0:
-            return
-        self.planned.pop(child.cid, None)
-        self.close_episode(child, day, REC["X1"], RPC["CARPL"])
-        self.release(child, day)
-        child.ls = LS["E1"]
-        child.kind, child.unit, child.payee = NO_UNIT, -1, -1
-        child.place = PLACE["A6"] if child.u[U_LS_DAYS] < 0.7 else PLACE["A5"]
-        child.provider = PROVIDER["PR1"] if child.u[U_LS_DAYS] < 0.8 else PROVIDER["PR5"]
-        la = self.geo.la_order[child.la][int(child.u[U_18] * 8)]
-        child.pl_d = self.geo.sample_district(int(la), child.u[U_EXIT_REASON])
-        child.price = 0.0
-        self.open_episode(child, day, RNE["B"])
-        child.n_placements += 1
-        child.version += 1
-
-    def move_to_supported(self, child: Child, day: int) -> None:
-        """A 16-17-year-old in foster or residential care plans a move to supported living."""
-        if child.plan not in (PLAN_FOSTER, PLAN_HOME) or child.place < 0 or child.kind == UNREG:
-            return
-        if child.cid in self.planned:
-            return
-        sc = self.policy.staying_close
-        if (
-            child.kind == HOME
-            and sc is not None
-            and sc.stays_in_home(day, child.u[U_SA16] * 13.0 % 1.0)
-        ):
-            return  # stays in the home, moving on at 18 with Staying Close
-        child.plan = PLAN_SA
-        child.move_rpc = RPC["CARPL"]
-        child.waiting_since = day
-        self.planned[child.cid] = child
-
-    def legal_status_change(self, child: Child, day: int) -> None:
-        """A change of legal status only: a new episode with RNE L, same placement."""
-        if child.next_ls < 0 or child.ls == child.next_ls:
-            return
-        if child.place < 0 or child.cid in self.planned and child.kind == UNREG:
-            self.schedule(day + 7, EV_LS, child)  # not placed yet: recorded once placed
-            return
-        self.close_episode(child, day, REC["X1"], -1)
-        child.ls = child.next_ls
-        child.next_ls = -1
-        self.open_episode(child, day, RNE["L"])
-        if child.ls == LS["C1"] and child.exit_day - day > 200:
-            child.next_ls = LS["C2"]
-            child.ls_day = day + 150 + int(100 * child.u[U_LS_DAYS])
-            self.schedule(child.ls_day, EV_LS, child)
+        if sc is not None and sc.active(day):
+            vp[engine.V_SC_ON] = 1.0
+            vp[engine.V_SC_TAKE_UP] = sc.cfg.take_up
+            vp[engine.V_SC_DAYS] = int(sc.cfg.years * 365.25)
+            vp[engine.V_SC_STAY] = sc.cfg.sa_move_reduction
+        vp[engine.V_DEREGISTER] = sp.deregister_after_breakdown
+        vp[engine.V_ESCALATE] = pp.p_escalate_after_breakdown
+        vp[engine.V_OTHER_SHARE] = pp.other_share_of_planned
+        vp[engine.V_STEP_DOWN] = pp.p_step_down
+        keep = self._no_hub
+        hub = self.policy.recruitment_hub
+        if hub is not None and (f := hub.factors(day)) is not None:
+            vp[engine.V_HUB_ON] = 1.0
+            keep = np.asarray(f[1], float)
+        self._vp = vp
+        return (keep,)
 
     # ---- episodes, placements and money (compiled: ``sim.agents.engine``) ------------------
     def _kernel_state(self, rows: int) -> tuple:
@@ -555,11 +471,16 @@ class PlacementModel(mesa.Model):
             self._pp, self._pp_day = (pp, rates), day
         return self._pp
 
-    def _queue_drawn(self) -> None:
-        """Schedule the events the kernels drew, in the order they drew them."""
+    def _queue_drawn(self, after: int = -1) -> None:
+        """Schedule the events the kernels drew, in the order they drew them.
+
+        With ``after`` (a day being handled), every event must come after it.
+        """
         n = int(self._drawn_n[0])
         if n == 0:
             return
+        if after >= 0 and int(self._drawn[:n, 0].min()) <= after:
+            raise RuntimeError(f"an event drawn for day {after} or before while handling it")
         cal, late, done = self.calendar, self.late, self._done_day
         for when, ev, cid, version in self._drawn[:n].tolist():
             self._seq += 1

@@ -686,6 +686,7 @@ def _new_children(model, las, serial=None) -> list[Child]:
     t.U[rows] = uu
     t.I[rows, table.C_CID] = cids
     t.I[rows, table.C_LA] = las
+    t.index(cids, rows)
     var = model.p.placements.move_propensity_variance
     if var > 0:  # the gamma quantile (mean 1, variance var) of each child's own uniform
         t.F[rows, table.CF_PROPENSITY] = gammaincinv(1.0 / var, uu[:, U_PROPENSITY]) * var
@@ -777,6 +778,7 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
     )
     for col, values in cols:
         t.I[rows, col] = values
+    t.index(cids, rows)
     header, children, schedule, urgent = model.header, model.children, model.schedule, model.urgent
     fields = [
         entry.F_LA,

@@ -170,6 +170,7 @@ class Child(mesa.Agent):
             row = int(t.alloc(1)[0])
             t.I[row, C_CID] = cid
             t.I[row, C_LA] = la
+            t.index(np.array([cid]), np.array([row]))
         self._t = t
         self.row = row
         self.cid = cid

@@ -27,7 +27,17 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.agents.children import N_PLACEMENT_DRAWS, PER_PLACEMENT, PLACEMENT_SLOT
+from sim.agents.children import (
+    _EXIT_TABLES,
+    _UNPLANNED_CUM,
+    N_PLACEMENT_DRAWS,
+    PER_PLACEMENT,
+    PLACEMENT_SLOT,
+    U_18,
+    U_EXIT_REASON,
+    U_LS_DAYS,
+    U_SA16,
+)
 from sim.agents.table import (
     C_BILLED_TO,
     C_CID,
@@ -45,28 +55,34 @@ from sim.agents.table import (
     C_LA,
     C_LAST_ROW,
     C_LS,
+    C_LS_DAY,
     C_MATCHED,
     C_MOVE_RPC,
     C_N_DRAWS,
     C_N_PLACEMENTS,
+    C_NEXT_LS,
     C_PAYEE,
     C_PENDING,
     C_PL_D,
     C_PLACE,
     C_PLACE_START,
+    C_PLAN,
     C_PREV_UNIT,
     C_PROVIDER,
     C_STATUS_CHANGED,
     C_TEMPORARY,
     C_TIER,
+    C_UASC,
     C_UNIT,
     C_VERSION,
+    C_WAITING,
     C_WAITING_SINCE,
     CF_EXTRA_COST,
     CF_PRICE,
     CF_PROPENSITY,
     PENDING_CODE,
     ROUTE_CODE,
+    ROUTES,
 )
 from sim.records import (
     DAYS_PER_YEAR,
@@ -74,8 +90,10 @@ from sim.records import (
     IFA,
     INHOUSE,
     KIN,
+    LS,
     NO_UNIT,
     PLACE,
+    PLACE_CODES,
     PROVIDER,
     REC,
     RNE,
@@ -85,6 +103,7 @@ from sim.records import (
     SECTOR_LA,
     SECTOR_PRIVATE,
     SECURE,
+    UNPLANNED_RPC,
     UNREG,
     fold_rne,
 )
@@ -510,3 +529,273 @@ class Accounts:
         self.la[i] = la
         self.n_providers = i + 1
         return i
+
+
+# ---- a day's child events -------------------------------------------------------------------
+EV_EXIT, EV_ADOPTION, EV_LS, EV_SA16 = 0, 2, 3, 4  # sim.model.EV_*
+# What ``handle_events`` reports back, in order: (what, a, b).
+OUT_URGENT, OUT_WAIT, OUT_UNWAIT, OUT_EXIT, OUT_STAYING_CLOSE = range(5)
+# Event parameters (``ev_prm``).
+(
+    V_STAYING_PUT,  # share of fostered 18-year-olds staying put
+    V_SC_ON,  # Staying Close active today (1/0)
+    V_SC_TAKE_UP,
+    V_SC_DAYS,  # days of Staying Close support
+    V_SC_STAY,  # share of 16-17s in homes who stay rather than move out (Staying Close)
+    V_DEREGISTER,  # share of carers who stop after a breakdown
+    V_HUB_ON,  # recruitment hub active today (1/0)
+    V_ESCALATE,
+    V_OTHER_SHARE,
+    V_STEP_DOWN,
+) = range(10)
+N_V = 10
+PLAN_PARENTS_, PLAN_KIN_, PLAN_FOSTER_, PLAN_HOME_, PLAN_SECURE_, PLAN_SA_ = range(6)
+RPC_CARPL, RPC_PLACE = RPC["CARPL"], RPC["PLACE"]
+REC_E17, REC_E5 = REC["E17"], REC["E5"]
+LS_E1, LS_C1, LS_C2 = LS["E1"], LS["C1"], LS["C2"]
+RNE_T, RNE_B, RNE_L = RNE["T"], RNE["B"], RNE["L"]
+PLACE_A5, PLACE_A6 = PLACE["A5"], PLACE["A6"]
+PR_VOLUNTARY_ = PROVIDER["PR5"]
+# Whether a PLACE code is a placement for adoption (A*); the carers' change of approval
+# (short-term to long-term: U6, U5 -> U4; U3 -> U1; -1 none).
+IS_ADOPTION_PLACE = np.array([c.startswith("A") for c in PLACE_CODES], np.bool_)
+STATUS_PLACE = np.full(len(PLACE_CODES), -1, np.int64)
+for _a, _b in (("U6", "U4"), ("U3", "U1"), ("U5", "U4")):
+    STATUS_PLACE[PLACE[_a]] = PLACE[_b]
+# Exit reasons by route (``children.EXIT_REASONS``), padded: codes, cumulative shares, lengths.
+EXIT_N = np.array([len(_EXIT_TABLES[r][0]) for r in ROUTES], np.int64)
+EXIT_CODES = np.full((len(ROUTES), int(EXIT_N.max())), -1, np.int64)
+EXIT_CUM = np.full((len(ROUTES), int(EXIT_N.max())), 2.0)
+for _i, _r in enumerate(ROUTES):
+    EXIT_CODES[_i, : EXIT_N[_i]] = _EXIT_TABLES[_r][0]
+    EXIT_CUM[_i, : EXIT_N[_i]] = _EXIT_TABLES[_r][1]
+ROUTE_AT18, ROUTE_YOUNG_LONG = ROUTE_CODE["at18"], ROUTE_CODE["young_long"]
+UNPLANNED_CODES = np.array([RPC[c] for c in UNPLANNED_RPC], np.int64)
+UNPLANNED_CUM_ = np.array(_UNPLANNED_CUM)
+
+
+@njit(cache=True)
+def _pick(cum, n, u):
+    """``children.pick``: the first ``cum[i] > u`` (bisect_right), at most ``n - 1``."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if u < cum[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return min(lo, n - 1)
+
+
+@njit(cache=True)
+def _exit_reason(route, u):
+    return EXIT_CODES[route, _pick(EXIT_CUM[route], EXIT_N[route], u)]
+
+
+@njit(cache=True)
+def _district(d_start, d_cumw, la, u):
+    """A district of ``la`` by postcode weight (``Geography.sample_district``)."""
+    s, e = d_start[la], d_start[la + 1]
+    lo, hi = s, e
+    while lo < hi:  # bisect_left
+        mid = (lo + hi) // 2
+        if d_cumw[mid] < u:
+            lo = mid + 1
+        else:
+            hi = mid
+    return min(lo, e - 1)
+
+
+@njit(cache=True)
+def _out(out, on, what, a, b):
+    k = on[0]
+    out[k, 0] = what
+    out[k, 1] = a
+    out[k, 2] = b
+    on[0] = k + 1
+
+
+@njit(cache=True)
+def _draw(logs, when, ev, cid, version):
+    s, sn = logs[4], logs[5]
+    k = sn[0]
+    s[k, 0] = when
+    s[k, 1] = ev
+    s[k, 2] = cid
+    s[k, 3] = version
+    sn[0] = k + 1
+
+
+@njit(cache=True)
+def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, counts, out, on):
+    """Handle the day's due events ``events`` (event, child, version) in order.
+
+    The rules of ``sim.model`` (DESIGN §3.3-3.4): leaving care (with its reason, staying put,
+    Staying Close), an unplanned ending (the carer may stop; a teenager's plan may escalate
+    to residential care; the child joins the urgent queue), a planned move (joins the planned
+    queue; a step down from a home), a change of the carers' approval, the adoptive placement,
+    the planned move to supported accommodation at 16-17 and a change of legal status. An
+    event of a child who has left, or a placement event made stale by a later placement, is
+    skipped. ``world`` = (row of each child number, the model's stock and UASC stock by LA,
+    provider LAs, the recruitment hub's retention factor by LA, LA order by distance, each
+    LA's first district and districts' cumulative weights). Returns the events handled; what
+    the queues and agents must learn is reported in ``out`` (``OUT_*``), events drawn in
+    ``logs[4]``.
+    """
+    ti, tf, tu = tab[0], tab[1], tab[2]
+    row_of, stock, uasc_stock, provider_la, hub_keep = (
+        world[0],
+        world[1],
+        world[2],
+        world[3],
+        world[4],
+    )
+    la_order, d_start, d_cumw = world[5], world[6], world[7]
+    matchable, provider = sup[5], sup[7]
+    handled = 0
+    for j in range(len(events)):
+        ev, cid, version = events[j, 0], events[j, 1], events[j, 2]
+        r = row_of[cid] if cid < len(row_of) else -1
+        if r < 0 or (ev == EV_PLACEMENT and ti[r, C_VERSION] != version):
+            continue
+        handled += 1
+        la = ti[r, C_LA]
+        kind = ti[r, C_KIND]
+        if ev == EV_EXIT:
+            route = ti[r, C_EXIT_ROUTE]
+            u18 = tu[r, U_18]
+            ux = tu[r, U_EXIT_REASON]
+            if route == ROUTE_AT18:
+                fostered = kind == INHOUSE or kind == IFA or kind == KIN
+                if fostered and u18 < vp[V_STAYING_PUT]:
+                    rec = REC_E17
+                elif kind == HOME and vp[V_SC_ON] != 0.0 and u18 < vp[V_SC_TAKE_UP]:
+                    rec = REC_E5  # independent living with formal support (Staying Close)
+                    _out(out, on, OUT_STAYING_CLOSE, la, day + np.int64(vp[V_SC_DAYS]))
+                else:
+                    rec = _exit_reason(ROUTE_AT18, ux)
+            elif (
+                route == ROUTE_ADOPTION
+                and ti[r, C_PLACE] >= 0
+                and IS_ADOPTION_PLACE[ti[r, C_PLACE]]
+            ):
+                rec = _exit_reason(ROUTE_ADOPTION, ux)
+            elif route == ROUTE_ADOPTION:
+                rec = _exit_reason(ROUTE_YOUNG_LONG, ux)
+            else:
+                rec = _exit_reason(route, ux)
+            if ti[r, C_WAITING] != 0:
+                ti[r, C_WAITING] = 0
+                _out(out, on, OUT_UNWAIT, cid, 0)
+            if ti[r, C_PLACE] >= 0:
+                close_episode(tab, logs, r, day, rec, -1)
+                release(tab, sup, books, logs, r, day)
+            stock[la] -= 1
+            if ti[r, C_UASC] != 0:
+                uasc_stock[la] -= 1
+            ti[r, C_VERSION] += 1
+            row_of[cid] = -1
+            _out(out, on, OUT_EXIT, cid, 0)
+        elif ev == EV_PLACEMENT:
+            what = ti[r, C_PENDING]
+            if what == PENDING_UNPLANNED:
+                ti[r, C_N_DRAWS] -= 1
+                uu = placement_uniforms(tab, r)
+                ti[r, C_N_DRAWS] += 1
+                reason = UNPLANNED_CODES[_pick(UNPLANNED_CUM_, len(UNPLANNED_CUM_), uu[2])]
+                unit = ti[r, C_UNIT]
+                ti[r, C_PREV_UNIT] = unit
+                keep = 1.0
+                if vp[V_HUB_ON] != 0.0 and kind == INHOUSE:
+                    keep = hub_keep[provider_la[provider[unit]]]
+                if (kind == INHOUSE or kind == IFA) and uu[2] * 7.0 % 1.0 < vp[V_DEREGISTER] * keep:
+                    matchable[unit] = False  # carer stops after the breakdown
+                if (
+                    (kind == INHOUSE or kind == IFA)
+                    and (day - ti[r, C_DOB]) / DAYS_PER_YEAR >= 11
+                    and uu[3] < vp[V_ESCALATE]
+                ):
+                    ti[r, C_PLAN] = PLAN_HOME_
+                    ti[r, C_TIER] = max(ti[r, C_TIER], 1)
+                release(tab, sup, books, logs, r, day)
+                ti[r, C_MOVE_RPC] = reason
+                _out(out, on, OUT_URGENT, cid, 0)
+            elif what == PENDING_PLANNED:
+                ti[r, C_N_DRAWS] -= 1
+                uu = placement_uniforms(tab, r)
+                ti[r, C_N_DRAWS] += 1
+                age = (day - ti[r, C_DOB]) / DAYS_PER_YEAR
+                if ti[r, C_TEMPORARY] != 0:
+                    ti[r, C_MOVE_RPC] = RPC_CARPL
+                else:
+                    ti[r, C_MOVE_RPC] = RPC_OTHER if uu[2] < vp[V_OTHER_SHARE] else RPC_CARPL
+                plan = ti[r, C_PLAN]
+                if plan == PLAN_HOME_ and age < 15.5 and uu[3] < vp[V_STEP_DOWN]:
+                    ti[r, C_PLAN] = PLAN_FOSTER_  # step-down
+                    ti[r, C_TIER] = min(ti[r, C_TIER], 1)
+                elif kind == UNREG and plan == PLAN_KIN_:
+                    ti[r, C_PLAN] = PLAN_FOSTER_
+                ti[r, C_WAITING_SINCE] = day
+                ti[r, C_WAITING] = 1
+                _out(out, on, OUT_WAIT, cid, 0)
+            elif what == PENDING_STATUS:
+                ti[r, C_STATUS_CHANGED] = 1
+                code = STATUS_PLACE[ti[r, C_PLACE]]
+                if code < 0:
+                    schedule_next(tab, sup, logs, r, day, pp, rates)
+                    continue
+                close_episode(tab, logs, r, day, REC_X1, RPC_PLACE)
+                ti[r, C_PLACE] = code
+                open_episode(tab, r, day, RNE_T)
+                ti[r, C_N_PLACEMENTS] += 1
+                schedule_next(tab, sup, logs, r, day, pp, rates)
+        elif ev == EV_ADOPTION:
+            if ti[r, C_EXIT_ROUTE] != ROUTE_ADOPTION or ti[r, C_PLACE] < 0:
+                continue
+            if ti[r, C_WAITING] != 0:
+                ti[r, C_WAITING] = 0
+                _out(out, on, OUT_UNWAIT, cid, 0)
+            close_episode(tab, logs, r, day, REC_X1, RPC_CARPL)
+            release(tab, sup, books, logs, r, day)
+            ti[r, C_LS] = LS_E1
+            ti[r, C_KIND] = NO_UNIT
+            ti[r, C_UNIT] = -1
+            ti[r, C_PAYEE] = -1
+            uls = tu[r, U_LS_DAYS]
+            ti[r, C_PLACE] = PLACE_A6 if uls < 0.7 else PLACE_A5
+            ti[r, C_PROVIDER] = PR_OWN_LA if uls < 0.8 else PR_VOLUNTARY_
+            la2 = la_order[la, np.int64(tu[r, U_18] * 8)]
+            ti[r, C_PL_D] = _district(d_start, d_cumw, la2, tu[r, U_EXIT_REASON])
+            tf[r, CF_PRICE] = 0.0
+            open_episode(tab, r, day, RNE_B)
+            ti[r, C_N_PLACEMENTS] += 1
+            ti[r, C_VERSION] += 1
+        elif ev == EV_SA16:
+            plan = ti[r, C_PLAN]
+            if (plan != PLAN_FOSTER_ and plan != PLAN_HOME_) or ti[r, C_PLACE] < 0:
+                continue
+            if kind == UNREG or ti[r, C_WAITING] != 0:
+                continue
+            if kind == HOME and vp[V_SC_ON] != 0.0 and tu[r, U_SA16] * 13.0 % 1.0 < vp[V_SC_STAY]:
+                continue  # stays in the home, moving on at 18 with Staying Close
+            ti[r, C_PLAN] = PLAN_SA_
+            ti[r, C_MOVE_RPC] = RPC_CARPL
+            ti[r, C_WAITING_SINCE] = day
+            ti[r, C_WAITING] = 1
+            _out(out, on, OUT_WAIT, cid, 0)
+        elif ev == EV_LS:
+            nls = ti[r, C_NEXT_LS]
+            if nls < 0 or ti[r, C_LS] == nls:
+                continue
+            if ti[r, C_PLACE] < 0 or (ti[r, C_WAITING] != 0 and kind == UNREG):
+                _draw(logs, day + 7, EV_LS, cid, ti[r, C_VERSION])  # recorded once placed
+                continue
+            close_episode(tab, logs, r, day, REC_X1, -1)
+            ti[r, C_LS] = nls
+            ti[r, C_NEXT_LS] = -1
+            open_episode(tab, r, day, RNE_L)
+            if nls == LS_C1 and ti[r, C_EXIT_DAY] - day > 200:
+                ti[r, C_NEXT_LS] = LS_C2
+                ti[r, C_LS_DAY] = day + 150 + np.int64(100 * tu[r, U_LS_DAYS])
+                _draw(logs, ti[r, C_LS_DAY], EV_LS, cid, ti[r, C_VERSION])
+    counts[0] += handled

@@ -63,13 +63,23 @@ INT_COLUMNS: tuple[tuple[str, int], ...] = (
     ("fold_rne", -1),
     ("n_draws", 0),
     ("away", 0),
+    ("waiting", 0),  # in the model's planned queue (``PlacementModel.planned``)
 )
 FLOAT_COLUMNS: tuple[tuple[str, float], ...] = (
     ("price", 0.0),  # £/week
     ("extra_cost", 0.0),  # £/week
     ("propensity", 1.0),
 )
-BOOL_COLUMNS = ("uasc", "temporary", "status_changed", "far", "matched", "observed", "away")
+BOOL_COLUMNS = (
+    "uasc",
+    "temporary",
+    "status_changed",
+    "far",
+    "matched",
+    "observed",
+    "away",
+    "waiting",
+)
 
 (
     C_CID,
@@ -116,6 +126,7 @@ BOOL_COLUMNS = ("uasc", "temporary", "status_changed", "far", "matched", "observ
     C_FOLD_RNE,
     C_N_DRAWS,
     C_AWAY,
+    C_WAITING,
 ) = range(len(INT_COLUMNS))
 CF_PRICE, CF_EXTRA_COST, CF_PROPENSITY = range(len(FLOAT_COLUMNS))
 INT_INDEX = {name: i for i, (name, _) in enumerate(INT_COLUMNS)}
@@ -146,6 +157,7 @@ class ChildTable:
         self.F = np.empty((0, len(FLOAT_COLUMNS)))
         self.U = np.empty((0, N_UNIFORMS))
         self.n = 0
+        self.row_of = np.full(1024, -1, np.int64)  # each child number's row (-1: not in care)
         self._free: list[int] = []  # rows free to reuse (LIFO)
         self._freed: list[int] = []  # rows freed today (free from the next day)
         self._grow(capacity)
@@ -175,7 +187,19 @@ class ChildTable:
 
     def free(self, row: int) -> None:
         """Free ``row`` (its child has left care): reusable from the next ``new_day``."""
+        self.row_of[self.I[row, C_CID]] = -1
         self._freed.append(row)
+
+    def index(self, cids: np.ndarray, rows: np.ndarray) -> None:
+        """Record the rows of children ``cids`` (``row_of``)."""
+        if len(cids) == 0:
+            return
+        top = int(cids.max())
+        if top >= len(self.row_of):
+            grown = np.full(max(2 * len(self.row_of), top + 1), -1, np.int64)
+            grown[: len(self.row_of)] = self.row_of
+            self.row_of = grown
+        self.row_of[cids] = rows
 
     def new_day(self) -> None:
         """Rows freed before today become reusable."""
