@@ -443,31 +443,16 @@ class PlacementModel(mesa.Model):
     def _placement_terms(self, day: int) -> tuple[np.ndarray, tuple]:
         """The placement parameters of ``day`` as the kernels take them (``engine.Q_*``)."""
         if self._pp_day != day:
-            p = self.p.placements
-            pp = np.zeros(engine.N_PP)
-            pp[engine.Q_HAZARD_SHAPE] = p.hazard_shape
-            pp[engine.Q_TEMPORARY_MEAN_DAYS] = p.temporary_mean_days
-            pp[engine.Q_P_STATUS_CHANGE] = p.p_status_change
-            pp[engine.Q_STATUS_CHANGE_MEAN_DAYS] = p.status_change_mean_days
-            pp[engine.Q_MISFIT_MULTIPLIER] = p.misfit_multiplier
-            pp[engine.Q_DISTANCE_MULTIPLIER] = p.distance_multiplier
-            pp[engine.Q_QUALITY_MULTIPLIER] = p.quality_multiplier
+            pp, rates = engine.hazard_params(self.p.placements)
             pp[engine.Q_COMPLEX_PREMIUM] = self.p.prices.complex_premium
             pp[engine.Q_BASE_MARKUP] = self.p.prices.base_markup
-            pp[engine.Q_KIN_HAZARD] = 1.0
             ks = self.policy.kinship_support
             if ks is not None:
                 pp[engine.Q_KIN_SUPPORT_ON] = 1.0
                 pp[engine.Q_KIN_SUPPORT_GBP] = ks.support_gbp_week(day)
                 if ks.active(day):
                     pp[engine.Q_KIN_HAZARD] = ks.hazard_multiplier(day)
-            pp[engine.Q_MATCHED_MULTIPLIER] = p.planned_match_multiplier
             pp[engine.Q_TWENTY_MILES_KM] = TWENTY_MILES_KM
-            rates = (
-                np.asarray(p.unplanned_rate, float),
-                np.asarray(p.planned_rate, float),
-                np.asarray(p.age_multiplier, float),
-            )
             self._pp, self._pp_day = (pp, rates), day
         return self._pp
 

@@ -13,7 +13,6 @@ grade. The model schedules the events these produce.
 from __future__ import annotations
 
 import bisect
-import math
 
 import mesa
 import numpy as np
@@ -42,7 +41,6 @@ from sim.records import (
     REC,
     UNPLANNED_RPC,
     UNPLANNED_RPC_SHARE,
-    UNREG,
 )
 
 # Uniform slots (see module docstring); per-placement slots start at PLACEMENT_SLOT.
@@ -233,42 +231,21 @@ class Child(mesa.Agent):
     ) -> tuple[int, str]:
         """Day and type ("unplanned", "planned", "status") of this placement's next event.
 
-        Returns (-1, "") when the placement lasts until the child leaves care.
+        The compiled rule (``sim.agents.engine.next_event``): the unplanned ending at its
+        Weibull time (``unplanned_hazard`` times the child's propensity, resumed where the
+        placement's clock stands), the planned move (or the end of a short-term placement) and
+        the carers' change of approval, whichever comes first. Each call takes the child's
+        next block of uniforms. Returns (-1, "") when the placement lasts until the child
+        leaves care.
         """
-        uu = self.placement_uniforms()
-        self.n_draws += 1
-        if kind < 0:
-            return -1, ""
-        a = p.hazard_shape
-        # Time already spent in this placement: a Weibull clock resumes where it stands.
-        d = max(0.0, (day - self.place_start) / DAYS_PER_YEAR)
-        da = d**a
-        best, what = math.inf, ""
-        h = self.unplanned_hazard(kind, day, misfit, far, grade, p) * self.propensity
-        if h > 0:  # Weibull time left: ((-ln u / rate + d^a)^(1/a) - d) years
-            best = (((-math.log(uu[0])) / h + da) ** (1.0 / a) - d) * DAYS_PER_YEAR
-            what = "unplanned"
-        if self.temporary:
-            t = -math.log(uu[1]) * p.temporary_mean_days
-        else:
-            rate = p.planned_rate[kind] * self.propensity
-            t = (
-                (((-math.log(uu[1])) / rate + da) ** (1.0 / a) - d) * DAYS_PER_YEAR
-                if rate > 0
-                else math.inf
-            )
-        if t < best:
-            best, what = t, "planned"
-        if kind in _STATUS_KINDS and not self.status_changed and not self.temporary:
-            if uu[3] < p.p_status_change:
-                t = -math.log(uu[3] / p.p_status_change) * p.status_change_mean_days
-                if t < best:
-                    best, what = t, "status"
-        if kind == UNREG and what == "":
-            what = "planned"
-        if best == math.inf:
-            return -1, ""
-        return day + max(1, int(best)), what
+        from sim.agents import engine
+
+        pp, rates = engine.hazard_params(p)
+        t = self._t
+        when, what = engine.next_event(
+            (t.I, t.F, t.U), self.row, kind, day, misfit, far, grade, pp, *rates
+        )
+        return int(when), PENDING[what]
 
     def unplanned_reason(self, u: float) -> str:
         """SSDA903 REASON_PLACE_CHANGE of an unplanned ending, by the observed shares."""

@@ -173,6 +173,26 @@ FOLD_RNE = np.array(
 AGE_EDGES = np.array([1.0, 5.0, 10.0, 16.0])
 
 
+def hazard_params(p) -> tuple[np.ndarray, tuple]:
+    """``pp`` (the hazard entries set, the rest 0) and ``rates`` of ``PlacementParams`` ``p``."""
+    pp = np.zeros(N_PP)
+    pp[Q_HAZARD_SHAPE] = p.hazard_shape
+    pp[Q_TEMPORARY_MEAN_DAYS] = p.temporary_mean_days
+    pp[Q_P_STATUS_CHANGE] = p.p_status_change
+    pp[Q_STATUS_CHANGE_MEAN_DAYS] = p.status_change_mean_days
+    pp[Q_MISFIT_MULTIPLIER] = p.misfit_multiplier
+    pp[Q_DISTANCE_MULTIPLIER] = p.distance_multiplier
+    pp[Q_QUALITY_MULTIPLIER] = p.quality_multiplier
+    pp[Q_KIN_HAZARD] = 1.0
+    pp[Q_MATCHED_MULTIPLIER] = p.planned_match_multiplier
+    rates = (
+        np.asarray(p.unplanned_rate, float),
+        np.asarray(p.planned_rate, float),
+        np.asarray(p.age_multiplier, float),
+    )
+    return pp, rates
+
+
 @njit(cache=True)
 def _age_band(age: float) -> int:
     b = 0
@@ -356,7 +376,7 @@ def next_event(tab, r, kind, day, misfit, far, grade, pp, unplanned_rate, planne
                 what = PENDING_STATUS
     if kind == UNREG and what == 0:
         what = PENDING_PLANNED
-    if best == math.inf:
+    if best > 1e15:  # never (beyond any exit; an int64 would overflow where Python's cannot)
         return -1, 0
     return day + max(1, int(best)), what
 

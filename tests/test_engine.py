@@ -1,0 +1,96 @@
+"""The compiled placement bookkeeping and event handlers on hand-worked cases (engine)."""
+
+import mesa
+import numpy as np
+import pytest
+
+from sim.agents.children import U_18, Child
+from sim.config import PlacementParams
+from sim.io import embedded
+from sim.io.outputs import world_data
+from sim.model import EV_EXIT, EV_PLACEMENT, PlacementModel
+from sim.records import HOME, INHOUSE, REC, RPC, UNPLANNED_RPC
+
+from .conftest import tiny_config
+
+
+@pytest.fixture
+def model() -> PlacementModel:
+    """A tiny world at day 0: its stock placed, no day run yet."""
+    return PlacementModel(tiny_config(), embedded.england(), world_data())
+
+
+def _one(m: PlacementModel, kind: int) -> Child:
+    return next(m.children[c] for c in sorted(m.children) if m.children[c].kind == kind)
+
+
+def test_a_child_almost_never_moving_gets_no_event():
+    """A propensity so low that the next event lies beyond any exit: none is drawn.
+
+    (Its time in days overflows a 64-bit integer: the event must not wrap round to day 1.)
+    """
+    m = mesa.Model(rng=1)
+    c = Child(m, 1, 0, np.full(85, 0.5))
+    c.dob = -12 * 365
+    c.propensity = 1e-20
+    assert c.next_placement_event(HOME, 0, 0, False, 1, PlacementParams()) == (-1, "")
+    assert c.n_draws == 1  # the draw is taken all the same
+
+
+def test_leaving_at_18_from_foster_care_stays_put_and_bills_the_stay(model):
+    m = model
+    c = _one(m, INHOUSE)
+    cid, la, unit, price, since = c.cid, c.la, c.unit, c.price, c.billed_to
+    c.exit_route = "at18"
+    c.u[U_18] = 0.0  # below the staying-put share: E17
+    occupied, stock = int(m.supply.occupied[unit]), int(m.stock[la])
+    n_ep, n_led = len(m.episodes), len(m.ledger)
+    m.calendar[5].append((EV_EXIT, cid, c.version))
+    m.process_events(5)
+    assert cid not in m.children and m.stock[la] == stock - 1
+    assert m.supply.occupied[unit] == occupied - 1
+    ep = m.episodes.frame().iloc[n_ep:]
+    mine = ep[ep["child"] == cid]
+    assert mine["dec"].tolist() == [5] and mine["rec"].tolist() == [REC["E17"]]
+    led = m.ledger.frame().iloc[n_led:]
+    paid = led[led["child"] == cid]
+    assert paid["days"].tolist() == [5 - since]
+    assert paid["amount_gbp"].tolist() == [pytest.approx(price * (5 - since) / 7.0)]
+    assert m.table.row_of[cid] == -1
+
+
+def test_unplanned_ending_frees_the_unit_and_queues_the_child(model):
+    m = model
+    c = _one(m, HOME)
+    unit, occupied = c.unit, int(m.supply.occupied[c.unit])
+    c.pending = "unplanned"
+    m.calendar[3].append((EV_PLACEMENT, c.cid, c.version))
+    events = m.counters["events"]
+    m.process_events(3)
+    assert m.counters["events"] == events + 1
+    assert c.unit == -1 and c.prev_unit == unit
+    assert m.supply.occupied[unit] == occupied - 1
+    assert c.move_rpc in [RPC[r] for r in UNPLANNED_RPC]
+    assert m.urgent == [c]
+
+
+def test_a_stale_placement_event_is_skipped(model):
+    m = model
+    c = _one(m, HOME)
+    unit, version = c.unit, c.version
+    c.pending = "unplanned"
+    m.calendar[3].append((EV_PLACEMENT, c.cid, version - 1))  # a placement ago
+    events = m.counters["events"]
+    m.process_events(3)
+    assert m.counters["events"] == events and c.unit == unit and m.urgent == []
+
+
+def test_a_planned_move_joins_the_planned_queue_and_its_flag(model):
+    m = model
+    c = _one(m, HOME)
+    c.pending = "planned"
+    m.calendar[4].append((EV_PLACEMENT, c.cid, c.version))
+    m.process_events(4)
+    assert m.planned.get(c.cid) is c and c.waiting and c.waiting_since == 4
+    m.planned.pop(c.cid)
+    assert not c.waiting
