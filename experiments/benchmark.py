@@ -37,7 +37,7 @@ PHASES = [
     ("model", "finish", "finish"),
     ("kernels", "search", "within: compiled search"),
     ("supply", "vacancy_index", "within: vacancy index"),
-    ("model", "place", "within: placements"),
+    ("model", "_place_rows", "within: placements"),
 ]
 
 

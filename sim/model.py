@@ -10,7 +10,9 @@ Each day d:
   2. Child events due on d, in the order they were scheduled: leaving care (incl. the 18th
      birthday), the adoptive placement, legal-status changes, and placement events (an
      unplanned ending puts the child in the urgent queue; a planned move in the planned queue;
-     a status change opens a new episode with the same carer).
+     a status change opens a new episode with the same carer). The handlers run as one
+     compiled call over the child table (``sim.agents.engine.handle_events``), as do a
+     search's placements (``engine.place``).
   3. Urgent matching: placed with parents and kinship placements need no search; the rest are
      matched by ``sim.market.matching`` with the radius widening over ``stages``; a child
      with no suitable place gets an unregistered placement (counted) and joins the planned
