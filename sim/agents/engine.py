@@ -38,6 +38,7 @@ from sim.agents.children import (
     U_LS_DAYS,
     U_SA16,
 )
+from sim.agents.entry import _age_band, _district, _pick
 from sim.agents.table import (
     C_BILLED_TO,
     C_CID,
@@ -170,7 +171,6 @@ PREMIUM_KIND[[IFA, HOME, SECURE, SA]] = True
 FOLD_RNE = np.array(
     [[fold_rne(a, b) for b in range(len(RNE_CODES))] for a in range(len(RNE_CODES))], np.int64
 )
-AGE_EDGES = np.array([1.0, 5.0, 10.0, 16.0])
 
 
 def hazard_params(p) -> tuple[np.ndarray, tuple]:
@@ -191,14 +191,6 @@ def hazard_params(p) -> tuple[np.ndarray, tuple]:
         np.asarray(p.age_multiplier, float),
     )
     return pp, rates
-
-
-@njit(cache=True)
-def _age_band(age: float) -> int:
-    b = 0
-    while b < 4 and age >= AGE_EDGES[b]:
-        b += 1
-    return b
 
 
 @njit(cache=True)
@@ -595,35 +587,8 @@ UNPLANNED_CUM_ = np.array(_UNPLANNED_CUM)
 
 
 @njit(cache=True)
-def _pick(cum, n, u):
-    """``children.pick``: the first ``cum[i] > u`` (bisect_right), at most ``n - 1``."""
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if u < cum[mid]:
-            hi = mid
-        else:
-            lo = mid + 1
-    return min(lo, n - 1)
-
-
-@njit(cache=True)
 def _exit_reason(route, u):
-    return EXIT_CODES[route, _pick(EXIT_CUM[route], EXIT_N[route], u)]
-
-
-@njit(cache=True)
-def _district(d_start, d_cumw, la, u):
-    """A district of ``la`` by postcode weight (``Geography.sample_district``)."""
-    s, e = d_start[la], d_start[la + 1]
-    lo, hi = s, e
-    while lo < hi:  # bisect_left
-        mid = (lo + hi) // 2
-        if d_cumw[mid] < u:
-            lo = mid + 1
-        else:
-            hi = mid
-    return min(lo, e - 1)
+    return EXIT_CODES[route, _pick(EXIT_CUM[route, : EXIT_N[route]], u)]
 
 
 @njit(cache=True)
@@ -722,7 +687,7 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
                 ti[r, C_N_DRAWS] -= 1
                 uu = placement_uniforms(tab, r)
                 ti[r, C_N_DRAWS] += 1
-                reason = UNPLANNED_CODES[_pick(UNPLANNED_CUM_, len(UNPLANNED_CUM_), uu[2])]
+                reason = UNPLANNED_CODES[_pick(UNPLANNED_CUM_, uu[2])]
                 unit = ti[r, C_UNIT]
                 ti[r, C_PREV_UNIT] = unit
                 keep = 1.0
