@@ -38,7 +38,6 @@ import collections
 import contextlib
 import datetime as dt
 import gc
-import heapq
 import itertools
 import math
 import weakref
@@ -54,6 +53,7 @@ from sim.agents.children import (
 )
 from sim.agents.supply import SupplyRegistry
 from sim.agents.table import ChildTable
+from sim.calendar import Calendar
 from sim.config import RunConfig
 from sim.geography import TWENTY_MILES_KM, Geography, haversine_km_scalar
 from sim.market import kernels, matching, pricing
@@ -207,11 +207,7 @@ class PlacementModel(mesa.Model):
         self.providers: list = []
         self.councils: list = []
         self.rccs: list = []
-        # The event calendar: one list per day, in scheduling order (see ``schedule``).
-        self.calendar: list[list[tuple[int, int, int]]] = []
-        self.late: list[tuple[int, int, int, int]] = []
-        self._seq = 0
-        self._done_day = 0  # the last day whose events were handled (day 0 has none)
+        self.calendar = Calendar()  # the children's scheduled events (see ``schedule``)
         self.next_cid = 1
         self.la_serial = np.zeros(geo.n_la, dtype=np.int64)
         self.urgent: list[Child] = []
@@ -263,27 +259,15 @@ class PlacementModel(mesa.Model):
 
         Leaving care, the adoptive placement and legal-status changes are scheduled once and
         checked when due; a placement event is cancelled when the child's version moves on
-        (every new placement bumps it). Events are kept in one list per day, in scheduling
-        order, which is the order they are handled in (a heap keyed by (day, order) gives the
-        same order at O(log n) a push). An event for a day already processed is handled first
-        thing on the next day processed, in (day, order).
+        (every new placement bumps it). Events are handled in the order they were scheduled
+        (``sim.calendar``); one for a day already processed is handled first thing on the next
+        day processed, in (day, order).
         """
-        self._seq += 1
-        if day <= self._done_day:
-            heapq.heappush(self.late, (day, self._seq, ev, child.cid, child.version))
-            return
-        cal = self.calendar
-        if day >= len(cal):
-            cal.extend([] for _ in range(day + 366 - len(cal)))
-        cal[day].append((ev, child.cid, child.version))
+        self.calendar.add(day, ev, child.cid, child.version)
 
     def scheduled(self) -> Iterator[tuple[int, int, int, int]]:
         """Every pending event as (day, event, child id, version), in the order of handling."""
-        for day, _, ev, cid, version in sorted(self.late):
-            yield day, ev, cid, version
-        for day in range(self._done_day + 1, len(self.calendar)):
-            for ev, cid, version in self.calendar[day]:
-                yield day, ev, cid, version
+        yield from self.calendar.pending()
 
     # ---- the clock --------------------------------------------------------------------------
     def run(self, years: int | None = None) -> None:
@@ -343,20 +327,10 @@ class PlacementModel(mesa.Model):
         day's own. The compiled handlers report the children who join the urgent or planned
         queue, leave care or take up Staying Close, in order; the queues and agents follow.
         """
-        late = self.late
-        todays: list = []
-        while late:
-            _, _, ev, cid, version = heapq.heappop(late)
-            todays.append((ev, cid, version))
-        cal = self.calendar
-        if day < len(cal):
-            todays += cal[day]
-            cal[day] = []
-        self._done_day = day
-        n = len(todays)
+        events = self.calendar.take(day)
+        n = len(events)
         if n == 0:
             return
-        events = np.array(todays, np.int64).reshape(n, 3)
         tab, sup, books, logs = self._kernel_state(2 * n)
         pp, rates = self._placement_terms(day)
         out = np.zeros((2 * n + 1, 3), np.int64)
@@ -468,15 +442,7 @@ class PlacementModel(mesa.Model):
             return
         if after >= 0 and int(self._drawn[:n, 0].min()) <= after:
             raise RuntimeError(f"an event drawn for day {after} or before while handling it")
-        cal, late, done = self.calendar, self.late, self._done_day
-        for when, ev, cid, version in self._drawn[:n].tolist():
-            self._seq += 1
-            if when <= done:
-                heapq.heappush(late, (when, self._seq, ev, cid, version))
-                continue
-            if when >= len(cal):
-                cal.extend([] for _ in range(when + 366 - len(cal)))
-            cal[when].append((ev, cid, version))
+        self.calendar.push(self._drawn, n)
         self._drawn_n[0] = 0
 
     def open_episode(self, child: Child, day: int, rne: int) -> None:

@@ -779,36 +779,35 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
     for col, values in cols:
         t.I[rows, col] = values
     t.index(cids, rows)
-    header, children, schedule, urgent = model.header, model.children, model.schedule, model.urgent
-    fields = [
-        entry.F_LA,
-        entry.F_DOB,
-        entry.F_SEX,
-        entry.F_ETHNIC,
-        entry.F_UASC,
-        entry.F_EXIT_DAY,
-        entry.F_ROUTE,
-        entry.F_ADOPTION_DAY,
-        entry.F_NEXT_LS,
-        entry.F_LS_DAY,
-        entry.F_SA16_DAY,
-    ]
-    for cid, row, (la, dob, sex, eth, uasc_c, exit_day, route, adopt, nls, ls_day, sa16) in zip(
+    header, children, urgent = model.header, model.children, model.urgent
+    fields = [entry.F_LA, entry.F_DOB, entry.F_SEX, entry.F_ETHNIC, entry.F_UASC]
+    for cid, row, (la, dob, sex, eth, uasc_c) in zip(
         cids.tolist(), rows.tolist(), tab[:, fields].tolist(), strict=True
     ):
         c = Child(model, cid, la, row=row)
         codes = ETHNIC_UASC[0] if uasc_c == 1 else ETHNIC[0]
         header.add(cid, la, sex, dob, codes[eth], uasc_c == 1)
         children[cid] = c
-        # The events fixed at entry (as ``schedule_care_events``).
-        schedule(exit_day, EV_EXIT, c)
-        if sa16 >= 0:
-            schedule(sa16, EV_SA16, c)
-        if route == entry.R_ADOPTION and adopt > 0:
-            schedule(adopt, EV_ADOPTION, c)
-        if nls >= 0:
-            schedule(max(1, ls_day), EV_LS, c)
         urgent.append(c)
+    # The events fixed at entry (as ``schedule_care_events``), child by child in this order.
+    due = np.full((k, 4), -1, np.int64)
+    due[:, 0] = tab[:, entry.F_EXIT_DAY]
+    due[:, 1] = tab[:, entry.F_SA16_DAY]
+    due[:, 2] = np.where(
+        (tab[:, entry.F_ROUTE] == entry.R_ADOPTION) & (tab[:, entry.F_ADOPTION_DAY] > 0),
+        tab[:, entry.F_ADOPTION_DAY],
+        -1,
+    )
+    due[:, 3] = np.where(tab[:, entry.F_NEXT_LS] >= 0, np.maximum(1, tab[:, entry.F_LS_DAY]), -1)
+    keep = due >= 0
+    keep[:, 0] = True
+    which, ev = np.nonzero(keep)
+    events = np.empty((len(which), 4), np.int64)
+    events[:, 0] = due[which, ev]
+    events[:, 1] = np.array([EV_EXIT, EV_SA16, EV_ADOPTION, EV_LS], np.int64)[ev]
+    events[:, 2] = cids[which]
+    events[:, 3] = t.I[rows[which], table.C_VERSION]
+    model.calendar.push(events)
     np.add.at(model.stock, tab[:, entry.F_LA], 1)
     model.counters["entries"] += k
 

@@ -45,7 +45,7 @@ def test_leaving_at_18_from_foster_care_stays_put_and_bills_the_stay(model):
     c.u[U_18] = 0.0  # below the staying-put share: E17
     occupied, stock = int(m.supply.occupied[unit]), int(m.stock[la])
     n_ep, n_led = len(m.episodes), len(m.ledger)
-    m.calendar[5].append((EV_EXIT, cid, c.version))
+    m.calendar.add(5, EV_EXIT, cid, c.version)
     m.process_events(5)
     assert cid not in m.children and m.stock[la] == stock - 1
     assert m.supply.occupied[unit] == occupied - 1
@@ -64,7 +64,7 @@ def test_unplanned_ending_frees_the_unit_and_queues_the_child(model):
     c = _one(m, HOME)
     unit, occupied = c.unit, int(m.supply.occupied[c.unit])
     c.pending = "unplanned"
-    m.calendar[3].append((EV_PLACEMENT, c.cid, c.version))
+    m.calendar.add(3, EV_PLACEMENT, c.cid, c.version)
     events = m.counters["events"]
     m.process_events(3)
     assert m.counters["events"] == events + 1
@@ -79,7 +79,7 @@ def test_a_stale_placement_event_is_skipped(model):
     c = _one(m, HOME)
     unit, version = c.unit, c.version
     c.pending = "unplanned"
-    m.calendar[3].append((EV_PLACEMENT, c.cid, version - 1))  # a placement ago
+    m.calendar.add(3, EV_PLACEMENT, c.cid, version - 1)  # a placement ago
     events = m.counters["events"]
     m.process_events(3)
     assert m.counters["events"] == events and c.unit == unit and m.urgent == []
@@ -89,7 +89,7 @@ def test_a_planned_move_joins_the_planned_queue_and_its_flag(model):
     m = model
     c = _one(m, HOME)
     c.pending = "planned"
-    m.calendar[4].append((EV_PLACEMENT, c.cid, c.version))
+    m.calendar.add(4, EV_PLACEMENT, c.cid, c.version)
     m.process_events(4)
     assert m.planned.get(c.cid) is c and c.waiting and c.waiting_since == 4
     m.planned.pop(c.cid)

@@ -1,0 +1,180 @@
+"""The event calendar: children's scheduled events by day, as arrays the compiled code reads.
+
+This module owns when each child's scheduled events are due and the order they are handled in.
+Each day's events form a linked list over one store of (event, child, version) rows, in the
+order they were scheduled, which is the order they are handled in. Scheduling appends at a
+day's tail and taking a day's events hands its rows back to a free list, both in compiled code
+(numba), so a run's million events never pass through Python one by one. An event for a day
+already handled ("late") waits in a small heap and is handled first thing on the next day
+handled, in (day, order); the model schedules none in practice, but the rule keeps the calendar
+total.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+
+import numpy as np
+from numba import njit
+
+# Meta slots: rows ever used (the store's high-water mark), head of the free list, its length.
+_M_USED, _M_FREE, _M_NFREE = 0, 1, 2
+
+
+@njit(cache=True)
+def _push(head, tail, store, nxt, meta, events, n, done, late):
+    """Append ``events[:n]`` (day, event, child, version) at their days' tails, in order.
+
+    Events due on or before ``done`` (a day handled) are not queued: their indices go to
+    ``late``. Returns how many went there. The caller guarantees room (``Calendar._room``).
+    """
+    n_late = 0
+    for j in range(n):
+        day = events[j, 0]
+        if day <= done:
+            late[n_late] = j
+            n_late += 1
+            continue
+        k = meta[_M_FREE]
+        if k >= 0:
+            meta[_M_FREE] = nxt[k]
+            meta[_M_NFREE] -= 1
+        else:
+            k = meta[_M_USED]
+            meta[_M_USED] = k + 1
+        store[k, 0] = events[j, 1]
+        store[k, 1] = events[j, 2]
+        store[k, 2] = events[j, 3]
+        nxt[k] = -1
+        t = tail[day]
+        if t >= 0:
+            nxt[t] = k
+        else:
+            head[day] = k
+        tail[day] = k
+    return n_late
+
+
+@njit(cache=True)
+def _take(head, tail, store, nxt, meta, day):
+    """The events of ``day`` in order, as (event, child, version) rows; their rows are freed."""
+    n = 0
+    k = head[day]
+    while k >= 0:
+        n += 1
+        k = nxt[k]
+    out = np.empty((n, 3), np.int64)
+    k = head[day]
+    j = 0
+    while k >= 0:
+        out[j, 0] = store[k, 0]
+        out[j, 1] = store[k, 1]
+        out[j, 2] = store[k, 2]
+        j += 1
+        last = k
+        k = nxt[k]
+    if n:
+        nxt[last] = meta[_M_FREE]
+        meta[_M_FREE] = head[day]
+        meta[_M_NFREE] += n
+        head[day] = -1
+        tail[day] = -1
+    return out
+
+
+class Calendar:
+    """Children's scheduled events by day (see the module docstring).
+
+    Args:
+        days: days the calendar first has room for (it grows).
+        rows: events it first has room for (it grows).
+    """
+
+    def __init__(self, days: int = 4096, rows: int = 1 << 15) -> None:
+        self.head = np.full(days, -1, np.int64)
+        self.tail = np.full(days, -1, np.int64)
+        self.store = np.zeros((rows, 3), np.int64)
+        self.nxt = np.full(rows, -1, np.int64)
+        self.meta = np.array([0, -1, 0], np.int64)
+        self.done = 0  # the last day whose events were taken (day 0 has none)
+        self.late: list[tuple[int, int, int, int, int]] = []
+        self._seq = 0
+        self._late_ix = np.zeros(64, np.int64)
+
+    def __len__(self) -> int:
+        """Events pending (late ones included)."""
+        return sum(1 for _ in self.pending())
+
+    def _room(self, n: int, last_day: int) -> None:
+        if last_day >= len(self.head):
+            grow = max(last_day + 366, 2 * len(self.head)) - len(self.head)
+            self.head = np.concatenate([self.head, np.full(grow, -1, np.int64)])
+            self.tail = np.concatenate([self.tail, np.full(grow, -1, np.int64)])
+        need = int(self.meta[_M_USED]) + n - int(self.meta[_M_NFREE])
+        if need > len(self.nxt):
+            size = max(2 * len(self.nxt), need)
+            store = np.zeros((size, 3), np.int64)
+            store[: len(self.store)] = self.store
+            nxt = np.full(size, -1, np.int64)
+            nxt[: len(self.nxt)] = self.nxt
+            self.store, self.nxt = store, nxt
+        if n > len(self._late_ix):
+            self._late_ix = np.zeros(n, np.int64)
+
+    def push(self, events: np.ndarray, n: int | None = None) -> None:
+        """Schedule ``events[:n]``, rows of (day, event, child, version), in order."""
+        n = len(events) if n is None else n
+        if n == 0:
+            return
+        self._room(n, int(events[:n, 0].max()))
+        k = _push(
+            self.head,
+            self.tail,
+            self.store,
+            self.nxt,
+            self.meta,
+            events,
+            n,
+            self.done,
+            self._late_ix,
+        )
+        seq = self._seq
+        for j in self._late_ix[:k].tolist():
+            day, ev, cid, version = events[j].tolist()
+            heapq.heappush(self.late, (day, seq + j, ev, cid, version))
+        self._seq = seq + n
+
+    def add(self, day: int, ev: int, cid: int, version: int) -> None:
+        """Schedule one event."""
+        self.push(np.array([[day, ev, cid, version]], np.int64))
+
+    def take(self, day: int) -> np.ndarray:
+        """The events due on ``day`` as (event, child, version) rows; their rows are freed.
+
+        Late events come first, in (day, order), then the day's own in order. Events pushed
+        afterwards for ``day`` or before are late.
+        """
+        if day < len(self.head):
+            own = _take(self.head, self.tail, self.store, self.nxt, self.meta, day)
+        else:
+            own = np.zeros((0, 3), np.int64)
+        self.done = max(self.done, day)
+        if not self.late:
+            return own
+        late = []
+        while self.late:
+            _, _, ev, cid, version = heapq.heappop(self.late)
+            late.append((ev, cid, version))
+        return np.concatenate([np.array(late, np.int64).reshape(-1, 3), own])
+
+    def pending(self) -> Iterator[tuple[int, int, int, int]]:
+        """Every pending event as (day, event, child, version), in the order of handling."""
+        for day, _, ev, cid, version in sorted(self.late):
+            yield day, ev, cid, version
+        for day in range(self.done + 1, len(self.head)):
+            k = int(self.head[day])
+            while k >= 0:
+                ev, cid, version = self.store[k].tolist()
+                yield day, ev, cid, version
+                k = int(self.nxt[k])
