@@ -577,10 +577,9 @@ class PlacementModel(mesa.Model):
             batch.append(c)
         from sim.world import place_without_search
 
-        search = [c for c in batch if not place_without_search(self, c, day)]
+        search = place_without_search(self, batch, day)
         left = self.search_and_place(search, day, emergency=True)
-        for c in left:
-            self.place_unregistered(c, day)
+        self.place_unregistered(left, day)
 
     def match_planned(self, day: int) -> None:
         """Weekly round for children awaiting a planned move (incl. those in unregistered care).
@@ -806,14 +805,31 @@ class PlacementModel(mesa.Model):
         flags = (pool is not None, bool(pool is not None and pool.regional_foster), cap is not None)
         return market, prm, flags
 
-    def place_unregistered(self, child: Child, day: int) -> None:
-        """No suitable registered place: an unregistered setting (Z1), counted; keep searching."""
-        from sim.world import new_unregistered_unit
+    def place_unregistered(self, kids: list[Child], day: int) -> None:
+        """No suitable registered place: unregistered settings (Z1), counted; keep searching."""
+        if not kids:
+            return
+        from sim.world import unregistered_settings
 
-        unit = new_unregistered_unit(self, child, day)
-        self.place(child, unit, day, True, self._rne_for(child))
-        child.waiting_since = day
-        self.planned[child.cid] = child
+        n = len(kids)
+        units = unregistered_settings(self, kids, day)
+        rnes = np.fromiter((self._rne_for(c) for c in kids), np.int64, n)
+        self._place_rows(
+            kids, units, np.full(n, math.nan), self._dists(kids, units), rnes, False, day
+        )
+        for c in kids:
+            c.waiting_since = day
+            self.planned[c.cid] = c
+
+    def _dists(self, kids: list[Child], units: np.ndarray) -> np.ndarray:
+        """Distance (km) from each child's home district to its unit's (0 if either unknown)."""
+        district = self.supply.district
+        out = np.zeros(len(kids))
+        for i, (c, unit) in enumerate(zip(kids, units.tolist(), strict=True)):
+            home = c.home_d
+            if home >= 0 and unit >= 0:
+                out[i] = self.distance_km(home, int(district[unit]))
+        return out
 
     # ---- phases 5-6: supply and prices -----------------------------------------------------------
     def supply_step(self, day: int) -> None:

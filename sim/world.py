@@ -840,88 +840,140 @@ def schedule_care_events(model, c: Child) -> None:
         model.schedule(max(1, c.ls_day), EV_LS, c)
 
 
-def place_without_search(model, c: Child, day: int) -> bool:
-    """Placements needing no search: with parents (P1) and with kin (a kinship household)."""
-    if c.plan == PLAN_PARENTS and c.place < 0:
-        model.place(c, -1, day, False, RNE["S"])
-        return True
-    if c.plan == PLAN_KIN and c.place < 0:
-        lead = model.children.get(c.sibling_of)
-        s = model.supply
-        if lead is not None and lead.kind == KIN and s.capacity[lead.unit] > s.occupied[lead.unit]:
-            model.place(c, lead.unit, day, False, RNE["S"])
-            return True
-        unit = new_kin_unit(model, c, day)
-        model.place(c, unit, day, False, RNE["S"])
-        return True
-    return False
+def place_without_search(model, batch: list[Child], day: int) -> list[Child]:
+    """Placements needing no search, in the order of ``batch``; returns the children left.
+
+    With parents (P1) and with kin: a sibling whose lead is in a kinship household with room
+    joins it; anybody else placed with kin gets a household of its own (``kin_households``).
+    The households are registered together and the placements made in one call.
+    """
+    n = len(batch)
+    t = model.table
+    rows = np.fromiter((c.row for c in batch), np.int64, n)
+    plan, unplaced = t.I[rows, table.C_PLAN], t.I[rows, table.C_PLACE] < 0
+    mine = unplaced & ((plan == PLAN_PARENTS) | (plan == PLAN_KIN))
+    if not mine.any():
+        return batch
+    go = np.flatnonzero(mine)
+    units = np.full(len(go), -1, np.int64)
+    kin = np.flatnonzero(plan[go] == PLAN_KIN)
+    if len(kin):
+        units[kin] = kin_households(model, [batch[j] for j in go[kin].tolist()], day)
+    kids = [batch[j] for j in go.tolist()]
+    n_go = len(go)
+    rne = np.full(n_go, RNE["S"], np.int64)
+    model._place_rows(
+        kids, units, np.full(n_go, math.nan), model._dists(kids, units), rne, False, day
+    )
+    return [batch[j] for j in np.flatnonzero(~mine).tolist()]
 
 
-def new_kin_unit(model, c: Child, day: int) -> int:
-    """A kinship household for ``c``: relatives live in the home LA, near it, or far away.
+def kin_households(model, kids: list[Child], day: int) -> np.ndarray:
+    """The kinship households of ``kids`` (in order, before any of them is placed).
 
-    Shares: far (among the 10th to 40th nearest councils) ``kin_far_share``; otherwise 65% in
-    the home LA and 35% in one of its six nearest neighbours (assumption).
+    A sibling joins its lead's household while it has room (the lead placed there before, or
+    just before it in ``kids``); otherwise the child's relatives take it in, in a household
+    sized for its group: far away (among the 10th to 40th nearest councils) with share
+    ``kin_far_share``, otherwise 65% in the home LA and 35% in one of its six nearest
+    neighbours (assumption). Returns the unit of each child.
+    """
+    geo, s, t = model.geo, model.supply, model.table
+    far = model.p.placements.kin_far_share
+    base = s.n
+    units = np.empty(len(kids), np.int64)
+    new_cap: list[int] = []
+    new_la: list[int] = []
+    new_d: list[int] = []
+    new_prov: list[int] = []
+    urns: list[str] = []
+    joined: dict[int, int] = {}  # places taken in this batch, by unit
+    unit_of: dict[int, int] = {}  # household of each child of the batch, by child number
+    for j, c in enumerate(kids):
+        lead = c.sibling_of
+        unit = unit_of.get(lead, -1)
+        if unit < 0 and lead >= 0 and lead < len(t.row_of) and (r := t.row_of[lead]) >= 0:
+            if t.I[r, table.C_KIND] == KIN:
+                unit = int(t.I[r, table.C_UNIT])
+        if unit >= 0:
+            cap = new_cap[unit - base] if unit >= base else int(s.capacity[unit])
+            held = int(s.occupied[unit]) if unit < base else 0
+            if cap > held + joined.get(unit, 0):
+                units[j] = unit_of[c.cid] = unit
+                joined[unit] = joined.get(unit, 0) + 1
+                continue
+        u = c.u[U_KIN]
+        if u < far:
+            la = int(geo.la_order[c.la][10 + int(u / far * 30)])
+        else:
+            v = (u - far) / (1 - far)
+            la = c.la if v < 0.65 else int(geo.la_order[c.la][1 + int((v - 0.65) / 0.35 * 6) % 6])
+        unit = base + len(new_cap)
+        new_cap.append(max(1, c.group_size))
+        new_la.append(la)
+        new_d.append(geo.sample_district(la, (u * 7.31) % 1.0))
+        new_prov.append(model.councils[c.la].provider)
+        urns.append(f"KIN{c.cid}")
+        units[j] = unit_of[c.cid] = unit
+        joined[unit] = 1
+    if urns:
+        cost = model.p.prices.kin_cost_gbp_week
+        _add_units(
+            model,
+            urns,
+            KIN,
+            np.array(new_la, np.int64),
+            np.array(new_d, np.int64),
+            SECTOR_LA,
+            np.array(new_prov, np.int64),
+            np.array(new_cap, np.int64),
+            0,
+            17,
+            1,
+            1,
+            cost,
+            cost,
+            day,
+            matchable=False,
+        )
+    return units
+
+
+def unregistered_settings(model, kids: list[Child], day: int) -> np.ndarray:
+    """An unregistered setting for each of ``kids``; returns the units.
+
+    One child to a setting (far more often than not: Ofsted 2024), in one of the 12 councils
+    nearest the child's, at a price around ``unregistered_gbp_week``, drawn child by child from
+    the matching stream.
     """
     geo = model.geo
-    u = c.u[U_KIN]
-    far = model.p.placements.kin_far_share
-    if u < far:
-        la = int(geo.la_order[c.la][10 + int(u / far * 30)])
-    else:
-        v = (u - far) / (1 - far)
-        la = c.la if v < 0.65 else int(geo.la_order[c.la][1 + int((v - 0.65) / 0.35 * 6) % 6])
-    d = geo.sample_district(la, (u * 7.31) % 1.0)
-    prov = model.councils[c.la].provider
-    cost = model.p.prices.kin_cost_gbp_week
-    return int(
-        _add_units(
-            model,
-            [f"KIN{c.cid}"],
-            KIN,
-            la,
-            d,
-            SECTOR_LA,
-            prov,
-            max(1, c.group_size),
-            0,
-            17,
-            1,
-            1,
-            cost,
-            cost,
-            day,
-            matchable=False,
-        )[0]
-    )
-
-
-def new_unregistered_unit(model, c: Child, day: int) -> int:
-    """An unregistered setting for ``c`` (one child, far more often than not: Ofsted 2024)."""
-    geo = model.geo
     rng = model.streams["matching"]
-    la = int(geo.la_order[c.la][int(rng.integers(0, 12))])
-    d = geo.sample_district(la, rng.random())
-    price = model.p.prices.unregistered_gbp_week * math.exp(0.4 * rng.standard_normal() - 0.08)
-    return int(
-        _add_units(
-            model,
-            [f"UNREG{model.supply.n}"],
-            UNREG,
-            la,
-            d,
-            SECTOR_PRIVATE,
-            model.unregistered_provider,
-            1,
-            0,
-            17,
-            2,
-            3,
-            price,
-            price * 0.6,
-            day,
-            matchable=False,
-        )[0]
+    base = model.supply.n
+    las, ds, prices = [], [], []
+    for c in kids:
+        la = int(geo.la_order[c.la][int(rng.integers(0, 12))])
+        las.append(la)
+        ds.append(geo.sample_district(la, rng.random()))
+        prices.append(
+            model.p.prices.unregistered_gbp_week * math.exp(0.4 * rng.standard_normal() - 0.08)
+        )
+    price = np.array(prices)
+    return _add_units(
+        model,
+        [f"UNREG{base + j}" for j in range(len(kids))],
+        UNREG,
+        np.array(las, np.int64),
+        np.array(ds, np.int64),
+        SECTOR_PRIVATE,
+        model.unregistered_provider,
+        1,
+        0,
+        17,
+        2,
+        3,
+        price,
+        price * 0.6,
+        day,
+        matchable=False,
     )
 
 
@@ -1010,7 +1062,7 @@ def _initial_children(model) -> None:
             if plan in (PLAN_HOME, PLAN_SECURE):
                 c.tier = max(c.tier, 1)
             if plan in (PLAN_PARENTS, PLAN_KIN):
-                place_without_search(model, c, 0)
+                place_without_search(model, [c], 0)
             else:
                 to_search.append(c)
     place_initial(model, children, to_search, to_unreg, adoption, _backdate)
@@ -1042,8 +1094,8 @@ def place_initial(model, children, to_search, to_unreg, adoption, backdate) -> N
         model._vac = None
         left = model.search_and_place(left, 0, emergency=True)
     model.init_unplaced = len(left)
+    model.place_unregistered(left + to_unreg, 0)
     for c in left + to_unreg:
-        model.place_unregistered(c, 0)
         model.planned.pop(c.cid, None)
         c.waiting_since = -1
     for c in adoption:

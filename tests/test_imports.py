@@ -9,6 +9,7 @@ LAYER = {
     "geography": 0,
     "records": 0,
     "rng": 0,
+    "calendar": 0,
     "market": 1,
     "agents": 2,
     "policies": 3,
