@@ -145,23 +145,57 @@ def _free_finished_models() -> None:
 _free_finished_models()
 
 
-class WaitingList(dict):
-    """Children awaiting a planned move by child number; the table's ``waiting`` flag follows.
+class PlannedQueue:
+    """Children awaiting a planned move: the child table's ``waiting`` flag, read as a queue.
 
-    The compiled handlers read the flag; the model's Python reads the dict.
+    The compiled handlers and placements set and clear the flag; the weekly round reads the
+    flagged rows in order of child number.
     """
 
+    def __init__(self, model: PlacementModel) -> None:
+        self._model = model
+
+    def rows(self) -> np.ndarray:
+        """Rows of the waiting children, in order of child number."""
+        t = self._model.table
+        rows = np.flatnonzero(t.I[: t.n, table.C_WAITING])
+        return rows[np.argsort(t.I[rows, table.C_CID], kind="stable")]
+
+    def __len__(self) -> int:
+        t = self._model.table
+        return int(np.count_nonzero(t.I[: t.n, table.C_WAITING]))
+
+    def _row(self, cid: int) -> int:
+        t = self._model.table
+        r = int(t.row_of[cid]) if 0 <= cid < len(t.row_of) else -1
+        return r if r >= 0 and t.I[r, table.C_WAITING] else -1
+
+    def __contains__(self, cid: int) -> bool:
+        return self._row(cid) >= 0
+
+    def __iter__(self) -> Iterator[int]:
+        t = self._model.table
+        return iter(t.I[self.rows(), table.C_CID].tolist())
+
+    def get(self, cid: int, default=None):
+        """Child ``cid`` if it is waiting, else ``default``."""
+        return self._model.children[cid] if self._row(cid) >= 0 else default
+
+    def values(self) -> list[Child]:
+        """The waiting children, in order of child number."""
+        children = self._model.children
+        return [children[cid] for cid in self]
+
     def __setitem__(self, cid: int, child: Child) -> None:
-        super().__setitem__(cid, child)
         child._t.I[child.row, table.C_WAITING] = 1
 
     def pop(self, cid: int, default=None):
-        """Remove and return child ``cid`` (``default`` if absent), clearing its flag."""
-        c = super().pop(cid, None)
-        if c is None:
+        """Take child ``cid`` out of the queue and return it (``default`` if not waiting)."""
+        r = self._row(cid)
+        if r < 0:
             return default
-        c._t.I[c.row, table.C_WAITING] = 0
-        return c
+        self._model.table.I[r, table.C_WAITING] = 0
+        return self._model.children[cid]
 
 
 class PlacementModel(mesa.Model):
@@ -210,8 +244,8 @@ class PlacementModel(mesa.Model):
         self.calendar = Calendar()  # the children's scheduled events (see ``schedule``)
         self.next_cid = 1
         self.la_serial = np.zeros(geo.n_la, dtype=np.int64)
-        self.urgent: list[Child] = []
-        self.planned: dict[int, Child] = WaitingList()
+        self.urgent: list[int] = []  # child numbers, in order of joining
+        self.planned = PlannedQueue(self)
         self.scarcity = np.zeros((len(geo.regions), N_KINDS))
         self._accept_prob = np.asarray(self.p.matching.accept_prob, float)
         self._no_rcc = np.full(geo.n_la, -1, np.int64)  # RCC of each LA without pooling
@@ -352,14 +386,10 @@ class PlacementModel(mesa.Model):
         self.counters["events"] += int(counts[0])
         k = int(on[0])
         if k:
-            children, planned, urgent = self.children, self.planned, self.urgent
+            children, urgent = self.children, self.urgent
             for what, a, b in out[:k].tolist():
                 if what == engine.OUT_URGENT:
-                    urgent.append(children[a])
-                elif what == engine.OUT_WAIT:
-                    planned[a] = children[a]
-                elif what == engine.OUT_UNWAIT:
-                    planned.pop(a, None)
+                    urgent.append(a)
                 elif what == engine.OUT_EXIT:
                     c = children.pop(a)
                     self.table.free(c.row)
@@ -494,7 +524,7 @@ class PlacementModel(mesa.Model):
                 else 0.0
             )
         self._place_rows(
-            [child],
+            np.array([child.row], np.int64),
             np.array([unit], np.int64),
             np.array([math.nan if price is None else price]),
             np.array([dist_km]),
@@ -503,13 +533,12 @@ class PlacementModel(mesa.Model):
             day,
         )
 
-    def _place_rows(self, kids, units, prices, dists, rnes, matched: bool, day: int) -> None:
-        """Start the placements of ``kids`` in order (``engine.place``); queue their events."""
-        planned = self.planned
-        for c in kids:
-            planned.pop(c.cid, None)
-        rows = np.fromiter((c.row for c in kids), np.int64, len(kids))
-        tab, sup, books, logs = self._kernel_state(len(kids))
+    def _place_rows(self, rows, units, prices, dists, rnes, matched: bool, day: int) -> None:
+        """Start the placements of the children in ``rows`` in order (``engine.place``).
+
+        Each leaves the planned queue; the placements' events are queued.
+        """
+        tab, sup, books, logs = self._kernel_state(len(rows))
         pp, rates = self._placement_terms(day)
         n_unreg = engine.place(
             tab,
@@ -522,12 +551,12 @@ class PlacementModel(mesa.Model):
             prices,
             dists,
             rnes,
-            np.full(len(kids), 1 if matched else 0, np.int64),
+            np.full(len(rows), 1 if matched else 0, np.int64),
             day,
             pp,
             rates,
         )
-        self.counters["matches"] += len(kids)
+        self.counters["matches"] += len(rows)
         self.counters["unregistered"] += n_unreg
         self._queue_drawn()
 
@@ -567,17 +596,15 @@ class PlacementModel(mesa.Model):
         """Place everybody in the urgent queue today; unregistered care when nothing fits."""
         if not self.urgent:
             return
-        queue, self.urgent = self.urgent, []
-        seen: set[int] = set()
-        batch = []
-        for c in queue:
-            if c.cid in seen or c.cid not in self.children:
-                continue
-            seen.add(c.cid)
-            batch.append(c)
+        queue, self.urgent = np.array(self.urgent, np.int64), []
+        first = np.sort(np.unique(queue, return_index=True)[1])  # each child once, in order
+        queue = queue[first]
+        row_of = self.table.row_of
+        rows = row_of[queue[queue < len(row_of)]]
+        rows = rows[rows >= 0]  # still in care
         from sim.world import place_without_search
 
-        search = place_without_search(self, batch, day)
+        search = place_without_search(self, rows, day)
         left = self.search_and_place(search, day, emergency=True)
         self.place_unregistered(left, day)
 
@@ -588,75 +615,81 @@ class PlacementModel(mesa.Model):
         after 12 weeks is dropped (the child stays where it is), except out of unregistered
         care, where the search goes on.
         """
-        if not self.planned:
+        rows = self.planned.rows()
+        if len(rows) == 0:
             return
-        waiting = [self.planned[k] for k in sorted(self.planned)]
-        left = self.search_and_place(waiting, day, emergency=False)
-        for c in left:
-            if c.waiting_since >= 0 and day - c.waiting_since > 12 * 7 and c.kind != UNREG:
-                self.planned.pop(c.cid, None)
-                c.waiting_since = -1
-                c.version += 1
-                self.schedule_placement_event(c, day)
+        left = self.search_and_place(rows, day, emergency=False)
+        iv = self.table.I
+        since = iv[left, table.C_WAITING_SINCE]
+        drop = left[(since >= 0) & (day - since > 12 * 7) & (iv[left, table.C_KIND] != UNREG)]
+        if len(drop):
+            iv[drop, table.C_WAITING] = 0
+            iv[drop, table.C_WAITING_SINCE] = -1
+            iv[drop, table.C_VERSION] += 1
+            tab, sup, _, logs = self._kernel_state(len(drop))
+            pp, rates = self._placement_terms(day)
+            for r in drop.tolist():
+                engine.schedule_next(tab, sup, logs, r, day, pp, rates)
+            self._queue_drawn()
 
-    def search_and_place(self, batch: list[Child], day: int, emergency: bool) -> list[Child]:
-        """Search for a place for each child of ``batch``; returns those left without one.
+    def search_and_place(self, rows: np.ndarray, day: int, emergency: bool) -> np.ndarray:
+        """Search for a place for each child of ``rows``; returns the rows left without one.
 
         Siblings arriving together are searched as one request needing as many places as the
         group; a group that finds no such place is split and its children searched one by one.
         """
-        if not batch:
-            return []
-        ids = {c.cid for c in batch}
-        followers: dict[int, list[Child]] = {}
-        leads = []
-        for c in batch:
-            if c.sibling_of in ids:
-                followers.setdefault(c.sibling_of, []).append(c)
-            else:
-                leads.append(c)
-        left = self._search(leads, day, emergency, followers)
-        if followers:
-            split = [c for c in left if c.cid in followers]
-            singles = [f for c in split for f in followers[c.cid]]
-            if split:
-                self.counters["siblings_separated"] += len(split)
-                rest = [c for c in left if c.cid not in followers]
-                left = rest + self._search(split + singles, day, emergency, {})
+        rows = np.asarray(rows, np.int64)
+        if len(rows) == 0:
+            return rows
+        iv = self.table.I
+        lead_of = iv[rows, table.C_SIBLING_OF]
+        follows = (lead_of >= 0) & np.isin(lead_of, iv[rows, table.C_CID])
+        if not follows.any():
+            return self._search(rows, day, emergency, {})
+        followers: dict[int, list[int]] = {}  # rows of each lead's siblings, by lead's number
+        for lead, r in zip(lead_of[follows].tolist(), rows[follows].tolist(), strict=True):
+            followers.setdefault(lead, []).append(r)
+        left = self._search(rows[~follows], day, emergency, followers)
+        grouped = np.isin(iv[left, table.C_CID], np.fromiter(followers, np.int64))
+        if grouped.any():
+            split = left[grouped]
+            self.counters["siblings_separated"] += len(split)
+            singles = [f for c in iv[split, table.C_CID].tolist() for f in followers[c]]
+            again = np.concatenate([split, np.array(singles, np.int64)])
+            left = np.concatenate([left[~grouped], self._search(again, day, emergency, {})])
         return left
 
     def _search(
         self,
-        left: list[Child],
+        rows: np.ndarray,
         day: int,
         emergency: bool,
-        followers: dict[int, list[Child]],
-    ) -> list[Child]:
+        followers: dict[int, list[int]],
+    ) -> np.ndarray:
         """Search stage by stage (urgent) or once at each child's waiting stage (planned).
 
         The search itself is compiled (``kernels.search``); the placements it finds are made
-        here, stage by stage and in the order of ``left`` within a stage.
+        here, stage by stage and in the order of ``rows`` within a stage, each group's lead
+        followed by its siblings (``followers``: their rows by the lead's child number).
         """
         mp = self.p.matching
-        n = len(left)
+        n = len(rows)
         if n == 0:
-            return left
-        arr = self._child_arrays(left, day, followers)
+            return rows
+        iv = self.table.I
+        arr = self._child_arrays(rows, day, followers)
         if emergency:
             # Placements made at one stage take places the next stage sees; none frees one,
             # since a child searched urgently has already left its unit.
             if (arr["unit"] >= 0).any() or any(
-                f.unit >= 0 for fs in followers.values() for f in fs
+                iv[r, table.C_UNIT] >= 0 for fs in followers.values() for r in fs
             ):
                 raise RuntimeError("an urgent search for a child still holding a unit")
             stage0 = np.zeros(n, np.int64)
             passes = mp.stages
         else:
-            weeks = np.fromiter(
-                ((day - c.waiting_since) // 7 if c.waiting_since >= 0 else 0 for c in left),
-                np.int64,
-                n,
-            )
+            since = iv[rows, table.C_WAITING_SINCE]
+            weeks = np.where(since >= 0, (day - since) // 7, 0)
             stage0 = np.minimum(weeks, mp.stages - 1)
             passes = 1
         stage = np.arange(mp.stages)
@@ -685,27 +718,29 @@ class PlacementModel(mesa.Model):
         order = placed[np.argsort(found_in[placed], kind="stable")]
         if followers:  # each lead, then its siblings in the same unit
             kids, src = [], []
+            cids = iv[rows, table.C_CID]
             for j in order.tolist():
-                c = left[j]
-                kids.append(c)
+                kids.append(int(rows[j]))
                 src.append(j)
-                for f in followers.get(c.cid, ()):
+                for f in followers.get(int(cids[j]), ()):
                     kids.append(f)
                     src.append(j)
             take = np.array(src, np.int64)
+            kid_rows = np.array(kids, np.int64)
         else:
-            kids = [left[j] for j in order.tolist()]
             take = order
-        if kids:
-            rnes = np.fromiter((RNE_S if c.place < 0 else RNE_P for c in kids), np.int64, len(kids))
-            self._place_rows(kids, unit[take], price[take], dist[take], rnes, not emergency, day)
-        return [left[j] for j in np.flatnonzero(unit < 0).tolist()]
+            kid_rows = rows[order]
+        if len(kid_rows):
+            rnes = np.where(iv[kid_rows, table.C_PLACE] < 0, RNE_S, RNE_P)
+            self._place_rows(
+                kid_rows, unit[take], price[take], dist[take], rnes, not emergency, day
+            )
+        return rows[unit < 0]
 
-    def _child_arrays(self, left: list[Child], day: int, followers: dict) -> dict:
+    def _child_arrays(self, rows: np.ndarray, day: int, followers: dict) -> dict:
         """The searching children's attributes as arrays (built once per search)."""
         g = self.geo
-        n = len(left)
-        rows = np.fromiter((c.row for c in left), np.int64, n)
+        n = len(rows)
         iv = self.table.I[rows]
         unit, prev = iv[:, table.C_UNIT], iv[:, table.C_PREV_UNIT]
         a = {
@@ -720,7 +755,11 @@ class PlacementModel(mesa.Model):
             "unreg": iv[:, table.C_KIND] == UNREG,
             "away": iv[:, table.C_AWAY] != 0,
             "need": (
-                np.fromiter((1 + len(followers.get(c.cid, ())) for c in left), np.int64, n)
+                np.fromiter(
+                    (1 + len(followers.get(c, ())) for c in iv[:, table.C_CID].tolist()),
+                    np.int64,
+                    n,
+                )
                 if followers
                 else np.ones(n, np.int64)
             ),
@@ -730,9 +769,6 @@ class PlacementModel(mesa.Model):
         a["lat"] = np.where(hd >= 0, g.d_lat[hd], g.la_lat[la])
         a["lon"] = np.where(hd >= 0, g.d_lon[hd], g.la_lon[la])
         return a
-
-    def _rne_for(self, child: Child) -> int:
-        return RNE["S"] if child.place < 0 else RNE["P"]
 
     def vacancies(self, day: int) -> matching.VacancyIndex:
         """The day's vacancy index (built once a day; free places are re-checked on use)."""
@@ -805,28 +841,27 @@ class PlacementModel(mesa.Model):
         flags = (pool is not None, bool(pool is not None and pool.regional_foster), cap is not None)
         return market, prm, flags
 
-    def place_unregistered(self, kids: list[Child], day: int) -> None:
+    def place_unregistered(self, rows: np.ndarray, day: int) -> None:
         """No suitable registered place: unregistered settings (Z1), counted; keep searching."""
-        if not kids:
+        n = len(rows)
+        if n == 0:
             return
         from sim.world import unregistered_settings
 
-        n = len(kids)
-        units = unregistered_settings(self, kids, day)
-        rnes = np.fromiter((self._rne_for(c) for c in kids), np.int64, n)
-        self._place_rows(
-            kids, units, np.full(n, math.nan), self._dists(kids, units), rnes, False, day
-        )
-        for c in kids:
-            c.waiting_since = day
-            self.planned[c.cid] = c
+        units = unregistered_settings(self, rows, day)
+        iv = self.table.I
+        rnes = np.where(iv[rows, table.C_PLACE] < 0, RNE_S, RNE_P)
+        prices = np.full(n, math.nan)  # the list price
+        self._place_rows(rows, units, prices, self._dists(rows, units), rnes, False, day)
+        iv[rows, table.C_WAITING_SINCE] = day
+        iv[rows, table.C_WAITING] = 1
 
-    def _dists(self, kids: list[Child], units: np.ndarray) -> np.ndarray:
+    def _dists(self, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
         """Distance (km) from each child's home district to its unit's (0 if either unknown)."""
         district = self.supply.district
-        out = np.zeros(len(kids))
-        for i, (c, unit) in enumerate(zip(kids, units.tolist(), strict=True)):
-            home = c.home_d
+        homes = self.table.I[rows, table.C_HOME_D]
+        out = np.zeros(len(rows))
+        for i, (home, unit) in enumerate(zip(homes.tolist(), units.tolist(), strict=True)):
             if home >= 0 and unit >= 0:
                 out[i] = self.distance_km(home, int(district[unit]))
         return out

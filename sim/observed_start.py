@@ -253,7 +253,7 @@ def observed_children(model, ex) -> None:
                 # meets (the matching allows a misfit of one tier), not the highest tier.
                 c.tier = min(c.tier, 1)
             if plan in (PLAN_PARENTS, PLAN_KIN):
-                place_without_search(model, [c], 0)
+                place_without_search(model, np.array([c.row]), 0)
             else:
                 to_search.append(c)
 

@@ -788,7 +788,6 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
         codes = ETHNIC_UASC[0] if uasc_c == 1 else ETHNIC[0]
         header.add(cid, la, sex, dob, codes[eth], uasc_c == 1)
         children[cid] = c
-        urgent.append(c)
     # The events fixed at entry (as ``schedule_care_events``), child by child in this order.
     due = np.full((k, 4), -1, np.int64)
     due[:, 0] = tab[:, entry.F_EXIT_DAY]
@@ -808,6 +807,7 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
     events[:, 2] = cids[which]
     events[:, 3] = t.I[rows[which], table.C_VERSION]
     model.calendar.push(events)
+    urgent.extend(cids.tolist())
     np.add.at(model.stock, tab[:, entry.F_LA], 1)
     model.counters["entries"] += k
 
@@ -840,39 +840,35 @@ def schedule_care_events(model, c: Child) -> None:
         model.schedule(max(1, c.ls_day), EV_LS, c)
 
 
-def place_without_search(model, batch: list[Child], day: int) -> list[Child]:
-    """Placements needing no search, in the order of ``batch``; returns the children left.
+def place_without_search(model, rows: np.ndarray, day: int) -> np.ndarray:
+    """Placements needing no search, in the order of ``rows``; returns the rows left.
 
     With parents (P1) and with kin: a sibling whose lead is in a kinship household with room
     joins it; anybody else placed with kin gets a household of its own (``kin_households``).
     The households are registered together and the placements made in one call.
     """
-    n = len(batch)
     t = model.table
-    rows = np.fromiter((c.row for c in batch), np.int64, n)
+    rows = np.asarray(rows, np.int64)
     plan, unplaced = t.I[rows, table.C_PLAN], t.I[rows, table.C_PLACE] < 0
     mine = unplaced & ((plan == PLAN_PARENTS) | (plan == PLAN_KIN))
     if not mine.any():
-        return batch
-    go = np.flatnonzero(mine)
-    units = np.full(len(go), -1, np.int64)
-    kin = np.flatnonzero(plan[go] == PLAN_KIN)
+        return rows
+    go = rows[mine]
+    n = len(go)
+    units = np.full(n, -1, np.int64)
+    kin = np.flatnonzero(plan[mine] == PLAN_KIN)
     if len(kin):
-        units[kin] = kin_households(model, [batch[j] for j in go[kin].tolist()], day)
-    kids = [batch[j] for j in go.tolist()]
-    n_go = len(go)
-    rne = np.full(n_go, RNE["S"], np.int64)
-    model._place_rows(
-        kids, units, np.full(n_go, math.nan), model._dists(kids, units), rne, False, day
-    )
-    return [batch[j] for j in np.flatnonzero(~mine).tolist()]
+        units[kin] = kin_households(model, go[kin], day)
+    rne = np.full(n, RNE["S"], np.int64)
+    model._place_rows(go, units, np.full(n, math.nan), model._dists(go, units), rne, False, day)
+    return rows[~mine]
 
 
-def kin_households(model, kids: list[Child], day: int) -> np.ndarray:
-    """The kinship households of ``kids`` (in order, before any of them is placed).
+def kin_households(model, rows: np.ndarray, day: int) -> np.ndarray:
+    """The kinship households of the children in ``rows`` (in order, before any is placed).
 
     A sibling joins its lead's household while it has room (the lead placed there before, or
-    just before it in ``kids``); otherwise the child's relatives take it in, in a household
+    just before it in ``rows``); otherwise the child's relatives take it in, in a household
     sized for its group: far away (among the 10th to 40th nearest councils) with share
     ``kin_far_share``, otherwise 65% in the home LA and 35% in one of its six nearest
     neighbours (assumption). Returns the unit of each child.
@@ -880,7 +876,9 @@ def kin_households(model, kids: list[Child], day: int) -> np.ndarray:
     geo, s, t = model.geo, model.supply, model.table
     far = model.p.placements.kin_far_share
     base = s.n
-    units = np.empty(len(kids), np.int64)
+    units = np.empty(len(rows), np.int64)
+    iv = t.I[rows]
+    u_kin = t.U[rows, U_KIN]
     new_cap: list[int] = []
     new_la: list[int] = []
     new_d: list[int] = []
@@ -888,8 +886,16 @@ def kin_households(model, kids: list[Child], day: int) -> np.ndarray:
     urns: list[str] = []
     joined: dict[int, int] = {}  # places taken in this batch, by unit
     unit_of: dict[int, int] = {}  # household of each child of the batch, by child number
-    for j, c in enumerate(kids):
-        lead = c.sibling_of
+    for j, (cid, la0, lead, group, u) in enumerate(
+        zip(
+            iv[:, table.C_CID].tolist(),
+            iv[:, table.C_LA].tolist(),
+            iv[:, table.C_SIBLING_OF].tolist(),
+            iv[:, table.C_GROUP_SIZE].tolist(),
+            u_kin.tolist(),
+            strict=True,
+        )
+    ):
         unit = unit_of.get(lead, -1)
         if unit < 0 and lead >= 0 and lead < len(t.row_of) and (r := t.row_of[lead]) >= 0:
             if t.I[r, table.C_KIND] == KIN:
@@ -898,22 +904,21 @@ def kin_households(model, kids: list[Child], day: int) -> np.ndarray:
             cap = new_cap[unit - base] if unit >= base else int(s.capacity[unit])
             held = int(s.occupied[unit]) if unit < base else 0
             if cap > held + joined.get(unit, 0):
-                units[j] = unit_of[c.cid] = unit
+                units[j] = unit_of[cid] = unit
                 joined[unit] = joined.get(unit, 0) + 1
                 continue
-        u = c.u[U_KIN]
         if u < far:
-            la = int(geo.la_order[c.la][10 + int(u / far * 30)])
+            la = int(geo.la_order[la0][10 + int(u / far * 30)])
         else:
             v = (u - far) / (1 - far)
-            la = c.la if v < 0.65 else int(geo.la_order[c.la][1 + int((v - 0.65) / 0.35 * 6) % 6])
+            la = la0 if v < 0.65 else int(geo.la_order[la0][1 + int((v - 0.65) / 0.35 * 6) % 6])
         unit = base + len(new_cap)
-        new_cap.append(max(1, c.group_size))
+        new_cap.append(max(1, group))
         new_la.append(la)
         new_d.append(geo.sample_district(la, (u * 7.31) % 1.0))
-        new_prov.append(model.councils[c.la].provider)
-        urns.append(f"KIN{c.cid}")
-        units[j] = unit_of[c.cid] = unit
+        new_prov.append(model.councils[la0].provider)
+        urns.append(f"KIN{cid}")
+        units[j] = unit_of[cid] = unit
         joined[unit] = 1
     if urns:
         cost = model.p.prices.kin_cost_gbp_week
@@ -938,8 +943,8 @@ def kin_households(model, kids: list[Child], day: int) -> np.ndarray:
     return units
 
 
-def unregistered_settings(model, kids: list[Child], day: int) -> np.ndarray:
-    """An unregistered setting for each of ``kids``; returns the units.
+def unregistered_settings(model, rows: np.ndarray, day: int) -> np.ndarray:
+    """An unregistered setting for each child of ``rows``; returns the units.
 
     One child to a setting (far more often than not: Ofsted 2024), in one of the 12 councils
     nearest the child's, at a price around ``unregistered_gbp_week``, drawn child by child from
@@ -949,8 +954,8 @@ def unregistered_settings(model, kids: list[Child], day: int) -> np.ndarray:
     rng = model.streams["matching"]
     base = model.supply.n
     las, ds, prices = [], [], []
-    for c in kids:
-        la = int(geo.la_order[c.la][int(rng.integers(0, 12))])
+    for la0 in model.table.I[rows, table.C_LA].tolist():
+        la = int(geo.la_order[la0][int(rng.integers(0, 12))])
         las.append(la)
         ds.append(geo.sample_district(la, rng.random()))
         prices.append(
@@ -959,7 +964,7 @@ def unregistered_settings(model, kids: list[Child], day: int) -> np.ndarray:
     price = np.array(prices)
     return _add_units(
         model,
-        [f"UNREG{base + j}" for j in range(len(kids))],
+        [f"UNREG{base + j}" for j in range(len(rows))],
         UNREG,
         np.array(las, np.int64),
         np.array(ds, np.int64),
@@ -1062,7 +1067,7 @@ def _initial_children(model) -> None:
             if plan in (PLAN_HOME, PLAN_SECURE):
                 c.tier = max(c.tier, 1)
             if plan in (PLAN_PARENTS, PLAN_KIN):
-                place_without_search(model, [c], 0)
+                place_without_search(model, np.array([c.row]), 0)
             else:
                 to_search.append(c)
     place_initial(model, children, to_search, to_unreg, adoption, _backdate)
@@ -1081,23 +1086,24 @@ def place_initial(model, children, to_search, to_unreg, adoption, backdate) -> N
     """
     rng = model.streams["init"]
     order = rng.permutation(len(to_search))
-    to_search = [to_search[i] for i in order]
-    left = []
-    for k in range(0, len(to_search), 4000):
+    search = np.fromiter((to_search[i].row for i in order), np.int64, len(to_search))
+    parts = []
+    for k in range(0, len(search), 4000):
         model._vac = None  # a fresh vacancy index for each chunk of the stock
-        left += model.search_and_place(to_search[k : k + 4000], 0, emergency=True)
+        parts.append(model.search_and_place(search[k : k + 4000], 0, emergency=True))
+    left = np.concatenate(parts) if parts else np.zeros(0, np.int64)
     # Children already in care were placed at some point: those refused in the first pass are
     # offered again (fresh referrals) before any is counted in an unregistered setting.
     for _ in range(INIT_RETRIES):
-        if not left:
+        if len(left) == 0:
             break
         model._vac = None
         left = model.search_and_place(left, 0, emergency=True)
     model.init_unplaced = len(left)
-    model.place_unregistered(left + to_unreg, 0)
-    for c in left + to_unreg:
-        model.planned.pop(c.cid, None)
-        c.waiting_since = -1
+    unreg = np.concatenate([left, np.fromiter((c.row for c in to_unreg), np.int64, len(to_unreg))])
+    model.place_unregistered(unreg, 0)
+    model.table.I[unreg, table.C_WAITING] = 0  # already settled there at day 0
+    model.table.I[unreg, table.C_WAITING_SINCE] = -1
     for c in adoption:
         # Placed for adoption: the order follows in months (1,660 placed for adoption at 31
         # March 2025 against 3,040 adoptions a year [file] -> mean 200 days: derived).
@@ -1606,7 +1612,7 @@ def move_out(model, child: Child, day: int, reason: str) -> None:
     model.release(child, day)
     child.move_rpc = RPC[reason]
     child.version += 1  # cancels the placement's pending event
-    model.urgent.append(child)
+    model.urgent.append(child.cid)
 
 
 def _cap_exits(model, day: int) -> None:

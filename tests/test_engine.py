@@ -71,7 +71,7 @@ def test_unplanned_ending_frees_the_unit_and_queues_the_child(model):
     assert c.unit == -1 and c.prev_unit == unit
     assert m.supply.occupied[unit] == occupied - 1
     assert c.move_rpc in [RPC[r] for r in UNPLANNED_RPC]
-    assert m.urgent == [c]
+    assert m.urgent == [c.cid]
 
 
 def test_a_stale_placement_event_is_skipped(model):

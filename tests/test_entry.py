@@ -198,7 +198,7 @@ def test_admission_creates_and_schedules_each_entrant(model):
     admit_children(model, 1, np.repeat(model.sim_las, 30))
     new = [c for cid, c in model.children.items() if cid not in before]
     assert new and all(c.care_start == 1 and c.exit_day > 1 for c in new)
-    assert all(c in model.urgent for c in new)
+    assert all(c.cid in model.urgent for c in new)
     sibs = [c for c in new if c.sibling_of >= 0]
     assert sibs and all(c.sibling_of < cid0 + 90 <= c.cid for c in sibs)
     for c in sibs:

@@ -458,6 +458,7 @@ def place(
         ti[r, C_MOVE_RPC] = RPC_OTHER
         ti[r, C_PREV_UNIT] = -1
         ti[r, C_WAITING_SINCE] = -1
+        ti[r, C_WAITING] = 0  # out of the planned queue
         la = ti[r, C_LA]
         if unit >= 0:
             kind = np.int64(kind_of[unit])
@@ -546,7 +547,7 @@ class Accounts:
 # ---- a day's child events -------------------------------------------------------------------
 EV_EXIT, EV_ADOPTION, EV_LS, EV_SA16 = 0, 2, 3, 4  # sim.model.EV_*
 # What ``handle_events`` reports back, in order: (what, a, b).
-OUT_URGENT, OUT_WAIT, OUT_UNWAIT, OUT_EXIT, OUT_STAYING_CLOSE = range(5)
+OUT_URGENT, OUT_EXIT, OUT_STAYING_CLOSE = range(3)
 # Event parameters (``ev_prm``).
 (
     V_STAYING_PUT,  # share of fostered 18-year-olds staying put
@@ -623,9 +624,9 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
     event of a child who has left, or a placement event made stale by a later placement, is
     skipped. ``world`` = (row of each child number, the model's stock and UASC stock by LA,
     provider LAs, the recruitment hub's retention factor by LA, LA order by distance, each
-    LA's first district and districts' cumulative weights). Returns the events handled; what
-    the queues and agents must learn is reported in ``out`` (``OUT_*``), events drawn in
-    ``logs[4]``.
+    LA's first district and districts' cumulative weights). The planned queue is the table's
+    ``waiting`` flag, set and cleared here; who joins the urgent queue, leaves care or takes up
+    Staying Close is reported in ``out`` (``OUT_*``), in order; events drawn go to ``logs[4]``.
     """
     ti, tf, tu = tab[0], tab[1], tab[2]
     row_of, stock, uasc_stock, provider_la, hub_keep = (
@@ -669,9 +670,7 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
                 rec = _exit_reason(ROUTE_YOUNG_LONG, ux)
             else:
                 rec = _exit_reason(route, ux)
-            if ti[r, C_WAITING] != 0:
-                ti[r, C_WAITING] = 0
-                _out(out, on, OUT_UNWAIT, cid, 0)
+            ti[r, C_WAITING] = 0
             if ti[r, C_PLACE] >= 0:
                 close_episode(tab, logs, r, day, rec, -1)
                 release(tab, sup, books, logs, r, day)
@@ -722,7 +721,6 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
                     ti[r, C_PLAN] = PLAN_FOSTER_
                 ti[r, C_WAITING_SINCE] = day
                 ti[r, C_WAITING] = 1
-                _out(out, on, OUT_WAIT, cid, 0)
             elif what == PENDING_STATUS:
                 ti[r, C_STATUS_CHANGED] = 1
                 code = STATUS_PLACE[ti[r, C_PLACE]]
@@ -737,9 +735,7 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
         elif ev == EV_ADOPTION:
             if ti[r, C_EXIT_ROUTE] != ROUTE_ADOPTION or ti[r, C_PLACE] < 0:
                 continue
-            if ti[r, C_WAITING] != 0:
-                ti[r, C_WAITING] = 0
-                _out(out, on, OUT_UNWAIT, cid, 0)
+            ti[r, C_WAITING] = 0
             close_episode(tab, logs, r, day, REC_X1, RPC_CARPL)
             release(tab, sup, books, logs, r, day)
             ti[r, C_LS] = LS_E1
@@ -767,7 +763,6 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
             ti[r, C_MOVE_RPC] = RPC_CARPL
             ti[r, C_WAITING_SINCE] = day
             ti[r, C_WAITING] = 1
-            _out(out, on, OUT_WAIT, cid, 0)
         elif ev == EV_LS:
             nls = ti[r, C_NEXT_LS]
             if nls < 0 or ti[r, C_LS] == nls:
