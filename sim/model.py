@@ -889,8 +889,7 @@ class PlacementModel(mesa.Model):
         """Bill open placements and overheads, snapshot supply, plan the next year."""
         from sim.world import snapshot
 
-        children = self.children
-        rows = np.fromiter((children[c].row for c in sorted(children)), np.int64, len(children))
+        rows = self.table.rows_in_care()
         tab, _, books, logs = self._kernel_state(len(rows))
         engine.bill_rows(tab, books, logs, rows, day)
         overhead = self.p.prices.council_overhead_gbp_week
@@ -917,23 +916,22 @@ class PlacementModel(mesa.Model):
 
     def finish(self) -> None:
         """Write the open episodes (no end date) at the end of the run."""
-        for cid in sorted(self.children):
-            c = self.children[cid]
-            if c.place >= 0:
-                self.episodes.add(
-                    c.cid,
-                    c.la,
-                    c.ep_start,
-                    c.ep_rne,
-                    c.ls,
-                    c.cin,
-                    c.place,
-                    c.provider,
-                    OPEN_DAY,
-                    -1,
-                    -1,
-                    c.home_d,
-                    c.pl_d,
-                    c.ep_unit,
-                )
+        iv = self.table.I
+        rows = self.table.rows_in_care()
+        rows = rows[iv[rows, table.C_PLACE] >= 0]
+        ep = np.empty((len(rows), len(self.episodes.COLUMNS)), np.int64)
+        cols = (
+            table.C_CID,
+            table.C_LA,
+            table.C_EP_START,
+            table.C_EP_RNE,
+            table.C_LS,
+            table.C_CIN,
+            table.C_PLACE,
+            table.C_PROVIDER,
+        )
+        ep[:, :8] = iv[rows][:, cols]
+        ep[:, 8], ep[:, 9], ep[:, 10] = OPEN_DAY, -1, -1
+        ep[:, 11:] = iv[rows][:, (table.C_HOME_D, table.C_PL_D, table.C_EP_UNIT)]
+        self.episodes.add_rows(ep)
         self.finished = True

@@ -276,6 +276,14 @@ class _ArrayLog:
             new[:n] = self.buf[:n]
             self.buf = new
 
+    def add_rows(self, rows: np.ndarray) -> None:
+        """Append rows given as a 2-D array (one column per field, in ``COLUMNS`` order)."""
+        k = len(rows)
+        self.reserve(k)
+        n = int(self.count[0])
+        self.buf[n : n + k] = rows
+        self.count[0] = n + k
+
     def _add(self, row: tuple) -> None:
         n = int(self.count[0])
         if n >= len(self.buf):

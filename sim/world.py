@@ -1448,18 +1448,19 @@ def snapshot(model, day: int) -> None:
     )
     homes = m & (s.kind[:n] == HOME)
     sector_counts = np.bincount(s.sector[:n][homes], minlength=3)
-    waiting = np.bincount(
-        np.array([c.la for c in model.planned.values()], dtype=np.int64), minlength=model.geo.n_la
-    )
+    iv = model.table.I
+    live = model.table.rows_in_care()
+    wait = live[iv[live, table.C_WAITING] != 0]
+    waiting = np.bincount(iv[wait, table.C_LA], minlength=model.geo.n_la)
     unreg = np.bincount(
-        np.array([c.la for c in model.children.values() if c.kind == UNREG], dtype=np.int64),
-        minlength=model.geo.n_la,
+        iv[live[iv[live, table.C_KIND] == UNREG], table.C_LA], minlength=model.geo.n_la
     )
     all_homes = s.kind[:n] == HOME
     local = homes & (s.sector[:n] == SECTOR_PRIVATE) & model.is_sim[s.la[:n]]
     opened = all_homes & (s.open_day[:n] > day - 365) & (s.open_day[:n] > 0)
     closed = all_homes & (s.close_day[:n] > day - 365) & (s.close_day[:n] >= 0)
-    waits = [day - c.waiting_since for c in model.planned.values() if c.waiting_since >= 0]
+    since = iv[wait, table.C_WAITING_SINCE]
+    waits = (day - since[since >= 0]).tolist()
     rev = sum(p.revenue_gbp for p in model.providers if p.role == "home_group")
     cost = sum(p.cost_gbp for p in model.providers if p.role == "home_group")
     model.snapshots.append(

@@ -185,6 +185,14 @@ class ChildTable:
         self.F[out] = self.default_f
         return out
 
+    def rows_in_care(self) -> np.ndarray:
+        """Rows of the children in care, in order of child number."""
+        cids = self.I[: self.n, C_CID]
+        ok = cids < len(self.row_of)
+        rows = np.flatnonzero(ok)
+        rows = rows[self.row_of[cids[rows]] == rows]
+        return rows[np.argsort(cids[rows], kind="stable")]
+
     def free(self, row: int) -> None:
         """Free ``row`` (its child has left care): reusable from the next ``new_day``."""
         self.row_of[self.I[row, C_CID]] = -1
