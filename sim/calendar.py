@@ -18,6 +18,11 @@ from collections.abc import Iterator
 import numpy as np
 from numba import njit
 
+# The children's events: leaving care, a placement's next event (an unplanned ending, a planned
+# move or a change of the carers' approval), the adoptive placement, a change of legal status and
+# the move to supported accommodation at 16-17.
+EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS, EV_SA16 = range(5)
+
 # Meta slots: rows ever used (the store's high-water mark), head of the free list, its length.
 _M_USED, _M_FREE, _M_NFREE = 0, 1, 2
 

@@ -80,7 +80,6 @@ from sim.records import (
 )
 from sim.rng import stream
 
-EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS, EV_SA16 = range(5)
 REC_X1, RNE_S, RNE_P, RPC_OTHER = REC["X1"], RNE["S"], RNE["P"], RPC["OTHER"]
 PR_OWN_LA, PR_OTHER_LA, PR_PRIVATE, PR_VOLUNTARY = (
     PROVIDER[c] for c in ("PR1", "PR2", "PR4", "PR5")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+from numba import njit
 
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 _C1, _C2, _C3 = (
@@ -86,3 +87,34 @@ def keyed_uniforms(name: str, seed: int, rep: int, ids) -> np.ndarray:
     key = np.uint64(child_key(seed, rep, zlib.crc32(name.encode()) & 0xFFFFFF, 0))
     ids = np.asarray(ids, dtype=np.uint64)
     return _to_unit(_splitmix(key ^ _splitmix(ids + _IDX_SALT)))
+
+
+@njit(cache=True)
+def _splitmix_nb(z):  # pragma: no cover - compiled
+    z = z + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def _uniforms_of(base, la, serial, n):  # pragma: no cover - compiled
+    out = np.empty((len(la), n))
+    for i in range(len(la)):
+        key = _splitmix_nb(
+            base
+            ^ (
+                (np.uint64(la[i]) << np.uint64(40))
+                | (np.uint64(serial[i]) & np.uint64(0xFFFFFFFFFF))
+            )
+        )
+        for j in range(n):
+            z = _splitmix_nb(key ^ _splitmix_nb(np.uint64(j) + np.uint64(0x632BE59BD9B4E019)))
+            out[i, j] = (np.float64(z >> np.uint64(11)) + 0.5) / 9007199254740992.0
+    return out
+
+
+def uniforms_of(seed: int, rep: int, la: np.ndarray, serial: np.ndarray, n: int) -> np.ndarray:
+    """``child_uniforms_batch(child_keys(seed, rep, la, serial), n)``, compiled (bit for bit)."""
+    base = np.uint64((int(seed) * 1_000_003 + int(rep)) & 0xFFFFFFFFFFFFFFFF)
+    return _uniforms_of(base, np.asarray(la, np.int64), np.asarray(serial, np.int64), int(n))

@@ -46,6 +46,7 @@ from sim.agents.children import (
 from sim.agents.councils import Council
 from sim.agents.providers import Provider
 from sim.agents.rcc import RCC
+from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
 from sim.config import ConfigError, WorldName
 from sim.market import pricing
 from sim.records import (
@@ -75,7 +76,7 @@ from sim.records import (
     SECURE,
     UNREG,
 )
-from sim.rng import child_keys, child_uniforms_batch, keyed_uniforms
+from sim.rng import child_keys, child_uniforms_batch, keyed_uniforms, uniforms_of
 
 SECTOR_CODE = {"la": SECTOR_LA, "private": SECTOR_PRIVATE, "voluntary": SECTOR_VOLUNTARY}
 TINY_LAS = ["E08000002", "E08000009", "E08000007"]  # Bury, Trafford, Stockport
@@ -706,18 +707,16 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
     scheduled. Leads are numbered first in arrival order, then their siblings: the same serials
     and child numbers as creating them lead by lead.
     """
-    from sim.model import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
-
     las = np.asarray(las, dtype=np.int64)
     n = len(las)
     seed, rep = model.cfg.seed, model.rep
     serial = entry.reserve_serials(las, model.la_serial)
-    uu = child_uniforms_batch(child_keys(seed, rep, las, serial), N_UNIFORMS)
+    uu = uniforms_of(seed, rep, las, serial, N_UNIFORMS)
     prm, bands = entry.entry_params(model, day)
     uasc, age, size, prevented, sib_la, sib_serial = entry.lead_plans(
         uu, las, model.la_serial, model.entry_age_cum[0], model.entry_age_cum[1], prm
     )
-    uu_sib = child_uniforms_batch(child_keys(seed, rep, sib_la, sib_serial), N_UNIFORMS)
+    uu_sib = uniforms_of(seed, rep, sib_la, sib_serial, N_UNIFORMS)
     ud = model.policy.uasc_dispersal
     geo = model.geo
     tab = entry.entry_futures(
@@ -742,84 +741,55 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
     model.next_cid += n + len(sib_la)  # prevented leads keep their numbers
     if k == 0:
         return
-    src = tab[:, entry.F_SRC]
-    lead_row = src >= 0
-    cids = np.where(lead_row, cid0 + src, cid0 + n - 1 - src)
     t = model.table
     rows = t.alloc(k)
-    t.U[rows[lead_row]] = uu[src[lead_row]]
-    t.U[rows[~lead_row]] = uu_sib[-1 - src[~lead_row]]
+    events = np.empty((4 * k, 4), np.int64)
+    cids, n_events = entry.to_table(
+        t.I, t.U, rows, tab, uu, uu_sib, cid0, n, day, _ENTRY_EVENTS, events
+    )
     var = model.p.placements.move_propensity_variance
     if var > 0:  # the gamma quantile (mean 1, variance var) of each child's own uniform
         t.F[rows, table.CF_PROPENSITY] = gammaincinv(1.0 / var, t.U[rows, U_PROPENSITY]) * var
-    lead = tab[:, entry.F_LEAD]
-    has_lead = lead >= 0
-    cols = (
-        (table.C_CID, cids),
-        (table.C_LA, tab[:, entry.F_LA]),
-        (table.C_DOB, tab[:, entry.F_DOB]),
-        (table.C_SEX, tab[:, entry.F_SEX]),
-        (table.C_HOME_D, tab[:, entry.F_HOME]),
-        (table.C_CIN, tab[:, entry.F_CIN]),
-        (table.C_UASC, tab[:, entry.F_UASC]),
-        (table.C_LS, tab[:, entry.F_LS]),
-        (table.C_CARE_START, np.full(k, day)),
-        (table.C_EXIT_DAY, tab[:, entry.F_EXIT_DAY]),
-        (table.C_EXIT_ROUTE, tab[:, entry.F_ROUTE]),
-        (table.C_ADOPTION_DAY, np.maximum(tab[:, entry.F_ADOPTION_DAY], -1)),
-        (table.C_AWAY, tab[:, entry.F_AWAY] == 1),
-        (table.C_TIER, tab[:, entry.F_TIER]),
-        (table.C_PLAN, tab[:, entry.F_PLAN]),
-        (table.C_TEMPORARY, tab[:, entry.F_TEMPORARY] == 1),
-        (table.C_NEXT_LS, np.where(tab[:, entry.F_NEXT_LS] >= 0, tab[:, entry.F_NEXT_LS], -1)),
-        (table.C_LS_DAY, np.where(tab[:, entry.F_NEXT_LS] >= 0, tab[:, entry.F_LS_DAY], 0)),
-        (table.C_SIBLING_OF, np.where(has_lead, cids[np.maximum(lead, 0)], -1)),
-        (table.C_GROUP_SIZE, np.where(has_lead, 1, tab[:, entry.F_GROUP])),
-    )
-    for col, values in cols:
-        t.I[rows, col] = values
     t.index(cids, rows)
-    header, children, urgent = model.header, model.children, model.urgent
-    fields = [entry.F_LA, entry.F_DOB, entry.F_SEX, entry.F_ETHNIC, entry.F_UASC]
-    for cid, row, (la, dob, sex, eth, uasc_c) in zip(
-        cids.tolist(), rows.tolist(), tab[:, fields].tolist(), strict=True
-    ):
-        c = Child(model, cid, la, row=row)
-        codes = ETHNIC_UASC[0] if uasc_c == 1 else ETHNIC[0]
-        header.add(cid, la, sex, dob, codes[eth], uasc_c == 1)
-        children[cid] = c
-    # The events fixed at entry (as ``schedule_care_events``), child by child in this order.
-    due = np.full((k, 4), -1, np.int64)
-    due[:, 0] = tab[:, entry.F_EXIT_DAY]
-    due[:, 1] = tab[:, entry.F_SA16_DAY]
-    due[:, 2] = np.where(
-        (tab[:, entry.F_ROUTE] == entry.R_ADOPTION) & (tab[:, entry.F_ADOPTION_DAY] > 0),
-        tab[:, entry.F_ADOPTION_DAY],
-        -1,
+    cid_list, la_list = cids.tolist(), tab[:, entry.F_LA].tolist()
+    uasc_e = tab[:, entry.F_UASC] == 1
+    eth = tab[:, entry.F_ETHNIC]
+    ethnic = [
+        (_ETHNIC_UASC_CODES if u else _ETHNIC_CODES)[e]
+        for u, e in zip(uasc_e.tolist(), eth.tolist(), strict=True)
+    ]
+    model.header.rows.extend(
+        zip(
+            cid_list,
+            la_list,
+            tab[:, entry.F_SEX].tolist(),
+            tab[:, entry.F_DOB].tolist(),
+            ethnic,
+            uasc_e.tolist(),
+            strict=True,
+        )
     )
-    due[:, 3] = np.where(tab[:, entry.F_NEXT_LS] >= 0, np.maximum(1, tab[:, entry.F_LS_DAY]), -1)
-    keep = due >= 0
-    keep[:, 0] = True
-    which, ev = np.nonzero(keep)
-    events = np.empty((len(which), 4), np.int64)
-    events[:, 0] = due[which, ev]
-    events[:, 1] = np.array([EV_EXIT, EV_SA16, EV_ADOPTION, EV_LS], np.int64)[ev]
-    events[:, 2] = cids[which]
-    events[:, 3] = t.I[rows[which], table.C_VERSION]
-    model.calendar.push(events)
-    urgent.extend(cids.tolist())
+    model.children.update(
+        (cid, Child(model, cid, la, row=r))
+        for cid, la, r in zip(cid_list, la_list, rows.tolist(), strict=True)
+    )
+    model.calendar.push(events, n_events)
+    model.urgent.extend(cid_list)
     np.add.at(model.stock, tab[:, entry.F_LA], 1)
     model.counters["entries"] += k
 
 
+_ETHNIC_CODES, _ETHNIC_UASC_CODES = ETHNIC[0], ETHNIC_UASC[0]
+
+
 # No UASC dispersal: (quota, simulated LAs, region of each LA) that the kernel never reads.
 _NO_DISPERSAL = (np.zeros(1), np.zeros(1, np.bool_), np.zeros(1, np.int64))
+# The events fixed at entry, in the order they are scheduled (``entry.to_table``).
+_ENTRY_EVENTS = np.array([EV_EXIT, EV_SA16, EV_ADOPTION, EV_LS], np.int64)
 
 
 def schedule_care_events(model, c: Child) -> None:
     """Schedule the events fixed when care starts: leaving, adoptive placement, legal status."""
-    from sim.model import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
-
     model.schedule(c.exit_day, EV_EXIT, c)
     p = model.p.placements
     if c.u[U_SA16] < p.p_step_to_sa_at_16 and c.plan in (PLAN_FOSTER, PLAN_HOME):

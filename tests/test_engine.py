@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 
 from sim.agents.children import U_18, Child
+from sim.calendar import EV_EXIT, EV_PLACEMENT
 from sim.config import PlacementParams
 from sim.io import embedded
 from sim.io.outputs import world_data
-from sim.model import EV_EXIT, EV_PLACEMENT, PlacementModel
+from sim.model import PlacementModel
 from sim.records import HOME, INHOUSE, REC, RPC, UNPLANNED_RPC
 
 from .conftest import tiny_config

@@ -55,9 +55,10 @@ def test_same_draws_for_the_same_child_across_scenarios():
 def test_stock_at_31_march_has_no_past_due_moves_to_supported_accommodation():
     # The 31 March 2025 stock already holds the 16-17s who moved to supported accommodation;
     # those still in foster or residential care then did not move, so none is moved on day 1.
+    from sim.calendar import EV_SA16
     from sim.io import embedded
     from sim.io.outputs import world_data
-    from sim.model import EV_SA16, PlacementModel
+    from sim.model import PlacementModel
 
     from .conftest import tiny_config
 

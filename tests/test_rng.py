@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from sim.rng import child_key, child_keys, child_uniforms, child_uniforms_batch, stream
+from sim.rng import (
+    child_key,
+    child_keys,
+    child_uniforms,
+    child_uniforms_batch,
+    stream,
+    uniforms_of,
+)
 
 
 def test_streams_are_stable_and_distinct():
@@ -26,3 +33,10 @@ def test_child_uniforms_look_uniform():
     assert 0 < u.min() and u.max() < 1
     assert abs(u.mean() - 0.5) < 0.005
     assert abs(np.corrcoef(u[:, 0], u[:, 1])[0, 1]) < 0.06
+
+
+def test_compiled_uniforms_are_the_same_bits():
+    la, serial = np.array([0, 12, 152, 7]), np.array([0, 345, 2**41 + 3, 1])
+    for seed, rep in ((1, 0), (7, 3), (2**40, 11)):
+        want = child_uniforms_batch(child_keys(seed, rep, la, serial), 85)
+        assert np.array_equal(uniforms_of(seed, rep, la, serial, 85), want)

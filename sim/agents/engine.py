@@ -85,6 +85,7 @@ from sim.agents.table import (
     ROUTE_CODE,
     ROUTES,
 )
+from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_PLACEMENT, EV_SA16
 from sim.records import (
     DAYS_PER_YEAR,
     HOME,
@@ -147,7 +148,6 @@ N_PP = 14
 
 # Episode rows: EpisodeLog.COLUMNS; ledger rows: Ledger.COLUMNS.
 E_CHILD, E_DEC, E_RPC = 0, 8, 10
-EV_PLACEMENT = 1  # sim.model.EV_PLACEMENT
 REC_X1 = REC["X1"]
 RNE_S = RNE["S"]
 RPC_OTHER = RPC["OTHER"]
@@ -545,7 +545,6 @@ class Accounts:
 
 
 # ---- a day's child events -------------------------------------------------------------------
-EV_EXIT, EV_ADOPTION, EV_LS, EV_SA16 = 0, 2, 3, 4  # sim.model.EV_*
 # What ``handle_events`` reports back, in order: (what, a, b).
 OUT_URGENT, OUT_EXIT, OUT_STAYING_CLOSE = range(3)
 # Event parameters (``ev_prm``).

@@ -49,6 +49,29 @@ from sim.agents.children import (
     U_TIER,
     U_UASC,
 )
+from sim.agents.table import (
+    C_ADOPTION_DAY,
+    C_AWAY,
+    C_CARE_START,
+    C_CID,
+    C_CIN,
+    C_DOB,
+    C_EXIT_DAY,
+    C_EXIT_ROUTE,
+    C_GROUP_SIZE,
+    C_HOME_D,
+    C_LA,
+    C_LS,
+    C_LS_DAY,
+    C_NEXT_LS,
+    C_PLAN,
+    C_SEX,
+    C_SIBLING_OF,
+    C_TEMPORARY,
+    C_TIER,
+    C_UASC,
+    C_VERSION,
+)
 from sim.records import (
     CIN,
     DAYS_PER_YEAR,
@@ -513,3 +536,71 @@ def identities(
             uu[i], las[i], age[i], uasc[i], day, prm, geo
         )
     return out
+
+
+@njit(cache=True)
+def to_table(ti, tu, rows, tab, uu_lead, uu_sib, cid0, n_leads, day, ev_codes, events):
+    """Write the entrants of ``tab`` (``entry_futures``) to their ``rows`` of the child table.
+
+    Leads are numbered from ``cid0`` in arrival order (``n_leads`` of them, counting those kept
+    out of care), then siblings. Each entrant's uniforms go to ``tu``, its state to ``ti``
+    (``sim.agents.table`` columns), and the events fixed at entry to ``events`` as rows of
+    (day, event, child, version), child by child: leaving care, the move to supported
+    accommodation at 16-17, the adoptive placement and the change of legal status, each when
+    due (``ev_codes`` gives their codes in that order).
+
+    Returns:
+        (child numbers, number of events written).
+    """
+    k = len(tab)
+    cids = np.empty(k, np.int64)
+    for j in range(k):
+        src = tab[j, F_SRC]
+        cids[j] = cid0 + src if src >= 0 else cid0 + n_leads - 1 - src
+    ne = 0
+    for j in range(k):
+        r = rows[j]
+        o = tab[j]
+        src = o[F_SRC]
+        if src >= 0:
+            tu[r, :] = uu_lead[src]
+        else:
+            tu[r, :] = uu_sib[-1 - src]
+        cid = cids[j]
+        lead = o[F_LEAD]
+        ti[r, C_CID] = cid
+        ti[r, C_LA] = o[F_LA]
+        ti[r, C_DOB] = o[F_DOB]
+        ti[r, C_SEX] = o[F_SEX]
+        ti[r, C_HOME_D] = o[F_HOME]
+        ti[r, C_CIN] = o[F_CIN]
+        ti[r, C_UASC] = o[F_UASC]
+        ti[r, C_LS] = o[F_LS]
+        ti[r, C_CARE_START] = day
+        ti[r, C_EXIT_DAY] = o[F_EXIT_DAY]
+        ti[r, C_EXIT_ROUTE] = o[F_ROUTE]
+        ti[r, C_ADOPTION_DAY] = max(o[F_ADOPTION_DAY], -1)
+        ti[r, C_AWAY] = 1 if o[F_AWAY] == 1 else 0
+        ti[r, C_TIER] = o[F_TIER]
+        ti[r, C_PLAN] = o[F_PLAN]
+        ti[r, C_TEMPORARY] = 1 if o[F_TEMPORARY] == 1 else 0
+        has_ls = o[F_NEXT_LS] >= 0
+        ti[r, C_NEXT_LS] = o[F_NEXT_LS] if has_ls else -1
+        ti[r, C_LS_DAY] = o[F_LS_DAY] if has_ls else 0
+        ti[r, C_SIBLING_OF] = cids[lead] if lead >= 0 else -1
+        ti[r, C_GROUP_SIZE] = 1 if lead >= 0 else o[F_GROUP]
+        version = ti[r, C_VERSION]
+        due = (
+            o[F_EXIT_DAY],
+            o[F_SA16_DAY],
+            o[F_ADOPTION_DAY] if o[F_ROUTE] == R_ADOPTION and o[F_ADOPTION_DAY] > 0 else -1,
+            max(1, o[F_LS_DAY]) if has_ls else -1,
+        )
+        for e in range(4):
+            if e == 0 or due[e] >= 0:
+                events[ne, 0] = due[e]
+                events[ne, 1] = ev_codes[e]
+                events[ne, 2] = cid
+                events[ne, 3] = version
+                ne += 1
+    return cids, ne
