@@ -252,6 +252,8 @@ class PlacementModel(mesa.Model):
         self.child_days = np.zeros(geo.n_la)
         self.pending_homes: list[tuple[int, int, int]] = []
         self._vac = None
+        self._terms_key = None
+        self._terms = None
         self._vac_day = -1
         self._vac_n = -1
         # Private homes' smoothed margin (the entry signal) starts where entry runs at its
@@ -595,9 +597,8 @@ class PlacementModel(mesa.Model):
         """Place everybody in the urgent queue today; unregistered care when nothing fits."""
         if not self.urgent:
             return
-        queue, self.urgent = np.array(self.urgent, np.int64), []
-        first = np.sort(np.unique(queue, return_index=True)[1])  # each child once, in order
-        queue = queue[first]
+        queue = np.fromiter(dict.fromkeys(self.urgent), np.int64)  # each child once, in order
+        self.urgent = []
         row_of = self.table.row_of
         rows = row_of[queue[queue < len(row_of)]]
         rows = rows[rows >= 0]  # still in care
@@ -642,14 +643,17 @@ class PlacementModel(mesa.Model):
             return rows
         iv = self.table.I
         lead_of = iv[rows, table.C_SIBLING_OF]
-        follows = (lead_of >= 0) & np.isin(lead_of, iv[rows, table.C_CID])
+        ids = set(iv[rows, table.C_CID].tolist())
+        follows = np.fromiter((c in ids for c in lead_of.tolist()), np.bool_, len(rows))
         if not follows.any():
             return self._search(rows, day, emergency, {})
         followers: dict[int, list[int]] = {}  # rows of each lead's siblings, by lead's number
         for lead, r in zip(lead_of[follows].tolist(), rows[follows].tolist(), strict=True):
             followers.setdefault(lead, []).append(r)
         left = self._search(rows[~follows], day, emergency, followers)
-        grouped = np.isin(iv[left, table.C_CID], np.fromiter(followers, np.int64))
+        grouped = np.fromiter(
+            (c in followers for c in iv[left, table.C_CID].tolist()), np.bool_, len(left)
+        )
         if grouped.any():
             split = left[grouped]
             self.counters["siblings_separated"] += len(split)
@@ -691,10 +695,14 @@ class PlacementModel(mesa.Model):
             weeks = np.where(since >= 0, (day - since) // 7, 0)
             stage0 = np.minimum(weeks, mp.stages - 1)
             passes = 1
-        stage = np.arange(mp.stages)
-        radius = np.where(stage >= mp.stages - 1, 1e5, mp.radius_km * mp.widen_factor**stage)
         vac = self.vacancies(day)
-        market, prm, flags = self._market_terms(day, emergency)
+        key = (day, emergency, id(self.scarcity))
+        if self._terms_key != key:  # the same all day (prices move after the day's searches)
+            stage = np.arange(mp.stages)
+            radius = np.where(stage >= mp.stages - 1, 1e5, mp.radius_km * mp.widen_factor**stage)
+            self._terms = (radius, *self._market_terms(day, emergency))
+            self._terms_key = key
+        radius, market, prm, flags = self._terms
         s = self.supply
         unit, price, dist, found_in = kernels.search(
             tuple(arr[f] for f in kernels.KID_FIELDS),
