@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_MILE = 1.609344
@@ -38,6 +39,33 @@ def haversine_km_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> f
         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
+
+
+@njit(cache=True)
+def district_of(
+    d_start: np.ndarray, d_cumw: np.ndarray, la: int, u: float
+) -> int:  # pragma: no cover - compiled
+    """A district of ``la`` by postcode weight (as ``Geography.sample_district``)."""
+    s, e = d_start[la], d_start[la + 1]
+    lo, hi = s, e
+    while lo < hi:  # bisect_left
+        mid = (lo + hi) // 2
+        if d_cumw[mid] < u:
+            lo = mid + 1
+        else:
+            hi = mid
+    return min(lo, e - 1)
+
+
+@njit(cache=True)
+def districts_of(
+    d_start: np.ndarray, d_cumw: np.ndarray, la: np.ndarray, u: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """``district_of`` for each pair of ``la`` and ``u``."""
+    out = np.empty(len(la), np.int64)
+    for i in range(len(la)):
+        out[i] = district_of(d_start, d_cumw, la[i], u[i])
+    return out
 
 
 @dataclass
@@ -83,10 +111,8 @@ class Geography:
 
     def sample_districts(self, la: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Districts (indices) in LAs ``la`` drawn by postcode weight with uniforms ``u``."""
-        return np.fromiter(
-            (self.sample_district(int(a), float(b)) for a, b in zip(la, u, strict=True)),
-            np.int64,
-            len(la),
+        return districts_of(
+            self.d_start, self.d_cumw, np.asarray(la, np.int64), np.asarray(u, np.float64)
         )
 
     def sample_district(self, la: int, u: float) -> int:

@@ -250,7 +250,7 @@ def _home_prices(model, rng, n: int, sector: np.ndarray):
 def _add_units(
     model,
     urns,
-    kind: int,
+    kind,
     la,
     district,
     sector,
@@ -265,10 +265,10 @@ def _add_units(
     day: int = 0,
     matchable: bool = True,
 ) -> np.ndarray:
-    """Register units of one ``kind`` located at ``district`` (points from the geography).
+    """Register units of ``kind`` located at ``district`` (points from the geography).
 
-    Columns may be arrays (one value per unit) or scalars shared by all; units that are never
-    matched (kinship households, unregistered settings) pass ``matchable=False``.
+    Columns (``kind`` too) may be arrays (one value per unit) or scalars shared by all; units
+    that are never matched (kinship households, unregistered settings) pass ``matchable=False``.
     """
     geo = model.geo
     n = len(urns)
@@ -422,6 +422,46 @@ def _group_for_new_homes(model, rng, n: int) -> np.ndarray:
     return out
 
 
+def _choice(rng, shares: np.ndarray, n: int) -> np.ndarray:
+    """``rng.choice(len(shares), size=n, p=shares)``, draw for draw, without its checks.
+
+    (numpy's ``Generator.choice`` with ``p`` draws ``random(n)`` and bisects the normalised
+    cumulative shares; the checks cost more than the draw on the small batches of a month.)
+    """
+    cdf = np.cumsum(shares)
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(n), side="right")
+
+
+def _foster_draws(model, rng, n: int, la: np.ndarray, kind: int) -> dict:
+    """Where ``n`` new foster households of LAs ``la`` live, their places, ages, skill, price."""
+    geo = model.geo
+    # Carers live in the LA (80%) or one of its three nearest neighbours (20%): assumption.
+    near = geo.la_order[la, rng.integers(1, 4, size=n)]
+    home_la = np.where(rng.random(n) < 0.8, la, near)
+    d = geo.sample_districts(home_la, rng.random(n))
+    cap = FOSTER_PLACES[0][_choice(rng, FOSTER_PLACES[1], n)]
+    ages = FOSTER_AGES[0][_choice(rng, FOSTER_AGES[1], n)]
+    pp = model.p.prices
+    if kind == INHOUSE:
+        price = np.full(n, pp.inhouse_foster_cost_gbp_week)
+        cost = price
+    else:
+        price = pp.ifa_price_gbp_week * np.exp(0.1 * rng.standard_normal(n))
+        cost = price / (1 + pp.base_markup)
+    skill = _choice(rng, FOSTER_SKILL, n)
+    return {
+        "la": home_la,
+        "district": d,
+        "capacity": cap,
+        "min_age": ages[:, 0],
+        "max_age": ages[:, 1],
+        "skill": skill,
+        "price": price,
+        "cost": cost,
+    }
+
+
 def _foster_units(
     model,
     rng,
@@ -433,37 +473,24 @@ def _foster_units(
     day: int = 0,
     urn_prefix: str = "",
 ) -> np.ndarray:
-    geo = model.geo
-    # Carers live in the LA (80%) or one of its three nearest neighbours (20%): assumption.
-    near = geo.la_order[la, rng.integers(1, 4, size=n)]
-    home_la = np.where(rng.random(n) < 0.8, la, near)
-    d = geo.sample_districts(home_la, rng.random(n))
-    cap = rng.choice(FOSTER_PLACES[0], size=n, p=FOSTER_PLACES[1])
-    ages = FOSTER_AGES[0][rng.choice(3, size=n, p=FOSTER_AGES[1])]
-    pp = model.p.prices
-    if kind == INHOUSE:
-        price = np.full(n, pp.inhouse_foster_cost_gbp_week)
-        cost = price
-    else:
-        price = pp.ifa_price_gbp_week * np.exp(0.1 * rng.standard_normal(n))
-        cost = price / (1 + pp.base_markup)
+    """Register ``n`` new foster households (``_foster_draws``) of one ``kind``."""
+    f = _foster_draws(model, rng, n, la, kind)
     start = model.supply.n
-    skill = rng.choice(3, size=n, p=FOSTER_SKILL)
     return _add_units(
         model,
         [f"{urn_prefix}{start + i}" for i in range(n)],
         kind,
-        home_la,
-        d,
+        f["la"],
+        f["district"],
         sector,
         provider,
-        cap,
-        ages[:, 0],
-        ages[:, 1],
-        skill,
+        f["capacity"],
+        f["min_age"],
+        f["max_age"],
+        f["skill"],
         np.ones(n, np.int8),
-        price,
-        cost,
+        f["price"],
+        f["cost"],
         day,
     )
 
@@ -1219,6 +1246,7 @@ def supply_month(model, day: int) -> None:
     u_recruit = keyed_uniforms(
         "recruitment", model.cfg.seed, model.rep, np.array(services, np.int64) * (1 << 20) + day
     )
+    approved: list[dict] = []  # households approved this month (``_foster_draws``)
     for pi, u_pi in zip(services, u_recruit, strict=True):
         pv = model.providers[pi]
         if pv.role == "council" and not model.supply_keep[pv.la]:
@@ -1256,17 +1284,35 @@ def supply_month(model, day: int) -> None:
                 else (due.n)
             )
             if k:
-                _foster_units(
-                    model,
-                    rng,
-                    k,
-                    np.full(k, due.la),
-                    np.full(k, pi),
-                    INHOUSE if pv.role == "council" else IFA,
-                    np.full(k, pv.sector),
-                    day=day,
-                    urn_prefix="LAF" if pv.role == "council" else "IFA",
-                )
+                kind = INHOUSE if pv.role == "council" else IFA
+                f = _foster_draws(model, rng, k, np.full(k, due.la), kind)
+                f["kind"], f["provider"] = np.full(k, kind), np.full(k, pi)
+                f["sector"] = np.full(k, pv.sector)
+                f["urn"] = "LAF" if kind == INHOUSE else "IFA"
+                approved.append(f)
+    if approved:  # registered together, in order of approval
+        start = s.n
+        urns: list[str] = []
+        for f in approved:
+            urns += [f"{f['urn']}{start + len(urns) + i}" for i in range(len(f["la"]))]
+        c = {k: np.concatenate([f[k] for f in approved]) for k in approved[0] if k != "urn"}
+        _add_units(
+            model,
+            urns,
+            c["kind"],
+            c["la"],
+            c["district"],
+            c["sector"],
+            c["provider"],
+            c["capacity"],
+            c["min_age"],
+            c["max_age"],
+            c["skill"],
+            np.ones(len(urns), np.int8),
+            c["price"],
+            c["cost"],
+            day,
+        )
     _homes_month(model, day, rng)
     policy_month(model, day)
 

@@ -72,6 +72,7 @@ from sim.agents.table import (
     C_UASC,
     C_VERSION,
 )
+from sim.geography import district_of as _district
 from sim.records import (
     CIN,
     DAYS_PER_YEAR,
@@ -191,22 +192,6 @@ def _age_band(age: float) -> int:  # pragma: no cover - compiled
     while b < 4 and age >= AGE_EDGES[b]:
         b += 1
     return b
-
-
-@njit(cache=True)
-def _district(
-    d_start: np.ndarray, d_cumw: np.ndarray, la: int, u: float
-) -> int:  # pragma: no cover
-    """A district of ``la`` by postcode weight (as ``Geography.sample_district``)."""
-    s, e = d_start[la], d_start[la + 1]
-    lo, hi = s, e
-    while lo < hi:  # bisect_left
-        mid = (lo + hi) // 2
-        if d_cumw[mid] < u:
-            lo = mid + 1
-        else:
-            hi = mid
-    return min(lo, e - 1)
 
 
 @njit(cache=True)
