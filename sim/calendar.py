@@ -106,6 +106,7 @@ class Calendar:
         self.late: list[tuple[int, int, int, int, int]] = []
         self._seq = 0
         self._late_ix = np.zeros(64, np.int64)
+        self._added: list[tuple[int, int, int, int]] = []  # ``add``ed, not yet pushed
 
     def __len__(self) -> int:
         """Events pending (late ones included)."""
@@ -129,6 +130,15 @@ class Calendar:
 
     def push(self, events: np.ndarray, n: int | None = None) -> None:
         """Schedule ``events[:n]``, rows of (day, event, child, version), in order."""
+        if self._added:
+            self._flush()
+        self._queue(events, n)
+
+    def _flush(self) -> None:
+        added, self._added = self._added, []
+        self._queue(np.array(added, np.int64).reshape(-1, 4))
+
+    def _queue(self, events: np.ndarray, n: int | None = None) -> None:
         n = len(events) if n is None else n
         if n == 0:
             return
@@ -151,8 +161,8 @@ class Calendar:
         self._seq = seq + n
 
     def add(self, day: int, ev: int, cid: int, version: int) -> None:
-        """Schedule one event."""
-        self.push(np.array([[day, ev, cid, version]], np.int64))
+        """Schedule one event (queued with the next push or take, in order)."""
+        self._added.append((day, ev, cid, version))
 
     def take(self, day: int) -> np.ndarray:
         """The events due on ``day`` as (event, child, version) rows; their rows are freed.
@@ -160,6 +170,8 @@ class Calendar:
         Late events come first, in (day, order), then the day's own in order. Events pushed
         afterwards for ``day`` or before are late.
         """
+        if self._added:
+            self._flush()
         if day < len(self.head):
             own = _take(self.head, self.tail, self.store, self.nxt, self.meta, day)
         else:
@@ -175,6 +187,8 @@ class Calendar:
 
     def pending(self) -> Iterator[tuple[int, int, int, int]]:
         """Every pending event as (day, event, child, version), in the order of handling."""
+        if self._added:
+            self._flush()
         for day, _, ev, cid, version in sorted(self.late):
             yield day, ev, cid, version
         for day in range(self.done + 1, len(self.head)):

@@ -628,8 +628,7 @@ class PlacementModel(mesa.Model):
             iv[drop, table.C_VERSION] += 1
             tab, sup, _, logs = self._kernel_state(len(drop))
             pp, rates = self._placement_terms(day)
-            for r in drop.tolist():
-                engine.schedule_next(tab, sup, logs, r, day, pp, rates)
+            engine.schedule_rows(tab, sup, logs, drop, day, pp, rates)
             self._queue_drawn()
 
     def search_and_place(self, rows: np.ndarray, day: int, emergency: bool) -> np.ndarray:

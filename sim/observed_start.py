@@ -159,7 +159,7 @@ def check(ex, start_date: str, codes: list[str]) -> None:
 
 def observed_children(model, ex) -> None:
     """Create, place and date the children looked after at day 0 in the extract."""
-    from sim.world import _stock_ls, place_initial, place_without_search
+    from sim.world import _stock_ls, place_initial
 
     geo = model.geo
     date = pd.Timestamp(model.origin)
@@ -189,7 +189,7 @@ def observed_children(model, ex) -> None:
     from sim.world import _new_children
 
     children = _new_children(model, las)
-    to_search, to_unreg, adoption = [], [], []
+    no_search, to_search, to_unreg, adoption = [], [], [], []
     model.observed_history = {}
     p_adopt = model.p.placements.p_adoption_young_long * 0.5  # as the synthetic stock
     for c, key in zip(children, order, strict=True):
@@ -253,14 +253,14 @@ def observed_children(model, ex) -> None:
                 # meets (the matching allows a misfit of one tier), not the highest tier.
                 c.tier = min(c.tier, 1)
             if plan in (PLAN_PARENTS, PLAN_KIN):
-                place_without_search(model, np.array([c.row]), 0)
+                no_search.append(c)
             else:
                 to_search.append(c)
 
     def backdate(model, c) -> None:
         _observed_history(model, c, date, district)
 
-    place_initial(model, children, to_search, to_unreg, adoption, backdate)
+    place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate)
 
 
 def _observed_history(model, c, date: pd.Timestamp, district) -> None:

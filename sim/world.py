@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaincinv
 
-from sim.agents import entry, table
+from sim.agents import engine, entry, table
 from sim.agents.children import (
     ETHNIC,
     ETHNIC_UASC,
@@ -815,26 +815,84 @@ _NO_DISPERSAL = (np.zeros(1), np.zeros(1, np.bool_), np.zeros(1, np.int64))
 _ENTRY_EVENTS = np.array([EV_EXIT, EV_SA16, EV_ADOPTION, EV_LS], np.int64)
 
 
-def schedule_care_events(model, c: Child) -> None:
-    """Schedule the events fixed when care starts: leaving, adoptive placement, legal status."""
-    model.schedule(c.exit_day, EV_EXIT, c)
+def _initial_events(model, rows: np.ndarray) -> None:
+    """Schedule the initial population's events, child by child in the order of ``rows``.
+
+    First the events fixed when care started (``care_events``), then, for a child in a unit,
+    its placement's next event: the placement began before 31 March 2025 and its clock
+    resumes where it stands.
+    """
+    iv = model.table.I
+    care = care_events(model, rows)
+    in_unit = np.flatnonzero(iv[rows, table.C_UNIT] >= 0)
+    iv[rows[in_unit], table.C_VERSION] += 1
+    tab, sup, _, logs = model._kernel_state(len(in_unit))
+    pp, rates = model._placement_terms(0)
+    n0 = int(model._drawn_n[0])
+    engine.schedule_rows(tab, sup, logs, rows[in_unit], 0, pp, rates)
+    n1 = int(model._drawn_n[0])
+    drawn = model._drawn[n0:n1].copy()
+    model._drawn_n[0] = n0
+    # Each child's care events, then its placement event.
+    cids = iv[rows, table.C_CID]
+    pos = np.zeros(int(cids.max(initial=0)) + 1, np.int64)
+    pos[cids] = np.arange(len(rows))
+    key = np.concatenate([care[:, 4] * 8 + care[:, 5], pos[drawn[:, 2]] * 8 + 4])
+    events = np.concatenate([care[:, :4], drawn])[np.argsort(key, kind="stable")]
+    model.calendar.push(events)
+
+
+def care_events(model, rows: np.ndarray) -> np.ndarray:
+    """The events fixed when care starts, of the children in ``rows``.
+
+    Leaving care, the move to supported accommodation between the 16th birthday and 17 and a
+    half (not for a child in foster or residential care at day 0 past that age: the 31 March
+    stock already holds those who moved), the adoptive placement and the change of legal
+    status.
+
+    Returns:
+        Rows of (day, event, child, version, position in ``rows``, order within the child).
+    """
+    t = model.table
+    iv = t.I[rows]
     p = model.p.placements
-    if c.u[U_SA16] < p.p_step_to_sa_at_16 and c.plan in (PLAN_FOSTER, PLAN_HOME):
-        # A move to supported accommodation between the 16th birthday and 17 and a half.
-        frac = (c.u[U_SA16] / p.p_step_to_sa_at_16 * 7.0) % 1.0
-        when = c.dob + int((16 + 1.5 * frac) * DAYS_PER_YEAR)
-        # A child in foster or residential care at day 0 after that age did not move (the
-        # 31 March stock already holds those who did, in supported accommodation).
-        if (
-            not (c.care_start <= 0 and when < 1)
-            and max(when, 1) < c.exit_day
-            and c.age_years(0 if c.care_start <= 0 else c.care_start) < 17.5
-        ):
-            model.schedule(max(when, c.care_start + 1, 1), EV_SA16, c)
-    if c.exit_route == "adoption" and c.adoption_day > 0:
-        model.schedule(c.adoption_day, EV_ADOPTION, c)
-    if c.next_ls >= 0:
-        model.schedule(max(1, c.ls_day), EV_LS, c)
+    n = len(rows)
+    dob, plan, start = iv[:, table.C_DOB], iv[:, table.C_PLAN], iv[:, table.C_CARE_START]
+    exit_day = iv[:, table.C_EXIT_DAY]
+    u = t.U[rows, U_SA16]
+    frac = (u / p.p_step_to_sa_at_16 * 7.0) % 1.0
+    when = dob + ((16 + 1.5 * frac) * DAYS_PER_YEAR).astype(np.int64)
+    at = np.where(start <= 0, 0, start)
+    sa16 = (
+        (u < p.p_step_to_sa_at_16)
+        & ((plan == PLAN_FOSTER) | (plan == PLAN_HOME))
+        & ~((start <= 0) & (when < 1))
+        & (np.maximum(when, 1) < exit_day)
+        & ((at - dob) / DAYS_PER_YEAR < 17.5)
+    )
+    adopt = iv[:, table.C_ADOPTION_DAY]
+    due = np.stack(
+        [
+            exit_day,
+            np.where(sa16, np.maximum(np.maximum(when, start + 1), 1), -1),
+            np.where((iv[:, table.C_EXIT_ROUTE] == entry.R_ADOPTION) & (adopt > 0), adopt, -1),
+            np.where(iv[:, table.C_NEXT_LS] >= 0, np.maximum(1, iv[:, table.C_LS_DAY]), -1),
+        ],
+        axis=1,
+    )
+    keep = np.zeros((n, 4), np.bool_)
+    keep[:, 0] = True
+    keep[:, 1] = sa16
+    keep[:, 2:] = due[:, 2:] >= 0
+    who, slot = np.nonzero(keep)
+    out = np.empty((len(who), 6), np.int64)
+    out[:, 0] = due[who, slot]
+    out[:, 1] = _ENTRY_EVENTS[slot]
+    out[:, 2] = iv[who, table.C_CID]
+    out[:, 3] = iv[who, table.C_VERSION]
+    out[:, 4] = who
+    out[:, 5] = slot
+    return out
 
 
 def place_without_search(model, rows: np.ndarray, day: int) -> np.ndarray:
@@ -998,7 +1056,7 @@ def _initial_children(model) -> None:
         6: "adoption",
         7: "unreg",
     }
-    to_search, to_unreg, adoption = [], [], []
+    no_search, to_search, to_unreg, adoption = [], [], [], []
     n = len(children)
     bands, ages, uascs = np.zeros(n, np.int64), np.zeros(n), np.zeros(n, np.bool_)
     for i, c in enumerate(children):
@@ -1064,23 +1122,25 @@ def _initial_children(model) -> None:
             if plan in (PLAN_HOME, PLAN_SECURE):
                 c.tier = max(c.tier, 1)
             if plan in (PLAN_PARENTS, PLAN_KIN):
-                place_without_search(model, np.array([c.row]), 0)
+                no_search.append(c)
             else:
                 to_search.append(c)
-    place_initial(model, children, to_search, to_unreg, adoption, _backdate)
+    place_initial(model, children, no_search, to_search, to_unreg, adoption, _backdate)
 
 
-def place_initial(model, children, to_search, to_unreg, adoption, backdate) -> None:
+def place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate) -> None:
     """Place the children in care at day 0, date their histories and schedule their events.
 
     Args:
         children: every child of the initial population.
+        no_search: children with parents or kin (placed first, in this order).
         to_search: children to be matched (in this order after a seeded shuffle).
         to_unreg: children in unregistered settings at day 0.
         adoption: children placed for adoption at day 0.
         backdate: ``backdate(model, child)`` moves the child's current episode and placement
             start before day 0 and writes its earlier episodes.
     """
+    place_without_search(model, np.fromiter((c.row for c in no_search), np.int64), 0)
     rng = model.streams["init"]
     order = rng.permutation(len(to_search))
     search = np.fromiter((to_search[i].row for i in order), np.int64, len(to_search))
@@ -1115,11 +1175,7 @@ def place_initial(model, children, to_search, to_unreg, adoption, backdate) -> N
     # synthetic earlier episode from the start of care when it is not in its first placement.
     for c in children:
         backdate(model, c)
-        schedule_care_events(model, c)
-        if c.unit >= 0:
-            # The placement began before 31 March 2025: its clock resumes where it stands.
-            c.version += 1
-            model.schedule_placement_event(c, 0)
+    _initial_events(model, np.fromiter((c.row for c in children), np.int64, len(children)))
     model.counters["matches"] = 0
     model.counters["unregistered"] = 0
 

@@ -421,6 +421,13 @@ def schedule_next(tab, sup, logs, r, day, pp, rates):
 
 
 @njit(cache=True)
+def schedule_rows(tab, sup, logs, rows, day, pp, rates):
+    """``schedule_next`` for each of ``rows``, in order."""
+    for j in range(len(rows)):
+        schedule_next(tab, sup, logs, rows[j], day, pp, rates)
+
+
+@njit(cache=True)
 def _place_code(tab, r, kind, day):
     ti = tab[0]
     if kind == INHOUSE or kind == IFA:
