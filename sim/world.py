@@ -76,7 +76,7 @@ from sim.records import (
     SECURE,
     UNREG,
 )
-from sim.rng import child_keys, child_uniforms_batch, keyed_uniforms, uniforms_of
+from sim.rng import keyed_uniforms, uniforms_of
 
 SECTOR_CODE = {"la": SECTOR_LA, "private": SECTOR_PRIVATE, "voluntary": SECTOR_VOLUNTARY}
 TINY_LAS = ["E08000002", "E08000009", "E08000007"]  # Bury, Trafford, Stockport
@@ -704,8 +704,7 @@ def _new_children(model, las, serial=None) -> list[Child]:
         for i, la in enumerate(las):
             serial[i] = ser[la]
             ser[la] += 1
-    keys = child_keys(model.cfg.seed, model.rep, las, serial)
-    uu = child_uniforms_batch(keys, N_UNIFORMS)
+    uu = uniforms_of(model.cfg.seed, model.rep, las, serial, N_UNIFORMS)
     t = model.table
     rows = t.alloc(n)
     cid0 = model.next_cid
