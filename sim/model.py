@@ -387,16 +387,17 @@ class PlacementModel(mesa.Model):
         self.counters["events"] += int(counts[0])
         k = int(on[0])
         if k:
-            children, urgent = self.children, self.urgent
-            for what, a, b in out[:k].tolist():
-                if what == engine.OUT_URGENT:
-                    urgent.append(a)
-                elif what == engine.OUT_EXIT:
-                    c = children.pop(a)
-                    self.table.free(c.row)
+            said, what = out[:k], out[:k, 0]
+            self.urgent.extend(said[what == engine.OUT_URGENT, 1].tolist())
+            left = said[what == engine.OUT_EXIT, 1].tolist()
+            if left:
+                children = self.children
+                gone = [children.pop(a) for a in left]
+                self.table.free_rows([c.row for c in gone])
+                for c in gone:
                     c.remove()
-                else:
-                    self.staying_close.append((a, b))
+            close = said[what == engine.OUT_STAYING_CLOSE, 1:].tolist()
+            self.staying_close.extend((a, b) for a, b in close)
         self._queue_drawn(after=day)
 
     def _event_terms(self, day: int) -> tuple[np.ndarray]:
@@ -760,17 +761,17 @@ class PlacementModel(mesa.Model):
             "prev": np.where(prev >= 0, prev, unit),
             "unreg": iv[:, table.C_KIND] == UNREG,
             "away": iv[:, table.C_AWAY] != 0,
-            "need": (
-                np.fromiter(
-                    (1 + len(followers.get(c, ())) for c in iv[:, table.C_CID].tolist()),
-                    np.int64,
-                    n,
-                )
-                if followers
-                else np.ones(n, np.int64)
-            ),
+            "need": np.ones(n, np.int64),
             "unit": unit,
         }
+        if followers:  # a lead needs a place for each of its siblings too
+            leads = np.fromiter(followers, np.int64, len(followers))
+            size = np.fromiter(map(len, followers.values()), np.int64, len(followers))
+            order = np.argsort(leads)
+            leads, size = leads[order], size[order]
+            cid = iv[:, table.C_CID]
+            at = np.minimum(np.searchsorted(leads, cid), len(leads) - 1)
+            a["need"] += np.where(leads[at] == cid, size[at], 0)
         hd, la = a["hd"], a["la"]
         a["lat"] = np.where(hd >= 0, g.d_lat[hd], g.la_lat[la])
         a["lon"] = np.where(hd >= 0, g.d_lon[hd], g.la_lon[la])

@@ -267,12 +267,10 @@ class _ArrayLog:
         return int(self.count[0])
 
     def reserve(self, extra: int) -> None:
-        """Room for ``extra`` more rows (the buffer grows by half again or more)."""
+        """Room for ``extra`` more rows (the buffer doubles, or more)."""
         n = int(self.count[0])
         if n + extra > len(self.buf):
-            new = np.zeros(
-                (max(n + extra, len(self.buf) * 3 // 2), self.buf.shape[1]), self.buf.dtype
-            )
+            new = np.empty((max(n + extra, len(self.buf) * 2), self.buf.shape[1]), self.buf.dtype)
             new[:n] = self.buf[:n]
             self.buf = new
 

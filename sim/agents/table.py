@@ -198,6 +198,11 @@ class ChildTable:
         self.row_of[self.I[row, C_CID]] = -1
         self._freed.append(row)
 
+    def free_rows(self, rows: list[int]) -> None:
+        """``free`` each of ``rows``, in order."""
+        self.row_of[self.I[rows, C_CID]] = -1
+        self._freed.extend(rows)
+
     def index(self, cids: np.ndarray, rows: np.ndarray) -> None:
         """Record the rows of children ``cids`` (``row_of``)."""
         if len(cids) == 0:
