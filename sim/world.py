@@ -422,15 +422,25 @@ def _group_for_new_homes(model, rng, n: int) -> np.ndarray:
     return out
 
 
-def _choice(rng, shares: np.ndarray, n: int) -> np.ndarray:
+def _cdf(shares: np.ndarray) -> np.ndarray:
+    cdf = np.cumsum(shares)
+    return cdf / cdf[-1]
+
+
+def _choice(rng, cdf: np.ndarray, n: int) -> np.ndarray:
     """``rng.choice(len(shares), size=n, p=shares)``, draw for draw, without its checks.
 
-    (numpy's ``Generator.choice`` with ``p`` draws ``random(n)`` and bisects the normalised
+    ``cdf`` is ``_cdf(shares)``. (numpy's ``Generator.choice`` with ``p`` draws ``random(n)`` and bisects the normalised
     cumulative shares; the checks cost more than the draw on the small batches of a month.)
     """
-    cdf = np.cumsum(shares)
-    cdf /= cdf[-1]
     return cdf.searchsorted(rng.random(n), side="right")
+
+
+_PLACES_CDF, _AGES_CDF, _SKILL_CDF = (
+    _cdf(FOSTER_PLACES[1]),
+    _cdf(FOSTER_AGES[1]),
+    _cdf(FOSTER_SKILL),
+)
 
 
 def _foster_draws(model, rng, n: int, la: np.ndarray, kind: int) -> dict:
@@ -440,8 +450,8 @@ def _foster_draws(model, rng, n: int, la: np.ndarray, kind: int) -> dict:
     near = geo.la_order[la, rng.integers(1, 4, size=n)]
     home_la = np.where(rng.random(n) < 0.8, la, near)
     d = geo.sample_districts(home_la, rng.random(n))
-    cap = FOSTER_PLACES[0][_choice(rng, FOSTER_PLACES[1], n)]
-    ages = FOSTER_AGES[0][_choice(rng, FOSTER_AGES[1], n)]
+    cap = FOSTER_PLACES[0][_choice(rng, _PLACES_CDF, n)]
+    ages = FOSTER_AGES[0][_choice(rng, _AGES_CDF, n)]
     pp = model.p.prices
     if kind == INHOUSE:
         price = np.full(n, pp.inhouse_foster_cost_gbp_week)
@@ -449,7 +459,7 @@ def _foster_draws(model, rng, n: int, la: np.ndarray, kind: int) -> dict:
     else:
         price = pp.ifa_price_gbp_week * np.exp(0.1 * rng.standard_normal(n))
         cost = price / (1 + pp.base_markup)
-    skill = _choice(rng, FOSTER_SKILL, n)
+    skill = _choice(rng, _SKILL_CDF, n)
     return {
         "la": home_la,
         "district": d,
