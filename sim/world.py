@@ -430,8 +430,9 @@ def _cdf(shares: np.ndarray) -> np.ndarray:
 def _choice(rng, cdf: np.ndarray, n: int) -> np.ndarray:
     """``rng.choice(len(shares), size=n, p=shares)``, draw for draw, without its checks.
 
-    ``cdf`` is ``_cdf(shares)``. (numpy's ``Generator.choice`` with ``p`` draws ``random(n)`` and bisects the normalised
-    cumulative shares; the checks cost more than the draw on the small batches of a month.)
+    ``cdf`` is ``_cdf(shares)``. numpy's ``Generator.choice`` with ``p`` draws ``random(n)``
+    and bisects the normalised cumulative shares; its checks cost more than the draw on the
+    small batches of a month.
     """
     return cdf.searchsorted(rng.random(n), side="right")
 
