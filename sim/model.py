@@ -723,20 +723,17 @@ class PlacementModel(mesa.Model):
         )
         placed = np.flatnonzero(unit >= 0)
         order = placed[np.argsort(found_in[placed], kind="stable")]
-        if followers:  # each lead, then its siblings in the same unit
-            kids, src = [], []
+        # Each lead, then its siblings in the same unit.
+        size = arr["need"][order]
+        take = np.repeat(order, size)
+        kid_rows = rows[take]
+        if followers:
+            first = np.cumsum(size) - size
+            group = size > 1
             cids = iv[rows, table.C_CID]
-            for j in order.tolist():
-                kids.append(int(rows[j]))
-                src.append(j)
-                for f in followers.get(int(cids[j]), ()):
-                    kids.append(f)
-                    src.append(j)
-            take = np.array(src, np.int64)
-            kid_rows = np.array(kids, np.int64)
-        else:
-            take = order
-            kid_rows = rows[order]
+            for j, at in zip(order[group].tolist(), first[group].tolist(), strict=True):
+                sibs = followers[int(cids[j])]
+                kid_rows[at + 1 : at + 1 + len(sibs)] = sibs
         if len(kid_rows):
             rnes = np.where(iv[kid_rows, table.C_PLACE] < 0, RNE_S, RNE_P)
             self._place_rows(
