@@ -24,24 +24,12 @@ from sim.agents.children import (
     ETHNIC,
     ETHNIC_UASC,
     N_UNIFORMS,
-    TIER_SHARE,
-    U_AGE,
-    U_AGE_POS,
-    U_AWAY,
     U_KIN,
     U_LS,
     U_LS_DAYS,
-    U_PLAN,
     U_PROPENSITY,
     U_SA16,
-    U_SIB,
-    U_STAY,
-    U_TEMP,
-    U_TIER,
-    U_UASC,
     Child,
-    age_band,
-    pick,
 )
 from sim.agents.councils import Council
 from sim.agents.providers import Provider
@@ -62,8 +50,6 @@ from sim.records import (
     PLAN_HOME,
     PLAN_KIN,
     PLAN_PARENTS,
-    PLAN_SA,
-    PLAN_SECURE,
     PROVIDER,
     REC,
     RNE,
@@ -1055,86 +1041,49 @@ def _initial_children(model) -> None:
     n_la = np.round(cla * model.cfg.world.scale).astype(int) * model.is_sim
     las = np.repeat(np.arange(geo.n_la), n_la)
     children = _new_children(model, las)
-    p = model.p
-    plans = {
-        0: PLAN_PARENTS,
-        1: PLAN_KIN,
-        2: PLAN_FOSTER,
-        3: PLAN_HOME,
-        4: PLAN_SECURE,
-        5: PLAN_SA,
-        6: "adoption",
-        7: "unreg",
-    }
-    no_search, to_search, to_unreg, adoption = [], [], [], []
     n = len(children)
-    bands, ages, uascs = np.zeros(n, np.int64), np.zeros(n), np.zeros(n, np.bool_)
-    for i, c in enumerate(children):
-        u = c.u
-        band = pick(STOCK_AGE_CUM, u[U_AGE])
-        lo, hi = [(0, 1), (1, 5), (5, 10), (10, 16), (16, 18)][band]
-        bands[i], ages[i] = band, lo + (hi - lo) * u[U_AGE_POS] * 0.999
-        uascs[i] = u[U_UASC] < STOCK_UASC_BAND[band]
-    who = entry.identities(
-        np.array([c.u for c in children]).reshape(n, N_UNIFORMS),
-        las,
+    t = model.table
+    rows = np.fromiter((c.row for c in children), np.int64, n)
+    bands, ages, uascs = entry.stock_draws(t.U, rows, np.asarray(STOCK_AGE_CUM), STOCK_UASC_BAND)
+    prm, bands_prm = entry.entry_params(model, 0)
+    who = entry.identities(t.U[rows], las, ages, uascs, 0, prm, (geo.d_start, geo.d_cumw))
+    first = entry.stock_children(
+        t.I,
+        t.U,
+        rows,
+        who,
+        bands,
         ages,
         uascs,
-        0,
-        entry.entry_params(model, 0)[0],
-        (geo.d_start, geo.d_cumw),
-    ).tolist()
-    for c, band, age, uasc, (dob, sex, home, cin, eth) in zip(
-        children, bands.tolist(), ages.tolist(), uascs.tolist(), who, strict=True
-    ):
-        u = c.u
-        c.uasc = uasc
-        if uasc:
-            model.uasc_stock[c.la] += 1
-        c.dob, c.sex, c.home_d, c.cin = dob, sex, home, cin
-        codes = ETHNIC_UASC[0] if uasc else ETHNIC[0]
-        model.header.add(c.cid, c.la, sex, dob, codes[eth], uasc)
-        t = TIER_SHARE[band]
-        c.tier = 0 if u[U_TIER] < t[0] else (1 if u[U_TIER] < t[0] + t[1] else 2)
-        plan = plans[pick(STOCK_PLAN_CUM[band], u[U_PLAN])]
-        if uasc:
-            plan = PLAN_SA if (band == 4 and u[U_PLAN] < 0.5) else PLAN_FOSTER
-        # Time in care: exponential, capped at age (UASC: arrived at 14+).
-        mean = STOCK_TIME_MEAN_YEARS[band] * (0.3 if uasc else 1.0)
-        cap = max(age - (14 if uasc else 0), 0.02)
-        tic = min(-math.log(u[U_STAY]) * mean, cap * 0.999)
-        c.care_start = -max(1, int(tic * DAYS_PER_YEAR))
-        _stock_futures(model, c, tic)
-        c.away = u[U_AWAY] < p.placements.p_placed_away[band]
-        c.ls = _stock_ls(c, tic)
-        model.children[c.cid] = c
-        model.stock[c.la] += 1
-        if (
-            plan == PLAN_FOSTER
-            and age < 5
-            and tic < 2
-            and not uasc
-            and u[U_SIB] < p.placements.p_adoption_young_long * 0.5
-        ):
-            # On the adoption path already: the adoptive placement comes within the year.
-            c.exit_route = "adoption"
-            c.adoption_day = 1 + int(364 * u[U_TEMP])
-            c.exit_day = max(c.exit_day, c.adoption_day + 100 + int(200 * u[U_LS_DAYS]))
-        if plan == "adoption":
-            adoption.append(c)
-            c.plan = PLAN_FOSTER
-        elif plan == "unreg":
-            c.plan = PLAN_HOME
-            c.tier = 2
-            to_unreg.append(c)
-        else:
-            c.plan = plan
-            if plan in (PLAN_HOME, PLAN_SECURE):
-                c.tier = max(c.tier, 1)
-            if plan in (PLAN_PARENTS, PLAN_KIN):
-                no_search.append(c)
-            else:
-                to_search.append(c)
+        np.array(STOCK_PLAN_CUM),
+        STOCK_TIME_MEAN_YEARS,
+        STOCK_RESIDUAL_MEAN_YEARS,
+        model.la_exit_factor,
+        prm,
+        bands_prm,
+    )
+    np.add.at(model.uasc_stock, las[uascs], 1)
+    np.add.at(model.stock, las, 1)
+    ethnic = [
+        (ETHNIC_UASC[0] if u else ETHNIC[0])[e]
+        for u, e in zip(uascs.tolist(), who[:, 4].tolist(), strict=True)
+    ]
+    model.header.rows.extend(
+        zip(
+            t.I[rows, table.C_CID].tolist(),
+            las.tolist(),
+            who[:, 1].tolist(),
+            who[:, 0].tolist(),
+            ethnic,
+            uascs.tolist(),
+            strict=True,
+        )
+    )
+    model.children.update((c.cid, c) for c in children)
+    no_search, to_search, to_unreg, adoption = (
+        [children[i] for i in np.flatnonzero(first == k).tolist()]
+        for k in (entry.S_NO_SEARCH, entry.S_SEARCH, entry.S_UNREG, entry.S_ADOPTION)
+    )
     place_initial(model, children, no_search, to_search, to_unreg, adoption, _backdate)
 
 
@@ -1190,39 +1139,9 @@ def place_initial(model, children, no_search, to_search, to_unreg, adoption, bac
     model.counters["unregistered"] = 0
 
 
-def _stock_futures(model, c: Child, tic: float) -> None:
-    """Exit time of a child already in care: a long stay's remaining time, or 18th birthday."""
-    u = c.u
-    ex = model.p.exits
-    band_at_entry = age_band(max(0.0, c.age_years(0) - tic))
-    day18 = c.dob + int(round(18 * DAYS_PER_YEAR))
-    if tic < 0.5 and u[U_TEMP] < ex.p_short[band_at_entry]:
-        dur = (
-            -math.log(u[U_LS_DAYS])
-            * ex.short_mean_days[band_at_entry]
-            / float(model.la_exit_factor[c.la])
-        )
-        route = "uasc" if c.uasc else "short"
-    else:
-        mean = STOCK_RESIDUAL_MEAN_YEARS[age_band(c.age_years(0))] * DAYS_PER_YEAR
-        if c.uasc:
-            mean *= ex.uasc_long_multiplier
-        dur = -math.log(u[U_LS_DAYS]) * mean / float(model.la_exit_factor[c.la])
-        route = "uasc" if c.uasc else ("young_long" if c.age_years(0) < 10 else "older_long")
-    end = max(1, int(dur))
-    if end >= day18:
-        end, route = day18, "at18"
-    c.exit_day = max(end, 1)
-    c.exit_route = route
-
-
 def _stock_ls(c: Child, tic: float) -> int:
-    if c.uasc:
-        return LS["V2"]
-    x = c.u[U_LS]
-    if tic > 0.8:
-        return LS["C2"] if x < 0.78 else LS["V2"]
-    return LS["C1"] if x < 0.6 else LS["V2"]
+    """Legal status of a child of the initial population (``entry.stock_ls``)."""
+    return entry.stock_ls(bool(c.uasc), float(tic), float(c.u[U_LS]))
 
 
 def _backdate(model, c: Child) -> None:

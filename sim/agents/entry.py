@@ -589,3 +589,149 @@ def to_table(ti, tu, rows, tab, uu_lead, uu_sib, cid0, n_leads, day, ev_codes, e
                 events[ne, 3] = version
                 ne += 1
     return cids, ne
+
+
+# The initial population's age bands: (lowest, highest) age of each band, years.
+STOCK_AGE_RANGE = np.array([[0.0, 1.0], [1.0, 5.0], [5.0, 10.0], [10.0, 16.0], [16.0, 18.0]])
+# Classes of the initial population's first placement (``stock_children``).
+S_NO_SEARCH, S_SEARCH, S_UNREG, S_ADOPTION = range(4)
+# Care plans of the initial population (``STOCK_PLAN`` columns): the placement types, then
+# placed for adoption and in an unregistered setting.
+_SP_ADOPTION, _SP_UNREG = 6, 7
+
+
+@njit(cache=True)
+def stock_ls(uasc: bool, tic: float, u: float) -> int:  # pragma: no cover - compiled
+    """Legal status of a child of the initial population, in care ``tic`` years (uniform ``u``).
+
+    UASC are accommodated (V2); others on a care order (full C2 after 0.8 years, interim C1
+    before) or accommodated: assumption.
+    """
+    if uasc:
+        return _LS_V2
+    if tic > 0.8:
+        return _LS_C2 if u < 0.78 else _LS_V2
+    return _LS_C1 if u < 0.6 else _LS_V2
+
+
+@njit(cache=True)
+def stock_draws(
+    tu: np.ndarray, rows: np.ndarray, age_cum: np.ndarray, uasc_band: np.ndarray
+) -> tuple:  # pragma: no cover - compiled
+    """Age band, age (years) and UASC flag of each child of the initial population."""
+    n = len(rows)
+    bands = np.empty(n, np.int64)
+    ages = np.empty(n)
+    uascs = np.empty(n, np.bool_)
+    for i in range(n):
+        u = tu[rows[i]]
+        band = _pick(age_cum, u[U_AGE])
+        lo, hi = STOCK_AGE_RANGE[band, 0], STOCK_AGE_RANGE[band, 1]
+        bands[i] = band
+        ages[i] = lo + (hi - lo) * u[U_AGE_POS] * 0.999
+        uascs[i] = u[U_UASC] < uasc_band[band]
+    return bands, ages, uascs
+
+
+@njit(cache=True)
+def stock_children(
+    ti: np.ndarray,
+    tu: np.ndarray,
+    rows: np.ndarray,
+    who: np.ndarray,
+    bands: np.ndarray,
+    ages: np.ndarray,
+    uascs: np.ndarray,
+    plan_cum: np.ndarray,
+    time_mean: np.ndarray,
+    residual_mean: np.ndarray,
+    la_factor: np.ndarray,
+    prm: np.ndarray,
+    bands_prm: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """The initial population's state at 31 March 2025, written to its rows of the table.
+
+    For each child (its age band, age and UASC flag from ``stock_draws``, its identity ``who``
+    from ``identities``): needs tier, care plan (``plan_cum``: the ``STOCK_PLAN`` shares by
+    band), time in care so far (exponential with mean ``time_mean`` by band, capped at its age
+    or, for UASC, at its years since 14), how and when it will leave (a short stay's or long
+    stay's remaining time, ``residual_mean`` years by current band, or the 18th birthday),
+    placed away from home, legal status, and the young children already on the adoption path.
+
+    Returns:
+        The class of each child's first placement (``S_*``).
+    """
+    n = len(rows)
+    out = np.empty(n, np.int64)
+    for i in range(n):
+        r = rows[i]
+        u = tu[r]
+        la = ti[r, C_LA]
+        band = bands[i]
+        age = ages[i]
+        uasc = uascs[i]
+        dob = who[i, 0]
+        ti[r, C_UASC] = 1 if uasc else 0
+        ti[r, C_DOB] = dob
+        ti[r, C_SEX] = who[i, 1]
+        ti[r, C_HOME_D] = who[i, 2]
+        ti[r, C_CIN] = who[i, 3]
+        t0, t1 = TIER_SHARE_A[band, 0], TIER_SHARE_A[band, 1]
+        tier = 0 if u[U_TIER] < t0 else (1 if u[U_TIER] < t0 + t1 else 2)
+        plan = _pick(plan_cum[band], u[U_PLAN])
+        if uasc:
+            plan = PLAN_SA if (band == 4 and u[U_PLAN] < 0.5) else PLAN_FOSTER
+        # Time in care: exponential, capped at age (UASC: arrived at 14+).
+        mean = time_mean[band] * (0.3 if uasc else 1.0)
+        cap = max(age - (14 if uasc else 0), 0.02)
+        tic = min(-math.log(u[U_STAY]) * mean, cap * 0.999)
+        ti[r, C_CARE_START] = -max(1, int(tic * DAYS_PER_YEAR))
+        # How and when it leaves: a short stay's or long stay's remaining time, or at 18.
+        age0 = (0 - dob) / DAYS_PER_YEAR
+        at_entry = _age_band(max(0.0, age0 - tic))
+        day18 = dob + DAYS_TO_18
+        if tic < 0.5 and u[U_TEMP] < bands_prm[B_P_SHORT, at_entry]:
+            dur = -math.log(u[U_LS_DAYS]) * bands_prm[B_SHORT_DAYS, at_entry] / la_factor[la]
+            route = R_UASC if uasc else R_SHORT
+        else:
+            m = residual_mean[_age_band(age0)] * DAYS_PER_YEAR
+            if uasc:
+                m *= prm[E_UASC_LONG_MULT]
+            dur = -math.log(u[U_LS_DAYS]) * m / la_factor[la]
+            route = R_UASC if uasc else (R_YOUNG_LONG if age0 < 10 else R_OLDER_LONG)
+        end = max(1, int(dur))
+        if end >= day18:
+            end, route = day18, R_AT18
+        exit_day = max(end, 1)
+        ti[r, C_AWAY] = 1 if u[U_AWAY] < bands_prm[B_AWAY, band] else 0
+        ti[r, C_LS] = stock_ls(uasc, tic, u[U_LS])
+        if (
+            plan == PLAN_FOSTER
+            and age < 5
+            and tic < 2
+            and not uasc
+            and u[U_SIB] < prm[E_P_ADOPT] * 0.5
+        ):
+            # On the adoption path already: the adoptive placement comes within the year.
+            route = R_ADOPTION
+            adoption_day = 1 + int(364 * u[U_TEMP])
+            ti[r, C_ADOPTION_DAY] = adoption_day
+            exit_day = max(exit_day, adoption_day + 100 + int(200 * u[U_LS_DAYS]))
+        ti[r, C_EXIT_DAY] = exit_day
+        ti[r, C_EXIT_ROUTE] = route
+        if plan == _SP_ADOPTION:
+            out[i] = S_ADOPTION
+            plan = PLAN_FOSTER
+        elif plan == _SP_UNREG:
+            out[i] = S_UNREG
+            plan = PLAN_HOME
+            tier = 2
+        elif plan == PLAN_PARENTS or plan == PLAN_KIN:
+            out[i] = S_NO_SEARCH
+        else:
+            out[i] = S_SEARCH
+            if plan == PLAN_HOME or plan == PLAN_SECURE:
+                tier = max(tier, 1)
+        ti[r, C_PLAN] = plan
+        ti[r, C_TIER] = tier
+    return out
