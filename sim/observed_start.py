@@ -257,8 +257,9 @@ def observed_children(model, ex) -> None:
             else:
                 to_search.append(c)
 
-    def backdate(model, c) -> None:
-        _observed_history(model, c, date, district)
+    def backdate(model, kids) -> None:
+        for c in kids:
+            _observed_history(model, c, date, district)
 
     place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate)
 

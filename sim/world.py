@@ -51,7 +51,6 @@ from sim.records import (
     PLAN_KIN,
     PLAN_PARENTS,
     PROVIDER,
-    REC,
     RNE,
     RPC,
     SA,
@@ -1096,8 +1095,8 @@ def place_initial(model, children, no_search, to_search, to_unreg, adoption, bac
         to_search: children to be matched (in this order after a seeded shuffle).
         to_unreg: children in unregistered settings at day 0.
         adoption: children placed for adoption at day 0.
-        backdate: ``backdate(model, child)`` moves the child's current episode and placement
-            start before day 0 and writes its earlier episodes.
+        backdate: ``backdate(model, children)`` moves each child's current episode and
+            placement start before day 0 and writes its earlier episodes.
     """
     place_without_search(model, np.fromiter((c.row for c in no_search), np.int64), 0)
     rng = model.streams["init"]
@@ -1132,8 +1131,7 @@ def place_initial(model, children, no_search, to_search, to_unreg, adoption, bac
         c.ls = LS["E1"]
     # Histories: move each child's current episode start back to its placement start, with one
     # synthetic earlier episode from the start of care when it is not in its first placement.
-    for c in children:
-        backdate(model, c)
+    backdate(model, children)
     _initial_events(model, np.fromiter((c.row for c in children), np.int64, len(children)))
     model.counters["matches"] = 0
     model.counters["unregistered"] = 0
@@ -1144,48 +1142,13 @@ def _stock_ls(c: Child, tic: float) -> int:
     return entry.stock_ls(bool(c.uasc), float(tic), float(c.u[U_LS]))
 
 
-def _backdate(model, c: Child) -> None:
-    if c.place < 0:
-        return
-    tic_days = -c.care_start
-    u = c.u
-    if u[U_KIN] < STOCK_FIRST_PLACEMENT or tic_days < 30:
-        c.ep_start = c.care_start
-        c.ep_rne = RNE["S"]
-        c.n_placements = 1
-        c.place_start = c.care_start
-        if tic_days > DAYS_PER_YEAR and c.kind in (INHOUSE, IFA, KIN):
-            c.status_changed = True
-            c.place = PLACE["U1"] if c.kind == KIN else PLACE["U4"]
-        return
-    start = -int(tic_days * ((u[U_KIN] * 13.7) % 1.0))
-    start = min(start, -1)
-    c.place_start = start
-    c.ep_start = start
-    if -start > DAYS_PER_YEAR and c.kind in (INHOUSE, IFA, KIN):
-        # Placements over a year old are long-term ones already (U4 / U1).
-        c.status_changed = True
-        c.place = PLACE["U1"] if c.kind == KIN else PLACE["U4"]
-    c.ep_rne = RNE["P"]
-    prior_place = PLACE["U6"] if c.age_years(c.care_start) < 16 else PLACE["K3"]
-    model.episodes.add(
-        c.cid,
-        c.la,
-        c.care_start,
-        RNE["S"],
-        c.ls,
-        c.cin,
-        prior_place,
-        PROVIDER["PR1"],
-        start,
-        REC["X1"],
-        RPC["CARPL"],
-        c.home_d,
-        c.home_d,
-        -1,
-    )
-    c.n_placements = 2
-    c.billed_to = 0
+def _backdate(model, children: list[Child]) -> None:
+    """The initial population's placements dated before day 0 (``entry.stock_history``)."""
+    episodes = model.episodes
+    episodes.reserve(len(children))
+    t = model.table
+    rows = np.fromiter((c.row for c in children), np.int64, len(children))
+    entry.stock_history(t.I, t.U, rows, episodes.buf, episodes.count, STOCK_FIRST_PLACEMENT)
 
 
 # ---- monthly supply ---------------------------------------------------------------------------

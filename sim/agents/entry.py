@@ -52,21 +52,29 @@ from sim.agents.children import (
 from sim.agents.table import (
     C_ADOPTION_DAY,
     C_AWAY,
+    C_BILLED_TO,
     C_CARE_START,
     C_CID,
     C_CIN,
     C_DOB,
+    C_EP_RNE,
+    C_EP_START,
     C_EXIT_DAY,
     C_EXIT_ROUTE,
     C_GROUP_SIZE,
     C_HOME_D,
+    C_KIND,
     C_LA,
     C_LS,
     C_LS_DAY,
+    C_N_PLACEMENTS,
     C_NEXT_LS,
+    C_PLACE,
+    C_PLACE_START,
     C_PLAN,
     C_SEX,
     C_SIBLING_OF,
+    C_STATUS_CHANGED,
     C_TEMPORARY,
     C_TIER,
     C_UASC,
@@ -76,13 +84,21 @@ from sim.geography import district_of as _district
 from sim.records import (
     CIN,
     DAYS_PER_YEAR,
+    IFA,
+    INHOUSE,
+    KIN,
     LS,
+    PLACE,
     PLAN_FOSTER,
     PLAN_HOME,
     PLAN_KIN,
     PLAN_PARENTS,
     PLAN_SA,
     PLAN_SECURE,
+    PROVIDER,
+    REC,
+    RNE,
+    RPC,
 )
 
 # Exit routes as codes (``Child.exit_route`` holds the name).
@@ -591,6 +607,10 @@ def to_table(ti, tu, rows, tab, uu_lead, uu_sib, cid0, n_leads, day, ev_codes, e
     return cids, ne
 
 
+_RNE_S, _RNE_P = RNE["S"], RNE["P"]
+_PLACE_U1, _PLACE_U4, _PLACE_U6, _PLACE_K3 = (PLACE[c] for c in ("U1", "U4", "U6", "K3"))
+_PR1, _REC_X1, _RPC_CARPL = PROVIDER["PR1"], REC["X1"], RPC["CARPL"]
+
 # The initial population's age bands: (lowest, highest) age of each band, years.
 STOCK_AGE_RANGE = np.array([[0.0, 1.0], [1.0, 5.0], [5.0, 10.0], [10.0, 16.0], [16.0, 18.0]])
 # Classes of the initial population's first placement (``stock_children``).
@@ -735,3 +755,58 @@ def stock_children(
         ti[r, C_PLAN] = plan
         ti[r, C_TIER] = tier
     return out
+
+
+@njit(cache=True)
+def stock_history(
+    ti: np.ndarray,
+    tu: np.ndarray,
+    rows: np.ndarray,
+    episodes: np.ndarray,
+    count: np.ndarray,
+    first_share: float,
+) -> None:  # pragma: no cover - compiled
+    """Date the placements of the initial population (placed at day 0) before 31 March 2025.
+
+    A share ``first_share`` of the children (and all in care under 30 days) are still in their
+    first placement, which began when care did; the others' placement began at a uniform
+    point of their time in care, after one earlier placement from the start of care (foster
+    care, or supported accommodation for a child then 16+), written to ``episodes`` (rows of
+    ``sim.records.EpisodeLog``, ``count`` of them; the caller makes room). Placements with
+    carers over a year old are long-term ones already (U4; kinship U1).
+    """
+    for i in range(len(rows)):
+        r = rows[i]
+        if ti[r, C_PLACE] < 0:
+            continue
+        start_care = ti[r, C_CARE_START]
+        tic_days = -start_care
+        uk = tu[r, U_KIN]
+        kind = ti[r, C_KIND]
+        carers = kind == INHOUSE or kind == IFA or kind == KIN
+        if uk < first_share or tic_days < 30:
+            ti[r, C_EP_START] = start_care
+            ti[r, C_EP_RNE] = _RNE_S
+            ti[r, C_N_PLACEMENTS] = 1
+            ti[r, C_PLACE_START] = start_care
+            if tic_days > DAYS_PER_YEAR and carers:
+                ti[r, C_STATUS_CHANGED] = 1
+                ti[r, C_PLACE] = _PLACE_U1 if kind == KIN else _PLACE_U4
+            continue
+        start = min(-int(tic_days * ((uk * 13.7) % 1.0)), -1)
+        ti[r, C_PLACE_START] = start
+        ti[r, C_EP_START] = start
+        if -start > DAYS_PER_YEAR and carers:
+            ti[r, C_STATUS_CHANGED] = 1
+            ti[r, C_PLACE] = _PLACE_U1 if kind == KIN else _PLACE_U4
+        ti[r, C_EP_RNE] = _RNE_P
+        young = (start_care - ti[r, C_DOB]) / DAYS_PER_YEAR < 16
+        k = count[0]
+        e = episodes[k]
+        e[0], e[1], e[2], e[3] = ti[r, C_CID], ti[r, C_LA], start_care, _RNE_S
+        e[4], e[5], e[6] = ti[r, C_LS], ti[r, C_CIN], _PLACE_U6 if young else _PLACE_K3
+        e[7], e[8], e[9], e[10] = _PR1, start, _REC_X1, _RPC_CARPL
+        e[11], e[12], e[13] = ti[r, C_HOME_D], ti[r, C_HOME_D], -1
+        count[0] = k + 1
+        ti[r, C_N_PLACEMENTS] = 2
+        ti[r, C_BILLED_TO] = 0
