@@ -109,10 +109,17 @@ def vacancy_csr(
     m = len(order)
     units = np.empty(m, np.int64)
     start = np.zeros(n_cells + 1, np.int64)
+    # One pass over the units in id order (streamed), then one gather per unit of ``order``.
+    top = 0
+    for i in range(m):
+        top = max(top, order[i])
+    free = np.empty(top + 1, np.bool_)
+    for j in range(top + 1):
+        free[j] = open_[j] & matchable[j] & (capacity[j] > occupied[j] + reserved[j])
     k = 0
     for i in range(m):
         j = order[i]
-        if open_[j] and matchable[j] and capacity[j] > occupied[j] + reserved[j]:
+        if free[j]:
             units[k] = j
             start[order_key[i] + 1] += 1
             k += 1
