@@ -58,7 +58,6 @@ from sim.config import RunConfig
 from sim.geography import TWENTY_MILES_KM, Geography, haversine_km_scalar
 from sim.market import kernels, matching, pricing
 from sim.records import (
-    DAYS_PER_YEAR,
     HOME,
     IFA,
     INHOUSE,
@@ -254,6 +253,7 @@ class PlacementModel(mesa.Model):
         self._vac = None
         self._terms_key = None
         self._terms = None
+        self._units = None
         self._vac_day = -1
         self._vac_n = -1
         # Private homes' smoothed margin (the entry signal) starts where entry runs at its
@@ -711,10 +711,9 @@ class PlacementModel(mesa.Model):
             self._terms = (radius, *self._market_terms(day, emergency))
             self._terms_key = key
         radius, market, prm, flags = self._terms
-        s = self.supply
         unit, price, dist, found_in = kernels.search(
             tuple(arr[f] for f in kernels.KID_FIELDS),
-            tuple(getattr(s, f) for f in kernels.UNIT_FIELDS),
+            self._unit_columns(),
             market,
             prm,
             flags,
@@ -749,24 +748,33 @@ class PlacementModel(mesa.Model):
             )
         return rows[unit < 0]
 
+    def _unit_columns(self) -> tuple:
+        """The supply's columns the search reads (``kernels.UNIT_FIELDS``), rebuilt on growth."""
+        s = self.supply
+        if self._units is None or self._units[0] is not s.kind:
+            self._units = (s.kind, tuple(getattr(s, f) for f in kernels.UNIT_FIELDS))
+        return self._units[1]
+
     def _child_arrays(self, rows: np.ndarray, day: int, followers: dict) -> dict:
         """The searching children's attributes as arrays (built once per search)."""
         g = self.geo
         n = len(rows)
-        iv = self.table.I[rows]
-        unit, prev = iv[:, table.C_UNIT], iv[:, table.C_PREV_UNIT]
+        la, age, tier, plan, prev, unreg, away, lat, lon, unit = engine.search_kids(
+            self.table.I, rows, day, g.d_lat, g.d_lon, g.la_lat, g.la_lon
+        )
+        # ``prev``: the unit a child is leaving (unplanned) or still in (a planned move),
+        # never offered.
         a = {
-            "la": iv[:, table.C_LA].copy(),
-            "age": (day - iv[:, table.C_DOB]) / DAYS_PER_YEAR,
-            "tier": iv[:, table.C_TIER].copy(),
-            "plan": iv[:, table.C_PLAN].copy(),
-            "hd": iv[:, table.C_HOME_D].copy(),
-            # The unit a child is leaving (unplanned) or still in (a planned move): never
-            # offered.
-            "prev": np.where(prev >= 0, prev, unit),
-            "unreg": iv[:, table.C_KIND] == UNREG,
-            "away": iv[:, table.C_AWAY] != 0,
+            "la": la,
+            "age": age,
+            "tier": tier,
+            "plan": plan,
+            "prev": prev,
+            "unreg": unreg,
+            "away": away,
             "need": np.ones(n, np.int64),
+            "lat": lat,
+            "lon": lon,
             "unit": unit,
         }
         if followers:  # a lead needs a place for each of its siblings too
@@ -774,12 +782,9 @@ class PlacementModel(mesa.Model):
             size = np.fromiter(map(len, followers.values()), np.int64, len(followers))
             order = np.argsort(leads)
             leads, size = leads[order], size[order]
-            cid = iv[:, table.C_CID]
+            cid = self.table.I[rows, table.C_CID]
             at = np.minimum(np.searchsorted(leads, cid), len(leads) - 1)
             a["need"] += np.where(leads[at] == cid, size[at], 0)
-        hd, la = a["hd"], a["la"]
-        a["lat"] = np.where(hd >= 0, g.d_lat[hd], g.la_lat[la])
-        a["lon"] = np.where(hd >= 0, g.d_lon[hd], g.la_lon[la])
         return a
 
     def vacancies(self, day: int) -> matching.VacancyIndex:

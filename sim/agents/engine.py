@@ -40,6 +40,7 @@ from sim.agents.children import (
 )
 from sim.agents.entry import _age_band, _district, _pick
 from sim.agents.table import (
+    C_AWAY,
     C_BILLED_TO,
     C_CID,
     C_CIN,
@@ -785,3 +786,41 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
                 ti[r, C_LS_DAY] = day + 150 + np.int64(100 * tu[r, U_LS_DAYS])
                 _draw(logs, ti[r, C_LS_DAY], EV_LS, cid, ti[r, C_VERSION])
     counts[0] += handled
+
+
+@njit(cache=True)
+def search_kids(ti, rows, day, d_lat, d_lon, la_lat, la_lon):
+    """The searching children's columns as ``kernels.search`` takes them (``KID_FIELDS``).
+
+    Returns (LA, age in years, tier, plan, the unit never offered (the one being left or
+    still held), in unregistered care, placed away, home latitude and longitude (the LA's
+    point when the home district is unknown), unit held).
+    """
+    n = len(rows)
+    la = np.empty(n, np.int64)
+    age = np.empty(n)
+    tier = np.empty(n, np.int64)
+    plan = np.empty(n, np.int64)
+    prev = np.empty(n, np.int64)
+    unreg = np.empty(n, np.bool_)
+    away = np.empty(n, np.bool_)
+    lat = np.empty(n)
+    lon = np.empty(n)
+    unit = np.empty(n, np.int64)
+    for i in range(n):
+        r = rows[i]
+        a = ti[r, C_LA]
+        la[i] = a
+        age[i] = (day - ti[r, C_DOB]) / DAYS_PER_YEAR
+        tier[i] = ti[r, C_TIER]
+        plan[i] = ti[r, C_PLAN]
+        u = ti[r, C_UNIT]
+        p = ti[r, C_PREV_UNIT]
+        prev[i] = p if p >= 0 else u
+        unit[i] = u
+        unreg[i] = ti[r, C_KIND] == UNREG
+        away[i] = ti[r, C_AWAY] != 0
+        hd = ti[r, C_HOME_D]
+        lat[i] = d_lat[hd] if hd >= 0 else la_lat[a]
+        lon[i] = d_lon[hd] if hd >= 0 else la_lon[a]
+    return la, age, tier, plan, prev, unreg, away, lat, lon, unit
