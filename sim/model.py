@@ -875,13 +875,10 @@ class PlacementModel(mesa.Model):
 
     def _dists(self, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
         """Distance (km) from each child's home district to its unit's (0 if either unknown)."""
-        district = self.supply.district
-        homes = self.table.I[rows, table.C_HOME_D]
-        out = np.zeros(len(rows))
-        for i, (home, unit) in enumerate(zip(homes.tolist(), units.tolist(), strict=True)):
-            if home >= 0 and unit >= 0:
-                out[i] = self.distance_km(home, int(district[unit]))
-        return out
+        g = self.geo
+        return engine.home_distances(
+            self.table.I, rows, units, self.supply.district, g.d_lat, g.d_lon
+        )
 
     # ---- phases 5-6: supply and prices -----------------------------------------------------------
     def supply_step(self, day: int) -> None:

@@ -24,7 +24,6 @@ from sim.agents.children import (
     ETHNIC,
     ETHNIC_UASC,
     N_UNIFORMS,
-    U_KIN,
     U_LS,
     U_LS_DAYS,
     U_PROPENSITY,
@@ -923,64 +922,32 @@ def kin_households(model, rows: np.ndarray, day: int) -> np.ndarray:
     ``kin_far_share``, otherwise 65% in the home LA and 35% in one of its six nearest
     neighbours (assumption). Returns the unit of each child.
     """
-    geo, s, t = model.geo, model.supply, model.table
-    far = model.p.placements.kin_far_share
-    base = s.n
-    units = np.empty(len(rows), np.int64)
-    iv = t.I[rows]
-    u_kin = t.U[rows, U_KIN]
-    new_cap: list[int] = []
-    new_la: list[int] = []
-    new_d: list[int] = []
-    new_prov: list[int] = []
-    urns: list[str] = []
-    joined: dict[int, int] = {}  # places taken in this batch, by unit
-    unit_of: dict[int, int] = {}  # household of each child of the batch, by child number
-    for j, (cid, la0, lead, group, u) in enumerate(
-        zip(
-            iv[:, table.C_CID].tolist(),
-            iv[:, table.C_LA].tolist(),
-            iv[:, table.C_SIBLING_OF].tolist(),
-            iv[:, table.C_GROUP_SIZE].tolist(),
-            u_kin.tolist(),
-            strict=True,
-        )
-    ):
-        unit = unit_of.get(lead, -1)
-        if unit < 0 and lead >= 0 and lead < len(t.row_of) and (r := t.row_of[lead]) >= 0:
-            if t.I[r, table.C_KIND] == KIN:
-                unit = int(t.I[r, table.C_UNIT])
-        if unit >= 0:
-            cap = new_cap[unit - base] if unit >= base else int(s.capacity[unit])
-            held = int(s.occupied[unit]) if unit < base else 0
-            if cap > held + joined.get(unit, 0):
-                units[j] = unit_of[cid] = unit
-                joined[unit] = joined.get(unit, 0) + 1
-                continue
-        if u < far:
-            la = int(geo.la_order[la0][10 + int(u / far * 30)])
-        else:
-            v = (u - far) / (1 - far)
-            la = la0 if v < 0.65 else int(geo.la_order[la0][1 + int((v - 0.65) / 0.35 * 6) % 6])
-        unit = base + len(new_cap)
-        new_cap.append(max(1, group))
-        new_la.append(la)
-        new_d.append(geo.sample_district(la, (u * 7.31) % 1.0))
-        new_prov.append(model.councils[la0].provider)
-        urns.append(f"KIN{cid}")
-        units[j] = unit_of[cid] = unit
-        joined[unit] = 1
-    if urns:
+    geo, sup, t = model.geo, model.supply, model.table
+    units, la, district, places, made_for = engine.kin_households(
+        t.I,
+        t.U,
+        rows,
+        t.row_of,
+        sup.capacity,
+        sup.occupied,
+        sup.n,
+        model.p.placements.kin_far_share,
+        geo.la_order,
+        (geo.d_start, geo.d_cumw),
+    )
+    if len(la):
         cost = model.p.prices.kin_cost_gbp_week
+        home = t.I[made_for, table.C_LA]
+        council = np.array([c.provider for c in model.councils], np.int64)
         _add_units(
             model,
-            urns,
+            [f"KIN{cid}" for cid in t.I[made_for, table.C_CID].tolist()],
             KIN,
-            np.array(new_la, np.int64),
-            np.array(new_d, np.int64),
+            la,
+            district,
             SECTOR_LA,
-            np.array(new_prov, np.int64),
-            np.array(new_cap, np.int64),
+            council[home],
+            places,
             0,
             17,
             1,

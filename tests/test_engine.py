@@ -95,3 +95,32 @@ def test_a_planned_move_joins_the_planned_queue_and_its_flag(model):
     assert m.planned.get(c.cid) is c and c.waiting and c.waiting_since == 4
     m.planned.pop(c.cid)
     assert not c.waiting
+
+
+def test_siblings_join_the_lead_kin_household_while_it_has_room(model):
+    """A lead with one sibling gets a household for two; a third child of the group, beyond
+    its places, gets a household of its own."""
+    from sim.agents import table
+    from sim.records import KIN, PLAN_KIN
+    from sim.world import place_without_search
+
+    m = model
+    t = m.table
+    rows = t.alloc(3)
+    cids = np.arange(m.next_cid, m.next_cid + 3)
+    m.next_cid += 3
+    t.I[rows, table.C_CID] = cids
+    t.I[rows, table.C_LA] = 0
+    t.I[rows, table.C_PLAN] = PLAN_KIN
+    t.I[rows, table.C_SIBLING_OF] = [-1, cids[0], cids[0]]
+    t.I[rows, table.C_GROUP_SIZE] = [2, 1, 1]
+    t.U[rows] = 0.5
+    t.index(cids, rows)
+    base = m.supply.n
+    assert len(place_without_search(m, rows, 1)) == 0
+    s = m.supply
+    assert t.I[rows, table.C_UNIT].tolist() == [base, base, base + 1]
+    assert s.n == base + 2 and (s.kind[base : base + 2] == KIN).all()
+    assert s.capacity[base : base + 2].tolist() == [2, 1]
+    assert s.occupied[base : base + 2].tolist() == [2, 1]
+    assert s.urn[base:] == [f"KIN{cids[0]}", f"KIN{cids[2]}"]

@@ -35,6 +35,7 @@ from sim.agents.children import (
     PLACEMENT_SLOT,
     U_18,
     U_EXIT_REASON,
+    U_KIN,
     U_LS_DAYS,
     U_SA16,
 )
@@ -52,6 +53,7 @@ from sim.agents.table import (
     C_EXIT_ROUTE,
     C_FAR,
     C_FOLD_RNE,
+    C_GROUP_SIZE,
     C_HOME_D,
     C_KIND,
     C_LA,
@@ -71,6 +73,7 @@ from sim.agents.table import (
     C_PLAN,
     C_PREV_UNIT,
     C_PROVIDER,
+    C_SIBLING_OF,
     C_STATUS_CHANGED,
     C_TEMPORARY,
     C_TIER,
@@ -87,6 +90,7 @@ from sim.agents.table import (
     ROUTES,
 )
 from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_PLACEMENT, EV_SA16
+from sim.market.kernels import _haversine_km
 from sim.records import (
     DAYS_PER_YEAR,
     HOME,
@@ -824,3 +828,72 @@ def search_kids(ti, rows, day, d_lat, d_lon, la_lat, la_lon):
         lat[i] = d_lat[hd] if hd >= 0 else la_lat[a]
         lon[i] = d_lon[hd] if hd >= 0 else la_lon[a]
     return la, age, tier, plan, prev, unreg, away, lat, lon, unit
+
+
+@njit(cache=True)
+def home_distances(ti, rows, units, district, d_lat, d_lon):
+    """Distance (km) from each child's home district to its unit's (0 if either is unknown)."""
+    out = np.zeros(len(rows))
+    for i in range(len(rows)):
+        home = ti[rows[i], C_HOME_D]
+        u = units[i]
+        if home >= 0 and u >= 0:
+            d = district[u]
+            out[i] = _haversine_km(d_lat[home], d_lon[home], d_lat[d], d_lon[d])
+    return out
+
+
+@njit(cache=True)
+def kin_households(ti, tu, rows, row_of, capacity, occupied, base, far, la_order, geo):
+    """Kinship households for the children of ``rows`` (``sim.world.kin_households``).
+
+    ``base`` is the id the first new household will take; ``far`` the share of relatives far
+    away; ``geo`` = (each LA's first district, districts' cumulative weights).
+
+    Returns:
+        (the unit of each child, and for each new household its LA, district, places and
+        the child it was made for).
+    """
+    n = len(rows)
+    units = np.empty(n, np.int64)
+    cids = np.empty(n, np.int64)
+    new_la = np.empty(n, np.int64)
+    new_d = np.empty(n, np.int64)
+    new_cap = np.empty(n, np.int64)
+    new_for = np.empty(n, np.int64)
+    k = 0
+    for j in range(n):
+        r = rows[j]
+        cid = ti[r, C_CID]
+        cids[j] = cid
+        lead = ti[r, C_SIBLING_OF]
+        unit = -1
+        for q in range(j):  # the lead's household, made or joined in this batch
+            if cids[q] == lead:
+                unit = units[q]
+        if unit < 0 and 0 <= lead < len(row_of) and row_of[lead] >= 0:
+            if ti[row_of[lead], C_KIND] == KIN:
+                unit = ti[row_of[lead], C_UNIT]
+        if unit >= 0:
+            cap = new_cap[unit - base] if unit >= base else capacity[unit]
+            held = occupied[unit] if unit < base else 0
+            for q in range(j):
+                if units[q] == unit:
+                    held += 1
+            if cap > held:
+                units[j] = unit
+                continue
+        la0 = ti[r, C_LA]
+        u = tu[r, U_KIN]
+        if u < far:
+            la = la_order[la0, 10 + int(u / far * 30)]
+        else:
+            v = (u - far) / (1 - far)
+            la = la0 if v < 0.65 else la_order[la0, 1 + int((v - 0.65) / 0.35 * 6) % 6]
+        new_la[k] = la
+        new_d[k] = _district(geo[0], geo[1], la, (u * 7.31) % 1.0)
+        new_cap[k] = max(1, ti[r, C_GROUP_SIZE])
+        new_for[k] = r
+        units[j] = base + k
+        k += 1
+    return units, new_la[:k], new_d[:k], new_cap[:k], new_for[:k]
