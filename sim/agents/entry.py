@@ -336,6 +336,13 @@ N_F = 21
 
 
 @njit(cache=True)
+def _tier(u: float, band: int) -> int:  # pragma: no cover - compiled
+    """Needs tier (0 standard, 1 complex, 2 very complex) by age band (``TIER_SHARE``)."""
+    t0, t1 = TIER_SHARE_A[band, 0], TIER_SHARE_A[band, 1]
+    return 0 if u < t0 else (1 if u < t0 + t1 else 2)
+
+
+@njit(cache=True)
 def _futures(
     u: np.ndarray,
     la: int,
@@ -378,8 +385,7 @@ def _futures(
         end, route = day18, R_AT18
     away = u[U_AWAY] < bands[B_AWAY, band]
     # Needs tier and care plan (what kind of placement the child's needs call for).
-    t0, t1 = TIER_SHARE_A[band, 0], TIER_SHARE_A[band, 1]
-    tier = 0 if u[U_TIER] < t0 else (1 if u[U_TIER] < t0 + t1 else 2)
+    tier = _tier(u[U_TIER], band)
     x = u[U_PLAN]
     if uasc:
         plan = PLAN_SA if (band == 4 and x < prm[E_SA16_UASC]) else PLAN_FOSTER
@@ -696,8 +702,7 @@ def stock_children(
         ti[r, C_SEX] = who[i, 1]
         ti[r, C_HOME_D] = who[i, 2]
         ti[r, C_CIN] = who[i, 3]
-        t0, t1 = TIER_SHARE_A[band, 0], TIER_SHARE_A[band, 1]
-        tier = 0 if u[U_TIER] < t0 else (1 if u[U_TIER] < t0 + t1 else 2)
+        tier = _tier(u[U_TIER], band)
         plan = _pick(plan_cum[band], u[U_PLAN])
         if uasc:
             plan = PLAN_SA if (band == 4 and u[U_PLAN] < 0.5) else PLAN_FOSTER
