@@ -4,10 +4,10 @@ This module owns when each child's scheduled events are due and the order they a
 Each day's events form a linked list over one store of (event, child, version) rows, in the
 order they were scheduled, which is the order they are handled in. Scheduling appends at a
 day's tail and taking a day's events hands its rows back to a free list, both in compiled code
-(numba), so a run's million events never pass through Python one by one. An event for a day
-already handled ("late") waits in a small heap and is handled first thing on the next day
-handled, in (day, order); the model schedules none in practice, but the rule keeps the calendar
-total.
+(numba), so a run's million events never pass through Python one by one; events scheduled one
+at a time from Python are buffered and go in with the next push or take, in order. An event for
+a day already handled ("late") waits in a small heap and is handled first thing on the next day
+handled, in (day, order).
 """
 
 from __future__ import annotations
