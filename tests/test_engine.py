@@ -124,3 +124,18 @@ def test_siblings_join_the_lead_kin_household_while_it_has_room(model):
     assert s.capacity[base : base + 2].tolist() == [2, 1]
     assert s.occupied[base : base + 2].tolist() == [2, 1]
     assert s.urn[base:] == [f"KIN{cids[0]}", f"KIN{cids[2]}"]
+
+
+def test_a_placement_takes_the_child_out_of_the_planned_queue(model):
+    from sim.agents import table
+    from sim.records import RNE
+
+    m = model
+    a, b = sorted(m.children)[-2:]
+    for cid in (b, a):  # joined out of order: the round reads them by child number
+        m.planned[cid] = m.children[cid]
+    assert list(m.planned) == [a, b] and len(m.planned) == 2
+    assert m.table.I[m.planned.rows(), table.C_CID].tolist() == [a, b]
+    m.place(m.children[b], -1, 5, False, RNE["P"])
+    assert list(m.planned) == [a] and b not in m.planned and m.planned.get(b) is None
+    assert m.planned.pop(a) is m.children[a] and len(m.planned) == 0
