@@ -156,12 +156,12 @@ class PlannedQueue:
     def rows(self) -> np.ndarray:
         """Rows of the waiting children, in order of child number."""
         t = self._model.table
-        rows = np.flatnonzero(t.I[: t.n, table.C_WAITING])
+        rows = engine.rows_with(t.I, t.n, table.C_WAITING)
         return rows[np.argsort(t.I[rows, table.C_CID], kind="stable")]
 
     def __len__(self) -> int:
         t = self._model.table
-        return int(np.count_nonzero(t.I[: t.n, table.C_WAITING]))
+        return len(engine.rows_with(t.I, t.n, table.C_WAITING))
 
     def _row(self, cid: int) -> int:
         t = self._model.table

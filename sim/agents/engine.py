@@ -897,3 +897,19 @@ def kin_households(ti, tu, rows, row_of, capacity, occupied, base, far, la_order
         units[j] = base + k
         k += 1
     return units, new_la[:k], new_d[:k], new_cap[:k], new_for[:k]
+
+
+@njit(cache=True)
+def rows_with(ti, n, col):
+    """Rows below ``n`` whose column ``col`` is set, in row order."""
+    k = 0
+    for r in range(n):
+        if ti[r, col] != 0:
+            k += 1
+    out = np.empty(k, np.int64)
+    k = 0
+    for r in range(n):
+        if ti[r, col] != 0:
+            out[k] = r
+            k += 1
+    return out
