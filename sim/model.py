@@ -28,7 +28,9 @@ Each day d:
   7. Year end: open placements and council overheads are billed to the ledger; a snapshot of
      supply, prices and providers is taken; councils (and RCCs) plan the next year.
 
-Mesa owns the agents (children, councils, providers, RCCs); the supply registry owns the units'
+Mesa owns the agents (children, councils, providers, RCCs); the child table owns the children's
+state (the ``Child`` agent is a view on its row; the planned queue is its ``waiting`` flag);
+the calendar (``sim.calendar``) owns the scheduled events; the supply registry owns the units'
 hot state; the records own everything the indicators are computed from.
 """
 
