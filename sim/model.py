@@ -118,14 +118,27 @@ def paused_gc() -> Iterator[None]:
 
 
 class _AgentIdCounters(weakref.WeakKeyDictionary):
-    """Mesa 3.3's per-model agent counters, keyed weakly (see ``_free_finished_models``)."""
+    """Mesa 3.3's per-model agent counters, keyed weakly (see ``_free_finished_models``).
+
+    The last model asked for is remembered (weakly), so that numbering many agents of one
+    model costs one comparison each rather than a weak-key lookup.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: weakref.ref | None = None
+        self._last_counter: itertools.count | None = None
 
     def __getitem__(self, model):
+        last = self._last
+        if last is not None and last() is model:
+            return self._last_counter
         try:
-            return super().__getitem__(model)
+            counter = super().__getitem__(model)
         except KeyError:
             counter = self[model] = itertools.count(1)
-            return counter
+        self._last, self._last_counter = weakref.ref(model), counter
+        return counter
 
 
 def _free_finished_models() -> None:

@@ -31,7 +31,21 @@ from sim.agents.children import (
     Child,
 )
 from sim.agents.councils import Council
-from sim.agents.providers import Provider
+from sim.agents.providers import (
+    H_AGES,
+    H_DISTRICT,
+    H_IFA,
+    H_LA,
+    H_PLACES,
+    H_PROVIDER,
+    H_SKILL,
+    FosterPipeline,
+    Provider,
+    approval_mean,
+    foster_draws,
+    poisson_quantiles,
+    recruit_month,
+)
 from sim.agents.rcc import RCC
 from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
 from sim.config import ConfigError, WorldName
@@ -431,26 +445,38 @@ _PLACES_CDF, _AGES_CDF, _SKILL_CDF = (
 def _foster_draws(model, rng, n: int, la: np.ndarray, kind: int) -> dict:
     """Where ``n`` new foster households of LAs ``la`` live, their places, ages, skill, price."""
     geo = model.geo
-    # Carers live in the LA (80%) or one of its three nearest neighbours (20%): assumption.
-    near = geo.la_order[la, rng.integers(1, 4, size=n)]
-    home_la = np.where(rng.random(n) < 0.8, la, near)
-    d = geo.sample_districts(home_la, rng.random(n))
-    cap = FOSTER_PLACES[0][_choice(rng, _PLACES_CDF, n)]
-    ages = FOSTER_AGES[0][_choice(rng, _AGES_CDF, n)]
+    home_la, d, places, ages, skill, z = foster_draws(
+        rng,
+        n,
+        np.asarray(la, np.int64),
+        kind == IFA,
+        geo.la_order,
+        geo.d_start,
+        geo.d_cumw,
+        _PLACES_CDF,
+        _AGES_CDF,
+        _SKILL_CDF,
+    )
+    return _foster_columns(model, home_la, d, places, ages, skill, np.full(n, kind == IFA), z)
+
+
+def _foster_columns(model, home_la, d, places, ages, skill, ifa, z) -> dict:
+    """New foster households' columns from their draws (``providers.foster_draws``).
+
+    In-house carers cost the council's weekly cost; an agency's price is its mean price times
+    ``exp(0.1 z)`` (a normal ``z`` per household: assumption), its cost that price less the
+    base markup.
+    """
     pp = model.p.prices
-    if kind == INHOUSE:
-        price = np.full(n, pp.inhouse_foster_cost_gbp_week)
-        cost = price
-    else:
-        price = pp.ifa_price_gbp_week * np.exp(0.1 * rng.standard_normal(n))
-        cost = price / (1 + pp.base_markup)
-    skill = _choice(rng, _SKILL_CDF, n)
+    age_range = FOSTER_AGES[0][ages]
+    price = np.where(ifa, pp.ifa_price_gbp_week * np.exp(0.1 * z), pp.inhouse_foster_cost_gbp_week)
+    cost = np.where(ifa, price / (1 + pp.base_markup), price)
     return {
         "la": home_la,
         "district": d,
-        "capacity": cap,
-        "min_age": ages[:, 0],
-        "max_age": ages[:, 1],
+        "capacity": FOSTER_PLACES[0][places],
+        "min_age": age_range[:, 0],
+        "max_age": age_range[:, 1],
         "skill": skill,
         "price": price,
         "cost": cost,
@@ -505,6 +531,7 @@ def _build_foster(model, data, keep, rng) -> None:
     per_la = inhouse_total * cla / cla.sum() * keep
     n_la = rng.poisson(per_la)
     model.foster_services = []
+    model.foster_pipeline = FosterPipeline()
     for la in range(geo.n_la):
         prov = model.councils[la].provider
         model.foster_services.append(prov)
@@ -1157,79 +1184,120 @@ def supply_month(model, day: int) -> None:
         prov[open_foster], weights=s.capacity[:n][open_foster], minlength=len(model.providers)
     )
     cap_mult = policy.profit_cap.entry_multiplier(day) if policy.profit_cap is not None else 1.0
-    services = sorted(set(model.foster_services))
-    u_recruit = keyed_uniforms(
-        "recruitment", model.cfg.seed, model.rep, np.array(services, np.int64) * (1 << 20) + day
+    sv = _foster_services(model)
+    services = sv["services"]
+    u_recruit = keyed_uniforms("recruitment", model.cfg.seed, model.rep, services * (1 << 20) + day)
+    council = sv["council"]
+    keep = model.supply_keep
+    # Each service's month (``Provider.recruit``): occupancy of its carers, the uplift of a
+    # hub (councils) or of an agency's prospects (0 once it has left the market).
+    cap_s, occ_s = cap[services], occ[services]
+    occupancy = np.where(cap_s != 0, occ_s / np.where(cap_s != 0, cap_s, 1.0), 1.0)
+    if hub is not None:
+        council_uplift = np.asarray(hub[0], float)[sv["la"]]
+    else:
+        council_uplift = np.ones(len(services))
+    capped = policy.profit_cap is not None and policy.profit_cap.cfg.include_ifa
+    ifa_uplift = cap_mult if capped else 1.0
+    exited = np.array([model.providers[pi].exited for pi in services.tolist()], np.bool_)
+    uplift = np.where(council, council_uplift, np.where(exited, 0.0, ifa_uplift))
+    lam = approval_mean(
+        sp.approval_rate, hh[services], occupancy, 0.80, sp.recruitment_elasticity, uplift
     )
-    approved: list[dict] = []  # households approved this month (``_foster_draws``)
-    for pi, u_pi in zip(services, u_recruit, strict=True):
-        pv = model.providers[pi]
-        if pv.role == "council" and not model.supply_keep[pv.la]:
-            continue
-        occupancy = occ[pi] / cap[pi] if cap[pi] else 1.0
-        uplift = 1.0
-        if pv.role == "council":
-            las, w = np.array([pv.la]), np.array([1.0])
-            if hub is not None:
-                uplift = float(hub[0][pv.la])
-        else:
-            las, w = pv.las, pv.la_weights
-            if pv.exited:
-                uplift = 0.0
-            elif policy.profit_cap is not None and policy.profit_cap.cfg.include_ifa:
-                uplift = cap_mult
-        pv.recruit(
-            day,
-            int(hh[pi]),
-            occupancy,
-            0.80,
-            sp.approval_rate,
-            sp.recruitment_elasticity,
-            sp.approval_lag_days,
-            rng,
-            las,
-            w,
-            uplift,
-            float(u_pi),
+    approvals = poisson_quantiles(u_recruit, lam)
+    approvals[council & (keep[np.maximum(sv["la"], 0)] == 0)] = -1  # councils not represented
+    pipe = model.foster_pipeline
+    la_start = sv["la_start"]
+    pipe.reserve(int((la_start[1:] - la_start[:-1])[approvals > 0].sum()))
+    geo = model.geo
+    pipe.n, new, z = recruit_month(
+        rng,
+        day,
+        int(sp.approval_lag_days),
+        services,
+        ~council,
+        approvals,
+        la_start,
+        sv["las"],
+        sv["weights"],
+        keep,
+        pipe.rows,
+        pipe.n,
+        len(model.providers),
+        (geo.la_order, geo.d_start, geo.d_cumw),
+        (_PLACES_CDF, _AGES_CDF, _SKILL_CDF),
+    )
+    pipe.compact()
+    if len(new):  # registered together, in order of approval
+        ifa = new[:, H_IFA] == 1
+        f = _foster_columns(
+            model,
+            new[:, H_LA],
+            new[:, H_DISTRICT],
+            new[:, H_PLACES],
+            new[:, H_AGES],
+            new[:, H_SKILL],
+            ifa,
+            z,
         )
-        for due in pv.due(day):
-            k = (
-                int(rng.poisson(due.n * model.supply_keep[due.la]))
-                if pv.role != "council"
-                else (due.n)
-            )
-            if k:
-                kind = INHOUSE if pv.role == "council" else IFA
-                f = _foster_draws(model, rng, k, np.full(k, due.la), kind)
-                f["kind"], f["provider"] = np.full(k, kind), np.full(k, pi)
-                f["sector"] = np.full(k, pv.sector)
-                f["urn"] = "LAF" if kind == INHOUSE else "IFA"
-                approved.append(f)
-    if approved:  # registered together, in order of approval
         start = s.n
-        urns: list[str] = []
-        for f in approved:
-            urns += [f"{f['urn']}{start + len(urns) + i}" for i in range(len(f["la"]))]
-        c = {k: np.concatenate([f[k] for f in approved]) for k in approved[0] if k != "urn"}
+        prefix = np.where(ifa, "IFA", "LAF").tolist()
         _add_units(
             model,
-            urns,
-            c["kind"],
-            c["la"],
-            c["district"],
-            c["sector"],
-            c["provider"],
-            c["capacity"],
-            c["min_age"],
-            c["max_age"],
-            c["skill"],
-            np.ones(len(urns), np.int8),
-            c["price"],
-            c["cost"],
+            [f"{p}{start + i}" for i, p in enumerate(prefix)],
+            np.where(ifa, IFA, INHOUSE),
+            f["la"],
+            f["district"],
+            model.accounts.sector[new[:, H_PROVIDER]],
+            new[:, H_PROVIDER],
+            f["capacity"],
+            f["min_age"],
+            f["max_age"],
+            f["skill"],
+            np.ones(len(new), np.int8),
+            f["price"],
+            f["cost"],
             day,
         )
     _homes_month(model, day, rng)
     policy_month(model, day)
+
+
+def _foster_services(model) -> dict:
+    """The foster services in order of provider index, with the LAs each recruits in.
+
+    A council recruits in its own LA; an agency in the LAs of its region, weighted by their
+    population aged 0-17 (``_build_foster``). Built once (the services do not change).
+    """
+    sv = getattr(model, "_foster_sv", None)
+    if sv is not None and sv["n"] == len(model.foster_services):
+        return sv
+    services = np.array(sorted(set(model.foster_services)), np.int64)
+    council, la, las, weights, la_start = [], [], [], [], [0]
+    for pi in services.tolist():
+        pv = model.providers[pi]
+        pv.pipeline = model.foster_pipeline
+        is_council = pv.role == "council"
+        council.append(is_council)
+        la.append(pv.la)
+        if is_council:
+            las.append(np.array([pv.la], np.int64))
+            weights.append(np.ones(1))
+        else:
+            las.append(np.asarray(pv.las, np.int64))
+            weights.append(np.asarray(pv.la_weights, np.float64))
+        la_start.append(la_start[-1] + len(las[-1]))
+    sv = {
+        "n": len(model.foster_services),
+        "services": services,
+        "council": np.array(council, np.bool_),
+        "la": np.array(la, np.int64),
+        "las": np.concatenate(las) if las else np.zeros(0, np.int64),
+        "weights": np.concatenate(weights) if weights else np.zeros(0),
+        "la_start": np.array(la_start, np.int64),
+    }
+    model._foster_sv = sv
+    return sv
 
 
 def _homes_month(model, day: int, rng) -> None:
@@ -1251,9 +1319,7 @@ def _homes_month(model, day: int, rng) -> None:
         )
         + s.extra_cost_rate[homes]
     ) * weeks
-    for h, c in zip(homes, cost, strict=True):
-        pv = model.providers[int(s.provider[h])]
-        pv.cost_gbp += float(c)
+    np.add.at(model.accounts.cost, s.provider[homes], cost)  # home by home, in order
     revenue = revenue - _cap_clawback(model, day, homes, revenue, cost)
     s.rev_month[homes] = revenue
     s.cost_month[homes] = cost
@@ -1552,7 +1618,6 @@ def _cap_exits(model, day: int) -> None:
     pc = model.policy.profit_cap
     if pc is None or not pc.exits(day):
         return
-    from sim.agents.providers import PendingUnits
     from sim.rng import keyed_uniforms
 
     roles = {"home_group"} | ({"ifa"} if pc.cfg.include_ifa else set())
@@ -1576,8 +1641,7 @@ def _cap_exits(model, day: int) -> None:
     join = carers[keyed_uniforms("cap_carers_join", model.cfg.seed, model.rep, carers) < 0.5]
     lag = int(model.p.supply.approval_lag_days)
     for la, k in zip(*np.unique(s.la[join], return_counts=True), strict=True):
-        council = model.providers[model.councils[int(la)].provider]
-        council.pending.append(PendingUnits(day + lag, int(la), int(k)))
+        model.foster_pipeline.add(model.councils[int(la)].provider, day + lag, int(la), int(k))
     model.counters["providers_exited_cap"] = len(leave)
 
 

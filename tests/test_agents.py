@@ -126,3 +126,103 @@ def test_propensity_to_move_multiplies_both_hazards(u_unplanned, u_planned, what
         u, h = u_planned, p.planned_rate[HOME]
     assert got == what
     assert day == max(1, int(-math.log(u) / (h * propensity) * 365.25))
+
+
+def test_foster_pipeline_takes_a_providers_due_entries_in_order():
+    from sim.agents.providers import FosterPipeline, PendingUnits
+
+    p = FosterPipeline(capacity=2)
+    for row in [(7, 10, 0, 1), (8, 5, 1, 2), (7, 5, 2, 3), (7, 30, 3, 4), (8, 40, 4, 5)]:
+        p.add(*row)
+    # Provider 7's entries due by day 10, in the order added; the rest keep their order.
+    assert p.take(7, 10) == [PendingUnits(10, 0, 1), PendingUnits(5, 2, 3)]
+    assert p.rows[: p.n].tolist() == [[8, 5, 1, 2], [7, 30, 3, 4], [8, 40, 4, 5]]
+    assert p.take(7, 29) == [] and p.n == 3
+
+
+def test_compiled_monthly_recruitment_draws_as_the_rules_do_service_by_service():
+    """``recruit_month`` equals the rules written out with numpy's own draws, in order."""
+    from sim.agents.providers import (
+        H_AGES,
+        H_DISTRICT,
+        H_LA,
+        H_PLACES,
+        H_PROVIDER,
+        H_SKILL,
+        FosterPipeline,
+        recruit_month,
+    )
+
+    la_order = np.array([[0, 1, 2, 3], [1, 0, 2, 3], [2, 1, 3, 0], [3, 2, 1, 0]])
+    d_start = np.array([0, 2, 3, 6, 7])  # districts of each LA
+    d_cumw = np.array([0.3, 1.0, 1.0, 0.2, 0.5, 1.0, 1.0])
+    cdfs = (np.array([0.5, 0.91, 1.0]), np.array([0.4, 0.7, 1.0]), np.array([0.55, 0.9, 1.0]))
+    keep = np.array([1.0, 0.5, 1.0, 1.0])
+    day, lag = 100, 30
+    # Service 0: a council in LA 1 (6 approvals); service 3: an agency over LAs 0, 2, 3.
+    services, ifa = np.array([0, 3]), np.array([False, True])
+    approvals = np.array([6, 40])
+    la_start, las = np.array([0, 1, 4]), np.array([1, 0, 2, 3])
+    weights = np.array([1.0, 0.2, 0.5, 0.3])
+    pipe = FosterPipeline()
+    for row in [(3, 90, 1, 4), (0, 99, 1, 2), (3, 95, 2, 3), (0, 200, 1, 9)]:
+        pipe.add(*row)
+    pipe.reserve(8)
+    n_pipe, new, z = recruit_month(
+        np.random.default_rng(11),
+        day,
+        lag,
+        services,
+        ifa,
+        approvals,
+        la_start,
+        las,
+        weights,
+        keep,
+        pipe.rows,
+        pipe.n,
+        4,
+        (la_order, d_start, d_cumw),
+        cdfs,
+    )
+    # The rules, with numpy's draws.
+    rng = np.random.default_rng(11)
+    want_pipe = [[3, 90, 1, 4], [0, 99, 1, 2], [3, 95, 2, 3], [0, 200, 1, 9]]
+    want = []
+    for i, pi in enumerate(services):
+        w = weights[la_start[i] : la_start[i + 1]]
+        counts = rng.multinomial(approvals[i], w) if len(w) > 1 else [approvals[i]]
+        for la, k in zip(las[la_start[i] : la_start[i + 1]], counts, strict=True):
+            if k:
+                want_pipe.append([pi, day + lag, la, k])
+        for row in want_pipe:
+            if row[0] == pi and row[1] <= day:
+                row[0] = -1
+                la = row[2]
+                k = rng.poisson(row[3] * keep[la]) if ifa[i] else row[3]
+                if not k:
+                    continue
+                near = la_order[la, rng.integers(1, 4, size=k)]
+                home = np.where(rng.random(k) < 0.8, la, near)
+                u_d = rng.random(k)
+                dist = [  # bisect the LA's cumulative postcode weights
+                    d_start[h]
+                    + min(
+                        np.searchsorted(d_cumw[d_start[h] : d_start[h + 1]], u),
+                        d_start[h + 1] - d_start[h] - 1,
+                    )
+                    for h, u in zip(home, u_d, strict=True)
+                ]
+                places = np.searchsorted(cdfs[0], rng.random(k), side="right")
+                ages = np.searchsorted(cdfs[1], rng.random(k), side="right")
+                zz = rng.standard_normal(k) if ifa[i] else np.zeros(k)
+                skill = np.searchsorted(cdfs[2], rng.random(k), side="right")
+                for q in range(k):
+                    want.append((home[q], dist[q], places[q], ages[q], skill[q], pi, zz[q]))
+    assert pipe.rows[:n_pipe].tolist() == want_pipe
+    assert len(new) == len(want) > 2  # the council's 2 due, then the agency's Poisson draws
+    got = [
+        (r[H_LA], r[H_DISTRICT], r[H_PLACES], r[H_AGES], r[H_SKILL], r[H_PROVIDER], zq)
+        for r, zq in zip(new.tolist(), z.tolist(), strict=True)
+    ]
+    assert got == [tuple(x.item() if hasattr(x, "item") else x for x in w) for w in want]

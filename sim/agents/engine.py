@@ -527,11 +527,12 @@ def bill_rows(tab, books, logs, rows, day):
 
 
 class Accounts:
-    """Money by payee and payer this financial year: providers' revenue, councils' spend (£).
+    """Money this financial year: providers' revenue and costs, councils' spend (£).
 
     Arrays, so that the kernels post payments where the agents read them
-    (``Provider.revenue_gbp``, ``Council.spend_gbp``); a provider's sector and LA (who owns
-    a unit, as the kernels see it).
+    (``Provider.revenue_gbp``, ``Provider.cost_gbp``, ``Council.spend_gbp``) and a month's
+    costs are posted in one call; a provider's sector and LA (who owns a unit, as the kernels
+    see it).
     """
 
     def __init__(self, n_la: int) -> None:
@@ -539,13 +540,14 @@ class Accounts:
         self.sector = np.zeros(64, np.int64)
         self.la = np.zeros(64, np.int64)
         self.revenue = np.zeros(64)
+        self.cost = np.zeros(64)
         self.n_providers = 0
 
     def add_provider(self, sector: int, la: int) -> int:
         """Open a provider's account; returns its index."""
         i = self.n_providers
         if i >= len(self.revenue):
-            for name in ("sector", "la", "revenue"):
+            for name in ("sector", "la", "revenue", "cost"):
                 old = getattr(self, name)
                 new = np.zeros(2 * len(old), old.dtype)
                 new[: len(old)] = old
