@@ -412,13 +412,12 @@ class PlacementModel(mesa.Model):
         if k:
             said, what = out[:k], out[:k, 0]
             self.urgent.extend(said[what == engine.OUT_URGENT, 1].tolist())
-            left = said[what == engine.OUT_EXIT, 1].tolist()
-            if left:
+            left = said[what == engine.OUT_EXIT]
+            if len(left):
+                self.table.free_rows(left[:, 2].tolist())
                 children = self.children
-                gone = [children.pop(a) for a in left]
-                self.table.free_rows([c.row for c in gone])
-                for c in gone:
-                    c.remove()
+                for a in left[:, 1].tolist():
+                    children.pop(a).remove()
             close = said[what == engine.OUT_STAYING_CLOSE, 1:].tolist()
             self.staying_close.extend((a, b) for a, b in close)
         self._queue_drawn(after=day)

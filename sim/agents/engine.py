@@ -559,7 +559,8 @@ class Accounts:
 
 
 # ---- a day's child events -------------------------------------------------------------------
-# What ``handle_events`` reports back, in order: (what, a, b).
+# What ``handle_events`` reports back, in order: (what, a, b): (OUT_URGENT, child, 0),
+# (OUT_EXIT, child, its row), (OUT_STAYING_CLOSE, LA, last day of support).
 OUT_URGENT, OUT_EXIT, OUT_STAYING_CLOSE = range(3)
 # Event parameters (``ev_prm``).
 (
@@ -692,7 +693,7 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
                 uasc_stock[la] -= 1
             ti[r, C_VERSION] += 1
             row_of[cid] = -1
-            _out(out, on, OUT_EXIT, cid, 0)
+            _out(out, on, OUT_EXIT, cid, r)
         elif ev == EV_PLACEMENT:
             what = ti[r, C_PENDING]
             if what == PENDING_UNPLANNED:
@@ -904,14 +905,10 @@ def kin_households(ti, tu, rows, row_of, capacity, occupied, base, far, la_order
 @njit(cache=True)
 def rows_with(ti, n, col):
     """Rows below ``n`` whose column ``col`` is set, in row order."""
-    k = 0
-    for r in range(n):
-        if ti[r, col] != 0:
-            k += 1
-    out = np.empty(k, np.int64)
+    out = np.empty(n, np.int64)
     k = 0
     for r in range(n):
         if ti[r, col] != 0:
             out[k] = r
             k += 1
-    return out
+    return out[:k].copy()
