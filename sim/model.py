@@ -664,11 +664,10 @@ class PlacementModel(mesa.Model):
         if len(rows) == 0:
             return rows
         iv = self.table.I
-        lead_of = iv[rows, table.C_SIBLING_OF]
-        ids = set(iv[rows, table.C_CID].tolist())
-        follows = np.fromiter((c in ids for c in lead_of.tolist()), np.bool_, len(rows))
+        follows = engine.follows_lead(iv, rows)
         if not follows.any():
             return self._search(rows, day, emergency, {})
+        lead_of = iv[rows, table.C_SIBLING_OF]
         followers: dict[int, list[int]] = {}  # rows of each lead's siblings, by lead's number
         for lead, r in zip(lead_of[follows].tolist(), rows[follows].tolist(), strict=True):
             followers.setdefault(lead, []).append(r)

@@ -796,6 +796,22 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
 
 
 @njit(cache=True)
+def follows_lead(ti, rows):
+    """For each of ``rows``: whether its lead sibling (``C_SIBLING_OF``) is among ``rows``."""
+    n = len(rows)
+    cids = np.empty(n, np.int64)
+    for i in range(n):
+        cids[i] = ti[rows[i], C_CID]
+    cids.sort()
+    out = np.zeros(n, np.bool_)
+    for i in range(n):
+        lead = ti[rows[i], C_SIBLING_OF]
+        j = np.searchsorted(cids, lead)
+        out[i] = j < n and cids[j] == lead
+    return out
+
+
+@njit(cache=True)
 def search_kids(ti, rows, day, d_lat, d_lon, la_lat, la_lon):
     """The searching children's columns as ``kernels.search`` takes them (``KID_FIELDS``).
 

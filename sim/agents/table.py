@@ -173,7 +173,8 @@ class ChildTable:
     def alloc(self, k: int) -> np.ndarray:
         """``k`` rows set to the defaults: reused rows first (last freed first), then new."""
         take = min(k, len(self._free))
-        rows = [self._free.pop() for _ in range(take)]
+        rows = self._free[len(self._free) - take :][::-1]  # popped from the end
+        del self._free[len(self._free) - take :]
         m = k - take
         if self.n + m > len(self.I):
             self._grow(self.n + m)
