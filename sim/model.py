@@ -902,13 +902,8 @@ class PlacementModel(mesa.Model):
 
     def price_step(self) -> None:
         """Scarcity by region and kind of place from current occupancy."""
-        s = self.supply
-        n = s.n
         nr = len(self.geo.regions)
-        key = self.geo.region_of[s.la[:n]] * N_KINDS + s.kind[:n]
-        m = s.open[:n]
-        cap = np.bincount(key[m], weights=s.capacity[:n][m], minlength=nr * N_KINDS)
-        occ = np.bincount(key[m], weights=s.occupied[:n][m], minlength=nr * N_KINDS)
+        cap, occ = self.supply.places_by_cell(self.geo.region_of, nr)
         self.scarcity = pricing.scarcity(occ, cap).reshape(nr, N_KINDS)
 
     # ---- phase 7: year end ---------------------------------------------------------------------

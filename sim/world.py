@@ -720,6 +720,9 @@ def _new_children(model, las, serial=None) -> list[Child]:
     n = len(las)
     if n == 0:
         return []
+    t = model.table
+    if t.n == 0:  # the initial population: room for a quarter more children (never copied)
+        t.reserve(n + n // 4)
     if serial is None:
         ser = model.la_serial
         serial = np.empty(n, dtype=np.int64)
@@ -727,7 +730,6 @@ def _new_children(model, las, serial=None) -> list[Child]:
             serial[i] = ser[la]
             ser[la] += 1
     uu = uniforms_of(model.cfg.seed, model.rep, las, serial, N_UNIFORMS)
-    t = model.table
     rows = t.alloc(n)
     cid0 = model.next_cid
     cids = np.arange(cid0, cid0 + n, dtype=np.int64)

@@ -13,6 +13,7 @@ marks units an RCC holds on block contract and the homes a ``public_homes`` leve
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.market.kernels import vacancy_csr
 from sim.market.matching import VacancyIndex
@@ -155,6 +156,16 @@ class SupplyRegistry:
         self.open[unit] = False
         self.close_day[unit] = day
 
+    def places_by_cell(self, cell_of_la: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+        """Places and occupied places of open units by (cell of their LA, kind), as floats.
+
+        Index ``cell * N_KINDS + kind``; summed unit by unit in id order (as ``np.bincount``
+        with weights).
+        """
+        return _places_by_cell(
+            cell_of_la, self.la, self.kind, self.open, self.capacity, self.occupied, self.n, n_cells
+        )
+
     def totals(self, kind: int, by: np.ndarray | None = None, size: int = 0):
         """Open places and occupied places of ``kind``, optionally summed by ``by`` (e.g. LA)."""
         n = self.n
@@ -166,3 +177,17 @@ class SupplyRegistry:
             np.bincount(b, weights=self.capacity[:n][m], minlength=size),
             np.bincount(b, weights=self.occupied[:n][m], minlength=size),
         )
+
+
+@njit(cache=True)
+def _places_by_cell(
+    cell_of_la, la, kind, open_, capacity, occupied, n, n_cells
+):  # pragma: no cover - compiled
+    cap = np.zeros(n_cells * N_KINDS)
+    occ = np.zeros(n_cells * N_KINDS)
+    for j in range(n):
+        if open_[j]:
+            c = cell_of_la[la[j]] * N_KINDS + kind[j]
+            cap[c] += capacity[j]
+            occ[c] += occupied[j]
+    return cap, occ
