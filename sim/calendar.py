@@ -62,6 +62,15 @@ def _push(head, tail, store, nxt, meta, events, n, done, late):
 
 
 @njit(cache=True)
+def _last_day(events, n):
+    """The latest day of ``events[:n]``."""
+    top = events[0, 0]
+    for j in range(1, n):
+        top = max(top, events[j, 0])
+    return top
+
+
+@njit(cache=True)
 def _take(head, tail, store, nxt, meta, day):
     """The events of ``day`` in order, as (event, child, version) rows; their rows are freed."""
     n = 0
@@ -142,7 +151,7 @@ class Calendar:
         n = len(events) if n is None else n
         if n == 0:
             return
-        self._room(n, int(events[:n, 0].max()))
+        self._room(n, _last_day(events, n))
         k = _push(
             self.head,
             self.tail,

@@ -171,17 +171,17 @@ class PlannedQueue:
     def rows(self) -> np.ndarray:
         """Rows of the waiting children, in order of child number."""
         t = self._model.table
-        rows = engine.rows_with(t.I, t.n, table.C_WAITING)
+        rows = np.flatnonzero(t.W[: t.n])
         return rows[np.argsort(t.I[rows, table.C_CID], kind="stable")]
 
     def __len__(self) -> int:
         t = self._model.table
-        return len(engine.rows_with(t.I, t.n, table.C_WAITING))
+        return int(np.count_nonzero(t.W[: t.n]))
 
     def _row(self, cid: int) -> int:
         t = self._model.table
         r = int(t.row_of[cid]) if 0 <= cid < len(t.row_of) else -1
-        return r if r >= 0 and t.I[r, table.C_WAITING] else -1
+        return r if r >= 0 and t.W[r] else -1
 
     def __contains__(self, cid: int) -> bool:
         return self._row(cid) >= 0
@@ -200,14 +200,14 @@ class PlannedQueue:
         return [children[cid] for cid in self]
 
     def __setitem__(self, cid: int, child: Child) -> None:
-        child._t.I[child.row, table.C_WAITING] = 1
+        child._t.W[child.row] = 1
 
     def pop(self, cid: int, default=None):
         """Take child ``cid`` out of the queue and return it (``default`` if not waiting)."""
         r = self._row(cid)
         if r < 0:
             return default
-        self._model.table.I[r, table.C_WAITING] = 0
+        self._model.table.W[r] = 0
         return self._model.children[cid]
 
 
@@ -462,7 +462,7 @@ class PlacementModel(mesa.Model):
             st = self._state = (
                 key,
                 (
-                    (t.I, t.F, t.U),
+                    t.kernel_view,
                     tuple(getattr(s, f) for f in engine.SUP_FIELDS),
                     (a.sector, a.la, a.revenue, a.spend),
                     (e.buf, e.count, led.buf, led.count, self._drawn, self._drawn_n),
@@ -502,7 +502,7 @@ class PlacementModel(mesa.Model):
     def open_episode(self, child: Child, day: int, rne: int) -> None:
         """Start the child's current episode on ``day`` (in its current unit, if any)."""
         t = self.table
-        engine.open_episode((t.I, t.F, t.U), child.row, day, rne)
+        engine.open_episode(t.kernel_view, child.row, day, rne)
 
     def close_episode(self, child: Child, day: int, rec: int, rpc: int) -> None:
         """Write the child's current episode, ending on ``day`` with ``rec`` (and ``rpc``).
@@ -646,7 +646,7 @@ class PlacementModel(mesa.Model):
         since = iv[left, table.C_WAITING_SINCE]
         drop = left[(since >= 0) & (day - since > 12 * 7) & (iv[left, table.C_KIND] != UNREG)]
         if len(drop):
-            iv[drop, table.C_WAITING] = 0
+            self.table.W[drop] = 0
             iv[drop, table.C_WAITING_SINCE] = -1
             iv[drop, table.C_VERSION] += 1
             tab, sup, _, logs = self._kernel_state(len(drop))
@@ -884,7 +884,7 @@ class PlacementModel(mesa.Model):
         prices = np.full(n, math.nan)  # the list price
         self._place_rows(rows, units, prices, self._dists(rows, units), rnes, False, day)
         iv[rows, table.C_WAITING_SINCE] = day
-        iv[rows, table.C_WAITING] = 1
+        self.table.W[rows] = 1
 
     def _dists(self, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
         """Distance (km) from each child's home district to its unit's (0 if either unknown)."""

@@ -1113,7 +1113,7 @@ def place_initial(model, children, no_search, to_search, to_unreg, adoption, bac
     model.init_unplaced = len(left)
     unreg = np.concatenate([left, np.fromiter((c.row for c in to_unreg), np.int64, len(to_unreg))])
     model.place_unregistered(unreg, 0)
-    model.table.I[unreg, table.C_WAITING] = 0  # already settled there at day 0
+    model.table.W[unreg] = 0  # already settled there at day 0
     model.table.I[unreg, table.C_WAITING_SINCE] = -1
     for c in adoption:
         # Placed for adoption: the order follows in months (1,660 placed for adoption at 31
@@ -1449,7 +1449,7 @@ def snapshot(model, day: int) -> None:
     sector_counts = np.bincount(s.sector[:n][homes], minlength=3)
     iv = model.table.I
     live = model.table.rows_in_care()
-    wait = live[iv[live, table.C_WAITING] != 0]
+    wait = live[model.table.W[live] != 0]
     waiting = np.bincount(iv[wait, table.C_LA], minlength=model.geo.n_la)
     unreg = np.bincount(
         iv[live[iv[live, table.C_KIND] == UNREG], table.C_LA], minlength=model.geo.n_la
@@ -1478,7 +1478,7 @@ def snapshot(model, day: int) -> None:
                 if local.any() and s.rev_month[:n][local].sum() > 0
                 else float("nan")
             ),
-            "providers": len({int(x) for x in s.provider[:n][m]}),
+            "providers": len(np.unique(s.provider[:n][m])),
             "homes_opened": int(opened.sum()),
             "homes_closed": int(closed.sum()),
             "public_homes": int((s.public[:n] & m).sum()),

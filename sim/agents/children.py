@@ -243,7 +243,7 @@ class Child(mesa.Agent):
         pp, rates = engine.hazard_params(p)
         t = self._t
         when, what = engine.next_event(
-            (t.I, t.F, t.U), self.row, kind, day, misfit, far, grade, pp, *rates
+            t.kernel_view, self.row, kind, day, misfit, far, grade, pp, *rates
         )
         return int(when), PENDING[what]
 
@@ -306,3 +306,14 @@ for _name, _col in INT_INDEX.items():
     setattr(Child, _name, _prop)
 for _name, _col in FLOAT_INDEX.items():
     setattr(Child, _name, _float_column(_col))
+
+
+def _get_waiting(self) -> bool:
+    return self._t.W.item(self.row) != 0
+
+
+def _set_waiting(self, v) -> None:
+    self._t.W[self.row] = v
+
+
+Child.waiting = property(_get_waiting, _set_waiting, doc="In the model's planned queue.")

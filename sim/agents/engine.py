@@ -12,7 +12,7 @@ order, as the matching or the model's other paths chose them. The model keeps th
 Python side (queues, policies' terms); the arithmetic is the same operation for operation as
 the Python it replaced, so outputs are identical.
 
-State is passed as tuples of arrays: ``tab`` = (I, F, U) of the child table; ``sup`` the
+State is passed as tuples of arrays: ``tab`` = (I, F, U, W) of the child table; ``sup`` the
 supply registry's columns (``SUP_FIELDS``); ``books`` = (provider sector, provider LA,
 provider revenue £, council spend £); ``logs`` = (episode rows, count, ledger rows, count,
 scheduled events (day, event, child, version), count), each count a one-element array that the
@@ -80,7 +80,6 @@ from sim.agents.table import (
     C_UASC,
     C_UNIT,
     C_VERSION,
-    C_WAITING,
     C_WAITING_SINCE,
     CF_EXTRA_COST,
     CF_PRICE,
@@ -453,7 +452,7 @@ def place(
     first district (where a child of unknown home is placed with parents). Returns the number
     of unregistered placements made.
     """
-    ti, tf = tab[0], tab[1]
+    ti, tf, tw = tab[0], tab[1], tab[3]
     kind_of, occupied, capacity, reserved, open_ = sup[0], sup[1], sup[2], sup[3], sup[4]
     provider, district, list_price = sup[7], sup[8], sup[9]
     prov_sector, prov_la = books[0], books[1]
@@ -470,7 +469,7 @@ def place(
         ti[r, C_MOVE_RPC] = RPC_OTHER
         ti[r, C_PREV_UNIT] = -1
         ti[r, C_WAITING_SINCE] = -1
-        ti[r, C_WAITING] = 0  # out of the planned queue
+        tw[r] = 0  # out of the planned queue
         la = ti[r, C_LA]
         if unit >= 0:
             kind = np.int64(kind_of[unit])
@@ -642,7 +641,7 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
     ``waiting`` flag, set and cleared here; who joins the urgent queue, leaves care or takes up
     Staying Close is reported in ``out`` (``OUT_*``), in order; events drawn go to ``logs[4]``.
     """
-    ti, tf, tu = tab[0], tab[1], tab[2]
+    ti, tf, tu, tw = tab[0], tab[1], tab[2], tab[3]
     row_of, stock, uasc_stock, provider_la, hub_keep = (
         world[0],
         world[1],
@@ -684,7 +683,7 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
                 rec = _exit_reason(ROUTE_YOUNG_LONG, ux)
             else:
                 rec = _exit_reason(route, ux)
-            ti[r, C_WAITING] = 0
+            tw[r] = 0
             if ti[r, C_PLACE] >= 0:
                 close_episode(tab, logs, r, day, rec, -1)
                 release(tab, sup, books, logs, r, day)
@@ -734,7 +733,7 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
                 elif kind == UNREG and plan == PLAN_KIN_:
                     ti[r, C_PLAN] = PLAN_FOSTER_
                 ti[r, C_WAITING_SINCE] = day
-                ti[r, C_WAITING] = 1
+                tw[r] = 1
             elif what == PENDING_STATUS:
                 ti[r, C_STATUS_CHANGED] = 1
                 code = STATUS_PLACE[ti[r, C_PLACE]]
@@ -749,7 +748,7 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
         elif ev == EV_ADOPTION:
             if ti[r, C_EXIT_ROUTE] != ROUTE_ADOPTION or ti[r, C_PLACE] < 0:
                 continue
-            ti[r, C_WAITING] = 0
+            tw[r] = 0
             close_episode(tab, logs, r, day, REC_X1, RPC_CARPL)
             release(tab, sup, books, logs, r, day)
             ti[r, C_LS] = LS_E1
@@ -769,19 +768,19 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
             plan = ti[r, C_PLAN]
             if (plan != PLAN_FOSTER_ and plan != PLAN_HOME_) or ti[r, C_PLACE] < 0:
                 continue
-            if kind == UNREG or ti[r, C_WAITING] != 0:
+            if kind == UNREG or tw[r] != 0:
                 continue
             if kind == HOME and vp[V_SC_ON] != 0.0 and tu[r, U_SA16] * 13.0 % 1.0 < vp[V_SC_STAY]:
                 continue  # stays in the home, moving on at 18 with Staying Close
             ti[r, C_PLAN] = PLAN_SA_
             ti[r, C_MOVE_RPC] = RPC_CARPL
             ti[r, C_WAITING_SINCE] = day
-            ti[r, C_WAITING] = 1
+            tw[r] = 1
         elif ev == EV_LS:
             nls = ti[r, C_NEXT_LS]
             if nls < 0 or ti[r, C_LS] == nls:
                 continue
-            if ti[r, C_PLACE] < 0 or (ti[r, C_WAITING] != 0 and kind == UNREG):
+            if ti[r, C_PLACE] < 0 or (tw[r] != 0 and kind == UNREG):
                 _draw(logs, day + 7, EV_LS, cid, ti[r, C_VERSION])  # recorded once placed
                 continue
             close_episode(tab, logs, r, day, REC_X1, -1)
@@ -916,15 +915,3 @@ def kin_households(ti, tu, rows, row_of, capacity, occupied, base, far, la_order
         units[j] = base + k
         k += 1
     return units, new_la[:k], new_d[:k], new_cap[:k], new_for[:k]
-
-
-@njit(cache=True)
-def rows_with(ti, n, col):
-    """Rows below ``n`` whose column ``col`` is set, in row order."""
-    out = np.empty(n, np.int64)
-    k = 0
-    for r in range(n):
-        if ti[r, col] != 0:
-            out[k] = r
-            k += 1
-    return out[:k].copy()

@@ -63,7 +63,6 @@ INT_COLUMNS: tuple[tuple[str, int], ...] = (
     ("fold_rne", -1),
     ("n_draws", 0),
     ("away", 0),
-    ("waiting", 0),  # in the model's planned queue (``PlacementModel.planned``)
 )
 FLOAT_COLUMNS: tuple[tuple[str, float], ...] = (
     ("price", 0.0),  # £/week
@@ -78,7 +77,6 @@ BOOL_COLUMNS = (
     "matched",
     "observed",
     "away",
-    "waiting",
 )
 
 (
@@ -126,7 +124,6 @@ BOOL_COLUMNS = (
     C_FOLD_RNE,
     C_N_DRAWS,
     C_AWAY,
-    C_WAITING,
 ) = range(len(INT_COLUMNS))
 CF_PRICE, CF_EXTRA_COST, CF_PROPENSITY = range(len(FLOAT_COLUMNS))
 INT_INDEX = {name: i for i, (name, _) in enumerate(INT_COLUMNS)}
@@ -147,6 +144,8 @@ class ChildTable:
         I: integer columns (``C_*``), one row per child.
         F: float columns (``CF_*``).
         U: the child's own uniforms (``sim.rng.child_uniforms``), ``N_UNIFORMS`` per row.
+        W: 1 for a child in the model's planned queue (``PlacementModel.planned``), else 0;
+            a column of its own so that the weekly round reads it in one contiguous pass.
         n: rows ever handed out (the high-water mark).
     """
 
@@ -156,6 +155,7 @@ class ChildTable:
         self.I = np.empty((0, len(INT_COLUMNS)), np.int64)
         self.F = np.empty((0, len(FLOAT_COLUMNS)))
         self.U = np.empty((0, N_UNIFORMS))
+        self.W = np.empty(0, np.int8)
         self.n = 0
         self.row_of = np.full(1024, -1, np.int64)  # each child number's row (-1: not in care)
         self._free: list[int] = []  # rows free to reuse (LIFO)
@@ -164,6 +164,9 @@ class ChildTable:
 
     def _grow(self, need: int) -> None:
         cap = max(need, 2 * len(self.I), 1024)
+        old = self.W
+        self.W = np.zeros(cap, np.int8)
+        self.W[: len(old)] = old
         for name, width in (("I", self.I.shape[1]), ("F", self.F.shape[1]), ("U", N_UNIFORMS)):
             old = getattr(self, name)
             new = np.zeros((cap, width), old.dtype)
@@ -189,7 +192,13 @@ class ChildTable:
         self.n += m
         self.I[out] = self.default_i
         self.F[out] = self.default_f
+        self.W[out] = 0
         return out
+
+    @property
+    def kernel_view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(I, F, U, W): the table as the compiled kernels take it (``tab``)."""
+        return (self.I, self.F, self.U, self.W)
 
     def rows_in_care(self) -> np.ndarray:
         """Rows of the children in care, in order of child number."""
