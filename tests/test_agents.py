@@ -226,3 +226,42 @@ def test_compiled_monthly_recruitment_draws_as_the_rules_do_service_by_service()
         for r, zq in zip(new.tolist(), z.tolist(), strict=True)
     ]
     assert got == [tuple(x.item() if hasattr(x, "item") else x for x in w) for w in want]
+
+
+def test_places_by_cell_sums_open_units_by_region_and_kind():
+    s = SupplyRegistry(n_la=3)
+    s.add(
+        ["a", "b", "c", "d"],
+        kind=np.array([HOME, HOME, INHOUSE, HOME]),
+        capacity=np.array([4, 2, 1, 5]),
+        la=np.array([0, 2, 1, 1]),
+    )
+    s.occupied[:4] = [3, 1, 1, 5]
+    s.close(3, day=1)  # closed: not counted
+    region_of_la = np.array([0, 1, 1])
+    cap, occ = s.places_by_cell(region_of_la, 2)
+    from sim.records import N_KINDS
+
+    # Region 0: home a (4 places, 3 taken); region 1: home b (2, 1) and carer c (1, 1).
+    want_cap = np.zeros(2 * N_KINDS)
+    want_occ = np.zeros(2 * N_KINDS)
+    want_cap[0 * N_KINDS + HOME], want_occ[0 * N_KINDS + HOME] = 4, 3
+    want_cap[1 * N_KINDS + HOME], want_occ[1 * N_KINDS + HOME] = 2, 1
+    want_cap[1 * N_KINDS + INHOUSE], want_occ[1 * N_KINDS + INHOUSE] = 1, 1
+    assert cap.tolist() == want_cap.tolist() and occ.tolist() == want_occ.tolist()
+
+
+def test_a_reused_row_is_not_left_in_the_planned_queue():
+    from sim.agents.table import C_CID, ChildTable
+
+    t = ChildTable(4)
+    rows = t.alloc(3)
+    t.I[rows, C_CID] = [10, 11, 12]
+    t.index(np.array([10, 11, 12]), rows)
+    t.W[rows[1]] = 1  # child 11 waits for a planned move, then leaves care
+    t.free(int(rows[1]))
+    assert t.alloc(1)[0] != rows[1]  # not reused the same day
+    t.new_day()
+    again = t.alloc(1)[0]
+    assert again == rows[1] and t.W[again] == 0
+    assert np.flatnonzero(t.W[: t.n]).tolist() == []
