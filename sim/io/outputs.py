@@ -304,9 +304,34 @@ def commit_stage(stage: Path, out_dir: Path) -> list[Path]:
 
 
 def summarise(ind: pd.DataFrame) -> pd.DataFrame:
-    """Mean and 90% interval of each indicator over replicates."""
+    """Mean and 90% interval of each indicator over replicates.
+
+    The quantiles are ``Series.quantile``'s (numpy's linear method over the values present,
+    NaN when none is), computed at once for the groups of each size with no value missing.
+    """
     g = ind.groupby(["year", "area_type", "area", "indicator"])["value"]
-    out = g.agg(
-        mean="mean", p05=lambda v: v.quantile(0.05), p95=lambda v: v.quantile(0.95), reps="count"
-    ).reset_index()
-    return out
+    out = g.agg(mean="mean", reps="count")
+    n = len(out)
+    group = g.ngroup().to_numpy()
+    keep = group >= 0  # rows of a group (none has a missing key)
+    group = group[keep].astype(np.int64)
+    values = ind["value"].to_numpy(np.float64)[keep]
+    order = np.argsort(group, kind="stable")
+    vals = values[order]
+    sizes = np.bincount(group, minlength=n)
+    starts = np.cumsum(sizes) - sizes
+    missing = np.bincount(group[np.isnan(values)], minlength=n) > 0
+    p05, p95 = np.full(n, np.nan), np.full(n, np.nan)
+    for m in np.unique(sizes[~missing]).tolist():
+        sel = np.flatnonzero((sizes == m) & ~missing)
+        if m:
+            block = vals[starts[sel][:, None] + np.arange(m)]
+            p05[sel], p95[sel] = np.quantile(block, [0.05, 0.95], axis=1, method="linear")
+    for i in np.flatnonzero(missing).tolist():
+        v = vals[starts[i] : starts[i] + sizes[i]]
+        v = v[~np.isnan(v)]
+        if len(v):
+            p05[i], p95[i] = np.quantile(v, [0.05, 0.95], method="linear")
+    out.insert(1, "p05", p05)
+    out.insert(2, "p95", p95)
+    return out.reset_index()
