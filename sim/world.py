@@ -1201,7 +1201,9 @@ def supply_month(model, day: int) -> None:
         council_uplift = np.ones(len(services))
     capped = policy.profit_cap is not None and policy.profit_cap.cfg.include_ifa
     ifa_uplift = cap_mult if capped else 1.0
-    exited = np.array([model.providers[pi].exited for pi in services.tolist()], np.bool_)
+    # Providers that left the market (``model.exited_providers`` holds every one: a profit
+    # cap's exits and failed groups).
+    exited = np.isin(services, np.fromiter(model.exited_providers, np.int64))
     uplift = np.where(council, council_uplift, np.where(exited, 0.0, ifa_uplift))
     lam = approval_mean(
         sp.approval_rate, hh[services], occupancy, 0.80, sp.recruitment_elasticity, uplift

@@ -112,3 +112,29 @@ def test_unknown_home_postcode_is_unknown_distance(table):
     assert h["distance_known"] == 2
     assert h["share_over_20_miles_of_known"] == 0.0
     assert h["share_outside_la"] == pytest.approx(1 / 3)  # location still known
+
+
+def test_summary_over_replicates_by_hand():
+    """Mean, 5th and 95th percentiles (linear), replicates counted; NaN values left out."""
+    import numpy as np
+
+    from sim.io.outputs import summarise
+
+    key = {"year": 2026, "area_type": "la", "area": "E1"}
+    rows = [
+        *({**key, "indicator": "cla", "value": v, "rep": r} for r, v in enumerate([1, 2, 3, 4])),
+        *({**key, "indicator": "x", "value": v, "rep": r} for r, v in enumerate([10, np.nan, 30])),
+        {**key, "indicator": "y", "value": np.nan, "rep": 0},
+        *({**key, "indicator": "z", "value": v, "rep": r} for r, v in enumerate([5, 7])),
+    ]
+    out = summarise(pd.DataFrame(rows)).set_index("indicator")
+    # cla: 1 + 0.05 * 3 and 1 + 0.95 * 3; x: 10 + 0.05 * 20 and 10 + 0.95 * 20 (NaN left out).
+    assert out.loc["cla", ["mean", "p05", "p95", "reps"]].tolist() == pytest.approx(
+        [2.5, 1.15, 3.85, 4]
+    )
+    assert out.loc["x", ["mean", "p05", "p95", "reps"]].tolist() == pytest.approx(
+        [20.0, 11.0, 29.0, 2]
+    )
+    assert np.isnan(out.loc["y", "p05"]) and out.loc["y", "reps"] == 0
+    assert out.loc["z", ["p05", "p95"]].tolist() == pytest.approx([5.1, 6.9])
+    assert list(out.columns) == ["year", "area_type", "area", "mean", "p05", "p95", "reps"]
