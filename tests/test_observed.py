@@ -329,3 +329,17 @@ def test_one_folder_per_la_and_year(tmp_path, geo):
     assert a.years == b.years == [2023, 2024]
     pd.testing.assert_frame_equal(a.episodes, b.episodes)
     pd.testing.assert_frame_equal(a.header, b.header)
+
+
+def test_dates_written_day_month_year_and_blank_when_missing(tmp_path):
+    dates = pd.Series(pd.to_datetime(["2025-03-31", None, "2026-01-05", "2025-03-31"]))
+    text = io903.dmy(dates)
+    assert text.iloc[[0, 2, 3]].tolist() == ["31/03/2025", "05/01/2026", "31/03/2025"]
+    assert pd.isna(text.iloc[1])
+    assert io903.dmy(pd.Series(pd.to_datetime([None, None]))).isna().all()
+    ep = pd.DataFrame({c: ["x", "y"] for c in io903.EPISODE_COLUMNS})
+    ep["DECOM"], ep["DEC"] = pd.to_datetime(["2025-04-01", "2025-05-02"]), [pd.NaT, "2025-06-03"]
+    io903.write_episodes(ep, tmp_path / "e.csv")
+    back = pd.read_csv(tmp_path / "e.csv", dtype=str, keep_default_na=False)
+    assert back["DECOM"].tolist() == ["01/04/2025", "02/05/2025"]
+    assert back["DEC"].tolist() == ["", "03/06/2025"]

@@ -196,11 +196,25 @@ def snapshot_rows(model) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "area_type", "area", "indicator", "value"])
 
 
+def dmy(dates: pd.Series) -> pd.Series:
+    """Dates as dd/mm/yyyy text (missing where the date is), each distinct date formatted once.
+
+    The same text as ``.dt.strftime("%d/%m/%Y")``: a run's million episodes hold a few
+    thousand distinct dates.
+    """
+    codes, uniques = pd.factorize(pd.to_datetime(dates))
+    text = np.asarray(pd.DatetimeIndex(uniques).strftime("%d/%m/%Y"), dtype=object)
+    out = np.full(len(codes), np.nan, dtype=object)
+    have = codes >= 0
+    out[have] = text[codes[have]]
+    return pd.Series(out, index=dates.index, dtype=object)
+
+
 def write_episodes(episodes: pd.DataFrame, path, rep: int | None = None) -> None:
     """Write episodes as an SSDA903 CSV (dd/mm/yyyy dates; REP column when given)."""
     out = episodes[EPISODE_COLUMNS].copy()
     for col in ("DECOM", "DEC"):
-        out[col] = pd.to_datetime(out[col]).dt.strftime("%d/%m/%Y")
+        out[col] = dmy(out[col])
     if rep is not None:
         out.insert(0, "REP", rep)
     out.to_csv(path, index=False)
@@ -209,7 +223,7 @@ def write_episodes(episodes: pd.DataFrame, path, rep: int | None = None) -> None
 def write_header(header: pd.DataFrame, path, rep: int | None = None) -> None:
     """Write the header as an SSDA903 CSV."""
     out = header[HEADER_COLUMNS].copy()
-    out["DOB"] = pd.to_datetime(out["DOB"]).dt.strftime("%d/%m/%Y")
+    out["DOB"] = dmy(out["DOB"])
     if rep is not None:
         out.insert(0, "REP", rep)
     out.to_csv(path, index=False)
