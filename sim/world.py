@@ -1191,7 +1191,7 @@ def supply_month(model, day: int) -> None:
     u_recruit = keyed_uniforms("recruitment", model.cfg.seed, model.rep, services * (1 << 20) + day)
     council = sv["council"]
     keep = model.supply_keep
-    # Each service's month (``Provider.recruit``): occupancy of its carers, the uplift of a
+    # Each service's month (``providers.recruit_month``): occupancy of its carers, the uplift of a
     # hub (councils) or of an agency's prospects (0 once it has left the market).
     cap_s, occ_s = cap[services], occ[services]
     occupancy = np.where(cap_s != 0, occ_s / np.where(cap_s != 0, cap_s, 1.0), 1.0)

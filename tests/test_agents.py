@@ -128,16 +128,16 @@ def test_propensity_to_move_multiplies_both_hazards(u_unplanned, u_planned, what
     assert day == max(1, int(-math.log(u) / (h * propensity) * 365.25))
 
 
-def test_foster_pipeline_takes_a_providers_due_entries_in_order():
+def test_foster_pipeline_keeps_the_order_of_approval():
     from sim.agents.providers import FosterPipeline, PendingUnits
 
-    p = FosterPipeline(capacity=2)
+    p = FosterPipeline(capacity=2)  # grows as rows are added
     for row in [(7, 10, 0, 1), (8, 5, 1, 2), (7, 5, 2, 3), (7, 30, 3, 4), (8, 40, 4, 5)]:
         p.add(*row)
-    # Provider 7's entries due by day 10, in the order added; the rest keep their order.
-    assert p.take(7, 10) == [PendingUnits(10, 0, 1), PendingUnits(5, 2, 3)]
+    assert p.of(7) == [PendingUnits(10, 0, 1), PendingUnits(5, 2, 3), PendingUnits(30, 3, 4)]
+    p.rows[[0, 2], 0] = -1  # taken by the monthly round
+    p.compact()
     assert p.rows[: p.n].tolist() == [[8, 5, 1, 2], [7, 30, 3, 4], [8, 40, 4, 5]]
-    assert p.take(7, 29) == [] and p.n == 3
 
 
 def test_compiled_monthly_recruitment_draws_as_the_rules_do_service_by_service():

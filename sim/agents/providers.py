@@ -7,9 +7,9 @@ homes' margins monthly and close loss-making or failing homes (to new placements
 good when empty, or at once if inadequate), and open new homes after a registration lag where
 margins and demand are high. Hot state lives in the ``SupplyRegistry``; a provider keeps its
 identity, sector, region and money. A month's foster recruitment over every service, and the
-draws of new households, are compiled (``recruit_month``, ``foster_draws``) and take the supply
-stream's draws in the order of the rules written out in ``Provider.recruit``; the approvals
-waiting out their lag are rows of a ``FosterPipeline``.
+draws of new households, are compiled (``recruit_month``, ``foster_draws``), taking the supply
+stream's draws service by service; the approvals waiting out their lag are rows of a
+``FosterPipeline`` (``Provider.pending`` reads a provider's).
 """
 
 from __future__ import annotations
@@ -109,53 +109,6 @@ class Provider(mesa.Agent):
         """Approvals of this provider in the pipeline, in order of approval."""
         return [] if self.pipeline is None else self.pipeline.of(self.index)
 
-    def recruit(
-        self,
-        day: int,
-        households: int,
-        occupancy: float,
-        occupancy_ref: float,
-        approval_rate_year: float,
-        elasticity: float,
-        lag_days: float,
-        rng: np.random.Generator,
-        las: np.ndarray,
-        la_weights: np.ndarray,
-        uplift: float = 1.0,
-        u: float | None = None,
-    ) -> int:
-        """Start a month's foster recruitment: approvals arrive after ``lag_days``.
-
-        The monthly number of approvals is Poisson with mean ``approval_rate_year / 12`` per
-        household, scaled up by ``elasticity`` per point of occupancy above ``occupancy_ref``
-        (services recruit harder when carers are full), times ``uplift`` (a recruitment hub;
-        an agency's prospects under a profit cap). Given ``u``, the count is the Poisson
-        quantile of ``u`` (a keyed uniform): a higher mean then never gives fewer approvals
-        than a lower one with the same ``u``, so paired scenarios differ by the lever only.
-        The approvals are shared among ``las`` by a multinomial draw with ``la_weights``.
-        The model's monthly round does the same for every service in one compiled call
-        (``recruit_month``).
-
-        Returns:
-            The number of households entering the pipeline.
-        """
-        lam = approval_mean(
-            approval_rate_year, households, occupancy, occupancy_ref, elasticity, uplift
-        )
-        n = int(rng.poisson(lam)) if u is None else poisson_quantile(u, lam)
-        if n:
-            if self.pipeline is None:
-                self.pipeline = FosterPipeline()
-            counts = rng.multinomial(n, la_weights)
-            for la, k in zip(las, counts, strict=True):
-                if k:
-                    self.pipeline.add(self.index, day + int(lag_days), int(la), int(k))
-        return n
-
-    def due(self, day: int) -> list[PendingUnits]:
-        """Take the pipeline entries due by ``day`` out of the pipeline."""
-        return [] if self.pipeline is None else self.pipeline.take(self.index, day)
-
 
 def approval_mean(
     approval_rate_year: float,
@@ -165,7 +118,13 @@ def approval_mean(
     elasticity: float,
     uplift,
 ):
-    """Mean monthly approvals of a foster service (``Provider.recruit``); arrays or scalars."""
+    """Mean monthly approvals of a foster service; arrays or scalars.
+
+    Poisson with mean ``approval_rate_year / 12`` per household, scaled up by ``elasticity``
+    per point of occupancy above ``occupancy_ref`` (services recruit harder when carers are
+    full), times ``uplift`` (a recruitment hub; an agency's prospects under a profit cap, 0
+    once it has left the market).
+    """
     push = np.maximum(0.0, 1.0 + elasticity * (occupancy - occupancy_ref))
     return approval_rate_year / 12.0 * np.maximum(households, 1) * push * uplift
 
@@ -173,9 +132,9 @@ def approval_mean(
 class FosterPipeline:
     """Approved foster households waiting out the approval lag, in order of approval.
 
-    Rows (provider, day the households open, LA, households). A provider's entries due by a
-    day are taken in the order they were added; the compiled monthly round
-    (``recruit_month``) reads and writes the same rows.
+    Rows (provider, day the households open, LA, households). The compiled monthly round
+    (``recruit_month``) adds each service's approvals and takes a provider's entries due by
+    the day in the order they were added, marking them taken (provider -1) for ``compact``.
     """
 
     def __init__(self, capacity: int = 256) -> None:
@@ -199,16 +158,6 @@ class FosterPipeline:
         """The entries of ``provider``, in order."""
         r = self.rows[: self.n]
         return [PendingUnits(int(d), int(la), int(k)) for _, d, la, k in r[r[:, 0] == provider]]
-
-    def take(self, provider: int, day: int) -> list[PendingUnits]:
-        """Remove and return the entries of ``provider`` due by ``day``, in order."""
-        r = self.rows[: self.n]
-        hit = (r[:, 0] == provider) & (r[:, 1] <= day)
-        out = [PendingUnits(int(d), int(la), int(k)) for _, d, la, k in r[hit]]
-        if out:
-            r[hit, 0] = -1
-            self.compact()
-        return out
 
     def compact(self) -> None:
         """Drop the rows taken (provider -1), keeping the order of the rest."""
@@ -278,7 +227,12 @@ def recruit_month(
     geo: tuple,
     cdfs: tuple,
 ) -> tuple:  # pragma: no cover - compiled
-    """A month's foster recruitment for every service, in order (``Provider.recruit``).
+    """A month's foster recruitment for every service, in order.
+
+    Each service's number of approvals (``approvals``) is the Poisson quantile of its keyed
+    uniform (``poisson_quantiles`` of ``approval_mean``), so that a higher mean never gives
+    fewer approvals than a lower one with the same uniform and paired scenarios differ by the
+    lever only.
 
     For each service (``services``; ``approvals`` < 0 marks one that does not recruit this
     month): its approvals are shared among its LAs (``las[la_start[i]:la_start[i + 1]]``) by
