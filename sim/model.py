@@ -80,6 +80,7 @@ from sim.records import (
     year_end_day,
 )
 from sim.rng import stream
+from sim.world import admit_children, place_without_search, unregistered_settings
 
 REC_X1, RNE_S, RNE_P, RPC_OTHER = REC["X1"], RNE["S"], RNE["P"], RPC["OTHER"]
 PR_OWN_LA, PR_OTHER_LA, PR_PRIVATE, PR_VOLUNTARY = (
@@ -268,6 +269,7 @@ class PlacementModel(mesa.Model):
         self._vac = None
         self._terms_key = None
         self._terms = None
+        self._radius = None
         self._units = None
         self._vac_day = -1
         self._vac_n = -1
@@ -370,8 +372,6 @@ class PlacementModel(mesa.Model):
     # ---- phase 1: entries ---------------------------------------------------------------------
     def entries(self, day: int) -> None:
         """New children arrive in each simulated LA."""
-        from sim.world import admit_children
-
         rate = self.entry_rate_per_day
         counts = self.streams["referrals"].poisson(rate)
         if counts.any():
@@ -625,8 +625,6 @@ class PlacementModel(mesa.Model):
         row_of = self.table.row_of
         rows = row_of[queue[queue < len(row_of)]]
         rows = rows[rows >= 0]  # still in care
-        from sim.world import place_without_search
-
         search = place_without_search(self, rows, day)
         left = self.search_and_place(search, day, emergency=True)
         self.place_unregistered(left, day)
@@ -719,9 +717,12 @@ class PlacementModel(mesa.Model):
         vac = self.vacancies(day)
         key = (day, emergency, id(self.scarcity))
         if self._terms_key != key:  # the same all day (prices move after the day's searches)
-            stage = np.arange(mp.stages)
-            radius = np.where(stage >= mp.stages - 1, 1e5, mp.radius_km * mp.widen_factor**stage)
-            self._terms = (radius, *self._market_terms(day, emergency))
+            if self._radius is None:  # each stage's search radius, km (the last unbounded)
+                stage = np.arange(mp.stages)
+                self._radius = np.where(
+                    stage >= mp.stages - 1, 1e5, mp.radius_km * mp.widen_factor**stage
+                )
+            self._terms = (self._radius, *self._market_terms(day, emergency))
             self._terms_key = key
         radius, market, prm, flags = self._terms
         unit, price, dist, found_in = kernels.search(
@@ -876,7 +877,6 @@ class PlacementModel(mesa.Model):
         n = len(rows)
         if n == 0:
             return
-        from sim.world import unregistered_settings
 
         units = unregistered_settings(self, rows, day)
         iv = self.table.I

@@ -192,6 +192,8 @@ def build_world(model, data: dict) -> None:
         if model.rccs:
             k = int(model.policy.pooled_commissioning.all_rcc_of_la[i])
             c.rcc = model.rccs[k] if k >= 0 else None
+    # Each council's own provider (its in-house service; fixed for the run).
+    model.council_provider = np.array([c.provider for c in model.councils], np.int64)
     keep = np.where(is_sim, 1.0, cfg.world.external_supply_share) * cfg.world.scale
     model.supply_keep = keep
     rng = model.streams["supply"]
@@ -967,7 +969,7 @@ def kin_households(model, rows: np.ndarray, day: int) -> np.ndarray:
     if len(la):
         cost = model.p.prices.kin_cost_gbp_week
         home = t.I[made_for, table.C_LA]
-        council = np.array([c.provider for c in model.councils], np.int64)
+        council = model.council_provider
         _add_units(
             model,
             [f"KIN{cid}" for cid in t.I[made_for, table.C_CID].tolist()],

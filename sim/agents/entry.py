@@ -172,19 +172,24 @@ def entry_params(model, day: int) -> tuple[np.ndarray, np.ndarray]:
     ud = policy.uasc_dispersal
     prm[E_DISPERSE_BELOW] = ud.cfg.transfer_share if ud is not None and ud.active(day) else -1.0
     prm[E_DISPERSE_REGION] = 1.0 if ud is not None and ud.cfg.scope == "region" else 0.0
-    bands = np.array(
-        [
-            ex.p_short,
-            ex.short_mean_days,
-            ex.long_mean_years,
-            pl.p_placed_away,
-            pl.p_parents,
-            pl.p_kin,
-            pl.p_home,
-            pl.p_first_temporary,
-        ],
-        dtype=float,
-    )
+    cached = getattr(model, "_entry_bands", None)
+    if cached is not None and cached[0] is p:  # fixed for the run's parameters
+        bands = cached[1]
+    else:
+        bands = np.array(
+            [
+                ex.p_short,
+                ex.short_mean_days,
+                ex.long_mean_years,
+                pl.p_placed_away,
+                pl.p_parents,
+                pl.p_kin,
+                pl.p_home,
+                pl.p_first_temporary,
+            ],
+            dtype=float,
+        )
+        model._entry_bands = (p, bands)
     return prm, bands
 
 
