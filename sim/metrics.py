@@ -14,6 +14,8 @@ supply from the 31 March snapshots when a run provides them. Output is tidy: one
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 import pandas as pd
 
@@ -53,15 +55,27 @@ class _Areas:
             "la": (la_code, np.asarray(la_names, dtype=object)),
         }
         if geo is not None:
-            region = dict(zip(geo.las["ons_code"], geo.las["region"], strict=True))
+            region, rcc_of = _area_maps(geo)
             # A row without a known LA counts in region "unknown" (its LA code is -1: last).
             self.codes["region"] = _recode(
                 la_code, [region.get(n, "unknown") for n in la_names], "unknown"
             )
             # The two RCC pathfinders as areas (their members' children, with or without an RCC).
-            rcc = geo.las.loc[geo.las["rcc_pathfinder"] != "", ["ons_code", "rcc_pathfinder"]]
-            rcc_of = dict(zip(rcc["ons_code"], rcc["rcc_pathfinder"], strict=True))
             self.codes["rcc"] = _recode(la_code, [rcc_of.get(n) for n in la_names], None)
+
+
+_MAPS: list = []  # [(geo, maps)] of the last geography asked for
+
+
+def _area_maps(geo: Geography) -> tuple[dict, dict]:
+    """Region and RCC pathfinder of each LA code (built once per geography)."""
+    if not _MAPS or _MAPS[0][0] is not geo:
+        las = geo.las
+        region = dict(zip(las["ons_code"], las["region"], strict=True))
+        rcc = las.loc[las["rcc_pathfinder"] != "", ["ons_code", "rcc_pathfinder"]]
+        rcc_of = dict(zip(rcc["ons_code"], rcc["rcc_pathfinder"], strict=True))
+        _MAPS[:] = [(geo, (region, rcc_of))]
+    return _MAPS[0][1]
 
 
 def _recode(
@@ -106,19 +120,31 @@ class _Emitter:
             frame = pd.DataFrame(cols).fillna(0.0)
             same = frame.index.equals(areas.index)
             pos = None if same else areas.index.get_indexer(frame.index)
+            where = {c: i for i, c in enumerate(frame.columns)}
             for atype, (codes, names) in areas.codes.items():
                 sums = frame.groupby(codes if same else codes[pos]).sum()
-                sums = sums[sums.index >= 0]  # rows without an area of this type
-                sums.index = names[sums.index.to_numpy()]
+                at = sums.index.to_numpy()
+                keep = at >= 0  # rows without an area of this type are left out
+                area = names[at[keep]].tolist()
+                vals = sums.to_numpy()[keep]
                 for col in cols:
                     if not col.startswith("__"):
-                        for k, v in sums[col].items():
-                            rows.append((year, atype, k, col, float(v)))
+                        v = vals[:, where[col]].tolist()
+                        rows.extend(zip(repeat(year), repeat(atype), area, repeat(col), v))
                 for name, num, den in shares:
-                    d = sums[den]
-                    ratio = (sums[num] / d.where(d != 0)).dropna()
-                    for k, v in ratio.items():
-                        rows.append((year, atype, k, name, float(v)))
+                    d = vals[:, where[den]]
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        ratio = vals[:, where[num]] / d
+                    ok = (d != 0) & ~np.isnan(ratio)
+                    rows.extend(
+                        zip(
+                            repeat(year),
+                            repeat(atype),
+                            np.asarray(area, dtype=object)[ok].tolist(),
+                            repeat(name),
+                            ratio[ok].tolist(),
+                        )
+                    )
         self.groups.clear()
 
 
@@ -319,6 +345,7 @@ def indicators(
                         f"spend_{grp}_gbp",
                         lg["amount_gbp"].where(lg["group"] == grp, 0.0),
                     )
+                all_weeks = lg["days"] / 7.0
                 for kind in KIND_NAMES:
                     is_kind = lg["kind_name"] == kind
                     em.add(
@@ -328,7 +355,7 @@ def indicators(
                     )
                     # Prices from placement payments only (not voids or capital).
                     paid = is_kind & lg["group"].isin(("fostering", "residential", "supported"))
-                    weeks = (lg["days"] / 7.0).where(paid, 0.0)
+                    weeks = all_weeks.where(paid, 0.0)
                     if weeks.sum() > 0:
                         em.add(
                             la_areas,
