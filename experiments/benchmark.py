@@ -7,10 +7,11 @@
 Prints wall time (build and run), peak memory (max RSS), events and matches per second and
 simulated child-years per second. Targets (DESIGN §7): national <= 15 s and 1.5 GB on 2 cores;
 Greater Manchester about 1 s. With ``--phases`` it also prints the seconds spent in each phase
-of the model's day (they do not nest) and, within them, in the search, the placements and the
-vacancy index (timed by wrappers, which add about 0.3 us a call). With ``--observed`` it times
-the observed-data path instead: reading and cleaning the extract, its indicators, the stock-and-
-flow fit and projection (200 draws) and writing it back as returns.
+of the model's day (they do not nest) and, within them, in the compiled search (with the
+placements it finds), the vacancy index and the other placements (timed by wrappers, which add
+about 0.3 us a call). With ``--observed`` it times the observed-data path instead: reading and
+cleaning the extract, its indicators, the stock-and-flow fit and projection (200 draws) and
+writing it back as returns.
 """
 
 import argparse
@@ -35,9 +36,9 @@ PHASES = [
     ("model", "price_step", "monthly prices"),
     ("model", "year_end_step", "year end"),
     ("model", "finish", "finish"),
-    ("kernels", "search", "within: compiled search"),
+    ("engine", "search_rows", "within: compiled search and its placements"),
     ("supply", "vacancy_index", "within: vacancy index"),
-    ("model", "_place_rows", "within: placements"),
+    ("model", "_place_rows", "within: placements without a search"),
 ]
 
 
@@ -48,10 +49,10 @@ def _instrument() -> tuple[dict[str, float], list]:
         The seconds accumulated by label, and the (owner, name, original) to put back.
     """
     from sim import model
+    from sim.agents import engine
     from sim.agents.supply import SupplyRegistry
-    from sim.market import kernels
 
-    owners = {"model": model.PlacementModel, "kernels": kernels, "supply": SupplyRegistry}
+    owners = {"model": model.PlacementModel, "engine": engine, "supply": SupplyRegistry}
     spent = {label: 0.0 for _, _, label in PHASES}
     originals = []
 

@@ -263,6 +263,7 @@ class PlacementModel(mesa.Model):
         self.scarcity = np.zeros((len(geo.regions), N_KINDS))
         self._accept_prob = np.asarray(self.p.matching.accept_prob, float)
         self._no_rcc = np.full(geo.n_la, -1, np.int64)  # RCC of each LA without pooling
+        self._no_rows = np.zeros(0, np.int64)  # no siblings searched with the leads
         self.stock = np.zeros(geo.n_la, dtype=np.int64)
         self.child_days = np.zeros(geo.n_la)
         self.pending_homes: list[tuple[int, int, int]] = []
@@ -690,77 +691,69 @@ class PlacementModel(mesa.Model):
     ) -> np.ndarray:
         """Search stage by stage (urgent) or once at each child's waiting stage (planned).
 
-        The search itself is compiled (``kernels.search``); the placements it finds are made
-        here, stage by stage and in the order of ``rows`` within a stage, each group's lead
-        followed by its siblings (``followers``: their rows by the lead's child number).
+        The search and the placements it finds are compiled (``engine.search_rows``): they are
+        made in the order of the stage that found them and, within a stage, of ``rows``, each
+        group's lead followed by its siblings (``followers``: their rows by the lead's child
+        number).
         """
-        mp = self.p.matching
         n = len(rows)
         if n == 0:
             return rows
-        iv = self.table.I
-        arr = self._child_arrays(rows, day, followers)
-        if emergency:
-            # Placements made at one stage take places the next stage sees; none frees one,
-            # since a child searched urgently has already left its unit.
-            if (arr["unit"] >= 0).any() or any(
-                iv[r, table.C_UNIT] >= 0 for fs in followers.values() for r in fs
-            ):
-                raise RuntimeError("an urgent search for a child still holding a unit")
-            stage0 = np.zeros(n, np.int64)
-            passes = mp.stages
-        else:
-            since = iv[rows, table.C_WAITING_SINCE]
-            weeks = np.where(since >= 0, (day - since) // 7, 0)
-            stage0 = np.minimum(weeks, mp.stages - 1)
-            passes = 1
-        vac = self.vacancies(day)
+        sib_start = np.zeros(n + 1, np.int64)
+        sib_rows = self._no_rows
+        if followers:
+            cids = self.table.I[rows, table.C_CID].tolist()
+            groups = [followers.get(c, ()) for c in cids]
+            np.cumsum([len(g) for g in groups], out=sib_start[1:])
+            sib_rows = np.fromiter(itertools.chain.from_iterable(groups), np.int64)
         key = (day, emergency, id(self.scarcity))
         if self._terms_key != key:  # the same all day (prices move after the day's searches)
+            mp = self.p.matching
             if self._radius is None:  # each stage's search radius, km (the last unbounded)
                 stage = np.arange(mp.stages)
                 self._radius = np.where(
                     stage >= mp.stages - 1, 1e5, mp.radius_km * mp.widen_factor**stage
                 )
-            self._terms = (self._radius, *self._market_terms(day, emergency))
+            self._terms = self._market_terms(day, emergency)
             self._terms_key = key
-        radius, market, prm, flags = self._terms
-        unit, price, dist, found_in = kernels.search(
-            tuple(arr[f] for f in kernels.KID_FIELDS),
+        vac = self.vacancies(day)
+        g = self.geo
+        market, prm, flags = self._terms
+        terms = (
+            (g.d_lat, g.d_lon, g.la_lat, g.la_lon),
             self._unit_columns(),
             market,
             prm,
             flags,
-            stage0,
-            passes,
-            radius,
+            self._radius,
             TWENTY_MILES_KM,
             (vac.start, vac.units, vac.n_la),
-            (self.geo.dist_sorted, self.geo.la_order),
-            mp.max_las,
-            mp.per_la,
+            (g.dist_sorted, g.la_order),
+            self.p.matching.max_las,
+            self.p.matching.per_la,
+            g.d_start,
+        )
+        tab, sup, books, logs = self._kernel_state(n + len(sib_rows))
+        pp, rates = self._placement_terms(day)
+        left, placed, n_unreg = engine.search_rows(
+            tab,
+            sup,
+            books,
+            logs,
+            rows,
+            sib_start,
+            sib_rows,
             day,
+            emergency,
+            terms,
+            pp,
+            rates,
             self.streams["matching"],
         )
-        placed = np.flatnonzero(unit >= 0)
-        order = placed[np.argsort(found_in[placed], kind="stable")]
-        # Each lead, then its siblings in the same unit.
-        size = arr["need"][order]
-        take = np.repeat(order, size)
-        kid_rows = rows[take]
-        if followers:
-            first = np.cumsum(size) - size
-            group = size > 1
-            cids = iv[rows, table.C_CID]
-            for j, at in zip(order[group].tolist(), first[group].tolist(), strict=True):
-                sibs = followers[int(cids[j])]
-                kid_rows[at + 1 : at + 1 + len(sibs)] = sibs
-        if len(kid_rows):
-            rnes = np.where(iv[kid_rows, table.C_PLACE] < 0, RNE_S, RNE_P)
-            self._place_rows(
-                kid_rows, unit[take], price[take], dist[take], rnes, not emergency, day
-            )
-        return rows[unit < 0]
+        self.counters["matches"] += placed
+        self.counters["unregistered"] += n_unreg
+        self._queue_drawn()
+        return left
 
     def _unit_columns(self) -> tuple:
         """The supply's columns the search reads (``kernels.UNIT_FIELDS``), rebuilt on growth."""
@@ -768,38 +761,6 @@ class PlacementModel(mesa.Model):
         if self._units is None or self._units[0] is not s.kind:
             self._units = (s.kind, tuple(getattr(s, f) for f in kernels.UNIT_FIELDS))
         return self._units[1]
-
-    def _child_arrays(self, rows: np.ndarray, day: int, followers: dict) -> dict:
-        """The searching children's attributes as arrays (built once per search)."""
-        g = self.geo
-        n = len(rows)
-        la, age, tier, plan, prev, unreg, away, lat, lon, unit = engine.search_kids(
-            self.table.I, rows, day, g.d_lat, g.d_lon, g.la_lat, g.la_lon
-        )
-        # ``prev``: the unit a child is leaving (unplanned) or still in (a planned move),
-        # never offered.
-        a = {
-            "la": la,
-            "age": age,
-            "tier": tier,
-            "plan": plan,
-            "prev": prev,
-            "unreg": unreg,
-            "away": away,
-            "need": np.ones(n, np.int64),
-            "lat": lat,
-            "lon": lon,
-            "unit": unit,
-        }
-        if followers:  # a lead needs a place for each of its siblings too
-            leads = np.fromiter(followers, np.int64, len(followers))
-            size = np.fromiter(map(len, followers.values()), np.int64, len(followers))
-            order = np.argsort(leads)
-            leads, size = leads[order], size[order]
-            cid = self.table.I[rows, table.C_CID]
-            at = np.minimum(np.searchsorted(leads, cid), len(leads) - 1)
-            a["need"] += np.where(leads[at] == cid, size[at], 0)
-        return a
 
     def vacancies(self, day: int) -> matching.VacancyIndex:
         """The day's vacancy index (built once a day; free places are re-checked on use)."""

@@ -90,6 +90,7 @@ from sim.agents.table import (
 )
 from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_PLACEMENT, EV_SA16
 from sim.market.kernels import _haversine_km
+from sim.market.kernels import search as _search_kernel
 from sim.records import (
     DAYS_PER_YEAR,
     HOME,
@@ -153,7 +154,7 @@ N_PP = 14
 # Episode rows: EpisodeLog.COLUMNS; ledger rows: Ledger.COLUMNS.
 E_CHILD, E_DEC, E_RPC = 0, 8, 10
 REC_X1 = REC["X1"]
-RNE_S = RNE["S"]
+RNE_S, RNE_P = RNE["S"], RNE["P"]
 RPC_OTHER = RPC["OTHER"]
 ROUTE_ADOPTION = ROUTE_CODE["adoption"]
 PENDING_UNPLANNED = PENDING_CODE["unplanned"]
@@ -846,6 +847,125 @@ def search_kids(ti, rows, day, d_lat, d_lon, la_lat, la_lon):
         lat[i] = d_lat[hd] if hd >= 0 else la_lat[a]
         lon[i] = d_lon[hd] if hd >= 0 else la_lon[a]
     return la, age, tier, plan, prev, unreg, away, lat, lon, unit
+
+
+@njit(cache=True)
+def search_rows(
+    tab, sup, books, logs, rows, sib_start, sib_rows, day, emergency, terms, pp, rates, rng
+):
+    """Search for the children of ``rows`` (``kernels.search``) and place those it finds.
+
+    Each child of ``rows`` leads the siblings ``sib_rows[sib_start[i]:sib_start[i + 1]]``
+    (rows searched with it, needing a place each in the same unit). An urgent search runs
+    stage by stage from the first (none of the children may hold a unit); a planned one once,
+    at each child's stage of waiting (its weeks since ``C_WAITING_SINCE``, at most the last).
+    The placements are then made (``place``) in the order of the pass that found them and,
+    within a pass, of ``rows``, each lead followed by its siblings; a planned search's are
+    matches (their hazards take ``planned_match_multiplier``).
+
+    Args:
+        terms: (points (district latitude, longitude; LA latitude, longitude), units, market,
+            prm, flags, stage radii (km), min km away, vacancies, (dist_sorted, la_order),
+            max_las, per_la, d_start) as ``kernels.search`` and ``place`` take them.
+
+    Returns:
+        (the rows of ``rows`` left without a place, placements made, of them unregistered).
+    """
+    (pts, units, market, prm, flags, radius, min_km, vac, geo, max_las, per_la, d_start) = terms
+    ti = tab[0]
+    n = len(rows)
+    la, age, tier, plan, prev, unreg, away, lat, lon, held = search_kids(
+        ti, rows, day, pts[0], pts[1], pts[2], pts[3]
+    )
+    need = np.empty(n, np.int64)
+    for i in range(n):
+        need[i] = 1 + sib_start[i + 1] - sib_start[i]
+    n_stages = len(radius)
+    stage0 = np.zeros(n, np.int64)
+    if emergency:
+        # Placements made at one stage take places the next stage sees; none frees one,
+        # since a child searched urgently has already left its unit.
+        for i in range(n):
+            if held[i] >= 0:
+                raise RuntimeError("an urgent search for a child still holding a unit")
+        for k in range(len(sib_rows)):
+            if ti[sib_rows[k], C_UNIT] >= 0:
+                raise RuntimeError("an urgent search for a child still holding a unit")
+        passes = n_stages
+    else:
+        for i in range(n):
+            since = ti[rows[i], C_WAITING_SINCE]
+            weeks = (day - since) // 7 if since >= 0 else 0
+            stage0[i] = min(weeks, n_stages - 1)
+        passes = 1
+    kids = (la, age, tier, plan, prev, unreg, away, need, lat, lon)
+    unit, price, dist, found_in = _search_kernel(
+        kids,
+        units,
+        market,
+        prm,
+        flags,
+        stage0,
+        passes,
+        radius,
+        min_km,
+        vac,
+        geo,
+        max_las,
+        per_la,
+        day,
+        rng,
+    )
+    total = 0
+    n_left = 0
+    for i in range(n):
+        if unit[i] >= 0:
+            total += need[i]
+        else:
+            n_left += 1
+    kid_rows = np.empty(total, np.int64)
+    k_unit = np.empty(total, np.int64)
+    k_price = np.empty(total)
+    k_dist = np.empty(total)
+    k = 0
+    for t in range(passes):  # pass order, then the order of ``rows`` (a stable sort)
+        for i in range(n):
+            if unit[i] >= 0 and found_in[i] == t:
+                for m in range(need[i]):
+                    kid_rows[k] = rows[i] if m == 0 else sib_rows[sib_start[i] + m - 1]
+                    k_unit[k] = unit[i]
+                    k_price[k] = price[i]
+                    k_dist[k] = dist[i]
+                    k += 1
+    rnes = np.empty(total, np.int64)
+    for k in range(total):
+        rnes[k] = RNE_S if ti[kid_rows[k], C_PLACE] < 0 else RNE_P
+    matched = np.full(total, 0 if emergency else 1, np.int64)
+    n_unreg = 0
+    if total:
+        n_unreg = place(
+            tab,
+            sup,
+            books,
+            logs,
+            d_start,
+            kid_rows,
+            k_unit,
+            k_price,
+            k_dist,
+            rnes,
+            matched,
+            day,
+            pp,
+            rates,
+        )
+    left = np.empty(n_left, np.int64)
+    j = 0
+    for i in range(n):
+        if unit[i] < 0:
+            left[j] = rows[i]
+            j += 1
+    return left, total, n_unreg
 
 
 @njit(cache=True)
