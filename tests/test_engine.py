@@ -139,3 +139,53 @@ def test_a_placement_takes_the_child_out_of_the_planned_queue(model):
     m.place(m.children[b], -1, 5, False, RNE["P"])
     assert list(m.planned) == [a] and b not in m.planned and m.planned.get(b) is None
     assert m.planned.pop(a) is m.children[a] and len(m.planned) == 0
+
+
+def _new_rows(m: PlacementModel, n: int, plan: int, sibling_of_first: bool) -> np.ndarray:
+    """``n`` children of LA 0 aged 8, out of care's units, with a plan; the rest lead's siblings."""
+    from sim.agents import table
+
+    t = m.table
+    rows = t.alloc(n)
+    cids = np.arange(m.next_cid, m.next_cid + n)
+    m.next_cid += n
+    t.I[rows, table.C_CID] = cids
+    t.I[rows, table.C_LA] = 0
+    t.I[rows, table.C_PLAN] = plan
+    t.I[rows, table.C_DOB] = -8 * 365
+    if sibling_of_first:
+        t.I[rows[1:], table.C_SIBLING_OF] = cids[0]
+        t.I[rows[0], table.C_GROUP_SIZE] = n
+    t.U[rows] = 0.5
+    t.index(cids, rows)
+    return rows
+
+
+def test_an_urgent_sibling_group_is_placed_together_in_one_unit(model):
+    """A lead and two siblings searched together need three places in one unit: they get a
+    three-place foster household added next to them, all three, and nobody is left."""
+    from sim.agents import table
+    from sim.records import IFA, PLAN_FOSTER, SECTOR_PRIVATE
+    from sim.world import _add_units
+
+    m = model
+    rows = _new_rows(m, 3, PLAN_FOSTER, sibling_of_first=True)
+    d = int(m.geo.d_start[0])
+    ifa = next(p for p in m.providers if p.role == "ifa").index
+    (unit,) = _add_units(m, ["IFA-TEST"], IFA, [0], [d], SECTOR_PRIVATE, ifa, 3, 0, 17, 2, 1,
+                         500.0, 400.0)  # fmt: skip
+    matches, split = m.counters["matches"], m.counters["siblings_separated"]
+    left = m.search_and_place(rows, 1, emergency=True)
+    assert len(left) == 0
+    assert m.table.I[rows, table.C_UNIT].tolist() == [unit] * 3
+    assert m.supply.occupied[unit] == 3
+    assert m.counters["matches"] == matches + 3 and m.counters["siblings_separated"] == split
+    # Each starts a period of care in it (new entrants: RNE S, no episode closed).
+    assert (m.table.I[rows, table.C_PLACE] >= 0).all()
+
+
+def test_an_urgent_search_for_a_child_still_in_a_unit_is_refused(model):
+    m = model
+    c = _one(m, INHOUSE)
+    with pytest.raises(RuntimeError, match="still holding a unit"):
+        m.search_and_place(np.array([c.row]), 1, emergency=True)
