@@ -32,8 +32,14 @@ def _push(head, tail, store, nxt, meta, events, n, done, late):
     """Append ``events[:n]`` (day, event, child, version) at their days' tails, in order.
 
     Events due on or before ``done`` (a day handled) are not queued: their indices go to
-    ``late``. Returns how many went there. The caller guarantees room (``Calendar._room``).
+    ``late``. Returns how many went there, or -1, with nothing queued, when the calendar has
+    no room for them (``Calendar._room`` makes it).
     """
+    if n > len(late) or meta[_M_USED] + n - meta[_M_NFREE] > len(nxt):
+        return -1
+    for j in range(n):
+        if events[j, 0] >= len(head):
+            return -1
     n_late = 0
     for j in range(n):
         day = events[j, 0]
@@ -151,22 +157,17 @@ class Calendar:
         n = len(events) if n is None else n
         if n == 0:
             return
-        self._room(n, _last_day(events, n))
-        k = _push(
-            self.head,
-            self.tail,
-            self.store,
-            self.nxt,
-            self.meta,
-            events,
-            n,
-            self.done,
-            self._late_ix,
-        )
+        args = (self.done, self._late_ix)
+        k = _push(self.head, self.tail, self.store, self.nxt, self.meta, events, n, *args)
+        if k < 0:  # no room: make it, then queue
+            self._room(n, _last_day(events, n))
+            args = (self.done, self._late_ix)
+            k = _push(self.head, self.tail, self.store, self.nxt, self.meta, events, n, *args)
         seq = self._seq
-        for j in self._late_ix[:k].tolist():
-            day, ev, cid, version = events[j].tolist()
-            heapq.heappush(self.late, (day, seq + j, ev, cid, version))
+        if k:
+            for j in self._late_ix[:k].tolist():
+                day, ev, cid, version = events[j].tolist()
+                heapq.heappush(self.late, (day, seq + j, ev, cid, version))
         self._seq = seq + n
 
     def add(self, day: int, ev: int, cid: int, version: int) -> None:

@@ -249,6 +249,7 @@ class PlacementModel(mesa.Model):
         self._drawn_n = np.zeros(1, np.int64)
         self._pp_day = -1
         self._pp = None
+        self._pp_base = None
         self._state = None
         self._no_hub = np.ones(geo.n_la)
         self._vp = np.zeros(engine.N_V)
@@ -472,18 +473,26 @@ class PlacementModel(mesa.Model):
         return st[1]
 
     def _placement_terms(self, day: int) -> tuple[np.ndarray, tuple]:
-        """The placement parameters of ``day`` as the kernels take them (``engine.Q_*``)."""
+        """The placement parameters of ``day`` as the kernels take them (``engine.Q_*``).
+
+        The same every day (one array, never written by the kernels) but for kinship support's
+        terms, which a day with the lever gets in a copy of its own.
+        """
         if self._pp_day != day:
-            pp, rates = engine.hazard_params(self.p.placements)
-            pp[engine.Q_COMPLEX_PREMIUM] = self.p.prices.complex_premium
-            pp[engine.Q_BASE_MARKUP] = self.p.prices.base_markup
+            if self._pp_base is None or self._pp_base[0] is not self.p:
+                pp, rates = engine.hazard_params(self.p.placements)
+                pp[engine.Q_COMPLEX_PREMIUM] = self.p.prices.complex_premium
+                pp[engine.Q_BASE_MARKUP] = self.p.prices.base_markup
+                pp[engine.Q_TWENTY_MILES_KM] = TWENTY_MILES_KM
+                self._pp_base = (self.p, pp, rates)
+            _, pp, rates = self._pp_base
             ks = self.policy.kinship_support
             if ks is not None:
+                pp = pp.copy()
                 pp[engine.Q_KIN_SUPPORT_ON] = 1.0
                 pp[engine.Q_KIN_SUPPORT_GBP] = ks.support_gbp_week(day)
                 if ks.active(day):
                     pp[engine.Q_KIN_HAZARD] = ks.hazard_multiplier(day)
-            pp[engine.Q_TWENTY_MILES_KM] = TWENTY_MILES_KM
             self._pp, self._pp_day = (pp, rates), day
         return self._pp
 
