@@ -199,8 +199,9 @@ def main() -> None:
     for r in rows:
         if r["phases"]:
             print(f"\n{r['world']}, {r['years']} years: seconds in each phase (share of the run)")
+            width = max(map(len, r["phases"]))
             for label, sec in r["phases"].items():
-                print(f"{label:>32}: {sec:7.2f}  ({sec / r['run_s']:4.0%})")
+                print(f"{label:>{width}}: {sec:7.2f}  ({sec / r['run_s']:4.0%})")
 
 
 if __name__ == "__main__":
