@@ -2,15 +2,18 @@
 
     python experiments/benchmark.py [--years 10] [--worlds england greater_manchester]
     python experiments/benchmark.py --phases            # and the time in each phase of a day
+    python experiments/benchmark.py --cold-only         # without the second, warm run
     python experiments/benchmark.py --observed PATH     # reading and scoring an extract
 
 Prints wall time (build and run), peak memory (max RSS), events and matches per second and
-simulated child-years per second. Targets (DESIGN §7): national <= 15 s and 1.5 GB on 2 cores;
-Greater Manchester about 1 s. With ``--phases`` it also prints the seconds spent in each phase
-of the model's day (they do not nest) and, within them, in the compiled search (with the
-placements it finds), the vacancy index and the other placements (timed by wrappers, which add
-about 0.3 us a call). With ``--observed`` it times the observed-data path instead: reading and
-cleaning the extract, its indicators, the stock-and-flow fit and projection (200 draws) and
+simulated child-years per second, then the wall time of the same run again in the same process,
+as a sweep's worker runs every job after its first (compiled code loaded, data read). Targets
+(DESIGN §7): national <= 15 s and 1.5 GB on 2 cores; Greater Manchester about 1 s, "so that a
+1,000-run regional sweep takes minutes". With ``--phases`` it also prints the seconds spent in
+each phase of the model's day (they do not nest) and, within them, in the compiled search (with
+the placements it finds), the vacancy index and the other placements (timed by wrappers, which
+add about 0.3 us a call). With ``--observed`` it times the observed-data path instead: reading
+and cleaning the extract, its indicators, the stock-and-flow fit and projection (200 draws) and
 writing it back as returns.
 """
 
@@ -74,14 +77,23 @@ def _instrument() -> tuple[dict[str, float], list]:
     return spent, originals
 
 
-def one(world: str, years: int, seed: int, phases: bool = False) -> dict:
-    """Build and run one world; its timings and rates (and, with ``phases``, seconds by phase)."""
+def one(world: str, years: int, seed: int, phases: bool = False, warm: bool = False) -> dict:
+    """Build and run one world; its timings and rates (and, with ``phases``, seconds by phase).
+
+    With ``warm``, the same run is built and run a second time in the same process, as every
+    run after the first in a sweep's worker: no compiled code to load, the data read.
+    """
     spent, originals = _instrument() if phases else (None, [])
     try:
-        return _timed(world, years, seed, spent)
+        r = _timed(world, years, seed, spent)
     finally:
         for owner, name, f in originals:
             setattr(owner, name, f)
+    if warm:
+        again = _timed(world, years, seed, None)
+        r.update(warm_build_s=again["build_s"], warm_run_s=again["run_s"])
+        r["warm_total_s"] = again["total_s"]
+    return r
 
 
 def _timed(world: str, years: int, seed: int, spent: dict | None) -> dict:
@@ -163,18 +175,24 @@ def main() -> None:
     p.add_argument("--one", help=argparse.SUPPRESS)
     p.add_argument("--observed", help="time the observed-data path on this extract")
     p.add_argument("--phases", action="store_true", help="also time each phase of the day")
+    p.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="skip the second run in the same process (a sweep worker's later runs)",
+    )
     a = p.parse_args()
     if a.observed:
         observed(a.observed)
         return
     if a.one:
-        print(json.dumps(one(a.one, a.years, a.seed, a.phases)))
+        print(json.dumps(one(a.one, a.years, a.seed, a.phases, warm=not a.cold_only)))
         return
     rows = []
     for w in a.worlds:
         out = subprocess.run(
             [sys.executable, __file__, "--one", w, "--years", str(a.years), "--seed", str(a.seed)]
-            + (["--phases"] if a.phases else []),
+            + (["--phases"] if a.phases else [])
+            + (["--cold-only"] if a.cold_only else []),
             capture_output=True,
             text=True,
             check=True,
@@ -196,6 +214,14 @@ def main() -> None:
         print(
             "  ".join(f"{r[c]:>17.1f}" if isinstance(r[c], float) else f"{r[c]:>17}" for c in cols)
         )
+    if not a.cold_only:
+        print("\nThe same run again in the same process (every later run of a sweep's worker):")
+        for r in rows:
+            per_core_hour = 3600 / r["warm_total_s"]
+            print(
+                f"{r['world']:>18}: build {r['warm_build_s']:.2f} s + run {r['warm_run_s']:.2f} s"
+                f" = {r['warm_total_s']:.2f} s; {per_core_hour:,.0f} runs an hour per core"
+            )
     for r in rows:
         if r["phases"]:
             print(f"\n{r['world']}, {r['years']} years: seconds in each phase (share of the run)")
