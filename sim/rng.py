@@ -114,7 +114,12 @@ def _uniforms_of(base, la, serial, n):  # pragma: no cover - compiled
     return out
 
 
+def uniforms_base(seed: int, rep: int) -> np.uint64:
+    """The key base of replicate ``rep`` of root ``seed`` that ``_uniforms_of`` takes."""
+    return np.uint64((int(seed) * 1_000_003 + int(rep)) & 0xFFFFFFFFFFFFFFFF)
+
+
 def uniforms_of(seed: int, rep: int, la: np.ndarray, serial: np.ndarray, n: int) -> np.ndarray:
     """``child_uniforms_batch(child_keys(seed, rep, la, serial), n)``, compiled (bit for bit)."""
-    base = np.uint64((int(seed) * 1_000_003 + int(rep)) & 0xFFFFFFFFFFFFFFFF)
+    base = uniforms_base(seed, rep)
     return _uniforms_of(base, np.asarray(la, np.int64), np.asarray(serial, np.int64), int(n))

@@ -74,7 +74,7 @@ from sim.records import (
     SECURE,
     UNREG,
 )
-from sim.rng import keyed_uniforms, uniforms_of
+from sim.rng import keyed_uniforms, uniforms_base, uniforms_of
 
 SECTOR_CODE = {"la": SECTOR_LA, "private": SECTOR_PRIVATE, "voluntary": SECTOR_VOLUNTARY}
 TINY_LAS = ["E08000002", "E08000009", "E08000007"]  # Bury, Trafford, Stockport
@@ -761,36 +761,27 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
     """
     las = np.asarray(las, dtype=np.int64)
     n = len(las)
-    seed, rep = model.cfg.seed, model.rep
-    serial = entry.reserve_serials(las, model.la_serial)
-    uu = uniforms_of(seed, rep, las, serial, N_UNIFORMS)
     prm, bands = entry.entry_params(model, day)
-    uasc, age, size, prevented, sib_la, sib_serial = entry.lead_plans(
-        uu, las, model.la_serial, model.entry_age_cum[0], model.entry_age_cum[1], prm
-    )
-    uu_sib = uniforms_of(seed, rep, sib_la, sib_serial, N_UNIFORMS)
     ud = model.policy.uasc_dispersal
     geo = model.geo
-    tab = entry.entry_futures(
-        uu,
-        uu_sib,
+    tab, uu, uu_sib, n_prevented = entry.admit_plan(
+        uniforms_base(model.cfg.seed, model.rep),
         las,
-        uasc,
-        age,
-        size,
-        prevented,
+        model.la_serial,
+        model.entry_age_cum[0],
+        model.entry_age_cum[1],
+        prm,
         day,
         model.la_exit_factor,
-        prm,
         bands,
         (geo.d_start, geo.d_cumw),
         model.uasc_stock,
         (ud.quota, ud.is_sim, ud.region) if ud is not None else _NO_DISPERSAL,
     )
     k = len(tab)
-    model.counters["prevented"] += int(prevented.sum())
+    model.counters["prevented"] += n_prevented
     cid0 = model.next_cid
-    model.next_cid += n + len(sib_la)  # prevented leads keep their numbers
+    model.next_cid += n + len(uu_sib)  # prevented leads keep their numbers
     if k == 0:
         return
     t = model.table

@@ -206,3 +206,38 @@ def test_admission_creates_and_schedules_each_entrant(model):
         assert c.home_d == lead.home_d and c.cin == lead.cin and c.la == lead.la
     # Each child's propensity to move comes from its own uniform.
     assert len({c.propensity for c in new}) == len(new)
+
+
+def test_a_days_arrivals_in_one_call_equal_the_steps_one_by_one(model):
+    """``admit_plan`` = serials, uniforms, leads' plans, siblings' uniforms, futures."""
+    from sim.rng import uniforms_base, uniforms_of
+
+    m = model
+    rng = np.random.default_rng(3)
+    las = np.sort(rng.choice(m.sim_las, size=40)).astype(np.int64)
+    p, bands = entry.entry_params(m, DAY)
+    geo = (m.geo.d_start, m.geo.d_cumw)
+    disperse = (np.full(m.geo.n_la, 2.0), m.is_sim, m.geo.region_of)
+    ser_a, ser_b = m.la_serial.copy(), m.la_serial.copy()
+    stock_a, stock_b = m.uasc_stock.astype(float), m.uasc_stock.astype(float)
+    # One by one.
+    serial = entry.reserve_serials(las, ser_a)
+    uu = uniforms_of(7, 2, las, serial, N_UNIFORMS)
+    cum = m.entry_age_cum
+    uasc, age, size, prevented, sib_la, sib_serial = entry.lead_plans(
+        uu, las, ser_a, cum[0], cum[1], p
+    )
+    uu_sib = uniforms_of(7, 2, sib_la, sib_serial, N_UNIFORMS)
+    tab = entry.entry_futures(
+        uu, uu_sib, las, uasc, age, size, prevented, DAY, m.la_exit_factor, p, bands, geo,
+        stock_a, disperse,
+    )  # fmt: skip
+    # In one call.
+    tab2, uu2, uu_sib2, n_prevented = entry.admit_plan(
+        uniforms_base(7, 2), las, ser_b, cum[0], cum[1], p, DAY, m.la_exit_factor, bands, geo,
+        stock_b, disperse,
+    )  # fmt: skip
+    assert len(tab) > 40  # some siblings came too
+    assert np.array_equal(tab, tab2) and np.array_equal(uu, uu2)
+    assert np.array_equal(uu_sib, uu_sib2) and n_prevented == int(prevented.sum())
+    assert np.array_equal(ser_a, ser_b) and np.array_equal(stock_a, stock_b)

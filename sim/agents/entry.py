@@ -26,6 +26,7 @@ from sim.agents.children import (
     ETHNIC,
     ETHNIC_UASC,
     LS_START,
+    N_UNIFORMS,
     TIER_SHARE,
     U_ADOPT,
     U_AGE,
@@ -100,6 +101,7 @@ from sim.records import (
     RNE,
     RPC,
 )
+from sim.rng import _uniforms_of
 
 # Exit routes as codes (``Child.exit_route`` holds the name).
 ROUTES = ("short", "young_long", "older_long", "uasc", "at18", "adoption")
@@ -519,6 +521,58 @@ def entry_futures(
                 keep = lp == PLAN_PARENTS or lp == PLAN_KIN or lp == PLAN_FOSTER
                 o[F_PLAN] = lp if keep else PLAN_FOSTER
     return out
+
+
+@njit(cache=True)
+def admit_plan(
+    base: np.uint64,
+    las: np.ndarray,
+    la_serial: np.ndarray,
+    age_cum_non_uasc: np.ndarray,
+    age_cum_uasc: np.ndarray,
+    prm: np.ndarray,
+    day: int,
+    la_factor: np.ndarray,
+    bands: np.ndarray,
+    geo: tuple,
+    uasc_stock: np.ndarray,
+    disperse: tuple,
+) -> tuple:  # pragma: no cover - compiled
+    """A day's arrivals at ``las``, from their serials to their rows (``entry_futures``).
+
+    In order: each arrival's serial (``reserve_serials``), its uniforms (keyed by ``base``, as
+    ``sim.rng.uniforms_of``), the leads' plans (``lead_plans``, which reserve their siblings'
+    serials), the siblings' uniforms, then every entrant's identity and futures.
+
+    Returns:
+        (entrant rows, leads' uniforms, siblings' uniforms, leads kept out of care).
+    """
+    serial = reserve_serials(las, la_serial)
+    uu = _uniforms_of(base, las, serial, N_UNIFORMS)
+    uasc, age, size, prevented, sib_la, sib_serial = lead_plans(
+        uu, las, la_serial, age_cum_non_uasc, age_cum_uasc, prm
+    )
+    uu_sib = _uniforms_of(base, sib_la, sib_serial, N_UNIFORMS)
+    tab = entry_futures(
+        uu,
+        uu_sib,
+        las,
+        uasc,
+        age,
+        size,
+        prevented,
+        day,
+        la_factor,
+        prm,
+        bands,
+        geo,
+        uasc_stock,
+        disperse,
+    )
+    n_prevented = 0
+    for i in range(len(prevented)):
+        n_prevented += 1 if prevented[i] else 0
+    return tab, uu, uu_sib, n_prevented
 
 
 @njit(cache=True)
