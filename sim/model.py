@@ -457,9 +457,18 @@ class PlacementModel(mesa.Model):
             grown[: len(self._drawn)] = self._drawn
             self._drawn = grown
         t, s, a, e, led = self.table, self.supply, self.accounts, self.episodes, self.ledger
-        key = (t.I, s.kind, a.revenue, e.buf, led.buf, self._drawn)
         st = self._state
-        if st is None or any(x is not y for x, y in zip(key, st[0], strict=True)):
+        k = st[0] if st is not None else None
+        if (
+            k is None
+            or k[0] is not t.I
+            or k[1] is not s.kind
+            or k[2] is not a.revenue
+            or k[3] is not e.buf
+            or k[4] is not led.buf
+            or k[5] is not self._drawn
+        ):
+            key = (t.I, s.kind, a.revenue, e.buf, led.buf, self._drawn)
             # Built again only when an array has grown (a new object).
             st = self._state = (
                 key,
