@@ -121,8 +121,15 @@ class _Emitter:
             same = frame.index.equals(areas.index)
             pos = None if same else areas.index.get_indexer(frame.index)
             where = {c: i for i, c in enumerate(frame.columns)}
+            done: list[tuple[np.ndarray, pd.DataFrame]] = []
             for atype, (codes, names) in areas.codes.items():
-                sums = frame.groupby(codes if same else codes[pos]).sum()
+                codes = codes if same else codes[pos]
+                # Area types grouping the rows alike (in a regional world England, its region
+                # and its RCC are often one group of every row) share one groupby.
+                sums = next((v for c, v in done if np.array_equal(c, codes)), None)
+                if sums is None:
+                    sums = frame.groupby(codes).sum()
+                    done.append((codes, sums))
                 at = sums.index.to_numpy()
                 keep = at >= 0  # rows without an area of this type are left out
                 area = names[at[keep]].tolist()
