@@ -55,14 +55,11 @@ from sim.records import (
     HOME,
     IFA,
     INHOUSE,
-    KIN,
     LS,
     N_KINDS,
     PLACE,
     PLAN_FOSTER,
     PLAN_HOME,
-    PLAN_KIN,
-    PLAN_PARENTS,
     PROVIDER,
     RNE,
     RPC,
@@ -915,71 +912,42 @@ def place_without_search(model, rows: np.ndarray, day: int) -> np.ndarray:
     """Placements needing no search, in the order of ``rows``; returns the rows left.
 
     With parents (P1) and with kin: a sibling whose lead is in a kinship household with room
-    joins it; anybody else placed with kin gets a household of its own (``kin_households``).
-    The households are registered together and the placements made in one call.
+    joins it; anybody else placed with kin gets a household of its own, sized for its group:
+    far away (among the 10th to 40th nearest councils) with share ``kin_far_share``, otherwise
+    65% in the home LA and 35% in one of its six nearest neighbours (assumption). The
+    households are registered and the placements made in one compiled call
+    (``engine.place_without_search_rows``).
     """
-    t = model.table
+    t, sup, geo = model.table, model.supply, model.geo
     rows = np.asarray(rows, np.int64)
-    plan, unplaced = t.I[rows, table.C_PLAN], t.I[rows, table.C_PLACE] < 0
-    mine = unplaced & ((plan == PLAN_PARENTS) | (plan == PLAN_KIN))
-    if not mine.any():
+    if len(rows) == 0:
         return rows
-    go = rows[mine]
-    n = len(go)
-    units = np.full(n, -1, np.int64)
-    kin = np.flatnonzero(plan[mine] == PLAN_KIN)
-    if len(kin):
-        units[kin] = kin_households(model, go[kin], day)
-    rne = np.full(n, RNE["S"], np.int64)
-    model._place_rows(go, units, np.full(n, math.nan), model._dists(go, units), rne, False, day)
-    return rows[~mine]
-
-
-def kin_households(model, rows: np.ndarray, day: int) -> np.ndarray:
-    """The kinship households of the children in ``rows`` (in order, before any is placed).
-
-    A sibling joins its lead's household while it has room (the lead placed there before, or
-    just before it in ``rows``); otherwise the child's relatives take it in, in a household
-    sized for its group: far away (among the 10th to 40th nearest councils) with share
-    ``kin_far_share``, otherwise 65% in the home LA and 35% in one of its six nearest
-    neighbours (assumption). Returns the unit of each child.
-    """
-    geo, sup, t = model.geo, model.supply, model.table
-    units, la, district, places, made_for = engine.kin_households(
-        t.I,
-        t.U,
+    sup.reserve(len(rows))  # room for a household per child
+    tab, sup_cols, books, logs = model._kernel_state(len(rows))
+    pp, rates = model._placement_terms(day)
+    more = (sup.sector, sup.la, sup.lat, sup.lon, sup.min_age, sup.max_age, sup.cost, sup.open_day)
+    kin = (model.p.placements.kin_far_share, model.p.prices.kin_cost_gbp_week)
+    left, made, made_for, placed = engine.place_without_search_rows(
+        tab,
+        sup_cols,
+        more,
+        books,
+        logs,
         rows,
         t.row_of,
-        sup.capacity,
-        sup.occupied,
         sup.n,
-        model.p.placements.kin_far_share,
-        geo.la_order,
-        (geo.d_start, geo.d_cumw),
+        day,
+        (*kin, model.council_provider),
+        (geo.la_order, geo.d_start, geo.d_cumw, geo.d_lat, geo.d_lon),
+        pp,
+        rates,
     )
-    if len(la):
-        cost = model.p.prices.kin_cost_gbp_week
-        home = t.I[made_for, table.C_LA]
-        council = model.council_provider
-        _add_units(
-            model,
-            [f"KIN{cid}" for cid in t.I[made_for, table.C_CID].tolist()],
-            KIN,
-            la,
-            district,
-            SECTOR_LA,
-            council[home],
-            places,
-            0,
-            17,
-            1,
-            1,
-            cost,
-            cost,
-            day,
-            matchable=False,
-        )
-    return units
+    if made:
+        sup.registered([f"KIN{cid}" for cid in t.I[made_for, table.C_CID].tolist()])
+    if placed:
+        model.counters["matches"] += placed
+        model._queue_drawn()
+    return left
 
 
 def unregistered_settings(model, rows: np.ndarray, day: int) -> np.ndarray:

@@ -982,6 +982,120 @@ def home_distances(ti, rows, units, district, d_lat, d_lon):
 
 
 @njit(cache=True)
+def place_without_search_rows(
+    tab, sup, more, books, logs, rows, row_of, base, day, kin, geo, pp, rates
+):
+    """Placements needing no search (``sim.world.place_without_search``), in order.
+
+    Of ``rows``, the children not yet placed whose plan is with parents (P1, no unit) or with
+    kin: their kinship households (``kin_households``) are registered as units ``base``,
+    ``base`` + 1, ... (the supply has room for them), then every placement is made (``place``:
+    list prices, distances from home, RNE S).
+
+    Args:
+        more: the supply's columns ``sup`` lacks (sector, LA, latitude, longitude, minimum
+            and maximum age, cost, opening day).
+        kin: (share of relatives far away, weekly cost £, council provider of each LA).
+        geo: (LA order, each LA's first district, districts' cumulative weights, district
+            latitudes, longitudes).
+
+    Returns:
+        (rows left to search, households registered, the row each was made for, placements
+        made).
+    """
+    ti, tu = tab[0], tab[2]
+    kind_of, occupied, capacity, open_, matchable, close_day = (
+        sup[0],
+        sup[1],
+        sup[2],
+        sup[4],
+        sup[5],
+        sup[6],
+    )
+    provider, district, list_price, skill, grade = sup[7], sup[8], sup[9], sup[12], sup[13]
+    sector, la_col, lat, lon, min_age, max_age, cost, open_day = more
+    far, kin_cost, council = kin
+    la_order, d_start, d_cumw, d_lat, d_lon = geo
+    n = len(rows)
+    mine = np.zeros(n, np.bool_)
+    n_mine = 0
+    n_kin = 0
+    for i in range(n):
+        r = rows[i]
+        plan = ti[r, C_PLAN]
+        if ti[r, C_PLACE] < 0 and (plan == PLAN_PARENTS_ or plan == PLAN_KIN_):
+            mine[i] = True
+            n_mine += 1
+            if plan == PLAN_KIN_:
+                n_kin += 1
+    go = np.empty(n_mine, np.int64)
+    left = np.empty(n - n_mine, np.int64)
+    kin_rows = np.empty(n_kin, np.int64)
+    a = b = c = 0
+    for i in range(n):
+        if mine[i]:
+            go[a] = rows[i]
+            if ti[rows[i], C_PLAN] == PLAN_KIN_:
+                kin_rows[c] = rows[i]
+                c += 1
+            a += 1
+        else:
+            left[b] = rows[i]
+            b += 1
+    if n_mine == 0:
+        return left, 0, np.empty(0, np.int64), 0
+    units = np.full(n_mine, -1, np.int64)
+    k_units, new_la, new_d, new_cap, made_for = kin_households(
+        ti, tu, kin_rows, row_of, capacity, occupied, base, far, la_order, (d_start, d_cumw)
+    )
+    c = 0
+    for a in range(n_mine):
+        if ti[go[a], C_PLAN] == PLAN_KIN_:
+            units[a] = k_units[c]
+            c += 1
+    for q in range(len(new_la)):  # register the new households
+        j = base + q
+        d = new_d[q]
+        kind_of[j] = KIN
+        sector[j] = SECTOR_LA
+        provider[j] = council[ti[made_for[q], C_LA]]
+        la_col[j] = new_la[q]
+        district[j] = d
+        lat[j] = d_lat[d]
+        lon[j] = d_lon[d]
+        capacity[j] = new_cap[q]
+        occupied[j] = 0
+        min_age[j] = 0
+        max_age[j] = 17
+        skill[j] = 1
+        grade[j] = 1
+        list_price[j] = kin_cost
+        cost[j] = kin_cost
+        open_[j] = True
+        open_day[j] = day
+        close_day[j] = -1
+        matchable[j] = False
+    dists = home_distances(ti, go, units, district, d_lat, d_lon)
+    place(
+        tab,
+        sup,
+        books,
+        logs,
+        d_start,
+        go,
+        units,
+        np.full(n_mine, np.nan),
+        dists,
+        np.full(n_mine, RNE_S, np.int64),
+        np.zeros(n_mine, np.int64),
+        day,
+        pp,
+        rates,
+    )
+    return left, len(new_la), made_for, n_mine
+
+
+@njit(cache=True)
 def kin_households(ti, tu, rows, row_of, capacity, occupied, base, far, la_order, geo):
     """Kinship households for the children of ``rows`` (``sim.world.kin_households``).
 

@@ -77,6 +77,15 @@ class SupplyRegistry:
             setattr(self, name, new)
         self._cap = cap
 
+    def reserve(self, k: int) -> None:
+        """Room for ``k`` more units (filled in place by compiled code, then ``registered``)."""
+        self._grow(k)
+
+    def registered(self, urns: list[str]) -> None:
+        """Count the units written in place after the last one (never matched: kinship)."""
+        self.urn.extend(urns)
+        self.n += len(urns)
+
     def add(self, urns: list[str], **cols: np.ndarray) -> np.ndarray:
         """Add units (one per URN) with the given columns; returns their ids."""
         k = len(urns)
