@@ -80,7 +80,7 @@ from sim.records import (
     year_end_day,
 )
 from sim.rng import stream
-from sim.world import admit_children, place_without_search, unregistered_settings
+from sim.world import admit_children, place_without_search
 
 REC_X1, RNE_S, RNE_P, RPC_OTHER = REC["X1"], RNE["S"], RNE["P"], RPC["OTHER"]
 PR_OWN_LA, PR_OTHER_LA, PR_PRIVATE, PR_VOLUNTARY = (
@@ -852,18 +852,39 @@ class PlacementModel(mesa.Model):
         return market, prm, flags
 
     def place_unregistered(self, rows: np.ndarray, day: int) -> None:
-        """No suitable registered place: unregistered settings (Z1), counted; keep searching."""
+        """No suitable registered place: unregistered settings (Z1), counted; keep searching.
+
+        The settings are drawn, registered and taken in one compiled call
+        (``engine.place_unregistered_rows``).
+        """
         n = len(rows)
         if n == 0:
             return
-
-        units = unregistered_settings(self, rows, day)
-        iv = self.table.I
-        rnes = np.where(iv[rows, table.C_PLACE] < 0, RNE_S, RNE_P)
-        prices = np.full(n, math.nan)  # the list price
-        self._place_rows(rows, units, prices, self._dists(rows, units), rnes, False, day)
-        iv[rows, table.C_WAITING_SINCE] = day
-        self.table.W[rows] = 1
+        sup, g = self.supply, self.geo
+        sup.reserve(n)
+        base = sup.n
+        tab, sup_cols, books, logs = self._kernel_state(n)
+        pp, rates = self._placement_terms(day)
+        more = (sup.sector, sup.la, sup.lat, sup.lon, sup.min_age, sup.max_age, sup.cost)
+        n_unreg = engine.place_unregistered_rows(
+            tab,
+            sup_cols,
+            (*more, sup.open_day),
+            books,
+            logs,
+            np.asarray(rows, np.int64),
+            base,
+            day,
+            (self.p.prices.unregistered_gbp_week, self.unregistered_provider),
+            (g.la_order, g.d_start, g.d_cumw, g.d_lat, g.d_lon),
+            pp,
+            rates,
+            self.streams["matching"],
+        )
+        sup.registered([f"UNREG{base + j}" for j in range(n)])
+        self.counters["matches"] += n
+        self.counters["unregistered"] += n_unreg
+        self._queue_drawn()
 
     def _dists(self, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
         """Distance (km) from each child's home district to its unit's (0 if either unknown)."""

@@ -950,45 +950,6 @@ def place_without_search(model, rows: np.ndarray, day: int) -> np.ndarray:
     return left
 
 
-def unregistered_settings(model, rows: np.ndarray, day: int) -> np.ndarray:
-    """An unregistered setting for each child of ``rows``; returns the units.
-
-    One child to a setting (far more often than not: Ofsted 2024), in one of the 12 councils
-    nearest the child's, at a price around ``unregistered_gbp_week``, drawn child by child from
-    the matching stream.
-    """
-    geo = model.geo
-    rng = model.streams["matching"]
-    base = model.supply.n
-    las, ds, prices = [], [], []
-    for la0 in model.table.I[rows, table.C_LA].tolist():
-        la = int(geo.la_order[la0][int(rng.integers(0, 12))])
-        las.append(la)
-        ds.append(geo.sample_district(la, rng.random()))
-        prices.append(
-            model.p.prices.unregistered_gbp_week * math.exp(0.4 * rng.standard_normal() - 0.08)
-        )
-    price = np.array(prices)
-    return _add_units(
-        model,
-        [f"UNREG{base + j}" for j in range(len(rows))],
-        UNREG,
-        np.array(las, np.int64),
-        np.array(ds, np.int64),
-        SECTOR_PRIVATE,
-        model.unregistered_provider,
-        1,
-        0,
-        17,
-        2,
-        3,
-        price,
-        price * 0.6,
-        day,
-        matchable=False,
-    )
-
-
 # ---- initial children ---------------------------------------------------------------------------
 def _initial_children(model) -> None:
     """Each simulated LA's CLA at 31 March 2025, with a synthetic history, placed in the supply."""

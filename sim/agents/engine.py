@@ -1096,6 +1096,94 @@ def place_without_search_rows(
 
 
 @njit(cache=True)
+def place_unregistered_rows(
+    tab, sup, more, books, logs, rows, base, day, unreg, geo, pp, rates, rng
+):
+    """Unregistered settings for the children of ``rows``, in order, and their placements.
+
+    One child to a setting (far more often than not: Ofsted 2024), in one of the 12 councils
+    nearest the child's, in a district drawn by postcode weight, at a weekly price of
+    ``unreg[0]`` x exp(0.4 z - 0.08) (cost 60% of it), drawn child by child from ``rng`` (an
+    integer, a uniform and a normal each). The settings are registered as units ``base``,
+    ``base`` + 1, ... (the supply has room for them) and the children placed there at list
+    price; they keep searching from today (the planned queue).
+
+    Args:
+        more: the supply's columns ``sup`` lacks (as ``place_without_search_rows``).
+        unreg: (the list price £ a week, the unregistered settings' provider).
+        geo: (LA order, each LA's first district, districts' cumulative weights, district
+            latitudes, longitudes).
+
+    Returns:
+        The number of unregistered placements made (``place``).
+    """
+    ti, tw = tab[0], tab[3]
+    kind_of, occupied, capacity, open_, matchable, close_day = (
+        sup[0],
+        sup[1],
+        sup[2],
+        sup[4],
+        sup[5],
+        sup[6],
+    )
+    provider, district, list_price, skill, grade = sup[7], sup[8], sup[9], sup[12], sup[13]
+    sector, la_col, lat, lon, min_age, max_age, cost, open_day = more
+    price_gbp, unreg_provider = unreg
+    la_order, d_start, d_cumw, d_lat, d_lon = geo
+    n = len(rows)
+    units = np.empty(n, np.int64)
+    rnes = np.empty(n, np.int64)
+    for i in range(n):
+        r = rows[i]
+        la = la_order[ti[r, C_LA], rng.integers(0, 12)]
+        d = _district(d_start, d_cumw, la, rng.random())
+        price = price_gbp * math.exp(0.4 * rng.standard_normal() - 0.08)
+        j = base + i
+        kind_of[j] = UNREG
+        sector[j] = SECTOR_PRIVATE
+        provider[j] = unreg_provider
+        la_col[j] = la
+        district[j] = d
+        lat[j] = d_lat[d]
+        lon[j] = d_lon[d]
+        capacity[j] = 1
+        occupied[j] = 0
+        min_age[j] = 0
+        max_age[j] = 17
+        skill[j] = 2
+        grade[j] = 3
+        list_price[j] = price
+        cost[j] = price * 0.6
+        open_[j] = True
+        open_day[j] = day
+        close_day[j] = -1
+        matchable[j] = False
+        units[i] = j
+        rnes[i] = RNE_S if ti[r, C_PLACE] < 0 else RNE_P
+    dists = home_distances(ti, rows, units, district, d_lat, d_lon)
+    n_unreg = place(
+        tab,
+        sup,
+        books,
+        logs,
+        d_start,
+        rows,
+        units,
+        np.full(n, np.nan),
+        dists,
+        rnes,
+        np.zeros(n, np.int64),
+        day,
+        pp,
+        rates,
+    )
+    for i in range(n):
+        ti[rows[i], C_WAITING_SINCE] = day
+        tw[rows[i]] = 1
+    return n_unreg
+
+
+@njit(cache=True)
 def kin_households(ti, tu, rows, row_of, capacity, occupied, base, far, la_order, geo):
     """Kinship households for the children of ``rows`` (``sim.world.kin_households``).
 

@@ -82,7 +82,7 @@ class SupplyRegistry:
         self._grow(k)
 
     def registered(self, urns: list[str]) -> None:
-        """Count the units written in place after the last one (never matched: kinship)."""
+        """Count the units just written in place after the last one (never matched ones)."""
         self.urn.extend(urns)
         self.n += len(urns)
 
