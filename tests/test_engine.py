@@ -189,3 +189,33 @@ def test_an_urgent_search_for_a_child_still_in_a_unit_is_refused(model):
     c = _one(m, INHOUSE)
     with pytest.raises(RuntimeError, match="still holding a unit"):
         m.search_and_place(np.array([c.row]), 1, emergency=True)
+
+
+def test_unregistered_settings_follow_the_matching_streams_draws(model):
+    """Two children with nothing found: a setting each, drawn child by child from the matching
+    stream as numpy draws them (a council among the 12 nearest, a district, a price), placed
+    there at list price and left searching."""
+    import copy
+    import math
+
+    from sim.agents import table
+    from sim.records import PLAN_FOSTER, UNREG
+
+    m = model
+    rows = _new_rows(m, 2, PLAN_FOSTER, sibling_of_first=False)
+    ref = copy.deepcopy(m.streams["matching"])
+    base, n_unreg = m.supply.n, m.counters["unregistered"]
+    m.place_unregistered(rows, 3)
+    s, g = m.supply, m.geo
+    for i, r in enumerate(rows):
+        la = int(g.la_order[0][int(ref.integers(0, 12))])
+        d = g.sample_district(la, ref.random())
+        price = m.p.prices.unregistered_gbp_week * math.exp(0.4 * ref.standard_normal() - 0.08)
+        u = base + i
+        assert (s.kind[u], s.la[u], s.district[u], s.capacity[u]) == (UNREG, la, d, 1)
+        assert s.list_price[u] == price and s.cost[u] == price * 0.6
+        assert not s.matchable[u] and s.urn[u] == f"UNREG{u}"
+        assert m.table.I[r, table.C_UNIT] == u and s.occupied[u] == 1
+        assert m.table.I[r, table.C_WAITING_SINCE] == 3 and m.table.W[r] == 1
+    assert s.n == base + 2 and m.counters["unregistered"] == n_unreg + 2
+    assert ref.random() == m.streams["matching"].random()  # the stream left where numpy's is
