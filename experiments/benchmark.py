@@ -11,10 +11,10 @@ as a sweep's worker runs every job after its first (compiled code loaded, data r
 (DESIGN §7): national <= 15 s and 1.5 GB on 2 cores; Greater Manchester about 1 s, "so that a
 1,000-run regional sweep takes minutes". With ``--phases`` it also prints the seconds spent in
 each phase of the model's day (they do not nest) and, within them, in the compiled search (with
-the placements it finds), the vacancy index and the other placements (timed by wrappers, which
-add about 0.3 us a call). With ``--observed`` it times the observed-data path instead: reading
-and cleaning the extract, its indicators, the stock-and-flow fit and projection (200 draws) and
-writing it back as returns.
+the placements it finds), the vacancy index, the placements with parents and kin and the
+unregistered settings (timed by wrappers, which add about 0.3 us a call). With ``--observed``
+it times the observed-data path instead: reading and cleaning the extract, its indicators, the
+stock-and-flow fit and projection (200 draws) and writing it back as returns.
 """
 
 import argparse
@@ -41,7 +41,8 @@ PHASES = [
     ("model", "finish", "finish"),
     ("engine", "search_rows", "within: compiled search and its placements"),
     ("supply", "vacancy_index", "within: vacancy index"),
-    ("model", "_place_rows", "within: placements without a search"),
+    ("engine", "place_without_search_rows", "within: placements with parents and kin"),
+    ("engine", "place_unregistered_rows", "within: unregistered settings"),
 ]
 
 

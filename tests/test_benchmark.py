@@ -29,7 +29,7 @@ def test_phase_timings_cover_the_run_and_are_removed_afterwards():
     assert sum(spent[k] for k in top) <= r["run_s"]
     for label in ("entries", "child events", "urgent search and placements", "year end"):
         assert spent[label] > 0, label
-    assert spent["within: placements without a search"] > 0
+    assert spent["within: placements with parents and kin"] > 0
     assert spent["within: compiled search and its placements"] > 0
     assert r["matches"] > 0
     assert (PlacementModel.place, PlacementModel.entries, engine.search_rows) == before
