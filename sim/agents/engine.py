@@ -982,6 +982,36 @@ def home_distances(ti, rows, units, district, d_lat, d_lon):
 
 
 @njit(cache=True)
+def _register_unit(
+    sup, more, j, kind, sector, provider, la, d, pts, capacity, skill, grade, price, cost, day
+):
+    """Write unit ``j`` (never matched, open from ``day``, ages 0-17) into the supply's columns.
+
+    ``sup`` and ``more`` as ``place_without_search_rows`` takes them; ``pts``: the districts'
+    latitudes and longitudes.
+    """
+    sup[0][j] = kind
+    sup[1][j] = 0  # occupied
+    sup[2][j] = capacity
+    sup[4][j] = True  # open
+    sup[5][j] = False  # matchable
+    sup[6][j] = -1  # close day
+    sup[7][j] = provider
+    sup[8][j] = d
+    sup[9][j] = price
+    sup[12][j] = skill
+    sup[13][j] = grade
+    more[0][j] = sector
+    more[1][j] = la
+    more[2][j] = pts[0][d]
+    more[3][j] = pts[1][d]
+    more[4][j] = 0  # minimum age
+    more[5][j] = 17  # maximum age
+    more[6][j] = cost
+    more[7][j] = day
+
+
+@njit(cache=True)
 def place_without_search_rows(
     tab, sup, more, books, logs, rows, row_of, base, day, kin, geo, pp, rates
 ):
@@ -1004,16 +1034,7 @@ def place_without_search_rows(
         made).
     """
     ti, tu = tab[0], tab[2]
-    kind_of, occupied, capacity, open_, matchable, close_day = (
-        sup[0],
-        sup[1],
-        sup[2],
-        sup[4],
-        sup[5],
-        sup[6],
-    )
-    provider, district, list_price, skill, grade = sup[7], sup[8], sup[9], sup[12], sup[13]
-    sector, la_col, lat, lon, min_age, max_age, cost, open_day = more
+    capacity, occupied, district = sup[2], sup[1], sup[8]
     far, kin_cost, council = kin
     la_order, d_start, d_cumw, d_lat, d_lon = geo
     n = len(rows)
@@ -1054,27 +1075,24 @@ def place_without_search_rows(
             units[a] = k_units[c]
             c += 1
     for q in range(len(new_la)):  # register the new households
-        j = base + q
-        d = new_d[q]
-        kind_of[j] = KIN
-        sector[j] = SECTOR_LA
-        provider[j] = council[ti[made_for[q], C_LA]]
-        la_col[j] = new_la[q]
-        district[j] = d
-        lat[j] = d_lat[d]
-        lon[j] = d_lon[d]
-        capacity[j] = new_cap[q]
-        occupied[j] = 0
-        min_age[j] = 0
-        max_age[j] = 17
-        skill[j] = 1
-        grade[j] = 1
-        list_price[j] = kin_cost
-        cost[j] = kin_cost
-        open_[j] = True
-        open_day[j] = day
-        close_day[j] = -1
-        matchable[j] = False
+        provider = council[ti[made_for[q], C_LA]]
+        _register_unit(
+            sup,
+            more,
+            base + q,
+            KIN,
+            SECTOR_LA,
+            provider,
+            new_la[q],
+            new_d[q],
+            (d_lat, d_lon),
+            new_cap[q],
+            1,
+            1,
+            kin_cost,
+            kin_cost,
+            day,
+        )
     dists = home_distances(ti, go, units, district, d_lat, d_lon)
     place(
         tab,
@@ -1118,16 +1136,7 @@ def place_unregistered_rows(
         The number of unregistered placements made (``place``).
     """
     ti, tw = tab[0], tab[3]
-    kind_of, occupied, capacity, open_, matchable, close_day = (
-        sup[0],
-        sup[1],
-        sup[2],
-        sup[4],
-        sup[5],
-        sup[6],
-    )
-    provider, district, list_price, skill, grade = sup[7], sup[8], sup[9], sup[12], sup[13]
-    sector, la_col, lat, lon, min_age, max_age, cost, open_day = more
+    district = sup[8]
     price_gbp, unreg_provider = unreg
     la_order, d_start, d_cumw, d_lat, d_lon = geo
     n = len(rows)
@@ -1139,25 +1148,23 @@ def place_unregistered_rows(
         d = _district(d_start, d_cumw, la, rng.random())
         price = price_gbp * math.exp(0.4 * rng.standard_normal() - 0.08)
         j = base + i
-        kind_of[j] = UNREG
-        sector[j] = SECTOR_PRIVATE
-        provider[j] = unreg_provider
-        la_col[j] = la
-        district[j] = d
-        lat[j] = d_lat[d]
-        lon[j] = d_lon[d]
-        capacity[j] = 1
-        occupied[j] = 0
-        min_age[j] = 0
-        max_age[j] = 17
-        skill[j] = 2
-        grade[j] = 3
-        list_price[j] = price
-        cost[j] = price * 0.6
-        open_[j] = True
-        open_day[j] = day
-        close_day[j] = -1
-        matchable[j] = False
+        _register_unit(
+            sup,
+            more,
+            j,
+            UNREG,
+            SECTOR_PRIVATE,
+            unreg_provider,
+            la,
+            d,
+            (d_lat, d_lon),
+            1,
+            2,
+            3,
+            price,
+            price * 0.6,
+            day,
+        )
         units[i] = j
         rnes[i] = RNE_S if ti[r, C_PLACE] < 0 else RNE_P
     dists = home_distances(ti, rows, units, district, d_lat, d_lon)
