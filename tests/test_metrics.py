@@ -138,3 +138,37 @@ def test_summary_over_replicates_by_hand():
     assert np.isnan(out.loc["y", "p05"]) and out.loc["y", "reps"] == 0
     assert out.loc["z", ["p05", "p95"]].tolist() == pytest.approx([5.1, 6.9])
     assert list(out.columns) == ["year", "area_type", "area", "mean", "p05", "p95", "reps"]
+
+
+def test_area_sums_are_compensated_leave_out_uncoded_rows_and_match_pandas():
+    """Sums by area code: Kahan-compensated (1 + ten 1e-16s is not 1), rows coded -1 left out,
+    codes with no row not reported, and as pandas' groupby gives them on random tables."""
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    from sim.metrics import _frame, _sums_by_code
+
+    index = pd.RangeIndex(12)
+    tiny = pd.Series([1.0] + [1e-16] * 10 + [5.0], index=index)
+    frame, block = _frame({"x": tiny}, index)
+    at, vals = _sums_by_code(frame, block, np.array([0] * 11 + [3]), 4)  # codes 1, 2: no rows
+    assert at.tolist() == [0, 3]
+    assert vals[0, 0] == math.fsum([1.0] + [1e-16] * 10) != 1.0
+    assert vals[1, 0] == 5.0
+    rng = np.random.default_rng(4)
+    n = 5000
+    index = pd.RangeIndex(n)
+    cols = {
+        "a": pd.Series(rng.lognormal(8, 2, n), index=index),
+        "b": pd.Series(rng.random(n), index=index)[rng.random(n) < 0.6],  # a subset of rows
+    }
+    codes = rng.integers(-1, 9, n)  # -1: no area of this type
+    frame, block = _frame(cols, index)
+    assert block is not None
+    ref = pd.DataFrame(cols).fillna(0.0).groupby(codes).sum()
+    ref = ref[ref.index >= 0]
+    at, vals = _sums_by_code(frame, block, codes, 9)
+    assert at.tolist() == ref.index.tolist()
+    np.testing.assert_allclose(vals, ref.to_numpy(), rtol=1e-13)
