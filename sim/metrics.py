@@ -179,7 +179,7 @@ def _frame(cols: dict, index: pd.Index) -> tuple[pd.DataFrame, np.ndarray | None
                 return pd.DataFrame(cols).fillna(0.0), None
             block[j, pos] = v.to_numpy()
     np.nan_to_num(block, copy=False, nan=0.0, posinf=np.inf, neginf=-np.inf)
-    return pd.DataFrame(block.T, index=index, columns=list(cols)), block
+    return pd.DataFrame(block.T, index=index, columns=list(cols), copy=False), block
 
 
 def _sums_by_code(
