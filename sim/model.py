@@ -80,7 +80,7 @@ from sim.records import (
     year_end_day,
 )
 from sim.rng import stream
-from sim.world import admit_children, place_without_search
+from sim.world import admit_children
 
 REC_X1, RNE_S, RNE_P, RPC_OTHER = REC["X1"], RNE["S"], RNE["P"], RPC["OTHER"]
 PR_OWN_LA, PR_OTHER_LA, PR_PRIVATE, PR_VOLUNTARY = (
@@ -636,17 +636,69 @@ class PlacementModel(mesa.Model):
 
     # ---- phases 3-4: matching -------------------------------------------------------------------
     def match_urgent(self, day: int) -> None:
-        """Place everybody in the urgent queue today; unregistered care when nothing fits."""
+        """Place everybody in the urgent queue today; unregistered care when nothing fits.
+
+        One compiled call (``engine.urgent_round``): placements with parents and kin, then a
+        search stage by stage with siblings together, then unregistered settings.
+        """
         if not self.urgent:
             return
-        queue = np.fromiter(dict.fromkeys(self.urgent), np.int64)  # each child once, in order
+        queue = np.array(self.urgent, np.int64)
         self.urgent = []
-        row_of = self.table.row_of
-        rows = row_of[queue[queue < len(row_of)]]
-        rows = rows[rows >= 0]  # still in care
-        search = place_without_search(self, rows, day)
-        left = self.search_and_place(search, day, emergency=True)
-        self.place_unregistered(left, day)
+        n = len(queue)
+        sup, g = self.supply, self.geo
+        sup.reserve(2 * n)  # a kinship household or an unregistered setting per child at most
+        base = sup.n
+        tab, sup_cols, books, logs = self._kernel_state(n)
+        pp, rates = self._placement_terms(day)
+        more = (sup.sector, sup.la, sup.lat, sup.lon, sup.min_age, sup.max_age, sup.cost)
+        more = (*more, sup.open_day)
+        kin = (
+            self.p.placements.kin_far_share,
+            self.p.prices.kin_cost_gbp_week,
+            self.council_provider,
+        )
+        vac = self._vac
+        if vac is None:
+            vac = matching.VacancyIndex(
+                units=self._no_rows, start=np.zeros(N_KINDS * g.n_la + 1, np.int64), n_la=g.n_la
+            )
+            self._vac_day = -1
+        state = np.array([self._vac_day, self._vac_n], np.int64)
+        search = (
+            self._search_terms(day, True),
+            (vac.start, vac.units, vac.n_la),
+            state,
+            *sup.search_order(),
+            (self.p.prices.unregistered_gbp_week, self.unregistered_provider),
+        )
+        geo = (g.la_order, g.d_start, g.d_cumw, g.d_lat, g.d_lon)
+        made, made_for, n_left, placed, n_unreg, split, start, units = engine.urgent_round(
+            tab,
+            sup_cols,
+            more,
+            books,
+            logs,
+            queue,
+            self.table.row_of,
+            base,
+            day,
+            kin,
+            geo,
+            pp,
+            rates,
+            search,
+            self.streams["matching"],
+        )
+        if start is not vac.start:
+            self._vac = matching.VacancyIndex(units=units, start=start, n_la=g.n_la)
+            self._vac_day, self._vac_n = int(state[0]), int(state[1])
+        names = [f"KIN{cid}" for cid in self.table.I[made_for, table.C_CID].tolist()]
+        sup.registered(names + [f"UNREG{base + made + j}" for j in range(n_left)])
+        self.counters["matches"] += placed
+        self.counters["unregistered"] += n_unreg
+        self.counters["siblings_separated"] += split
+        self._queue_drawn()
 
     def match_planned(self, day: int) -> None:
         """Weekly round for children awaiting a planned move (incl. those in unregistered care).
@@ -675,103 +727,59 @@ class PlacementModel(mesa.Model):
         """Search for a place for each child of ``rows``; returns the rows left without one.
 
         Siblings arriving together are searched as one request needing as many places as the
-        group; a group that finds no such place is split and its children searched one by one.
+        group; a group that finds no such place is split and its children searched one by one
+        (``engine.search_groups``). An urgent search runs stage by stage from the first; a
+        planned one once, at each child's stage of waiting. The placements are made in the
+        order of the stage that found them and, within a stage, of ``rows``, each group's lead
+        followed by its siblings.
         """
         rows = np.asarray(rows, np.int64)
-        if len(rows) == 0:
-            return rows
-        iv = self.table.I
-        follows = engine.follows_lead(iv, rows)
-        if not follows.any():
-            return self._search(rows, day, emergency, {})
-        lead_of = iv[rows, table.C_SIBLING_OF]
-        followers: dict[int, list[int]] = {}  # rows of each lead's siblings, by lead's number
-        for lead, r in zip(lead_of[follows].tolist(), rows[follows].tolist(), strict=True):
-            followers.setdefault(lead, []).append(r)
-        left = self._search(rows[~follows], day, emergency, followers)
-        grouped = np.fromiter(
-            (c in followers for c in iv[left, table.C_CID].tolist()), np.bool_, len(left)
-        )
-        if grouped.any():
-            split = left[grouped]
-            self.counters["siblings_separated"] += len(split)
-            singles = [f for c in iv[split, table.C_CID].tolist() for f in followers[c]]
-            again = np.concatenate([split, np.array(singles, np.int64)])
-            left = np.concatenate([left[~grouped], self._search(again, day, emergency, {})])
-        return left
-
-    def _search(
-        self,
-        rows: np.ndarray,
-        day: int,
-        emergency: bool,
-        followers: dict[int, list[int]],
-    ) -> np.ndarray:
-        """Search stage by stage (urgent) or once at each child's waiting stage (planned).
-
-        The search and the placements it finds are compiled (``engine.search_rows``): they are
-        made in the order of the stage that found them and, within a stage, of ``rows``, each
-        group's lead followed by its siblings (``followers``: their rows by the lead's child
-        number).
-        """
         n = len(rows)
         if n == 0:
             return rows
-        sib_start = np.zeros(n + 1, np.int64)
-        sib_rows = self._no_rows
-        if followers:
-            cids = self.table.I[rows, table.C_CID].tolist()
-            groups = [followers.get(c, ()) for c in cids]
-            np.cumsum([len(g) for g in groups], out=sib_start[1:])
-            sib_rows = np.fromiter(itertools.chain.from_iterable(groups), np.int64)
-        key = (day, emergency, id(self.scarcity))
-        if self._terms_key != key:  # the same all day (prices move after the day's searches)
+        vac = self.vacancies(day)
+        terms = self._search_terms(day, emergency)
+        full = (*terms[:7], (vac.start, vac.units, vac.n_la), *terms[7:])
+        tab, sup, books, logs = self._kernel_state(n)
+        pp, rates = self._placement_terms(day)
+        left, placed, n_unreg, split = engine.search_groups(
+            tab, sup, books, logs, rows, day, emergency, full, pp, rates, self.streams["matching"]
+        )
+        self.counters["matches"] += placed
+        self.counters["unregistered"] += n_unreg
+        self.counters["siblings_separated"] += split
+        self._queue_drawn()
+        return left
+
+    def _search_terms(self, day: int, emergency: bool) -> tuple:
+        """A search's terms as ``engine.search_rows`` takes them, less the vacancy index."""
+        # The same all day (prices move after the day's searches) while the supply's columns
+        # are (they are new arrays when it grows); the terms hold both, so no id is reused.
+        key = (day, emergency, id(self.scarcity), id(self.supply.kind))
+        if self._terms_key != key:
             mp = self.p.matching
             if self._radius is None:  # each stage's search radius, km (the last unbounded)
                 stage = np.arange(mp.stages)
                 self._radius = np.where(
                     stage >= mp.stages - 1, 1e5, mp.radius_km * mp.widen_factor**stage
                 )
-            self._terms = self._market_terms(day, emergency)
+            market, prm, flags = self._market_terms(day, emergency)
+            g = self.geo
+            self._terms = (
+                (g.d_lat, g.d_lon, g.la_lat, g.la_lon),
+                self._unit_columns(),
+                market,
+                prm,
+                flags,
+                self._radius,
+                TWENTY_MILES_KM,
+                (g.dist_sorted, g.la_order),
+                self.p.matching.max_las,
+                self.p.matching.per_la,
+                g.d_start,
+            )
             self._terms_key = key
-        vac = self.vacancies(day)
-        g = self.geo
-        market, prm, flags = self._terms
-        terms = (
-            (g.d_lat, g.d_lon, g.la_lat, g.la_lon),
-            self._unit_columns(),
-            market,
-            prm,
-            flags,
-            self._radius,
-            TWENTY_MILES_KM,
-            (vac.start, vac.units, vac.n_la),
-            (g.dist_sorted, g.la_order),
-            self.p.matching.max_las,
-            self.p.matching.per_la,
-            g.d_start,
-        )
-        tab, sup, books, logs = self._kernel_state(n + len(sib_rows))
-        pp, rates = self._placement_terms(day)
-        left, placed, n_unreg = engine.search_rows(
-            tab,
-            sup,
-            books,
-            logs,
-            rows,
-            sib_start,
-            sib_rows,
-            day,
-            emergency,
-            terms,
-            pp,
-            rates,
-            self.streams["matching"],
-        )
-        self.counters["matches"] += placed
-        self.counters["unregistered"] += n_unreg
-        self._queue_drawn()
-        return left
+        return self._terms
 
     def _unit_columns(self) -> tuple:
         """The supply's columns the search reads (``kernels.UNIT_FIELDS``), rebuilt on growth."""

@@ -219,3 +219,31 @@ def test_unregistered_settings_follow_the_matching_streams_draws(model):
         assert m.table.I[r, table.C_WAITING_SINCE] == 3 and m.table.W[r] == 1
     assert s.n == base + 2 and m.counters["unregistered"] == n_unreg + 2
     assert ref.random() == m.streams["matching"].random()  # the stream left where numpy's is
+
+
+def test_the_urgent_queue_is_read_once_per_child_in_order_of_first_mention():
+    """Children 3, 1, 3, 7, 1, 9, 2: 7 and 9 have left care (no row) and 99 was never in care;
+    the others' rows come once each in the order they were first queued."""
+    from sim.agents.engine import unique_rows
+
+    row_of = np.full(10, -1, np.int64)
+    row_of[[1, 2, 3]] = [20, 5, 11]
+    cids = np.array([3, 1, 3, 7, 1, 9, 2, 99], np.int64)
+    assert unique_rows(row_of, cids).tolist() == [11, 20, 5]
+
+
+def test_siblings_follow_their_lead_in_the_order_they_were_queued():
+    """Rows 0-5 are children 10-15. 12 and 14 follow 10; 15 follows 13; 11 follows 99 (not
+    searched), so it leads on its own. Leads in the order queued: 13, 10, 11; 13's group is
+    15, 10's is 14 then 12 (as queued), 11's is empty."""
+    from sim.agents import table
+    from sim.agents.engine import _sibling_groups
+
+    ti = np.zeros((6, len(table.INT_COLUMNS)), np.int64)
+    ti[:, table.C_CID] = np.arange(10, 16)
+    ti[:, table.C_SIBLING_OF] = [-1, 99, 10, -1, 10, 13]
+    rows = np.array([3, 0, 4, 1, 2, 5], np.int64)  # queued as 13, 10, 14, 11, 12, 15
+    leads, start, sib = _sibling_groups(ti, rows)
+    assert leads.tolist() == [3, 0, 1]
+    assert start.tolist() == [0, 1, 3, 3]
+    assert sib.tolist() == [5, 4, 2]

@@ -89,7 +89,7 @@ from sim.agents.table import (
     ROUTES,
 )
 from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_PLACEMENT, EV_SA16
-from sim.market.kernels import _haversine_km
+from sim.market.kernels import _haversine_km, vacancy_csr
 from sim.market.kernels import search as _search_kernel
 from sim.records import (
     DAYS_PER_YEAR,
@@ -1244,3 +1244,222 @@ def kin_households(ti, tu, rows, row_of, capacity, occupied, base, far, la_order
         units[j] = base + k
         k += 1
     return units, new_la[:k], new_d[:k], new_cap[:k], new_for[:k]
+
+
+@njit(cache=True)
+def _sibling_groups(ti, rows):
+    """The leads of ``rows`` and each lead's siblings among them (``C_SIBLING_OF``), in order.
+
+    A child whose lead sibling is among ``rows`` follows it; the others lead. Returns (the
+    leads' rows, in order; the CSR start of each lead's followers; the followers' rows, each
+    lead's in the order of ``rows``). A follower whose lead itself follows is in no group.
+    """
+    n = len(rows)
+    fol = follows_lead(ti, rows)
+    n_lead = 0
+    for i in range(n):
+        if not fol[i]:
+            n_lead += 1
+    leads = np.empty(n_lead, np.int64)
+    k = 0
+    for i in range(n):
+        if not fol[i]:
+            leads[k] = rows[i]
+            k += 1
+    lead_cid = np.empty(n_lead, np.int64)
+    for a in range(n_lead):
+        lead_cid[a] = ti[leads[a], C_CID]
+    by_cid = np.argsort(lead_cid, kind="mergesort")
+    sorted_cid = lead_cid[by_cid]
+    of = np.full(n, -1, np.int64)  # the lead (position in ``leads``) each follower joins
+    start = np.zeros(n_lead + 1, np.int64)
+    for i in range(n):
+        if fol[i]:
+            c = ti[rows[i], C_SIBLING_OF]
+            j = np.searchsorted(sorted_cid, c)
+            if j < n_lead and sorted_cid[j] == c:
+                of[i] = by_cid[j]
+                start[of[i] + 1] += 1
+    for a in range(n_lead):
+        start[a + 1] += start[a]
+    sib = np.empty(start[n_lead], np.int64)
+    fill = start[:n_lead].copy()
+    for i in range(n):
+        if of[i] >= 0:
+            sib[fill[of[i]]] = rows[i]
+            fill[of[i]] += 1
+    return leads, start, sib
+
+
+@njit(cache=True)
+def search_groups(tab, sup, books, logs, rows, day, emergency, terms, pp, rates, rng):
+    """Search for the children of ``rows`` and place those found, siblings together.
+
+    Siblings arriving together are searched as one request needing as many places as the
+    group (``search_rows``, each lead with its followers); a group that finds no such place
+    is split, and its children are searched again one by one, the split leads first, then
+    their siblings.
+
+    Returns:
+        (the rows left without a place, placements made, of them unregistered, children of
+        split groups).
+    """
+    n = len(rows)
+    none = np.zeros(0, np.int64)
+    if n == 0:
+        return rows, 0, 0, 0
+    leads, start, sib = _sibling_groups(tab[0], rows)
+    if len(sib) == 0:
+        left, placed, n_unreg = search_rows(
+            tab, sup, books, logs, leads, start, none, day, emergency, terms, pp, rates, rng
+        )
+        return left, placed, n_unreg, 0
+    left, placed, n_unreg = search_rows(
+        tab, sup, books, logs, leads, start, sib, day, emergency, terms, pp, rates, rng
+    )
+    if len(left) == 0:
+        return left, placed, n_unreg, 0
+    ti = tab[0]
+    lead_cid = np.empty(len(leads), np.int64)
+    for a in range(len(leads)):
+        lead_cid[a] = ti[leads[a], C_CID]
+    by_cid = np.argsort(lead_cid, kind="mergesort")
+    sorted_cid = lead_cid[by_cid]
+    group = np.full(len(left), -1, np.int64)  # the lead position of a left row with followers
+    n_split = 0
+    n_single = 0
+    for i in range(len(left)):
+        c = ti[left[i], C_CID]
+        a = by_cid[np.searchsorted(sorted_cid, c)]
+        if start[a + 1] > start[a]:
+            group[i] = a
+            n_split += 1
+            n_single += start[a + 1] - start[a]
+    if n_split == 0:
+        return left, placed, n_unreg, 0
+    again = np.empty(n_split + n_single, np.int64)
+    rest = np.empty(len(left) - n_split, np.int64)
+    k = 0
+    q = 0
+    m = n_split
+    for i in range(len(left)):
+        a = group[i]
+        if a >= 0:
+            again[k] = left[i]
+            k += 1
+            for s in range(start[a], start[a + 1]):
+                again[m] = sib[s]
+                m += 1
+        else:
+            rest[q] = left[i]
+            q += 1
+    left2, placed2, n_unreg2 = search_rows(
+        tab,
+        sup,
+        books,
+        logs,
+        again,
+        np.zeros(len(again) + 1, np.int64),
+        none,
+        day,
+        emergency,
+        terms,
+        pp,
+        rates,
+        rng,
+    )
+    out = np.empty(len(rest) + len(left2), np.int64)
+    out[: len(rest)] = rest
+    out[len(rest) :] = left2
+    return out, placed + placed2, n_unreg + n_unreg2, n_split
+
+
+@njit(cache=True)
+def unique_rows(row_of, cids):
+    """The rows of children ``cids`` still in care, each once, in order of first mention."""
+    n = len(cids)
+    rows = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        c = cids[i]
+        if 0 <= c < len(row_of) and row_of[c] >= 0:
+            rows[m] = row_of[c]
+            m += 1
+    rows = rows[:m]
+    order = np.argsort(rows, kind="mergesort")
+    keep = np.ones(m, np.bool_)
+    for k in range(1, m):
+        if rows[order[k]] == rows[order[k - 1]]:
+            keep[order[k]] = False
+    return rows[keep]
+
+
+@njit(cache=True)
+def urgent_round(
+    tab, sup, more, books, logs, cids, row_of, base, day, kin, geo, pp, rates, search, rng
+):
+    """The day's urgent round (``PlacementModel.match_urgent``) in one call.
+
+    The children of ``cids`` still in care, each once in order of first mention: placements
+    needing no search (``place_without_search_rows``, registering kinship households from unit
+    ``base``), then a search stage by stage, siblings together (``search_groups``), then
+    unregistered settings for those left (``place_unregistered_rows``, registered after the
+    households). The vacancy index is the day's (``PlacementModel.vacancies``): built again
+    when the day or the number of units has changed since ``vac_state`` = [day, units] was set.
+
+    Args:
+        search: (the search's terms without the vacancies, as ``search_rows`` takes them; the
+            vacancy index (start, units, n_la) and ``vac_state``; the search order and its keys
+            (``SupplyRegistry``); the unregistered settings' terms (price £ a week, provider)).
+        rng: the matching stream (a numpy Generator; numba types a tuple holding one slowly,
+            in Python, so it is passed on its own).
+
+    Returns:
+        (households registered, the row each was made for, unregistered settings registered,
+        placements made, of them unregistered, children of split groups, the vacancy index's
+        start and units).
+    """
+    terms, vac, vac_state, order, order_key, unreg = search
+    pts, units, market, prm, flags, radius, min_km, geo_s, max_las, per_la, d_start = terms
+    v_start, v_units, n_la = vac
+    rows = unique_rows(row_of, cids)
+    left, made, made_for, placed = place_without_search_rows(
+        tab, sup, more, books, logs, rows, row_of, base, day, kin, geo, pp, rates
+    )
+    n_units = base + made
+    n_unreg = 0
+    split = 0
+    if len(left):
+        if vac_state[0] != day or vac_state[1] != n_units:
+            s = sup
+            v_units, v_start = vacancy_csr(
+                order, order_key, s[4], s[5], s[2], s[1], s[3], len(v_start) - 1
+            )
+            vac_state[0] = day
+            vac_state[1] = n_units
+        full = (
+            pts,
+            units,
+            market,
+            prm,
+            flags,
+            radius,
+            min_km,
+            (v_start, v_units, n_la),
+            geo_s,
+            max_las,
+            per_la,
+            d_start,
+        )
+        left, found, u1, split = search_groups(
+            tab, sup, books, logs, left, day, True, full, pp, rates, rng
+        )
+        placed += found
+        n_unreg += u1
+    n_left = len(left)
+    if n_left:
+        n_unreg += place_unregistered_rows(
+            tab, sup, more, books, logs, left, n_units, day, unreg, geo, pp, rates, rng
+        )
+        placed += n_left
+    return made, made_for, n_left, placed, n_unreg, split, v_start, v_units

@@ -117,6 +117,24 @@ class SupplyRegistry:
 
     def vacancy_index(self) -> VacancyIndex:
         """Units with a free place, open and matchable, grouped by kind and LA."""
+        self.search_order()
+        units, start = vacancy_csr(
+            self._order,
+            self._order_key,
+            self.open,
+            self.matchable,
+            self.capacity,
+            self.occupied,
+            self.reserved,
+            N_KINDS * self.n_la,
+        )
+        return VacancyIndex(units=units, start=start, n_la=self.n_la)
+
+    def search_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """Units that may take a child, sorted by kind and LA, and their keys (as the index).
+
+        A unit in it may since have closed or been taken out of matching; the index checks.
+        """
         if self._order is None or self._added:
             # Units closed or no longer matchable never take a child again (neither flag is
             # ever set back): they leave the search order when it is next rebuilt. Units added
@@ -133,17 +151,7 @@ class SupplyRegistry:
             order = np.argsort(key, kind="stable")
             self._order = cand[order]
             self._order_key = key[order]
-        units, start = vacancy_csr(
-            self._order,
-            self._order_key,
-            self.open,
-            self.matchable,
-            self.capacity,
-            self.occupied,
-            self.reserved,
-            N_KINDS * self.n_la,
-        )
-        return VacancyIndex(units=units, start=start, n_la=self.n_la)
+        return self._order, self._order_key
 
     def occupy(self, unit: int, places: int = 1) -> None:
         """Take ``places`` in ``unit``; raises if that would exceed its capacity."""
