@@ -28,7 +28,7 @@ _M_USED, _M_FREE, _M_NFREE = 0, 1, 2
 
 
 @njit(cache=True)
-def _push(head, tail, store, nxt, meta, events, n, done, late):
+def _push(head, tail, store, nxt, meta, events, n, done, late, count):
     """Append ``events[:n]`` (day, event, child, version) at their days' tails, in order.
 
     Events due on or before ``done`` (a day handled) are not queued: their indices go to
@@ -64,6 +64,7 @@ def _push(head, tail, store, nxt, meta, events, n, done, late):
         else:
             head[day] = k
         tail[day] = k
+        count[day] += 1
     return n_late
 
 
@@ -77,13 +78,10 @@ def _last_day(events, n):
 
 
 @njit(cache=True)
-def _take(head, tail, store, nxt, meta, day):
+def _take(head, tail, store, nxt, meta, day, count):
     """The events of ``day`` in order, as (event, child, version) rows; their rows are freed."""
-    n = 0
-    k = head[day]
-    while k >= 0:
-        n += 1
-        k = nxt[k]
+    n = count[day]
+    count[day] = 0
     out = np.empty((n, 3), np.int64)
     k = head[day]
     j = 0
@@ -117,6 +115,7 @@ class Calendar:
         self.store = np.zeros((rows, 3), np.int64)
         self.nxt = np.full(rows, -1, np.int64)
         self.meta = np.array([0, -1, 0], np.int64)
+        self.count = np.zeros(days, np.int64)  # events queued for each day
         self.done = 0  # the last day whose events were taken (day 0 has none)
         self.late: list[tuple[int, int, int, int, int]] = []
         self._seq = 0
@@ -132,6 +131,7 @@ class Calendar:
             grow = max(last_day + 366, 2 * len(self.head)) - len(self.head)
             self.head = np.concatenate([self.head, np.full(grow, -1, np.int64)])
             self.tail = np.concatenate([self.tail, np.full(grow, -1, np.int64)])
+            self.count = np.concatenate([self.count, np.zeros(grow, np.int64)])
         need = int(self.meta[_M_USED]) + n - int(self.meta[_M_NFREE])
         if need > len(self.nxt):
             size = max(2 * len(self.nxt), need)
@@ -157,11 +157,11 @@ class Calendar:
         n = len(events) if n is None else n
         if n == 0:
             return
-        args = (self.done, self._late_ix)
+        args = (self.done, self._late_ix, self.count)
         k = _push(self.head, self.tail, self.store, self.nxt, self.meta, events, n, *args)
         if k < 0:  # no room: make it, then queue
             self._room(n, _last_day(events, n))
-            args = (self.done, self._late_ix)
+            args = (self.done, self._late_ix, self.count)
             k = _push(self.head, self.tail, self.store, self.nxt, self.meta, events, n, *args)
         seq = self._seq
         if k:
@@ -174,6 +174,22 @@ class Calendar:
         """Schedule one event (queued with the next push or take, in order)."""
         self._added.append((day, ev, cid, version))
 
+    def due(self, day: int) -> int:
+        """How many events ``take(day)`` would return.
+
+        -1 when events scheduled late or one at a time are waiting: ``take`` merges them.
+        """
+        if self.late or self._added:
+            return -1
+        return int(self.count[day]) if day < len(self.count) else 0
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The calendar's arrays as ``sim.agents.engine.day_events`` takes them.
+
+        (head, tail, store, next, meta, late indices, count); new arrays after it grows.
+        """
+        return (self.head, self.tail, self.store, self.nxt, self.meta, self._late_ix, self.count)
+
     def take(self, day: int) -> np.ndarray:
         """The events due on ``day`` as (event, child, version) rows; their rows are freed.
 
@@ -183,7 +199,7 @@ class Calendar:
         if self._added:
             self._flush()
         if day < len(self.head):
-            own = _take(self.head, self.tail, self.store, self.nxt, self.meta, day)
+            own = _take(self.head, self.tail, self.store, self.nxt, self.meta, day, self.count)
         else:
             own = np.zeros((0, 3), np.int64)
         self.done = max(self.done, day)

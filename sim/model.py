@@ -386,33 +386,42 @@ class PlacementModel(mesa.Model):
         Events for days already processed (``late``) come first, in (day, order); then the
         day's own. The compiled handlers report the children who join the urgent or planned
         queue, leave care or take up Staying Close, in order; the queues and agents follow.
+        With no late events waiting, taking the day's events, handling them and queueing the
+        events drawn are one compiled call (``engine.day_events``).
         """
-        events = self.calendar.take(day)
-        n = len(events)
+        cal = self.calendar
+        n = cal.due(day) if cal.done <= day else -1
         if n == 0:
+            cal.done = max(cal.done, day)
             return
-        tab, sup, books, logs = self._kernel_state(2 * n)
-        pp, rates = self._placement_terms(day)
-        out = np.zeros((2 * n + 1, 3), np.int64)
-        on = np.zeros(1, np.int64)
-        counts = np.zeros(1, np.int64)
-        world = (
-            self.table.row_of,
-            self.stock,
-            self.uasc_stock,
-            self.provider_la,
-            *self._event_terms(day),
-            self.geo.la_order,
-            self.geo.d_start,
-            self.geo.d_cumw,
-        )
-        engine.handle_events(
-            tab, sup, books, logs, events, day, pp, rates, self._vp, world, counts, out, on
-        )
+        if n > 0:
+            tab, sup, books, logs = self._kernel_state(2 * n)
+            pp, rates = self._placement_terms(day)
+            counts = np.zeros(1, np.int64)
+            world = self._event_world(day)
+            said, drawn, queued = engine.day_events(
+                cal.arrays(), tab, sup, books, logs, day, pp, rates, self._vp, world, counts
+            )
+            cal.done = day
+            cal._seq += drawn if queued else 0
+        else:
+            events = cal.take(day)
+            n = len(events)
+            if n == 0:
+                return
+            tab, sup, books, logs = self._kernel_state(2 * n)
+            pp, rates = self._placement_terms(day)
+            out = np.zeros((2 * n + 1, 3), np.int64)
+            on = np.zeros(1, np.int64)
+            counts = np.zeros(1, np.int64)
+            world = self._event_world(day)
+            engine.handle_events(
+                tab, sup, books, logs, events, day, pp, rates, self._vp, world, counts, out, on
+            )
+            said = out[: int(on[0])]
         self.counters["events"] += int(counts[0])
-        k = int(on[0])
-        if k:
-            said, what = out[:k], out[:k, 0]
+        if len(said):
+            what = said[:, 0]
             self.urgent.extend(said[what == engine.OUT_URGENT, 1].tolist())
             left = said[what == engine.OUT_EXIT]
             if len(left):
@@ -423,6 +432,19 @@ class PlacementModel(mesa.Model):
             close = said[what == engine.OUT_STAYING_CLOSE, 1:].tolist()
             self.staying_close.extend((a, b) for a, b in close)
         self._queue_drawn(after=day)
+
+    def _event_world(self, day: int) -> tuple:
+        """What the event handlers read besides the table and supply (``handle_events``)."""
+        return (
+            self.table.row_of,
+            self.stock,
+            self.uasc_stock,
+            self.provider_la,
+            *self._event_terms(day),
+            self.geo.la_order,
+            self.geo.d_start,
+            self.geo.d_cumw,
+        )
 
     def _event_terms(self, day: int) -> tuple[np.ndarray]:
         """The day's event parameters (``self._vp``, ``engine.V_*``) and hub retention by LA."""

@@ -88,7 +88,7 @@ from sim.agents.table import (
     ROUTE_CODE,
     ROUTES,
 )
-from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_PLACEMENT, EV_SA16
+from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_PLACEMENT, EV_SA16, _push, _take
 from sim.market.kernels import _haversine_km, vacancy_csr
 from sim.market.kernels import search as _search_kernel
 from sim.records import (
@@ -1463,3 +1463,37 @@ def urgent_round(
         )
         placed += n_left
     return made, made_for, n_left, placed, n_unreg, split, v_start, v_units
+
+
+@njit(cache=True)
+def day_events(cal, tab, sup, books, logs, day, pp, rates, vp, world, counts):
+    """Take the day's events from the calendar, handle them and queue the events drawn.
+
+    ``cal``: the calendar's arrays (``Calendar.arrays``), with no late events waiting. The
+    events are handled as ``handle_events`` handles them; the events drawn (``logs[4]``) all
+    fall after ``day`` and are queued at their days' tails in the order drawn, unless the
+    calendar has no room for them (they are then left in ``logs[4]`` for the caller).
+
+    Returns:
+        (the reports ``out`` of ``handle_events``, in order; how many events were drawn;
+        whether they were queued).
+    """
+    head, tail, store, nxt, meta, late_ix, count = cal
+    events = _take(head, tail, store, nxt, meta, day, count)
+    n = len(events)
+    out = np.zeros((2 * n + 1, 3), np.int64)
+    on = np.zeros(1, np.int64)
+    handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, counts, out, on)
+    drawn, dn = logs[4], logs[5]
+    m = dn[0]
+    for j in range(m):
+        if drawn[j, 0] <= day:
+            raise RuntimeError("an event drawn for the day being handled or before")
+    queued = True
+    if m:
+        k = _push(head, tail, store, nxt, meta, drawn, m, day, late_ix, count)
+        if k < 0:
+            queued = False
+        else:
+            dn[0] = 0
+    return out[: on[0]], m, queued
