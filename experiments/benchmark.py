@@ -10,9 +10,10 @@ simulated child-years per second, then the wall time of the same run again in th
 as a sweep's worker runs every job after its first (compiled code loaded, data read). Targets
 (DESIGN §7): national <= 15 s and 1.5 GB on 2 cores; Greater Manchester about 1 s, "so that a
 1,000-run regional sweep takes minutes". With ``--phases`` it also prints the seconds spent in
-each phase of the model's day (they do not nest) and, within them, in the compiled search (with
-the placements it finds), the vacancy index, the placements with parents and kin and the
-unregistered settings (timed by wrappers, which add about 0.3 us a call). With ``--observed``
+each phase of the model's day (they do not nest) and, within them, in the compiled calls: the
+day's events, the urgent round (placements with parents and kin, the search with its
+placements and the vacancy index when stale, unregistered settings), the planned round's search
+and its vacancy index (timed by wrappers, which add about 0.3 us a call). With ``--observed``
 it times the observed-data path instead: reading and cleaning the extract, its indicators, the
 stock-and-flow fit and projection (200 draws) and writing it back as returns.
 """
@@ -39,10 +40,10 @@ PHASES = [
     ("model", "price_step", "monthly prices"),
     ("model", "year_end_step", "year end"),
     ("model", "finish", "finish"),
-    ("engine", "search_rows", "within: compiled search and its placements"),
-    ("supply", "vacancy_index", "within: vacancy index"),
-    ("engine", "place_without_search_rows", "within: placements with parents and kin"),
-    ("engine", "place_unregistered_rows", "within: unregistered settings"),
+    ("engine", "day_events", "within: compiled events (taken, handled, queued)"),
+    ("engine", "urgent_round", "within: compiled urgent round"),
+    ("engine", "search_groups", "within: compiled planned search and placements"),
+    ("supply", "vacancy_index", "within: vacancy index of the planned round"),
 ]
 
 

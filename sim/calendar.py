@@ -163,6 +163,13 @@ class Calendar:
             self._room(n, _last_day(events, n))
             args = (self.done, self._late_ix, self.count)
             k = _push(self.head, self.tail, self.store, self.nxt, self.meta, events, n, *args)
+        self.settle(events, n, k)
+
+    def settle(self, events: np.ndarray, n: int, k: int) -> None:
+        """Finish queueing ``events[:n]`` after ``_push`` put them in and returned ``k``.
+
+        The ``k`` late ones (indices in ``_late_ix``) wait in the heap, in (day, order).
+        """
         seq = self._seq
         if k:
             for j in self._late_ix[:k].tolist():
@@ -184,9 +191,10 @@ class Calendar:
         return int(self.count[day]) if day < len(self.count) else 0
 
     def arrays(self) -> tuple[np.ndarray, ...]:
-        """The calendar's arrays as ``sim.agents.engine.day_events`` takes them.
+        """The calendar's arrays as the compiled code takes them (e.g. ``engine.day_events``).
 
         (head, tail, store, next, meta, late indices, count); new arrays after it grows.
+        Events queued by compiled code (``_push``) are then ``settle``d.
         """
         return (self.head, self.tail, self.store, self.nxt, self.meta, self._late_ix, self.count)
 

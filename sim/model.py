@@ -403,7 +403,8 @@ class PlacementModel(mesa.Model):
                 cal.arrays(), tab, sup, books, logs, day, pp, rates, self._vp, world, counts
             )
             cal.done = day
-            cal._seq += drawn if queued else 0
+            if queued:
+                cal.settle(self._drawn, drawn, 0)
         else:
             events = cal.take(day)
             n = len(events)

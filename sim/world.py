@@ -749,48 +749,56 @@ def _new_children(model, las, serial=None) -> list[Child]:
 def admit_children(model, day: int, las: np.ndarray) -> None:
     """New children enter care in ``las`` on ``day`` (with sibling groups) and queue for places.
 
-    The rules are compiled (``sim.agents.entry``): each lead's own uniforms decide whether it
-    is unaccompanied, its age, how many siblings come with it and whether it is kept out of
-    care; then every entrant's identity and futures, written to the entrants' rows of the
-    table. Here the agents are created, recorded in the header and their fixed events
-    scheduled. Leads are numbered first in arrival order, then their siblings: the same serials
-    and child numbers as creating them lead by lead.
+    The rules are compiled (``sim.agents.entry.admit_rows``): each lead's own uniforms decide
+    whether it is unaccompanied, its age, how many siblings come with it and whether it is
+    kept out of care; then every entrant's identity and futures are written to its row of the
+    table, its fixed events scheduled and its LA's stock counted, in one call. Here the agents
+    are created and recorded in the header. Leads are numbered first in arrival order, then
+    their siblings: the same serials and child numbers as creating them lead by lead.
     """
     las = np.asarray(las, dtype=np.int64)
     n = len(las)
     prm, bands = entry.entry_params(model, day)
     ud = model.policy.uasc_dispersal
     geo = model.geo
-    tab, uu, uu_sib, n_prevented = entry.admit_plan(
+    t, cal = model.table, model.calendar
+    cid0 = model.next_cid
+    t.reserve_new(3 * n)  # groups of at most three
+    t.reserve_cids(cid0 + 3 * n)
+    plan = (
         uniforms_base(model.cfg.seed, model.rep),
         las,
         model.la_serial,
         model.entry_age_cum[0],
         model.entry_age_cum[1],
         prm,
-        day,
         model.la_exit_factor,
         bands,
         (geo.d_start, geo.d_cumw),
         model.uasc_stock,
         (ud.quota, ud.is_sim, ud.region) if ud is not None else _NO_DISPERSAL,
     )
+    tab, cids, rows, n_prevented, n_sib, events, pushed = entry.admit_rows(
+        plan,
+        (t.I, t.F, t.U, t.W, t.free_stack, t.counts, *t.defaults, t.row_of),
+        (*cal.arrays(), cal.done, not cal._added),
+        model.stock,
+        cid0,
+        day,
+        _ENTRY_EVENTS,
+    )
+    if pushed < 0:
+        cal.push(events)
+    else:
+        cal.settle(events, len(events), pushed)
     k = len(tab)
     model.counters["prevented"] += n_prevented
-    cid0 = model.next_cid
-    model.next_cid += n + len(uu_sib)  # prevented leads keep their numbers
+    model.next_cid += n + n_sib  # prevented leads keep their numbers
     if k == 0:
         return
-    t = model.table
-    rows = t.alloc(k)
-    events = np.empty((4 * k, 4), np.int64)
-    cids, n_events = entry.to_table(
-        t.I, t.U, rows, tab, uu, uu_sib, cid0, n, day, _ENTRY_EVENTS, events
-    )
     var = model.p.placements.move_propensity_variance
     if var > 0:  # the gamma quantile (mean 1, variance var) of each child's own uniform
         t.F[rows, table.CF_PROPENSITY] = gammaincinv(1.0 / var, t.U[rows, U_PROPENSITY]) * var
-    t.index(cids, rows)
     cid_list, la_list = cids.tolist(), tab[:, entry.F_LA].tolist()
     uasc_e = tab[:, entry.F_UASC] == 1
     eth = tab[:, entry.F_ETHNIC]
@@ -813,9 +821,7 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
         (cid, Child(model, cid, la, row=r))
         for cid, la, r in zip(cid_list, la_list, rows.tolist(), strict=True)
     )
-    model.calendar.push(events, n_events)
     model.urgent.extend(cid_list)
-    np.add.at(model.stock, tab[:, entry.F_LA], 1)
     model.counters["entries"] += k
 
 

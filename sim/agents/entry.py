@@ -80,7 +80,9 @@ from sim.agents.table import (
     C_TIER,
     C_UASC,
     C_VERSION,
+    alloc_rows,
 )
+from sim.calendar import _push
 from sim.geography import district_of as _district
 from sim.records import (
     CIN,
@@ -670,6 +672,46 @@ def to_table(ti, tu, rows, tab, uu_lead, uu_sib, cid0, n_leads, day, ev_codes, e
                 events[ne, 3] = version
                 ne += 1
     return cids, ne
+
+
+@njit(cache=True)
+def admit_rows(plan, table_state, cal, stock, cid0, day, ev_codes):  # pragma: no cover
+    """A day's arrivals (``admit_plan``), written to new rows of the child table and queued.
+
+    The entrants take rows (``alloc_rows``: freed rows first, then new ones; the table has
+    room for three per arrival), are written there (``to_table``) and indexed by child number
+    (``row_of`` has room), their events go to the calendar (``_push``, when ``cal`` allows)
+    and they count in their LAs' ``stock``.
+
+    Args:
+        plan: ``admit_plan``'s arguments but the day, in its order.
+        table_state: (I, F, U, W, free stack, counts, a new row's integer and float columns,
+            row of each child number) (``ChildTable``).
+        cal: the calendar's arrays (``Calendar.arrays``), the last day handled and whether the
+            events may be queued here.
+
+    Returns:
+        (the entrants (``entry_futures`` rows), their child numbers, their rows, leads kept
+        out of care, siblings, the events fixed at entry, what ``_push`` returned (-1: not
+        queued)).
+    """
+    base, las, la_serial, cum_non_uasc, cum_uasc, prm, la_factor, bands, geo, uasc, disp = plan
+    ti, tf, tu, tw, free_stack, counts, default_i, default_f, row_of = table_state
+    head, tail, store, nxt, meta, late_ix, count, done, push = cal
+    tab, uu, uu_sib, n_prevented = admit_plan(
+        base, las, la_serial, cum_non_uasc, cum_uasc, prm, day, la_factor, bands, geo, uasc, disp
+    )
+    k = len(tab)
+    rows = alloc_rows(free_stack, counts, k, ti, tf, tw, default_i, default_f)
+    events = np.empty((4 * k, 4), np.int64)
+    cids, ne = to_table(ti, tu, rows, tab, uu, uu_sib, cid0, len(las), day, ev_codes, events)
+    for j in range(k):
+        row_of[cids[j]] = rows[j]
+        stock[tab[j, F_LA]] += 1
+    pushed = -1
+    if push and ne:
+        pushed = _push(head, tail, store, nxt, meta, events, ne, done, late_ix, count)
+    return tab, cids, rows, n_prevented, len(uu_sib), events[:ne], pushed
 
 
 _RNE_S, _RNE_P = RNE["S"], RNE["P"]

@@ -12,6 +12,7 @@ until the queue is done). Columns are named by ``C_*`` (into ``I``) and ``CF_*``
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.records import CIN, LS, PLAN_FOSTER
 
@@ -156,11 +157,17 @@ class ChildTable:
         self.F = np.empty((0, len(FLOAT_COLUMNS)))
         self.U = np.empty((0, N_UNIFORMS))
         self.W = np.empty(0, np.int8)
-        self.n = 0
+        # [rows ever used, rows on the free stack]: shared with the compiled ``alloc_rows``.
+        self.counts = np.zeros(2, np.int64)
         self.row_of = np.full(1024, -1, np.int64)  # each child number's row (-1: not in care)
-        self._free: list[int] = []  # rows free to reuse (LIFO)
+        self.free_stack = np.zeros(1024, np.int64)  # rows free to reuse (LIFO, top last)
         self._freed: list[int] = []  # rows freed today (free from the next day)
         self._grow(capacity)
+
+    @property
+    def n(self) -> int:
+        """Rows ever used (the table's high-water mark)."""
+        return int(self.counts[0])
 
     def _grow(self, need: int) -> None:
         cap = max(need, 2 * len(self.I), 1024)
@@ -178,22 +185,20 @@ class ChildTable:
         if rows > len(self.I):
             self._grow(rows)
 
+    def reserve_new(self, k: int) -> None:
+        """Room for ``k`` rows beyond the high-water mark (``alloc`` may then take them)."""
+        if self.n + k > len(self.I):
+            self._grow(self.n + k)
+
     def alloc(self, k: int) -> np.ndarray:
         """``k`` rows set to the defaults: reused rows first (last freed first), then new."""
-        take = min(k, len(self._free))
-        rows = self._free[len(self._free) - take :][::-1]  # popped from the end
-        del self._free[len(self._free) - take :]
-        m = k - take
-        if self.n + m > len(self.I):
-            self._grow(self.n + m)
-        out = np.empty(k, np.int64)
-        out[:take] = rows
-        out[take:] = np.arange(self.n, self.n + m)
-        self.n += m
-        self.I[out] = self.default_i
-        self.F[out] = self.default_f
-        self.W[out] = 0
-        return out
+        self.reserve_new(k)
+        return alloc_rows(self.free_stack, self.counts, k, self.I, self.F, self.W, *self.defaults)
+
+    @property
+    def defaults(self) -> tuple[np.ndarray, np.ndarray]:
+        """A new row's integer and float columns."""
+        return self.default_i, self.default_f
 
     @property
     def kernel_view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -222,19 +227,50 @@ class ChildTable:
         """Record the rows of children ``cids`` (``row_of``)."""
         if len(cids) == 0:
             return
-        top = int(cids.max())
+        self.reserve_cids(int(cids.max()))
+        self.row_of[cids] = rows
+
+    def reserve_cids(self, top: int) -> None:
+        """Room in ``row_of`` for child numbers up to ``top``."""
         if top >= len(self.row_of):
             grown = np.full(max(2 * len(self.row_of), top + 1), -1, np.int64)
             grown[: len(self.row_of)] = self.row_of
             self.row_of = grown
-        self.row_of[cids] = rows
 
     def new_day(self) -> None:
         """Rows freed before today become reusable."""
         if self._freed:
-            self._free.extend(self._freed)
+            k, m = int(self.counts[1]), len(self._freed)
+            if k + m > len(self.free_stack):
+                grown = np.zeros(max(2 * len(self.free_stack), k + m), np.int64)
+                grown[:k] = self.free_stack[:k]
+                self.free_stack = grown
+            self.free_stack[k : k + m] = self._freed
+            self.counts[1] = k + m
             self._freed = []
 
     def live_rows(self) -> int:
         """Rows in use (children in care)."""
-        return self.n - len(self._free) - len(self._freed)
+        return self.n - int(self.counts[1]) - len(self._freed)
+
+
+@njit(cache=True)
+def alloc_rows(free_stack, counts, k, ti, tf, tw, default_i, default_f):  # pragma: no cover
+    """``k`` rows set to the defaults: popped from the free stack first, then new ones.
+
+    ``counts`` = [rows ever used, rows on the stack]; the table has room for the new rows.
+    """
+    out = np.empty(k, np.int64)
+    take = min(k, counts[1])
+    for j in range(take):
+        out[j] = free_stack[counts[1] - 1 - j]
+    counts[1] -= take
+    for j in range(take, k):
+        out[j] = counts[0] + j - take
+    counts[0] += k - take
+    for j in range(k):
+        r = out[j]
+        ti[r, :] = default_i
+        tf[r, :] = default_f
+        tw[r] = 0
+    return out
