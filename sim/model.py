@@ -253,6 +253,7 @@ class PlacementModel(mesa.Model):
         self._state = None
         self._no_hub = np.ones(geo.n_la)
         self._vp = np.zeros(engine.N_V)
+        self._vp_of = None  # the parameters ``_vp`` was built from, when no lever changes it
         self.providers: list = []
         self.councils: list = []
         self.rccs: list = []
@@ -449,10 +450,12 @@ class PlacementModel(mesa.Model):
 
     def _event_terms(self, day: int) -> tuple[np.ndarray]:
         """The day's event parameters (``self._vp``, ``engine.V_*``) and hub retention by LA."""
+        sc, hub = self.policy.staying_close, self.policy.recruitment_hub
+        if sc is None and hub is None and self._vp_of is self.p:  # no lever: the same every day
+            return (self._no_hub,)
         ex, pp, sp = self.p.exits, self.p.placements, self.p.supply
         vp = np.zeros(engine.N_V)
         vp[engine.V_STAYING_PUT] = ex.staying_put_share_fostered
-        sc = self.policy.staying_close
         if sc is not None and sc.active(day):
             vp[engine.V_SC_ON] = 1.0
             vp[engine.V_SC_TAKE_UP] = sc.cfg.take_up
@@ -463,11 +466,11 @@ class PlacementModel(mesa.Model):
         vp[engine.V_OTHER_SHARE] = pp.other_share_of_planned
         vp[engine.V_STEP_DOWN] = pp.p_step_down
         keep = self._no_hub
-        hub = self.policy.recruitment_hub
         if hub is not None and (f := hub.factors(day)) is not None:
             vp[engine.V_HUB_ON] = 1.0
             keep = np.asarray(f[1], float)
         self._vp = vp
+        self._vp_of = self.p if sc is None and hub is None else None
         return (keep,)
 
     # ---- episodes, placements and money (compiled: ``sim.agents.engine``) ------------------

@@ -154,6 +154,11 @@ def entry_params(model, day: int) -> tuple[np.ndarray, np.ndarray]:
     p = model.p
     ep, ex, pl = p.entry, p.exits, p.placements
     policy = model.policy
+    steady = policy.prevention is None and policy.kinship_support is None
+    steady = steady and policy.uasc_dispersal is None
+    cached = getattr(model, "_entry_prm", None)
+    if steady and cached is not None and cached[0] is p:  # no lever: the same every day
+        return cached[1], cached[2]
     prm = np.zeros(N_EPRM)
     prm[E_UASC_SHARE] = ep.uasc_share
     prm[E_SIB_SHARE] = ep.sibling_group_share
@@ -194,6 +199,8 @@ def entry_params(model, day: int) -> tuple[np.ndarray, np.ndarray]:
             dtype=float,
         )
         model._entry_bands = (p, bands)
+    if steady:
+        model._entry_prm = (p, prm, bands)
     return prm, bands
 
 
