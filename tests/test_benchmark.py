@@ -20,7 +20,7 @@ def test_phase_timings_cover_the_run_and_are_removed_afterwards():
     from sim.model import PlacementModel
 
     bench = _benchmark()
-    before = (PlacementModel.place, PlacementModel.entries, engine.search_rows)
+    before = (PlacementModel.place, PlacementModel.entries, engine.urgent_round)
     r = bench.one("tiny", 1, 1, phases=True)
     spent = r["phases"]
     assert list(spent) == [label for _, _, label in bench.PHASES]
@@ -29,7 +29,8 @@ def test_phase_timings_cover_the_run_and_are_removed_afterwards():
     assert sum(spent[k] for k in top) <= r["run_s"]
     for label in ("entries", "child events", "urgent search and placements", "year end"):
         assert spent[label] > 0, label
-    assert spent["within: placements with parents and kin"] > 0
-    assert spent["within: compiled search and its placements"] > 0
+    assert spent["within: compiled urgent round"] > 0
+    assert spent["within: compiled events (taken, handled, queued)"] > 0
+    assert spent["within: compiled planned search and placements"] > 0
     assert r["matches"] > 0
-    assert (PlacementModel.place, PlacementModel.entries, engine.search_rows) == before
+    assert (PlacementModel.place, PlacementModel.entries, engine.urgent_round) == before
