@@ -143,6 +143,10 @@ class Calendar:
         if n > len(self._late_ix):
             self._late_ix = np.zeros(n, np.int64)
 
+    def make_room(self, n: int, last_day: int) -> None:
+        """Room for ``n`` more events, on days up to ``last_day`` (for compiled code's pushes)."""
+        self._room(n, last_day)
+
     def push(self, events: np.ndarray, n: int | None = None) -> None:
         """Schedule ``events[:n]``, rows of (day, event, child, version), in order."""
         if self._added:

@@ -83,6 +83,9 @@ from sim.rng import stream
 from sim.world import admit_children
 
 REC_X1, RNE_S, RNE_P, RPC_OTHER = REC["X1"], RNE["S"], RNE["P"], RPC["OTHER"]
+# How far ahead of the day an event can fall, days: a child's events come before it leaves care,
+# at 18 at the latest (an entrant may be newborn); 8,000 days is 21.9 years.
+_EVENT_HORIZON_DAYS = 8000
 PR_OWN_LA, PR_OTHER_LA, PR_PRIVATE, PR_VOLUNTARY = (
     PROVIDER[c] for c in ("PR1", "PR2", "PR4", "PR5")
 )
@@ -363,14 +366,69 @@ class PlacementModel(mesa.Model):
         return (self.origin + dt.timedelta(days=day)).day == 1
 
     def daily_step(self, day: int) -> None:
-        """Phases 1-3 of day ``day``."""
+        """Phases 1-3 of day ``day``.
+
+        With no late events waiting (the rule), the three phases are one compiled call
+        (``engine.run_day``); otherwise ``entries``, ``process_events`` and ``match_urgent``
+        run one after the other. Both do the same, in the same order.
+        """
         if len(self.header.rows) >= self.header.PACK_ROWS:
             self.header.pack()
         self.child_days += self.stock
         self.table.new_day()
-        self.entries(day)
-        self.process_events(day)
-        self.match_urgent(day)
+        cal = self.calendar
+        due = cal.due(day) if cal.done < day else -1
+        if due < 0:
+            self.entries(day)
+            self.process_events(day)
+            self.match_urgent(day)
+            return
+        from sim.world import entry_inputs, record_entrants
+
+        rate = self.entry_rate_per_day
+        counts = self.streams["referrals"].poisson(rate)
+        las = np.repeat(np.arange(len(rate)), counts) if counts.any() else self._no_rows
+        n = len(las)
+        # Room for the day: at most three entrants an arrival and four events an entrant; the
+        # records' rows as the phases reserve them (events 2 each, the urgent queue 1 each).
+        plan, table_state, stock, cid0, ev_codes, var = entry_inputs(self, day, las)
+        n_events = due + 12 * n
+        n_urgent = len(self.urgent) + 3 * n + n_events
+        more, row_of, base, kin, geo, search = self._urgent_inputs(day, n_urgent)
+        drawn = 2 * n_events + n_urgent + 8
+        cal.make_room(12 * n + drawn, day + _EVENT_HORIZON_DAYS)
+        tab, sup_cols, books, logs = self._kernel_state(drawn)
+        pp, rates = self._placement_terms(day)
+        world = self._event_world(day)  # (sets ``self._vp``)
+        handled = np.zeros(1, np.int64)
+        before = np.array(self.urgent, np.int64)
+        self.urgent = []
+        out = engine.run_day(
+            (plan, table_state, stock, cid0, ev_codes, var, n),
+            (*cal.arrays(), cal.done),
+            tab,
+            sup_cols,
+            more,
+            books,
+            logs,
+            day,
+            pp,
+            rates,
+            self._vp,
+            world,
+            handled,
+            (before, row_of, base, kin, geo, search),
+            self.streams["matching"],
+        )
+        ent, cids, rows, n_prev, n_sib, n_entry_events, said, n_drawn = out[:8]
+        cal.settle(self._drawn, n_entry_events, 0)  # none late: all fall after ``done``
+        cal.done = day
+        record_entrants(self, n, ent, cids, rows, n_prev, n_sib)
+        self.counters["events"] += int(handled[0])
+        if len(said):
+            self._after_events(said)
+        self._after_urgent(base, search, *out[8:])
+        cal.settle(self._drawn, n_drawn, 0)
 
     # ---- phase 1: entries ---------------------------------------------------------------------
     def entries(self, day: int) -> None:
@@ -425,15 +483,20 @@ class PlacementModel(mesa.Model):
         if len(said):
             what = said[:, 0]
             self.urgent.extend(said[what == engine.OUT_URGENT, 1].tolist())
-            left = said[what == engine.OUT_EXIT]
-            if len(left):
-                self.table.free_rows(left[:, 2].tolist())
-                children = self.children
-                for a in left[:, 1].tolist():
-                    children.pop(a).remove()
-            close = said[what == engine.OUT_STAYING_CLOSE, 1:].tolist()
-            self.staying_close.extend((a, b) for a, b in close)
+            self._after_events(said)
         self._queue_drawn(after=day)
+
+    def _after_events(self, said: np.ndarray) -> None:
+        """The handlers' reports (``engine.OUT_*``): leavers' rows and agents, Staying Close."""
+        what = said[:, 0]
+        left = said[what == engine.OUT_EXIT]
+        if len(left):
+            self.table.free_rows(left[:, 2].tolist())
+            children = self.children
+            for a in left[:, 1].tolist():
+                children.pop(a).remove()
+        close = said[what == engine.OUT_STAYING_CLOSE, 1:].tolist()
+        self.staying_close.extend((a, b) for a, b in close)
 
     def _event_world(self, day: int) -> tuple:
         """What the event handlers read besides the table and supply (``handle_events``)."""
@@ -671,12 +734,27 @@ class PlacementModel(mesa.Model):
             return
         queue = np.array(self.urgent, np.int64)
         self.urgent = []
-        n = len(queue)
+        more, row_of, base, kin, geo, search = self._urgent_inputs(day, len(queue))
+        tab, sup_cols, books, logs = self._kernel_state(len(queue))  # after the supply's room
+        pp, rates = self._placement_terms(day)
+        out = engine.urgent_round(
+            tab, sup_cols, more, books, logs, queue, row_of, base, day, kin, geo, pp, rates,
+            search, self.streams["matching"],
+        )  # fmt: skip
+        self._after_urgent(base, search, *out)
+        self._queue_drawn()
+
+    def _urgent_inputs(self, day: int, n: int) -> tuple:
+        """``engine.urgent_round``'s arguments for up to ``n`` children, room made for them.
+
+        The supply may grow (new arrays): take ``_kernel_state`` after.
+
+        Returns:
+            (the supply's further columns, ``row_of``, the first new unit, kinship terms,
+            geography, search terms).
+        """
         sup, g = self.supply, self.geo
         sup.reserve(2 * n)  # a kinship household or an unregistered setting per child at most
-        base = sup.n
-        tab, sup_cols, books, logs = self._kernel_state(n)
-        pp, rates = self._placement_terms(day)
         more = (sup.sector, sup.la, sup.lat, sup.lon, sup.min_age, sup.max_age, sup.cost)
         more = (*more, sup.open_day)
         kin = (
@@ -699,32 +777,21 @@ class PlacementModel(mesa.Model):
             (self.p.prices.unregistered_gbp_week, self.unregistered_provider),
         )
         geo = (g.la_order, g.d_start, g.d_cumw, g.d_lat, g.d_lon)
-        made, made_for, n_left, placed, n_unreg, split, start, units = engine.urgent_round(
-            tab,
-            sup_cols,
-            more,
-            books,
-            logs,
-            queue,
-            self.table.row_of,
-            base,
-            day,
-            kin,
-            geo,
-            pp,
-            rates,
-            search,
-            self.streams["matching"],
-        )
-        if start is not vac.start:
-            self._vac = matching.VacancyIndex(units=units, start=start, n_la=g.n_la)
+        return more, self.table.row_of, sup.n, kin, geo, search
+
+    def _after_urgent(
+        self, base, search, made, made_for, n_left, placed, n_unreg, split, start, units
+    ) -> None:
+        """Record an urgent round: the vacancy index it built, the units it registered."""
+        if start is not search[1][0]:
+            state = search[2]
+            self._vac = matching.VacancyIndex(units=units, start=start, n_la=self.geo.n_la)
             self._vac_day, self._vac_n = int(state[0]), int(state[1])
         names = [f"KIN{cid}" for cid in self.table.I[made_for, table.C_CID].tolist()]
-        sup.registered(names + [f"UNREG{base + made + j}" for j in range(n_left)])
+        self.supply.registered(names + [f"UNREG{base + made + j}" for j in range(n_left)])
         self.counters["matches"] += placed
         self.counters["unregistered"] += n_unreg
         self.counters["siblings_separated"] += split
-        self._queue_drawn()
 
     def match_planned(self, day: int) -> None:
         """Weekly round for children awaiting a planned move (incl. those in unregistered care).

@@ -753,15 +753,36 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
     whether it is unaccompanied, its age, how many siblings come with it and whether it is
     kept out of care; then every entrant's identity and futures are written to its row of the
     table, its fixed events scheduled and its LA's stock counted, in one call. Here the agents
-    are created and recorded in the header. Leads are numbered first in arrival order, then
-    their siblings: the same serials and child numbers as creating them lead by lead.
+    are created and recorded in the header (``record_entrants``). Leads are numbered first in
+    arrival order, then their siblings: the same serials and child numbers as creating them
+    lead by lead.
+    """
+    cal = model.calendar
+    plan, table_state, stock, cid0, ev_codes, var = entry_inputs(model, day, las)
+    tab, cids, rows, n_prevented, n_sib, events, pushed = entry.admit_rows(
+        plan, table_state, (*cal.arrays(), cal.done, not cal._added), stock, cid0, day,
+        ev_codes, var,
+    )  # fmt: skip
+    if pushed < 0:
+        cal.push(events)
+    else:
+        cal.settle(events, len(events), pushed)
+    record_entrants(model, len(las), tab, cids, rows, n_prevented, n_sib)
+    model.urgent.extend(cids.tolist())
+
+
+def entry_inputs(model, day: int, las: np.ndarray) -> tuple:
+    """``entry.admit_rows``' arguments but the calendar and the day, room made for them.
+
+    Returns:
+        (plan, table state, stock, first child number, event codes, propensity variance).
     """
     las = np.asarray(las, dtype=np.int64)
     n = len(las)
     prm, bands = entry.entry_params(model, day)
     ud = model.policy.uasc_dispersal
     geo = model.geo
-    t, cal = model.table, model.calendar
+    t = model.table
     cid0 = model.next_cid
     t.reserve_new(3 * n)  # groups of at most three
     t.reserve_cids(cid0 + 3 * n)
@@ -778,27 +799,18 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
         model.uasc_stock,
         (ud.quota, ud.is_sim, ud.region) if ud is not None else _NO_DISPERSAL,
     )
-    tab, cids, rows, n_prevented, n_sib, events, pushed = entry.admit_rows(
-        plan,
-        (t.I, t.F, t.U, t.W, t.free_stack, t.counts, *t.defaults, t.row_of),
-        (*cal.arrays(), cal.done, not cal._added),
-        model.stock,
-        cid0,
-        day,
-        _ENTRY_EVENTS,
-    )
-    if pushed < 0:
-        cal.push(events)
-    else:
-        cal.settle(events, len(events), pushed)
+    table_state = (t.I, t.F, t.U, t.W, t.free_stack, t.counts, *t.defaults, t.row_of)
+    var = model.p.placements.move_propensity_variance
+    return plan, table_state, model.stock, cid0, _ENTRY_EVENTS, var
+
+
+def record_entrants(model, n, tab, cids, rows, n_prevented: int, n_sib: int) -> None:
+    """The entrants ``admit_rows`` wrote (of ``n`` arrivals): agents, header rows, counters."""
     k = len(tab)
     model.counters["prevented"] += n_prevented
     model.next_cid += n + n_sib  # prevented leads keep their numbers
     if k == 0:
         return
-    var = model.p.placements.move_propensity_variance
-    if var > 0:  # the gamma quantile (mean 1, variance var) of each child's own uniform
-        t.F[rows, table.CF_PROPENSITY] = gammaincinv(1.0 / var, t.U[rows, U_PROPENSITY]) * var
     cid_list, la_list = cids.tolist(), tab[:, entry.F_LA].tolist()
     uasc_e = tab[:, entry.F_UASC] == 1
     eth = tab[:, entry.F_ETHNIC]
@@ -821,7 +833,6 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
         (cid, Child(model, cid, la, row=r))
         for cid, la, r in zip(cid_list, la_list, rows.tolist(), strict=True)
     )
-    model.urgent.extend(cid_list)
     model.counters["entries"] += k
 
 

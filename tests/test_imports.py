@@ -10,6 +10,7 @@ LAYER = {
     "records": 0,
     "rng": 0,
     "calendar": 0,
+    "special": 0,
     "market": 1,
     "agents": 2,
     "policies": 3,

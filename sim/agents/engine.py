@@ -39,7 +39,7 @@ from sim.agents.children import (
     U_LS_DAYS,
     U_SA16,
 )
-from sim.agents.entry import _age_band, _district, _pick
+from sim.agents.entry import N_F, _age_band, _district, _pick, admit_rows
 from sim.agents.table import (
     C_AWAY,
     C_BILLED_TO,
@@ -1497,3 +1497,110 @@ def day_events(cal, tab, sup, books, logs, day, pp, rates, vp, world, counts):
         else:
             dn[0] = 0
     return out[: on[0]], m, queued
+
+
+@njit(cache=True)
+def run_day(
+    entry, cal, tab, sup, more, books, logs, day, pp, rates, vp, world, counts, urgent, rng
+):
+    """Phases 1-3 of ``day`` in one call: entries, the day's events, the urgent round.
+
+    As ``PlacementModel.entries``, ``process_events`` and ``match_urgent`` one after the other:
+    the arrivals are admitted (``entry.admit_rows``, their events queued), the day's events
+    taken and handled (``handle_events``; a child leaving care is taken out of ``row_of``),
+    then the urgent queue (``urgent[0]``, the children queued before today, then the
+    entrants and the children the events put in it, in order) goes through ``urgent_round``.
+    The events drawn today are queued last, in the order drawn. The caller has made room
+    for everything (rows, records, supply, calendar); there are no late events waiting.
+
+    Args:
+        entry: (``admit_rows``' plan, table state, stock, first child number, event codes
+            and propensity variance; the number of arrivals (0: none)).
+        cal: the calendar's arrays (``Calendar.arrays``) and the last day handled.
+        urgent: (the children queued before today, then ``urgent_round``'s row of child
+            numbers, base, kinship terms, geography and search terms).
+        rng: the matching stream (on its own: see ``urgent_round``).
+
+    Returns:
+        (the entrants (rows of ``entry_futures``), their child numbers and rows, leads kept
+        out of care, siblings, the entrants' events queued, the events' reports (``OUT_*``),
+        the events drawn today, then ``urgent_round``'s returns).
+    """
+    plan, table_state, stock, cid0, ev_codes, var, n_arrivals = entry
+    head, tail, store, nxt, meta, late_ix, count, done = cal
+    before, row_of, base, kin, geo, search = urgent
+    n_entry_events = 0
+    if n_arrivals > 0:
+        ent, cids, rows, n_prev, n_sib, events, pushed = admit_rows(
+            plan,
+            table_state,
+            (head, tail, store, nxt, meta, late_ix, count, done, True),
+            stock,
+            cid0,
+            day,
+            ev_codes,
+            var,
+        )
+        n_entry_events = len(events)
+        if pushed != 0 and n_entry_events:
+            raise RuntimeError("no room in the calendar for the entrants' events")
+    else:
+        ent = np.zeros((0, N_F), np.int64)
+        cids = np.zeros(0, np.int64)
+        rows = np.zeros(0, np.int64)
+        n_prev = 0
+        n_sib = 0
+    todays = _take(head, tail, store, nxt, meta, day, count)
+    n_ev = len(todays)
+    out = np.zeros((2 * n_ev + 1, 3), np.int64)
+    on = np.zeros(1, np.int64)
+    handle_events(tab, sup, books, logs, todays, day, pp, rates, vp, world, counts, out, on)
+    said = out[: on[0]]
+    n_urgent = 0
+    for j in range(len(said)):
+        if said[j, 0] == OUT_URGENT:
+            n_urgent += 1
+        elif said[j, 0] == OUT_EXIT:
+            row_of[said[j, 1]] = -1
+    queue = np.empty(len(before) + len(cids) + n_urgent, np.int64)
+    queue[: len(before)] = before
+    queue[len(before) : len(before) + len(cids)] = cids
+    q = len(before) + len(cids)
+    for j in range(len(said)):
+        if said[j, 0] == OUT_URGENT:
+            queue[q] = said[j, 1]
+            q += 1
+    if len(queue):
+        made, made_for, n_left, placed, n_unreg, split, v_start, v_units = urgent_round(
+            tab, sup, more, books, logs, queue, row_of, base, day, kin, geo, pp, rates, search, rng
+        )
+    else:
+        v_start, v_units = search[1][0], search[1][1]
+        made, made_for, n_left, placed, n_unreg, split = 0, np.zeros(0, np.int64), 0, 0, 0, 0
+    drawn, dn = logs[4], logs[5]
+    m = dn[0]
+    for j in range(m):
+        if drawn[j, 0] <= day:
+            raise RuntimeError("an event drawn for the day being handled or before")
+    if m:
+        if _push(head, tail, store, nxt, meta, drawn, m, day, late_ix, count) != 0:
+            raise RuntimeError("no room in the calendar for the events drawn today")
+        dn[0] = 0
+    return (
+        ent,
+        cids,
+        rows,
+        n_prev,
+        n_sib,
+        n_entry_events,
+        said,
+        m,
+        made,
+        made_for,
+        n_left,
+        placed,
+        n_unreg,
+        split,
+        v_start,
+        v_units,
+    )

@@ -42,6 +42,7 @@ from sim.agents.children import (
     U_LS_DAYS,
     U_PLAN,
     U_PREVENT,
+    U_PROPENSITY,
     U_SA16,
     U_SEX,
     U_SIB,
@@ -80,6 +81,7 @@ from sim.agents.table import (
     C_TIER,
     C_UASC,
     C_VERSION,
+    CF_PROPENSITY,
     alloc_rows,
 )
 from sim.calendar import _push
@@ -104,6 +106,7 @@ from sim.records import (
     RPC,
 )
 from sim.rng import _uniforms_of
+from sim.special import gammaincinv
 
 # Exit routes as codes (``Child.exit_route`` holds the name).
 ROUTES = ("short", "young_long", "older_long", "uasc", "at18", "adoption")
@@ -682,13 +685,14 @@ def to_table(ti, tu, rows, tab, uu_lead, uu_sib, cid0, n_leads, day, ev_codes, e
 
 
 @njit(cache=True)
-def admit_rows(plan, table_state, cal, stock, cid0, day, ev_codes):  # pragma: no cover
+def admit_rows(plan, table_state, cal, stock, cid0, day, ev_codes, var):  # pragma: no cover
     """A day's arrivals (``admit_plan``), written to new rows of the child table and queued.
 
     The entrants take rows (``alloc_rows``: freed rows first, then new ones; the table has
     room for three per arrival), are written there (``to_table``) and indexed by child number
     (``row_of`` has room), their events go to the calendar (``_push``, when ``cal`` allows)
-    and they count in their LAs' ``stock``.
+    and they count in their LAs' ``stock``. With ``var`` > 0 each entrant's propensity to
+    move is the gamma quantile (mean 1, variance ``var``) of its own uniform.
 
     Args:
         plan: ``admit_plan``'s arguments but the day, in its order.
@@ -712,6 +716,10 @@ def admit_rows(plan, table_state, cal, stock, cid0, day, ev_codes):  # pragma: n
     rows = alloc_rows(free_stack, counts, k, ti, tf, tw, default_i, default_f)
     events = np.empty((4 * k, 4), np.int64)
     cids, ne = to_table(ti, tu, rows, tab, uu, uu_sib, cid0, len(las), day, ev_codes, events)
+    if var > 0:
+        for j in range(k):
+            r = rows[j]
+            tf[r, CF_PROPENSITY] = gammaincinv(1.0 / var, tu[r, U_PROPENSITY], 0) * var
     for j in range(k):
         row_of[cids[j]] = rows[j]
         stock[tab[j, F_LA]] += 1
