@@ -10,10 +10,10 @@ simulated child-years per second, then the wall time of the same run again in th
 as a sweep's worker runs every job after its first (compiled code loaded, data read). Targets
 (DESIGN §7): national <= 15 s and 1.5 GB on 2 cores; Greater Manchester about 1 s, "so that a
 1,000-run regional sweep takes minutes". With ``--phases`` it also prints the seconds spent in
-each phase of the model's clock (they do not nest) and, within them: the day's compiled call
-(entries, events, the urgent round), the entrants' Mesa agents and header rows, the leavers'
-agents removed, the planned round's compiled search and its vacancy index (timed by wrappers,
-which add about 0.3 us a call). With ``--observed``
+each phase of the model's clock (they do not nest) and, within them: the compiled call for a
+run of days (entries, events, the urgent round), the entrants' Mesa agents and header rows,
+the leavers' agents removed, the planned round's compiled search and its vacancy index (timed
+by wrappers, which add about 0.3 us a call). With ``--observed``
 it times the observed-data path instead: reading and cleaning the extract, its indicators, the
 stock-and-flow fit and projection (200 draws) and writing it back as returns.
 """
@@ -32,13 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # The model's phases (``PlacementModel`` methods called by the clock; they do not nest), then
 # parts that run within them: (owner, attribute, label).
 PHASES = [
-    ("model", "daily_step", "the day: entries, events, urgent round"),
+    ("model", "run_days", "the days: entries, events, urgent round"),
     ("model", "match_planned", "weekly planned round"),
     ("model", "supply_step", "monthly supply"),
     ("model", "price_step", "monthly prices"),
     ("model", "year_end_step", "year end"),
     ("model", "finish", "finish"),
-    ("engine", "run_day", "within: compiled day"),
+    ("engine", "run_days", "within: compiled days"),
     ("world", "record_entrants", "within: entrants' agents and header rows"),
     ("model", "_after_events", "within: leavers' agents removed"),
     ("engine", "search_groups", "within: compiled planned search and placements"),

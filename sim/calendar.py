@@ -23,6 +23,9 @@ from numba import njit
 # the move to supported accommodation at 16-17.
 EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS, EV_SA16 = range(5)
 
+# How far ahead of the day being handled an event can fall, days: a child's events come before
+# it leaves care, at 18 at the latest (an entrant may be newborn); 8,000 days is 21.9 years.
+EVENT_HORIZON_DAYS = 8000
 # Meta slots: rows ever used (the store's high-water mark), head of the free list, its length.
 _M_USED, _M_FREE, _M_NFREE = 0, 1, 2
 

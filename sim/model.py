@@ -49,13 +49,13 @@ import mesa
 import numpy as np
 import simpy
 
-from sim.agents import engine, table
+from sim.agents import engine, entry, table
 from sim.agents.children import (
     Child,
 )
 from sim.agents.supply import SupplyRegistry
 from sim.agents.table import ChildTable
-from sim.calendar import Calendar
+from sim.calendar import EVENT_HORIZON_DAYS, Calendar
 from sim.config import RunConfig
 from sim.geography import TWENTY_MILES_KM, Geography, haversine_km_scalar
 from sim.market import kernels, matching, pricing
@@ -83,9 +83,7 @@ from sim.rng import stream
 from sim.world import admit_children
 
 REC_X1, RNE_S, RNE_P, RPC_OTHER = REC["X1"], RNE["S"], RNE["P"], RPC["OTHER"]
-# How far ahead of the day an event can fall, days: a child's events come before it leaves care,
-# at 18 at the latest (an entrant may be newborn); 8,000 days is 21.9 years.
-_EVENT_HORIZON_DAYS = 8000
+
 PR_OWN_LA, PR_OTHER_LA, PR_PRIVATE, PR_VOLUNTARY = (
     PROVIDER[c] for c in ("PR1", "PR2", "PR4", "PR5")
 )
@@ -257,6 +255,7 @@ class PlacementModel(mesa.Model):
         self._no_hub = np.ones(geo.n_la)
         self._vp = np.zeros(engine.N_V)
         self._vp_of = None  # the parameters ``_vp`` was built from, when no lever changes it
+        self._arrivals = None  # (first day, arrivals by day and LA) drawn for a run of days
         self.providers: list = []
         self.councils: list = []
         self.rccs: list = []
@@ -350,91 +349,181 @@ class PlacementModel(mesa.Model):
         year_ends = {year_end_day(y, self.origin) for y in range(y0, y0 + 60)}
         day = int(self.env.now)
         while day <= self.end_day:
+            last = day
             if day > 0:
-                self.daily_step(day)
-            if day % 7 == 0 and day > 0:
-                self.match_planned(day)
-            if self._is_month_start(day):
-                self.supply_step(day)
+                last = self._span_end(day, year_ends)
+                self.run_days(day, last)
+            if last % 7 == 0 and last > 0:
+                self.match_planned(last)
+            if self._is_month_start(last):
+                self.supply_step(last)
                 self.price_step()
-            if day in year_ends:
-                self.year_end_step(day)
-            yield self.env.timeout(1)
+            if last in year_ends:
+                self.year_end_step(last)
+            yield self.env.timeout(last - day + 1)
             day = int(self.env.now)
+
+    def _span_end(self, day: int, year_ends: set[int]) -> int:
+        """The last day of the run of days from ``day`` whose phases 1-3 can go in one call.
+
+        Up to the next day with more to do (a Monday's planned round, a month's first day, a
+        year end, the end of the run), and only one day when a lever may change the day's
+        parameters (entry, events, placements or the market).
+        """
+        pol = self.policy
+        levers = (
+            pol.prevention,
+            pol.kinship_support,
+            pol.uasc_dispersal,
+            pol.staying_close,
+            pol.recruitment_hub,
+            pol.pooled_commissioning,
+            pol.profit_cap,
+        )
+        if any(lever is not None for lever in levers):
+            return day
+        last = day
+        while not (
+            last % 7 == 0 or last >= self.end_day or last in year_ends or self._is_month_start(last)
+        ):
+            last += 1
+        return last
 
     def _is_month_start(self, day: int) -> bool:
         return (self.origin + dt.timedelta(days=day)).day == 1
 
     def daily_step(self, day: int) -> None:
-        """Phases 1-3 of day ``day``.
+        """Phases 1-3 of day ``day`` (``run_days`` for one day)."""
+        self.run_days(day, day)
 
-        With no late events waiting (the rule), the three phases are one compiled call
-        (``engine.run_day``); otherwise ``entries``, ``process_events`` and ``match_urgent``
-        run one after the other. Both do the same, in the same order.
+    def run_days(self, first: int, last: int) -> None:
+        """Phases 1-3 of the days ``first`` to ``last``.
+
+        With no late events waiting (the rule), the days are compiled calls
+        (``engine.run_days``, as many as room for them takes); a day with late events runs
+        ``entries``, ``process_events`` and ``match_urgent`` one after the other. Both do the
+        same, in the same order. The days' arrivals are drawn first, all at once: the same
+        draws as day by day, since nothing else draws from their stream.
         """
-        if len(self.header.rows) >= self.header.PACK_ROWS:
-            self.header.pack()
-        self.child_days += self.stock
-        self.table.new_day()
-        cal = self.calendar
-        due = cal.due(day) if cal.done < day else -1
-        if due < 0:
-            self.entries(day)
-            self.process_events(day)
-            self.match_urgent(day)
-            return
+        rate = self.entry_rate_per_day
+        arrivals = self.streams["referrals"].poisson(rate, size=(last - first + 1, len(rate)))
+        self._arrivals = (first, arrivals)
+        day = first
+        while day <= last:
+            if len(self.header.rows) >= self.header.PACK_ROWS:
+                self.header.pack()
+            cal = self.calendar
+            if cal.due(day) < 0 or cal.done >= day:
+                self.child_days += self.stock
+                self.table.new_day()
+                self.entries(day)
+                self.process_events(day)
+                self.match_urgent(day)
+                day += 1
+            else:
+                day = self._compiled_days(day, last, arrivals[day - first :])
+        self._arrivals = None
+
+    def _room_until(self, first: int, last: int) -> int:
+        """The last day of ``first`` to ``last`` that ``_compiled_days`` makes room for."""
+        return last
+
+    def _compiled_days(self, first: int, last: int, arrivals: np.ndarray) -> int:
+        """Days ``first`` to ``last`` in one ``engine.run_days`` call, as far as room allows.
+
+        Returns:
+            The first day not run.
+        """
         from sim.world import entry_inputs, record_entrants
 
-        rate = self.entry_rate_per_day
-        counts = self.streams["referrals"].poisson(rate)
-        las = np.repeat(np.arange(len(rate)), counts) if counts.any() else self._no_rows
-        n = len(las)
-        # Room for the day: at most three entrants an arrival and four events an entrant; the
+        cal = self.calendar
+        n_la = arrivals.shape[1]
+        per_day = arrivals.sum(axis=1)
+        starts = np.zeros(len(per_day) + 1, np.int64)
+        np.cumsum(per_day, out=starts[1:])
+        las = np.repeat(np.tile(np.arange(n_la), len(per_day)), arrivals.ravel())
+        n = int(starts[-1])
+        # Room for the days: at most three entrants an arrival and four events an entrant; the
         # records' rows as the phases reserve them (events 2 each, the urgent queue 1 each).
-        plan, table_state, stock, cid0, ev_codes, var = entry_inputs(self, day, las)
-        n_events = due + 12 * n
-        n_urgent = len(self.urgent) + 3 * n + n_events
-        more, row_of, base, kin, geo, search = self._urgent_inputs(day, n_urgent)
-        drawn = 2 * n_events + n_urgent + 8
-        cal.make_room(12 * n + drawn, day + _EVENT_HORIZON_DAYS)
-        tab, sup_cols, books, logs = self._kernel_state(drawn)
-        pp, rates = self._placement_terms(day)
-        world = self._event_world(day)  # (sets ``self._vp``)
+        # Events drawn for a day of the run may need more: the call then stops before that
+        # day and the next makes room from there.
+        upto = self._room_until(first, last)
+        due = int(cal.count[first : upto + 1].sum()) if first < len(cal.count) else 0
+        n_events = due + 12 * int(starts[upto - first + 1])
+        n_urgent = len(self.urgent) + 3 * int(starts[upto - first + 1]) + n_events
+        rows = 2 * n_events + n_urgent + 8
+        plan, table_state, stock, cid0, ev_codes, var = entry_inputs(self, first, las)
+        more, row_of, base, kin, geo, search = self._urgent_inputs(first, n_urgent)
+        cal.make_room(12 * n + rows, last + EVENT_HORIZON_DAYS)
+        tab, sup_cols, books, logs = self._kernel_state(rows)
+        pp, rates = self._placement_terms(first)
+        world = self._event_world(first)  # (sets ``self._vp``)
         handled = np.zeros(1, np.int64)
         before = np.array(self.urgent, np.int64)
-        self.urgent = []
-        out = engine.run_day(
-            (plan, table_state, stock, cid0, ev_codes, var, n),
+        t = self.table
+        ent_store = (
+            np.zeros((3 * n, entry.N_F), np.int64),
+            np.zeros(3 * n, np.int64),
+            np.zeros(3 * n, np.int64),
+            np.zeros(1, np.int64),
+        )
+        said = np.zeros((2 * n_events + upto - first + 2, 3), np.int64)
+        names = np.zeros(2 * n_urgent, np.int64)
+        out_n = np.zeros(2, np.int64)
+        out = engine.run_days(
+            first,
+            last,
+            (plan, starts, table_state, t.freed, stock, cid0, ev_codes, var, self.child_days,
+             ent_store),
             (*cal.arrays(), cal.done),
             tab,
             sup_cols,
             more,
             books,
             logs,
-            day,
             pp,
             rates,
             self._vp,
             world,
             handled,
-            (before, row_of, base, kin, geo, search),
+            (before, row_of, base, kin, geo, search, said, names, out_n),
             self.streams["matching"],
-        )
-        ent, cids, rows, n_prev, n_sib, n_entry_events, said, n_drawn = out[:8]
-        cal.settle(self._drawn, n_entry_events, 0)  # none late: all fall after ``done``
-        cal.done = day
-        record_entrants(self, n, ent, cids, rows, n_prev, n_sib)
+        )  # fmt: skip
+        day, next_cid, _, n_prev, n_queued, placed, n_unreg, split, start, units = out
+        if day == first:  # the room made above is the first day's bound: never short
+            raise RuntimeError(f"no room for day {first} after making room for it")
+        cal.done = day - 1
+        cal.settle(self._drawn, n_queued, 0)  # none late: all fall after the day handled
+        self.urgent = []
+        k = int(ent_store[3][0])
+        record_entrants(self, ent_store[0][:k], ent_store[1][:k], ent_store[2][:k])
+        self.counters["prevented"] += n_prev
+        self.next_cid = next_cid
         self.counters["events"] += int(handled[0])
-        if len(said):
-            self._after_events(said)
-        self._after_urgent(base, search, *out[8:])
-        cal.settle(self._drawn, n_drawn, 0)
+        if out_n[0]:
+            self._after_events(said[: out_n[0]], free=False)
+        if start is not search[1][0]:
+            state = search[2]
+            self._vac = matching.VacancyIndex(units=units, start=start, n_la=self.geo.n_la)
+            self._vac_day, self._vac_n = int(state[0]), int(state[1])
+        made = names[: out_n[1]].tolist()
+        self.supply.registered(
+            [f"KIN{c}" if c >= 0 else f"UNREG{base + j}" for j, c in enumerate(made)]
+        )
+        self.counters["matches"] += placed
+        self.counters["unregistered"] += n_unreg
+        self.counters["siblings_separated"] += split
+        return day
 
     # ---- phase 1: entries ---------------------------------------------------------------------
     def entries(self, day: int) -> None:
         """New children arrive in each simulated LA."""
         rate = self.entry_rate_per_day
-        counts = self.streams["referrals"].poisson(rate)
+        drawn = self._arrivals
+        if drawn is not None and 0 <= day - drawn[0] < len(drawn[1]):
+            counts = drawn[1][day - drawn[0]]  # drawn with the run of days it belongs to
+        else:
+            counts = self.streams["referrals"].poisson(rate)
         if counts.any():
             admit_children(self, day, np.repeat(np.arange(len(rate)), counts))
 
@@ -486,12 +575,16 @@ class PlacementModel(mesa.Model):
             self._after_events(said)
         self._queue_drawn(after=day)
 
-    def _after_events(self, said: np.ndarray) -> None:
-        """The handlers' reports (``engine.OUT_*``): leavers' rows and agents, Staying Close."""
+    def _after_events(self, said: np.ndarray, free: bool = True) -> None:
+        """The handlers' reports (``engine.OUT_*``): leavers' agents and rows, Staying Close.
+
+        ``free``: free the leavers' rows (compiled code that freed them already passes False).
+        """
         what = said[:, 0]
         left = said[what == engine.OUT_EXIT]
         if len(left):
-            self.table.free_rows(left[:, 2].tolist())
+            if free:
+                self.table.free_rows(left[:, 2].tolist())
             children = self.children
             for a in left[:, 1].tolist():
                 children.pop(a).remove()

@@ -767,7 +767,9 @@ def admit_children(model, day: int, las: np.ndarray) -> None:
         cal.push(events)
     else:
         cal.settle(events, len(events), pushed)
-    record_entrants(model, len(las), tab, cids, rows, n_prevented, n_sib)
+    model.counters["prevented"] += n_prevented
+    model.next_cid += len(las) + n_sib  # prevented leads keep their numbers
+    record_entrants(model, tab, cids, rows)
     model.urgent.extend(cids.tolist())
 
 
@@ -804,11 +806,9 @@ def entry_inputs(model, day: int, las: np.ndarray) -> tuple:
     return plan, table_state, model.stock, cid0, _ENTRY_EVENTS, var
 
 
-def record_entrants(model, n, tab, cids, rows, n_prevented: int, n_sib: int) -> None:
-    """The entrants ``admit_rows`` wrote (of ``n`` arrivals): agents, header rows, counters."""
+def record_entrants(model, tab, cids, rows) -> None:
+    """The entrants ``admit_rows`` wrote: their agents, header rows and count."""
     k = len(tab)
-    model.counters["prevented"] += n_prevented
-    model.next_cid += n + n_sib  # prevented leads keep their numbers
     if k == 0:
         return
     cid_list, la_list = cids.tolist(), tab[:, entry.F_LA].tolist()

@@ -20,17 +20,17 @@ def test_phase_timings_cover_the_run_and_are_removed_afterwards():
     from sim.model import PlacementModel
 
     bench = _benchmark()
-    before = (PlacementModel.place, PlacementModel.entries, engine.run_day)
+    before = (PlacementModel.place, PlacementModel.entries, engine.run_days)
     r = bench.one("tiny", 1, 1, phases=True)
     spent = r["phases"]
     assert list(spent) == [label for _, _, label in bench.PHASES]
     top = [label for label in spent if not label.startswith("within")]
     # The clock's phases do not nest, so together they take at most the run's wall time.
     assert sum(spent[k] for k in top) <= r["run_s"]
-    for label in ("the day: entries, events, urgent round", "weekly planned round", "year end"):
+    for label in ("the days: entries, events, urgent round", "weekly planned round", "year end"):
         assert spent[label] > 0, label
-    for label in ("compiled day", "entrants' agents and header rows", "leavers' agents removed"):
+    for label in ("compiled days", "entrants' agents and header rows", "leavers' agents removed"):
         assert spent[f"within: {label}"] > 0, label
     assert spent["within: compiled planned search and placements"] > 0
     assert r["matches"] > 0
-    assert (PlacementModel.place, PlacementModel.entries, engine.run_day) == before
+    assert (PlacementModel.place, PlacementModel.entries, engine.run_days) == before

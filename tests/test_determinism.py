@@ -75,3 +75,33 @@ def test_the_compiled_day_equals_its_three_phases_run_one_by_one(monkeypatch, ti
     assert fast.header.frame().equals(slow.header.frame())
     assert fast.counters == slow.counters
     assert len(fast.episodes.frame()) > 100
+
+
+def test_runs_of_days_equal_one_day_a_call_and_stopping_for_room(monkeypatch, tiny_model):
+    """Phases 1-3 of the days up to the next Monday, month start or year end go in one
+    compiled call. One day a call gives the same records; so does making room for the first
+    day of each call only, so that a call stops before a day it has no room for and the next
+    makes room from there."""
+    from sim.model import PlacementModel
+
+    def same(m):
+        assert tiny_model.episodes.frame().equals(m.episodes.frame())
+        assert tiny_model.ledger.frame().equals(m.ledger.frame())
+        assert tiny_model.header.frame().equals(m.header.frame())
+        assert tiny_model.counters == m.counters
+
+    with monkeypatch.context() as mp:
+        mp.setattr(PlacementModel, "_span_end", lambda self, day, year_ends: day)
+        same(run_tiny())
+    calls = []
+    compiled = PlacementModel._compiled_days
+
+    def counted(self, first, last, arrivals):
+        day = compiled(self, first, last, arrivals)
+        calls.append((first, last, day))
+        return day
+
+    monkeypatch.setattr(PlacementModel, "_room_until", lambda self, first, last: first)
+    monkeypatch.setattr(PlacementModel, "_compiled_days", counted)
+    same(run_tiny())
+    assert any(day <= last for _, last, day in calls)  # some calls stopped for room

@@ -39,7 +39,7 @@ from sim.agents.children import (
     U_LS_DAYS,
     U_SA16,
 )
-from sim.agents.entry import N_F, _age_band, _district, _pick, admit_rows
+from sim.agents.entry import _age_band, _district, _pick, admit_rows
 from sim.agents.table import (
     C_AWAY,
     C_BILLED_TO,
@@ -88,7 +88,18 @@ from sim.agents.table import (
     ROUTE_CODE,
     ROUTES,
 )
-from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_PLACEMENT, EV_SA16, _push, _take
+from sim.calendar import (
+    _M_NFREE,
+    _M_USED,
+    EV_ADOPTION,
+    EV_EXIT,
+    EV_LS,
+    EV_PLACEMENT,
+    EV_SA16,
+    EVENT_HORIZON_DAYS,
+    _push,
+    _take,
+)
 from sim.market.kernels import _haversine_km, vacancy_csr
 from sim.market.kernels import search as _search_kernel
 from sim.records import (
@@ -1500,107 +1511,208 @@ def day_events(cal, tab, sup, books, logs, day, pp, rates, vp, world, counts):
 
 
 @njit(cache=True)
-def run_day(
-    entry, cal, tab, sup, more, books, logs, day, pp, rates, vp, world, counts, urgent, rng
-):
-    """Phases 1-3 of ``day`` in one call: entries, the day's events, the urgent round.
+def _room(day, n, q, entry_cols, cal, tab, logs, out_room):
+    """Whether every store has room for ``day`` with ``n`` arrivals and ``q`` children queued.
 
-    As ``PlacementModel.entries``, ``process_events`` and ``match_urgent`` one after the other:
-    the arrivals are admitted (``entry.admit_rows``, their events queued), the day's events
-    taken and handled (``handle_events``; a child leaving care is taken out of ``row_of``),
-    then the urgent queue (``urgent[0]``, the children queued before today, then the
-    entrants and the children the events put in it, in order) goes through ``urgent_round``.
-    The events drawn today are queued last, in the order drawn. The caller has made room
-    for everything (rows, records, supply, calendar); there are no late events waiting.
+    The bounds are those the model's phases reserve (``PlacementModel.daily_step``): three
+    entrants an arrival, four events an entrant, the day's events and the urgent queue.
+    """
+    counts_t, row_of, cid0 = entry_cols
+    head, tail, store, nxt, meta, late_ix, count = cal
+    n_said, n_names, said_cap, names_cap = out_room
+    due = count[day] if day < len(count) else 0
+    n_ev = due + 12 * n
+    n_urgent = q + 3 * n + n_ev
+    rows = 2 * n_ev + n_urgent + 8
+    ok = counts_t[0] + 3 * n <= len(tab[0]) and cid0 + 3 * n < len(row_of)
+    ok = ok and logs[1][0] + 2 * rows + 8 <= len(logs[0]) and logs[3][0] + rows + 8 <= len(logs[2])
+    ok = ok and logs[5][0] + rows + 8 <= len(logs[4])
+    ok = ok and meta[_M_USED] + 12 * n + rows - meta[_M_NFREE] <= len(nxt)
+    ok = ok and len(late_ix) >= 12 * n + rows and day + EVENT_HORIZON_DAYS < len(head)
+    ok = ok and n_said + 2 * n_ev + 1 <= said_cap and n_names + 2 * n_urgent <= names_cap
+    return ok, n_urgent
+
+
+@njit(cache=True)
+def run_days(
+    first, last, entry, cal, tab, sup, more, books, logs, pp, rates, vp, world, counts, urgent, rng
+):
+    """Phases 1-3 (entries, events, the urgent round) of days ``first`` to ``last`` in one call.
+
+    Each day as ``PlacementModel.entries``, ``process_events`` and ``match_urgent`` would run
+    it one after the other: the rows freed the day before become free, the day's child-days
+    are counted, the arrivals are admitted (``entry.admit_rows``, their events queued), the
+    day's events taken and handled (``handle_events``; a child leaving care is taken out of
+    ``row_of`` and its row freed), then the urgent queue (on the first day the children
+    queued before, then the entrants and the children the events put in it, in order) goes
+    through ``urgent_round``, and the events drawn are queued in the order drawn. A day
+    starts only when every store has room for it (``_room``); otherwise the call returns
+    before it, for the caller to make room and call again from that day. There are no late
+    events waiting, and the parameters are the same every day of the call.
 
     Args:
-        entry: (``admit_rows``' plan, table state, stock, first child number, event codes
-            and propensity variance; the number of arrivals (0: none)).
+        entry: (``admit_rows``' plan with every day's arrivals as its LAs, where each day's
+            begin (``starts``), table state, rows freed today, stock, first child number,
+            event codes, propensity variance, child-days by LA, and the entrants' store:
+            their ``entry_futures`` rows, child numbers and rows, with their count).
         cal: the calendar's arrays (``Calendar.arrays``) and the last day handled.
-        urgent: (the children queued before today, then ``urgent_round``'s row of child
-            numbers, base, kinship terms, geography and search terms).
+        urgent: (the children queued before the first day, then ``urgent_round``'s row of
+            child numbers, first new unit, kinship terms, geography and search terms, and the
+            output stores: reports (``OUT_*``) and the units' names (child number of a kinship
+            household, -1 for an unregistered setting), with their counts).
         rng: the matching stream (on its own: see ``urgent_round``).
 
     Returns:
-        (the entrants (rows of ``entry_futures``), their child numbers and rows, leads kept
-        out of care, siblings, the entrants' events queued, the events' reports (``OUT_*``),
-        the events drawn today, then ``urgent_round``'s returns).
+        (the first day not run (``last`` + 1 when all ran), the next child number, the next
+        unit, leads kept out of care, events queued, placements, of them unregistered,
+        children of split groups, the vacancy index's start and units).
     """
-    plan, table_state, stock, cid0, ev_codes, var, n_arrivals = entry
+    plan, starts, table_state, freed, stock, cid0, ev_codes, var, child_days, ent_store = entry
+    ent_out, cid_out, row_out, n_ent = ent_store
     head, tail, store, nxt, meta, late_ix, count, done = cal
-    before, row_of, base, kin, geo, search = urgent
-    n_entry_events = 0
-    if n_arrivals > 0:
-        ent, cids, rows, n_prev, n_sib, events, pushed = admit_rows(
-            plan,
-            table_state,
-            (head, tail, store, nxt, meta, late_ix, count, done, True),
-            stock,
-            cid0,
+    before, row_of, base, kin, geo, search, said_out, names_out, out_n = urgent
+    base_plan = plan
+    free_stack, counts_t = table_state[4], table_state[5]
+    ti = tab[0]
+    n_prev = 0
+    n_queued = 0
+    placed = 0
+    n_unreg = 0
+    split = 0
+    v_start, v_units = search[1][0], search[1][1]
+    day = first
+    while day <= last:
+        lo, hi = starts[day - first], starts[day - first + 1]
+        n = hi - lo
+        q = len(before) if day == first else 0
+        ok, n_urgent = _room(
             day,
-            ev_codes,
-            var,
+            n,
+            q,
+            (counts_t, row_of, cid0),
+            (head, tail, store, nxt, meta, late_ix, count),
+            tab,
+            logs,
+            (out_n[0], out_n[1], len(said_out), len(names_out)),
         )
-        n_entry_events = len(events)
-        if pushed != 0 and n_entry_events:
-            raise RuntimeError("no room in the calendar for the entrants' events")
-    else:
-        ent = np.zeros((0, N_F), np.int64)
-        cids = np.zeros(0, np.int64)
-        rows = np.zeros(0, np.int64)
-        n_prev = 0
-        n_sib = 0
-    todays = _take(head, tail, store, nxt, meta, day, count)
-    n_ev = len(todays)
-    out = np.zeros((2 * n_ev + 1, 3), np.int64)
-    on = np.zeros(1, np.int64)
-    handle_events(tab, sup, books, logs, todays, day, pp, rates, vp, world, counts, out, on)
-    said = out[: on[0]]
-    n_urgent = 0
-    for j in range(len(said)):
-        if said[j, 0] == OUT_URGENT:
-            n_urgent += 1
-        elif said[j, 0] == OUT_EXIT:
-            row_of[said[j, 1]] = -1
-    queue = np.empty(len(before) + len(cids) + n_urgent, np.int64)
-    queue[: len(before)] = before
-    queue[len(before) : len(before) + len(cids)] = cids
-    q = len(before) + len(cids)
-    for j in range(len(said)):
-        if said[j, 0] == OUT_URGENT:
-            queue[q] = said[j, 1]
-            q += 1
-    if len(queue):
-        made, made_for, n_left, placed, n_unreg, split, v_start, v_units = urgent_round(
-            tab, sup, more, books, logs, queue, row_of, base, day, kin, geo, pp, rates, search, rng
-        )
-    else:
-        v_start, v_units = search[1][0], search[1][1]
-        made, made_for, n_left, placed, n_unreg, split = 0, np.zeros(0, np.int64), 0, 0, 0, 0
-    drawn, dn = logs[4], logs[5]
-    m = dn[0]
-    for j in range(m):
-        if drawn[j, 0] <= day:
-            raise RuntimeError("an event drawn for the day being handled or before")
-    if m:
-        if _push(head, tail, store, nxt, meta, drawn, m, day, late_ix, count) != 0:
-            raise RuntimeError("no room in the calendar for the events drawn today")
-        dn[0] = 0
-    return (
-        ent,
-        cids,
-        rows,
-        n_prev,
-        n_sib,
-        n_entry_events,
-        said,
-        m,
-        made,
-        made_for,
-        n_left,
-        placed,
-        n_unreg,
-        split,
-        v_start,
-        v_units,
-    )
+        if not ok or base + 2 * n_urgent > len(sup[0]):
+            break
+        # A new day: rows freed before it become free; its child-days.
+        k_f, m_f = counts_t[1], counts_t[2]
+        for j in range(m_f):
+            free_stack[k_f + j] = freed[j]
+        counts_t[1] = k_f + m_f
+        counts_t[2] = 0
+        for a in range(len(stock)):
+            child_days[a] += stock[a]
+        # Phase 1: entries.
+        n_cids = 0
+        if n > 0:
+            day_plan = (
+                base_plan[0],
+                base_plan[1][lo:hi],
+                base_plan[2],
+                base_plan[3],
+                base_plan[4],
+                base_plan[5],
+                base_plan[6],
+                base_plan[7],
+                base_plan[8],
+                base_plan[9],
+                base_plan[10],
+            )
+            ent, cids, rows, n_p, n_sib, events, pushed = admit_rows(
+                day_plan,
+                table_state,
+                (head, tail, store, nxt, meta, late_ix, count, done, True),
+                stock,
+                cid0,
+                day,
+                ev_codes,
+                var,
+            )
+            if pushed != 0 and len(events):
+                raise RuntimeError("no room in the calendar for the entrants' events")
+            n_queued += len(events)
+            n_prev += n_p
+            cid0 += n + n_sib
+            n_cids = len(cids)
+            e0 = n_ent[0]
+            for j in range(n_cids):
+                ent_out[e0 + j] = ent[j]
+                cid_out[e0 + j] = cids[j]
+                row_out[e0 + j] = rows[j]
+            n_ent[0] = e0 + n_cids
+        # Phase 2: the day's events.
+        todays = _take(head, tail, store, nxt, meta, day, count)
+        done = day
+        n_ev = len(todays)
+        out = np.zeros((2 * n_ev + 1, 3), np.int64)
+        on = np.zeros(1, np.int64)
+        handle_events(tab, sup, books, logs, todays, day, pp, rates, vp, world, counts, out, on)
+        n_u = 0
+        s0 = out_n[0]
+        for j in range(on[0]):
+            what = out[j, 0]
+            if what == OUT_URGENT:
+                n_u += 1
+            elif what == OUT_EXIT:
+                row_of[out[j, 1]] = -1
+                freed[counts_t[2]] = out[j, 2]
+                counts_t[2] += 1
+            said_out[s0 + j] = out[j]
+        out_n[0] = s0 + on[0]
+        # Phase 3: the urgent round.
+        queue = np.empty(q + n_cids + n_u, np.int64)
+        if q:
+            queue[:q] = before
+        e0 = n_ent[0] - n_cids
+        for j in range(n_cids):
+            queue[q + j] = cid_out[e0 + j]
+        k = q + n_cids
+        for j in range(on[0]):
+            if out[j, 0] == OUT_URGENT:
+                queue[k] = out[j, 1]
+                k += 1
+        if len(queue):
+            made, made_for, n_left, p, u, sp, v_start, v_units = urgent_round(
+                tab,
+                sup,
+                more,
+                books,
+                logs,
+                queue,
+                row_of,
+                base,
+                day,
+                kin,
+                geo,
+                pp,
+                rates,
+                (search[0], (v_start, v_units, search[1][2]), search[2], search[3], search[4],
+                 search[5]),
+                rng,
+            )  # fmt: skip
+            m0 = out_n[1]
+            for j in range(made):
+                names_out[m0 + j] = ti[made_for[j], C_CID]
+            for j in range(n_left):
+                names_out[m0 + made + j] = -1
+            out_n[1] = m0 + made + n_left
+            base += made + n_left
+            placed += p
+            n_unreg += u
+            split += sp
+        # The events drawn today, queued in the order drawn.
+        drawn, dn = logs[4], logs[5]
+        m = dn[0]
+        for j in range(m):
+            if drawn[j, 0] <= day:
+                raise RuntimeError("an event drawn for the day being handled or before")
+        if m:
+            if _push(head, tail, store, nxt, meta, drawn, m, day, late_ix, count) != 0:
+                raise RuntimeError("no room in the calendar for the events drawn today")
+            dn[0] = 0
+            n_queued += m
+        day += 1
+    return day, cid0, base, n_prev, n_queued, placed, n_unreg, split, v_start, v_units

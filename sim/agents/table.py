@@ -157,11 +157,13 @@ class ChildTable:
         self.F = np.empty((0, len(FLOAT_COLUMNS)))
         self.U = np.empty((0, N_UNIFORMS))
         self.W = np.empty(0, np.int8)
-        # [rows ever used, rows on the free stack]: shared with the compiled ``alloc_rows``.
-        self.counts = np.zeros(2, np.int64)
+        # [rows ever used, rows on the free stack, rows freed today]: shared with compiled code.
+        self.counts = np.zeros(3, np.int64)
         self.row_of = np.full(1024, -1, np.int64)  # each child number's row (-1: not in care)
-        self.free_stack = np.zeros(1024, np.int64)  # rows free to reuse (LIFO, top last)
-        self._freed: list[int] = []  # rows freed today (free from the next day)
+        # Rows free to reuse (a stack, top last) and rows freed today (free from the next day),
+        # in the order freed; each has room for every row of the table.
+        self.free_stack = np.zeros(0, np.int64)
+        self.freed = np.zeros(0, np.int64)
         self._grow(capacity)
 
     @property
@@ -174,6 +176,11 @@ class ChildTable:
         old = self.W
         self.W = np.zeros(cap, np.int8)
         self.W[: len(old)] = old
+        for name in ("free_stack", "freed"):
+            old = getattr(self, name)
+            new = np.zeros(cap, np.int64)
+            new[: len(old)] = old
+            setattr(self, name, new)
         for name, width in (("I", self.I.shape[1]), ("F", self.F.shape[1]), ("U", N_UNIFORMS)):
             old = getattr(self, name)
             new = np.zeros((cap, width), old.dtype)
@@ -215,13 +222,14 @@ class ChildTable:
 
     def free(self, row: int) -> None:
         """Free ``row`` (its child has left care): reusable from the next ``new_day``."""
-        self.row_of[self.I[row, C_CID]] = -1
-        self._freed.append(row)
+        self.free_rows([row])
 
     def free_rows(self, rows: list[int]) -> None:
         """``free`` each of ``rows``, in order."""
         self.row_of[self.I[rows, C_CID]] = -1
-        self._freed.extend(rows)
+        k = int(self.counts[2])
+        self.freed[k : k + len(rows)] = rows
+        self.counts[2] = k + len(rows)
 
     def index(self, cids: np.ndarray, rows: np.ndarray) -> None:
         """Record the rows of children ``cids`` (``row_of``)."""
@@ -239,19 +247,12 @@ class ChildTable:
 
     def new_day(self) -> None:
         """Rows freed before today become reusable."""
-        if self._freed:
-            k, m = int(self.counts[1]), len(self._freed)
-            if k + m > len(self.free_stack):
-                grown = np.zeros(max(2 * len(self.free_stack), k + m), np.int64)
-                grown[:k] = self.free_stack[:k]
-                self.free_stack = grown
-            self.free_stack[k : k + m] = self._freed
-            self.counts[1] = k + m
-            self._freed = []
+        if self.counts[2]:
+            new_day_rows(self.free_stack, self.freed, self.counts)
 
     def live_rows(self) -> int:
         """Rows in use (children in care)."""
-        return self.n - int(self.counts[1]) - len(self._freed)
+        return self.n - int(self.counts[1]) - int(self.counts[2])
 
 
 @njit(cache=True)
@@ -274,3 +275,13 @@ def alloc_rows(free_stack, counts, k, ti, tf, tw, default_i, default_f):  # prag
         tf[r, :] = default_f
         tw[r] = 0
     return out
+
+
+@njit(cache=True)
+def new_day_rows(free_stack, freed, counts):  # pragma: no cover - compiled
+    """The rows freed before today go on the free stack, in the order freed (``new_day``)."""
+    k, m = counts[1], counts[2]
+    for j in range(m):
+        free_stack[k + j] = freed[j]
+    counts[1] = k + m
+    counts[2] = 0
