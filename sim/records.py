@@ -227,6 +227,16 @@ class _RowLog:
             for k, v in zip(self.COLUMNS, cols, strict=True)
         }
 
+    def add_columns(self, **cols: np.ndarray) -> None:
+        """Append rows given as one array per field (``COLUMNS``, all of one length)."""
+        self.pack()  # the rows held as tuples come first
+        k = len(cols[self.COLUMNS[0]])
+        if k:
+            self._packs.append(
+                {c: np.asarray(cols[c], dtype=self.DTYPES.get(c, np.int64)) for c in self.COLUMNS}
+            )
+            self.offset += k
+
     def pack(self) -> None:
         """Move the rows held as tuples into column arrays."""
         if self.rows:

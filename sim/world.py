@@ -814,20 +814,16 @@ def record_entrants(model, tab, cids, rows) -> None:
     cid_list, la_list = cids.tolist(), tab[:, entry.F_LA].tolist()
     uasc_e = tab[:, entry.F_UASC] == 1
     eth = tab[:, entry.F_ETHNIC]
-    ethnic = [
-        (_ETHNIC_UASC_CODES if u else _ETHNIC_CODES)[e]
-        for u, e in zip(uasc_e.tolist(), eth.tolist(), strict=True)
-    ]
-    model.header.rows.extend(
-        zip(
-            cid_list,
-            la_list,
-            tab[:, entry.F_SEX].tolist(),
-            tab[:, entry.F_DOB].tolist(),
-            ethnic,
-            uasc_e.tolist(),
-            strict=True,
-        )
+    ethnic = np.empty(k, object)  # the codes' own strings, as the tuples held them
+    ethnic[uasc_e] = _ETHNIC_UASC_CODES[eth[uasc_e]]
+    ethnic[~uasc_e] = _ETHNIC_CODES[eth[~uasc_e]]
+    model.header.add_columns(
+        child=cids,
+        la=tab[:, entry.F_LA],
+        sex=tab[:, entry.F_SEX],
+        dob=tab[:, entry.F_DOB],
+        ethnic=ethnic,
+        uasc=uasc_e,
     )
     model.children.update(
         (cid, Child(model, cid, la, row=r))
@@ -836,7 +832,8 @@ def record_entrants(model, tab, cids, rows) -> None:
     model.counters["entries"] += k
 
 
-_ETHNIC_CODES, _ETHNIC_UASC_CODES = ETHNIC[0], ETHNIC_UASC[0]
+_ETHNIC_CODES = np.array(ETHNIC[0], object)
+_ETHNIC_UASC_CODES = np.array(ETHNIC_UASC[0], object)
 
 
 # No UASC dispersal: (quota, simulated LAs, region of each LA) that the kernel never reads.
