@@ -367,8 +367,8 @@ class PlacementModel(mesa.Model):
         """The last day of the run of days from ``day`` whose phases 1-3 can go in one call.
 
         Up to the next day with more to do (a Monday's planned round, a month's first day, a
-        year end, the end of the run), and only one day when a lever may change the day's
-        parameters (entry, events, placements or the market).
+        year end, the end of the run); with a lever that may change a day's parameters (entry,
+        events, placements or the market), only while they stay those of ``day``.
         """
         pol = self.policy
         levers = (
@@ -380,14 +380,27 @@ class PlacementModel(mesa.Model):
             pol.pooled_commissioning,
             pol.profit_cap,
         )
-        if any(lever is not None for lever in levers):
-            return day
+        first = self._day_terms(day) if any(x is not None for x in levers) else None
         last = day
         while not (
             last % 7 == 0 or last >= self.end_day or last in year_ends or self._is_month_start(last)
         ):
+            if first is not None and self._day_terms(last + 1) != first:
+                break  # a lever changes the next day's parameters: it starts a run of its own
             last += 1
         return last
+
+    def _day_terms(self, day: int) -> tuple:
+        """What a lever may change from day to day in phases 1-3, as bytes to compare.
+
+        The entry, placement and event parameters and the urgent search's market terms.
+        """
+        prm, bands = entry.entry_params(self, day)
+        pp, rates = self._placement_terms(day)
+        (keep,) = self._event_terms(day)
+        market, mprm, flags = self._market_terms(day, True)
+        arrays = (prm, bands, pp, *rates, self._vp, keep, mprm, *market[2:])
+        return (*(np.asarray(a).tobytes() for a in arrays), flags)
 
     def _is_month_start(self, day: int) -> bool:
         return (self.origin + dt.timedelta(days=day)).day == 1

@@ -105,3 +105,37 @@ def test_runs_of_days_equal_one_day_a_call_and_stopping_for_room(monkeypatch, ti
     monkeypatch.setattr(PlacementModel, "_compiled_days", counted)
     same(run_tiny())
     assert any(day <= last for _, last, day in calls)  # some calls stopped for room
+
+
+def test_with_levers_runs_of_days_change_where_a_lever_does(monkeypatch):
+    """With levers, a run of days stops where a lever changes the next day's parameters
+    (prevention's ramp, each lever's start): the reform package on the tiny world over two
+    years gives the same records as one day a call."""
+    from sim.io import embedded
+    from sim.io.cli import validate
+    from sim.io.outputs import world_data
+    from sim.model import PlacementModel
+
+    cfg = validate(["world=tiny", "policy=reform_package", "years=2", "seed=3"])
+
+    def run():
+        m = PlacementModel(cfg, embedded.england(), world_data())
+        m.run()
+        return m
+
+    spans = []
+    span_end = PlacementModel._span_end
+
+    def recorded(self, day, year_ends):
+        last = span_end(self, day, year_ends)
+        spans.append(last - day + 1)
+        return last
+
+    monkeypatch.setattr(PlacementModel, "_span_end", recorded)
+    fast = run()
+    assert max(spans) > 1 and min(spans) == 1  # runs of days, and days on their own
+    monkeypatch.setattr(PlacementModel, "_span_end", lambda self, day, year_ends: day)
+    slow = run()
+    assert fast.episodes.frame().equals(slow.episodes.frame())
+    assert fast.ledger.frame().equals(slow.ledger.frame())
+    assert fast.counters == slow.counters
