@@ -437,6 +437,19 @@ class PlacementModel(mesa.Model):
                 day = self._compiled_days(day, last, arrivals[day - first :])
         self._arrivals = None
 
+    def _day_bounds(self, first: int, last: int, starts: np.ndarray) -> tuple[int, int, int]:
+        """The most events, urgent children and record rows days ``first`` to ``last`` need.
+
+        Their arrivals come from ``starts`` (where each day's begin, from ``first``); the
+        bounds are ``engine._room``'s for one day.
+        """
+        cal = self.calendar
+        due = int(cal.count[first : last + 1].sum()) if first < len(cal.count) else 0
+        n = int(starts[last - first + 1])
+        n_events = due + 12 * n
+        n_urgent = len(self.urgent) + 3 * n + n_events
+        return n_events, n_urgent, 2 * n_events + n_urgent + 8
+
     def _room_until(self, first: int, last: int) -> int:
         """The last day of ``first`` to ``last`` that ``_compiled_days`` makes room for."""
         return last
@@ -458,17 +471,15 @@ class PlacementModel(mesa.Model):
         n = int(starts[-1])
         # Room for the days: at most three entrants an arrival and four events an entrant; the
         # records' rows as the phases reserve them (events 2 each, the urgent queue 1 each).
-        # Events drawn for a day of the run may need more: the call then stops before that
-        # day and the next makes room from there.
+        # The records (episodes, payments: the large stores) get the first day's room, as a
+        # day at a time would reserve it, the rest the whole run's. Events drawn for a day of
+        # the run may need more: the call then stops before that day and the next makes room.
         upto = self._room_until(first, last)
-        due = int(cal.count[first : upto + 1].sum()) if first < len(cal.count) else 0
-        n_events = due + 12 * int(starts[upto - first + 1])
-        n_urgent = len(self.urgent) + 3 * int(starts[upto - first + 1]) + n_events
-        rows = 2 * n_events + n_urgent + 8
+        n_events, n_urgent, rows = self._day_bounds(first, upto, starts)
         plan, table_state, stock, cid0, ev_codes, var = entry_inputs(self, first, las)
         more, row_of, base, kin, geo, search = self._urgent_inputs(first, n_urgent)
         cal.make_room(12 * n + rows, last + EVENT_HORIZON_DAYS)
-        tab, sup_cols, books, logs = self._kernel_state(rows)
+        tab, sup_cols, books, logs = self._kernel_state(self._day_bounds(first, first, starts)[2])
         pp, rates = self._placement_terms(first)
         world = self._event_world(first)  # (sets ``self._vp``)
         handled = np.zeros(1, np.int64)

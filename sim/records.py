@@ -232,8 +232,9 @@ class _RowLog:
         self.pack()  # the rows held as tuples come first
         k = len(cols[self.COLUMNS[0]])
         if k:
+            # Copies: a column given as a view would keep the whole array it views alive.
             self._packs.append(
-                {c: np.asarray(cols[c], dtype=self.DTYPES.get(c, np.int64)) for c in self.COLUMNS}
+                {c: np.array(cols[c], dtype=self.DTYPES.get(c, np.int64)) for c in self.COLUMNS}
             )
             self.offset += k
 

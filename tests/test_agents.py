@@ -265,3 +265,31 @@ def test_a_reused_row_is_not_left_in_the_planned_queue():
     again = t.alloc(1)[0]
     assert again == rows[1] and t.W[again] == 0
     assert np.flatnonzero(t.W[: t.n]).tolist() == []
+
+
+def test_header_rows_added_as_columns_come_after_the_tuples_and_hold_no_views():
+    """Rows appended as tuples, then as columns (views of a larger array), then as tuples:
+    the frame has them in that order, and the columns kept are copies, not views keeping
+    the larger array alive."""
+    import numpy as np
+
+    from sim.records import HeaderLog
+
+    h = HeaderLog()
+    h.add(1, 0, 1, -100, "WBRI", False)
+    big = np.arange(40, dtype=np.int64).reshape(10, 4)
+    h.add_columns(
+        child=big[:2, 0],
+        la=big[:2, 1],
+        sex=np.array([2, 1]),
+        dob=big[:2, 3],
+        ethnic=np.array(["AOTH", "BAFR"], object),
+        uasc=np.array([True, False]),
+    )
+    h.add(9, 2, 2, -5, "WOTH", True)
+    f = h.frame()
+    assert f["child"].tolist() == [1, 0, 4, 9]
+    assert f["ethnic"].tolist() == ["WBRI", "AOTH", "BAFR", "WOTH"]
+    assert f["uasc"].tolist() == [False, True, False, True]
+    assert len(h) == 4
+    assert all(col.base is None for col in h._packs[-1].values())
