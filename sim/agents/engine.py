@@ -1385,6 +1385,11 @@ def search_groups(tab, sup, books, logs, rows, day, emergency, terms, pp, rates,
     return out, placed + placed2, n_unreg + n_unreg2, n_split
 
 
+# ``_TRUE <= day`` is True on every day, typed as a plain bool: a literal True would make numba
+# compile the callee a second time (for ``Literal[bool](True)``), as Python passes a bool.
+_TRUE = -(1 << 62)
+
+
 @njit(cache=True)
 def unique_rows(row_of, cids):
     """The rows of children ``cids`` still in care, each once, in order of first mention."""
@@ -1463,7 +1468,7 @@ def urgent_round(
             d_start,
         )
         left, found, u1, split = search_groups(
-            tab, sup, books, logs, left, day, True, full, pp, rates, rng
+            tab, sup, books, logs, left, day, _TRUE <= day, full, pp, rates, rng
         )
         placed += found
         n_unreg += u1
@@ -1624,7 +1629,7 @@ def run_days(
             ent, cids, rows, n_p, n_sib, events, pushed = admit_rows(
                 day_plan,
                 table_state,
-                (head, tail, store, nxt, meta, late_ix, count, done, True),
+                (head, tail, store, nxt, meta, late_ix, count, done, _TRUE <= day),
                 stock,
                 cid0,
                 day,
