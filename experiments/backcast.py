@@ -32,7 +32,8 @@ def main(argv: list[str]) -> None:
 
     from sim.calibration import evaluate as ev
     from sim.io import embedded
-    from sim.io.outputs import Staged, code_version, read_cached
+    from sim.io.outputs import code_version, read_cached
+    from sim.io.staging import Staged
     from sim.metrics import indicators
 
     own = {k: v for k, _, v in (a.partition("=") for a in argv) if k in OWN}
@@ -89,7 +90,7 @@ def main(argv: list[str]) -> None:
 
 
 def _sim_las(cfg, geo):
-    from sim.world import simulated_las
+    from sim.world.build import simulated_las
 
     return simulated_las(cfg.world, geo)
 

@@ -8,7 +8,7 @@
 Prints wall time (build and run), peak memory (max RSS), events and matches per second and
 simulated child-years per second, then the wall time of the same run again in the same process,
 as a sweep's worker runs every job after its first (compiled code loaded, data read). Targets
-(DESIGN §7): national <= 15 s and 1.5 GB on 2 cores; Greater Manchester about 1 s, "so that a
+(docs/design.md §7): national <= 15 s and 1.5 GB on 2 cores; Greater Manchester about 1 s, "so that a
 1,000-run regional sweep takes minutes". With ``--phases`` it also prints the seconds spent in
 each phase of the model's clock (they do not nest) and, within them: the compiled call for a
 run of days (entries, events, the urgent round), the entrants' Mesa agents and header rows,
@@ -40,7 +40,7 @@ PHASES = [
     ("model", "year_end_step", "year end"),
     ("model", "finish", "finish"),
     ("engine", "run_days", "within: compiled days"),
-    ("world", "record_entrants", "within: entrants' agents and header rows"),
+    ("model_module", "record_entrants", "within: entrants' agents and header rows"),
     ("model", "_after_events", "within: leavers' agents removed"),
     ("model", "search_and_place", "within: planned search and placements"),
     ("supply", "vacancy_index", "within: vacancy index of the planned round"),
@@ -53,7 +53,7 @@ def _instrument() -> tuple[dict[str, float], list]:
     Returns:
         The seconds accumulated by label, and the (owner, name, original) to put back.
     """
-    from sim import model, world
+    from sim import model
     from sim.agents import engine
     from sim.agents.supply import SupplyRegistry
 
@@ -61,7 +61,7 @@ def _instrument() -> tuple[dict[str, float], list]:
         "model": model.PlacementModel,
         "engine": engine,
         "supply": SupplyRegistry,
-        "world": world,
+        "model_module": model,  # names the model imported (``record_entrants``)
     }
     spent = {label: 0.0 for _, _, label in PHASES}
     originals = []

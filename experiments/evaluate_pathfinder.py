@@ -45,7 +45,8 @@ def main(argv: list[str]) -> None:
 
     from sim.calibration import evaluate as ev
     from sim.io import embedded
-    from sim.io.outputs import Staged, code_version, read_cached
+    from sim.io.outputs import code_version, read_cached
+    from sim.io.staging import Staged
     from sim.metrics import indicators
 
     own = {k: v for k, _, v in (a.partition("=") for a in argv) if k in OWN}
@@ -78,7 +79,7 @@ def main(argv: list[str]) -> None:
     factual = validate(["policy=rcc_pathfinders", *base, *live])
     counterfactual = validate(["policy=baseline", *base])
     t0 = time.perf_counter()
-    from sim.world import simulated_las
+    from sim.world.build import simulated_las
 
     codes = [str(geo.code[i]) for i in simulated_las(factual.world, geo)]
     runs = {

@@ -56,8 +56,8 @@ def main(argv: list[str]) -> None:
 
     from sim.io import embedded
     from sim.io.observed import cleaning_report, headline_table, observed_indicators
-    from sim.io.outputs import Staged
     from sim.io.read903 import read_extract
+    from sim.io.staging import Staged
 
     args = parse(argv)
     years = parse_years(args["years"]) if "years" in args else None

@@ -27,18 +27,18 @@ EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS, EV_SA16 = range(5)
 # it leaves care, at 18 at the latest (an entrant may be newborn); 8,000 days is 21.9 years.
 EVENT_HORIZON_DAYS = 8000
 # Meta slots: rows ever used (the store's high-water mark), head of the free list, its length.
-_M_USED, _M_FREE, _M_NFREE = 0, 1, 2
+M_USED, M_FREE, M_NFREE = 0, 1, 2
 
 
 @njit(cache=True)
-def _push(head, tail, store, nxt, meta, events, n, done, late, count):
+def push_events(head, tail, store, nxt, meta, events, n, done, late, count):
     """Append ``events[:n]`` (day, event, child, version) at their days' tails, in order.
 
     Events due on or before ``done`` (a day handled) are not queued: their indices go to
     ``late``. Returns how many went there, or -1, with nothing queued, when the calendar has
     no room for them (``Calendar._room`` makes it).
     """
-    if n > len(late) or meta[_M_USED] + n - meta[_M_NFREE] > len(nxt):
+    if n > len(late) or meta[M_USED] + n - meta[M_NFREE] > len(nxt):
         return -1
     for j in range(n):
         if events[j, 0] >= len(head):
@@ -50,13 +50,13 @@ def _push(head, tail, store, nxt, meta, events, n, done, late, count):
             late[n_late] = j
             n_late += 1
             continue
-        k = meta[_M_FREE]
+        k = meta[M_FREE]
         if k >= 0:
-            meta[_M_FREE] = nxt[k]
-            meta[_M_NFREE] -= 1
+            meta[M_FREE] = nxt[k]
+            meta[M_NFREE] -= 1
         else:
-            k = meta[_M_USED]
-            meta[_M_USED] = k + 1
+            k = meta[M_USED]
+            meta[M_USED] = k + 1
         store[k, 0] = events[j, 1]
         store[k, 1] = events[j, 2]
         store[k, 2] = events[j, 3]
@@ -81,7 +81,7 @@ def _last_day(events, n):
 
 
 @njit(cache=True)
-def _take(head, tail, store, nxt, meta, day, count):
+def take_events(head, tail, store, nxt, meta, day, count):
     """The events of ``day`` in order, as (event, child, version) rows; their rows are freed."""
     n = count[day]
     count[day] = 0
@@ -96,9 +96,9 @@ def _take(head, tail, store, nxt, meta, day, count):
         last = k
         k = nxt[k]
     if n:
-        nxt[last] = meta[_M_FREE]
-        meta[_M_FREE] = head[day]
-        meta[_M_NFREE] += n
+        nxt[last] = meta[M_FREE]
+        meta[M_FREE] = head[day]
+        meta[M_NFREE] += n
         head[day] = -1
         tail[day] = -1
     return out
@@ -135,7 +135,7 @@ class Calendar:
             self.head = np.concatenate([self.head, np.full(grow, -1, np.int64)])
             self.tail = np.concatenate([self.tail, np.full(grow, -1, np.int64)])
             self.count = np.concatenate([self.count, np.zeros(grow, np.int64)])
-        need = int(self.meta[_M_USED]) + n - int(self.meta[_M_NFREE])
+        need = int(self.meta[M_USED]) + n - int(self.meta[M_NFREE])
         if need > len(self.nxt):
             size = max(2 * len(self.nxt), need)
             store = np.zeros((size, 3), np.int64)
@@ -165,15 +165,15 @@ class Calendar:
         if n == 0:
             return
         args = (self.done, self._late_ix, self.count)
-        k = _push(self.head, self.tail, self.store, self.nxt, self.meta, events, n, *args)
+        k = push_events(self.head, self.tail, self.store, self.nxt, self.meta, events, n, *args)
         if k < 0:  # no room: make it, then queue
             self._room(n, _last_day(events, n))
             args = (self.done, self._late_ix, self.count)
-            k = _push(self.head, self.tail, self.store, self.nxt, self.meta, events, n, *args)
+            k = push_events(self.head, self.tail, self.store, self.nxt, self.meta, events, n, *args)
         self.settle(events, n, k)
 
     def settle(self, events: np.ndarray, n: int, k: int) -> None:
-        """Finish queueing ``events[:n]`` after ``_push`` put them in and returned ``k``.
+        """Finish queueing ``events[:n]`` after ``push_events`` put them in and returned ``k``.
 
         The ``k`` late ones (indices in ``_late_ix``) wait in the heap, in (day, order).
         """
@@ -201,7 +201,7 @@ class Calendar:
         """The calendar's arrays as the compiled code takes them (e.g. ``engine.day_events``).
 
         (head, tail, store, next, meta, late indices, count); new arrays after it grows.
-        Events queued by compiled code (``_push``) are then ``settle``d.
+        Events queued by compiled code (``push_events``) are then ``settle``d.
         """
         return (self.head, self.tail, self.store, self.nxt, self.meta, self._late_ix, self.count)
 
@@ -214,7 +214,9 @@ class Calendar:
         if self._added:
             self._flush()
         if day < len(self.head):
-            own = _take(self.head, self.tail, self.store, self.nxt, self.meta, day, self.count)
+            own = take_events(
+                self.head, self.tail, self.store, self.nxt, self.meta, day, self.count
+            )
         else:
             own = np.zeros((0, 3), np.int64)
         self.done = max(self.done, day)

@@ -4,7 +4,7 @@ This module owns the shapes Hydra composes (``RunConfig`` and its groups) and th
 configuration fails loudly: unknown keys, out-of-range numbers and bad enum values raise
 ``ConfigError`` naming the key, the value and what is allowed. Entry points convert the Hydra
 config to these dataclasses once (``to_run_config``) and pass plain dataclasses inward; the
-model never sees Hydra. Every numeric default states its unit and its source (a FACTS.md figure,
+model never sees Hydra. Every numeric default states its unit and its source (a docs/facts.md figure,
 marked [pub]/[file]/[sec]/[derived]) or says ``assumption``.
 """
 
@@ -64,7 +64,7 @@ class WorldConfig:
 
 @dataclass
 class EntryParams:
-    """Entries into care (DESIGN §3.1)."""
+    """Entries into care (docs/design.md §3.1)."""
 
     # Multiplier on each LA's observed starts in 2024-25 (DfE 2025 LA table; 32,270 England).
     rate_multiplier: float = 1.0
@@ -123,7 +123,7 @@ class ExitParams:
 
 @dataclass
 class PlacementParams:
-    """Care plans, unplanned endings and planned moves (DESIGN §3.3)."""
+    """Care plans, unplanned endings and planned moves (docs/design.md §3.3)."""
 
     # Share of entrants, by age band, whose plan is placement with parents (P1): assumption
     # tuned to 6.1% of CLA placed with parents [file] DfE 2025.
@@ -154,7 +154,7 @@ class PlacementParams:
     # Unplanned ending hazard per placement-year by unit kind (foster in-house, foster IFA,
     # kinship, children's home, secure, supported accommodation, unregistered), for a child of
     # average propensity to move: assumption tuned to 13,750 unplanned endings in 2024-25
-    # [derived] FACTS §1.7 and 1 in 7 children in residential care moving twice a year [pub]
+    # [derived] docs/facts.md §1.7 and 1 in 7 children in residential care moving twice a year [pub]
     # NAO 2025 (the values before the propensity below, x0.85, refitted with it).
     unplanned_rate: list[float] = field(
         default_factory=lambda: [0.102, 0.11, 0.051, 0.212, 0.17, 0.255, 0.425]
@@ -187,7 +187,7 @@ class PlacementParams:
     # Multiplier per tier of needs above the unit's skill level: assumption.
     misfit_multiplier: float = 1.6
     # Multiplier when placed more than 20 miles from home: assumption (no published estimate,
-    # FACTS §6 [NOT FOUND]).
+    # docs/facts.md §6 [NOT FOUND]).
     distance_multiplier: float = 1.25
     # Multiplier per Ofsted grade step below good (requires improvement, inadequate): assumption.
     quality_multiplier: float = 1.2
@@ -249,7 +249,7 @@ class PlacementParams:
 
 @dataclass
 class MatchingParams:
-    """Commissioning search and the score of a candidate place (DESIGN §3.2)."""
+    """Commissioning search and the score of a candidate place (docs/design.md §3.2)."""
 
     # Initial search radius, km (20 miles = 32.2 km, DfE's distance threshold).
     radius_km: float = 32.2
@@ -290,7 +290,7 @@ class MatchingParams:
 
 @dataclass
 class SupplyParams:
-    """Initial supply and its dynamics (DESIGN §3.5)."""
+    """Initial supply and its dynamics (docs/design.md §3.5)."""
 
     # Mainstream fostering households 33,435 (2025) [sec] Ofsted Fostering in England 2024-25.
     mainstream_households: int = 33435
@@ -357,7 +357,7 @@ class SupplyParams:
 
 @dataclass
 class PriceParams:
-    """Costs, markups and payments (DESIGN §3.6); £ per place-week at 2024-25 prices."""
+    """Costs, markups and payments (docs/design.md §3.6); £ per place-week at 2024-25 prices."""
 
     # Children's home mean list price before premiums: set so that the mean price paid is about
     # £6,300/week (£6,100 in 2023-24 [derived] NAO, £318,400 per place a year, uplifted by 3.5%
@@ -394,7 +394,7 @@ class PriceParams:
     # assumption.
     home_fixed_cost_share: float = 0.7
     # Occupancy at which providers' list prices earn the base markup: assumption (home
-    # occupancy is not published, FACTS §4.1 [NOT FOUND]; 9,480 children in 14,259 places).
+    # occupancy is not published, docs/facts.md §4.1 [NOT FOUND]; 9,480 children in 14,259 places).
     occupancy_ref: float = 0.70
     # Council's other CLA costs per child-week (social work, legal, leaving care, UASC):
     # RO3 2024-25 other CLA £2,623m + UASC £323m over mean stock 82,650 [derived] -> £685,
@@ -549,7 +549,7 @@ class RecruitmentHubConfig(LeverConfig):
     """A regional foster-carer recruitment and support hub for councils' fostering services."""
 
     # Extra approvals (share above the service's own) and fewer deregistrations: assumptions
-    # (Fostering Recruitment & Retention Programme hubs and Mockingbird [sec] FACTS §5).
+    # (Fostering Recruitment & Retention Programme hubs and Mockingbird [sec] docs/facts.md §5).
     approval_uplift: float = 0.25
     retention_gain: float = 0.15
     # Councils covered: "all", "rcc" (members of pooled_commissioning's RCCs), or ONS codes.

@@ -59,6 +59,8 @@ from sim.calendar import EVENT_HORIZON_DAYS, Calendar
 from sim.config import RunConfig
 from sim.geography import TWENTY_MILES_KM, Geography, haversine_km_scalar
 from sim.market import kernels, matching, pricing
+from sim.policies.actions import policy_month, set_block_contracts
+from sim.population.admission import admit_children, entry_inputs, record_entrants
 from sim.records import (
     HOME,
     IFA,
@@ -80,7 +82,9 @@ from sim.records import (
     year_end_day,
 )
 from sim.rng import stream
-from sim.world import admit_children
+from sim.snapshot import snapshot
+from sim.supply.foster import foster_month
+from sim.supply.homes import homes_month
 
 REC_X1, RNE_S, RNE_P, RPC_OTHER = REC["X1"], RNE["S"], RNE["P"], RPC["OTHER"]
 
@@ -305,7 +309,7 @@ class PlacementModel(mesa.Model):
         self.large_groups = None
         self.leveraged = None
         self.blocks_set = False
-        from sim.world import build_world  # the world builder uses the model's agents
+        from sim.world.build import build_world  # the world builder uses the model's agents
 
         with paused_gc():
             build_world(self, data)
@@ -460,8 +464,6 @@ class PlacementModel(mesa.Model):
         Returns:
             The first day not run.
         """
-        from sim.world import entry_inputs, record_entrants
-
         cal = self.calendar
         n_la = arrivals.shape[1]
         per_day = arrivals.sum(axis=1)
@@ -1113,10 +1115,10 @@ class PlacementModel(mesa.Model):
 
     # ---- phases 5-6: supply and prices -----------------------------------------------------------
     def supply_step(self, day: int) -> None:
-        """Monthly provider decisions (see ``sim.world.supply_month``)."""
-        from sim.world import supply_month
-
-        supply_month(self, day)
+        """The month's supply: foster carers, then children's homes, then the levers' actions."""
+        foster_month(self, day)
+        homes_month(self, day, self.streams["supply"])
+        policy_month(self, day)
 
     def price_step(self) -> None:
         """Scarcity by region and kind of place from current occupancy."""
@@ -1127,8 +1129,6 @@ class PlacementModel(mesa.Model):
     # ---- phase 7: year end ---------------------------------------------------------------------
     def year_end_step(self, day: int) -> None:
         """Bill open placements and overheads, snapshot supply, plan the next year."""
-        from sim.world import snapshot
-
         rows = self.table.rows_in_care()
         tab, _, books, logs = self._kernel_state(len(rows))
         engine.bill_rows(tab, books, logs, rows, day)
@@ -1142,8 +1142,6 @@ class PlacementModel(mesa.Model):
         snapshot(self, day)
         pooled = self.policy.pooled_commissioning
         if pooled is not None and pooled.active(day):
-            from sim.world import set_block_contracts
-
             pooled.plan_year(day, self)  # the regional sufficiency plan
             set_block_contracts(self, day)
             for rcc in self.rccs:

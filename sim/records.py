@@ -1,6 +1,6 @@
 """The run's records: SSDA903-shaped episodes and header, the ledger of payments, snapshots.
 
-This module owns the code lists of the SSDA903 return (``../shared/data/ssda903.md``), the
+This module owns the code lists of the SSDA903 return (``docs/ssda903.md``), the
 unit kinds and care plans shared by every part of the model, and the append-only records a run
 produces. Every indicator is recomputed from these records (``sim.metrics``); nothing is read
 from live agents at the end. Dates are stored as integer days since the model's origin

@@ -98,7 +98,8 @@ def _splitmix_nb(z):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _uniforms_of(base, la, serial, n):  # pragma: no cover - compiled
+def uniforms_kernel(base, la, serial, n):  # pragma: no cover - compiled
+    """Each child's ``n`` uniforms from (LA, serial) under ``base`` (``uniforms_of``), compiled."""
     out = np.empty((len(la), n))
     for i in range(len(la)):
         key = _splitmix_nb(
@@ -115,11 +116,11 @@ def _uniforms_of(base, la, serial, n):  # pragma: no cover - compiled
 
 
 def uniforms_base(seed: int, rep: int) -> np.uint64:
-    """The key base of replicate ``rep`` of root ``seed`` that ``_uniforms_of`` takes."""
+    """The key base of replicate ``rep`` of root ``seed`` that ``uniforms_kernel`` takes."""
     return np.uint64((int(seed) * 1_000_003 + int(rep)) & 0xFFFFFFFFFFFFFFFF)
 
 
 def uniforms_of(seed: int, rep: int, la: np.ndarray, serial: np.ndarray, n: int) -> np.ndarray:
     """``child_uniforms_batch(child_keys(seed, rep, la, serial), n)``, compiled (bit for bit)."""
     base = uniforms_base(seed, rep)
-    return _uniforms_of(base, np.asarray(la, np.int64), np.asarray(serial, np.int64), int(n))
+    return uniforms_kernel(base, np.asarray(la, np.int64), np.asarray(serial, np.int64), int(n))

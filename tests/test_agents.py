@@ -6,10 +6,12 @@ import mesa
 import numpy as np
 import pytest
 
-from sim.agents.children import Child, age_band
+from sim.agents import engine, entry
+from sim.agents.children import Child
 from sim.agents.councils import Council
 from sim.agents.rcc import RCC
 from sim.agents.supply import SupplyRegistry
+from sim.agents.table import PENDING
 from sim.config import PlacementParams
 from sim.records import HOME, INHOUSE
 
@@ -35,7 +37,8 @@ def test_rcc_forecast_carries_stock_and_arrivals():
 
 
 def test_age_bands():
-    assert [age_band(a) for a in (0.5, 1.0, 4.99, 5.0, 15.99, 16.0, 17.5)] == [0, 1, 1, 2, 3, 4, 4]
+    ages = (0.5, 1.0, 4.99, 5.0, 15.99, 16.0, 17.5)
+    assert [entry.age_band_index(a) for a in ages] == [0, 1, 1, 2, 3, 4, 4]
 
 
 def make_child(age_years=12.0, **kw):
@@ -48,30 +51,35 @@ def make_child(age_years=12.0, **kw):
     return c
 
 
-def test_unplanned_hazard_rises_with_misfit_distance_and_grade():
-    p = PlacementParams()
-    c = make_child()
-    base = c.unplanned_hazard(INHOUSE, 0, 0, False, 1, p)
-    assert base == pytest.approx(p.unplanned_rate[INHOUSE] * p.age_multiplier[3])
-    assert c.unplanned_hazard(INHOUSE, 0, 1, False, 1, p) == pytest.approx(
-        base * p.misfit_multiplier
+def next_event(c, kind, day, misfit, far, grade, p):
+    """The compiled rule (``engine.next_event``) for child ``c``: (day, pending type)."""
+    pp, rates = engine.hazard_params(p)
+    when, what = engine.next_event(
+        c._t.kernel_view, c.row, kind, day, misfit, far, grade, pp, *rates
     )
-    assert c.unplanned_hazard(INHOUSE, 0, 0, True, 1, p) == pytest.approx(
-        base * p.distance_multiplier
-    )
-    assert c.unplanned_hazard(INHOUSE, 0, 0, False, 3, p) == pytest.approx(
-        base * p.quality_multiplier**2
-    )
+    return int(when), PENDING[what]
 
 
-@pytest.mark.parametrize("misfit,far,grade", [(0, False, 1), (1, False, 1), (0, True, 3)])
+def hand_hazard(p, kind, band, misfit, far, grade):
+    """The yearly unplanned-ending hazard, worked by hand from the parameters' definitions."""
+    h = p.unplanned_rate[kind] * p.age_multiplier[band]
+    h *= p.misfit_multiplier**misfit
+    h *= p.distance_multiplier if far else 1.0
+    h *= p.quality_multiplier ** max(grade - 1, 0)
+    return h
+
+
+@pytest.mark.parametrize(
+    "misfit,far,grade", [(0, False, 1), (1, False, 1), (2, False, 1), (0, True, 1), (0, True, 3)]
+)
 def test_next_event_uses_the_unplanned_hazard(misfit, far, grade):
-    """The unplanned ending comes at the Weibull time of ``unplanned_hazard`` (u = 0.99)."""
+    """The unplanned ending comes at the Weibull time of the hand-worked hazard (u = 0.99):
+    misfit, distance over 20 miles and a poor grade each multiply it."""
     p = PlacementParams(p_status_change=0.0)
     c = make_child(place_start=0)
     c.u = [0.5] * 24 + [0.99, 0.01, 0.5, 0.5] + [0.5] * 57  # an early breakdown, late move
-    day, what = c.next_placement_event(INHOUSE, 0, misfit, far, grade, p)
-    h = c.unplanned_hazard(INHOUSE, 0, misfit, far, grade, p)
+    day, what = next_event(c, INHOUSE, 0, misfit, far, grade, p)
+    h = hand_hazard(p, INHOUSE, 3, misfit, far, grade)  # aged 12: band 10-15
     expect = (-math.log(0.99) / h) ** (1 / p.hazard_shape) * 365.25
     assert what == "unplanned" and day == max(1, int(expect))
 
@@ -81,8 +89,8 @@ def test_weibull_clock_resumes_where_it_stands():
     p = PlacementParams(p_status_change=0.0)
     new = make_child(place_start=0)
     old = make_child(place_start=-365)
-    t_new, _ = new.next_placement_event(HOME, 0, 0, False, 1, p)
-    t_old, _ = old.next_placement_event(HOME, 0, 0, False, 1, p)
+    t_new, _ = next_event(new, HOME, 0, 0, False, 1, p)
+    t_old, _ = next_event(old, HOME, 0, 0, False, 1, p)
     # Hand-worked: with u = 0.5, E = ln 2; rate r, shape a: new T = (E/r)^(1/a) years;
     # old remaining = ((E/r + 1)^(1/a) - 1) years.
     a = p.hazard_shape
@@ -119,9 +127,9 @@ def test_propensity_to_move_multiplies_both_hazards(u_unplanned, u_planned, what
     c = make_child(place_start=0)
     c.propensity = propensity
     c.u = [0.5] * 24 + [u_unplanned, u_planned, 0.5, 0.5] + [0.5] * 57
-    day, got = c.next_placement_event(HOME, 0, 0, False, 1, p)
+    day, got = next_event(c, HOME, 0, 0, False, 1, p)
     if what == "unplanned":
-        u, h = u_unplanned, c.unplanned_hazard(HOME, 0, 0, False, 1, p)
+        u, h = u_unplanned, hand_hazard(p, HOME, 3, 0, False, 1)
     else:
         u, h = u_planned, p.planned_rate[HOME]
     assert got == what

@@ -4,6 +4,7 @@ import mesa
 import numpy as np
 import pytest
 
+from sim.agents import engine
 from sim.agents.children import U_18, Child
 from sim.calendar import EV_EXIT, EV_PLACEMENT
 from sim.config import PlacementParams
@@ -34,7 +35,9 @@ def test_a_child_almost_never_moving_gets_no_event():
     c = Child(m, 1, 0, np.full(85, 0.5))
     c.dob = -12 * 365
     c.propensity = 1e-20
-    assert c.next_placement_event(HOME, 0, 0, False, 1, PlacementParams()) == (-1, "")
+    pp, rates = engine.hazard_params(PlacementParams())
+    when, what = engine.next_event(c._t.kernel_view, c.row, HOME, 0, 0, False, 1, pp, *rates)
+    assert (when, what) == (-1, 0)
     assert c.n_draws == 1  # the draw is taken all the same
 
 
@@ -101,8 +104,8 @@ def test_siblings_join_the_lead_kin_household_while_it_has_room(model):
     """A lead with one sibling gets a household for two; a third child of the group, beyond
     its places, gets a household of its own."""
     from sim.agents import table
+    from sim.population.admission import place_without_search
     from sim.records import KIN, PLAN_KIN
-    from sim.world import place_without_search
 
     m = model
     t = m.table
@@ -166,13 +169,13 @@ def test_an_urgent_sibling_group_is_placed_together_in_one_unit(model):
     three-place foster household added next to them, all three, and nobody is left."""
     from sim.agents import table
     from sim.records import IFA, PLAN_FOSTER, SECTOR_PRIVATE
-    from sim.world import _add_units
+    from sim.supply.units import add_units
 
     m = model
     rows = _new_rows(m, 3, PLAN_FOSTER, sibling_of_first=True)
     d = int(m.geo.d_start[0])
     ifa = next(p for p in m.providers if p.role == "ifa").index
-    (unit,) = _add_units(m, ["IFA-TEST"], IFA, [0], [d], SECTOR_PRIVATE, ifa, 3, 0, 17, 2, 1,
+    (unit,) = add_units(m, ["IFA-TEST"], IFA, [0], [d], SECTOR_PRIVATE, ifa, 3, 0, 17, 2, 1,
                          500.0, 400.0)  # fmt: skip
     matches, split = m.counters["matches"], m.counters["siblings_separated"]
     left = m.search_and_place(rows, 1, emergency=True)

@@ -191,7 +191,7 @@ def test_an_unaccompanied_child_over_quota_goes_to_the_council_with_most_room(mo
 
 def test_admission_creates_and_schedules_each_entrant(model):
     """The agents match the kernel's table; leads are numbered before their siblings."""
-    from sim.world import admit_children
+    from sim.population.admission import admit_children
 
     before = dict(model.children)
     cid0 = model.next_cid

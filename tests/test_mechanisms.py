@@ -119,7 +119,7 @@ def test_propensity_to_move_is_a_gamma_with_mean_one_from_the_childs_own_uniform
     from sim.io import embedded
     from sim.io.outputs import world_data
     from sim.model import PlacementModel
-    from sim.world import _new_children
+    from sim.population.admission import new_children
 
     from .conftest import tiny_config
 
@@ -130,7 +130,7 @@ def test_propensity_to_move_is_a_gamma_with_mean_one_from_the_childs_own_uniform
             embedded.england(),
             world_data(),
         )
-        kids = _new_children(m, np.zeros(20000, dtype=np.int64))
+        kids = new_children(m, np.zeros(20000, dtype=np.int64))
         got = np.array([c.propensity for c in kids])
         if var == 0:
             assert (got == 1.0).all()

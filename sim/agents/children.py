@@ -1,6 +1,6 @@
 """Children in care: their attributes, needs, care plans and the futures of each placement.
 
-This module owns the Child agent (DESIGN §2), the slots of a child's own uniforms
+This module owns the Child agent (docs/design.md §2), the slots of a child's own uniforms
 (``sim.rng.child_uniforms``, drawn once at entry) and the tables the entry rules read (need,
 legal status, ethnicity, needs tiers, exit reasons); the entry rules themselves (how long a
 child stays and why it leaves, its needs tier and care plan, whether its first placement is a
@@ -11,8 +11,6 @@ grade. The model schedules the events these produce.
 """
 
 from __future__ import annotations
-
-import bisect
 
 import mesa
 import numpy as np
@@ -32,14 +30,9 @@ from sim.agents.table import (
 from sim.agents.table import (
     N_UNIFORMS as N_UNIFORMS,
 )
-from sim.config import PlacementParams
 from sim.records import (
     DAYS_PER_YEAR,
-    IFA,
-    INHOUSE,
-    KIN,
     REC,
-    UNPLANNED_RPC,
     UNPLANNED_RPC_SHARE,
 )
 
@@ -65,16 +58,6 @@ ETHNIC = (
 ETHNIC_UASC = (["BAFR", "AOTH", "OOTH", "WOTH"], np.cumsum([0.35, 0.3, 0.3, 0.05]).tolist())
 
 AGE_BAND_EDGES = np.array([1.0, 5.0, 10.0, 16.0])  # under 1, 1-4, 5-9, 10-15, 16-17
-_AGE_EDGES = AGE_BAND_EDGES.tolist()
-
-
-# Kinds of placement whose carers' approval may change (U6 -> U4: short-term to long-term).
-_STATUS_KINDS = (INHOUSE, IFA, KIN)
-
-
-def age_band(age_years: float) -> int:
-    """DfE age band index: 0 under 1, 1 aged 1-4, 2 aged 5-9, 3 aged 10-15, 4 aged 16+."""
-    return bisect.bisect_right(_AGE_EDGES, age_years)
 
 
 # Category of need at entry [file] DfE 2025 starts (N1..N8); UASC are N8 (absent parenting).
@@ -99,7 +82,7 @@ TIER_SHARE = np.array(
     ]
 )
 # Reasons for leaving care by route (REC codes and shares): assumption shaped to the reasons
-# ceased in 2024-25 [file] DfE 2025 (FACTS §1.8).
+# ceased in 2024-25 [file] DfE 2025 (docs/facts.md §1.8).
 EXIT_REASONS = {
     "short": (
         ["E4A", "E4B", "E13", "E41", "E3", "E8", "E14"],
@@ -117,26 +100,13 @@ EXIT_REASONS = {
     "at18": (["E5", "E6", "E8", "E7", "E13"], [0.62, 0.16, 0.10, 0.07, 0.05]),
     "adoption": (["E11", "E12"], [0.55, 0.45]),
 }
-_EXIT_TABLES = {
+EXIT_TABLES = {
     k: ([REC[c] for c in codes], np.cumsum(np.array(p) / np.sum(p)).tolist())
     for k, (codes, p) in EXIT_REASONS.items()
 }
 
 
-_UNPLANNED_CUM = np.cumsum(UNPLANNED_RPC_SHARE).tolist()
-
-
-def pick(cum, u: float) -> int:
-    """Index chosen by uniform ``u`` from cumulative shares ``cum`` (a list or array)."""
-    if not isinstance(cum, list):
-        cum = list(map(float, cum))
-    return min(bisect.bisect_right(cum, u), len(cum) - 1)
-
-
-def exit_reason(route: str, u: float) -> int:
-    """REC code index for a child leaving by ``route`` with uniform ``u``."""
-    codes, cum = _EXIT_TABLES[route]
-    return codes[pick(cum, u)]
+UNPLANNED_CUM_LIST = np.cumsum(UNPLANNED_RPC_SHARE).tolist()
 
 
 class Child(mesa.Agent):
@@ -188,68 +158,6 @@ class Child(mesa.Agent):
     def age_years(self, day: int) -> float:
         """Age in years on ``day``."""
         return (day - self.dob) / DAYS_PER_YEAR
-
-    # ---- placement futures ------------------------------------------------------------------
-    def placement_uniforms(self) -> list[float]:
-        """The four uniforms of the current draw (unplanned, planned, reason, status).
-
-        Each scheduling of a placement event takes the next block of the child's own uniforms
-        (past the last block they are remixed by an irrational rotation).
-        """
-        u = self.u
-        n = self.n_draws
-        slots = N_PLACEMENT_DRAWS
-        s = PLACEMENT_SLOT + PER_PLACEMENT * (n % slots)
-        v = u[s : s + PER_PLACEMENT]
-        if n >= slots:
-            shift = n * 0.3819660112501051
-            v = [min(max((x * 1.618033988749895 + shift) % 1.0, 1e-12), 1 - 1e-12) for x in v]
-        return v
-
-    def event_uniforms(self) -> list[float]:
-        """The uniforms of the draw that scheduled the pending placement event."""
-        self.n_draws -= 1
-        v = self.placement_uniforms()
-        self.n_draws += 1
-        return v
-
-    def unplanned_hazard(
-        self, kind: int, day: int, misfit: int, far: bool, grade: int, p: PlacementParams
-    ) -> float:
-        """Yearly hazard of an unplanned ending of a placement of ``kind`` starting on ``day``."""
-        h = p.unplanned_rate[kind] * p.age_multiplier[age_band(self.age_years(day))]
-        if misfit > 0:
-            h *= p.misfit_multiplier**misfit
-        if far:
-            h *= p.distance_multiplier
-        if grade >= 2:
-            h *= p.quality_multiplier ** (grade - 1)
-        return h
-
-    def next_placement_event(
-        self, kind: int, day: int, misfit: int, far: bool, grade: int, p: PlacementParams
-    ) -> tuple[int, str]:
-        """Day and type ("unplanned", "planned", "status") of this placement's next event.
-
-        The compiled rule (``sim.agents.engine.next_event``): the unplanned ending at its
-        Weibull time (``unplanned_hazard`` times the child's propensity, resumed where the
-        placement's clock stands), the planned move (or the end of a short-term placement) and
-        the carers' change of approval, whichever comes first. Each call takes the child's
-        next block of uniforms. Returns (-1, "") when the placement lasts until the child
-        leaves care.
-        """
-        from sim.agents import engine
-
-        pp, rates = engine.hazard_params(p)
-        t = self._t
-        when, what = engine.next_event(
-            t.kernel_view, self.row, kind, day, misfit, far, grade, pp, *rates
-        )
-        return int(when), PENDING[what]
-
-    def unplanned_reason(self, u: float) -> str:
-        """SSDA903 REASON_PLACE_CHANGE of an unplanned ending, by the observed shares."""
-        return UNPLANNED_RPC[pick(_UNPLANNED_CUM, u)]
 
 
 def _int_column(col: int) -> property:

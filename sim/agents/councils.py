@@ -1,6 +1,6 @@
 """Councils: the responsible authorities that commission placements and pay for them.
 
-This module owns the Council agent (DESIGN §2): its LA, region, whether its children are
+This module owns the Council agent (docs/design.md §2): its LA, region, whether its children are
 simulated, how it commissions (search radius, the weight it puts on its own provision, which
 RCC if any commissions for it) and its money (spend in the financial year, budget). Its yearly
 planning sets next year's budget from this year's spend.

@@ -1,7 +1,7 @@
 """Compiled placement bookkeeping: starting and ending placements over rows of the child table.
 
 This module owns what happens to a child's record, its unit and the money when a placement
-starts or ends (DESIGN §3.3-3.5), compiled with numba over the rows of ``sim.agents.table``:
+starts or ends (docs/design.md §3.3-3.5), compiled with numba over the rows of ``sim.agents.table``:
 billing the placement into the ledger (and the payee's revenue, the council's spend),
 releasing the unit (closing a kinship household or unregistered setting left empty, or a unit
 winding down), writing the episode that ends (one episode per child and start date: changes on
@@ -28,8 +28,7 @@ import numpy as np
 from numba import njit
 
 from sim.agents.children import (
-    _EXIT_TABLES,
-    _UNPLANNED_CUM,
+    EXIT_TABLES,
     N_PLACEMENT_DRAWS,
     PER_PLACEMENT,
     PLACEMENT_SLOT,
@@ -38,8 +37,9 @@ from sim.agents.children import (
     U_KIN,
     U_LS_DAYS,
     U_SA16,
+    UNPLANNED_CUM_LIST,
 )
-from sim.agents.entry import _age_band, _district, _pick, admit_rows
+from sim.agents.entry import admit_rows, age_band_index, pick_index
 from sim.agents.table import (
     C_AWAY,
     C_BILLED_TO,
@@ -89,18 +89,19 @@ from sim.agents.table import (
     ROUTES,
 )
 from sim.calendar import (
-    _M_NFREE,
-    _M_USED,
     EV_ADOPTION,
     EV_EXIT,
     EV_LS,
     EV_PLACEMENT,
     EV_SA16,
     EVENT_HORIZON_DAYS,
-    _push,
-    _take,
+    M_NFREE,
+    M_USED,
+    push_events,
+    take_events,
 )
-from sim.market.kernels import _haversine_km, vacancy_csr
+from sim.geography import district_of
+from sim.market.kernels import haversine_km_nb, vacancy_csr
 from sim.market.kernels import search as _search_kernel
 from sim.records import (
     DAYS_PER_YEAR,
@@ -353,7 +354,7 @@ def next_event(tab, r, kind, day, misfit, far, grade, pp, unplanned_rate, planne
     best = math.inf
     what = 0
     prop = tf[r, CF_PROPENSITY]
-    h = unplanned_rate[kind] * age_mult[_age_band((day - ti[r, C_DOB]) / DAYS_PER_YEAR)]
+    h = unplanned_rate[kind] * age_mult[age_band_index((day - ti[r, C_DOB]) / DAYS_PER_YEAR)]
     if misfit > 0:
         h *= pp[Q_MISFIT_MULTIPLIER] ** float(misfit)
     if far:
@@ -601,20 +602,20 @@ STATUS_PLACE = np.full(len(PLACE_CODES), -1, np.int64)
 for _a, _b in (("U6", "U4"), ("U3", "U1"), ("U5", "U4")):
     STATUS_PLACE[PLACE[_a]] = PLACE[_b]
 # Exit reasons by route (``children.EXIT_REASONS``), padded: codes, cumulative shares, lengths.
-EXIT_N = np.array([len(_EXIT_TABLES[r][0]) for r in ROUTES], np.int64)
+EXIT_N = np.array([len(EXIT_TABLES[r][0]) for r in ROUTES], np.int64)
 EXIT_CODES = np.full((len(ROUTES), int(EXIT_N.max())), -1, np.int64)
 EXIT_CUM = np.full((len(ROUTES), int(EXIT_N.max())), 2.0)
 for _i, _r in enumerate(ROUTES):
-    EXIT_CODES[_i, : EXIT_N[_i]] = _EXIT_TABLES[_r][0]
-    EXIT_CUM[_i, : EXIT_N[_i]] = _EXIT_TABLES[_r][1]
+    EXIT_CODES[_i, : EXIT_N[_i]] = EXIT_TABLES[_r][0]
+    EXIT_CUM[_i, : EXIT_N[_i]] = EXIT_TABLES[_r][1]
 ROUTE_AT18, ROUTE_YOUNG_LONG = ROUTE_CODE["at18"], ROUTE_CODE["young_long"]
 UNPLANNED_CODES = np.array([RPC[c] for c in UNPLANNED_RPC], np.int64)
-UNPLANNED_CUM_ = np.array(_UNPLANNED_CUM)
+UNPLANNED_CUM_ = np.array(UNPLANNED_CUM_LIST)
 
 
 @njit(cache=True)
 def _exit_reason(route, u):
-    return EXIT_CODES[route, _pick(EXIT_CUM[route, : EXIT_N[route]], u)]
+    return EXIT_CODES[route, pick_index(EXIT_CUM[route, : EXIT_N[route]], u)]
 
 
 @njit(cache=True)
@@ -641,7 +642,7 @@ def _draw(logs, when, ev, cid, version):
 def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, counts, out, on):
     """Handle the day's due events ``events`` (event, child, version) in order.
 
-    The rules of ``sim.model`` (DESIGN §3.3-3.4): leaving care (with its reason, staying put,
+    The rules of ``sim.model`` (docs/design.md §3.3-3.4): leaving care (with its reason, staying put,
     Staying Close), an unplanned ending (the carer may stop; a teenager's plan may escalate
     to residential care; the child joins the urgent queue), a planned move (joins the planned
     queue; a step down from a home), a change of the carers' approval, the adoptive placement,
@@ -711,7 +712,7 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
                 ti[r, C_N_DRAWS] -= 1
                 uu = placement_uniforms(tab, r)
                 ti[r, C_N_DRAWS] += 1
-                reason = UNPLANNED_CODES[_pick(UNPLANNED_CUM_, uu[2])]
+                reason = UNPLANNED_CODES[pick_index(UNPLANNED_CUM_, uu[2])]
                 unit = ti[r, C_UNIT]
                 ti[r, C_PREV_UNIT] = unit
                 keep = 1.0
@@ -771,7 +772,7 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
             ti[r, C_PLACE] = PLACE_A6 if uls < 0.7 else PLACE_A5
             ti[r, C_PROVIDER] = PR_OWN_LA if uls < 0.8 else PR_VOLUNTARY_
             la2 = la_order[la, np.int64(tu[r, U_18] * 8)]
-            ti[r, C_PL_D] = _district(d_start, d_cumw, la2, tu[r, U_EXIT_REASON])
+            ti[r, C_PL_D] = district_of(d_start, d_cumw, la2, tu[r, U_EXIT_REASON])
             tf[r, CF_PRICE] = 0.0
             open_episode(tab, r, day, RNE_B)
             ti[r, C_N_PLACEMENTS] += 1
@@ -988,7 +989,7 @@ def home_distances(ti, rows, units, district, d_lat, d_lon):
         u = units[i]
         if home >= 0 and u >= 0:
             d = district[u]
-            out[i] = _haversine_km(d_lat[home], d_lon[home], d_lat[d], d_lon[d])
+            out[i] = haversine_km_nb(d_lat[home], d_lon[home], d_lat[d], d_lon[d])
     return out
 
 
@@ -1156,7 +1157,7 @@ def place_unregistered_rows(
     for i in range(n):
         r = rows[i]
         la = la_order[ti[r, C_LA], rng.integers(0, 12)]
-        d = _district(d_start, d_cumw, la, rng.random())
+        d = district_of(d_start, d_cumw, la, rng.random())
         price = price_gbp * math.exp(0.4 * rng.standard_normal() - 0.08)
         j = base + i
         _register_unit(
@@ -1249,7 +1250,7 @@ def kin_households(ti, tu, rows, row_of, capacity, occupied, base, far, la_order
             v = (u - far) / (1 - far)
             la = la0 if v < 0.65 else la_order[la0, 1 + int((v - 0.65) / 0.35 * 6) % 6]
         new_la[k] = la
-        new_d[k] = _district(geo[0], geo[1], la, (u * 7.31) % 1.0)
+        new_d[k] = district_of(geo[0], geo[1], la, (u * 7.31) % 1.0)
         new_cap[k] = max(1, ti[r, C_GROUP_SIZE])
         new_for[k] = r
         units[j] = base + k
@@ -1495,7 +1496,7 @@ def day_events(cal, tab, sup, books, logs, day, pp, rates, vp, world, counts):
         whether they were queued).
     """
     head, tail, store, nxt, meta, late_ix, count = cal
-    events = _take(head, tail, store, nxt, meta, day, count)
+    events = take_events(head, tail, store, nxt, meta, day, count)
     n = len(events)
     out = np.zeros((2 * n + 1, 3), np.int64)
     on = np.zeros(1, np.int64)
@@ -1507,7 +1508,7 @@ def day_events(cal, tab, sup, books, logs, day, pp, rates, vp, world, counts):
             raise RuntimeError("an event drawn for the day being handled or before")
     queued = True
     if m:
-        k = _push(head, tail, store, nxt, meta, drawn, m, day, late_ix, count)
+        k = push_events(head, tail, store, nxt, meta, drawn, m, day, late_ix, count)
         if k < 0:
             queued = False
         else:
@@ -1532,7 +1533,7 @@ def _room(day, n, q, entry_cols, cal, tab, logs, out_room):
     ok = counts_t[0] + 3 * n <= len(tab[0]) and cid0 + 3 * n < len(row_of)
     ok = ok and logs[1][0] + 2 * rows + 8 <= len(logs[0]) and logs[3][0] + rows + 8 <= len(logs[2])
     ok = ok and logs[5][0] + rows + 8 <= len(logs[4])
-    ok = ok and meta[_M_USED] + 12 * n + rows - meta[_M_NFREE] <= len(nxt)
+    ok = ok and meta[M_USED] + 12 * n + rows - meta[M_NFREE] <= len(nxt)
     ok = ok and len(late_ix) >= 12 * n + rows and day + EVENT_HORIZON_DAYS < len(head)
     ok = ok and n_said + 2 * n_ev + 1 <= said_cap and n_names + 2 * n_urgent <= names_cap
     return ok, n_urgent
@@ -1649,7 +1650,7 @@ def run_days(
                 row_out[e0 + j] = rows[j]
             n_ent[0] = e0 + n_cids
         # Phase 2: the day's events.
-        todays = _take(head, tail, store, nxt, meta, day, count)
+        todays = take_events(head, tail, store, nxt, meta, day, count)
         done = day
         n_ev = len(todays)
         out = np.zeros((2 * n_ev + 1, 3), np.int64)
@@ -1715,7 +1716,7 @@ def run_days(
             if drawn[j, 0] <= day:
                 raise RuntimeError("an event drawn for the day being handled or before")
         if m:
-            if _push(head, tail, store, nxt, meta, drawn, m, day, late_ix, count) != 0:
+            if push_events(head, tail, store, nxt, meta, drawn, m, day, late_ix, count) != 0:
                 raise RuntimeError("no room in the calendar for the events drawn today")
             dn[0] = 0
             n_queued += m

@@ -84,8 +84,8 @@ from sim.agents.table import (
     CF_PROPENSITY,
     alloc_rows,
 )
-from sim.calendar import _push
-from sim.geography import district_of as _district
+from sim.calendar import push_events
+from sim.geography import district_of
 from sim.records import (
     CIN,
     DAYS_PER_YEAR,
@@ -105,7 +105,7 @@ from sim.records import (
     RNE,
     RPC,
 )
-from sim.rng import _uniforms_of
+from sim.rng import uniforms_kernel
 from sim.special import gammaincinv
 
 # Exit routes as codes (``Child.exit_route`` holds the name).
@@ -208,8 +208,8 @@ def entry_params(model, day: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def _pick(cum: np.ndarray, u: float) -> int:  # pragma: no cover - compiled
-    """Index chosen by ``u`` from cumulative shares ``cum`` (as ``children.pick``)."""
+def pick_index(cum: np.ndarray, u: float) -> int:  # pragma: no cover - compiled
+    """Index chosen by ``u`` from cumulative shares ``cum`` (bisect right, at most the last)."""
     lo, hi = 0, len(cum)
     while lo < hi:  # bisect_right
         mid = (lo + hi) // 2
@@ -221,8 +221,8 @@ def _pick(cum: np.ndarray, u: float) -> int:  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _age_band(age: float) -> int:  # pragma: no cover - compiled
-    """DfE age band index (as ``children.age_band``)."""
+def age_band_index(age: float) -> int:  # pragma: no cover - compiled
+    """DfE age band: 0 under 1, 1 aged 1-4, 2 aged 5-9, 3 aged 10-15, 4 aged 16+."""
     b = 0
     while b < 4 and age >= AGE_EDGES[b]:
         b += 1
@@ -256,7 +256,7 @@ def lead_plans(
     for i in range(n):
         u = uu[i]
         ua = u[U_UASC] < prm[E_UASC_SHARE]
-        band = _pick(age_cum_uasc if ua else age_cum_non_uasc, u[U_AGE])
+        band = pick_index(age_cum_uasc if ua else age_cum_non_uasc, u[U_AGE])
         lo, hi = ENTRY_AGE_LO[band], ENTRY_AGE_HI[band]
         a = lo + (hi - lo) * u[U_AGE_POS] * 0.999
         if ua and band == 3:
@@ -294,9 +294,9 @@ def identity(
     """
     dob = day - int(age * DAYS_PER_YEAR)
     sex = 1 if u[U_SEX] < (prm[E_MALE_UASC] if uasc else prm[E_MALE_NON_UASC]) else 2
-    home = -1 if uasc else _district(geo[0], geo[1], la, u[U_HOME])
-    cin = _CIN_N8 if uasc else _pick(_CIN_CUM, u[U_CIN])
-    eth = _pick(_ETHNIC_UASC_CUM if uasc else _ETHNIC_CUM, u[U_ETHNIC])
+    home = -1 if uasc else district_of(geo[0], geo[1], la, u[U_HOME])
+    cin = _CIN_N8 if uasc else pick_index(_CIN_CUM, u[U_CIN])
+    eth = pick_index(_ETHNIC_UASC_CUM if uasc else _ETHNIC_CUM, u[U_ETHNIC])
     return dob, sex, home, cin, eth
 
 
@@ -377,9 +377,9 @@ def _futures(
 
     Writes ``out`` (``F_*`` columns); days of events not due are -1.
     """
-    ls = _LS_V2 if uasc else _LS_START_CODES[_pick(_LS_START_CUM, u[U_LS])]
+    ls = _LS_V2 if uasc else _LS_START_CODES[pick_index(_LS_START_CUM, u[U_LS])]
     age = (day - dob) / DAYS_PER_YEAR
-    band = _age_band(age)
+    band = age_band_index(age)
     # How long the child stays and why it leaves (``la_factor`` scales the council's exit rate).
     day18 = dob + DAYS_TO_18
     adoption_day = -1
@@ -560,11 +560,11 @@ def admit_plan(
         (entrant rows, leads' uniforms, siblings' uniforms, leads kept out of care).
     """
     serial = reserve_serials(las, la_serial)
-    uu = _uniforms_of(base, las, serial, N_UNIFORMS)
+    uu = uniforms_kernel(base, las, serial, N_UNIFORMS)
     uasc, age, size, prevented, sib_la, sib_serial = lead_plans(
         uu, las, la_serial, age_cum_non_uasc, age_cum_uasc, prm
     )
-    uu_sib = _uniforms_of(base, sib_la, sib_serial, N_UNIFORMS)
+    uu_sib = uniforms_kernel(base, sib_la, sib_serial, N_UNIFORMS)
     tab = entry_futures(
         uu,
         uu_sib,
@@ -690,7 +690,7 @@ def admit_rows(plan, table_state, cal, stock, cid0, day, ev_codes, var):  # prag
 
     The entrants take rows (``alloc_rows``: freed rows first, then new ones; the table has
     room for three per arrival), are written there (``to_table``) and indexed by child number
-    (``row_of`` has room), their events go to the calendar (``_push``, when ``cal`` allows)
+    (``row_of`` has room), their events go to the calendar (``push_events``, when ``cal`` allows)
     and they count in their LAs' ``stock``. With ``var`` > 0 each entrant's propensity to
     move is the gamma quantile (mean 1, variance ``var``) of its own uniform.
 
@@ -703,7 +703,7 @@ def admit_rows(plan, table_state, cal, stock, cid0, day, ev_codes, var):  # prag
 
     Returns:
         (the entrants (``entry_futures`` rows), their child numbers, their rows, leads kept
-        out of care, siblings, the events fixed at entry, what ``_push`` returned (-1: not
+        out of care, siblings, the events fixed at entry, what ``push_events`` returned (-1: not
         queued)).
     """
     base, las, la_serial, cum_non_uasc, cum_uasc, prm, la_factor, bands, geo, uasc, disp = plan
@@ -725,7 +725,7 @@ def admit_rows(plan, table_state, cal, stock, cid0, day, ev_codes, var):  # prag
         stock[tab[j, F_LA]] += 1
     pushed = -1
     if push and ne:
-        pushed = _push(head, tail, store, nxt, meta, events, ne, done, late_ix, count)
+        pushed = push_events(head, tail, store, nxt, meta, events, ne, done, late_ix, count)
     return tab, cids, rows, n_prevented, len(uu_sib), events[:ne], pushed
 
 
@@ -767,7 +767,7 @@ def stock_draws(
     uascs = np.empty(n, np.bool_)
     for i in range(n):
         u = tu[rows[i]]
-        band = _pick(age_cum, u[U_AGE])
+        band = pick_index(age_cum, u[U_AGE])
         lo, hi = STOCK_AGE_RANGE[band, 0], STOCK_AGE_RANGE[band, 1]
         bands[i] = band
         ages[i] = lo + (hi - lo) * u[U_AGE_POS] * 0.999
@@ -819,7 +819,7 @@ def stock_children(
         ti[r, C_HOME_D] = who[i, 2]
         ti[r, C_CIN] = who[i, 3]
         tier = _tier(u[U_TIER], band)
-        plan = _pick(plan_cum[band], u[U_PLAN])
+        plan = pick_index(plan_cum[band], u[U_PLAN])
         if uasc:
             plan = PLAN_SA if (band == 4 and u[U_PLAN] < 0.5) else PLAN_FOSTER
         # Time in care: exponential, capped at age (UASC: arrived at 14+).
@@ -829,13 +829,13 @@ def stock_children(
         ti[r, C_CARE_START] = -max(1, int(tic * DAYS_PER_YEAR))
         # How and when it leaves: a short stay's or long stay's remaining time, or at 18.
         age0 = (0 - dob) / DAYS_PER_YEAR
-        at_entry = _age_band(max(0.0, age0 - tic))
+        at_entry = age_band_index(max(0.0, age0 - tic))
         day18 = dob + DAYS_TO_18
         if tic < 0.5 and u[U_TEMP] < bands_prm[B_P_SHORT, at_entry]:
             dur = -math.log(u[U_LS_DAYS]) * bands_prm[B_SHORT_DAYS, at_entry] / la_factor[la]
             route = R_UASC if uasc else R_SHORT
         else:
-            m = residual_mean[_age_band(age0)] * DAYS_PER_YEAR
+            m = residual_mean[age_band_index(age0)] * DAYS_PER_YEAR
             if uasc:
                 m *= prm[E_UASC_LONG_MULT]
             dur = -math.log(u[U_LS_DAYS]) * m / la_factor[la]

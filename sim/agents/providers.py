@@ -1,6 +1,6 @@
 """Providers: the agents that own placement units and decide to recruit, open and close.
 
-This module owns provider behaviour (DESIGN §2, §3.5): council fostering services and IFAs
+This module owns provider behaviour (docs/design.md §2, §3.5): council fostering services and IFAs
 recruit foster households (approval after a lag, faster when occupancy is high) and lose them
 (empty households retire; occupied ones rarely resign); children's-home operators review their
 homes' margins monthly and close loss-making or failing homes (to new placements at once, for

@@ -1,6 +1,6 @@
 """Regional Care Co-operatives: member councils planning and commissioning together.
 
-This module owns the RCC agent (DESIGN §2): its member councils, pooled budget, running costs
+This module owns the RCC agent (docs/design.md §2): its member councils, pooled budget, running costs
 and its regional forecast of need. The levers of the reform (pooled commissioning, block
 contracts, build programme, recruitment hub) use it; with no lever on, no RCC exists. The
 lever (``sim.policies.commissioning``) holds its rules; this agent holds its identity and record.
@@ -17,7 +17,7 @@ class RCC(mesa.Agent):
 
     Attributes:
         name: e.g. "greater_manchester"; members: LA indices of member councils.
-        running_cost_gbp_year: yearly running cost (pathfinder grants, FACTS §5).
+        running_cost_gbp_year: yearly running cost (pathfinder grants, docs/facts.md §5).
         pooled_budget_gbp: members' pooled placement budget for the year.
         forecasts: per year, the projected CLA of members at the next 31 March.
     """

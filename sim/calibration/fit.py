@@ -249,7 +249,7 @@ def fitted_yaml(result: FitResult) -> str:
 
 def write_report(result: FitResult, out_dir: Path) -> list[Path]:
     """Write fitted.yaml, fit_report.csv, fit_history.csv and figures/fit.png into ``out_dir``."""
-    from sim.io.outputs import Staged
+    from sim.io.staging import Staged
 
     st = Staged(out_dir, figures=True)
     with st as stage:

@@ -2,7 +2,7 @@
 
 This module owns the table of what a no-reform run must reproduce in its first simulated year
 (to 31 March 2026) and with what tolerance, each tied to an indicator computed by
-``sim.metrics`` and to its source figure (the embedded ``targets.csv``, from FACTS.md), and the
+``sim.metrics`` and to its source figure (the embedded ``targets.csv``, from docs/facts.md), and the
 function that compares a run's indicators with it (mean and 90% interval over replicates).
 """
 

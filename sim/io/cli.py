@@ -180,16 +180,16 @@ def validate(argv: list[str], config_name: str = "config") -> RunConfig:
                 cfg = compose(config_name=config_name, overrides=combo)
                 rc = to_run_config(cfg)
                 from sim.io import embedded
-                from sim.world import check_world
+                from sim.world.build import check_world
 
                 check_world(rc.world, embedded.england())
                 from sim.policies import check as check_policy
 
                 check_policy(rc.policy, embedded.england())
                 if rc.world.observed:
-                    from sim import observed_start
                     from sim.io.outputs import read_cached
-                    from sim.world import simulated_las
+                    from sim.world import observed as observed_start
+                    from sim.world.build import simulated_las
 
                     geo = embedded.england()
                     ex = read_cached(rc.world.observed, geo)

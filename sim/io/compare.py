@@ -200,7 +200,7 @@ def write_comparison(
             (stage / "figures").mkdir()
             plots.fan_charts(out, FAN_OUTCOMES, stage / "figures")
             plots.forest(eff, stage / "figures" / "forest.png")
-        from sim.io.outputs import commit_stage
+        from sim.io.staging import commit_stage
 
         return commit_stage(stage, out_dir)
     finally:

@@ -13,7 +13,7 @@ left open in an earlier return and followed by a later one is closed where the n
 UASC children are flagged (UASC table or header column), and full postcodes are cut to their
 district so that no full postcode is kept. CHILD becomes ``<LA>|<CHILD>`` so that two councils'
 identifiers cannot collide; identifiers stay inside the process (only aggregates leave it).
-Codes come from ``../shared/data/ssda903.md`` (via ``sim.records``), with the 2025-26 change:
+Codes come from ``docs/ssda903.md`` (via ``sim.records``), with the 2025-26 change:
 Z1, H5 and P2 are refused in returns from 2025-26 on, and Z11-Z14 before it.
 """
 

@@ -1,7 +1,7 @@
 """SSDA903 tables from a run: header and episodes shaped as the return, and their CSV files.
 
 This module owns turning a finished model's records into the SSDA903 shape the sector uses
-(codes from ``../shared/data/ssda903.md``; dates dd/mm/yyyy; HOME_POST and PL_POST as postcode
+(codes from ``docs/ssda903.md``; dates dd/mm/yyyy; HOME_POST and PL_POST as postcode
 districts; URN the unit's id; plus LA = the responsible LA's ONS code and REP when several
 replicates share a file), the ledger with financial years and spend groups, and the snapshot
 rows. The same frames feed ``sim.metrics.indicators``.
@@ -312,7 +312,7 @@ def write_returns(episodes: pd.DataFrame, header: pd.DataFrame, years: list[int]
     The files are staged and moved into place only when all are written, so a failure leaves
     nothing half-written. Returns the files written.
     """
-    from sim.io.outputs import Staged
+    from sim.io.staging import Staged
 
     st = Staged(out_dir)
     with st as stage:

@@ -1,6 +1,6 @@
 """Compiled kernels of the matching search (numba): a day's search in one call.
 
-This module owns the hot loops of DESIGN §3.2 as numba functions over plain arrays: the daily
+This module owns the hot loops of docs/design.md §3.2 as numba functions over plain arrays: the daily
 vacancy index (``vacancy_csr``), the kinds a care plan accepts at each stage
 (``_allowed_kinds``), the nearest-first scan for candidate (child, unit) pairs
 (``scan_candidates``), the filter, price (``placement_price``) and score (``pair_score``) of
@@ -276,7 +276,7 @@ def placement_price(
     complex_premium: float,
     emergency_premium: float,
 ) -> float:  # pragma: no cover - compiled
-    """Weekly price (£) of a new placement (DESIGN §3.6).
+    """Weekly price (£) of a new placement (docs/design.md §3.6).
 
     Args:
         list_price: the unit's list price per place-week (cost plus base markup), £.
@@ -335,9 +335,10 @@ def pair_score(
 
 
 @njit(cache=True)
-def _haversine_km(
+def haversine_km_nb(
     lat1: float, lon1: float, lat2: float, lon2: float
 ) -> float:  # pragma: no cover - compiled
+    """Great-circle distance in km between two points (degrees), compiled."""
     p1 = math.radians(lat1)
     p2 = math.radians(lat2)
     a = (
@@ -447,7 +448,7 @@ def score_pairs_stage(
         j = un[p]
         kc[q] = i
         ku[q] = j
-        d = _haversine_km(c_lat[row], c_lon[row], s_lat[j], s_lon[j])
+        d = haversine_km_nb(c_lat[row], c_lon[row], s_lat[j], s_lon[j])
         tier = c_tier[row]
         council = s_sector[j] == SECTOR_LA
         owner = provider_la[s_provider[j]]
@@ -576,7 +577,7 @@ def search(
     rot0: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """A day's search for the children of ``kids``, pass by pass (DESIGN §3.2).
+    """A day's search for the children of ``kids``, pass by pass (docs/design.md §3.2).
 
     In pass ``t`` every child not yet placed searches at stage ``stage0 + t``: its kinds
     (``_allowed_kinds``), its radius ``stage_radius[stage]`` (from at least ``min_km_away``

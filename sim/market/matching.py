@@ -1,6 +1,6 @@
 """Matching children to vacancies as pure functions over arrays (no agents imported).
 
-This module owns the commissioning search of DESIGN §3.2 over arrays: an index of vacancies
+This module owns the commissioning search of docs/design.md §3.2 over arrays: an index of vacancies
 by unit kind and LA (``VacancyIndex``), candidate generation that searches outward from each
 child's home LA through the nearest LAs holding a vacancy of an allowed kind
 (``candidate_pairs``) and the resolution of a day's competing requests into assignments that

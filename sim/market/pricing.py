@@ -1,6 +1,6 @@
 """Prices and provider economics as pure functions over arrays (no agents imported).
 
-This module owns how a weekly price is set (DESIGN §3.6): providers price at cost plus a markup
+This module owns how a weekly price is set (docs/design.md §3.6): providers price at cost plus a markup
 that rises with scarcity near the child (regional occupancy of that kind of place above a
 threshold), with premiums for complex needs and emergency (same-day) spot purchases; council
 provision is charged at cost. The price of one placement is computed where candidates are

@@ -1,6 +1,6 @@
 """Reform levers: the registry, the scenario's set of levers, and the check of their config.
 
-This package owns the levers of DESIGN §4 (one class each, in ``commissioning``, ``market``
+This package owns the levers of docs/design.md §4 (one class each, in ``commissioning``, ``market``
 and ``demand``) and ``Policy``, the scenario the model consults: it builds every enabled lever
 once the world exists and exposes each as an attribute (``None`` when off), so the model's
 hooks read ``policy.<lever>`` and a lever that is off costs one ``is None`` test. ``check``

@@ -1,6 +1,6 @@
 """What every reform lever shares: dates, activity, ramps and the ledger items of its costs.
 
-This module owns the ``Lever`` base class (DESIGN §4): a lever is built from its config
+This module owns the ``Lever`` base class (docs/design.md §4): a lever is built from its config
 section once the world exists, is active from its start date up to (not including) its end
 date, and answers the model's hooks with values; it never changes agents itself. It also owns
 the ledger item codes that levers' costs are booked under and the conversion of ISO dates to

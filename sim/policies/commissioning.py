@@ -1,6 +1,6 @@
 """Levers on who commissions and who provides: RCCs, new public homes, a recruitment hub.
 
-This module owns three levers of DESIGN §4 and the regional planning they share:
+This module owns three levers of docs/design.md §4 and the regional planning they share:
 ``pooled_commissioning`` (an RCC for any set of councils: one customer searching across its
 members' own provision, a negotiated framework discount and weaker scarcity markups, block
 contracts for a share of members' residential need with the RCC paying for empty places, a

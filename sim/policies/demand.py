@@ -1,6 +1,6 @@
 """Levers on who comes into care, where they live and how they leave.
 
-This module owns four levers of DESIGN §4. ``prevention``: family help avoids a share of
+This module owns four levers of docs/design.md §4. ``prevention``: family help avoids a share of
 entries (not unaccompanied children), ramping up to full effect, at a yearly cost; which
 children are prevented is fixed by each child's own uniform, so a prevented child is the same
 child in every replicate pair. ``kinship_support``: more children planned for foster care go

@@ -1,6 +1,6 @@
 """Levers on the market's rules: a profit cap, financial oversight, a collapse, enforcement.
 
-This module owns four levers of DESIGN §4. ``profit_cap``: prices of non-council children's
+This module owns four levers of docs/design.md §4. ``profit_cap``: prices of non-council children's
 homes and fostering agencies (and optionally supported accommodation) may not exceed the
 price that earns the cap at the reference occupancy; providers whose required margin (a hurdle,
 fixed per provider) is above the cap wind their provision down, and entrants above it stay

@@ -34,9 +34,8 @@ from sim.agents.children import (
     U_SIB,
     U_TEMP,
     U_TIER,
-    age_band,
-    pick,
 )
+from sim.agents.entry import age_band_index, pick_index
 from sim.config import ConfigError
 from sim.geography import TWENTY_MILES_KM
 from sim.records import (
@@ -115,7 +114,7 @@ def residual_stay(model, c, days_in_care: int) -> None:
     ex = model.p.exits
     f = float(model.la_exit_factor[c.la])
     t = float(days_in_care)
-    band = age_band(max(0.0, c.age_years(0) - t / DAYS_PER_YEAR))
+    band = age_band_index(max(0.0, c.age_years(0) - t / DAYS_PER_YEAR))
     ms = ex.short_mean_days[band] / f
     ml = ex.long_mean_years[band] * DAYS_PER_YEAR / f
     if c.uasc:
@@ -159,7 +158,7 @@ def check(ex, start_date: str, codes: list[str]) -> None:
 
 def observed_children(model, ex) -> None:
     """Create, place and date the children looked after at day 0 in the extract."""
-    from sim.world import _stock_ls, place_initial
+    from sim.world.children import place_initial, stock_legal_status
 
     geo = model.geo
     date = pd.Timestamp(model.origin)
@@ -186,9 +185,9 @@ def observed_children(model, ex) -> None:
     groups = {c: g for c, g in ep.groupby("CHILD", sort=True)}
     order = sorted(groups)
     las = np.array([index_of[groups[c]["LA"].iloc[0]] for c in order], dtype=np.int64)
-    from sim.world import _new_children
+    from sim.population.admission import new_children
 
-    children = _new_children(model, las)
+    children = new_children(model, las)
     no_search, to_search, to_unreg, adoption = [], [], [], []
     model.observed_history = {}
     p_adopt = model.p.placements.p_adoption_young_long * 0.5  # as the synthetic stock
@@ -206,9 +205,11 @@ def observed_children(model, ex) -> None:
         c.home_d = home if home >= 0 or c.uasc else geo.sample_district(c.la, u[U_HOME])
         c.cin = CIN.get(now["CIN"] or "", CIN["N8"] if c.uasc else CIN["N1"])
         codes, cum = ETHNIC_UASC if c.uasc else ETHNIC
-        model.header.add(c.cid, c.la, c.sex, c.dob, codes[pick(cum, u[U_ETHNIC])], c.uasc)
+        model.header.add(
+            c.cid, c.la, c.sex, c.dob, codes[pick_index(np.asarray(cum), u[U_ETHNIC])], c.uasc
+        )
         age = c.age_years(0)
-        band = age_band(age)
+        band = age_band_index(age)
         t = TIER_SHARE[band]
         c.tier = 0 if u[U_TIER] < t[0] else (1 if u[U_TIER] < t[0] + t[1] else 2)
         care_start = int((g["DECOM"].iloc[0] - date).days)
@@ -216,7 +217,7 @@ def observed_children(model, ex) -> None:
         tic = -c.care_start / DAYS_PER_YEAR
         residual_stay(model, c, -c.care_start)
         ls = LS.get(now["LS"])
-        c.ls = ls if ls is not None else _stock_ls(c, tic)
+        c.ls = ls if ls is not None else stock_legal_status(c, tic)
         pl = district(str(now["PL_POST"] or ""), -1)
         p_away = model.p.placements.p_placed_away[band]
         if pl >= 0 and c.home_d >= 0:

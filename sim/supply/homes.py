@@ -1,0 +1,140 @@
+"""Children's homes' month: income, costs and margins; closures; openings.
+
+This module owns the homes' economics (``homes_month``): each home's income (its children's
+fees, background places, voids an RCC pays) and costs (fixed and variable), a smoothed margin,
+closures at the observed exit rates raised by losses or an inadequate grade, and new homes
+registering after a lag at a rate that follows private homes' margin.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.market import pricing
+from sim.policies.actions import cap_clawback, void_payments
+from sim.records import (
+    HOME,
+    SECTOR_LA,
+    SECTOR_PRIVATE,
+    SECTOR_VOLUNTARY,
+)
+from sim.supply.units import add_homes, group_for_new_homes, new_provider
+
+
+def homes_month(model, day: int, rng) -> None:
+    """One month of every open home: income, costs, margin, closures, then openings."""
+    s = model.supply
+    sp = model.p.supply
+    pp = model.p.prices
+    n = s.n
+    homes = np.flatnonzero(s.open[:n] & (s.kind[:n] == HOME))
+    weeks = 30.44 / 7
+    # Background places (children of councils outside a regional world) pay the list price.
+    revenue = (s.income_rate[homes] + s.reserved[homes] * s.list_price[homes]) * weeks
+    revenue = revenue + void_payments(model, day, homes, weeks)
+    cost = (
+        pricing.home_weekly_cost(
+            s.cost[homes],
+            s.capacity[homes],
+            s.occupied[homes] + s.reserved[homes],
+            pp.home_fixed_cost_share,
+        )
+        + s.extra_cost_rate[homes]
+    ) * weeks
+    np.add.at(model.accounts.cost, s.provider[homes], cost)  # home by home, in order
+    revenue = revenue - cap_clawback(model, day, homes, revenue, cost)
+    s.rev_month[homes] = revenue
+    s.cost_month[homes] = cost
+    m = np.where(revenue > 1.0, (revenue - cost) / np.maximum(revenue, 1.0), -1.0)
+    s.margin[homes] = 0.85 * s.margin[homes] + 0.15 * np.clip(m, -1.0, 1.0)
+    # Closures: observed exit rates by sector, higher when loss-making or inadequate.
+    sector = s.sector[homes]
+    rate = np.asarray(sp.home_exit_rate)[sector_slot(sector)] / 12.0
+    rate = rate * np.where(s.margin[homes] < 0, 2.0, 0.6) * np.where(s.grade[homes] >= 3, 4, 1)
+    close = homes[rng.random(len(homes)) < rate]
+    for h in close:
+        h = int(h)
+        if s.occupied[h] + s.reserved[h] == 0:
+            s.close(h, day)
+        else:
+            s.matchable[h] = False  # winds down: closes when its last child leaves
+    # Openings, registered after a lag. Council and voluntary homes open at their observed
+    # rates. Private entrants look at the margin a new home could expect: the private homes'
+    # recent margin (all their income over all their costs, smoothed) less the fixed costs of
+    # the homes already in registration, which will share the same children. At the reference
+    # margin openings replace the homes that close (a steady market when demand holds); above
+    # it they rise, up to the 2022-23 entry rate; below it they fall away.
+    priv = sector == SECTOR_PRIVATE
+    rev_p, cost_p = float(revenue[priv].sum()), float(cost[priv].sum())
+    month_margin = (rev_p - cost_p) / rev_p if rev_p > 0 else sp.entry_reference_margin
+    model.private_home_margin = 0.8 * model.private_home_margin + 0.2 * month_margin
+    pipeline = sp.new_home_places * sum(1 for h in model.pending_homes if h[2] == 0)
+    places_p = float(s.capacity[homes][priv].sum())
+    cost_per_place = float((s.cost[homes][priv] * s.capacity[homes][priv]).sum()) / max(places_p, 1)
+    entry_rate, exit_rate = sp.home_entry_rate, sp.home_exit_rate
+    private_rate, model.private_entry_margin = pricing.private_entry_rate(
+        model.private_home_margin,
+        rev_p / weeks,
+        pp.home_fixed_cost_share * cost_per_place * pipeline,
+        sp.entry_reference_margin,
+        sp.entry_margin_elasticity,
+        exit_rate[0],
+        entry_rate[0],
+    )
+    counts = np.bincount(sector_slot(sector), minlength=3)
+    policy = model.policy
+    cap_mult = policy.profit_cap.entry_multiplier(day) if policy.profit_cap is not None else 1.0
+    rates = np.array([private_rate * cap_mult, entry_rate[1], entry_rate[2]])
+    expected = rates * counts / 12.0
+    weights = model.home_entry_weight
+    if policy.pooled_commissioning is not None:
+        weights = policy.pooled_commissioning.entry_weights(day, weights)
+    for slot, lam in enumerate(expected):
+        k = int(rng.poisson(lam))
+        for _ in range(k):
+            la = int(rng.choice(len(weights), p=weights))
+            # Outside a regional world only the kept share of new homes is represented.
+            if rng.random() >= model.supply_keep[la] / model.cfg.world.scale:
+                continue
+            model.pending_homes.append((day + int(sp.registration_lag_days), la, slot))
+    ready = [h for h in model.pending_homes if h[0] <= day]
+    model.pending_homes = [h for h in model.pending_homes if h[0] > day]
+    for _, la, slot in ready:
+        sector = [SECTOR_PRIVATE, SECTOR_LA, SECTOR_VOLUNTARY][slot]
+        if sector == SECTOR_LA:
+            prov = np.array([model.councils[la].provider])
+        elif sector == SECTOR_PRIVATE:
+            prov = group_for_new_homes(model, rng, 1)
+        else:
+            prov = np.array(
+                [
+                    new_provider(
+                        model,
+                        f"Voluntary home {len(model.providers)}",
+                        SECTOR_VOLUNTARY,
+                        "home_group",
+                    ).index
+                ]
+            )
+            model.provider_la = np.append(model.provider_la, -1)
+        model.next_home_urn += 1
+        add_homes(
+            model,
+            rng,
+            [f"SIMH{model.next_home_urn:05d}"],
+            np.array([la]),
+            np.array([sector]),
+            prov,
+            np.array([sp.new_home_places]),
+            HOME,
+            grade=np.array([1], np.int8),
+            day=day,
+        )
+    if len(model.provider_la) < len(model.providers):
+        extra = len(model.providers) - len(model.provider_la)
+        model.provider_la = np.append(model.provider_la, np.full(extra, -1))
+
+
+def sector_slot(sector: np.ndarray) -> np.ndarray:
+    """Map sector codes to the slots of the (private, LA, voluntary) parameter lists."""
+    return np.select([sector == SECTOR_PRIVATE, sector == SECTOR_LA], [0, 1], 2)

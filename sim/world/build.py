@@ -1,0 +1,208 @@
+"""Building the world at day 0: which councils it simulates, its councils, providers and RCCs.
+
+This module owns the order in which a world is built (``build_world``): councils and their
+in-house services, RCCs where pooled commissioning is on, the initial supply
+(``sim.world.supply``), the demand from councils outside a regional world, each LA's entry
+rate and exit factors, then the initial children, synthetic (``sim.world.children``) or
+from an observed extract (``sim.world.observed``). Nothing here runs after day 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.agents.councils import Council
+from sim.agents.rcc import RCC
+from sim.config import ConfigError, WorldName
+from sim.records import (
+    DAYS_PER_YEAR,
+    HOME,
+    IFA,
+    SA,
+    SECTOR_LA,
+    SECTOR_PRIVATE,
+    SECURE,
+)
+from sim.supply.units import new_provider
+from sim.world.children import initial_children
+from sim.world.supply import build_foster, build_homes, build_sa
+
+TINY_LAS = ["E08000002", "E08000009", "E08000007"]  # Bury, Trafford, Stockport
+
+
+def check_world(world, geo) -> None:
+    """Raise ``ConfigError`` if the world names an unknown LA (before anything runs)."""
+    simulated_las(world, geo)
+
+
+def simulated_las(w, geo) -> np.ndarray:
+    """Indices of LAs whose children the world ``w`` simulates."""
+    las = geo.las
+    if w.name == WorldName.england:
+        sel = np.flatnonzero(las["cla_2025"].to_numpy() > 0)
+    elif w.name in (WorldName.greater_manchester, WorldName.south_east):
+        sel = np.flatnonzero((las["rcc_pathfinder"] == w.name.value).to_numpy())
+    else:
+        codes = list(w.las) or (TINY_LAS if w.name == WorldName.tiny else [])
+        if not codes:
+            raise ConfigError("world.las is empty: a custom world needs a list of LA codes")
+        try:
+            sel = geo.la_indices(codes)
+        except KeyError as e:
+            raise ConfigError(
+                f"world.las: unknown LA code {e.args[0]!r}; expected an ONS code such as"
+                " E08000003 (see sim/data/las.csv)"
+            ) from None
+    return np.sort(sel)
+
+
+def build_world(model, data: dict) -> None:
+    """Create councils, providers, the initial supply and the initial children."""
+    geo = model.geo
+    cfg = model.cfg
+    sim_las = simulated_las(cfg.world, geo)
+    model.sim_las = sim_las
+    is_sim = np.zeros(geo.n_la, bool)
+    is_sim[sim_las] = True
+    model.is_sim = is_sim
+    cla = geo.las["cla_2025"].to_numpy(float)
+    model.world_share_of_cla = float(cla[is_sim].sum() / cla.sum()) * cfg.world.scale
+    model.uasc_stock = np.zeros(geo.n_la)
+    from sim.policies import Policy
+
+    model.policy = Policy(cfg.policy, model)
+    pooled = model.policy.pooled_commissioning
+    for k, name in enumerate(pooled.names if pooled is not None else []):
+        members = np.flatnonzero(pooled.all_rcc_of_la == k)
+        cost = pooled.cfg.running_cost_gbp_per_cla_year * float(cla[members].sum())
+        model.rccs.append(RCC(model, name, members.tolist(), cost))
+    mp = cfg.params.matching
+    for i in range(geo.n_la):
+        row = geo.las.iloc[i]
+        c = Council(
+            model,
+            i,
+            row["ons_code"],
+            row["la_name"],
+            int(geo.region_of[i]),
+            bool(is_sim[i]),
+            mp.radius_km,
+            mp.own_provision_bonus,
+        )
+        model.councils.append(c)
+        p = new_provider(
+            model,
+            f"{row['la_name']} Council",
+            SECTOR_LA,
+            "council",
+            la=i,
+            region=int(geo.region_of[i]),
+        )
+        c.provider = p.index
+        if model.rccs:
+            k = int(model.policy.pooled_commissioning.all_rcc_of_la[i])
+            c.rcc = model.rccs[k] if k >= 0 else None
+    # Each council's own provider (its in-house service; fixed for the run).
+    model.council_provider = np.array([c.provider for c in model.councils], np.int64)
+    keep = np.where(is_sim, 1.0, cfg.world.external_supply_share) * cfg.world.scale
+    model.supply_keep = keep
+    rng = model.streams["supply"]
+    build_homes(model, data, keep, rng)
+    build_foster(model, data, keep, rng)
+    build_sa(model, keep, rng)
+    background_demand(model, is_sim, rng)
+    model.unregistered_provider = new_provider(
+        model, "Unregistered settings", SECTOR_PRIVATE, "unregistered"
+    ).index
+    model.provider_la = np.array(
+        [p.la if p.sector == SECTOR_LA else -1 for p in model.providers], dtype=np.int64
+    )
+    entry_rates(model)
+    exit_factors(model)
+    model.price_step()
+    if cfg.world.observed:
+        from sim.world import observed as observed_start
+
+        ex = data.get("observed")
+        if ex is None:
+            raise ConfigError(
+                "world.observed is set but no extract was passed: build the world data with"
+                " sim.io.outputs.world_data(cfg)"
+            )
+        if cfg.world.observed_entry_rates:
+            observed_start.entry_rates(model, ex)
+        observed_start.observed_children(model, ex)
+    else:
+        initial_children(model)
+    model.price_step()
+
+
+# Share of places of each kind filled at any time (in-house carers serve only their own
+# council, so they carry no background demand): homes 9,480 children in ~14,300 places
+# [file]/[pub]; IFA and supported accommodation: assumption.
+BACKGROUND_OCCUPANCY = {IFA: 0.8, HOME: 0.7, SECURE: 0.9, SA: 0.76}
+
+
+# Distance scale of demand for a place, km: assumption (the median placement is ~10 km from
+# home, 22% are over 32 km [file] DfE 2025).
+DEMAND_KERNEL_KM = 40.0
+
+
+def background_demand(model, is_sim: np.ndarray, rng) -> None:
+    """Reserve the places that councils outside a regional world would hold in its area.
+
+    In a world that simulates only some councils, a place in a simulated council's area is
+    also sought by the neighbouring councils that are not simulated. Each unit there reserves
+    a share of its places equal to its kind's usual occupancy times the share of nearby demand
+    (children looked after, weighted by exp(-distance / 40 km)) that comes from councils
+    outside the world. England has no reserved places. Reserved places pay the list price.
+    """
+    if is_sim.all():
+        return
+    geo = model.geo
+    cla = geo.las["cla_2025"].to_numpy(float)
+    k = np.exp(-geo.dist_la / DEMAND_KERNEL_KM)  # k[a, b]: demand of a on places in b
+    total = (cla[:, None] * k).sum(axis=0)
+    inside = ((cla * is_sim)[:, None] * k).sum(axis=0)
+    outside_share = 1.0 - np.divide(inside, total, out=np.ones_like(total), where=total > 0)
+    s = model.supply
+    n = s.n
+    units = np.flatnonzero(is_sim[s.la[:n]])
+    for kind, occ in BACKGROUND_OCCUPANCY.items():
+        u = units[s.kind[units] == kind]
+        expected = s.capacity[u] * occ * outside_share[s.la[u]]
+        base = np.floor(expected)
+        s.reserved[u] = (base + (rng.random(len(u)) < expected - base)).astype(np.int64)
+
+
+def entry_rates(model) -> None:
+    """Arrivals per day per LA: observed 2024-25 starts over the mean sibling-group size."""
+    ep = model.p.entry
+    starts = model.geo.las["starts_2025"].to_numpy(float) * model.is_sim
+    share_non = np.array(ep.age_share, float)
+    uasc_bands = np.array([0, 0, 0, 1 - ep.uasc_share_16plus, ep.uasc_share_16plus])
+    non = share_non - ep.uasc_share * uasc_bands
+    non = np.clip(non, 0, None) / np.clip(non, 0, None).sum()
+    # Cumulative shares of the entry age bands: non-UASC, UASC.
+    model.entry_age_cum = (np.cumsum(non), np.cumsum(uasc_bands))
+    eligible = (1 - ep.uasc_share) * non[:4].sum()
+    mean_size = 1 + eligible * ep.sibling_group_share * (1 + ep.sibling_group_of_three)
+    model.entry_rate_per_day = (
+        starts * model.cfg.world.scale * ep.rate_multiplier / DAYS_PER_YEAR / mean_size
+    )
+
+
+def exit_factors(model) -> None:
+    """Each council's exit propensity relative to England's, from its observed turnover.
+
+    Factor = (ceased 2024-25 / CLA at 31 March 2025) of the council over the same ratio for
+    England [file] DfE 2025, clipped to [0.5, 2]; councils with many short-staying children
+    (e.g. UASC arriving in Kent) leave care faster. Stays (not 18th birthdays) are divided by
+    the factor.
+    """
+    las = model.geo.las
+    cla = las["cla_2025"].to_numpy(float)
+    ceased = las["ceased_2025"].to_numpy(float)
+    national = ceased.sum() / cla.sum()
+    ratio = np.divide(ceased, cla, out=np.full_like(cla, national), where=cla > 20)
+    model.la_exit_factor = np.clip(ratio / national, 0.5, 2.0)

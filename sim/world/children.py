@@ -1,0 +1,198 @@
+"""The initial children: each LA's children looked after at 31 March 2025.
+
+This module owns the synthetic stock (the national mix by age, placement and time in care), its
+synthetic history before that date, and its placing in the supply by the same matching the run
+uses (``place_initial``, shared with an observed start).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.agents import entry, table
+from sim.agents.children import (
+    ETHNIC,
+    ETHNIC_UASC,
+    U_LS,
+    U_LS_DAYS,
+    Child,
+)
+from sim.population.admission import initial_events, new_children, place_without_search
+from sim.records import (
+    LS,
+    PLACE,
+    PROVIDER,
+    RNE,
+)
+
+# Stock at 31 March 2025 by age band [file] DfE 2025 (under 1, 1-4, 5-9, 10-15, 16+).
+STOCK_AGE_SHARE = np.array([3630, 10030, 15110, 30930, 22060], float) / 81760
+
+
+# UASC in the stock: 6,540 [file], 80% aged 16+ (assumption) -> share of each band that is UASC.
+STOCK_UASC_BAND = np.array([0, 0, 0, 0.2 * 6540 / 30930, 0.8 * 6540 / 22060])
+
+
+# Placement of the stock by age band (parents, kin, foster, home, secure, SA, adoption,
+# unregistered): assumption shaped to the 31 March 2025 mix [file] DfE 2025 (foster 67.0%,
+# homes 11.6%, supported 9.2%, parents 6.1%, adoption 2.0%) and kinship 15.6% [sec] FOI census.
+STOCK_PLAN = np.array(
+    [
+        [0.05, 0.22, 0.63, 0.00, 0.00, 0.00, 0.10, 0.00],
+        [0.09, 0.24, 0.55, 0.00, 0.00, 0.00, 0.12, 0.00],
+        [0.09, 0.22, 0.645, 0.03, 0.00, 0.00, 0.015, 0.00],
+        [0.06, 0.15, 0.55, 0.215, 0.006, 0.00, 0.00, 0.009],
+        [0.03, 0.08, 0.38, 0.14, 0.004, 0.35, 0.00, 0.016],
+    ]
+)
+
+
+STOCK_PLAN = STOCK_PLAN / STOCK_PLAN.sum(axis=1, keepdims=True)
+
+
+STOCK_PLAN_CUM = [np.cumsum(r).tolist() for r in STOCK_PLAN]
+
+
+STOCK_AGE_CUM = np.cumsum(STOCK_AGE_SHARE).tolist()
+
+
+# Mean time in care of the stock by age band, years (exponential, capped at age): assumption
+# fitted to 59,430 of 81,770 CLA in care 2+ years and 28,710 under-16s in care 2.5+ years
+# [file] DfE 2025.
+STOCK_TIME_MEAN_YEARS = np.array([0.45, 2.2, 5.0, 7.0, 7.0])
+
+
+# Share of stock children still in their first placement of the period of care: assumption
+# tuned to long-term stability 69% [file] DfE 2025.
+STOCK_FIRST_PLACEMENT = 0.5
+
+
+# Extra search passes for children of the initial stock refused in the first: assumption.
+INIT_RETRIES = 6
+
+
+# Mean remaining stay of children already in care on a long stay, by current age band, years:
+# assumption fitted to ceased 2024-25 by age (under 1 1,770; 1-4 6,250; 5-9 3,710; 10-15
+# 4,860 [file] DfE 2025) net of new entrants' short stays.
+STOCK_RESIDUAL_MEAN_YEARS = np.array([1.9, 3.5, 7.0, 14.0, 6.0])
+
+
+# ---- initial children ---------------------------------------------------------------------------
+def initial_children(model) -> None:
+    """Each simulated LA's CLA at 31 March 2025, with a synthetic history, placed in the supply."""
+    geo = model.geo
+    cla = geo.las["cla_2025"].to_numpy(float)
+    n_la = np.round(cla * model.cfg.world.scale).astype(int) * model.is_sim
+    las = np.repeat(np.arange(geo.n_la), n_la)
+    children = new_children(model, las)
+    n = len(children)
+    t = model.table
+    rows = np.fromiter((c.row for c in children), np.int64, n)
+    bands, ages, uascs = entry.stock_draws(t.U, rows, np.asarray(STOCK_AGE_CUM), STOCK_UASC_BAND)
+    prm, bands_prm = entry.entry_params(model, 0)
+    who = entry.identities(t.U[rows], las, ages, uascs, 0, prm, (geo.d_start, geo.d_cumw))
+    first = entry.stock_children(
+        t.I,
+        t.U,
+        rows,
+        who,
+        bands,
+        ages,
+        uascs,
+        np.array(STOCK_PLAN_CUM),
+        STOCK_TIME_MEAN_YEARS,
+        STOCK_RESIDUAL_MEAN_YEARS,
+        model.la_exit_factor,
+        prm,
+        bands_prm,
+    )
+    np.add.at(model.uasc_stock, las[uascs], 1)
+    np.add.at(model.stock, las, 1)
+    ethnic = [
+        (ETHNIC_UASC[0] if u else ETHNIC[0])[e]
+        for u, e in zip(uascs.tolist(), who[:, 4].tolist(), strict=True)
+    ]
+    model.header.rows.extend(
+        zip(
+            t.I[rows, table.C_CID].tolist(),
+            las.tolist(),
+            who[:, 1].tolist(),
+            who[:, 0].tolist(),
+            ethnic,
+            uascs.tolist(),
+            strict=True,
+        )
+    )
+    model.children.update((c.cid, c) for c in children)
+    no_search, to_search, to_unreg, adoption = (
+        [children[i] for i in np.flatnonzero(first == k).tolist()]
+        for k in (entry.S_NO_SEARCH, entry.S_SEARCH, entry.S_UNREG, entry.S_ADOPTION)
+    )
+    place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate)
+
+
+def place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate) -> None:
+    """Place the children in care at day 0, date their histories and schedule their events.
+
+    Args:
+        children: every child of the initial population.
+        no_search: children with parents or kin (placed first, in this order).
+        to_search: children to be matched (in this order after a seeded shuffle).
+        to_unreg: children in unregistered settings at day 0.
+        adoption: children placed for adoption at day 0.
+        backdate: ``backdate(model, children)`` moves each child's current episode and
+            placement start before day 0 and writes its earlier episodes.
+    """
+    place_without_search(model, np.fromiter((c.row for c in no_search), np.int64), 0)
+    rng = model.streams["init"]
+    order = rng.permutation(len(to_search))
+    search = np.fromiter((to_search[i].row for i in order), np.int64, len(to_search))
+    parts = []
+    for k in range(0, len(search), 4000):
+        model._vac = None  # a fresh vacancy index for each chunk of the stock
+        parts.append(model.search_and_place(search[k : k + 4000], 0, emergency=True))
+    left = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    # Children already in care were placed at some point: those refused in the first pass are
+    # offered again (fresh referrals) before any is counted in an unregistered setting.
+    for _ in range(INIT_RETRIES):
+        if len(left) == 0:
+            break
+        model._vac = None
+        left = model.search_and_place(left, 0, emergency=True)
+    model.init_unplaced = len(left)
+    unreg = np.concatenate([left, np.fromiter((c.row for c in to_unreg), np.int64, len(to_unreg))])
+    model.place_unregistered(unreg, 0)
+    model.table.W[unreg] = 0  # already settled there at day 0
+    model.table.I[unreg, table.C_WAITING_SINCE] = -1
+    for c in adoption:
+        # Placed for adoption: the order follows in months (1,660 placed for adoption at 31
+        # March 2025 against 3,040 adoptions a year [file] -> mean 200 days: derived).
+        c.exit_route = "adoption"
+        c.adoption_day = -1
+        c.exit_day = max(1, int(-math.log(c.u[U_LS_DAYS]) * 200))
+        model.place(c, -1, 0, False, RNE["S"])
+        c.place = PLACE["A6"]
+        c.provider = PROVIDER["PR1"]
+        c.ls = LS["E1"]
+    # Histories: move each child's current episode start back to its placement start, with one
+    # synthetic earlier episode from the start of care when it is not in its first placement.
+    backdate(model, children)
+    initial_events(model, np.fromiter((c.row for c in children), np.int64, len(children)))
+    model.counters["matches"] = 0
+    model.counters["unregistered"] = 0
+
+
+def stock_legal_status(c: Child, tic: float) -> int:
+    """Legal status of a child of the initial population (``entry.stock_ls``)."""
+    return entry.stock_ls(bool(c.uasc), float(tic), float(c.u[U_LS]))
+
+
+def backdate(model, children: list[Child]) -> None:
+    """The initial population's placements dated before day 0 (``entry.stock_history``)."""
+    episodes = model.episodes
+    episodes.reserve(len(children))
+    t = model.table
+    rows = np.fromiter((c.row for c in children), np.int64, len(children))
+    entry.stock_history(t.I, t.U, rows, episodes.buf, episodes.count, STOCK_FIRST_PLACEMENT)
