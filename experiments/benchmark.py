@@ -5,17 +5,16 @@
     python experiments/benchmark.py --cold-only         # without the second, warm run
     python experiments/benchmark.py --observed PATH     # reading and scoring an extract
 
-Prints wall time (build and run), peak memory (max RSS), events and matches per second and
-simulated child-years per second, then the wall time of the same run again in the same process,
-as a sweep's worker runs every job after its first (compiled code loaded, data read). Targets
-(docs/design.md §7): national <= 15 s and 1.5 GB on 2 cores; Greater Manchester about 1 s, "so that a
-1,000-run regional sweep takes minutes". With ``--phases`` it also prints the seconds spent in
-each phase of the model's clock (they do not nest) and, within them: the compiled call for a
-run of days (entries, events, the urgent round), the entrants' Mesa agents and header rows,
-the leavers' agents removed, the planned round's search and its vacancy index (timed by
-wrappers, which add about 0.3 us a call). With ``--observed``
-it times the observed-data path instead: reading and cleaning the extract, its indicators, the
-stock-and-flow fit and projection (200 draws) and writing it back as returns.
+Prints wall time (build and run), peak memory (max RSS), events and matches per second and simulated
+child-years per second, then the wall time of the same run again in the same process, as a sweep's
+worker runs every job after its first (compiled code loaded, data read). Targets (docs/design.md
+§7): national <= 15 s and 1.5 GB on 2 cores; Greater Manchester about 1 s, "so that a 1,000-run
+regional sweep takes minutes". With ``--phases`` it also prints the seconds spent in each phase of
+the model's clock (they do not nest) and, within them: the compiled call for a run of days (entries,
+events, the urgent round), the entrants' Mesa agents and header rows, the leavers' agents removed,
+the planned round's search and its vacancy index (timed by wrappers, which add about 0.3 us a call).
+With ``--observed`` it times the observed-data path instead: reading and cleaning the extract, its
+indicators, the stock-and-flow fit and projection (200 draws) and writing it back as returns.
 """
 
 import argparse

@@ -2,10 +2,10 @@
 
 This module owns the shapes Hydra composes (``RunConfig`` and its groups) and the rule that bad
 configuration fails loudly: unknown keys, out-of-range numbers and bad enum values raise
-``ConfigError`` naming the key, the value and what is allowed. Entry points convert the Hydra
-config to these dataclasses once (``to_run_config``) and pass plain dataclasses inward; the
-model never sees Hydra. Every numeric default states its unit and its source (a docs/facts.md figure,
-marked [pub]/[file]/[sec]/[derived]) or says ``assumption``.
+``ConfigError`` naming the key, the value and what is allowed. Entry points convert the Hydra config
+to these dataclasses once (``to_run_config``) and pass plain dataclasses inward; the model never
+sees Hydra. Every numeric default states its unit and its source (a docs/facts.md figure, marked
+[pub]/[file]/[sec]/[derived]) or says ``assumption``.
 """
 
 from __future__ import annotations

@@ -642,17 +642,17 @@ def _draw(logs, when, ev, cid, version):
 def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, counts, out, on):
     """Handle the day's due events ``events`` (event, child, version) in order.
 
-    The rules of ``sim.model`` (docs/design.md §3.3-3.4): leaving care (with its reason, staying put,
-    Staying Close), an unplanned ending (the carer may stop; a teenager's plan may escalate
-    to residential care; the child joins the urgent queue), a planned move (joins the planned
-    queue; a step down from a home), a change of the carers' approval, the adoptive placement,
-    the planned move to supported accommodation at 16-17 and a change of legal status. An
-    event of a child who has left, or a placement event made stale by a later placement, is
-    skipped. ``world`` = (row of each child number, the model's stock and UASC stock by LA,
-    provider LAs, the recruitment hub's retention factor by LA, LA order by distance, each
-    LA's first district and districts' cumulative weights). The planned queue is the table's
-    ``waiting`` flag, set and cleared here; who joins the urgent queue, leaves care or takes up
-    Staying Close is reported in ``out`` (``OUT_*``), in order; events drawn go to ``logs[4]``.
+    The rules of ``sim.model`` (docs/design.md §3.3-3.4): leaving care (with its reason, staying
+    put, Staying Close), an unplanned ending (the carer may stop; a teenager's plan may escalate to
+    residential care; the child joins the urgent queue), a planned move (joins the planned queue; a
+    step down from a home), a change of the carers' approval, the adoptive placement, the planned
+    move to supported accommodation at 16-17 and a change of legal status. An event of a child who
+    has left, or a placement event made stale by a later placement, is skipped. ``world`` = (row of
+    each child number, the model's stock and UASC stock by LA, provider LAs, the recruitment hub's
+    retention factor by LA, LA order by distance, each LA's first district and districts' cumulative
+    weights). The planned queue is the table's ``waiting`` flag, set and cleared here; who joins the
+    urgent queue, leaves care or takes up Staying Close is reported in ``out`` (``OUT_*``), in
+    order; events drawn go to ``logs[4]``.
     """
     ti, tf, tu, tw = tab[0], tab[1], tab[2], tab[3]
     row_of, stock, uasc_stock, provider_la, hub_keep = (

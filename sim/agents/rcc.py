@@ -1,9 +1,9 @@
 """Regional Care Co-operatives: member councils planning and commissioning together.
 
-This module owns the RCC agent (docs/design.md §2): its member councils, pooled budget, running costs
-and its regional forecast of need. The levers of the reform (pooled commissioning, block
-contracts, build programme, recruitment hub) use it; with no lever on, no RCC exists. The
-lever (``sim.policies.commissioning``) holds its rules; this agent holds its identity and record.
+This module owns the RCC agent (docs/design.md §2): its member councils, pooled budget, running
+costs and its regional forecast of need. The levers of the reform (pooled commissioning, block
+contracts, build programme, recruitment hub) use it; with no lever on, no RCC exists. The lever
+(``sim.policies.commissioning``) holds its rules; this agent holds its identity and record.
 """
 
 from __future__ import annotations

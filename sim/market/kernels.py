@@ -1,17 +1,16 @@
 """Compiled kernels of the matching search (numba): a day's search in one call.
 
-This module owns the hot loops of docs/design.md §3.2 as numba functions over plain arrays: the daily
-vacancy index (``vacancy_csr``), the kinds a care plan accepts at each stage
+This module owns the hot loops of docs/design.md §3.2 as numba functions over plain arrays: the
+daily vacancy index (``vacancy_csr``), the kinds a care plan accepts at each stage
 (``_allowed_kinds``), the nearest-first scan for candidate (child, unit) pairs
-(``scan_candidates``), the filter, price (``placement_price``) and score (``pair_score``) of
-each pair with the pooled-commissioning and profit-cap terms (``score_pairs_stage``), the
-resolution of competing proposals so that no unit takes more than its free places
-(``resolve``), and a day's whole search stage by stage (``search``). They are scalar loops:
-a search stage in a regional world handles a handful of children, where a chain of small numpy
-operations costs hundreds of microseconds a call. The tests compare the scan and the
-resolution with array formulations of the same rules (same pairs, same order, same ties).
-numba compiles them on first use and caches the machine code beside this file
-(``cache=True``).
+(``scan_candidates``), the filter, price (``placement_price``) and score (``pair_score``) of each
+pair with the pooled-commissioning and profit-cap terms (``score_pairs_stage``), the resolution of
+competing proposals so that no unit takes more than its free places (``resolve``), and a day's whole
+search stage by stage (``search``). They are scalar loops: a search stage in a regional world
+handles a handful of children, where a chain of small numpy operations costs hundreds of
+microseconds a call. The tests compare the scan and the resolution with array formulations of the
+same rules (same pairs, same order, same ties). numba compiles them on first use and caches the
+machine code beside this file (``cache=True``).
 """
 
 from __future__ import annotations
