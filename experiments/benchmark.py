@@ -52,8 +52,7 @@ def _instrument() -> tuple[dict[str, float], list]:
     Returns:
         The seconds accumulated by label, and the (owner, name, original) to put back.
     """
-    from sim import model
-    from sim.agents import engine
+    from sim import engine, model
     from sim.agents.supply import SupplyRegistry
 
     owners = {

@@ -11,7 +11,7 @@ Each day d:
      birthday), the adoptive placement, legal-status changes, and placement events (an
      unplanned ending puts the child in the urgent queue; a planned move in the planned queue;
      a status change opens a new episode with the same carer). The handlers run as one
-     compiled call over the child table (``sim.agents.engine.handle_events``), as do a
+     compiled call over the child table (``sim.engine.handle_events``), as do a
      search's placements (``engine.place``).
   3. Urgent matching: placed with parents and kinship placements need no search; the rest are
      matched by ``sim.market.matching`` with the radius widening over ``stages``; a child
@@ -49,18 +49,19 @@ import mesa
 import numpy as np
 import simpy
 
-from sim.agents import engine, entry, table
-from sim.agents.children import (
-    Child,
-)
+from sim import engine
 from sim.agents.supply import SupplyRegistry
-from sim.agents.table import ChildTable
 from sim.calendar import EVENT_HORIZON_DAYS, Calendar
 from sim.config import RunConfig
 from sim.geography import TWENTY_MILES_KM, Geography, haversine_km_scalar
 from sim.market import kernels, matching, pricing
 from sim.policies.actions import policy_month, set_block_contracts
+from sim.population import entry, table
 from sim.population.admission import admit_children, entry_inputs, record_entrants
+from sim.population.children import (
+    Child,
+)
+from sim.population.table import ChildTable
 from sim.records import (
     HOME,
     IFA,
@@ -445,7 +446,7 @@ class PlacementModel(mesa.Model):
         """The most events, urgent children and record rows days ``first`` to ``last`` need.
 
         Their arrivals come from ``starts`` (where each day's begin, from ``first``); the
-        bounds are ``engine._room``'s for one day.
+        bounds are ``engine.room_for``'s for one day.
         """
         cal = self.calendar
         due = int(cal.count[first : last + 1].sum()) if first < len(cal.count) else 0
@@ -655,7 +656,7 @@ class PlacementModel(mesa.Model):
         self._vp_of = self.p if sc is None and hub is None else None
         return (keep,)
 
-    # ---- episodes, placements and money (compiled: ``sim.agents.engine``) ------------------
+    # ---- episodes, placements and money (compiled: ``sim.engine``) ------------------
     def _kernel_state(self, rows: int) -> tuple:
         """The state the engine's kernels take, with room for ``rows`` more of each record."""
         self.episodes.reserve(2 * rows + 8)

@@ -262,7 +262,7 @@ class _ArrayLog:
     """Append-only table of numbers in one growable 2-D array (rows written by kernels too).
 
     ``buf[:len(self)]`` holds the rows, ``count`` (a one-element array) their number, so that
-    compiled kernels (``sim.agents.engine``) append rows in place; ``reserve`` makes room
+    compiled kernels (``sim.engine``) append rows in place; ``reserve`` makes room
     first. Integers are exact in a float buffer (below 2**53).
     """
 

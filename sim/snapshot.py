@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.agents import table
+from sim.population import table
 from sim.records import (
     HOME,
     N_KINDS,

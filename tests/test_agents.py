@@ -6,13 +6,14 @@ import mesa
 import numpy as np
 import pytest
 
-from sim.agents import engine, entry
-from sim.agents.children import Child
+from sim import engine
 from sim.agents.councils import Council
 from sim.agents.rcc import RCC
 from sim.agents.supply import SupplyRegistry
-from sim.agents.table import PENDING
 from sim.config import PlacementParams
+from sim.population import entry
+from sim.population.children import Child
+from sim.population.table import PENDING
 from sim.records import HOME, INHOUSE
 
 
@@ -260,7 +261,7 @@ def test_places_by_cell_sums_open_units_by_region_and_kind():
 
 
 def test_a_reused_row_is_not_left_in_the_planned_queue():
-    from sim.agents.table import C_CID, ChildTable
+    from sim.population.table import C_CID, ChildTable
 
     t = ChildTable(4)
     rows = t.alloc(3)

@@ -16,7 +16,7 @@ def _benchmark():
 
 
 def test_phase_timings_cover_the_run_and_are_removed_afterwards():
-    from sim.agents import engine
+    from sim import engine
     from sim.model import PlacementModel
 
     bench = _benchmark()

@@ -4,13 +4,13 @@ import mesa
 import numpy as np
 import pytest
 
-from sim.agents import engine
-from sim.agents.children import U_18, Child
+from sim import engine
 from sim.calendar import EV_EXIT, EV_PLACEMENT
 from sim.config import PlacementParams
 from sim.io import embedded
 from sim.io.outputs import world_data
 from sim.model import PlacementModel
+from sim.population.children import U_18, Child
 from sim.records import HOME, INHOUSE, REC, RPC, UNPLANNED_RPC
 
 from .conftest import tiny_config
@@ -103,7 +103,7 @@ def test_a_planned_move_joins_the_planned_queue_and_its_flag(model):
 def test_siblings_join_the_lead_kin_household_while_it_has_room(model):
     """A lead with one sibling gets a household for two; a third child of the group, beyond
     its places, gets a household of its own."""
-    from sim.agents import table
+    from sim.population import table
     from sim.population.admission import place_without_search
     from sim.records import KIN, PLAN_KIN
 
@@ -130,7 +130,7 @@ def test_siblings_join_the_lead_kin_household_while_it_has_room(model):
 
 
 def test_a_placement_takes_the_child_out_of_the_planned_queue(model):
-    from sim.agents import table
+    from sim.population import table
     from sim.records import RNE
 
     m = model
@@ -146,7 +146,7 @@ def test_a_placement_takes_the_child_out_of_the_planned_queue(model):
 
 def _new_rows(m: PlacementModel, n: int, plan: int, sibling_of_first: bool) -> np.ndarray:
     """``n`` children of LA 0 aged 8, out of care's units, with a plan; the rest lead's siblings."""
-    from sim.agents import table
+    from sim.population import table
 
     t = m.table
     rows = t.alloc(n)
@@ -167,7 +167,7 @@ def _new_rows(m: PlacementModel, n: int, plan: int, sibling_of_first: bool) -> n
 def test_an_urgent_sibling_group_is_placed_together_in_one_unit(model):
     """A lead and two siblings searched together need three places in one unit: they get a
     three-place foster household added next to them, all three, and nobody is left."""
-    from sim.agents import table
+    from sim.population import table
     from sim.records import IFA, PLAN_FOSTER, SECTOR_PRIVATE
     from sim.supply.units import add_units
 
@@ -201,7 +201,7 @@ def test_unregistered_settings_follow_the_matching_streams_draws(model):
     import copy
     import math
 
-    from sim.agents import table
+    from sim.population import table
     from sim.records import PLAN_FOSTER, UNREG
 
     m = model
@@ -227,7 +227,7 @@ def test_unregistered_settings_follow_the_matching_streams_draws(model):
 def test_the_urgent_queue_is_read_once_per_child_in_order_of_first_mention():
     """Children 3, 1, 3, 7, 1, 9, 2: 7 and 9 have left care (no row) and 99 was never in care;
     the others' rows come once each in the order they were first queued."""
-    from sim.agents.engine import unique_rows
+    from sim.engine import unique_rows
 
     row_of = np.full(10, -1, np.int64)
     row_of[[1, 2, 3]] = [20, 5, 11]
@@ -239,14 +239,14 @@ def test_siblings_follow_their_lead_in_the_order_they_were_queued():
     """Rows 0-5 are children 10-15. 12 and 14 follow 10; 15 follows 13; 11 follows 99 (not
     searched), so it leads on its own. Leads in the order queued: 13, 10, 11; 13's group is
     15, 10's is 14 then 12 (as queued), 11's is empty."""
-    from sim.agents import table
-    from sim.agents.engine import _sibling_groups
+    from sim.engine import sibling_groups
+    from sim.population import table
 
     ti = np.zeros((6, len(table.INT_COLUMNS)), np.int64)
     ti[:, table.C_CID] = np.arange(10, 16)
     ti[:, table.C_SIBLING_OF] = [-1, 99, 10, -1, 10, 13]
     rows = np.array([3, 0, 4, 1, 2, 5], np.int64)  # queued as 13, 10, 14, 11, 12, 15
-    leads, start, sib = _sibling_groups(ti, rows)
+    leads, start, sib = sibling_groups(ti, rows)
     assert leads.tolist() == [3, 0, 1]
     assert start.tolist() == [0, 1, 3, 3]
     assert sib.tolist() == [5, 4, 2]

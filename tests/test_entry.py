@@ -1,13 +1,13 @@
-"""A child's entry to care on hand-worked cases: the compiled rules of ``sim.agents.entry``."""
+"""A child's entry to care on hand-worked cases: the compiled rules of ``sim.population.entry``."""
 
 import numpy as np
 import pytest
 
-from sim.agents import children, entry
-from sim.agents.children import N_UNIFORMS
 from sim.io import embedded
 from sim.io.outputs import world_data
 from sim.model import PlacementModel
+from sim.population import children, entry
+from sim.population.children import N_UNIFORMS
 from sim.records import LS, PLAN_FOSTER, PLAN_HOME, PLAN_KIN, PLAN_PARENTS
 from tests.conftest import tiny_config
 

@@ -25,6 +25,7 @@ LAYER = {
     "metrics": 1,
     "agents": 2,
     "population": 2,
+    "engine": 2,
     "supply": 3,
     "policies": 3,
     "snapshot": 3,

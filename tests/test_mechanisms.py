@@ -115,11 +115,11 @@ def test_propensity_to_move_is_a_gamma_with_mean_one_from_the_childs_own_uniform
     import numpy as np
     from scipy.stats import gamma
 
-    from sim.agents.children import U_PROPENSITY
     from sim.io import embedded
     from sim.io.outputs import world_data
     from sim.model import PlacementModel
     from sim.population.admission import new_children
+    from sim.population.children import U_PROPENSITY
 
     from .conftest import tiny_config
 

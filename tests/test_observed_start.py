@@ -142,8 +142,8 @@ def test_residual_stay_conditions_the_entry_mixture_on_time_in_care():
     """
     from types import SimpleNamespace
 
-    from sim.agents.children import N_UNIFORMS, U_LS_DAYS, U_TEMP
     from sim.config import Params
+    from sim.population.children import N_UNIFORMS, U_LS_DAYS, U_TEMP
     from sim.world.observed import residual_stay
 
     model = SimpleNamespace(p=Params(), la_exit_factor=[1.0])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.agents.children import (
+from sim.population.children import (
     Child,
 )
 from sim.records import (

@@ -3,7 +3,7 @@
 This module owns the Python side of entry: the arguments the compiled entry rules take
 (``entry_inputs``), the entrants' header rows (``record_entrants``), the events fixed at
 entry (``care_events``), and the placements that need no search (with parents, with kin:
-``place_without_search``). The rules themselves are compiled in ``sim.agents.entry``.
+``place_without_search``). The rules themselves are compiled in ``sim.population.entry``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaincinv
 
-from sim.agents import engine, entry, table
-from sim.agents.children import (
+from sim import engine
+from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
+from sim.population import entry, table
+from sim.population.children import (
     ETHNIC,
     ETHNIC_UASC,
     N_UNIFORMS,
@@ -20,7 +22,6 @@ from sim.agents.children import (
     U_SA16,
     Child,
 )
-from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
 from sim.records import (
     DAYS_PER_YEAR,
     PLAN_FOSTER,
@@ -68,7 +69,7 @@ def new_children(model, las, serial=None) -> list[Child]:
 def admit_children(model, day: int, las: np.ndarray) -> None:
     """New children enter care in ``las`` on ``day`` (with sibling groups) and queue for places.
 
-    The rules are compiled (``sim.agents.entry.admit_rows``): each lead's own uniforms decide
+    The rules are compiled (``sim.population.entry.admit_rows``): each lead's own uniforms decide
     whether it is unaccompanied, its age, how many siblings come with it and whether it is
     kept out of care; then every entrant's identity and futures are written to its row of the
     table, its fixed events scheduled and its LA's stock counted, in one call. Here the agents

@@ -11,15 +11,15 @@ import math
 
 import numpy as np
 
-from sim.agents import entry, table
-from sim.agents.children import (
+from sim.population import entry, table
+from sim.population.admission import initial_events, new_children, place_without_search
+from sim.population.children import (
     ETHNIC,
     ETHNIC_UASC,
     U_LS,
     U_LS_DAYS,
     Child,
 )
-from sim.population.admission import initial_events, new_children, place_without_search
 from sim.records import (
     LS,
     PLACE,

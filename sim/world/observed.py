@@ -23,7 +23,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.agents.children import (
+from sim.config import ConfigError
+from sim.geography import TWENTY_MILES_KM
+from sim.population.children import (
     ETHNIC,
     ETHNIC_UASC,
     TIER_SHARE,
@@ -35,9 +37,7 @@ from sim.agents.children import (
     U_TEMP,
     U_TIER,
 )
-from sim.agents.entry import age_band_index, pick_index
-from sim.config import ConfigError
-from sim.geography import TWENTY_MILES_KM
+from sim.population.entry import age_band_index, pick_index
 from sim.records import (
     CIN,
     DAYS_PER_YEAR,
@@ -105,7 +105,7 @@ def residual_stay(model, c, days_in_care: int) -> None:
     """Time to exit of a child in care for ``days_in_care``: the entry model given survival.
 
     Stays at entry are a mixture of a short and a long exponential stay by age band at entry
-    (``sim.agents.children.Child.draw_stay``). Having stayed ``t`` days, the child is on the
+    (``sim.population.children.Child.draw_stay``). Having stayed ``t`` days, the child is on the
     short stay with probability p e^(-t/ms) / (p e^(-t/ms) + (1-p) e^(-t/ml)), and, the
     exponential having no memory, its remaining stay is drawn afresh from that component:
     the observed stock then leaves care as the entries of the same parameters would.

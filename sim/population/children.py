@@ -4,7 +4,7 @@ This module owns the Child agent (docs/design.md §2), the slots of a child's ow
 (``sim.rng.child_uniforms``, drawn once at entry) and the tables the entry rules read (need,
 legal status, ethnicity, needs tiers, exit reasons); the entry rules themselves (how long a
 child stays and why it leaves, its needs tier and care plan, whether its first placement is a
-short-term one) are compiled in ``sim.agents.entry``. Here, for each placement, the thresholds
+short-term one) are compiled in ``sim.population.entry``. Here, for each placement, the thresholds
 of an unplanned ending and a planned move: the hazards depend on the kind of placement, the
 child's age, the fit of needs to the unit's skill, the distance from home and the unit's Ofsted
 grade. The model schedules the events these produce.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.agents.table import (
+from sim.population.table import (
     BOOL_COLUMNS,
     C_CID,
     C_LA,
@@ -27,7 +27,7 @@ from sim.agents.table import (
     ROUTES,
     ChildTable,
 )
-from sim.agents.table import (
+from sim.population.table import (
     N_UNIFORMS as N_UNIFORMS,
 )
 from sim.records import (

@@ -130,7 +130,7 @@ CF_PRICE, CF_EXTRA_COST, CF_PROPENSITY = range(len(FLOAT_COLUMNS))
 INT_INDEX = {name: i for i, (name, _) in enumerate(INT_COLUMNS)}
 FLOAT_INDEX = {name: i for i, (name, _) in enumerate(FLOAT_COLUMNS)}
 
-# Why a child will leave care (the entry rules' route codes, ``sim.agents.entry.R_*``).
+# Why a child will leave care (the entry rules' route codes, ``sim.population.entry.R_*``).
 ROUTES = ("short", "young_long", "older_long", "uasc", "at18", "adoption")
 ROUTE_CODE = {r: i for i, r in enumerate(ROUTES)}
 # The pending placement event's type.

@@ -21,7 +21,9 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.agents.children import (
+from sim.calendar import push_events
+from sim.geography import district_of
+from sim.population.children import (
     CIN_CUM_NON_UASC,
     ETHNIC,
     ETHNIC_UASC,
@@ -51,7 +53,7 @@ from sim.agents.children import (
     U_TIER,
     U_UASC,
 )
-from sim.agents.table import (
+from sim.population.table import (
     C_ADOPTION_DAY,
     C_AWAY,
     C_BILLED_TO,
@@ -84,8 +86,6 @@ from sim.agents.table import (
     CF_PROPENSITY,
     alloc_rows,
 )
-from sim.calendar import push_events
-from sim.geography import district_of
 from sim.records import (
     CIN,
     DAYS_PER_YEAR,
@@ -622,7 +622,7 @@ def to_table(ti, tu, rows, tab, uu_lead, uu_sib, cid0, n_leads, day, ev_codes, e
 
     Leads are numbered from ``cid0`` in arrival order (``n_leads`` of them, counting those kept
     out of care), then siblings. Each entrant's uniforms go to ``tu``, its state to ``ti``
-    (``sim.agents.table`` columns), and the events fixed at entry to ``events`` as rows of
+    (``sim.population.table`` columns), and the events fixed at entry to ``events`` as rows of
     (day, event, child, version), child by child: leaving care, the move to supported
     accommodation at 16-17, the adoptive placement and the change of legal status, each when
     due (``ev_codes`` gives their codes in that order).

@@ -1,0 +1,329 @@
+"""A day in one compiled call: entries, the day's events, the urgent round; runs of days.
+
+This module owns the order of a day's phases 1-3 in compiled code (``run_days``): the day's
+entrants are admitted (``sim.agents.entry.admit_rows``), its events handled
+(``sim.engine.events``), and the urgent round (``urgent_round``: placements with parents and
+kin, then a search stage by stage, then unregistered settings) places every child who needs a
+place today. ``room_for`` checks that the records have room for a day before it starts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.calendar import (
+    EVENT_HORIZON_DAYS,
+    M_NFREE,
+    M_USED,
+    push_events,
+    take_events,
+)
+from sim.engine.events import handle_events
+from sim.engine.search import search_groups
+from sim.engine.settings import place_unregistered_rows, place_without_search_rows
+from sim.engine.state import OUT_EXIT, OUT_URGENT, TRUE_FLAG
+from sim.market.kernels import vacancy_csr
+from sim.population.entry import admit_rows
+from sim.population.table import (
+    C_CID,
+)
+
+
+@njit(cache=True)
+def unique_rows(row_of, cids):
+    """The rows of children ``cids`` still in care, each once, in order of first mention."""
+    n = len(cids)
+    rows = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        c = cids[i]
+        if 0 <= c < len(row_of) and row_of[c] >= 0:
+            rows[m] = row_of[c]
+            m += 1
+    rows = rows[:m]
+    order = np.argsort(rows, kind="mergesort")
+    keep = np.ones(m, np.bool_)
+    for k in range(1, m):
+        if rows[order[k]] == rows[order[k - 1]]:
+            keep[order[k]] = False
+    return rows[keep]
+
+
+@njit(cache=True)
+def urgent_round(
+    tab, sup, more, books, logs, cids, row_of, base, day, kin, geo, pp, rates, search, rng
+):
+    """The day's urgent round (``PlacementModel.match_urgent``) in one call.
+
+    The children of ``cids`` still in care, each once in order of first mention: placements
+    needing no search (``place_without_search_rows``, registering kinship households from unit
+    ``base``), then a search stage by stage, siblings together (``search_groups``), then
+    unregistered settings for those left (``place_unregistered_rows``, registered after the
+    households). The vacancy index is the day's (``PlacementModel.vacancies``): built again
+    when the day or the number of units has changed since ``vac_state`` = [day, units] was set.
+
+    Args:
+        search: (the search's terms without the vacancies, as ``search_rows`` takes them; the
+            vacancy index (start, units, n_la) and ``vac_state``; the search order and its keys
+            (``SupplyRegistry``); the unregistered settings' terms (price £ a week, provider)).
+        rng: the matching stream (a numpy Generator; numba types a tuple holding one slowly,
+            in Python, so it is passed on its own).
+
+    Returns:
+        (households registered, the row each was made for, unregistered settings registered,
+        placements made, of them unregistered, children of split groups, the vacancy index's
+        start and units).
+    """
+    terms, vac, vac_state, order, order_key, unreg = search
+    pts, units, market, prm, flags, radius, min_km, geo_s, max_las, per_la, d_start = terms
+    v_start, v_units, n_la = vac
+    rows = unique_rows(row_of, cids)
+    left, made, made_for, placed = place_without_search_rows(
+        tab, sup, more, books, logs, rows, row_of, base, day, kin, geo, pp, rates
+    )
+    n_units = base + made
+    n_unreg = 0
+    split = 0
+    if len(left):
+        if vac_state[0] != day or vac_state[1] != n_units:
+            s = sup
+            v_units, v_start = vacancy_csr(
+                order, order_key, s[4], s[5], s[2], s[1], s[3], len(v_start) - 1
+            )
+            vac_state[0] = day
+            vac_state[1] = n_units
+        full = (
+            pts,
+            units,
+            market,
+            prm,
+            flags,
+            radius,
+            min_km,
+            (v_start, v_units, n_la),
+            geo_s,
+            max_las,
+            per_la,
+            d_start,
+        )
+        left, found, u1, split = search_groups(
+            tab, sup, books, logs, left, day, TRUE_FLAG <= day, full, pp, rates, rng
+        )
+        placed += found
+        n_unreg += u1
+    n_left = len(left)
+    if n_left:
+        n_unreg += place_unregistered_rows(
+            tab, sup, more, books, logs, left, n_units, day, unreg, geo, pp, rates, rng
+        )
+        placed += n_left
+    return made, made_for, n_left, placed, n_unreg, split, v_start, v_units
+
+
+@njit(cache=True)
+def room_for(day, n, q, entry_cols, cal, tab, logs, out_room):
+    """Whether every store has room for ``day`` with ``n`` arrivals and ``q`` children queued.
+
+    The bounds are those the model's phases reserve (``PlacementModel.daily_step``): three
+    entrants an arrival, four events an entrant, the day's events and the urgent queue.
+    """
+    counts_t, row_of, cid0 = entry_cols
+    head, tail, store, nxt, meta, late_ix, count = cal
+    n_said, n_names, said_cap, names_cap = out_room
+    due = count[day] if day < len(count) else 0
+    n_ev = due + 12 * n
+    n_urgent = q + 3 * n + n_ev
+    rows = 2 * n_ev + n_urgent + 8
+    ok = counts_t[0] + 3 * n <= len(tab[0]) and cid0 + 3 * n < len(row_of)
+    ok = ok and logs[1][0] + 2 * rows + 8 <= len(logs[0]) and logs[3][0] + rows + 8 <= len(logs[2])
+    ok = ok and logs[5][0] + rows + 8 <= len(logs[4])
+    ok = ok and meta[M_USED] + 12 * n + rows - meta[M_NFREE] <= len(nxt)
+    ok = ok and len(late_ix) >= 12 * n + rows and day + EVENT_HORIZON_DAYS < len(head)
+    ok = ok and n_said + 2 * n_ev + 1 <= said_cap and n_names + 2 * n_urgent <= names_cap
+    return ok, n_urgent
+
+
+@njit(cache=True)
+def run_days(
+    first, last, entry, cal, tab, sup, more, books, logs, pp, rates, vp, world, counts, urgent, rng
+):
+    """Phases 1-3 (entries, events, the urgent round) of days ``first`` to ``last`` in one call.
+
+    Each day as ``PlacementModel.entries``, ``process_events`` and ``match_urgent`` would run
+    it one after the other: the rows freed the day before become free, the day's child-days
+    are counted, the arrivals are admitted (``entry.admit_rows``, their events queued), the
+    day's events taken and handled (``handle_events``; a child leaving care is taken out of
+    ``row_of`` and its row freed), then the urgent queue (on the first day the children
+    queued before, then the entrants and the children the events put in it, in order) goes
+    through ``urgent_round``, and the events drawn are queued in the order drawn. A day
+    starts only when every store has room for it (``room_for``); otherwise the call returns
+    before it, for the caller to make room and call again from that day. There are no late
+    events waiting, and the parameters are the same every day of the call.
+
+    Args:
+        entry: (``admit_rows``' plan with every day's arrivals as its LAs, where each day's
+            begin (``starts``), table state, rows freed today, stock, first child number,
+            event codes, propensity variance, child-days by LA, and the entrants' store:
+            their ``entry_futures`` rows, child numbers and rows, with their count).
+        cal: the calendar's arrays (``Calendar.arrays``) and the last day handled.
+        urgent: (the children queued before the first day, then ``urgent_round``'s row of
+            child numbers, first new unit, kinship terms, geography and search terms, and the
+            output stores: reports (``OUT_*``) and the units' names (child number of a kinship
+            household, -1 for an unregistered setting), with their counts).
+        rng: the matching stream (on its own: see ``urgent_round``).
+
+    Returns:
+        (the first day not run (``last`` + 1 when all ran), the next child number, the next
+        unit, leads kept out of care, events queued, placements, of them unregistered,
+        children of split groups, the vacancy index's start and units).
+    """
+    plan, starts, table_state, freed, stock, cid0, ev_codes, var, child_days, ent_store = entry
+    ent_out, cid_out, row_out, n_ent = ent_store
+    head, tail, store, nxt, meta, late_ix, count, done = cal
+    before, row_of, base, kin, geo, search, said_out, names_out, out_n = urgent
+    base_plan = plan
+    free_stack, counts_t = table_state[4], table_state[5]
+    ti = tab[0]
+    n_prev = 0
+    n_queued = 0
+    placed = 0
+    n_unreg = 0
+    split = 0
+    v_start, v_units = search[1][0], search[1][1]
+    day = first
+    while day <= last:
+        lo, hi = starts[day - first], starts[day - first + 1]
+        n = hi - lo
+        q = len(before) if day == first else 0
+        ok, n_urgent = room_for(
+            day,
+            n,
+            q,
+            (counts_t, row_of, cid0),
+            (head, tail, store, nxt, meta, late_ix, count),
+            tab,
+            logs,
+            (out_n[0], out_n[1], len(said_out), len(names_out)),
+        )
+        if not ok or base + 2 * n_urgent > len(sup[0]):
+            break
+        # A new day: rows freed before it become free; its child-days.
+        k_f, m_f = counts_t[1], counts_t[2]
+        for j in range(m_f):
+            free_stack[k_f + j] = freed[j]
+        counts_t[1] = k_f + m_f
+        counts_t[2] = 0
+        for a in range(len(stock)):
+            child_days[a] += stock[a]
+        # Phase 1: entries.
+        n_cids = 0
+        if n > 0:
+            day_plan = (
+                base_plan[0],
+                base_plan[1][lo:hi],
+                base_plan[2],
+                base_plan[3],
+                base_plan[4],
+                base_plan[5],
+                base_plan[6],
+                base_plan[7],
+                base_plan[8],
+                base_plan[9],
+                base_plan[10],
+            )
+            ent, cids, rows, n_p, n_sib, events, pushed = admit_rows(
+                day_plan,
+                table_state,
+                (head, tail, store, nxt, meta, late_ix, count, done, TRUE_FLAG <= day),
+                stock,
+                cid0,
+                day,
+                ev_codes,
+                var,
+            )
+            if pushed != 0 and len(events):
+                raise RuntimeError("no room in the calendar for the entrants' events")
+            n_queued += len(events)
+            n_prev += n_p
+            cid0 += n + n_sib
+            n_cids = len(cids)
+            e0 = n_ent[0]
+            for j in range(n_cids):
+                ent_out[e0 + j] = ent[j]
+                cid_out[e0 + j] = cids[j]
+                row_out[e0 + j] = rows[j]
+            n_ent[0] = e0 + n_cids
+        # Phase 2: the day's events.
+        todays = take_events(head, tail, store, nxt, meta, day, count)
+        done = day
+        n_ev = len(todays)
+        out = np.zeros((2 * n_ev + 1, 3), np.int64)
+        on = np.zeros(1, np.int64)
+        handle_events(tab, sup, books, logs, todays, day, pp, rates, vp, world, counts, out, on)
+        n_u = 0
+        s0 = out_n[0]
+        for j in range(on[0]):
+            what = out[j, 0]
+            if what == OUT_URGENT:
+                n_u += 1
+            elif what == OUT_EXIT:
+                row_of[out[j, 1]] = -1
+                freed[counts_t[2]] = out[j, 2]
+                counts_t[2] += 1
+            said_out[s0 + j] = out[j]
+        out_n[0] = s0 + on[0]
+        # Phase 3: the urgent round.
+        queue = np.empty(q + n_cids + n_u, np.int64)
+        if q:
+            queue[:q] = before
+        e0 = n_ent[0] - n_cids
+        for j in range(n_cids):
+            queue[q + j] = cid_out[e0 + j]
+        k = q + n_cids
+        for j in range(on[0]):
+            if out[j, 0] == OUT_URGENT:
+                queue[k] = out[j, 1]
+                k += 1
+        if len(queue):
+            made, made_for, n_left, p, u, sp, v_start, v_units = urgent_round(
+                tab,
+                sup,
+                more,
+                books,
+                logs,
+                queue,
+                row_of,
+                base,
+                day,
+                kin,
+                geo,
+                pp,
+                rates,
+                (search[0], (v_start, v_units, search[1][2]), search[2], search[3], search[4],
+                 search[5]),
+                rng,
+            )  # fmt: skip
+            m0 = out_n[1]
+            for j in range(made):
+                names_out[m0 + j] = ti[made_for[j], C_CID]
+            for j in range(n_left):
+                names_out[m0 + made + j] = -1
+            out_n[1] = m0 + made + n_left
+            base += made + n_left
+            placed += p
+            n_unreg += u
+            split += sp
+        # The events drawn today, queued in the order drawn.
+        drawn, dn = logs[4], logs[5]
+        m = dn[0]
+        for j in range(m):
+            if drawn[j, 0] <= day:
+                raise RuntimeError("an event drawn for the day being handled or before")
+        if m:
+            if push_events(head, tail, store, nxt, meta, drawn, m, day, late_ix, count) != 0:
+                raise RuntimeError("no room in the calendar for the events drawn today")
+            dn[0] = 0
+            n_queued += m
+        day += 1
+    return day, cid0, base, n_prev, n_queued, placed, n_unreg, split, v_start, v_units

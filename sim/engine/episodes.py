@@ -1,0 +1,79 @@
+"""Episodes: opening a child's episode and writing it when it ends.
+
+This module owns the SSDA903 episode rows: one episode per child and start date (changes on
+one day fold into one episode, ``state.FOLD_RNE``).
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from sim.engine.state import E_CHILD, E_DEC, E_RPC, FOLD_RNE, REC_X1, RNE_S
+from sim.population.table import (
+    C_CID,
+    C_CIN,
+    C_EP_RNE,
+    C_EP_START,
+    C_EP_UNIT,
+    C_FOLD_RNE,
+    C_HOME_D,
+    C_LA,
+    C_LAST_ROW,
+    C_LS,
+    C_PL_D,
+    C_PLACE,
+    C_PROVIDER,
+    C_UNIT,
+)
+
+
+@njit(cache=True)
+def open_episode(tab, r, day, rne):
+    """Start row ``r``'s current episode on ``day`` (in its current unit, if any)."""
+    ti = tab[0]
+    if ti[r, C_FOLD_RNE] >= 0:
+        rne = FOLD_RNE[ti[r, C_FOLD_RNE], rne]
+        ti[r, C_FOLD_RNE] = -1
+    ti[r, C_EP_START] = day
+    ti[r, C_EP_RNE] = rne
+    ti[r, C_EP_UNIT] = ti[r, C_UNIT]
+
+
+@njit(cache=True)
+def close_episode(tab, logs, r, day, rec, rpc):
+    """Write row ``r``'s current episode, ending on ``day`` with ``rec`` (and ``rpc``).
+
+    An episode that would end on the day it began, with another following (X1), is not
+    written: a change of legal status and a move on one day are one episode, and two moves on
+    one day are one move. The reason for leaving the last written placement is kept (or, if it
+    had none, the folded episode's reason).
+    """
+    ti = tab[0]
+    E, en = logs[0], logs[1]
+    if rec == REC_X1 and ti[r, C_EP_START] == day:
+        last = ti[r, C_LAST_ROW]
+        if ti[r, C_EP_RNE] == RNE_S:
+            ti[r, C_FOLD_RNE] = RNE_S
+            return
+        if last >= 0 and E[last, E_CHILD] == ti[r, C_CID] and E[last, E_DEC] == day:
+            if rpc >= 0 and E[last, E_RPC] < 0:
+                E[last, E_RPC] = rpc
+            ti[r, C_FOLD_RNE] = ti[r, C_EP_RNE]
+            return
+    k = en[0]
+    E[k, 0] = ti[r, C_CID]
+    E[k, 1] = ti[r, C_LA]
+    E[k, 2] = ti[r, C_EP_START]
+    E[k, 3] = ti[r, C_EP_RNE]
+    E[k, 4] = ti[r, C_LS]
+    E[k, 5] = ti[r, C_CIN]
+    E[k, 6] = ti[r, C_PLACE]
+    E[k, 7] = ti[r, C_PROVIDER]
+    E[k, 8] = day
+    E[k, 9] = rec
+    E[k, 10] = rpc
+    E[k, 11] = ti[r, C_HOME_D]
+    E[k, 12] = ti[r, C_PL_D]
+    E[k, 13] = ti[r, C_EP_UNIT]
+    en[0] = k + 1
+    ti[r, C_LAST_ROW] = k

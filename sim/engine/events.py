@@ -1,0 +1,339 @@
+"""A day's child events: leaving care, adoption, legal status, placement endings.
+
+This module owns the handlers (``handle_events``) of each event due on a day, in the order
+they were scheduled: leaving care (the reason by route, staying put, Staying Close), the
+adoptive placement, legal-status changes, and placement events (an unplanned ending sends the
+child to the urgent queue, a planned move to the planned queue, a status change opens a new
+episode with the same carer). ``day_events`` takes the day's events from the calendar,
+handles them and queues the events they drew, in one call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.calendar import (
+    EV_ADOPTION,
+    EV_EXIT,
+    EV_LS,
+    EV_PLACEMENT,
+    EV_SA16,
+    push_events,
+    take_events,
+)
+from sim.engine.episodes import close_episode, open_episode
+from sim.engine.ledger import release
+from sim.engine.placements import draw_event, placement_uniforms, schedule_next
+from sim.engine.state import (
+    EXIT_CODES,
+    EXIT_CUM,
+    EXIT_N,
+    IS_ADOPTION_PLACE,
+    LS_C1,
+    LS_C2,
+    LS_E1,
+    OUT_EXIT,
+    OUT_STAYING_CLOSE,
+    OUT_URGENT,
+    PENDING_PLANNED,
+    PENDING_STATUS,
+    PENDING_UNPLANNED,
+    PLACE_A5,
+    PLACE_A6,
+    PLAN_FOSTER_,
+    PLAN_HOME_,
+    PLAN_KIN_,
+    PLAN_SA_,
+    PR_OWN_LA,
+    PR_VOLUNTARY_,
+    REC_E5,
+    REC_E17,
+    REC_X1,
+    RNE_B,
+    RNE_L,
+    RNE_T,
+    ROUTE_ADOPTION,
+    ROUTE_AT18,
+    ROUTE_YOUNG_LONG,
+    RPC_CARPL,
+    RPC_OTHER,
+    RPC_PLACE,
+    STATUS_PLACE,
+    UNPLANNED_CODES,
+    UNPLANNED_CUM,
+    V_DEREGISTER,
+    V_ESCALATE,
+    V_HUB_ON,
+    V_OTHER_SHARE,
+    V_SC_DAYS,
+    V_SC_ON,
+    V_SC_STAY,
+    V_SC_TAKE_UP,
+    V_STAYING_PUT,
+    V_STEP_DOWN,
+)
+from sim.geography import district_of
+from sim.population.children import (
+    U_18,
+    U_EXIT_REASON,
+    U_LS_DAYS,
+    U_SA16,
+)
+from sim.population.entry import pick_index
+from sim.population.table import (
+    C_DOB,
+    C_EXIT_DAY,
+    C_EXIT_ROUTE,
+    C_KIND,
+    C_LA,
+    C_LS,
+    C_LS_DAY,
+    C_MOVE_RPC,
+    C_N_DRAWS,
+    C_N_PLACEMENTS,
+    C_NEXT_LS,
+    C_PAYEE,
+    C_PENDING,
+    C_PL_D,
+    C_PLACE,
+    C_PLAN,
+    C_PREV_UNIT,
+    C_PROVIDER,
+    C_STATUS_CHANGED,
+    C_TEMPORARY,
+    C_TIER,
+    C_UASC,
+    C_UNIT,
+    C_VERSION,
+    C_WAITING_SINCE,
+    CF_PRICE,
+)
+from sim.records import (
+    DAYS_PER_YEAR,
+    HOME,
+    IFA,
+    INHOUSE,
+    KIN,
+    NO_UNIT,
+    UNREG,
+)
+
+
+@njit(cache=True)
+def exit_reason(route, u):
+    """The REC code of a child leaving by ``route`` with uniform ``u`` (``EXIT_CODES``)."""
+    return EXIT_CODES[route, pick_index(EXIT_CUM[route, : EXIT_N[route]], u)]
+
+
+@njit(cache=True)
+def report(out, on, what, a, b):
+    """Append a report (``OUT_*``, a, b) to the handlers' output ``out`` at ``on[0]``."""
+    k = on[0]
+    out[k, 0] = what
+    out[k, 1] = a
+    out[k, 2] = b
+    on[0] = k + 1
+
+
+@njit(cache=True)
+def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, counts, out, on):
+    """Handle the day's due events ``events`` (event, child, version) in order.
+
+    The rules of ``sim.model`` (docs/design.md §3.3-3.4): leaving care (with its reason, staying
+    put, Staying Close), an unplanned ending (the carer may stop; a teenager's plan may escalate to
+    residential care; the child joins the urgent queue), a planned move (joins the planned queue; a
+    step down from a home), a change of the carers' approval, the adoptive placement, the planned
+    move to supported accommodation at 16-17 and a change of legal status. An event of a child who
+    has left, or a placement event made stale by a later placement, is skipped. ``world`` = (row of
+    each child number, the model's stock and UASC stock by LA, provider LAs, the recruitment hub's
+    retention factor by LA, LA order by distance, each LA's first district and districts' cumulative
+    weights). The planned queue is the table's ``waiting`` flag, set and cleared here; who joins the
+    urgent queue, leaves care or takes up Staying Close is reported in ``out`` (``OUT_*``), in
+    order; events drawn go to ``logs[4]``.
+    """
+    ti, tf, tu, tw = tab[0], tab[1], tab[2], tab[3]
+    row_of, stock, uasc_stock, provider_la, hub_keep = (
+        world[0],
+        world[1],
+        world[2],
+        world[3],
+        world[4],
+    )
+    la_order, d_start, d_cumw = world[5], world[6], world[7]
+    matchable, provider = sup[5], sup[7]
+    handled = 0
+    for j in range(len(events)):
+        ev, cid, version = events[j, 0], events[j, 1], events[j, 2]
+        r = row_of[cid] if cid < len(row_of) else -1
+        if r < 0 or (ev == EV_PLACEMENT and ti[r, C_VERSION] != version):
+            continue
+        handled += 1
+        la = ti[r, C_LA]
+        kind = ti[r, C_KIND]
+        if ev == EV_EXIT:
+            route = ti[r, C_EXIT_ROUTE]
+            u18 = tu[r, U_18]
+            ux = tu[r, U_EXIT_REASON]
+            if route == ROUTE_AT18:
+                fostered = kind == INHOUSE or kind == IFA or kind == KIN
+                if fostered and u18 < vp[V_STAYING_PUT]:
+                    rec = REC_E17
+                elif kind == HOME and vp[V_SC_ON] != 0.0 and u18 < vp[V_SC_TAKE_UP]:
+                    rec = REC_E5  # independent living with formal support (Staying Close)
+                    report(out, on, OUT_STAYING_CLOSE, la, day + np.int64(vp[V_SC_DAYS]))
+                else:
+                    rec = exit_reason(ROUTE_AT18, ux)
+            elif (
+                route == ROUTE_ADOPTION
+                and ti[r, C_PLACE] >= 0
+                and IS_ADOPTION_PLACE[ti[r, C_PLACE]]
+            ):
+                rec = exit_reason(ROUTE_ADOPTION, ux)
+            elif route == ROUTE_ADOPTION:
+                rec = exit_reason(ROUTE_YOUNG_LONG, ux)
+            else:
+                rec = exit_reason(route, ux)
+            tw[r] = 0
+            if ti[r, C_PLACE] >= 0:
+                close_episode(tab, logs, r, day, rec, -1)
+                release(tab, sup, books, logs, r, day)
+            stock[la] -= 1
+            if ti[r, C_UASC] != 0:
+                uasc_stock[la] -= 1
+            ti[r, C_VERSION] += 1
+            row_of[cid] = -1
+            report(out, on, OUT_EXIT, cid, r)
+        elif ev == EV_PLACEMENT:
+            what = ti[r, C_PENDING]
+            if what == PENDING_UNPLANNED:
+                ti[r, C_N_DRAWS] -= 1
+                uu = placement_uniforms(tab, r)
+                ti[r, C_N_DRAWS] += 1
+                reason = UNPLANNED_CODES[pick_index(UNPLANNED_CUM, uu[2])]
+                unit = ti[r, C_UNIT]
+                ti[r, C_PREV_UNIT] = unit
+                keep = 1.0
+                if vp[V_HUB_ON] != 0.0 and kind == INHOUSE:
+                    keep = hub_keep[provider_la[provider[unit]]]
+                if (kind == INHOUSE or kind == IFA) and uu[2] * 7.0 % 1.0 < vp[V_DEREGISTER] * keep:
+                    matchable[unit] = False  # carer stops after the breakdown
+                if (
+                    (kind == INHOUSE or kind == IFA)
+                    and (day - ti[r, C_DOB]) / DAYS_PER_YEAR >= 11
+                    and uu[3] < vp[V_ESCALATE]
+                ):
+                    ti[r, C_PLAN] = PLAN_HOME_
+                    ti[r, C_TIER] = max(ti[r, C_TIER], 1)
+                release(tab, sup, books, logs, r, day)
+                ti[r, C_MOVE_RPC] = reason
+                report(out, on, OUT_URGENT, cid, 0)
+            elif what == PENDING_PLANNED:
+                ti[r, C_N_DRAWS] -= 1
+                uu = placement_uniforms(tab, r)
+                ti[r, C_N_DRAWS] += 1
+                age = (day - ti[r, C_DOB]) / DAYS_PER_YEAR
+                if ti[r, C_TEMPORARY] != 0:
+                    ti[r, C_MOVE_RPC] = RPC_CARPL
+                else:
+                    ti[r, C_MOVE_RPC] = RPC_OTHER if uu[2] < vp[V_OTHER_SHARE] else RPC_CARPL
+                plan = ti[r, C_PLAN]
+                if plan == PLAN_HOME_ and age < 15.5 and uu[3] < vp[V_STEP_DOWN]:
+                    ti[r, C_PLAN] = PLAN_FOSTER_  # step-down
+                    ti[r, C_TIER] = min(ti[r, C_TIER], 1)
+                elif kind == UNREG and plan == PLAN_KIN_:
+                    ti[r, C_PLAN] = PLAN_FOSTER_
+                ti[r, C_WAITING_SINCE] = day
+                tw[r] = 1
+            elif what == PENDING_STATUS:
+                ti[r, C_STATUS_CHANGED] = 1
+                code = STATUS_PLACE[ti[r, C_PLACE]]
+                if code < 0:
+                    schedule_next(tab, sup, logs, r, day, pp, rates)
+                    continue
+                close_episode(tab, logs, r, day, REC_X1, RPC_PLACE)
+                ti[r, C_PLACE] = code
+                open_episode(tab, r, day, RNE_T)
+                ti[r, C_N_PLACEMENTS] += 1
+                schedule_next(tab, sup, logs, r, day, pp, rates)
+        elif ev == EV_ADOPTION:
+            if ti[r, C_EXIT_ROUTE] != ROUTE_ADOPTION or ti[r, C_PLACE] < 0:
+                continue
+            tw[r] = 0
+            close_episode(tab, logs, r, day, REC_X1, RPC_CARPL)
+            release(tab, sup, books, logs, r, day)
+            ti[r, C_LS] = LS_E1
+            ti[r, C_KIND] = NO_UNIT
+            ti[r, C_UNIT] = -1
+            ti[r, C_PAYEE] = -1
+            uls = tu[r, U_LS_DAYS]
+            ti[r, C_PLACE] = PLACE_A6 if uls < 0.7 else PLACE_A5
+            ti[r, C_PROVIDER] = PR_OWN_LA if uls < 0.8 else PR_VOLUNTARY_
+            la2 = la_order[la, np.int64(tu[r, U_18] * 8)]
+            ti[r, C_PL_D] = district_of(d_start, d_cumw, la2, tu[r, U_EXIT_REASON])
+            tf[r, CF_PRICE] = 0.0
+            open_episode(tab, r, day, RNE_B)
+            ti[r, C_N_PLACEMENTS] += 1
+            ti[r, C_VERSION] += 1
+        elif ev == EV_SA16:
+            plan = ti[r, C_PLAN]
+            if (plan != PLAN_FOSTER_ and plan != PLAN_HOME_) or ti[r, C_PLACE] < 0:
+                continue
+            if kind == UNREG or tw[r] != 0:
+                continue
+            if kind == HOME and vp[V_SC_ON] != 0.0 and tu[r, U_SA16] * 13.0 % 1.0 < vp[V_SC_STAY]:
+                continue  # stays in the home, moving on at 18 with Staying Close
+            ti[r, C_PLAN] = PLAN_SA_
+            ti[r, C_MOVE_RPC] = RPC_CARPL
+            ti[r, C_WAITING_SINCE] = day
+            tw[r] = 1
+        elif ev == EV_LS:
+            nls = ti[r, C_NEXT_LS]
+            if nls < 0 or ti[r, C_LS] == nls:
+                continue
+            if ti[r, C_PLACE] < 0 or (tw[r] != 0 and kind == UNREG):
+                draw_event(logs, day + 7, EV_LS, cid, ti[r, C_VERSION])  # recorded once placed
+                continue
+            close_episode(tab, logs, r, day, REC_X1, -1)
+            ti[r, C_LS] = nls
+            ti[r, C_NEXT_LS] = -1
+            open_episode(tab, r, day, RNE_L)
+            if nls == LS_C1 and ti[r, C_EXIT_DAY] - day > 200:
+                ti[r, C_NEXT_LS] = LS_C2
+                ti[r, C_LS_DAY] = day + 150 + np.int64(100 * tu[r, U_LS_DAYS])
+                draw_event(logs, ti[r, C_LS_DAY], EV_LS, cid, ti[r, C_VERSION])
+    counts[0] += handled
+
+
+@njit(cache=True)
+def day_events(cal, tab, sup, books, logs, day, pp, rates, vp, world, counts):
+    """Take the day's events from the calendar, handle them and queue the events drawn.
+
+    ``cal``: the calendar's arrays (``Calendar.arrays``), with no late events waiting. The
+    events are handled as ``handle_events`` handles them; the events drawn (``logs[4]``) all
+    fall after ``day`` and are queued at their days' tails in the order drawn, unless the
+    calendar has no room for them (they are then left in ``logs[4]`` for the caller).
+
+    Returns:
+        (the reports ``out`` of ``handle_events``, in order; how many events were drawn;
+        whether they were queued).
+    """
+    head, tail, store, nxt, meta, late_ix, count = cal
+    events = take_events(head, tail, store, nxt, meta, day, count)
+    n = len(events)
+    out = np.zeros((2 * n + 1, 3), np.int64)
+    on = np.zeros(1, np.int64)
+    handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, counts, out, on)
+    drawn, dn = logs[4], logs[5]
+    m = dn[0]
+    for j in range(m):
+        if drawn[j, 0] <= day:
+            raise RuntimeError("an event drawn for the day being handled or before")
+    queued = True
+    if m:
+        k = push_events(head, tail, store, nxt, meta, drawn, m, day, late_ix, count)
+        if k < 0:
+            queued = False
+        else:
+            dn[0] = 0
+    return out[: on[0]], m, queued

@@ -1,0 +1,245 @@
+"""The compiled mechanisms' shared terms: supply columns, parameter slots, codes, reports.
+
+This module owns the names the kernels index by: the supply registry's columns a kernel reads
+(``SUP_FIELDS``), the placement parameters' slots (``Q_*``, built by ``hazard_params``), the
+event parameters' slots (``V_*``), what the event handlers report back (``OUT_*``), and the
+code tables the rules read (PLACE of a unit's kind, exit reasons by route, the folding of two
+changes on one day into one episode).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.population.children import (
+    EXIT_TABLES,
+    UNPLANNED_CUM_LIST,
+)
+from sim.population.table import (
+    PENDING_CODE,
+    ROUTE_CODE,
+    ROUTES,
+)
+from sim.records import (
+    HOME,
+    IFA,
+    KIN,
+    LS,
+    PLACE,
+    PLACE_CODES,
+    PROVIDER,
+    REC,
+    RNE,
+    RNE_CODES,
+    RPC,
+    SA,
+    SECURE,
+    UNPLANNED_RPC,
+    UNREG,
+    fold_rne,
+)
+
+# The supply registry's columns a kernel reads or changes, in this order.
+SUP_FIELDS = (
+    "kind",
+    "occupied",
+    "capacity",
+    "reserved",
+    "open",
+    "matchable",
+    "close_day",
+    "provider",
+    "district",
+    "list_price",
+    "income_rate",
+    "extra_cost_rate",
+    "skill",
+    "grade",
+)
+
+
+# Placement parameters (``PlacementParams`` and prices) as ``pp`` entries.
+(
+    Q_HAZARD_SHAPE,
+    Q_TEMPORARY_MEAN_DAYS,
+    Q_P_STATUS_CHANGE,
+    Q_STATUS_CHANGE_MEAN_DAYS,
+    Q_MISFIT_MULTIPLIER,
+    Q_DISTANCE_MULTIPLIER,
+    Q_QUALITY_MULTIPLIER,
+    Q_COMPLEX_PREMIUM,
+    Q_BASE_MARKUP,
+    Q_KIN_SUPPORT_ON,  # 1 when a kinship-support lever exists (its weekly payment is added)
+    Q_KIN_SUPPORT_GBP,  # £/week added to a kinship placement's price
+    Q_KIN_HAZARD,  # multiplier on the kinship unplanned hazard (1 when the lever is inactive)
+    Q_MATCHED_MULTIPLIER,  # multiplier on both hazards of a placement found by planned search
+    Q_TWENTY_MILES_KM,
+) = range(14)
+
+
+N_PP = 14
+
+
+# Episode rows: EpisodeLog.COLUMNS; ledger rows: Ledger.COLUMNS.
+E_CHILD, E_DEC, E_RPC = 0, 8, 10
+
+
+REC_X1 = REC["X1"]
+
+
+RNE_S, RNE_P = RNE["S"], RNE["P"]
+
+
+RPC_OTHER = RPC["OTHER"]
+
+
+ROUTE_ADOPTION = ROUTE_CODE["adoption"]
+
+
+PENDING_UNPLANNED = PENDING_CODE["unplanned"]
+
+
+PENDING_PLANNED = PENDING_CODE["planned"]
+
+
+PENDING_STATUS = PENDING_CODE["status"]
+
+
+PR_OWN_LA, PR_OTHER_LA, PR_PRIVATE, PR_VOLUNTARY = (
+    PROVIDER[c] for c in ("PR1", "PR2", "PR4", "PR5")
+)
+
+
+PR_PARENTS = PROVIDER["PR0"]
+
+
+PLACE_P1, PLACE_U4, PLACE_U5, PLACE_U6 = (PLACE[c] for c in ("P1", "U4", "U5", "U6"))
+
+
+# PLACE code of a unit of each kind (foster care's depends on the child: see ``place_code``).
+KIND_PLACE = np.full(7, -1, np.int64)
+
+
+KIND_PLACE[KIN], KIND_PLACE[HOME], KIND_PLACE[SECURE] = PLACE["U3"], PLACE["K2"], PLACE["K1"]
+
+
+KIND_PLACE[SA], KIND_PLACE[UNREG] = PLACE["K3"], PLACE["Z1"]
+
+
+# Kinds whose independent providers price complex needs (and bear their extra staffing cost).
+PREMIUM_KIND = np.zeros(7, np.bool_)
+
+
+PREMIUM_KIND[[IFA, HOME, SECURE, SA]] = True
+
+
+# RNE of one episode standing for two changes on one day (``sim.records.fold_rne``).
+FOLD_RNE = np.array(
+    [[fold_rne(a, b) for b in range(len(RNE_CODES))] for a in range(len(RNE_CODES))], np.int64
+)
+
+
+def hazard_params(p) -> tuple[np.ndarray, tuple]:
+    """``pp`` (the hazard entries set, the rest 0) and ``rates`` of ``PlacementParams`` ``p``."""
+    pp = np.zeros(N_PP)
+    pp[Q_HAZARD_SHAPE] = p.hazard_shape
+    pp[Q_TEMPORARY_MEAN_DAYS] = p.temporary_mean_days
+    pp[Q_P_STATUS_CHANGE] = p.p_status_change
+    pp[Q_STATUS_CHANGE_MEAN_DAYS] = p.status_change_mean_days
+    pp[Q_MISFIT_MULTIPLIER] = p.misfit_multiplier
+    pp[Q_DISTANCE_MULTIPLIER] = p.distance_multiplier
+    pp[Q_QUALITY_MULTIPLIER] = p.quality_multiplier
+    pp[Q_KIN_HAZARD] = 1.0
+    pp[Q_MATCHED_MULTIPLIER] = p.planned_match_multiplier
+    rates = (
+        np.asarray(p.unplanned_rate, float),
+        np.asarray(p.planned_rate, float),
+        np.asarray(p.age_multiplier, float),
+    )
+    return pp, rates
+
+
+# ---- a day's child events -------------------------------------------------------------------
+# What ``handle_events`` reports back, in order: (what, a, b): (OUT_URGENT, child, 0),
+# (OUT_EXIT, child, its row), (OUT_STAYING_CLOSE, LA, last day of support).
+OUT_URGENT, OUT_EXIT, OUT_STAYING_CLOSE = range(3)
+
+
+# Event parameters (``ev_prm``).
+(
+    V_STAYING_PUT,  # share of fostered 18-year-olds staying put
+    V_SC_ON,  # Staying Close active today (1/0)
+    V_SC_TAKE_UP,
+    V_SC_DAYS,  # days of Staying Close support
+    V_SC_STAY,  # share of 16-17s in homes who stay rather than move out (Staying Close)
+    V_DEREGISTER,  # share of carers who stop after a breakdown
+    V_HUB_ON,  # recruitment hub active today (1/0)
+    V_ESCALATE,
+    V_OTHER_SHARE,
+    V_STEP_DOWN,
+) = range(10)
+
+
+N_V = 10
+
+
+PLAN_PARENTS_, PLAN_KIN_, PLAN_FOSTER_, PLAN_HOME_, PLAN_SECURE_, PLAN_SA_ = range(6)
+
+
+RPC_CARPL, RPC_PLACE = RPC["CARPL"], RPC["PLACE"]
+
+
+REC_E17, REC_E5 = REC["E17"], REC["E5"]
+
+
+LS_E1, LS_C1, LS_C2 = LS["E1"], LS["C1"], LS["C2"]
+
+
+RNE_T, RNE_B, RNE_L = RNE["T"], RNE["B"], RNE["L"]
+
+
+PLACE_A5, PLACE_A6 = PLACE["A5"], PLACE["A6"]
+
+
+PR_VOLUNTARY_ = PROVIDER["PR5"]
+
+
+# Whether a PLACE code is a placement for adoption (A*); the carers' change of approval
+# (short-term to long-term: U6, U5 -> U4; U3 -> U1; -1 none).
+IS_ADOPTION_PLACE = np.array([c.startswith("A") for c in PLACE_CODES], np.bool_)
+
+
+STATUS_PLACE = np.full(len(PLACE_CODES), -1, np.int64)
+
+
+for _a, _b in (("U6", "U4"), ("U3", "U1"), ("U5", "U4")):
+    STATUS_PLACE[PLACE[_a]] = PLACE[_b]
+
+
+# Exit reasons by route (``children.EXIT_REASONS``), padded: codes, cumulative shares, lengths.
+EXIT_N = np.array([len(EXIT_TABLES[r][0]) for r in ROUTES], np.int64)
+
+
+EXIT_CODES = np.full((len(ROUTES), int(EXIT_N.max())), -1, np.int64)
+
+
+EXIT_CUM = np.full((len(ROUTES), int(EXIT_N.max())), 2.0)
+
+
+for _i, _r in enumerate(ROUTES):
+    EXIT_CODES[_i, : EXIT_N[_i]] = EXIT_TABLES[_r][0]
+    EXIT_CUM[_i, : EXIT_N[_i]] = EXIT_TABLES[_r][1]
+
+
+ROUTE_AT18, ROUTE_YOUNG_LONG = ROUTE_CODE["at18"], ROUTE_CODE["young_long"]
+
+
+UNPLANNED_CODES = np.array([RPC[c] for c in UNPLANNED_RPC], np.int64)
+
+
+UNPLANNED_CUM = np.array(UNPLANNED_CUM_LIST)
+
+
+# ``TRUE_FLAG <= day`` is True on every day, typed as a plain bool: a literal True would make numba
+# compile the callee a second time (for ``Literal[bool](True)``), as Python passes a bool.
+TRUE_FLAG = -(1 << 62)
