@@ -4,6 +4,7 @@
     python experiments/benchmark.py --phases            # and the time in each phase of a day
     python experiments/benchmark.py --cold-only         # without the second, warm run
     python experiments/benchmark.py --observed PATH     # reading and scoring an extract
+    python experiments/benchmark.py --cli --cold         # the whole command, from outside
 
 Prints wall time (build and run), peak memory (max RSS), events and matches per second and simulated
 child-years per second, then the wall time of the same run again in the same process, as a sweep's
@@ -15,6 +16,12 @@ events, the urgent round), the entrants' Mesa agents and header rows, the leaver
 the planned round's search and its vacancy index (timed by wrappers, which add about 0.3 us a call).
 With ``--observed`` it times the observed-data path instead: reading and cleaning the extract, its
 indicators, the stock-and-flow fit and projection (200 draws) and writing it back as returns.
+
+With ``--cli`` it times what a user waits for: the whole ``experiments/run.py`` command
+(start-up, build, run, indicators, writing every table and figure), measured from outside
+the process, twice with the compile cache in place, and with ``--cold`` once more for the
+tiny world with an empty compile cache (a fresh clone's first run), against the targets in
+``CLI_TARGETS``.
 """
 
 import argparse
@@ -138,6 +145,75 @@ def _timed(world: str, years: int, seed: int, spent: dict | None) -> dict:
     }
 
 
+# Whole-process targets (the issue "Legible mechanisms"): seconds and MB a user waits for.
+CLI_TARGETS = {
+    "england": (15.0, 1024.0),
+    "greater_manchester": (2.0, None),
+    "tiny, empty compile cache": (20.0, None),
+}
+# Runs the command and reports its wall time and peak memory (the only child of this wrapper).
+_WRAPPER = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+    "s = time.perf_counter() - t\n"
+    "if r.returncode:\n"
+    "    sys.exit(r.stderr.decode()[-2000:])\n"
+    "print(s, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
+)
+
+
+def whole_process(world: str, years: int, seed: int, cache_base: str | None = None) -> tuple:
+    """Wall seconds and peak MB of ``experiments/run.py`` for one world, from outside.
+
+    The run writes every output (episodes, ledger, indicators, figures) to a temporary folder.
+    ``cache_base``: a compile-cache folder to use instead of the user's (empty: a cold start).
+    """
+    import os
+    import tempfile
+
+    env = dict(os.environ)
+    if cache_base is not None:
+        env["SIM_NUMBA_CACHE_BASE"] = cache_base
+        env.pop("NUMBA_CACHE_DIR", None)
+    run = Path(__file__).resolve().parent / "run.py"
+    with tempfile.TemporaryDirectory() as out:
+        args = [f"world={world}", f"years={years}", f"seed={seed}", f"hydra.run.dir={out}"]
+        r = subprocess.run(
+            [sys.executable, "-c", _WRAPPER, sys.executable, str(run), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+    sec, mb = r.stdout.split()
+    return float(sec), float(mb)
+
+
+def cli(worlds: list[str], years: int, seed: int, cold: bool) -> None:
+    """Time the whole command for each world (warm cache, twice), and a cold first run."""
+    import tempfile
+
+    rows = []
+    for w in worlds:
+        whole_process(w, years, seed)  # fills the compile cache if it was empty
+        for _ in range(2):
+            rows.append((f"{w}, {years} years", w, *whole_process(w, years, seed)))
+    if cold:
+        with tempfile.TemporaryDirectory() as cache:
+            sec, mb = whole_process("tiny", 2, seed, cache_base=cache)
+        rows.append(("tiny, 2 years, empty compile cache", "tiny, empty compile cache", sec, mb))
+    print(f"{'whole command (experiments/run.py)':>42}  {'seconds':>8}  {'peak MB':>8}  target")
+    for label, key, sec, mb in rows:
+        target = CLI_TARGETS.get(key)
+        want = ""
+        if target is not None:
+            ok = sec <= target[0] and (target[1] is None or mb <= target[1])
+            want = f"<= {target[0]:g} s" + (f", <= {target[1]:g} MB" if target[1] else "")
+            want += "  met" if ok else "  NOT met"
+        print(f"{label:>42}  {sec:8.2f}  {mb:8.0f}  {want}")
+
+
 def observed(path: str) -> None:
     """Time each step of the observed-data path on the extract at ``path``."""
     import tempfile
@@ -182,6 +258,14 @@ def main() -> None:
     p.add_argument("--worlds", nargs="+", default=["england", "greater_manchester"])
     p.add_argument("--one", help=argparse.SUPPRESS)
     p.add_argument("--observed", help="time the observed-data path on this extract")
+    p.add_argument(
+        "--cli",
+        action="store_true",
+        help="time the whole command (experiments/run.py) from outside, warm, against targets",
+    )
+    p.add_argument(
+        "--cold", action="store_true", help="with --cli: also a first run with no compile cache"
+    )
     p.add_argument("--phases", action="store_true", help="also time each phase of the day")
     p.add_argument(
         "--cold-only",
@@ -191,6 +275,9 @@ def main() -> None:
     a = p.parse_args()
     if a.observed:
         observed(a.observed)
+        return
+    if a.cli:
+        cli(a.worlds, a.years, a.seed, a.cold)
         return
     if a.one:
         print(json.dumps(one(a.one, a.years, a.seed, a.phases, warm=not a.cold_only)))

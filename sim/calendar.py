@@ -198,12 +198,26 @@ class Calendar:
         return int(self.count[day]) if day < len(self.count) else 0
 
     def arrays(self) -> tuple[np.ndarray, ...]:
-        """The calendar's arrays as the compiled code takes them (e.g. ``engine.day_events``).
+        """The calendar's arrays as the compiled code takes them (e.g. ``engine.run_days``).
 
         (head, tail, store, next, meta, late indices, count); new arrays after it grows.
         Events queued by compiled code (``push_events``) are then ``settle``d.
         """
         return (self.head, self.tail, self.store, self.nxt, self.meta, self._late_ix, self.count)
+
+    def take_late(self) -> np.ndarray:
+        """The events waiting for a day already handled, as (event, child, version) rows.
+
+        In (day, order); events scheduled one at a time are queued first (those due on a day
+        handled are late too). None wait afterwards.
+        """
+        if self._added:
+            self._flush()
+        late = []
+        while self.late:
+            _, _, ev, cid, version = heapq.heappop(self.late)
+            late.append((ev, cid, version))
+        return np.array(late, np.int64).reshape(-1, 3)
 
     def take(self, day: int) -> np.ndarray:
         """The events due on ``day`` as (event, child, version) rows; their rows are freed.

@@ -57,15 +57,30 @@ from sim.geography import TWENTY_MILES_KM, Geography, haversine_km_scalar
 from sim.market import kernels, matching, pricing
 from sim.policies.actions import policy_month, set_block_contracts
 from sim.population import entry, table
-from sim.population.admission import admit_children, entry_inputs, record_entrants
+from sim.population.admission import entry_inputs, record_entrants
 from sim.population.children import (
     Child,
 )
 from sim.population.table import ChildTable
 from sim.records import (
+    EP_CHILD,
+    EP_CIN,
+    EP_DEC,
+    EP_DECOM,
+    EP_HOME_D,
+    EP_LA,
+    EP_LS,
+    EP_PL_D,
+    EP_PLACE,
+    EP_PROVIDER,
+    EP_REC,
+    EP_RNE,
+    EP_RPC,
+    EP_UNIT,
     HOME,
     IFA,
     INHOUSE,
+    ITEM_OVERHEAD,
     KIN,
     N_KINDS,
     OPEN_DAY,
@@ -260,7 +275,6 @@ class PlacementModel(mesa.Model):
         self._no_hub = np.ones(geo.n_la)
         self._vp = np.zeros(engine.N_V)
         self._vp_of = None  # the parameters ``_vp`` was built from, when no lever changes it
-        self._arrivals = None  # (first day, arrivals by day and LA) drawn for a run of days
         self.providers: list = []
         self.councils: list = []
         self.rccs: list = []
@@ -410,46 +424,34 @@ class PlacementModel(mesa.Model):
     def _is_month_start(self, day: int) -> bool:
         return (self.origin + dt.timedelta(days=day)).day == 1
 
-    def daily_step(self, day: int) -> None:
-        """Phases 1-3 of day ``day`` (``run_days`` for one day)."""
-        self.run_days(day, day)
-
     def run_days(self, first: int, last: int) -> None:
-        """Phases 1-3 of the days ``first`` to ``last``.
+        """Phases 1-3 of the days ``first`` to ``last``: the one path for a day.
 
-        With no late events waiting (the rule), the days are compiled calls
-        (``engine.run_days``, as many as room for them takes); a day with late events runs
-        ``entries``, ``process_events`` and ``match_urgent`` one after the other. Both do the
-        same, in the same order. The days' arrivals are drawn first, all at once: the same
+        Compiled calls (``engine.run_days``), as many as room in the records takes: each call
+        runs days until one it has no room for, and the next makes room from there. Events
+        scheduled for a day already handled (``Calendar.take_late``) are handled first on
+        ``first``, before its own. The days' arrivals are drawn first, all at once: the same
         draws as day by day, since nothing else draws from their stream.
         """
         rate = self.entry_rate_per_day
         arrivals = self.streams["referrals"].poisson(rate, size=(last - first + 1, len(rate)))
-        self._arrivals = (first, arrivals)
         day = first
         while day <= last:
             if len(self.header.rows) >= self.header.PACK_ROWS:
                 self.header.pack()
-            cal = self.calendar
-            if cal.due(day) < 0 or cal.done >= day:
-                self.child_days += self.stock
-                self.table.new_day()
-                self.entries(day)
-                self.process_events(day)
-                self.match_urgent(day)
-                day += 1
-            else:
-                day = self._compiled_days(day, last, arrivals[day - first :])
-        self._arrivals = None
+            day = self._compiled_days(day, last, arrivals[day - first :])
 
-    def _day_bounds(self, first: int, last: int, starts: np.ndarray) -> tuple[int, int, int]:
+    def _day_bounds(
+        self, first: int, last: int, starts: np.ndarray, n_late: int = 0
+    ) -> tuple[int, int, int]:
         """The most events, urgent children and record rows days ``first`` to ``last`` need.
 
-        Their arrivals come from ``starts`` (where each day's begin, from ``first``); the
-        bounds are ``engine.room_for``'s for one day.
+        Their arrivals come from ``starts`` (where each day's begin, from ``first``), and
+        ``n_late`` events wait for ``first``; the bounds are ``engine.room_for``'s for one day.
         """
         cal = self.calendar
         due = int(cal.count[first : last + 1].sum()) if first < len(cal.count) else 0
+        due += n_late
         n = int(starts[last - first + 1])
         n_events = due + 12 * n
         n_urgent = len(self.urgent) + 3 * n + n_events
@@ -477,12 +479,16 @@ class PlacementModel(mesa.Model):
         # The records (episodes, payments: the large stores) get the first day's room, as a
         # day at a time would reserve it, the rest the whole run's. Events drawn for a day of
         # the run may need more: the call then stops before that day and the next makes room.
+        if cal.done >= first:
+            raise RuntimeError(f"day {first} runs after day {cal.done} was handled")
+        late = cal.take_late()
         upto = self._room_until(first, last)
-        n_events, n_urgent, rows = self._day_bounds(first, upto, starts)
+        n_events, n_urgent, rows = self._day_bounds(first, upto, starts, len(late))
         plan, table_state, stock, cid0, ev_codes, var = entry_inputs(self, first, las)
         more, row_of, base, kin, geo, search = self._urgent_inputs(first, n_urgent)
         cal.make_room(12 * n + rows, last + EVENT_HORIZON_DAYS)
-        tab, sup_cols, books, logs = self._kernel_state(self._day_bounds(first, first, starts)[2])
+        first_rows = self._day_bounds(first, first, starts, len(late))[2]
+        tab, sup_cols, books, logs = self._kernel_state(first_rows)
         pp, rates = self._placement_terms(first)
         world = self._event_world(first)  # (sets ``self._vp``)
         handled = np.zeros(1, np.int64)
@@ -502,7 +508,7 @@ class PlacementModel(mesa.Model):
             last,
             (plan, starts, table_state, t.freed, stock, cid0, ev_codes, var, self.child_days,
              ent_store),
-            (*cal.arrays(), cal.done),
+            (*cal.arrays(), cal.done, late),
             tab,
             sup_cols,
             more,
@@ -542,66 +548,6 @@ class PlacementModel(mesa.Model):
         self.counters["siblings_separated"] += split
         return day
 
-    # ---- phase 1: entries ---------------------------------------------------------------------
-    def entries(self, day: int) -> None:
-        """New children arrive in each simulated LA."""
-        rate = self.entry_rate_per_day
-        drawn = self._arrivals
-        if drawn is not None and 0 <= day - drawn[0] < len(drawn[1]):
-            counts = drawn[1][day - drawn[0]]  # drawn with the run of days it belongs to
-        else:
-            counts = self.streams["referrals"].poisson(rate)
-        if counts.any():
-            admit_children(self, day, np.repeat(np.arange(len(rate)), counts))
-
-    # ---- phase 2: child events ----------------------------------------------------------------
-    def process_events(self, day: int) -> None:
-        """Handle every child event due on ``day`` in schedule order (``engine.handle_events``).
-
-        Events for days already processed (``late``) come first, in (day, order); then the
-        day's own. The compiled handlers report the children who join the urgent or planned
-        queue, leave care or take up Staying Close, in order; the queues and agents follow.
-        With no late events waiting, taking the day's events, handling them and queueing the
-        events drawn are one compiled call (``engine.day_events``).
-        """
-        cal = self.calendar
-        n = cal.due(day) if cal.done <= day else -1
-        if n == 0:
-            cal.done = max(cal.done, day)
-            return
-        if n > 0:
-            tab, sup, books, logs = self._kernel_state(2 * n)
-            pp, rates = self._placement_terms(day)
-            counts = np.zeros(1, np.int64)
-            world = self._event_world(day)
-            said, drawn, queued = engine.day_events(
-                cal.arrays(), tab, sup, books, logs, day, pp, rates, self._vp, world, counts
-            )
-            cal.done = day
-            if queued:
-                cal.settle(self._drawn, drawn, 0)
-        else:
-            events = cal.take(day)
-            n = len(events)
-            if n == 0:
-                return
-            tab, sup, books, logs = self._kernel_state(2 * n)
-            pp, rates = self._placement_terms(day)
-            out = np.zeros((2 * n + 1, 3), np.int64)
-            on = np.zeros(1, np.int64)
-            counts = np.zeros(1, np.int64)
-            world = self._event_world(day)
-            engine.handle_events(
-                tab, sup, books, logs, events, day, pp, rates, self._vp, world, counts, out, on
-            )
-            said = out[: int(on[0])]
-        self.counters["events"] += int(counts[0])
-        if len(said):
-            what = said[:, 0]
-            self.urgent.extend(said[what == engine.OUT_URGENT, 1].tolist())
-            self._after_events(said)
-        self._queue_drawn(after=day)
-
     def _after_events(self, said: np.ndarray, free: bool = True) -> None:
         """The handlers' reports (``engine.OUT_*``): leavers' agents and rows, Staying Close.
 
@@ -618,9 +564,9 @@ class PlacementModel(mesa.Model):
         close = said[what == engine.OUT_STAYING_CLOSE, 1:].tolist()
         self.staying_close.extend((a, b) for a, b in close)
 
-    def _event_world(self, day: int) -> tuple:
+    def _event_world(self, day: int) -> engine.EventWorld:
         """What the event handlers read besides the table and supply (``handle_events``)."""
-        return (
+        return engine.EventWorld(
             self.table.row_of,
             self.stock,
             self.uasc_stock,
@@ -683,9 +629,9 @@ class PlacementModel(mesa.Model):
                 key,
                 (
                     t.kernel_view,
-                    tuple(getattr(s, f) for f in engine.SUP_FIELDS),
-                    (a.sector, a.la, a.revenue, a.spend),
-                    (e.buf, e.count, led.buf, led.count, self._drawn, self._drawn_n),
+                    engine.SupplyColumns(*(getattr(s, f) for f in engine.SUP_FIELDS)),
+                    engine.Books(a.sector, a.la, a.revenue, a.spend),
+                    engine.Logs(e.buf, e.count, led.buf, led.count, self._drawn, self._drawn_n),
                 ),
             )
         return st[1]
@@ -819,51 +765,12 @@ class PlacementModel(mesa.Model):
         engine.schedule_next(tab, sup, logs, child.row, day, pp, rates)
         self._queue_drawn()
 
-    def _scaled_params(self, kin: float, matched: float):
-        """Placement parameters with hazards scaled (kinship support; a planned match).
-
-        ``kin`` scales the kinship unplanned hazard, ``matched`` both hazards of every kind.
-        """
-        key = (kin, matched)
-        if self._pp_scaled is None or self._pp_scaled[0] != key:
-            import dataclasses
-
-            pp = self.p.placements
-            unplanned = [r * matched for r in pp.unplanned_rate]
-            unplanned[KIN] *= kin
-            planned = [r * matched for r in pp.planned_rate]
-            self._pp_scaled = (
-                key,
-                dataclasses.replace(pp, unplanned_rate=unplanned, planned_rate=planned),
-            )
-        return self._pp_scaled[1]
-
     def distance_km(self, d1: int, d2: int) -> float:
         """Distance between two postcode districts, km."""
         g = self.geo
         return haversine_km_scalar(g.d_lat[d1], g.d_lon[d1], g.d_lat[d2], g.d_lon[d2])
 
     # ---- phases 3-4: matching -------------------------------------------------------------------
-    def match_urgent(self, day: int) -> None:
-        """Place everybody in the urgent queue today; unregistered care when nothing fits.
-
-        One compiled call (``engine.urgent_round``): placements with parents and kin, then a
-        search stage by stage with siblings together, then unregistered settings.
-        """
-        if not self.urgent:
-            return
-        queue = np.array(self.urgent, np.int64)
-        self.urgent = []
-        more, row_of, base, kin, geo, search = self._urgent_inputs(day, len(queue))
-        tab, sup_cols, books, logs = self._kernel_state(len(queue))  # after the supply's room
-        pp, rates = self._placement_terms(day)
-        out = engine.urgent_round(
-            tab, sup_cols, more, books, logs, queue, row_of, base, day, kin, geo, pp, rates,
-            search, self.streams["matching"],
-        )  # fmt: skip
-        self._after_urgent(base, search, *out)
-        self._queue_drawn()
-
     def _urgent_inputs(self, day: int, n: int) -> tuple:
         """``engine.urgent_round``'s arguments for up to ``n`` children, room made for them.
 
@@ -875,8 +782,7 @@ class PlacementModel(mesa.Model):
         """
         sup, g = self.supply, self.geo
         sup.reserve(2 * n)  # a kinship household or an unregistered setting per child at most
-        more = (sup.sector, sup.la, sup.lat, sup.lon, sup.min_age, sup.max_age, sup.cost)
-        more = (*more, sup.open_day)
+        more = sup.new_unit_columns()
         kin = (
             self.p.placements.kin_far_share,
             self.p.prices.kin_cost_gbp_week,
@@ -898,20 +804,6 @@ class PlacementModel(mesa.Model):
         )
         geo = (g.la_order, g.d_start, g.d_cumw, g.d_lat, g.d_lon)
         return more, self.table.row_of, sup.n, kin, geo, search
-
-    def _after_urgent(
-        self, base, search, made, made_for, n_left, placed, n_unreg, split, start, units
-    ) -> None:
-        """Record an urgent round: the vacancy index it built, the units it registered."""
-        if start is not search[1][0]:
-            state = search[2]
-            self._vac = matching.VacancyIndex(units=units, start=start, n_la=self.geo.n_la)
-            self._vac_day, self._vac_n = int(state[0]), int(state[1])
-        names = [f"KIN{cid}" for cid in self.table.I[made_for, table.C_CID].tolist()]
-        self.supply.registered(names + [f"UNREG{base + made + j}" for j in range(n_left)])
-        self.counters["matches"] += placed
-        self.counters["unregistered"] += n_unreg
-        self.counters["siblings_separated"] += split
 
     def match_planned(self, day: int) -> None:
         """Weekly round for children awaiting a planned move (incl. those in unregistered care).
@@ -1086,11 +978,11 @@ class PlacementModel(mesa.Model):
         base = sup.n
         tab, sup_cols, books, logs = self._kernel_state(n)
         pp, rates = self._placement_terms(day)
-        more = (sup.sector, sup.la, sup.lat, sup.lon, sup.min_age, sup.max_age, sup.cost)
+        more = sup.new_unit_columns()
         n_unreg = engine.place_unregistered_rows(
             tab,
             sup_cols,
-            (*more, sup.open_day),
+            more,
             books,
             logs,
             np.asarray(rows, np.int64),
@@ -1136,7 +1028,8 @@ class PlacementModel(mesa.Model):
         overhead = self.p.prices.council_overhead_gbp_week
         for la in np.flatnonzero(self.child_days):
             amount = float(self.child_days[la]) * overhead / 7.0
-            self.ledger.add(day, int(la), -1, -1, -1, -1, int(self.child_days[la]), amount, 1)
+            days = int(self.child_days[la])
+            self.ledger.add(day, int(la), amount, item=ITEM_OVERHEAD, days=days)
             self.councils[la].pay(amount)
         self.counters["child_days"] += float(self.child_days.sum())
         self.child_days[:] = 0
@@ -1159,18 +1052,18 @@ class PlacementModel(mesa.Model):
         rows = self.table.rows_in_care()
         rows = rows[iv[rows, table.C_PLACE] >= 0]
         ep = np.empty((len(rows), len(self.episodes.COLUMNS)), np.int64)
-        cols = (
-            table.C_CID,
-            table.C_LA,
-            table.C_EP_START,
-            table.C_EP_RNE,
-            table.C_LS,
-            table.C_CIN,
-            table.C_PLACE,
-            table.C_PROVIDER,
-        )
-        ep[:, :8] = iv[rows][:, cols]
-        ep[:, 8], ep[:, 9], ep[:, 10] = OPEN_DAY, -1, -1
-        ep[:, 11:] = iv[rows][:, (table.C_HOME_D, table.C_PL_D, table.C_EP_UNIT)]
+        open_ = iv[rows]
+        ep[:, EP_CHILD] = open_[:, table.C_CID]
+        ep[:, EP_LA] = open_[:, table.C_LA]
+        ep[:, EP_DECOM] = open_[:, table.C_EP_START]
+        ep[:, EP_RNE] = open_[:, table.C_EP_RNE]
+        ep[:, EP_LS] = open_[:, table.C_LS]
+        ep[:, EP_CIN] = open_[:, table.C_CIN]
+        ep[:, EP_PLACE] = open_[:, table.C_PLACE]
+        ep[:, EP_PROVIDER] = open_[:, table.C_PROVIDER]
+        ep[:, EP_DEC], ep[:, EP_REC], ep[:, EP_RPC] = OPEN_DAY, -1, -1
+        ep[:, EP_HOME_D] = open_[:, table.C_HOME_D]
+        ep[:, EP_PL_D] = open_[:, table.C_PL_D]
+        ep[:, EP_UNIT] = open_[:, table.C_EP_UNIT]
         self.episodes.add_rows(ep)
         self.finished = True

@@ -320,6 +320,35 @@ class _ArrayLog:
         return list(zip(*cols, strict=True))
 
 
+# An episode row's columns by name (``EpisodeLog.COLUMNS``, in order).
+(
+    EP_CHILD,
+    EP_LA,
+    EP_DECOM,
+    EP_RNE,
+    EP_LS,
+    EP_CIN,
+    EP_PLACE,
+    EP_PROVIDER,
+    EP_DEC,
+    EP_REC,
+    EP_RPC,
+    EP_HOME_D,
+    EP_PL_D,
+    EP_UNIT,
+) = range(14)
+# A ledger row's columns by name (``Ledger.COLUMNS``, in order).
+L_DAY, L_PAYER_LA, L_PAYEE, L_UNIT, L_CHILD, L_KIND, L_DAYS, L_AMOUNT, L_ITEM = range(9)
+# Ledger items (the ``item`` column): what a payment is for.
+ITEM_PLACEMENT = 0  # a child's placement, billed by the day
+ITEM_OVERHEAD = 1  # a council's other costs of its children in care (per child-day)
+ITEM_RCC = 2  # an RCC's running costs, shared by its members
+ITEM_VOID = 3  # places paid for but empty (RCC block contracts, new public homes)
+ITEM_CAPITAL = 4  # capital spent on new public homes
+ITEM_PROGRAMME = 5  # a programme's running cost (hub, prevention, support, oversight)
+ITEM_CLAWBACK = 6  # profit above a cap returned to councils (negative amounts)
+
+
 class EpisodeLog(_ArrayLog):
     """Ended and open SSDA903 episodes (codes as indices into the code lists)."""
 
@@ -369,21 +398,25 @@ class Ledger(_ArrayLog):
     COLUMNS = ("day", "payer_la", "payee", "unit", "child", "kind", "days", "amount_gbp", "item")
     DTYPES = {"amount_gbp": np.float64}
     BUF_DTYPE = np.float64
-    ITEMS = ("placement", "council_overhead")
 
     def add(
         self,
         day: int,
         payer_la: int,
-        payee: int,
-        unit: int,
-        child: int,
-        kind: int,
-        days: int,
         amount: float,
-        item: int = 0,
+        *,
+        item: int,
+        payee: int = -1,
+        unit: int = -1,
+        child: int = -1,
+        kind: int = -1,
+        days: int = 0,
     ) -> None:
-        """Record a payment of ``amount`` £ by ``payer_la`` to provider ``payee``."""
+        """Record a payment of ``amount`` GBP by council ``payer_la`` for ``item`` (ITEM_*).
+
+        ``payee`` (a provider), ``unit``, ``child`` and ``kind`` (of place) are -1 when the
+        payment is not for one of them; ``days`` the days it covers (0 when not by the day).
+        """
         self._add((day, payer_la, payee, unit, child, kind, days, amount, item))
 
 

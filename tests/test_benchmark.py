@@ -20,7 +20,7 @@ def test_phase_timings_cover_the_run_and_are_removed_afterwards():
     from sim.model import PlacementModel
 
     bench = _benchmark()
-    before = (PlacementModel.place, PlacementModel.entries, engine.run_days)
+    before = (PlacementModel.place, PlacementModel.run_days, engine.run_days)
     r = bench.one("tiny", 1, 1, phases=True)
     spent = r["phases"]
     assert list(spent) == [label for _, _, label in bench.PHASES]
@@ -33,4 +33,4 @@ def test_phase_timings_cover_the_run_and_are_removed_afterwards():
         assert spent[f"within: {label}"] > 0, label
     assert spent["within: planned search and placements"] > 0
     assert r["matches"] > 0
-    assert (PlacementModel.place, PlacementModel.entries, engine.run_days) == before
+    assert (PlacementModel.place, PlacementModel.run_days, engine.run_days) == before

@@ -41,6 +41,12 @@ def test_a_child_almost_never_moving_gets_no_event():
     assert c.n_draws == 1  # the draw is taken all the same
 
 
+def run_day(m: PlacementModel, day: int) -> None:
+    """Day ``day`` through the model's one path (``run_days``), with no arrivals."""
+    m.entry_rate_per_day[:] = 0.0
+    m.run_days(day, day)
+
+
 def test_leaving_at_18_from_foster_care_stays_put_and_bills_the_stay(model):
     m = model
     c = _one(m, INHOUSE)
@@ -50,7 +56,7 @@ def test_leaving_at_18_from_foster_care_stays_put_and_bills_the_stay(model):
     occupied, stock = int(m.supply.occupied[unit]), int(m.stock[la])
     n_ep, n_led = len(m.episodes), len(m.ledger)
     m.calendar.add(5, EV_EXIT, cid, c.version)
-    m.process_events(5)
+    run_day(m, 5)
     assert cid not in m.children and m.stock[la] == stock - 1
     assert m.supply.occupied[unit] == occupied - 1
     ep = m.episodes.frame().iloc[n_ep:]
@@ -63,30 +69,49 @@ def test_leaving_at_18_from_foster_care_stays_put_and_bills_the_stay(model):
     assert m.table.row_of[cid] == -1
 
 
-def test_unplanned_ending_frees_the_unit_and_queues_the_child(model):
+def test_an_event_for_a_day_already_handled_comes_first_on_the_next_day(model):
+    """A late event (scheduled for day 2 once day 3 ran) is handled on day 4, before day 4's
+    own events: the child leaves care with its episode ending on day 4."""
+    m = model
+    run_day(m, 3)
+    c = _one(m, INHOUSE)
+    cid = c.cid
+    c.exit_route = "at18"
+    m.calendar.add(2, EV_EXIT, cid, c.version)
+    assert m.calendar.due(4) == -1  # waiting to be merged
+    n_ep = len(m.episodes)
+    run_day(m, 4)
+    assert cid not in m.children
+    ep = m.episodes.frame().iloc[n_ep:]
+    assert ep[ep["child"] == cid]["dec"].tolist() == [4]
+    assert len(m.calendar.late) == 0
+
+
+def test_unplanned_ending_frees_the_unit_and_the_urgent_round_places_the_child(model):
+    """The ending closes the episode with an unplanned reason; the same day's urgent round
+    starts a new placement (RNE P), so the child is not left waiting."""
     m = model
     c = _one(m, HOME)
-    unit, occupied = c.unit, int(m.supply.occupied[c.unit])
+    cid, n_placements = c.cid, c.n_placements
     c.pending = "unplanned"
-    m.calendar.add(3, EV_PLACEMENT, c.cid, c.version)
-    events = m.counters["events"]
-    m.process_events(3)
-    assert m.counters["events"] == events + 1
-    assert c.unit == -1 and c.prev_unit == unit
-    assert m.supply.occupied[unit] == occupied - 1
-    assert c.move_rpc in [RPC[r] for r in UNPLANNED_RPC]
-    assert m.urgent == [c.cid]
+    m.calendar.add(3, EV_PLACEMENT, cid, c.version)
+    n_ep = len(m.episodes)
+    run_day(m, 3)
+    assert c.place_start == 3 and c.unit >= 0 and c.n_placements == n_placements + 1
+    ep = m.episodes.frame().iloc[n_ep:]
+    ended = ep[(ep["child"] == cid) & (ep["dec"] == 3)]
+    assert ended["rpc"].tolist()[0] in [RPC[r] for r in UNPLANNED_RPC]
+    assert m.urgent == []
 
 
 def test_a_stale_placement_event_is_skipped(model):
     m = model
     c = _one(m, HOME)
-    unit, version = c.unit, c.version
+    unit, version, start = c.unit, c.version, c.place_start
     c.pending = "unplanned"
     m.calendar.add(3, EV_PLACEMENT, c.cid, version - 1)  # a placement ago
-    events = m.counters["events"]
-    m.process_events(3)
-    assert m.counters["events"] == events and c.unit == unit and m.urgent == []
+    run_day(m, 3)
+    assert c.unit == unit and c.version == version and c.place_start == start
 
 
 def test_a_planned_move_joins_the_planned_queue_and_its_flag(model):
@@ -94,7 +119,7 @@ def test_a_planned_move_joins_the_planned_queue_and_its_flag(model):
     c = _one(m, HOME)
     c.pending = "planned"
     m.calendar.add(4, EV_PLACEMENT, c.cid, c.version)
-    m.process_events(4)
+    run_day(m, 4)
     assert m.planned.get(c.cid) is c and c.waiting and c.waiting_since == 4
     m.planned.pop(c.cid)
     assert not c.waiting

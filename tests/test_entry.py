@@ -190,17 +190,21 @@ def test_an_unaccompanied_child_over_quota_goes_to_the_council_with_most_room(mo
 
 
 def test_admission_creates_and_schedules_each_entrant(model):
-    """The agents match the kernel's table; leads are numbered before their siblings."""
-    from sim.population.admission import admit_children
-
+    """A day's entrants (through the day's one path) match the kernel's table, are placed or
+    waiting by the day's end, and are numbered leads first, then their siblings."""
     before = dict(model.children)
     cid0 = model.next_cid
-    admit_children(model, 1, np.repeat(model.sim_las, 30))
+    model.entry_rate_per_day[:] = 0.0
+    model.entry_rate_per_day[model.sim_las] = 30.0
+    model.run_days(1, 1)
     new = [c for cid, c in model.children.items() if cid not in before]
     assert new and all(c.care_start == 1 and c.exit_day > 1 for c in new)
-    assert all(c.cid in model.urgent for c in new)
+    assert all(c.place >= 0 and c.place_start == 1 for c in new)  # placed on the day
+    assert model.urgent == []
     sibs = [c for c in new if c.sibling_of >= 0]
-    assert sibs and all(c.sibling_of < cid0 + 90 <= c.cid for c in sibs)
+    leads = [c for c in new if c.sibling_of < 0]
+    assert sibs and max(c.cid for c in leads) < min(c.cid for c in sibs)
+    assert all(c.sibling_of < cid0 + len(leads) + 10 for c in sibs)
     for c in sibs:
         lead = model.children[c.sibling_of]
         assert c.home_d == lead.home_d and c.cin == lead.cin and c.la == lead.la

@@ -72,17 +72,48 @@ def test_stock_at_31_march_has_no_past_due_moves_to_supported_accommodation():
         assert all(16 <= a < 17.5 + 1e-9 for a in ages)
 
 
-def test_planned_match_scales_both_hazards_and_composes_with_kinship_support(tiny_model):
+def test_planned_match_scales_both_hazards_and_composes_with_kinship_support():
+    """``engine.schedule_next`` draws a matched kinship placement's event from the rates x0.6
+    (both) and the unplanned one x0.5 more (kinship support): the same day as ``next_event``
+    given those rates scaled by hand, from the same draw of the child's uniforms."""
+    from sim import engine
+    from sim.config import PlacementParams
+    from sim.io import embedded
+    from sim.io.outputs import world_data
+    from sim.model import PlacementModel
+    from sim.population import table
     from sim.records import KIN
 
-    base = tiny_model.p.placements
-    pp = tiny_model._scaled_params(0.5, 0.6)
-    for k in range(len(base.unplanned_rate)):
-        f = 0.6 * (0.5 if k == KIN else 1.0)
-        assert pp.unplanned_rate[k] == pytest.approx(base.unplanned_rate[k] * f)
-        assert pp.planned_rate[k] == pytest.approx(base.planned_rate[k] * 0.6)
-    same = tiny_model._scaled_params(1.0, 1.0)
-    assert same.unplanned_rate == base.unplanned_rate and same.planned_rate == base.planned_rate
+    from .conftest import tiny_config
+
+    m = PlacementModel(tiny_config(), embedded.england(), world_data())
+    t = m.table
+    rows = t.rows_in_care()
+    r = int(rows[(t.I[rows, table.C_KIND] == KIN)][0])
+    t.I[r, table.C_MATCHED] = 1
+    t.I[r, table.C_EXIT_DAY] = 10**6
+    pp, rates = engine.hazard_params(PlacementParams(p_status_change=0.0))
+    pp[engine.Q_MATCHED_MULTIPLIER] = 0.6
+    pp[engine.Q_KIN_HAZARD] = 0.5
+    tab, sup, _, logs = m._kernel_state(1)
+    draws = int(t.I[r, table.C_N_DRAWS])
+    n0 = int(logs.n_drawn[0])
+    engine.schedule_next(tab, sup, logs, r, 0, pp, rates)
+    assert logs.n_drawn[0] == n0 + 1
+    got = int(logs.drawn[n0, 0])
+    unplanned, planned = rates[0] * 0.6, rates[1] * 0.6
+    unplanned[KIN] *= 0.5
+    t.I[r, table.C_N_DRAWS] = draws  # the same block of uniforms
+    u = int(t.I[r, table.C_UNIT])
+    misfit = max(0, int(t.I[r, table.C_TIER]) - int(m.supply.skill[u]))
+    far = t.I[r, table.C_FAR] != 0
+    want, _ = engine.next_event(
+        tab, r, KIN, 0, misfit, far, int(m.supply.grade[u]), pp, unplanned, planned, rates[2]
+    )
+    assert got == want
+    t.I[r, table.C_N_DRAWS] = draws
+    plain, _ = engine.next_event(tab, r, KIN, 0, misfit, far, int(m.supply.grade[u]), pp, *rates)
+    assert plain <= got  # lower hazards: the event comes no sooner
 
 
 def test_stable_planned_matches_mean_fewer_moves_in_every_replicate():

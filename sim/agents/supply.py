@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.engine.state import NewUnitColumns
 from sim.market.kernels import vacancy_csr
 from sim.market.matching import VacancyIndex
 from sim.records import N_KINDS
@@ -129,6 +130,13 @@ class SupplyRegistry:
             N_KINDS * self.n_la,
         )
         return VacancyIndex(units=units, start=start, n_la=self.n_la)
+
+    def new_unit_columns(self) -> NewUnitColumns:
+        """The columns a kernel writes when it registers a unit (``more``; room made before)."""
+        return NewUnitColumns(
+            self.sector, self.la, self.lat, self.lon, self.min_age, self.max_age, self.cost,
+            self.open_day,
+        )  # fmt: skip
 
     def search_order(self) -> tuple[np.ndarray, np.ndarray]:
         """Units that may take a child, sorted by kind and LA, and their keys (as the index).

@@ -19,7 +19,7 @@ other from their own modules. State is passed as tuples of arrays (see ``state``
 
 from sim.engine.day import room_for, run_days, unique_rows, urgent_round
 from sim.engine.episodes import close_episode, open_episode
-from sim.engine.events import day_events, handle_events
+from sim.engine.events import handle_events
 from sim.engine.ledger import Accounts, bill, bill_rows, release
 from sim.engine.placements import (
     home_distances,
@@ -32,13 +32,18 @@ from sim.engine.placements import (
 from sim.engine.search import follows_lead, search_groups, search_kids, search_rows, sibling_groups
 from sim.engine.settings import kin_households, place_unregistered_rows, place_without_search_rows
 from sim.engine.state import *  # noqa: F403 - the slots and codes (``Q_*``, ``V_*``, ``OUT_*``)
+from sim.engine.state import Books, EventWorld, Logs, NewUnitColumns, SupplyColumns
 
 __all__ = [
     "Accounts",
+    "Books",
+    "EventWorld",
+    "Logs",
+    "NewUnitColumns",
+    "SupplyColumns",
     "bill",
     "bill_rows",
     "close_episode",
-    "day_events",
     "follows_lead",
     "handle_events",
     "home_distances",

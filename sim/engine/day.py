@@ -54,7 +54,7 @@ def unique_rows(row_of, cids):
 def urgent_round(
     tab, sup, more, books, logs, cids, row_of, base, day, kin, geo, pp, rates, search, rng
 ):
-    """The day's urgent round (``PlacementModel.match_urgent``) in one call.
+    """The day's urgent round in one call.
 
     The children of ``cids`` still in care, each once in order of first mention: placements
     needing no search (``place_without_search_rows``, registering kinship households from unit
@@ -122,22 +122,26 @@ def urgent_round(
 
 
 @njit(cache=True)
-def room_for(day, n, q, entry_cols, cal, tab, logs, out_room):
+def room_for(day, n, q, n_late, entry_cols, cal, tab, logs, out_room):
     """Whether every store has room for ``day`` with ``n`` arrivals and ``q`` children queued.
 
-    The bounds are those the model's phases reserve (``PlacementModel.daily_step``): three
-    entrants an arrival, four events an entrant, the day's events and the urgent queue.
+    ``n_late`` events wait to be handled first on ``day``. The bounds: three entrants an
+    arrival, four events an entrant, the day's events and the urgent queue.
     """
     counts_t, row_of, cid0 = entry_cols
     head, tail, store, nxt, meta, late_ix, count = cal
     n_said, n_names, said_cap, names_cap = out_room
-    due = count[day] if day < len(count) else 0
+    due = (count[day] if day < len(count) else 0) + n_late
     n_ev = due + 12 * n
     n_urgent = q + 3 * n + n_ev
     rows = 2 * n_ev + n_urgent + 8
-    ok = counts_t[0] + 3 * n <= len(tab[0]) and cid0 + 3 * n < len(row_of)
-    ok = ok and logs[1][0] + 2 * rows + 8 <= len(logs[0]) and logs[3][0] + rows + 8 <= len(logs[2])
-    ok = ok and logs[5][0] + rows + 8 <= len(logs[4])
+    ok = counts_t[0] + 3 * n <= len(tab.I) and cid0 + 3 * n < len(row_of)
+    ok = (
+        ok
+        and logs.n_episodes[0] + 2 * rows + 8 <= len(logs.episodes)
+        and logs.n_ledger[0] + rows + 8 <= len(logs.ledger)
+    )
+    ok = ok and logs.n_drawn[0] + rows + 8 <= len(logs.drawn)
     ok = ok and meta[M_USED] + 12 * n + rows - meta[M_NFREE] <= len(nxt)
     ok = ok and len(late_ix) >= 12 * n + rows and day + EVENT_HORIZON_DAYS < len(head)
     ok = ok and n_said + 2 * n_ev + 1 <= said_cap and n_names + 2 * n_urgent <= names_cap
@@ -150,23 +154,24 @@ def run_days(
 ):
     """Phases 1-3 (entries, events, the urgent round) of days ``first`` to ``last`` in one call.
 
-    Each day as ``PlacementModel.entries``, ``process_events`` and ``match_urgent`` would run
-    it one after the other: the rows freed the day before become free, the day's child-days
+    Each day in order: the rows freed the day before become free, the day's child-days
     are counted, the arrivals are admitted (``entry.admit_rows``, their events queued), the
     day's events taken and handled (``handle_events``; a child leaving care is taken out of
     ``row_of`` and its row freed), then the urgent queue (on the first day the children
     queued before, then the entrants and the children the events put in it, in order) goes
     through ``urgent_round``, and the events drawn are queued in the order drawn. A day
     starts only when every store has room for it (``room_for``); otherwise the call returns
-    before it, for the caller to make room and call again from that day. There are no late
-    events waiting, and the parameters are the same every day of the call.
+    before it, for the caller to make room and call again from that day. Events scheduled for a
+    day already handled (``late``) are handled on ``first`` before its own; the parameters are
+    the same every day of the call.
 
     Args:
         entry: (``admit_rows``' plan with every day's arrivals as its LAs, where each day's
             begin (``starts``), table state, rows freed today, stock, first child number,
             event codes, propensity variance, child-days by LA, and the entrants' store:
             their ``entry_futures`` rows, child numbers and rows, with their count).
-        cal: the calendar's arrays (``Calendar.arrays``) and the last day handled.
+        cal: the calendar's arrays (``Calendar.arrays``), the last day handled and the late
+            events, (event, child, version) rows in (day, order).
         urgent: (the children queued before the first day, then ``urgent_round``'s row of
             child numbers, first new unit, kinship terms, geography and search terms, and the
             output stores: reports (``OUT_*``) and the units' names (child number of a kinship
@@ -180,11 +185,11 @@ def run_days(
     """
     plan, starts, table_state, freed, stock, cid0, ev_codes, var, child_days, ent_store = entry
     ent_out, cid_out, row_out, n_ent = ent_store
-    head, tail, store, nxt, meta, late_ix, count, done = cal
+    head, tail, store, nxt, meta, late_ix, count, done, late = cal
     before, row_of, base, kin, geo, search, said_out, names_out, out_n = urgent
     base_plan = plan
     free_stack, counts_t = table_state[4], table_state[5]
-    ti = tab[0]
+    ti = tab.I
     n_prev = 0
     n_queued = 0
     placed = 0
@@ -196,17 +201,19 @@ def run_days(
         lo, hi = starts[day - first], starts[day - first + 1]
         n = hi - lo
         q = len(before) if day == first else 0
+        n_late = len(late) if day == first else 0
         ok, n_urgent = room_for(
             day,
             n,
             q,
+            n_late,
             (counts_t, row_of, cid0),
             (head, tail, store, nxt, meta, late_ix, count),
             tab,
             logs,
             (out_n[0], out_n[1], len(said_out), len(names_out)),
         )
-        if not ok or base + 2 * n_urgent > len(sup[0]):
+        if not ok or base + 2 * n_urgent > len(sup.kind):
             break
         # A new day: rows freed before it become free; its child-days.
         k_f, m_f = counts_t[1], counts_t[2]
@@ -256,6 +263,8 @@ def run_days(
             n_ent[0] = e0 + n_cids
         # Phase 2: the day's events.
         todays = take_events(head, tail, store, nxt, meta, day, count)
+        if n_late:  # events scheduled for a day already handled come first
+            todays = np.concatenate((late, todays))
         done = day
         n_ev = len(todays)
         out = np.zeros((2 * n_ev + 1, 3), np.int64)
@@ -315,7 +324,7 @@ def run_days(
             n_unreg += u
             split += sp
         # The events drawn today, queued in the order drawn.
-        drawn, dn = logs[4], logs[5]
+        drawn, dn = logs.drawn, logs.n_drawn
         m = dn[0]
         for j in range(m):
             if drawn[j, 0] <= day:

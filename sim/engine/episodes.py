@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from sim.engine.state import E_CHILD, E_DEC, E_RPC, FOLD_RNE, REC_X1, RNE_S
+from sim.engine.state import FOLD_RNE, REC_X1, RNE_S
 from sim.population.table import (
     C_CID,
     C_CIN,
@@ -25,12 +25,28 @@ from sim.population.table import (
     C_PROVIDER,
     C_UNIT,
 )
+from sim.records import (
+    EP_CHILD,
+    EP_CIN,
+    EP_DEC,
+    EP_DECOM,
+    EP_HOME_D,
+    EP_LA,
+    EP_LS,
+    EP_PL_D,
+    EP_PLACE,
+    EP_PROVIDER,
+    EP_REC,
+    EP_RNE,
+    EP_RPC,
+    EP_UNIT,
+)
 
 
 @njit(cache=True)
 def open_episode(tab, r, day, rne):
     """Start row ``r``'s current episode on ``day`` (in its current unit, if any)."""
-    ti = tab[0]
+    ti = tab.I
     if ti[r, C_FOLD_RNE] >= 0:
         rne = FOLD_RNE[ti[r, C_FOLD_RNE], rne]
         ti[r, C_FOLD_RNE] = -1
@@ -48,32 +64,32 @@ def close_episode(tab, logs, r, day, rec, rpc):
     one day are one move. The reason for leaving the last written placement is kept (or, if it
     had none, the folded episode's reason).
     """
-    ti = tab[0]
-    E, en = logs[0], logs[1]
+    ti = tab.I
+    E, en = logs.episodes, logs.n_episodes
     if rec == REC_X1 and ti[r, C_EP_START] == day:
         last = ti[r, C_LAST_ROW]
         if ti[r, C_EP_RNE] == RNE_S:
             ti[r, C_FOLD_RNE] = RNE_S
             return
-        if last >= 0 and E[last, E_CHILD] == ti[r, C_CID] and E[last, E_DEC] == day:
-            if rpc >= 0 and E[last, E_RPC] < 0:
-                E[last, E_RPC] = rpc
+        if last >= 0 and E[last, EP_CHILD] == ti[r, C_CID] and E[last, EP_DEC] == day:
+            if rpc >= 0 and E[last, EP_RPC] < 0:
+                E[last, EP_RPC] = rpc
             ti[r, C_FOLD_RNE] = ti[r, C_EP_RNE]
             return
     k = en[0]
-    E[k, 0] = ti[r, C_CID]
-    E[k, 1] = ti[r, C_LA]
-    E[k, 2] = ti[r, C_EP_START]
-    E[k, 3] = ti[r, C_EP_RNE]
-    E[k, 4] = ti[r, C_LS]
-    E[k, 5] = ti[r, C_CIN]
-    E[k, 6] = ti[r, C_PLACE]
-    E[k, 7] = ti[r, C_PROVIDER]
-    E[k, 8] = day
-    E[k, 9] = rec
-    E[k, 10] = rpc
-    E[k, 11] = ti[r, C_HOME_D]
-    E[k, 12] = ti[r, C_PL_D]
-    E[k, 13] = ti[r, C_EP_UNIT]
+    E[k, EP_CHILD] = ti[r, C_CID]
+    E[k, EP_LA] = ti[r, C_LA]
+    E[k, EP_DECOM] = ti[r, C_EP_START]
+    E[k, EP_RNE] = ti[r, C_EP_RNE]
+    E[k, EP_LS] = ti[r, C_LS]
+    E[k, EP_CIN] = ti[r, C_CIN]
+    E[k, EP_PLACE] = ti[r, C_PLACE]
+    E[k, EP_PROVIDER] = ti[r, C_PROVIDER]
+    E[k, EP_DEC] = day
+    E[k, EP_REC] = rec
+    E[k, EP_RPC] = rpc
+    E[k, EP_HOME_D] = ti[r, C_HOME_D]
+    E[k, EP_PL_D] = ti[r, C_PL_D]
+    E[k, EP_UNIT] = ti[r, C_EP_UNIT]
     en[0] = k + 1
     ti[r, C_LAST_ROW] = k

@@ -4,8 +4,7 @@ This module owns the handlers (``handle_events``) of each event due on a day, in
 they were scheduled: leaving care (the reason by route, staying put, Staying Close), the
 adoptive placement, legal-status changes, and placement events (an unplanned ending sends the
 child to the urgent queue, a planned move to the planned queue, a status change opens a new
-episode with the same carer). ``day_events`` takes the day's events from the calendar,
-handles them and queues the events they drew, in one call.
+episode with the same carer).
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ from sim.calendar import (
     EV_LS,
     EV_PLACEMENT,
     EV_SA16,
-    push_events,
-    take_events,
 )
 from sim.engine.episodes import close_episode, open_episode
 from sim.engine.ledger import release
@@ -150,18 +147,18 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
     retention factor by LA, LA order by distance, each LA's first district and districts' cumulative
     weights). The planned queue is the table's ``waiting`` flag, set and cleared here; who joins the
     urgent queue, leaves care or takes up Staying Close is reported in ``out`` (``OUT_*``), in
-    order; events drawn go to ``logs[4]``.
+    order; events drawn go to ``logs.drawn``.
     """
-    ti, tf, tu, tw = tab[0], tab[1], tab[2], tab[3]
+    ti, tf, tu, tw = tab.I, tab.F, tab.U, tab.W
     row_of, stock, uasc_stock, provider_la, hub_keep = (
-        world[0],
-        world[1],
-        world[2],
-        world[3],
-        world[4],
+        world.row_of,
+        world.stock,
+        world.uasc_stock,
+        world.provider_la,
+        world.hub_keep,
     )
-    la_order, d_start, d_cumw = world[5], world[6], world[7]
-    matchable, provider = sup[5], sup[7]
+    la_order, d_start, d_cumw = world.la_order, world.d_start, world.d_cumw
+    matchable, provider = sup.matchable, sup.provider
     handled = 0
     for j in range(len(events)):
         ev, cid, version = events[j, 0], events[j, 1], events[j, 2]
@@ -303,37 +300,3 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
                 ti[r, C_LS_DAY] = day + 150 + np.int64(100 * tu[r, U_LS_DAYS])
                 draw_event(logs, ti[r, C_LS_DAY], EV_LS, cid, ti[r, C_VERSION])
     counts[0] += handled
-
-
-@njit(cache=True)
-def day_events(cal, tab, sup, books, logs, day, pp, rates, vp, world, counts):
-    """Take the day's events from the calendar, handle them and queue the events drawn.
-
-    ``cal``: the calendar's arrays (``Calendar.arrays``), with no late events waiting. The
-    events are handled as ``handle_events`` handles them; the events drawn (``logs[4]``) all
-    fall after ``day`` and are queued at their days' tails in the order drawn, unless the
-    calendar has no room for them (they are then left in ``logs[4]`` for the caller).
-
-    Returns:
-        (the reports ``out`` of ``handle_events``, in order; how many events were drawn;
-        whether they were queued).
-    """
-    head, tail, store, nxt, meta, late_ix, count = cal
-    events = take_events(head, tail, store, nxt, meta, day, count)
-    n = len(events)
-    out = np.zeros((2 * n + 1, 3), np.int64)
-    on = np.zeros(1, np.int64)
-    handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, counts, out, on)
-    drawn, dn = logs[4], logs[5]
-    m = dn[0]
-    for j in range(m):
-        if drawn[j, 0] <= day:
-            raise RuntimeError("an event drawn for the day being handled or before")
-    queued = True
-    if m:
-        k = push_events(head, tail, store, nxt, meta, drawn, m, day, late_ix, count)
-        if k < 0:
-            queued = False
-        else:
-            dn[0] = 0
-    return out[: on[0]], m, queued

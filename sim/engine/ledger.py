@@ -22,7 +22,17 @@ from sim.population.table import (
     CF_PRICE,
 )
 from sim.records import (
+    ITEM_PLACEMENT,
     KIN,
+    L_AMOUNT,
+    L_CHILD,
+    L_DAY,
+    L_DAYS,
+    L_ITEM,
+    L_KIND,
+    L_PAYEE,
+    L_PAYER_LA,
+    L_UNIT,
     UNREG,
 )
 
@@ -30,44 +40,44 @@ from sim.records import (
 @njit(cache=True)
 def bill(tab, books, logs, r, day):
     """Bill row ``r``'s placement from its ``billed_to`` day to ``day`` into the ledger."""
-    ti, tf = tab[0], tab[1]
+    ti, tf = tab.I, tab.F
     days = day - ti[r, C_BILLED_TO]
     if days <= 0 or ti[r, C_UNIT] < 0:
         ti[r, C_BILLED_TO] = max(ti[r, C_BILLED_TO], day)
         return
     amount = tf[r, CF_PRICE] * days / 7.0
-    L, ln = logs[2], logs[3]
+    L, ln = logs.ledger, logs.n_ledger
     k = ln[0]
     la, payee = ti[r, C_LA], ti[r, C_PAYEE]
-    L[k, 0] = day
-    L[k, 1] = la
-    L[k, 2] = payee
-    L[k, 3] = ti[r, C_UNIT]
-    L[k, 4] = ti[r, C_CID]
-    L[k, 5] = ti[r, C_KIND]
-    L[k, 6] = days
-    L[k, 7] = amount
-    L[k, 8] = 0
+    L[k, L_DAY] = day
+    L[k, L_PAYER_LA] = la
+    L[k, L_PAYEE] = payee
+    L[k, L_UNIT] = ti[r, C_UNIT]
+    L[k, L_CHILD] = ti[r, C_CID]
+    L[k, L_KIND] = ti[r, C_KIND]
+    L[k, L_DAYS] = days
+    L[k, L_AMOUNT] = amount
+    L[k, L_ITEM] = ITEM_PLACEMENT
     ln[0] = k + 1
-    books[2][payee] += amount
-    books[3][la] += amount
+    books.revenue[payee] += amount
+    books.spend[la] += amount
     ti[r, C_BILLED_TO] = day
 
 
 @njit(cache=True)
 def release(tab, sup, books, logs, r, day):
     """End row ``r``'s occupation of its unit (billing it); the episode is closed elsewhere."""
-    ti, tf = tab[0], tab[1]
+    ti, tf = tab.I, tab.F
     u = ti[r, C_UNIT]
     if u >= 0:
         bill(tab, books, logs, r, day)
-        occupied, reserved = sup[1], sup[3]
-        open_, matchable, close_day = sup[4], sup[5], sup[6]
+        occupied, reserved = sup.occupied, sup.reserved
+        open_, matchable, close_day = sup.open, sup.matchable, sup.close_day
         occupied[u] -= 1
         if occupied[u] < 0:
             raise RuntimeError("unit occupancy below zero")
-        sup[10][u] -= tf[r, CF_PRICE]
-        sup[11][u] -= tf[r, CF_EXTRA_COST]
+        sup.income_rate[u] -= tf[r, CF_PRICE]
+        sup.extra_cost_rate[u] -= tf[r, CF_EXTRA_COST]
         kind = ti[r, C_KIND]
         if kind == KIN or kind == UNREG:
             if occupied[u] == 0:

@@ -110,7 +110,7 @@ def placement_uniforms(tab, r):
     Each scheduling of a placement event takes the next block of the child's own uniforms
     (past the last block they are remixed by an irrational rotation): ``Child``'s rule.
     """
-    ti, tu = tab[0], tab[2]
+    ti, tu = tab.I, tab.U
     n = ti[r, C_N_DRAWS]
     s = PLACEMENT_SLOT + PER_PLACEMENT * (n % N_PLACEMENT_DRAWS)
     v = tu[r, s : s + PER_PLACEMENT].copy()
@@ -129,7 +129,7 @@ def next_event(tab, r, kind, day, misfit, far, grade, pp, unplanned_rate, planne
     fit, distance and grade, times the child's propensity), the planned move (or the end of a
     short-term placement) and the carers' change of approval, whichever comes first.
     """
-    ti, tf = tab[0], tab[1]
+    ti, tf = tab.I, tab.F
     uu = placement_uniforms(tab, r)
     ti[r, C_N_DRAWS] += 1
     if kind < 0:
@@ -178,13 +178,13 @@ def next_event(tab, r, kind, day, misfit, far, grade, pp, unplanned_rate, planne
 
 @njit(cache=True)
 def schedule_next(tab, sup, logs, r, day, pp, rates):
-    """Draw row ``r``'s placement's next event and queue it (``logs[4]``) before it leaves."""
-    ti = tab[0]
+    """Draw row ``r``'s placement's next event and queue it (``logs.drawn``) before it leaves."""
+    ti = tab.I
     u = ti[r, C_UNIT]
     if u < 0:
         return
     kind = ti[r, C_KIND]
-    misfit = max(0, ti[r, C_TIER] - np.int64(sup[12][u]))
+    misfit = max(0, ti[r, C_TIER] - np.int64(sup.skill[u]))
     unplanned, planned = rates[0], rates[1]
     scaled = False
     kin_mult = 1.0
@@ -195,7 +195,7 @@ def schedule_next(tab, sup, logs, r, day, pp, rates):
     if ti[r, C_MATCHED] != 0 and pp[Q_MATCHED_MULTIPLIER] != 1.0:
         matched_mult = pp[Q_MATCHED_MULTIPLIER]
         scaled = True
-    if scaled:  # as ``PlacementModel._scaled_params``: (rate * matched) * kin
+    if scaled:  # (rate x matched) x kin
         unplanned = unplanned * matched_mult
         unplanned[KIN] *= kin_mult
         planned = planned * matched_mult
@@ -206,7 +206,7 @@ def schedule_next(tab, sup, logs, r, day, pp, rates):
         day,
         misfit,
         ti[r, C_FAR] != 0,
-        np.int64(sup[13][u]),
+        np.int64(sup.grade[u]),
         pp,
         unplanned,
         planned,
@@ -214,7 +214,7 @@ def schedule_next(tab, sup, logs, r, day, pp, rates):
     )
     if 0 <= when < ti[r, C_EXIT_DAY]:
         ti[r, C_PENDING] = what
-        S, sn = logs[4], logs[5]
+        S, sn = logs.drawn, logs.n_drawn
         k = sn[0]
         S[k, 0] = when
         S[k, 1] = EV_PLACEMENT
@@ -233,7 +233,7 @@ def schedule_rows(tab, sup, logs, rows, day, pp, rates):
 @njit(cache=True)
 def place_code(tab, r, kind, day):
     """PLACE code of row ``r`` placed in a unit of ``kind`` on ``day`` (foster care by status)."""
-    ti = tab[0]
+    ti = tab.I
     if kind == INHOUSE or kind == IFA:
         if ti[r, C_EXIT_ROUTE] == ROUTE_ADOPTION and (day - ti[r, C_DOB]) / DAYS_PER_YEAR < 2:
             return PLACE_U5
@@ -252,10 +252,16 @@ def place(
     first district (where a child of unknown home is placed with parents). Returns the number
     of unregistered placements made.
     """
-    ti, tf, tw = tab[0], tab[1], tab[3]
-    kind_of, occupied, capacity, reserved, open_ = sup[0], sup[1], sup[2], sup[3], sup[4]
-    provider, district, list_price = sup[7], sup[8], sup[9]
-    prov_sector, prov_la = books[0], books[1]
+    ti, tf, tw = tab.I, tab.F, tab.W
+    kind_of, occupied, capacity, reserved, open_ = (
+        sup.kind,
+        sup.occupied,
+        sup.capacity,
+        sup.reserved,
+        sup.open,
+    )
+    provider, district, list_price = sup.provider, sup.district, sup.list_price
+    prov_sector, prov_la = books.sector, books.la
     n_unreg = 0
     for j in range(len(rows)):
         r = rows[j]
@@ -291,11 +297,11 @@ def place(
             if kind == KIN and pp[Q_KIN_SUPPORT_ON] != 0.0:
                 price += pp[Q_KIN_SUPPORT_GBP]
             tf[r, CF_PRICE] = price
-            sup[10][unit] += price
+            sup.income_rate[unit] += price
             if sector != SECTOR_LA and PREMIUM_KIND[kind]:
                 extra = lp * pp[Q_COMPLEX_PREMIUM] * ti[r, C_TIER] / (1 + pp[Q_BASE_MARKUP])
                 tf[r, CF_EXTRA_COST] = extra
-                sup[11][unit] += extra
+                sup.extra_cost_rate[unit] += extra
             ti[r, C_BILLED_TO] = day
             ti[r, C_PLACE] = place_code(tab, r, kind, day)
             if kind == UNREG:
@@ -321,7 +327,7 @@ def place(
 @njit(cache=True)
 def draw_event(logs, when, ev, cid, version):
     """Queue event ``ev`` of child ``cid`` (at ``version``) on day ``when`` in the drawn events."""
-    s, sn = logs[4], logs[5]
+    s, sn = logs.drawn, logs.n_drawn
     k = sn[0]
     s[k, 0] = when
     s[k, 1] = ev

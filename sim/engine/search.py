@@ -112,7 +112,7 @@ def search_rows(
         (the rows of ``rows`` left without a place, placements made, of them unregistered).
     """
     (pts, units, market, prm, flags, radius, min_km, vac, geo, max_las, per_la, d_start) = terms
-    ti = tab[0]
+    ti = tab.I
     n = len(rows)
     la, age, tier, plan, prev, unreg, away, lat, lon, held = search_kids(
         ti, rows, day, pts[0], pts[1], pts[2], pts[3]
@@ -270,7 +270,7 @@ def search_groups(tab, sup, books, logs, rows, day, emergency, terms, pp, rates,
     none = np.zeros(0, np.int64)
     if n == 0:
         return rows, 0, 0, 0
-    leads, start, sib = sibling_groups(tab[0], rows)
+    leads, start, sib = sibling_groups(tab.I, rows)
     if len(sib) == 0:
         left, placed, n_unreg = search_rows(
             tab, sup, books, logs, leads, start, none, day, emergency, terms, pp, rates, rng
@@ -281,7 +281,7 @@ def search_groups(tab, sup, books, logs, rows, day, emergency, terms, pp, rates,
     )
     if len(left) == 0:
         return left, placed, n_unreg, 0
-    ti = tab[0]
+    ti = tab.I
     lead_cid = np.empty(len(leads), np.int64)
     for a in range(len(leads)):
         lead_cid[a] = ti[leads[a], C_CID]

@@ -46,25 +46,25 @@ def register_unit(
     ``sup`` and ``more`` as ``place_without_search_rows`` takes them; ``pts``: the districts'
     latitudes and longitudes.
     """
-    sup[0][j] = kind
-    sup[1][j] = 0  # occupied
-    sup[2][j] = capacity
-    sup[4][j] = True  # open
-    sup[5][j] = False  # matchable
-    sup[6][j] = -1  # close day
-    sup[7][j] = provider
-    sup[8][j] = d
-    sup[9][j] = price
-    sup[12][j] = skill
-    sup[13][j] = grade
-    more[0][j] = sector
-    more[1][j] = la
-    more[2][j] = pts[0][d]
-    more[3][j] = pts[1][d]
-    more[4][j] = 0  # minimum age
-    more[5][j] = 17  # maximum age
-    more[6][j] = cost
-    more[7][j] = day
+    sup.kind[j] = kind
+    sup.occupied[j] = 0  # occupied
+    sup.capacity[j] = capacity
+    sup.open[j] = True  # open
+    sup.matchable[j] = False  # matchable
+    sup.close_day[j] = -1  # close day
+    sup.provider[j] = provider
+    sup.district[j] = d
+    sup.list_price[j] = price
+    sup.skill[j] = skill
+    sup.grade[j] = grade
+    more.sector[j] = sector
+    more.la[j] = la
+    more.lat[j] = pts[0][d]
+    more.lon[j] = pts[1][d]
+    more.min_age[j] = 0  # minimum age
+    more.max_age[j] = 17  # maximum age
+    more.cost[j] = cost
+    more.open_day[j] = day
 
 
 @njit(cache=True)
@@ -89,8 +89,8 @@ def place_without_search_rows(
         (rows left to search, households registered, the row each was made for, placements
         made).
     """
-    ti, tu = tab[0], tab[2]
-    capacity, occupied, district = sup[2], sup[1], sup[8]
+    ti, tu = tab.I, tab.U
+    capacity, occupied, district = sup.capacity, sup.occupied, sup.district
     far, kin_cost, council = kin
     la_order, d_start, d_cumw, d_lat, d_lon = geo
     n = len(rows)
@@ -191,8 +191,8 @@ def place_unregistered_rows(
     Returns:
         The number of unregistered placements made (``place``).
     """
-    ti, tw = tab[0], tab[3]
-    district = sup[8]
+    ti, tw = tab.I, tab.W
+    district = sup.district
     price_gbp, unreg_provider = unreg
     la_order, d_start, d_cumw, d_lat, d_lon = geo
     n = len(rows)

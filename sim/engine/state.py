@@ -9,6 +9,8 @@ changes on one day into one episode).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sim.population.children import (
@@ -39,23 +41,73 @@ from sim.records import (
     fold_rne,
 )
 
-# The supply registry's columns a kernel reads or changes, in this order.
-SUP_FIELDS = (
-    "kind",
-    "occupied",
-    "capacity",
-    "reserved",
-    "open",
-    "matchable",
-    "close_day",
-    "provider",
-    "district",
-    "list_price",
-    "income_rate",
-    "extra_cost_rate",
-    "skill",
-    "grade",
-)
+
+class SupplyColumns(NamedTuple):
+    """The supply registry's columns a kernel reads or changes (``sup``), one entry per unit."""
+
+    kind: np.ndarray  # kind of place (``sim.records`` INHOUSE .. UNREG)
+    occupied: np.ndarray  # children placed
+    capacity: np.ndarray  # places
+    reserved: np.ndarray  # places taken by children of councils outside a regional world
+    open: np.ndarray  # registered and not closed
+    matchable: np.ndarray  # may take a new child (False while winding down)
+    close_day: np.ndarray  # model day it closed (-1 open)
+    provider: np.ndarray  # owning provider (index)
+    district: np.ndarray  # postcode district (index)
+    list_price: np.ndarray  # GBP a week
+    income_rate: np.ndarray  # GBP a week its children's placements pay, summed
+    extra_cost_rate: np.ndarray  # GBP a week of complex needs' extra staffing, summed
+    skill: np.ndarray  # 0 standard, 1 complex, 2 specialist
+    grade: np.ndarray  # Ofsted grade, 0 outstanding .. 3 inadequate
+
+
+SUP_FIELDS = SupplyColumns._fields
+
+
+class NewUnitColumns(NamedTuple):
+    """The supply's further columns a kernel writes when it registers a unit (``more``)."""
+
+    sector: np.ndarray
+    la: np.ndarray
+    lat: np.ndarray  # degrees
+    lon: np.ndarray  # degrees
+    min_age: np.ndarray  # years
+    max_age: np.ndarray  # years
+    cost: np.ndarray  # GBP a week
+    open_day: np.ndarray  # model day
+
+
+class Books(NamedTuple):
+    """Money by provider and council this financial year (``books``; ``ledger.Accounts``)."""
+
+    sector: np.ndarray  # each provider's sector
+    la: np.ndarray  # each provider's LA (-1 none)
+    revenue: np.ndarray  # each provider's revenue, GBP
+    spend: np.ndarray  # each council's spend, GBP
+
+
+class Logs(NamedTuple):
+    """The records kernels append to, each with its count (a one-element array) (``logs``)."""
+
+    episodes: np.ndarray  # episode rows (``sim.records.EpisodeLog.COLUMNS``)
+    n_episodes: np.ndarray
+    ledger: np.ndarray  # payment rows (``sim.records.Ledger.COLUMNS``)
+    n_ledger: np.ndarray
+    drawn: np.ndarray  # events drawn, (day, event, child, version), until queued
+    n_drawn: np.ndarray
+
+
+class EventWorld(NamedTuple):
+    """What the event handlers read besides the table and supply (``world``)."""
+
+    row_of: np.ndarray  # table row of each child number (-1 none)
+    stock: np.ndarray  # children in care by LA
+    uasc_stock: np.ndarray  # UASC in care by LA
+    provider_la: np.ndarray  # each provider's LA (councils) or -1
+    hub_keep: np.ndarray  # by LA: factor on carers stopping after a breakdown (hub)
+    la_order: np.ndarray  # each LA's LAs, nearest first
+    d_start: np.ndarray  # each LA's first postcode district
+    d_cumw: np.ndarray  # districts' cumulative population weights
 
 
 # Placement parameters (``PlacementParams`` and prices) as ``pp`` entries.
@@ -78,10 +130,6 @@ SUP_FIELDS = (
 
 
 N_PP = 14
-
-
-# Episode rows: EpisodeLog.COLUMNS; ledger rows: Ledger.COLUMNS.
-E_CHILD, E_DEC, E_RPC = 0, 8, 10
 
 
 REC_X1 = REC["X1"]

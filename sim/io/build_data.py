@@ -112,7 +112,7 @@ def build(shared: Path) -> None:
         rows,
         [
             "source: DfE Children looked after in England 2025 (LA tables); ONS population 0-17;"
-            " LA points = median of ONSPD Nov 2025 postcodes (shared/data/england_las.csv)",
+            " LA points = median of ONSPD Nov 2025 postcodes (england_las.csv)",
             "suppressed counts: 'c' -> 2024 value, 'z' -> 0",
         ],
     )
@@ -180,7 +180,7 @@ def build(shared: Path) -> None:
         ["urn", "ons_code", "kind", "sector", "places", "short_break", "group", "registered"],
         homes,
         [
-            "source: Ofsted, Children's social care providers at 31 March 2023 (shared/data/"
+            "source: Ofsted, Children's social care providers at 31 March 2023 ("
             "ofsted_providers_2023.csv): children's homes, residential special schools registered"
             " as children's homes, secure children's homes; Cumbria split by population 0-17",
         ],

@@ -2,7 +2,7 @@
 
 This module owns reading the committed compact tables: LAs, postcode districts, the Ofsted
 homes and IFAs, children's-home flows and national targets. It returns plain pandas frames and
-the ``Geography``; nothing here depends on ``../shared``.
+the ``Geography``; nothing here reads files outside the package.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def policy_month(model, day: int) -> None:
     group_failures(model, day)
     enforcement(model, day)
     for la, item, amount in policy.costs(day, model):
-        model.ledger.add(day, la, -1, -1, -1, -1, 0, amount, item)
+        model.ledger.add(day, la, amount, item=item)
         model.councils[la].pay(amount)
     model.staying_close = [x for x in model.staying_close if x[1] > day]
 
@@ -68,7 +68,7 @@ def void_payments(model, day: int, homes: np.ndarray, weeks: float):
     looked after; a council pays the fixed running cost of its empty public-home places.
     Returns each home's void income this month (added to its revenue).
     """
-    from sim.policies.base import ITEM_VOID
+    from sim.records import ITEM_VOID
 
     pooled = model.policy.pooled_commissioning
     s = model.supply
@@ -88,7 +88,7 @@ def void_payments(model, day: int, homes: np.ndarray, weeks: float):
                 continue
             share = model.stock[members] / model.stock[members].sum()
             for la, sh in zip(members, share, strict=True):
-                model.ledger.add(day, int(la), -1, -1, -1, HOME, 0, total * sh, ITEM_VOID)
+                model.ledger.add(day, int(la), total * sh, item=ITEM_VOID, kind=HOME)
                 model.councils[int(la)].pay(total * sh)
     pub = s.public[homes]
     if pub.any():
@@ -96,7 +96,7 @@ def void_payments(model, day: int, homes: np.ndarray, weeks: float):
         pv = np.where(pub, empty * s.cost[homes] * fixed * weeks, 0.0)
         for h, amount in zip(homes[pv > 0], pv[pv > 0], strict=True):
             la = int(model.provider_la[s.provider[h]])
-            model.ledger.add(day, la, -1, int(h), -1, HOME, 0, float(amount), ITEM_VOID)
+            model.ledger.add(day, la, float(amount), item=ITEM_VOID, unit=int(h), kind=HOME)
             model.councils[la].pay(float(amount))
         void = void + pv
     for h, v in zip(homes[void > 0], void[void > 0], strict=True):
@@ -112,7 +112,7 @@ def cap_clawback(model, day: int, homes: np.ndarray, revenue, cost) -> np.ndarra
     and "disguised profit" provisions of the Bill [pub]) and credited to the simulated councils
     by their children looked after. Returns each home's clawback this month.
     """
-    from sim.policies.base import ITEM_CLAWBACK
+    from sim.records import ITEM_CLAWBACK
 
     pc = model.policy.profit_cap
     terms = pc.terms(day) if pc is not None else None
@@ -129,7 +129,7 @@ def cap_clawback(model, day: int, homes: np.ndarray, revenue, cost) -> np.ndarra
             model.providers[int(s.provider[h])].revenue_gbp -= float(v)
         for la in np.flatnonzero(stock):
             amount = -total * stock[la] / stock.sum()
-            model.ledger.add(day, int(la), -1, -1, -1, HOME, 0, amount, ITEM_CLAWBACK)
+            model.ledger.add(day, int(la), amount, item=ITEM_CLAWBACK, kind=HOME)
             model.councils[int(la)].pay(amount)
     return out
 
@@ -188,14 +188,14 @@ def cap_exits(model, day: int) -> None:
 
 def public_homes(model, day: int) -> None:
     """Start building new public homes (capital paid) and open those whose lead time is over."""
-    from sim.policies.base import ITEM_CAPITAL
+    from sim.records import ITEM_CAPITAL
 
     ph = model.policy.public_homes
     if ph is None:
         return
     for la in ph.builds(day, model):
         amount = ph.cfg.capital_gbp_per_home
-        model.ledger.add(day, la, -1, -1, -1, HOME, 0, amount, ITEM_CAPITAL)
+        model.ledger.add(day, la, amount, item=ITEM_CAPITAL, kind=HOME)
         model.councils[la].pay(amount)
         model.pending_public.append((day + ph.cfg.lead_time_days, la))
     due = [x for x in model.pending_public if x[0] <= day]

@@ -3,24 +3,32 @@
 This module owns the ``Lever`` base class (docs/design.md §4): a lever is built from its config
 section once the world exists, is active from its start date up to (not including) its end
 date, and answers the model's hooks with values; it never changes agents itself. It also owns
-the ledger item codes that levers' costs are booked under and the conversion of ISO dates to
-model days (days since 31 March 2025).
+the grouping of the ledger items that levers' costs are booked under and the conversion of
+ISO dates to model days (days since 31 March 2025).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sim.records import ORIGIN
+from sim.records import (
+    ITEM_CAPITAL,
+    ITEM_CLAWBACK,
+    ITEM_OVERHEAD,
+    ITEM_PROGRAMME,
+    ITEM_RCC,
+    ITEM_VOID,
+    ORIGIN,
+)
 
 NEVER = 10**9  # a day after any run ends
-# Ledger items (the ``item`` column): 0 a placement, 1 a council's other CLA costs.
-ITEM_RCC = 2  # an RCC's running costs, shared by its members
-ITEM_VOID = 3  # places paid for but empty (RCC block contracts, new public homes)
-ITEM_CAPITAL = 4  # capital spent on new public homes
-ITEM_PROGRAMME = 5  # a programme's running cost (hub, prevention, support, oversight)
-ITEM_CLAWBACK = 6  # profit above a cap returned to councils (negative amounts)
-ITEM_GROUPS = {1: "overhead", ITEM_RCC: "rcc", ITEM_VOID: "void", ITEM_CAPITAL: "capital"}
+# How spend is grouped in the outputs, by ledger item (``sim.records.ITEM_*``).
+ITEM_GROUPS = {
+    ITEM_OVERHEAD: "overhead",
+    ITEM_RCC: "rcc",
+    ITEM_VOID: "void",
+    ITEM_CAPITAL: "capital",
+}
 ITEM_GROUPS.update({ITEM_PROGRAMME: "programme", ITEM_CLAWBACK: "clawback"})
 
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import ConfigError
-from sim.policies.base import ITEM_PROGRAMME, ITEM_RCC, Lever, day_of
-from sim.records import HOME, SECTOR_LA, SECURE, UNREG
+from sim.policies.base import Lever, day_of
+from sim.records import HOME, ITEM_PROGRAMME, ITEM_RCC, SECTOR_LA, SECURE, UNREG
 
 PATHFINDERS = ("greater_manchester", "south_east")
 

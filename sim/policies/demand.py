@@ -9,23 +9,26 @@ to kin, and kinship placements end less often, with support paid per placement-w
 (0.1% of its child population) becomes the responsibility of the council in scope with most
 room. ``staying_close``: young people leaving children's homes at 18 get support to 21, and
 fewer move out to supported accommodation at 16-17.
+
+Each child's part is decided in compiled code from the child's own uniforms, reading these
+levers' terms: prevention, kinship plans and UASC transfer at entry
+(``sim.population.entry``), Staying Close at 16 and 18 (``sim.engine.events``), kinship
+support in a placement's price and hazard (``sim.engine.placements``). Here are the terms and
+the programmes' monthly costs.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.policies.base import ITEM_PROGRAMME, Lever
+from sim.policies.base import Lever
+from sim.records import ITEM_PROGRAMME
 
 
 class Prevention(Lever):
     """Fewer entries into care, with a ramp and a cost."""
 
     name = "prevention"
-
-    def prevented(self, day: int, u: float) -> bool:
-        """Whether an arriving (non-UASC) child with uniform ``u`` stays out of care."""
-        return u < self.cfg.entry_reduction * self.ramp(day, self.cfg.ramp_years)
 
     def costs(self, day: int, model) -> list[tuple[int, int, float]]:
         """Programme cost for the month, shared by simulated councils by their starts."""
@@ -44,10 +47,6 @@ class KinshipSupport(Lever):
     """More and steadier kinship placements, with support paid."""
 
     name = "kinship_support"
-
-    def to_kin(self, day: int, u: float) -> bool:
-        """Whether a child planned for foster care (under 16, not UASC) goes to kin instead."""
-        return self.active(day) and u < self.cfg.extra_kin_share
 
     def hazard_multiplier(self, day: int) -> float:
         """Multiplier on the unplanned-ending hazard of kinship placements."""
@@ -71,31 +70,11 @@ class UascDispersal(Lever):
         self.region = geo.region_of
         self.is_sim = model.is_sim
 
-    def destination(self, day: int, la: int, uasc_stock: np.ndarray, u: float) -> int:
-        """The council responsible for an unaccompanied child arriving in ``la``."""
-        if not self.active(day) or uasc_stock[la] < self.quota[la] or u >= self.cfg.transfer_share:
-            return la
-        room = self.quota - uasc_stock
-        ok = self.is_sim.copy()
-        if self.cfg.scope == "region":
-            ok &= self.region == self.region[la]
-        room = np.where(ok, room, -np.inf)
-        best = int(np.argmax(room))
-        return best if room[best] > 0 else la
-
 
 class StayingClose(Lever):
     """Support to 21 for young people leaving children's homes."""
 
     name = "staying_close"
-
-    def takes_up(self, day: int, u: float) -> bool:
-        """Whether an 18-year-old leaving a children's home takes Staying Close."""
-        return self.active(day) and u < self.cfg.take_up
-
-    def stays_in_home(self, day: int, u: float) -> bool:
-        """Whether a 16-17-year-old in a children's home stays rather than moving out."""
-        return self.active(day) and u < self.cfg.sa_move_reduction
 
     def costs(self, day: int, model) -> list[tuple[int, int, float]]:
         """Support for the month for young people on Staying Close (the model's list)."""

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.policies.base import ITEM_PROGRAMME, Lever
-from sim.records import HOME, IFA, SA
+from sim.policies.base import Lever
+from sim.records import HOME, IFA, ITEM_PROGRAMME, SA
 from sim.rng import keyed_uniforms
 
 

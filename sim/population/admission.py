@@ -66,33 +66,6 @@ def new_children(model, las, serial=None) -> list[Child]:
     ]
 
 
-def admit_children(model, day: int, las: np.ndarray) -> None:
-    """New children enter care in ``las`` on ``day`` (with sibling groups) and queue for places.
-
-    The rules are compiled (``sim.population.entry.admit_rows``): each lead's own uniforms decide
-    whether it is unaccompanied, its age, how many siblings come with it and whether it is
-    kept out of care; then every entrant's identity and futures are written to its row of the
-    table, its fixed events scheduled and its LA's stock counted, in one call. Here the agents
-    are created and recorded in the header (``record_entrants``). Leads are numbered first in
-    arrival order, then their siblings: the same serials and child numbers as creating them
-    lead by lead.
-    """
-    cal = model.calendar
-    plan, table_state, stock, cid0, ev_codes, var = entry_inputs(model, day, las)
-    tab, cids, rows, n_prevented, n_sib, events, pushed = entry.admit_rows(
-        plan, table_state, (*cal.arrays(), cal.done, not cal._added), stock, cid0, day,
-        ev_codes, var,
-    )  # fmt: skip
-    if pushed < 0:
-        cal.push(events)
-    else:
-        cal.settle(events, len(events), pushed)
-    model.counters["prevented"] += n_prevented
-    model.next_cid += len(las) + n_sib  # prevented leads keep their numbers
-    record_entrants(model, tab, cids, rows)
-    model.urgent.extend(cids.tolist())
-
-
 def entry_inputs(model, day: int, las: np.ndarray) -> tuple:
     """``entry.admit_rows``' arguments but the calendar and the day, room made for them.
 
@@ -263,7 +236,7 @@ def place_without_search(model, rows: np.ndarray, day: int) -> np.ndarray:
     sup.reserve(len(rows))  # room for a household per child
     tab, sup_cols, books, logs = model._kernel_state(len(rows))
     pp, rates = model._placement_terms(day)
-    more = (sup.sector, sup.la, sup.lat, sup.lon, sup.min_age, sup.max_age, sup.cost, sup.open_day)
+    more = sup.new_unit_columns()
     kin = (model.p.placements.kin_far_share, model.p.prices.kin_cost_gbp_week)
     left, made, made_for, placed = engine.place_without_search_rows(
         tab,

@@ -7,11 +7,10 @@ its identity (sex, date of birth, home district, category of need, ethnicity: ``
 its legal status, how long it will stay and why it will leave, whether it is placed away from
 home, its needs tier and care plan, whether its first placement is short-term, its next change
 of legal status, and the days of the events fixed at entry (leaving care, a move to supported
-accommodation at 16, the adoptive placement: ``entry_futures``). A day's arrivals were handled
-one child at a time in Python at about 25 us a child; here they are one call a day. The
-model (``sim.world.admit_children``) creates the agents and schedules their events from what
-these return. Every rule reads the child's uniforms exactly as it did, so the same children
-get the same futures.
+accommodation at 16, the adoptive placement: ``entry_futures``). A day's arrivals are one call
+(``admit_rows``, inside the day's ``sim.engine.run_days``); the model records the entrants'
+header rows from what it returns (``sim.population.admission.record_entrants``). Every rule
+reads the child's uniforms, so the same children get the same futures in every scenario.
 """
 
 from __future__ import annotations

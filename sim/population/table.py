@@ -11,6 +11,8 @@ until the queue is done). Columns are named by ``C_*`` (into ``I``) and ``CF_*``
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -138,6 +140,15 @@ PENDING = ("", "unplanned", "planned", "status")
 PENDING_CODE = {p: i for i, p in enumerate(PENDING)}
 
 
+class ChildColumns(NamedTuple):
+    """The child table's arrays as the compiled kernels take them (``tab``)."""
+
+    I: np.ndarray  # noqa: E741 - integer columns, ``C_*``
+    F: np.ndarray  # float columns, ``CF_*``
+    U: np.ndarray  # each child's own uniforms (``sim.population.children`` slots)
+    W: np.ndarray  # waiting for a planned move (0/1)
+
+
 class ChildTable:
     """Rows of children's state, grown by doubling; freed rows are reused from the next day.
 
@@ -208,9 +219,9 @@ class ChildTable:
         return self.default_i, self.default_f
 
     @property
-    def kernel_view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(I, F, U, W): the table as the compiled kernels take it (``tab``)."""
-        return (self.I, self.F, self.U, self.W)
+    def kernel_view(self) -> ChildColumns:
+        """The table as the compiled kernels take it (``tab``)."""
+        return ChildColumns(self.I, self.F, self.U, self.W)
 
     def rows_in_care(self) -> np.ndarray:
         """Rows of the children in care, in order of child number."""
