@@ -560,7 +560,7 @@ class PlacementModel(mesa.Model):
                 self.table.free_rows(left[:, 2].tolist())
             children = self.children
             for a in left[:, 1].tolist():
-                children.pop(a).remove()
+                del children[a]
         close = said[what == engine.OUT_STAYING_CLOSE, 1:].tolist()
         self.staying_close.extend((a, b) for a, b in close)
 

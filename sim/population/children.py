@@ -1,18 +1,14 @@
-"""Children in care: their attributes, needs, care plans and the futures of each placement.
+"""Children in care: the slots of their own uniforms, the entry tables, a view on one child.
 
-This module owns the Child agent (docs/design.md §2), the slots of a child's own uniforms
-(``sim.rng.child_uniforms``, drawn once at entry) and the tables the entry rules read (need,
-legal status, ethnicity, needs tiers, exit reasons); the entry rules themselves (how long a
-child stays and why it leaves, its needs tier and care plan, whether its first placement is a
-short-term one) are compiled in ``sim.population.entry``. Here, for each placement, the thresholds
-of an unplanned ending and a planned move: the hazards depend on the kind of placement, the
-child's age, the fit of needs to the unit's skill, the distance from home and the unit's Ofsted
-grade. The model schedules the events these produce.
+This module owns the slots of a child's own uniforms (``sim.rng.child_uniforms``, drawn once at
+entry), the tables the entry rules read (need, legal status, ethnicity, needs tiers, reasons
+for leaving by route) and ``Child``, a view on one child's row of the table. The entry rules
+are compiled in ``sim.population.entry``; a placement's next event in
+``sim.engine.placements``.
 """
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
 from sim.population.table import (
@@ -109,8 +105,13 @@ EXIT_TABLES = {
 UNPLANNED_CUM_LIST = np.cumsum(UNPLANNED_RPC_SHARE).tolist()
 
 
-class Child(mesa.Agent):
-    """A child in care; its futures are fixed at entry from its own uniforms.
+class Child:
+    """A child in care, read and written through its row of the child table.
+
+    Not a Mesa agent: children are a struct of arrays that compiled kernels update in batches
+    (``sim.population.table``); this view serves code that handles one child at a time
+    (initialisation, an observed start, the levers' moves, tests). Its futures are fixed at
+    entry from its own uniforms.
 
     Attributes:
         cid: child number written as SSDA903 CHILD.
@@ -127,10 +128,7 @@ class Child(mesa.Agent):
         u: the child's uniforms; version: bumps to cancel scheduled events.
     """
 
-    def __init__(
-        self, model: mesa.Model, cid: int, la: int, u=None, row: int | None = None
-    ) -> None:
-        super().__init__(model)
+    def __init__(self, model, cid: int, la: int, u=None, row: int | None = None) -> None:
         t = getattr(model, "table", None)
         if t is None:  # a model without a table (unit tests of a lone child)
             t = model.table = ChildTable(16)
