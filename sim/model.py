@@ -1,37 +1,23 @@
-"""The placement model: wires agents, supply and market together and owns the clock.
+"""The placement model: its state, declared here, and the phases the schedule calls.
 
-This module owns the one clock (a SimPy environment counting days since 31 March 2025) and the
-order of phases. Keep this list true; reviewers check new code against it.
+This module owns the model's state (``PlacementModel.__init__`` declares every attribute) and
+the phases of the model's time, which ``sim.schedule`` runs as SimPy processes in this order
+at one instant:
 
-Each day d:
-  1. Entries: children arrive in each simulated LA (Poisson at the LA's observed yearly rate;
-     sibling groups; UASC); each draws its futures from its own uniforms and joins the urgent
-     queue.
-  2. Child events due on d, in the order they were scheduled: leaving care (incl. the 18th
-     birthday), the adoptive placement, legal-status changes, and placement events (an
-     unplanned ending puts the child in the urgent queue; a planned move in the planned queue;
-     a status change opens a new episode with the same carer). The handlers run as one
-     compiled call over the child table (``sim.engine.handle_events``), as do a
-     search's placements (``engine.place``).
-  3. Urgent matching: placed with parents and kinship placements need no search; the rest are
-     matched by ``sim.market.matching`` with the radius widening over ``stages``; a child
-     with no suitable place gets an unregistered placement (counted) and joins the planned
-     queue.
-  Every Monday:
-  4. Planned matching: children awaiting a planned move (or out of unregistered care) are
-     matched with a radius widened by the weeks they have waited.
-  First day of each month:
-  5. Supply: foster recruitment pipelines mature and new ones start; carers deregister; homes
-     earn and spend, close on losses or inadequate grades, and new homes register after a lag.
-  6. Prices: scarcity markups by region and kind of place from occupancy.
-  Each 31 March:
-  7. Year end: open placements and council overheads are billed to the ledger; a snapshot of
-     supply, prices and providers is taken; councils (and RCCs) plan the next year.
+  1-3. Every day (``run_days``, one compiled call for a run of days, ``sim.engine.run_days``):
+     entries (each entrant's futures drawn from its own uniforms), the child events due (late
+     ones first), and the urgent round (placements with parents and kin, a search stage by
+     stage with siblings together, unregistered settings for those left).
+  4. Every 7th day (``match_planned``): the planned round for children awaiting a planned
+     move or in unregistered settings.
+  5-6. The 1st of each month (``supply_step``, ``price_step``): foster carers, children's
+     homes, the levers' actions (``sim.policies.actions.policy_month``), then prices.
+  7. Each 31 March (``year_end_step``): billing, the snapshot, councils' and RCCs' plans.
 
-Mesa owns the agents (children, councils, providers, RCCs); the child table owns the children's
-state (the ``Child`` agent is a view on its row; the planned queue is its ``waiting`` flag);
-the calendar (``sim.calendar``) owns the scheduled events; the supply registry owns the units'
-hot state; the records own everything the indicators are computed from.
+Councils, providers and RCCs are Mesa agents; children are rows of the child table
+(``sim.population.table``); the calendar (``sim.calendar``) holds the children's scheduled
+events; the supply registry the units' state; the records everything the indicators are
+computed from.
 """
 
 from __future__ import annotations
@@ -49,7 +35,7 @@ import mesa
 import numpy as np
 import simpy
 
-from sim import engine
+from sim import engine, schedule
 from sim.agents.supply import SupplyRegistry
 from sim.calendar import EVENT_HORIZON_DAYS, Calendar
 from sim.config import RunConfig
@@ -358,36 +344,21 @@ class PlacementModel(mesa.Model):
         rows = int(4 * (len(self.children) + arrivals))
         self.episodes.reserve(rows)
         self.ledger.reserve(rows)
-        self.env.process(self._clock())
+        y0 = self.origin.year + 1
+        self.year_ends = [year_end_day(y, self.origin) for y in range(y0, y0 + years)]
+        self._year_end_set = set(self.year_ends)
+        schedule.start(self)
         with paused_gc():
             self.env.run(until=self.end_day + 1)
             self.finish()
 
-    def _clock(self):
-        y0 = self.origin.year + 1
-        year_ends = {year_end_day(y, self.origin) for y in range(y0, y0 + 60)}
-        day = int(self.env.now)
-        while day <= self.end_day:
-            last = day
-            if day > 0:
-                last = self._span_end(day, year_ends)
-                self.run_days(day, last)
-            if last % 7 == 0 and last > 0:
-                self.match_planned(last)
-            if self._is_month_start(last):
-                self.supply_step(last)
-                self.price_step()
-            if last in year_ends:
-                self.year_end_step(last)
-            yield self.env.timeout(last - day + 1)
-            day = int(self.env.now)
-
-    def _span_end(self, day: int, year_ends: set[int]) -> int:
+    def span_end(self, day: int) -> int:
         """The last day of the run of days from ``day`` whose phases 1-3 can go in one call.
 
-        Up to the next day with more to do (a Monday's planned round, a month's first day, a
-        year end, the end of the run); with a lever that may change a day's parameters (entry,
-        events, placements or the market), only while they stay those of ``day``.
+        Up to the next day on which another process acts (``sim.schedule``: the planned round,
+        a month's first day, a year end) or the end of the run; with a lever that may change a
+        day's parameters (entry, events, placements or the market), only while they stay those
+        of ``day``.
         """
         pol = self.policy
         levers = (
@@ -402,7 +373,10 @@ class PlacementModel(mesa.Model):
         first = self._day_terms(day) if any(x is not None for x in levers) else None
         last = day
         while not (
-            last % 7 == 0 or last >= self.end_day or last in year_ends or self._is_month_start(last)
+            schedule.is_week_end(last)
+            or last >= self.end_day
+            or last in self._year_end_set
+            or schedule.is_month_start(self.origin, last)
         ):
             if first is not None and self._day_terms(last + 1) != first:
                 break  # a lever changes the next day's parameters: it starts a run of its own
@@ -420,9 +394,6 @@ class PlacementModel(mesa.Model):
         market, mprm, flags = self._market_terms(day, True)
         arrays = (prm, bands, pp, *rates, self._vp, keep, mprm, *market[2:])
         return (*(np.asarray(a).tobytes() for a in arrays), flags)
-
-    def _is_month_start(self, day: int) -> bool:
-        return (self.origin + dt.timedelta(days=day)).day == 1
 
     def run_days(self, first: int, last: int) -> None:
         """Phases 1-3 of the days ``first`` to ``last``: the one path for a day.

@@ -91,7 +91,7 @@ def test_runs_of_days_equal_one_day_a_call_and_stopping_for_room(monkeypatch, ti
         assert tiny_model.counters == m.counters
 
     with monkeypatch.context() as mp:
-        mp.setattr(PlacementModel, "_span_end", lambda self, day, year_ends: day)
+        mp.setattr(PlacementModel, "span_end", lambda self, day: day)
         same(run_tiny())
     calls = []
     compiled = PlacementModel._compiled_days
@@ -124,17 +124,17 @@ def test_with_levers_runs_of_days_change_where_a_lever_does(monkeypatch):
         return m
 
     spans = []
-    span_end = PlacementModel._span_end
+    span_end = PlacementModel.span_end
 
-    def recorded(self, day, year_ends):
-        last = span_end(self, day, year_ends)
+    def recorded(self, day):
+        last = span_end(self, day)
         spans.append(last - day + 1)
         return last
 
-    monkeypatch.setattr(PlacementModel, "_span_end", recorded)
+    monkeypatch.setattr(PlacementModel, "span_end", recorded)
     fast = run()
     assert max(spans) > 1 and min(spans) == 1  # runs of days, and days on their own
-    monkeypatch.setattr(PlacementModel, "_span_end", lambda self, day, year_ends: day)
+    monkeypatch.setattr(PlacementModel, "span_end", lambda self, day: day)
     slow = run()
     assert fast.episodes.frame().equals(slow.episodes.frame())
     assert fast.ledger.frame().equals(slow.ledger.frame())
