@@ -36,6 +36,9 @@ import numpy as np
 import simpy
 
 from sim import engine, schedule
+from sim.agents.councils import Council
+from sim.agents.providers import Provider
+from sim.agents.rcc import RCC
 from sim.agents.supply import SupplyRegistry
 from sim.calendar import EVENT_HORIZON_DAYS, Calendar
 from sim.config import RunConfig
@@ -49,6 +52,7 @@ from sim.population.children import (
 )
 from sim.population.table import ChildTable
 from sim.records import (
+    DAYS_PER_YEAR,
     EP_CHILD,
     EP_CIN,
     EP_DEC,
@@ -1009,13 +1013,10 @@ class PlacementModel(mesa.Model):
         if pooled is not None and pooled.active(day):
             pooled.plan_year(day, self)  # the regional sufficiency plan
             set_block_contracts(self, day)
-            for rcc in self.rccs:
-                rcc.forecast_need(self.stock, self.entry_rate_per_day * 365.25)
-        for c in self.councils:
-            c.plan_year()
-        for p in self.providers:
-            p.revenue_gbp = 0.0
-            p.cost_gbp = 0.0
+            arrivals = self.entry_rate_per_day * DAYS_PER_YEAR
+            self.agents_by_type[RCC].do("forecast_need", self.stock, arrivals)
+        self.agents_by_type[Council].do("plan_year")  # next year's budgets
+        self.agents_by_type[Provider].do("close_year")
 
     def finish(self) -> None:
         """Write the open episodes (no end date) at the end of the run."""

@@ -109,6 +109,24 @@ class Provider(mesa.Agent):
         """Approvals of this provider in the pipeline, in order of approval."""
         return [] if self.pipeline is None else self.pipeline.of(self.index)
 
+    def close_home(self, supply, unit: int, day: int) -> bool:
+        """Close home ``unit`` (its owner's decision, taken this month): at once if empty.
+
+        A home with children (or places other councils use) stops taking new children and
+        closes when its last child leaves (``SupplyRegistry.release``). Returns whether it
+        closed today.
+        """
+        if supply.occupied[unit] + supply.reserved[unit] == 0:
+            supply.close(unit, day)
+            return True
+        supply.matchable[unit] = False  # winds down
+        return False
+
+    def close_year(self) -> None:
+        """Close the financial year's books: revenue and costs start again from zero."""
+        self.revenue_gbp = 0.0
+        self.cost_gbp = 0.0
+
 
 def approval_mean(
     approval_rate_year: float,

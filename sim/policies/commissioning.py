@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.agents.rcc import RCC
 from sim.config import ConfigError
 from sim.policies.base import Lever, day_of
 from sim.records import HOME, ITEM_PROGRAMME, ITEM_RCC, SECTOR_LA, SECURE, UNREG
@@ -140,9 +141,9 @@ class PooledCommissioning(Lever):
     def block_plan(self, day: int, model) -> dict[int, np.ndarray]:
         """Units each RCC holds on block contract for the coming year.
 
-        Each RCC block-buys whole private or voluntary children's homes in its members' areas,
-        cheapest list price first, until their places cover ``block_share`` of its members'
-        children now in such homes (its forecast of residential need).
+        The market's candidates (open, matchable private or voluntary children's homes with no
+        background places) and each LA's children in such homes; each RCC chooses its own
+        (``RCC.choose_blocks``).
         """
         if not self.active(day):
             return {}
@@ -161,15 +162,9 @@ class PooledCommissioning(Lever):
             c = model.children[cid]
             if c.kind == HOME and c.unit >= 0 and s.sector[c.unit] != SECTOR_LA:
                 in_homes[c.la] += 1
-        out = {}
-        for k in range(len(self.names)):
-            m = self.rcc_of_la == k
-            target = self.cfg.block_share * in_homes[m].sum()
-            cand = homes[m[s.la[homes]]]
-            cand = cand[np.argsort(s.list_price[cand], kind="stable")]
-            take = np.searchsorted(np.cumsum(s.capacity[cand]), target) + 1 if target > 0 else 0
-            out[k] = cand[: min(take, len(cand))]
-        return out
+        rccs = model.agents_by_type[RCC]  # each RCC chooses its own (``RCC.choose_blocks``)
+        chosen = rccs.map("choose_blocks", homes, in_homes, self.rcc_of_la, s)
+        return {rcc.index: units for rcc, units in zip(rccs, chosen, strict=True)}
 
     def plan_year(self, day: int, model) -> None:
         """The regional sufficiency plan: new private homes are steered to members' gaps."""
@@ -180,11 +175,7 @@ class PooledCommissioning(Lever):
         gap = sufficiency_gap(model)
         pop = model.geo.las["pop_0_17"].to_numpy(float)
         shaping = np.ones(model.geo.n_la)
-        for k in range(len(self.names)):
-            m = self.rcc_of_la == k
-            rate = gap[m] / np.maximum(pop[m], 1.0)
-            if rate.sum() > 0:
-                shaping[m] = 1.0 + self.cfg.market_shaping * rate / rate.mean()
+        model.agents_by_type[RCC].do("steer_entry", gap, pop, self.rcc_of_la, shaping)
         self.shaping = shaping
 
     def entry_weights(self, day: int, base: np.ndarray) -> np.ndarray:

@@ -52,12 +52,8 @@ def homes_month(model, day: int, rng) -> None:
     rate = np.asarray(sp.home_exit_rate)[sector_slot(sector)] / 12.0
     rate = rate * np.where(s.margin[homes] < 0, 2.0, 0.6) * np.where(s.grade[homes] >= 3, 4, 1)
     close = homes[rng.random(len(homes)) < rate]
-    for h in close:
-        h = int(h)
-        if s.occupied[h] + s.reserved[h] == 0:
-            s.close(h, day)
-        else:
-            s.matchable[h] = False  # winds down: closes when its last child leaves
+    for h in close.tolist():  # each owner closes its home (at once if empty, else winds down)
+        model.providers[int(s.provider[h])].close_home(s, h, day)
     # Openings, registered after a lag. Council and voluntary homes open at their observed
     # rates. Private entrants look at the margin a new home could expect: the private homes'
     # recent margin (all their income over all their costs, smoothed) less the fixed costs of

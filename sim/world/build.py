@@ -75,7 +75,16 @@ def build_world(model, data: dict) -> None:
     for k, name in enumerate(pooled.names if pooled is not None else []):
         members = np.flatnonzero(pooled.all_rcc_of_la == k)
         cost = pooled.cfg.running_cost_gbp_per_cla_year * float(cla[members].sum())
-        model.rccs.append(RCC(model, name, members.tolist(), cost))
+        rcc = RCC(
+            model,
+            name,
+            members.tolist(),
+            cost,
+            index=k,
+            block_share=pooled.cfg.block_share,
+            market_shaping=pooled.cfg.market_shaping,
+        )
+        model.rccs.append(rcc)
     mp = cfg.params.matching
     for i in range(geo.n_la):
         row = geo.las.iloc[i]
