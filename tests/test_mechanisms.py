@@ -95,7 +95,7 @@ def test_planned_match_scales_both_hazards_and_composes_with_kinship_support():
     pp, rates = engine.hazard_params(PlacementParams(p_status_change=0.0))
     pp[engine.Q_MATCHED_MULTIPLIER] = 0.6
     pp[engine.Q_KIN_HAZARD] = 0.5
-    tab, sup, _, logs = m._kernel_state(1)
+    tab, sup, _, logs = m.kernel_state(1)
     draws = int(t.I[r, table.C_N_DRAWS])
     n0 = int(logs.n_drawn[0])
     engine.schedule_next(tab, sup, logs, r, 0, pp, rates)

@@ -1,7 +1,7 @@
 """A day in one compiled call: entries, the day's events, the urgent round; runs of days.
 
 This module owns the order of a day's phases 1-3 in compiled code (``run_days``): the day's
-entrants are admitted (``sim.agents.entry.admit_rows``), its events handled
+entrants are admitted (``sim.population.arrivals.admit_rows``), its events handled
 (``sim.engine.events``), and the urgent round (``urgent_round``: placements with parents and
 kin, then a search stage by stage, then unregistered settings) places every child who needs a
 place today. ``room_for`` checks that the records have room for a day before it starts.
@@ -24,7 +24,7 @@ from sim.engine.search import search_groups
 from sim.engine.settings import place_unregistered_rows, place_without_search_rows
 from sim.engine.state import OUT_EXIT, OUT_URGENT, TRUE_FLAG
 from sim.market.kernels import vacancy_csr
-from sim.population.entry import admit_rows
+from sim.population.arrivals import admit_rows
 from sim.population.table import (
     C_CID,
 )
@@ -155,7 +155,7 @@ def run_days(
     """Phases 1-3 (entries, events, the urgent round) of days ``first`` to ``last`` in one call.
 
     Each day in order: the rows freed the day before become free, the day's child-days
-    are counted, the arrivals are admitted (``entry.admit_rows``, their events queued), the
+    are counted, the arrivals are admitted (``arrivals.admit_rows``, their events queued), the
     day's events taken and handled (``handle_events``; a child leaving care is taken out of
     ``row_of`` and its row freed), then the urgent queue (on the first day the children
     queued before, then the entrants and the children the events put in it, in order) goes

@@ -13,7 +13,7 @@ from scipy.special import gammaincinv
 
 from sim import engine
 from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
-from sim.population import entry, table
+from sim.population import arrivals, entry, table
 from sim.population.children import (
     ETHNIC,
     ETHNIC_UASC,
@@ -67,14 +67,14 @@ def new_children(model, las, serial=None) -> list[Child]:
 
 
 def entry_inputs(model, day: int, las: np.ndarray) -> tuple:
-    """``entry.admit_rows``' arguments but the calendar and the day, room made for them.
+    """``arrivals.admit_rows``' arguments but the calendar and the day, room made for them.
 
     Returns:
         (plan, table state, stock, first child number, event codes, propensity variance).
     """
     las = np.asarray(las, dtype=np.int64)
     n = len(las)
-    prm, bands = entry.entry_params(model, day)
+    prm, bands = arrivals.entry_params(model, day)
     ud = model.policy.uasc_dispersal
     geo = model.geo
     t = model.table
@@ -135,7 +135,7 @@ _ETHNIC_UASC_CODES = np.array(ETHNIC_UASC[0], object)
 _NO_DISPERSAL = (np.zeros(1), np.zeros(1, np.bool_), np.zeros(1, np.int64))
 
 
-# The events fixed at entry, in the order they are scheduled (``entry.to_table``).
+# The events fixed at entry, in the order they are scheduled (``arrivals.to_table``).
 _ENTRY_EVENTS = np.array([EV_EXIT, EV_SA16, EV_ADOPTION, EV_LS], np.int64)
 
 
@@ -150,8 +150,8 @@ def initial_events(model, rows: np.ndarray) -> None:
     care = care_events(model, rows)
     in_unit = np.flatnonzero(iv[rows, table.C_UNIT] >= 0)
     iv[rows[in_unit], table.C_VERSION] += 1
-    tab, sup, _, logs = model._kernel_state(len(in_unit))
-    pp, rates = model._placement_terms(0)
+    tab, sup, _, logs = model.kernel_state(len(in_unit))
+    pp, rates = model.placement_terms(0)
     n0 = int(model._drawn_n[0])
     engine.schedule_rows(tab, sup, logs, rows[in_unit], 0, pp, rates)
     n1 = int(model._drawn_n[0])
@@ -234,8 +234,8 @@ def place_without_search(model, rows: np.ndarray, day: int) -> np.ndarray:
     if len(rows) == 0:
         return rows
     sup.reserve(len(rows))  # room for a household per child
-    tab, sup_cols, books, logs = model._kernel_state(len(rows))
-    pp, rates = model._placement_terms(day)
+    tab, sup_cols, books, logs = model.kernel_state(len(rows))
+    pp, rates = model.placement_terms(day)
     more = sup.new_unit_columns()
     kin = (model.p.placements.kin_far_share, model.p.prices.kin_cost_gbp_week)
     left, made, made_for, placed = engine.place_without_search_rows(
@@ -257,5 +257,5 @@ def place_without_search(model, rows: np.ndarray, day: int) -> np.ndarray:
         sup.registered([f"KIN{cid}" for cid in t.I[made_for, table.C_CID].tolist()])
     if placed:
         model.counters["matches"] += placed
-        model._queue_drawn()
+        model.queue_drawn()
     return left

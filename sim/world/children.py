@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from sim.population import entry, table
+from sim.population import arrivals, entry, stock, table
 from sim.population.admission import initial_events, new_children, place_without_search
 from sim.population.children import (
     ETHNIC,
@@ -90,10 +90,10 @@ def initial_children(model) -> None:
     n = len(children)
     t = model.table
     rows = np.fromiter((c.row for c in children), np.int64, n)
-    bands, ages, uascs = entry.stock_draws(t.U, rows, np.asarray(STOCK_AGE_CUM), STOCK_UASC_BAND)
-    prm, bands_prm = entry.entry_params(model, 0)
+    bands, ages, uascs = stock.stock_draws(t.U, rows, np.asarray(STOCK_AGE_CUM), STOCK_UASC_BAND)
+    prm, bands_prm = arrivals.entry_params(model, 0)
     who = entry.identities(t.U[rows], las, ages, uascs, 0, prm, (geo.d_start, geo.d_cumw))
-    first = entry.stock_children(
+    first = stock.stock_children(
         t.I,
         t.U,
         rows,
@@ -128,7 +128,7 @@ def initial_children(model) -> None:
     model.children.update((c.cid, c) for c in children)
     no_search, to_search, to_unreg, adoption = (
         [children[i] for i in np.flatnonzero(first == k).tolist()]
-        for k in (entry.S_NO_SEARCH, entry.S_SEARCH, entry.S_UNREG, entry.S_ADOPTION)
+        for k in (stock.S_NO_SEARCH, stock.S_SEARCH, stock.S_UNREG, stock.S_ADOPTION)
     )
     place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate)
 
@@ -185,14 +185,14 @@ def place_initial(model, children, no_search, to_search, to_unreg, adoption, bac
 
 
 def stock_legal_status(c: Child, tic: float) -> int:
-    """Legal status of a child of the initial population (``entry.stock_ls``)."""
-    return entry.stock_ls(bool(c.uasc), float(tic), float(c.u[U_LS]))
+    """Legal status of a child of the initial population (``stock.stock_ls``)."""
+    return stock.stock_ls(bool(c.uasc), float(tic), float(c.u[U_LS]))
 
 
 def backdate(model, children: list[Child]) -> None:
-    """The initial population's placements dated before day 0 (``entry.stock_history``)."""
+    """The initial population's placements dated before day 0 (``stock.stock_history``)."""
     episodes = model.episodes
     episodes.reserve(len(children))
     t = model.table
     rows = np.fromiter((c.row for c in children), np.int64, len(children))
-    entry.stock_history(t.I, t.U, rows, episodes.buf, episodes.count, STOCK_FIRST_PLACEMENT)
+    stock.stock_history(t.I, t.U, rows, episodes.buf, episodes.count, STOCK_FIRST_PLACEMENT)

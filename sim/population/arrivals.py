@@ -1,0 +1,321 @@
+"""A day's arrivals in one compiled call: serials, plans, rows, records and events.
+
+This module owns how a day's arrivals become children in the table (``admit_rows``): each
+LA's arrival serials, the leads' plans (unaccompanied, age, siblings, prevented), the
+entrants' identities and futures (``sim.population.entry``), their rows, the stock counted
+and the events fixed at entry queued; and the entry parameters of a day with the levers'
+terms (``entry_params``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.calendar import push_events
+from sim.population.children import (
+    N_UNIFORMS,
+    U_PROPENSITY,
+)
+from sim.population.entry import (
+    E_ADOPT_DAYS,
+    E_DISPERSE_BELOW,
+    E_DISPERSE_REGION,
+    E_KIN_BELOW,
+    E_MALE_NON_UASC,
+    E_MALE_UASC,
+    E_P_ADOPT,
+    E_PREVENT_BELOW,
+    E_SA16,
+    E_SA16_UASC,
+    E_SECURE_OF_HOME,
+    E_SIB_SHARE,
+    E_SIB_THREE,
+    E_STEP_TO_SA,
+    E_UASC_LONG_MULT,
+    E_UASC_SHARE,
+    F_ADOPTION_DAY,
+    F_AWAY,
+    F_CIN,
+    F_DOB,
+    F_EXIT_DAY,
+    F_GROUP,
+    F_HOME,
+    F_LA,
+    F_LEAD,
+    F_LS,
+    F_LS_DAY,
+    F_NEXT_LS,
+    F_PLAN,
+    F_ROUTE,
+    F_SA16_DAY,
+    F_SEX,
+    F_SRC,
+    F_TEMPORARY,
+    F_TIER,
+    F_UASC,
+    N_EPRM,
+    R_ADOPTION,
+    entry_futures,
+    lead_plans,
+)
+from sim.population.table import (
+    C_ADOPTION_DAY,
+    C_AWAY,
+    C_CARE_START,
+    C_CID,
+    C_CIN,
+    C_DOB,
+    C_EXIT_DAY,
+    C_EXIT_ROUTE,
+    C_GROUP_SIZE,
+    C_HOME_D,
+    C_LA,
+    C_LS,
+    C_LS_DAY,
+    C_NEXT_LS,
+    C_PLAN,
+    C_SEX,
+    C_SIBLING_OF,
+    C_TEMPORARY,
+    C_TIER,
+    C_UASC,
+    C_VERSION,
+    CF_PROPENSITY,
+    alloc_rows,
+)
+from sim.rng import uniforms_kernel
+from sim.special import gammaincinv
+
+
+def entry_params(model, day: int) -> tuple[np.ndarray, np.ndarray]:
+    """The scalar (``E_*``) and per-age-band (``B_*``) parameters of entry on ``day``.
+
+    A lever off on ``day`` passes a threshold no uniform is below (-1).
+    """
+    p = model.p
+    ep, ex, pl = p.entry, p.exits, p.placements
+    policy = model.policy
+    steady = policy.prevention is None and policy.kinship_support is None
+    steady = steady and policy.uasc_dispersal is None
+    cached = getattr(model, "_entry_prm", None)
+    if steady and cached is not None and cached[0] is p:  # no lever: the same every day
+        return cached[1], cached[2]
+    prm = np.zeros(N_EPRM)
+    prm[E_UASC_SHARE] = ep.uasc_share
+    prm[E_SIB_SHARE] = ep.sibling_group_share
+    prm[E_SIB_THREE] = ep.sibling_group_of_three
+    prev = policy.prevention
+    prm[E_PREVENT_BELOW] = (
+        prev.cfg.entry_reduction * prev.ramp(day, prev.cfg.ramp_years) if prev is not None else -1.0
+    )
+    prm[E_MALE_UASC] = ep.male_share_uasc
+    prm[E_MALE_NON_UASC] = ep.male_share_non_uasc
+    prm[E_UASC_LONG_MULT] = ex.uasc_long_multiplier
+    prm[E_P_ADOPT] = pl.p_adoption_young_long
+    prm[E_ADOPT_DAYS] = pl.adoption_placement_days
+    prm[E_SA16_UASC] = pl.p_sa_16plus_uasc
+    prm[E_SA16] = pl.p_sa_16plus
+    prm[E_SECURE_OF_HOME] = pl.p_secure_of_home
+    ks = policy.kinship_support
+    prm[E_KIN_BELOW] = ks.cfg.extra_kin_share if ks is not None and ks.active(day) else -1.0
+    prm[E_STEP_TO_SA] = pl.p_step_to_sa_at_16
+    ud = policy.uasc_dispersal
+    prm[E_DISPERSE_BELOW] = ud.cfg.transfer_share if ud is not None and ud.active(day) else -1.0
+    prm[E_DISPERSE_REGION] = 1.0 if ud is not None and ud.cfg.scope == "region" else 0.0
+    cached = getattr(model, "_entry_bands", None)
+    if cached is not None and cached[0] is p:  # fixed for the run's parameters
+        bands = cached[1]
+    else:
+        bands = np.array(
+            [
+                ex.p_short,
+                ex.short_mean_days,
+                ex.long_mean_years,
+                pl.p_placed_away,
+                pl.p_parents,
+                pl.p_kin,
+                pl.p_home,
+                pl.p_first_temporary,
+            ],
+            dtype=float,
+        )
+        model._entry_bands = (p, bands)
+    if steady:
+        model._entry_prm = (p, prm, bands)
+    return prm, bands
+
+
+@njit(cache=True)
+def admit_plan(
+    base: np.uint64,
+    las: np.ndarray,
+    la_serial: np.ndarray,
+    age_cum_non_uasc: np.ndarray,
+    age_cum_uasc: np.ndarray,
+    prm: np.ndarray,
+    day: int,
+    la_factor: np.ndarray,
+    bands: np.ndarray,
+    geo: tuple,
+    uasc_stock: np.ndarray,
+    disperse: tuple,
+) -> tuple:  # pragma: no cover - compiled
+    """A day's arrivals at ``las``, from their serials to their rows (``entry_futures``).
+
+    In order: each arrival's serial (``reserve_serials``), its uniforms (keyed by ``base``, as
+    ``sim.rng.uniforms_of``), the leads' plans (``lead_plans``, which reserve their siblings'
+    serials), the siblings' uniforms, then every entrant's identity and futures.
+
+    Returns:
+        (entrant rows, leads' uniforms, siblings' uniforms, leads kept out of care).
+    """
+    serial = reserve_serials(las, la_serial)
+    uu = uniforms_kernel(base, las, serial, N_UNIFORMS)
+    uasc, age, size, prevented, sib_la, sib_serial = lead_plans(
+        uu, las, la_serial, age_cum_non_uasc, age_cum_uasc, prm
+    )
+    uu_sib = uniforms_kernel(base, sib_la, sib_serial, N_UNIFORMS)
+    tab = entry_futures(
+        uu,
+        uu_sib,
+        las,
+        uasc,
+        age,
+        size,
+        prevented,
+        day,
+        la_factor,
+        prm,
+        bands,
+        geo,
+        uasc_stock,
+        disperse,
+    )
+    n_prevented = 0
+    for i in range(len(prevented)):
+        n_prevented += 1 if prevented[i] else 0
+    return tab, uu, uu_sib, n_prevented
+
+
+@njit(cache=True)
+def reserve_serials(las: np.ndarray, la_serial: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """The next entry serial of each arrival's LA, in order (advancing ``la_serial``)."""
+    out = np.empty(len(las), np.int64)
+    for i in range(len(las)):
+        out[i] = la_serial[las[i]]
+        la_serial[las[i]] += 1
+    return out
+
+
+@njit(cache=True)
+def to_table(ti, tu, rows, tab, uu_lead, uu_sib, cid0, n_leads, day, ev_codes, events):
+    """Write the entrants of ``tab`` (``entry_futures``) to their ``rows`` of the child table.
+
+    Leads are numbered from ``cid0`` in arrival order (``n_leads`` of them, counting those kept
+    out of care), then siblings. Each entrant's uniforms go to ``tu``, its state to ``ti``
+    (``sim.population.table`` columns), and the events fixed at entry to ``events`` as rows of
+    (day, event, child, version), child by child: leaving care, the move to supported
+    accommodation at 16-17, the adoptive placement and the change of legal status, each when
+    due (``ev_codes`` gives their codes in that order).
+
+    Returns:
+        (child numbers, number of events written).
+    """
+    k = len(tab)
+    cids = np.empty(k, np.int64)
+    for j in range(k):
+        src = tab[j, F_SRC]
+        cids[j] = cid0 + src if src >= 0 else cid0 + n_leads - 1 - src
+    ne = 0
+    for j in range(k):
+        r = rows[j]
+        o = tab[j]
+        src = o[F_SRC]
+        if src >= 0:
+            tu[r, :] = uu_lead[src]
+        else:
+            tu[r, :] = uu_sib[-1 - src]
+        cid = cids[j]
+        lead = o[F_LEAD]
+        ti[r, C_CID] = cid
+        ti[r, C_LA] = o[F_LA]
+        ti[r, C_DOB] = o[F_DOB]
+        ti[r, C_SEX] = o[F_SEX]
+        ti[r, C_HOME_D] = o[F_HOME]
+        ti[r, C_CIN] = o[F_CIN]
+        ti[r, C_UASC] = o[F_UASC]
+        ti[r, C_LS] = o[F_LS]
+        ti[r, C_CARE_START] = day
+        ti[r, C_EXIT_DAY] = o[F_EXIT_DAY]
+        ti[r, C_EXIT_ROUTE] = o[F_ROUTE]
+        ti[r, C_ADOPTION_DAY] = max(o[F_ADOPTION_DAY], -1)
+        ti[r, C_AWAY] = 1 if o[F_AWAY] == 1 else 0
+        ti[r, C_TIER] = o[F_TIER]
+        ti[r, C_PLAN] = o[F_PLAN]
+        ti[r, C_TEMPORARY] = 1 if o[F_TEMPORARY] == 1 else 0
+        has_ls = o[F_NEXT_LS] >= 0
+        ti[r, C_NEXT_LS] = o[F_NEXT_LS] if has_ls else -1
+        ti[r, C_LS_DAY] = o[F_LS_DAY] if has_ls else 0
+        ti[r, C_SIBLING_OF] = cids[lead] if lead >= 0 else -1
+        ti[r, C_GROUP_SIZE] = 1 if lead >= 0 else o[F_GROUP]
+        version = ti[r, C_VERSION]
+        due = (
+            o[F_EXIT_DAY],
+            o[F_SA16_DAY],
+            o[F_ADOPTION_DAY] if o[F_ROUTE] == R_ADOPTION and o[F_ADOPTION_DAY] > 0 else -1,
+            max(1, o[F_LS_DAY]) if has_ls else -1,
+        )
+        for e in range(4):
+            if e == 0 or due[e] >= 0:
+                events[ne, 0] = due[e]
+                events[ne, 1] = ev_codes[e]
+                events[ne, 2] = cid
+                events[ne, 3] = version
+                ne += 1
+    return cids, ne
+
+
+@njit(cache=True)
+def admit_rows(plan, table_state, cal, stock, cid0, day, ev_codes, var):  # pragma: no cover
+    """A day's arrivals (``admit_plan``), written to new rows of the child table and queued.
+
+    The entrants take rows (``alloc_rows``: freed rows first, then new ones; the table has
+    room for three per arrival), are written there (``to_table``) and indexed by child number
+    (``row_of`` has room), their events go to the calendar (``push_events``, when ``cal`` allows)
+    and they count in their LAs' ``stock``. With ``var`` > 0 each entrant's propensity to
+    move is the gamma quantile (mean 1, variance ``var``) of its own uniform.
+
+    Args:
+        plan: ``admit_plan``'s arguments but the day, in its order.
+        table_state: (I, F, U, W, free stack, counts, a new row's integer and float columns,
+            row of each child number) (``ChildTable``).
+        cal: the calendar's arrays (``Calendar.arrays``), the last day handled and whether the
+            events may be queued here.
+
+    Returns:
+        (the entrants (``entry_futures`` rows), their child numbers, their rows, leads kept
+        out of care, siblings, the events fixed at entry, what ``push_events`` returned (-1: not
+        queued)).
+    """
+    base, las, la_serial, cum_non_uasc, cum_uasc, prm, la_factor, bands, geo, uasc, disp = plan
+    ti, tf, tu, tw, free_stack, counts, default_i, default_f, row_of = table_state
+    head, tail, store, nxt, meta, late_ix, count, done, push = cal
+    tab, uu, uu_sib, n_prevented = admit_plan(
+        base, las, la_serial, cum_non_uasc, cum_uasc, prm, day, la_factor, bands, geo, uasc, disp
+    )
+    k = len(tab)
+    rows = alloc_rows(free_stack, counts, k, ti, tf, tw, default_i, default_f)
+    events = np.empty((4 * k, 4), np.int64)
+    cids, ne = to_table(ti, tu, rows, tab, uu, uu_sib, cid0, len(las), day, ev_codes, events)
+    if var > 0:
+        for j in range(k):
+            r = rows[j]
+            tf[r, CF_PROPENSITY] = gammaincinv(1.0 / var, tu[r, U_PROPENSITY], 0) * var
+    for j in range(k):
+        row_of[cids[j]] = rows[j]
+        stock[tab[j, F_LA]] += 1
+    pushed = -1
+    if push and ne:
+        pushed = push_events(head, tail, store, nxt, meta, events, ne, done, late_ix, count)
+    return tab, cids, rows, n_prevented, len(uu_sib), events[:ne], pushed
