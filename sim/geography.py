@@ -128,3 +128,17 @@ class Geography:
                 raise KeyError(c)
             out.append(self.index_of[c])
         return np.array(out, dtype=np.int64)
+
+
+@njit(cache=True)
+def haversine_km_nb(
+    lat1: float, lon1: float, lat2: float, lon2: float
+) -> float:  # pragma: no cover - compiled
+    """Great-circle distance in km between two points (degrees), compiled."""
+    p1 = math.radians(lat1)
+    p2 = math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim import engine
 from sim.geography import TWENTY_MILES_KM
-from sim.market import kernels, matching
+from sim.market import matching, terms
 from sim.population import arrivals
 from sim.records import (
     N_KINDS,
@@ -229,10 +229,10 @@ class KernelInputs:
         return self._terms
 
     def unit_columns(self) -> tuple:
-        """The supply's columns the search reads (``kernels.UNIT_FIELDS``), rebuilt on growth."""
+        """The supply's columns the search reads (``terms.UNIT_FIELDS``), rebuilt on growth."""
         s = self.supply
         if self._units is None or self._units[0] is not s.kind:
-            self._units = (s.kind, tuple(getattr(s, f) for f in kernels.UNIT_FIELDS))
+            self._units = (s.kind, tuple(getattr(s, f) for f in terms.UNIT_FIELDS))
         return self._units[1]
 
     def vacancies(self, day: int) -> matching.VacancyIndex:
@@ -258,7 +258,7 @@ class KernelInputs:
 
         Returns:
             ``market`` (provider LAs, region of each LA, scarcity, acceptance by kind, RCC of
-            each LA, capped kinds), the scalar parameters ``prm`` (``kernels.P_*``) and the
+            each LA, capped kinds), the scalar parameters ``prm`` (``terms.P_*``) and the
             flags (pooling on, regional foster care, cap on).
         """
         mp = self.p.matching
@@ -269,32 +269,32 @@ class KernelInputs:
             else None
         )
         cap = self.policy.profit_cap.terms(day) if self.policy.profit_cap is not None else None
-        prm = np.zeros(kernels.N_PRM)
-        prm[kernels.P_DECLINE_PER_TIER] = mp.decline_per_tier
-        prm[kernels.P_ACCEPT_UNREG] = mp.accept_unregistered_factor
-        prm[kernels.P_SCARCITY_MARKUP] = pp.scarcity_markup
-        prm[kernels.P_COMPLEX_PREMIUM] = pp.complex_premium
-        prm[kernels.P_EMERGENCY_PREMIUM] = pp.emergency_premium
-        prm[kernels.P_EMERGENCY] = 1.0 if emergency else 0.0
-        prm[kernels.P_W_DIST] = mp.w_distance_per_10km
-        prm[kernels.P_W_PRICE] = mp.w_price_per_1000
-        prm[kernels.P_W_MISFIT] = mp.w_misfit
-        prm[kernels.P_W_QUALITY] = mp.w_quality
-        prm[kernels.P_OWN_BONUS] = mp.own_provision_bonus
-        prm[kernels.P_OUTSIDE_PENALTY] = mp.outside_la_penalty
-        prm[kernels.P_HOME_FIXED_SHARE] = pp.home_fixed_cost_share
-        prm[kernels.P_OCCUPANCY_REF] = pp.occupancy_ref
-        prm[kernels.P_BASE_MARKUP] = pp.base_markup
+        prm = np.zeros(terms.N_PRM)
+        prm[terms.P_DECLINE_PER_TIER] = mp.decline_per_tier
+        prm[terms.P_ACCEPT_UNREG] = mp.accept_unregistered_factor
+        prm[terms.P_SCARCITY_MARKUP] = pp.scarcity_markup
+        prm[terms.P_COMPLEX_PREMIUM] = pp.complex_premium
+        prm[terms.P_EMERGENCY_PREMIUM] = pp.emergency_premium
+        prm[terms.P_EMERGENCY] = 1.0 if emergency else 0.0
+        prm[terms.P_W_DIST] = mp.w_distance_per_10km
+        prm[terms.P_W_PRICE] = mp.w_price_per_1000
+        prm[terms.P_W_MISFIT] = mp.w_misfit
+        prm[terms.P_W_QUALITY] = mp.w_quality
+        prm[terms.P_OWN_BONUS] = mp.own_provision_bonus
+        prm[terms.P_OUTSIDE_PENALTY] = mp.outside_la_penalty
+        prm[terms.P_HOME_FIXED_SHARE] = pp.home_fixed_cost_share
+        prm[terms.P_OCCUPANCY_REF] = pp.occupancy_ref
+        prm[terms.P_BASE_MARKUP] = pp.base_markup
         rcc_of_la = self._no_rcc
         if pool is not None:
             rcc_of_la = np.asarray(pool.rcc_of_la, np.int64)
-            prm[kernels.P_POOL_MARKUP] = pool.markup_factor
-            prm[kernels.P_POOL_DISCOUNT] = pool.discount
-            prm[kernels.P_POOL_BLOCK_DISCOUNT] = pool.block_discount
+            prm[terms.P_POOL_MARKUP] = pool.markup_factor
+            prm[terms.P_POOL_DISCOUNT] = pool.discount
+            prm[terms.P_POOL_BLOCK_DISCOUNT] = pool.block_discount
         cap_kind = np.zeros(N_KINDS, np.bool_)
         if cap is not None:
             cap_kind[np.asarray(cap.kinds, np.int64)] = True
-            prm[kernels.P_CAP_MAX_MARGIN] = cap.max_margin
+            prm[terms.P_CAP_MAX_MARGIN] = cap.max_margin
         market = (
             self.provider_la,
             self.geo.region_of,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.market import kernels, matching, pricing
+from sim.market import matching, pricing, scoring, terms
 
 
 def test_resolve_three_by_three_hand_worked():
@@ -126,7 +126,7 @@ def test_score_prefers_near_cheap_fitting_own_provision():
     w = (1.0, 1.0, 1.0, 1.0, 2.0, 1.0)  # distance, price, misfit, quality, own, outside
 
     def s(d=10.0, p=1000.0, mis=0, g=1, own=False, out=False):
-        return kernels.pair_score(d, p, mis, g, own, out, *w)
+        return scoring.pair_score(d, p, mis, g, own, out, *w)
 
     # Hand-worked: -1 x 10/10 - 1 x 1000/1000 - 0 - 1 x 1 + 0 - 0 = -3.
     assert s() == pytest.approx(-3.0)
@@ -259,7 +259,7 @@ def test_complex_needs_premium_pays_for_staff_not_profit():
     cost = pricing.cost_from_price(list_price, m, occ_ref, fixed)
     for tier in (0, 1, 2):
         occupied = places * occ_ref
-        price = kernels.placement_price(5000.0, False, 0.0, tier, 0.0, 1.5, 0.15, 0.1)
+        price = scoring.placement_price(5000.0, False, 0.0, tier, 0.0, 1.5, 0.15, 0.1)
         revenue = price * occupied
         spend = pricing.home_weekly_cost(cost, places, occupied, fixed) + occupied * (
             pricing.complex_needs_cost(list_price, tier, False, 0.15, m)
@@ -303,7 +303,7 @@ def _one_child_stage(units: dict, pool=None, cap_margin=None, u=0.0, emergency=1
     base markup 22%; pool: member markup factor 0.5, discount 5%, block discount 10%.
     """
     n_u = len(units["kind"])
-    full = {f: np.zeros(n_u, np.int64) for f in kernels.UNIT_FIELDS}
+    full = {f: np.zeros(n_u, np.int64) for f in terms.UNIT_FIELDS}
     full.update({f: np.zeros(n_u) for f in ("lat", "lon", "list_price", "cost")})
     full["open"] = np.ones(n_u, np.bool_)
     full["max_age"] = np.full(n_u, 17)
@@ -322,26 +322,26 @@ def _one_child_stage(units: dict, pool=None, cap_margin=None, u=0.0, emergency=1
         np.array([0.0]),  # lat
         np.array([0.0]),  # lon
     )
-    prm = np.zeros(kernels.N_PRM)
-    prm[kernels.P_SCARCITY_MARKUP] = 1.5
-    prm[kernels.P_COMPLEX_PREMIUM] = 0.15
-    prm[kernels.P_EMERGENCY_PREMIUM] = 0.1
-    prm[kernels.P_EMERGENCY] = emergency
-    prm[kernels.P_W_DIST] = 1.0
-    prm[kernels.P_W_PRICE] = 1.0
-    prm[kernels.P_HOME_FIXED_SHARE] = 0.7
-    prm[kernels.P_OCCUPANCY_REF] = 0.75
-    prm[kernels.P_BASE_MARKUP] = 0.22
+    prm = np.zeros(terms.N_PRM)
+    prm[terms.P_SCARCITY_MARKUP] = 1.5
+    prm[terms.P_COMPLEX_PREMIUM] = 0.15
+    prm[terms.P_EMERGENCY_PREMIUM] = 0.1
+    prm[terms.P_EMERGENCY] = emergency
+    prm[terms.P_W_DIST] = 1.0
+    prm[terms.P_W_PRICE] = 1.0
+    prm[terms.P_HOME_FIXED_SHARE] = 0.7
+    prm[terms.P_OCCUPANCY_REF] = 0.75
+    prm[terms.P_BASE_MARKUP] = 0.22
     rcc_of_la = np.array([-1, -1])
     if pool is not None:
         rcc_of_la = np.array(pool)
-        prm[kernels.P_POOL_MARKUP] = 0.5
-        prm[kernels.P_POOL_DISCOUNT] = 0.05
-        prm[kernels.P_POOL_BLOCK_DISCOUNT] = 0.10
+        prm[terms.P_POOL_MARKUP] = 0.5
+        prm[terms.P_POOL_DISCOUNT] = 0.05
+        prm[terms.P_POOL_BLOCK_DISCOUNT] = 0.10
     cap_kind = np.zeros(7, np.bool_)
     if cap_margin is not None:
         cap_kind[3] = True  # children's homes
-        prm[kernels.P_CAP_MAX_MARGIN] = cap_margin
+        prm[terms.P_CAP_MAX_MARGIN] = cap_margin
     market = (
         np.array([0, 1, -1]),  # provider 0: LA 0's council, 1: LA 1's, 2: private
         np.array([0, 0]),  # one region
@@ -351,13 +351,13 @@ def _one_child_stage(units: dict, pool=None, cap_margin=None, u=0.0, emergency=1
         cap_kind,
     )
     flags = (pool is not None, regional, cap_margin is not None)
-    return kernels.score_pairs_stage(
+    return scoring.score_pairs_stage(
         np.array([0]),
         np.zeros(n_u, np.int64),
         np.arange(n_u),
         np.full(n_u, u),
         kids,
-        tuple(full[f] for f in kernels.UNIT_FIELDS),
+        tuple(full[f] for f in terms.UNIT_FIELDS),
         market,
         prm,
         flags,

@@ -53,7 +53,7 @@ from sim.engine.state import (
     ROUTE_ADOPTION,
     RPC_OTHER,
 )
-from sim.market.kernels import haversine_km_nb
+from sim.geography import haversine_km_nb
 from sim.population.children import (
     N_PLACEMENT_DRAWS,
     PER_PLACEMENT,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.market import kernels
+from sim.market import kernels, scoring
 
 
 @dataclass
@@ -116,6 +116,6 @@ def candidate_pairs_multi(
 
 # Rounds of proposals: every unassigned child proposes its best remaining candidate; each unit
 # accepts proposals in score order while the places they need fit; rejected children propose
-# again among the units that still have room. Compiled (``kernels.resolve``); ``free`` (int64,
+# again among the units that still have room. Compiled (``scoring.resolve``); ``free`` (int64,
 # by unit id) is updated in place.
-resolve = kernels.resolve
+resolve = scoring.resolve

@@ -4,7 +4,7 @@ This module owns how a weekly price is set (docs/design.md §3.6): providers pri
 markup that rises with scarcity near the child (regional occupancy of that kind of place above a
 threshold), with premiums for complex needs and emergency (same-day) spot purchases; council
 provision is charged at cost. The price of one placement is computed where candidates are scored, in
-the compiled ``sim.market.kernels.placement_price``; the scarcity it uses is here. It also owns a
+the compiled ``sim.market.scoring.placement_price``; the scarcity it uses is here. It also owns a
 home's weekly cost at a given occupancy (fixed and variable parts), from which margins and the
 open/close decisions follow, the extra cost of complex needs, and the rate at which private homes
 open (``private_entry_rate``).
