@@ -17,6 +17,7 @@ from sim.geography import TWENTY_MILES_KM
 from sim.market import matching, terms
 from sim.population import arrivals
 from sim.records import (
+    DAYS_PER_YEAR,
     N_KINDS,
 )
 
@@ -80,7 +81,7 @@ class KernelInputs:
         if sc is not None and sc.active(day):
             vp[engine.V_SC_ON] = 1.0
             vp[engine.V_SC_TAKE_UP] = sc.cfg.take_up
-            vp[engine.V_SC_DAYS] = int(sc.cfg.years * 365.25)
+            vp[engine.V_SC_DAYS] = int(sc.cfg.years * DAYS_PER_YEAR)
             vp[engine.V_SC_STAY] = sc.cfg.sa_move_reduction
         vp[engine.V_DEREGISTER] = sp.deregister_after_breakdown
         vp[engine.V_ESCALATE] = pp.p_escalate_after_breakdown

@@ -21,7 +21,7 @@ import pandas as pd
 from numba import njit
 
 from sim.geography import TWENTY_MILES_KM, Geography, haversine_km
-from sim.records import KIND_NAMES, PLACE_GROUP, PROVIDER_GROUP
+from sim.records import DAYS_PER_YEAR, KIND_NAMES, PLACE_GROUP, PROVIDER_GROUP
 
 PLACEMENT_RNE = ("S", "P", "B", "T", "U")
 UNPLANNED_REASONS = ("CREQB", "CREQO", "CHILD", "LAREQ", "STAND", "ALLEG", "APPRR", "CLOSE")
@@ -379,7 +379,7 @@ def indicators(
         three = pd.Series((n_place >= 3).astype(float), index=cla.index)
         em.add(areas, "cla_3plus_placements", three)
         em.add(areas, "share_3plus_placements", three, denom=one)
-        age = (end - cla["CHILD"].map(dob)).dt.days / 365.25
+        age = (end - cla["CHILD"].map(dob)).dt.days / DAYS_PER_YEAR
         elig = (age < 16) & ((end - cla["period_start"]).dt.days >= 913)
         stable = elig & ((end - cla["spell_start"]).dt.days >= 730)
         em.add(areas, "long_term_stability_eligible", elig.astype(float))
@@ -411,7 +411,7 @@ def indicators(
                 em.add(
                     la_areas,
                     "child_years",
-                    (lg["days"] / 365.25).where(lg["group"] == "overhead", 0.0),
+                    (lg["days"] / DAYS_PER_YEAR).where(lg["group"] == "overhead", 0.0),
                 )
                 for grp in (
                     "fostering",

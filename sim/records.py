@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 ORIGIN = dt.date(2025, 3, 31)
-DAYS_PER_YEAR = 365.25
+DAYS_PER_YEAR = 365.25  # days a year, on average (a convention)
+DAYS_PER_MONTH = 30.44  # days a month, on average (365.25 / 12, rounded: a convention)
+DAYS_PER_WEEK = 7.0  # days a week
 OPEN_DAY = -(10**9)  # DEC of an episode still open at the end of the run
 
 # ---- SSDA903 code lists (2024-25 valid lists; ssda903.md) ----

@@ -185,6 +185,11 @@ class FosterPipeline:
         self.n = len(keep)
 
 
+# An agency's new carer lives in the LA it recruits for with this probability, else in one of
+# that LA's three nearest neighbours: assumption.
+AGENCY_CARER_IN_LA = 0.8
+
+
 @njit(cache=True)
 def foster_draws(
     rng: np.random.Generator,
@@ -214,7 +219,7 @@ def foster_draws(
     u_home = rng.random(n)
     home = np.empty(n, np.int64)
     for i in range(n):
-        home[i] = la[i] if u_home[i] < 0.8 else la_order[la[i], near_col[i]]
+        home[i] = la[i] if u_home[i] < AGENCY_CARER_IN_LA else la_order[la[i], near_col[i]]
     district = districts_of(d_start, d_cumw, home, rng.random(n))
     places = np.searchsorted(places_cdf, rng.random(n), side="right")
     ages = np.searchsorted(ages_cdf, rng.random(n), side="right")

@@ -77,7 +77,9 @@ from sim.population.children import (
     U_LS_DAYS,
     U_SA16,
 )
-from sim.population.entry import pick_index
+from sim.population.entry import (
+    pick_index,
+)
 from sim.population.table import (
     C_DOB,
     C_EXIT_DAY,
@@ -115,6 +117,20 @@ from sim.records import (
     NO_UNIT,
     UNREG,
 )
+
+# A foster placement's breakdown may escalate the plan to residential care from this age
+# (years; ``params.placements.p_escalate_after_breakdown``): assumption.
+ESCALATE_MIN_AGE_YEARS = 11
+# A planned move from a children's home may step down to foster care below this age (years;
+# ``params.placements.p_step_down``): assumption.
+STEP_DOWN_MAX_AGE_YEARS = 15.5
+# The adoptive placement: share placed with adopters (A6) rather than with foster carers
+# approved as adopters (A5), share by the council's own agency (PR1) rather than a voluntary
+# one (PR5), and the nearest councils the adopters live in (the child's own uniform picks one):
+# assumptions.
+ADOPTION_A6_SHARE = 0.7
+ADOPTION_OWN_LA_SHARE = 0.8
+ADOPTION_NEAREST_LAS = 8
 
 
 @njit(cache=True)

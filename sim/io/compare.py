@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.config import RunConfig
+from sim.records import DAYS_PER_WEEK, DAYS_PER_YEAR
 
 # Outcome name -> (group, indicator it comes from or how it is derived, unit).
 OUTCOMES = {
@@ -85,7 +86,9 @@ def outcomes(ind: pd.DataFrame) -> pd.DataFrame:
         if "placement_changes" in wide:
             wide["moves_per_child_year"] = wide["placement_changes"] / cy
         if "spend_total_gbp" in wide:
-            wide["cost_per_child_week"] = wide["spend_total_gbp"] / (cy * 365.25 / 7.0)
+            wide["cost_per_child_week"] = wide["spend_total_gbp"] / (
+                cy * DAYS_PER_YEAR / DAYS_PER_WEEK
+            )
     extra = ("rcc", "void", "capital", "programme", "clawback")
     for col in [f"spend_{g}_gbp" for g in extra]:
         if col not in wide and "spend_total_gbp" in wide:

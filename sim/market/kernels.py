@@ -136,6 +136,11 @@ def scan_candidates(
     return out_c[:m], out_u[:m]
 
 
+# From a search's second stage, a child of this age (years) or older with complex needs whose
+# plan is foster care may also go to a children's home: assumption.
+HOME_FOR_FOSTER_MIN_AGE = 11
+
+
 @njit(cache=True)
 def allowed_kinds(
     allowed: np.ndarray, a: int, plan: int, age: float, tier: int, stage: int
@@ -157,7 +162,7 @@ def allowed_kinds(
     home = (
         plan == PLAN_HOME
         or plan == PLAN_SECURE
-        or (plan == PLAN_FOSTER and age >= 11 and later and tier >= 1)
+        or (plan == PLAN_FOSTER and age >= HOME_FOR_FOSTER_MIN_AGE and later and tier >= 1)
         or (plan == PLAN_SA and stage >= 2)
     )
     allowed[a, INHOUSE] = foster

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sim.records import (
+    DAYS_PER_YEAR,
     ITEM_CAPITAL,
     ITEM_CLAWBACK,
     ITEM_OVERHEAD,
@@ -63,4 +64,4 @@ class Lever:
             return 0.0
         if years <= 0:
             return 1.0
-        return min(1.0, (day - self.start_day + 1) / (years * 365.25))
+        return min(1.0, (day - self.start_day + 1) / (years * DAYS_PER_YEAR))

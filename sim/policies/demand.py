@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.policies.base import Lever
-from sim.records import ITEM_PROGRAMME
+from sim.records import DAYS_PER_MONTH, DAYS_PER_WEEK, ITEM_PROGRAMME
 
 
 class Prevention(Lever):
@@ -78,7 +78,7 @@ class StayingClose(Lever):
 
     def costs(self, day: int, model) -> list[tuple[int, int, float]]:
         """Support for the month for young people on Staying Close (the model's list)."""
-        weeks = 30.44 / 7.0
+        weeks = DAYS_PER_MONTH / DAYS_PER_WEEK
         out = []
         by_la: dict[int, int] = {}
         for la, end in model.staying_close:

@@ -97,6 +97,15 @@ _ETHNIC_CUM = np.array(ETHNIC[1])
 _ETHNIC_UASC_CUM = np.array(ETHNIC_UASC[1])
 
 
+# Police protection (L1) or an emergency protection order (L2) ends 1 to 7 days after entry;
+# this share goes on to an interim care order (C1), the rest are accommodated (V2): assumption.
+POLICE_TO_CARE_ORDER = 0.6
+POLICE_SPREAD_DAYS = 7
+# An interim care order (C1) becomes a full care order (C2) 150 to 250 days on, if the child
+# stays more than 200 days more: assumption.
+C2_AFTER_MIN_STAY_DAYS = 200
+C2_AFTER_DAYS = 150
+C2_AFTER_SPREAD_DAYS = 100
 LS_V2_CODE, LS_L1_CODE, LS_L2_CODE, LS_C1_CODE, LS_C2_CODE = (
     LS[c] for c in ("V2", "L1", "L2", "C1", "C2")
 )
@@ -358,11 +367,11 @@ def _futures(
     temporary = u[U_TEMP] < bands[B_TEMP, band] and (plan == PLAN_FOSTER or plan == PLAN_HOME)
     next_ls, ls_day = -1, 0
     if ls == LS_L1_CODE or ls == LS_L2_CODE:
-        next_ls = LS_C1_CODE if u[U_LS_DAYS] < 0.6 else LS_V2_CODE
-        ls_day = day + 1 + int(7 * u[U_LS_DAYS])
-    elif ls == LS_C1_CODE and end - day > 200:
+        next_ls = LS_C1_CODE if u[U_LS_DAYS] < POLICE_TO_CARE_ORDER else LS_V2_CODE
+        ls_day = day + 1 + int(POLICE_SPREAD_DAYS * u[U_LS_DAYS])
+    elif ls == LS_C1_CODE and end - day > C2_AFTER_MIN_STAY_DAYS:
         next_ls = LS_C2_CODE
-        ls_day = day + 150 + int(100 * u[U_LS_DAYS])
+        ls_day = day + C2_AFTER_DAYS + int(C2_AFTER_SPREAD_DAYS * u[U_LS_DAYS])
     # A move to supported accommodation between the 16th birthday and 17 and a half.
     sa16 = -1
     if u[U_SA16] < prm[E_STEP_TO_SA] and (plan == PLAN_FOSTER or plan == PLAN_HOME):

@@ -31,6 +31,15 @@ from sim.records import (
 from sim.rng import keyed_uniforms
 from sim.supply.units import AGES_CDF, PLACES_CDF, SKILL_CDF, add_units, foster_columns
 
+# Deregistrations fall on empty households: the yearly rate (``params.supply.
+# deregistration_rate``) over the share of households that are empty, that share counted as at
+# least 5% (so that a full market does not divide by nothing) and at least 30% in the divisor
+# (so that a few empty households are not all lost in a month): assumptions.
+MIN_EMPTY_SHARE, EMPTY_SHARE_FLOOR = 0.05, 0.3
+# Carers' occupancy at which a service approves at the observed rate (``approval_rate``);
+# above it recruitment rises (``recruitment_elasticity``): assumption (near the 2025 level).
+REFERENCE_OCCUPANCY = 0.80
+
 
 # ---- monthly supply ---------------------------------------------------------------------------
 def foster_month(model, day: int) -> None:
@@ -45,8 +54,8 @@ def foster_month(model, day: int) -> None:
     # Foster attrition: empty households retire; households with children rarely resign.
     foster = s.open[:n] & ((s.kind[:n] == INHOUSE) | (s.kind[:n] == IFA))
     empty = foster & (s.occupied[:n] == 0)
-    empty_share = max(empty.sum() / max(foster.sum(), 1), 0.05)
-    p_empty = min(1.0, sp.deregistration_rate / 12.0 / max(empty_share, 0.3))
+    empty_share = max(empty.sum() / max(foster.sum(), 1), MIN_EMPTY_SHARE)
+    p_empty = min(1.0, sp.deregistration_rate / 12.0 / max(empty_share, EMPTY_SHARE_FLOOR))
     policy = model.policy
     hub = policy.recruitment_hub.factors(day) if policy.recruitment_hub is not None else None
     if hub is not None:
@@ -94,7 +103,12 @@ def foster_month(model, day: int) -> None:
     exited = np.isin(services, np.fromiter(model.exited_providers, np.int64))
     uplift = np.where(council, council_uplift, np.where(exited, 0.0, ifa_uplift))
     lam = approval_mean(
-        sp.approval_rate, hh[services], occupancy, 0.80, sp.recruitment_elasticity, uplift
+        sp.approval_rate,
+        hh[services],
+        occupancy,
+        REFERENCE_OCCUPANCY,
+        sp.recruitment_elasticity,
+        uplift,
     )
     approvals = poisson_quantiles(u_recruit, lam)
     approvals[council & (keep[np.maximum(sv["la"], 0)] == 0)] = -1  # councils not represented

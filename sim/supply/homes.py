@@ -13,12 +13,26 @@ import numpy as np
 from sim.market import pricing
 from sim.policies.actions import cap_clawback, void_payments
 from sim.records import (
+    DAYS_PER_MONTH,
+    DAYS_PER_WEEK,
     HOME,
     SECTOR_LA,
     SECTOR_PRIVATE,
     SECTOR_VOLUNTARY,
 )
 from sim.supply.units import add_homes, group_for_new_homes, new_provider
+
+# A home's margin is smoothed month by month: this share of last month's value and the rest
+# from this month's (an exponential average over about six months): assumption.
+MARGIN_KEEP, MARGIN_NEW = 0.85, 0.15
+# Private entrants' view of the market margin, smoothed faster (about five months): assumption.
+ENTRY_MARGIN_KEEP, ENTRY_MARGIN_NEW = 0.8, 0.2
+# Multipliers on a home's observed closure rate (``params.supply.home_exit_rate``): loss-making
+# homes close twice as often, profitable ones at 0.6 of it (so that the sector's rate holds
+# when most make money), inadequate ones four times as often (Ofsted can cancel their
+# registration): assumptions.
+CLOSE_IF_LOSING, CLOSE_IF_PROFITABLE, CLOSE_IF_INADEQUATE = 2.0, 0.6, 4
+INADEQUATE = 3  # Ofsted grade code of "inadequate" (0 outstanding .. 3 inadequate)
 
 
 def homes_month(model, day: int, rng) -> None:
@@ -28,7 +42,7 @@ def homes_month(model, day: int, rng) -> None:
     pp = model.p.prices
     n = s.n
     homes = np.flatnonzero(s.open[:n] & (s.kind[:n] == HOME))
-    weeks = 30.44 / 7
+    weeks = DAYS_PER_MONTH / DAYS_PER_WEEK
     # Background places (children of councils outside a regional world) pay the list price.
     revenue = (s.income_rate[homes] + s.reserved[homes] * s.list_price[homes]) * weeks
     revenue = revenue + void_payments(model, day, homes, weeks)
@@ -46,11 +60,12 @@ def homes_month(model, day: int, rng) -> None:
     s.rev_month[homes] = revenue
     s.cost_month[homes] = cost
     m = np.where(revenue > 1.0, (revenue - cost) / np.maximum(revenue, 1.0), -1.0)
-    s.margin[homes] = 0.85 * s.margin[homes] + 0.15 * np.clip(m, -1.0, 1.0)
+    s.margin[homes] = MARGIN_KEEP * s.margin[homes] + MARGIN_NEW * np.clip(m, -1.0, 1.0)
     # Closures: observed exit rates by sector, higher when loss-making or inadequate.
     sector = s.sector[homes]
     rate = np.asarray(sp.home_exit_rate)[sector_slot(sector)] / 12.0
-    rate = rate * np.where(s.margin[homes] < 0, 2.0, 0.6) * np.where(s.grade[homes] >= 3, 4, 1)
+    losing = np.where(s.margin[homes] < 0, CLOSE_IF_LOSING, CLOSE_IF_PROFITABLE)
+    rate = rate * losing * np.where(s.grade[homes] >= INADEQUATE, CLOSE_IF_INADEQUATE, 1)
     close = homes[rng.random(len(homes)) < rate]
     for h in close.tolist():  # each owner closes its home (at once if empty, else winds down)
         model.providers[int(s.provider[h])].close_home(s, h, day)
@@ -63,7 +78,9 @@ def homes_month(model, day: int, rng) -> None:
     priv = sector == SECTOR_PRIVATE
     rev_p, cost_p = float(revenue[priv].sum()), float(cost[priv].sum())
     month_margin = (rev_p - cost_p) / rev_p if rev_p > 0 else sp.entry_reference_margin
-    model.private_home_margin = 0.8 * model.private_home_margin + 0.2 * month_margin
+    model.private_home_margin = (
+        ENTRY_MARGIN_KEEP * model.private_home_margin + ENTRY_MARGIN_NEW * month_margin
+    )
     pipeline = sp.new_home_places * sum(1 for h in model.pending_homes if h[2] == 0)
     places_p = float(s.capacity[homes][priv].sum())
     cost_per_place = float((s.cost[homes][priv] * s.capacity[homes][priv]).sum()) / max(places_p, 1)
