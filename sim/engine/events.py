@@ -78,9 +78,13 @@ from sim.population.children import (
     U_SA16,
 )
 from sim.population.entry import (
+    C2_AFTER_DAYS,
+    C2_AFTER_MIN_STAY_DAYS,
+    C2_AFTER_SPREAD_DAYS,
     pick_index,
 )
 from sim.population.table import (
+    C_CID,
     C_DOB,
     C_EXIT_DAY,
     C_EXIT_ROUTE,
@@ -150,31 +154,214 @@ def report(out, on, what, a, b):
 
 
 @njit(cache=True)
+def leave_care(tab, sup, books, logs, r, day, vp, world, out, on):
+    """Row ``r`` leaves care on ``day``.
+
+    The reason by its route; staying put at 18 from foster care (E17) or Staying Close from a
+    home (E5); its episode written, its unit released, the stock counted down; reported as
+    ``OUT_EXIT`` (and ``OUT_STAYING_CLOSE``).
+    """
+    ti, tu, tw = tab.I, tab.U, tab.W
+    cid, la, kind = ti[r, C_CID], ti[r, C_LA], ti[r, C_KIND]
+    route = ti[r, C_EXIT_ROUTE]
+    u18 = tu[r, U_18]
+    ux = tu[r, U_EXIT_REASON]
+    if route == ROUTE_AT18:
+        fostered = kind == INHOUSE or kind == IFA or kind == KIN
+        if fostered and u18 < vp[V_STAYING_PUT]:
+            rec = REC_E17
+        elif kind == HOME and vp[V_SC_ON] != 0.0 and u18 < vp[V_SC_TAKE_UP]:
+            rec = REC_E5  # independent living with formal support (Staying Close)
+            report(out, on, OUT_STAYING_CLOSE, la, day + np.int64(vp[V_SC_DAYS]))
+        else:
+            rec = exit_reason(ROUTE_AT18, ux)
+    elif route == ROUTE_ADOPTION and ti[r, C_PLACE] >= 0 and IS_ADOPTION_PLACE[ti[r, C_PLACE]]:
+        rec = exit_reason(ROUTE_ADOPTION, ux)
+    elif route == ROUTE_ADOPTION:
+        rec = exit_reason(ROUTE_YOUNG_LONG, ux)
+    else:
+        rec = exit_reason(route, ux)
+    tw[r] = 0
+    if ti[r, C_PLACE] >= 0:
+        close_episode(tab, logs, r, day, rec, -1)
+        release(tab, sup, books, logs, r, day)
+    world.stock[la] -= 1
+    if ti[r, C_UASC] != 0:
+        world.uasc_stock[la] -= 1
+    ti[r, C_VERSION] += 1
+    world.row_of[cid] = -1
+    report(out, on, OUT_EXIT, cid, r)
+
+
+@njit(cache=True)
+def end_unplanned(tab, sup, books, logs, r, day, vp, world, out, on):
+    """Row ``r``'s placement breaks down on ``day``.
+
+    The reason is drawn; the carer may stop (less often with a recruitment hub); a foster child
+    of ``ESCALATE_MIN_AGE_YEARS`` or more may have its plan escalated to a children's home; the
+    unit is released and the child reported for today's urgent round (``OUT_URGENT``).
+    """
+    ti = tab.I
+    kind = ti[r, C_KIND]
+    ti[r, C_N_DRAWS] -= 1
+    uu = placement_uniforms(tab, r)
+    ti[r, C_N_DRAWS] += 1
+    reason = UNPLANNED_CODES[pick_index(UNPLANNED_CUM, uu[2])]
+    unit = ti[r, C_UNIT]
+    ti[r, C_PREV_UNIT] = unit
+    keep = 1.0
+    if vp[V_HUB_ON] != 0.0 and kind == INHOUSE:
+        keep = world.hub_keep[world.provider_la[sup.provider[unit]]]
+    if (kind == INHOUSE or kind == IFA) and uu[2] * 7.0 % 1.0 < vp[V_DEREGISTER] * keep:
+        sup.matchable[unit] = False  # carer stops after the breakdown
+    if (
+        (kind == INHOUSE or kind == IFA)
+        and (day - ti[r, C_DOB]) / DAYS_PER_YEAR >= ESCALATE_MIN_AGE_YEARS
+        and uu[3] < vp[V_ESCALATE]
+    ):
+        ti[r, C_PLAN] = PLAN_HOME_
+        ti[r, C_TIER] = max(ti[r, C_TIER], 1)
+    release(tab, sup, books, logs, r, day)
+    ti[r, C_MOVE_RPC] = reason
+    report(out, on, OUT_URGENT, ti[r, C_CID], 0)
+
+
+@njit(cache=True)
+def plan_move(tab, r, day, vp):
+    """Row ``r``'s planned move is due on ``day``: it joins the planned queue.
+
+    The reason (the end of a short-term placement, care plan or other); a step down from a
+    home for a child under ``STEP_DOWN_MAX_AGE_YEARS``; a child in an unregistered setting with
+    a kinship plan is planned for foster care.
+    """
+    ti, tw = tab.I, tab.W
+    ti[r, C_N_DRAWS] -= 1
+    uu = placement_uniforms(tab, r)
+    ti[r, C_N_DRAWS] += 1
+    age = (day - ti[r, C_DOB]) / DAYS_PER_YEAR
+    if ti[r, C_TEMPORARY] != 0:
+        ti[r, C_MOVE_RPC] = RPC_CARPL
+    else:
+        ti[r, C_MOVE_RPC] = RPC_OTHER if uu[2] < vp[V_OTHER_SHARE] else RPC_CARPL
+    plan = ti[r, C_PLAN]
+    if plan == PLAN_HOME_ and age < STEP_DOWN_MAX_AGE_YEARS and uu[3] < vp[V_STEP_DOWN]:
+        ti[r, C_PLAN] = PLAN_FOSTER_  # step-down
+        ti[r, C_TIER] = min(ti[r, C_TIER], 1)
+    elif ti[r, C_KIND] == UNREG and plan == PLAN_KIN_:
+        ti[r, C_PLAN] = PLAN_FOSTER_
+    ti[r, C_WAITING_SINCE] = day
+    tw[r] = 1
+
+
+@njit(cache=True)
+def change_status(tab, sup, logs, r, day, pp, rates):
+    """Row ``r``'s carers' approval changes (short-term to long-term).
+
+    A new episode with the same carer (RNE T, reason PLACE) where the PLACE code changes; the
+    placement's next event is drawn.
+    """
+    ti = tab.I
+    ti[r, C_STATUS_CHANGED] = 1
+    code = STATUS_PLACE[ti[r, C_PLACE]]
+    if code >= 0:
+        close_episode(tab, logs, r, day, REC_X1, RPC_PLACE)
+        ti[r, C_PLACE] = code
+        open_episode(tab, r, day, RNE_T)
+        ti[r, C_N_PLACEMENTS] += 1
+    schedule_next(tab, sup, logs, r, day, pp, rates)
+
+
+@njit(cache=True)
+def adoptive_placement(tab, sup, books, logs, r, day, world):
+    """Row ``r`` on the adoption route is placed for adoption on ``day``.
+
+    A5 or A6, by its council's or a voluntary agency, with adopters in one of the nearest
+    councils (RNE B).
+    """
+    ti, tf, tu, tw = tab.I, tab.F, tab.U, tab.W
+    if ti[r, C_EXIT_ROUTE] != ROUTE_ADOPTION or ti[r, C_PLACE] < 0:
+        return
+    tw[r] = 0
+    close_episode(tab, logs, r, day, REC_X1, RPC_CARPL)
+    release(tab, sup, books, logs, r, day)
+    ti[r, C_LS] = LS_E1
+    ti[r, C_KIND] = NO_UNIT
+    ti[r, C_UNIT] = -1
+    ti[r, C_PAYEE] = -1
+    uls = tu[r, U_LS_DAYS]
+    ti[r, C_PLACE] = PLACE_A6 if uls < ADOPTION_A6_SHARE else PLACE_A5
+    ti[r, C_PROVIDER] = PR_OWN_LA if uls < ADOPTION_OWN_LA_SHARE else PR_VOLUNTARY_
+    la2 = world.la_order[ti[r, C_LA], np.int64(tu[r, U_18] * ADOPTION_NEAREST_LAS)]
+    ti[r, C_PL_D] = district_of(world.d_start, world.d_cumw, la2, tu[r, U_EXIT_REASON])
+    tf[r, CF_PRICE] = 0.0
+    open_episode(tab, r, day, RNE_B)
+    ti[r, C_N_PLACEMENTS] += 1
+    ti[r, C_VERSION] += 1
+
+
+@njit(cache=True)
+def move_to_supported(tab, r, day, vp):
+    """Row ``r`` (16-17, in foster care or a home) is planned for supported accommodation.
+
+    It joins the planned queue, unless Staying Close keeps it in its home.
+    """
+    ti, tu, tw = tab.I, tab.U, tab.W
+    plan = ti[r, C_PLAN]
+    kind = ti[r, C_KIND]
+    if (plan != PLAN_FOSTER_ and plan != PLAN_HOME_) or ti[r, C_PLACE] < 0:
+        return
+    if kind == UNREG or tw[r] != 0:
+        return
+    if kind == HOME and vp[V_SC_ON] != 0.0 and tu[r, U_SA16] * 13.0 % 1.0 < vp[V_SC_STAY]:
+        return  # stays in the home, moving on at 18 with Staying Close
+    ti[r, C_PLAN] = PLAN_SA_
+    ti[r, C_MOVE_RPC] = RPC_CARPL
+    ti[r, C_WAITING_SINCE] = day
+    tw[r] = 1
+
+
+@njit(cache=True)
+def change_legal_status(tab, logs, r, day):
+    """Row ``r``'s legal status changes on ``day`` (a new episode, RNE L).
+
+    An interim care order schedules its full order; a child not yet placed has the change
+    recorded a week on.
+    """
+    ti, tu, tw = tab.I, tab.U, tab.W
+    cid = ti[r, C_CID]
+    nls = ti[r, C_NEXT_LS]
+    if nls < 0 or ti[r, C_LS] == nls:
+        return
+    if ti[r, C_PLACE] < 0 or (tw[r] != 0 and ti[r, C_KIND] == UNREG):
+        draw_event(logs, day + 7, EV_LS, cid, ti[r, C_VERSION])  # recorded once placed
+        return
+    close_episode(tab, logs, r, day, REC_X1, -1)
+    ti[r, C_LS] = nls
+    ti[r, C_NEXT_LS] = -1
+    open_episode(tab, r, day, RNE_L)
+    if nls == LS_C1 and ti[r, C_EXIT_DAY] - day > C2_AFTER_MIN_STAY_DAYS:
+        ti[r, C_NEXT_LS] = LS_C2
+        wait = C2_AFTER_DAYS + np.int64(C2_AFTER_SPREAD_DAYS * tu[r, U_LS_DAYS])
+        ti[r, C_LS_DAY] = day + wait
+        draw_event(logs, ti[r, C_LS_DAY], EV_LS, cid, ti[r, C_VERSION])
+
+
+@njit(cache=True)
 def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, counts, out, on):
     """Handle the day's due events ``events`` (event, child, version) in order.
 
-    The rules of ``sim.model`` (docs/design.md §3.3-3.4): leaving care (with its reason, staying
-    put, Staying Close), an unplanned ending (the carer may stop; a teenager's plan may escalate to
-    residential care; the child joins the urgent queue), a planned move (joins the planned queue; a
-    step down from a home), a change of the carers' approval, the adoptive placement, the planned
-    move to supported accommodation at 16-17 and a change of legal status. An event of a child who
-    has left, or a placement event made stale by a later placement, is skipped. ``world`` = (row of
-    each child number, the model's stock and UASC stock by LA, provider LAs, the recruitment hub's
-    retention factor by LA, LA order by distance, each LA's first district and districts' cumulative
-    weights). The planned queue is the table's ``waiting`` flag, set and cleared here; who joins the
-    urgent queue, leaves care or takes up Staying Close is reported in ``out`` (``OUT_*``), in
-    order; events drawn go to ``logs.drawn``.
+    Each event goes to its handler: leaving care (``leave_care``), a placement's unplanned
+    ending (``end_unplanned``), planned move (``plan_move``) or change of the carers' approval
+    (``change_status``), the adoptive placement (``adoptive_placement``), the move to supported
+    accommodation at 16-17 (``move_to_supported``) and a change of legal status
+    (``change_legal_status``). An event of a child who has left, or a placement event made
+    stale by a later placement, is skipped. The planned queue is the table's ``waiting`` flag,
+    set and cleared by the handlers; who joins the urgent queue, leaves care or takes up
+    Staying Close is reported in ``out`` (``OUT_*``), in order; events drawn go to
+    ``logs.drawn``.
     """
-    ti, tf, tu, tw = tab.I, tab.F, tab.U, tab.W
-    row_of, stock, uasc_stock, provider_la, hub_keep = (
-        world.row_of,
-        world.stock,
-        world.uasc_stock,
-        world.provider_la,
-        world.hub_keep,
-    )
-    la_order, d_start, d_cumw = world.la_order, world.d_start, world.d_cumw
-    matchable, provider = sup.matchable, sup.provider
+    ti = tab.I
+    row_of = world.row_of
     handled = 0
     for j in range(len(events)):
         ev, cid, version = events[j, 0], events[j, 1], events[j, 2]
@@ -182,137 +369,20 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
         if r < 0 or (ev == EV_PLACEMENT and ti[r, C_VERSION] != version):
             continue
         handled += 1
-        la = ti[r, C_LA]
-        kind = ti[r, C_KIND]
         if ev == EV_EXIT:
-            route = ti[r, C_EXIT_ROUTE]
-            u18 = tu[r, U_18]
-            ux = tu[r, U_EXIT_REASON]
-            if route == ROUTE_AT18:
-                fostered = kind == INHOUSE or kind == IFA or kind == KIN
-                if fostered and u18 < vp[V_STAYING_PUT]:
-                    rec = REC_E17
-                elif kind == HOME and vp[V_SC_ON] != 0.0 and u18 < vp[V_SC_TAKE_UP]:
-                    rec = REC_E5  # independent living with formal support (Staying Close)
-                    report(out, on, OUT_STAYING_CLOSE, la, day + np.int64(vp[V_SC_DAYS]))
-                else:
-                    rec = exit_reason(ROUTE_AT18, ux)
-            elif (
-                route == ROUTE_ADOPTION
-                and ti[r, C_PLACE] >= 0
-                and IS_ADOPTION_PLACE[ti[r, C_PLACE]]
-            ):
-                rec = exit_reason(ROUTE_ADOPTION, ux)
-            elif route == ROUTE_ADOPTION:
-                rec = exit_reason(ROUTE_YOUNG_LONG, ux)
-            else:
-                rec = exit_reason(route, ux)
-            tw[r] = 0
-            if ti[r, C_PLACE] >= 0:
-                close_episode(tab, logs, r, day, rec, -1)
-                release(tab, sup, books, logs, r, day)
-            stock[la] -= 1
-            if ti[r, C_UASC] != 0:
-                uasc_stock[la] -= 1
-            ti[r, C_VERSION] += 1
-            row_of[cid] = -1
-            report(out, on, OUT_EXIT, cid, r)
+            leave_care(tab, sup, books, logs, r, day, vp, world, out, on)
         elif ev == EV_PLACEMENT:
             what = ti[r, C_PENDING]
             if what == PENDING_UNPLANNED:
-                ti[r, C_N_DRAWS] -= 1
-                uu = placement_uniforms(tab, r)
-                ti[r, C_N_DRAWS] += 1
-                reason = UNPLANNED_CODES[pick_index(UNPLANNED_CUM, uu[2])]
-                unit = ti[r, C_UNIT]
-                ti[r, C_PREV_UNIT] = unit
-                keep = 1.0
-                if vp[V_HUB_ON] != 0.0 and kind == INHOUSE:
-                    keep = hub_keep[provider_la[provider[unit]]]
-                if (kind == INHOUSE or kind == IFA) and uu[2] * 7.0 % 1.0 < vp[V_DEREGISTER] * keep:
-                    matchable[unit] = False  # carer stops after the breakdown
-                if (
-                    (kind == INHOUSE or kind == IFA)
-                    and (day - ti[r, C_DOB]) / DAYS_PER_YEAR >= 11
-                    and uu[3] < vp[V_ESCALATE]
-                ):
-                    ti[r, C_PLAN] = PLAN_HOME_
-                    ti[r, C_TIER] = max(ti[r, C_TIER], 1)
-                release(tab, sup, books, logs, r, day)
-                ti[r, C_MOVE_RPC] = reason
-                report(out, on, OUT_URGENT, cid, 0)
+                end_unplanned(tab, sup, books, logs, r, day, vp, world, out, on)
             elif what == PENDING_PLANNED:
-                ti[r, C_N_DRAWS] -= 1
-                uu = placement_uniforms(tab, r)
-                ti[r, C_N_DRAWS] += 1
-                age = (day - ti[r, C_DOB]) / DAYS_PER_YEAR
-                if ti[r, C_TEMPORARY] != 0:
-                    ti[r, C_MOVE_RPC] = RPC_CARPL
-                else:
-                    ti[r, C_MOVE_RPC] = RPC_OTHER if uu[2] < vp[V_OTHER_SHARE] else RPC_CARPL
-                plan = ti[r, C_PLAN]
-                if plan == PLAN_HOME_ and age < 15.5 and uu[3] < vp[V_STEP_DOWN]:
-                    ti[r, C_PLAN] = PLAN_FOSTER_  # step-down
-                    ti[r, C_TIER] = min(ti[r, C_TIER], 1)
-                elif kind == UNREG and plan == PLAN_KIN_:
-                    ti[r, C_PLAN] = PLAN_FOSTER_
-                ti[r, C_WAITING_SINCE] = day
-                tw[r] = 1
+                plan_move(tab, r, day, vp)
             elif what == PENDING_STATUS:
-                ti[r, C_STATUS_CHANGED] = 1
-                code = STATUS_PLACE[ti[r, C_PLACE]]
-                if code < 0:
-                    schedule_next(tab, sup, logs, r, day, pp, rates)
-                    continue
-                close_episode(tab, logs, r, day, REC_X1, RPC_PLACE)
-                ti[r, C_PLACE] = code
-                open_episode(tab, r, day, RNE_T)
-                ti[r, C_N_PLACEMENTS] += 1
-                schedule_next(tab, sup, logs, r, day, pp, rates)
+                change_status(tab, sup, logs, r, day, pp, rates)
         elif ev == EV_ADOPTION:
-            if ti[r, C_EXIT_ROUTE] != ROUTE_ADOPTION or ti[r, C_PLACE] < 0:
-                continue
-            tw[r] = 0
-            close_episode(tab, logs, r, day, REC_X1, RPC_CARPL)
-            release(tab, sup, books, logs, r, day)
-            ti[r, C_LS] = LS_E1
-            ti[r, C_KIND] = NO_UNIT
-            ti[r, C_UNIT] = -1
-            ti[r, C_PAYEE] = -1
-            uls = tu[r, U_LS_DAYS]
-            ti[r, C_PLACE] = PLACE_A6 if uls < 0.7 else PLACE_A5
-            ti[r, C_PROVIDER] = PR_OWN_LA if uls < 0.8 else PR_VOLUNTARY_
-            la2 = la_order[la, np.int64(tu[r, U_18] * 8)]
-            ti[r, C_PL_D] = district_of(d_start, d_cumw, la2, tu[r, U_EXIT_REASON])
-            tf[r, CF_PRICE] = 0.0
-            open_episode(tab, r, day, RNE_B)
-            ti[r, C_N_PLACEMENTS] += 1
-            ti[r, C_VERSION] += 1
+            adoptive_placement(tab, sup, books, logs, r, day, world)
         elif ev == EV_SA16:
-            plan = ti[r, C_PLAN]
-            if (plan != PLAN_FOSTER_ and plan != PLAN_HOME_) or ti[r, C_PLACE] < 0:
-                continue
-            if kind == UNREG or tw[r] != 0:
-                continue
-            if kind == HOME and vp[V_SC_ON] != 0.0 and tu[r, U_SA16] * 13.0 % 1.0 < vp[V_SC_STAY]:
-                continue  # stays in the home, moving on at 18 with Staying Close
-            ti[r, C_PLAN] = PLAN_SA_
-            ti[r, C_MOVE_RPC] = RPC_CARPL
-            ti[r, C_WAITING_SINCE] = day
-            tw[r] = 1
+            move_to_supported(tab, r, day, vp)
         elif ev == EV_LS:
-            nls = ti[r, C_NEXT_LS]
-            if nls < 0 or ti[r, C_LS] == nls:
-                continue
-            if ti[r, C_PLACE] < 0 or (tw[r] != 0 and kind == UNREG):
-                draw_event(logs, day + 7, EV_LS, cid, ti[r, C_VERSION])  # recorded once placed
-                continue
-            close_episode(tab, logs, r, day, REC_X1, -1)
-            ti[r, C_LS] = nls
-            ti[r, C_NEXT_LS] = -1
-            open_episode(tab, r, day, RNE_L)
-            if nls == LS_C1 and ti[r, C_EXIT_DAY] - day > 200:
-                ti[r, C_NEXT_LS] = LS_C2
-                ti[r, C_LS_DAY] = day + 150 + np.int64(100 * tu[r, U_LS_DAYS])
-                draw_event(logs, ti[r, C_LS_DAY], EV_LS, cid, ti[r, C_VERSION])
+            change_legal_status(tab, logs, r, day)
     counts[0] += handled
