@@ -149,6 +149,148 @@ def room_for(day, n, q, n_late, entry_cols, cal, tab, logs, out_room):
 
 
 @njit(cache=True)
+def new_day(table_state, freed, stock, child_days):
+    """A new day: the rows freed the day before become free; the day's child-days by LA."""
+    free_stack, counts_t = table_state[4], table_state[5]
+    k_f, m_f = counts_t[1], counts_t[2]
+    for j in range(m_f):
+        free_stack[k_f + j] = freed[j]
+    counts_t[1] = k_f + m_f
+    counts_t[2] = 0
+    for a in range(len(stock)):
+        child_days[a] += stock[a]
+
+
+@njit(cache=True)
+def admit_day(day, lo, hi, plan, table_state, cal_done, stock, cid0, ev_codes, var, ent_store):
+    """Phase 1: the day's arrivals (``plan``'s LAs ``lo`` to ``hi``) admitted.
+
+    ``arrivals.admit_rows`` writes their rows and queues their events; the entrants' futures,
+    child numbers and rows go to ``ent_store``.
+
+    Returns:
+        (entrants, events queued, leads kept out of care, the next child number).
+    """
+    ent_out, cid_out, row_out, n_ent = ent_store
+    day_plan = (
+        plan[0], plan[1][lo:hi], plan[2], plan[3], plan[4], plan[5], plan[6], plan[7], plan[8],
+        plan[9], plan[10],
+    )  # fmt: skip
+    ent, cids, rows, n_p, n_sib, events, pushed = admit_rows(
+        day_plan, table_state, cal_done, stock, cid0, day, ev_codes, var
+    )
+    if pushed != 0 and len(events):
+        raise RuntimeError("no room in the calendar for the entrants' events")
+    n_cids = len(cids)
+    e0 = n_ent[0]
+    for j in range(n_cids):
+        ent_out[e0 + j] = ent[j]
+        cid_out[e0 + j] = cids[j]
+        row_out[e0 + j] = rows[j]
+    n_ent[0] = e0 + n_cids
+    return n_cids, len(events), n_p, cid0 + (hi - lo) + n_sib
+
+
+@njit(cache=True)
+def events_of_day(
+    day, late, cal7, tab, sup, books, logs, pp, rates, vp, world, counts, freed, counts_t,
+    said_out, out_n,
+):  # fmt: skip
+    """Phase 2: the events due on ``day`` (``late`` ones first) taken and handled.
+
+    A child leaving care is taken out of ``row_of`` and its row freed for the next day; the
+    handlers' reports are appended to ``said_out``.
+
+    Returns:
+        (the day's reports (``OUT_*``, a, b), how many joined the urgent queue).
+    """
+    head, tail, store, nxt, meta, late_ix, count = cal7
+    todays = take_events(head, tail, store, nxt, meta, day, count)
+    if len(late):  # events scheduled for a day already handled come first
+        todays = np.concatenate((late, todays))
+    n_ev = len(todays)
+    out = np.zeros((2 * n_ev + 1, 3), np.int64)
+    on = np.zeros(1, np.int64)
+    handle_events(tab, sup, books, logs, todays, day, pp, rates, vp, world, counts, out, on)
+    row_of = world.row_of
+    n_u = 0
+    s0 = out_n[0]
+    for j in range(on[0]):
+        what = out[j, 0]
+        if what == OUT_URGENT:
+            n_u += 1
+        elif what == OUT_EXIT:
+            row_of[out[j, 1]] = -1
+            freed[counts_t[2]] = out[j, 2]
+            counts_t[2] += 1
+        said_out[s0 + j] = out[j]
+    out_n[0] = s0 + on[0]
+    return out[: on[0]], n_u
+
+
+@njit(cache=True)
+def urgent_of_day(
+    day, before, said, n_u, n_cids, ent_store, tab, sup, more, books, logs, row_of, base, kin,
+    geo, pp, rates, search, v_start, v_units, rng, names_out, out_n,
+):  # fmt: skip
+    """Phase 3: the day's urgent queue placed (``urgent_round``).
+
+    The queue: the children queued before the call (``before``, on its first day), then the
+    day's entrants, then the children the events sent (``said``), in order. The units it
+    registers are named in ``names_out`` (a kinship household's child, -1 for an unregistered
+    setting).
+
+    Returns:
+        (the next unit, placements, of them unregistered, children of split groups, the
+        vacancy index's start and units).
+    """
+    ti = tab.I
+    cid_out, n_ent = ent_store[1], ent_store[3]
+    q = len(before)
+    queue = np.empty(q + n_cids + n_u, np.int64)
+    if q:
+        queue[:q] = before
+    e0 = n_ent[0] - n_cids
+    for j in range(n_cids):
+        queue[q + j] = cid_out[e0 + j]
+    k = q + n_cids
+    for j in range(len(said)):
+        if said[j, 0] == OUT_URGENT:
+            queue[k] = said[j, 1]
+            k += 1
+    if len(queue) == 0:
+        return base, 0, 0, 0, v_start, v_units
+    made, made_for, n_left, p, u, sp, v_start, v_units = urgent_round(
+        tab, sup, more, books, logs, queue, row_of, base, day, kin, geo, pp, rates,
+        (search[0], (v_start, v_units, search[1][2]), search[2], search[3], search[4], search[5]),
+        rng,
+    )  # fmt: skip
+    m0 = out_n[1]
+    for j in range(made):
+        names_out[m0 + j] = ti[made_for[j], C_CID]
+    for j in range(n_left):
+        names_out[m0 + made + j] = -1
+    out_n[1] = m0 + made + n_left
+    return base + made + n_left, p, u, sp, v_start, v_units
+
+
+@njit(cache=True)
+def queue_drawn_events(logs, cal7, day):
+    """The events drawn on ``day`` queued in the calendar, in the order drawn; how many."""
+    head, tail, store, nxt, meta, late_ix, count = cal7
+    drawn, dn = logs.drawn, logs.n_drawn
+    m = dn[0]
+    for j in range(m):
+        if drawn[j, 0] <= day:
+            raise RuntimeError("an event drawn for the day being handled or before")
+    if m:
+        if push_events(head, tail, store, nxt, meta, drawn, m, day, late_ix, count) != 0:
+            raise RuntimeError("no room in the calendar for the events drawn today")
+        dn[0] = 0
+    return m
+
+
+@njit(cache=True)
 def run_days(
     first, last, entry, cal, tab, sup, more, books, logs, pp, rates, vp, world, counts, urgent, rng
 ):
@@ -184,12 +326,10 @@ def run_days(
         children of split groups, the vacancy index's start and units).
     """
     plan, starts, table_state, freed, stock, cid0, ev_codes, var, child_days, ent_store = entry
-    ent_out, cid_out, row_out, n_ent = ent_store
     head, tail, store, nxt, meta, late_ix, count, done, late = cal
+    cal7 = (head, tail, store, nxt, meta, late_ix, count)
     before, row_of, base, kin, geo, search, said_out, names_out, out_n = urgent
-    base_plan = plan
-    free_stack, counts_t = table_state[4], table_state[5]
-    ti = tab.I
+    counts_t = table_state[5]
     n_prev = 0
     n_queued = 0
     placed = 0
@@ -208,131 +348,37 @@ def run_days(
             q,
             n_late,
             (counts_t, row_of, cid0),
-            (head, tail, store, nxt, meta, late_ix, count),
+            cal7,
             tab,
             logs,
             (out_n[0], out_n[1], len(said_out), len(names_out)),
         )
         if not ok or base + 2 * n_urgent > len(sup.kind):
             break
-        # A new day: rows freed before it become free; its child-days.
-        k_f, m_f = counts_t[1], counts_t[2]
-        for j in range(m_f):
-            free_stack[k_f + j] = freed[j]
-        counts_t[1] = k_f + m_f
-        counts_t[2] = 0
-        for a in range(len(stock)):
-            child_days[a] += stock[a]
+        new_day(table_state, freed, stock, child_days)
         # Phase 1: entries.
         n_cids = 0
         if n > 0:
-            day_plan = (
-                base_plan[0],
-                base_plan[1][lo:hi],
-                base_plan[2],
-                base_plan[3],
-                base_plan[4],
-                base_plan[5],
-                base_plan[6],
-                base_plan[7],
-                base_plan[8],
-                base_plan[9],
-                base_plan[10],
+            cal_done = (head, tail, store, nxt, meta, late_ix, count, done, TRUE_FLAG <= day)
+            n_cids, n_ev_queued, n_p, cid0 = admit_day(
+                day, lo, hi, plan, table_state, cal_done, stock, cid0, ev_codes, var, ent_store
             )
-            ent, cids, rows, n_p, n_sib, events, pushed = admit_rows(
-                day_plan,
-                table_state,
-                (head, tail, store, nxt, meta, late_ix, count, done, TRUE_FLAG <= day),
-                stock,
-                cid0,
-                day,
-                ev_codes,
-                var,
-            )
-            if pushed != 0 and len(events):
-                raise RuntimeError("no room in the calendar for the entrants' events")
-            n_queued += len(events)
+            n_queued += n_ev_queued
             n_prev += n_p
-            cid0 += n + n_sib
-            n_cids = len(cids)
-            e0 = n_ent[0]
-            for j in range(n_cids):
-                ent_out[e0 + j] = ent[j]
-                cid_out[e0 + j] = cids[j]
-                row_out[e0 + j] = rows[j]
-            n_ent[0] = e0 + n_cids
-        # Phase 2: the day's events.
-        todays = take_events(head, tail, store, nxt, meta, day, count)
-        if n_late:  # events scheduled for a day already handled come first
-            todays = np.concatenate((late, todays))
+        # Phase 2: the day's events (late ones first on the first day).
+        said, n_u = events_of_day(
+            day, late[:n_late], cal7, tab, sup, books, logs, pp, rates, vp, world, counts,
+            freed, counts_t, said_out, out_n,
+        )  # fmt: skip
         done = day
-        n_ev = len(todays)
-        out = np.zeros((2 * n_ev + 1, 3), np.int64)
-        on = np.zeros(1, np.int64)
-        handle_events(tab, sup, books, logs, todays, day, pp, rates, vp, world, counts, out, on)
-        n_u = 0
-        s0 = out_n[0]
-        for j in range(on[0]):
-            what = out[j, 0]
-            if what == OUT_URGENT:
-                n_u += 1
-            elif what == OUT_EXIT:
-                row_of[out[j, 1]] = -1
-                freed[counts_t[2]] = out[j, 2]
-                counts_t[2] += 1
-            said_out[s0 + j] = out[j]
-        out_n[0] = s0 + on[0]
         # Phase 3: the urgent round.
-        queue = np.empty(q + n_cids + n_u, np.int64)
-        if q:
-            queue[:q] = before
-        e0 = n_ent[0] - n_cids
-        for j in range(n_cids):
-            queue[q + j] = cid_out[e0 + j]
-        k = q + n_cids
-        for j in range(on[0]):
-            if out[j, 0] == OUT_URGENT:
-                queue[k] = out[j, 1]
-                k += 1
-        if len(queue):
-            made, made_for, n_left, p, u, sp, v_start, v_units = urgent_round(
-                tab,
-                sup,
-                more,
-                books,
-                logs,
-                queue,
-                row_of,
-                base,
-                day,
-                kin,
-                geo,
-                pp,
-                rates,
-                (search[0], (v_start, v_units, search[1][2]), search[2], search[3], search[4],
-                 search[5]),
-                rng,
-            )  # fmt: skip
-            m0 = out_n[1]
-            for j in range(made):
-                names_out[m0 + j] = ti[made_for[j], C_CID]
-            for j in range(n_left):
-                names_out[m0 + made + j] = -1
-            out_n[1] = m0 + made + n_left
-            base += made + n_left
-            placed += p
-            n_unreg += u
-            split += sp
-        # The events drawn today, queued in the order drawn.
-        drawn, dn = logs.drawn, logs.n_drawn
-        m = dn[0]
-        for j in range(m):
-            if drawn[j, 0] <= day:
-                raise RuntimeError("an event drawn for the day being handled or before")
-        if m:
-            if push_events(head, tail, store, nxt, meta, drawn, m, day, late_ix, count) != 0:
-                raise RuntimeError("no room in the calendar for the events drawn today")
-            dn[0] = 0
-            n_queued += m
+        base, p, u, sp, v_start, v_units = urgent_of_day(
+            day, before[:q], said, n_u, n_cids, ent_store, tab, sup, more, books, logs, row_of,
+            base, kin, geo, pp, rates, search, v_start, v_units, rng, names_out, out_n,
+        )  # fmt: skip
+        placed += p
+        n_unreg += u
+        split += sp
+        n_queued += queue_drawn_events(logs, cal7, day)
         day += 1
     return day, cid0, base, n_prev, n_queued, placed, n_unreg, split, v_start, v_units
