@@ -189,32 +189,17 @@ def pair_score(
 
 
 @njit(cache=True)
-def score_pairs_stage(
-    idx: np.ndarray,
-    ci: np.ndarray,
-    un: np.ndarray,
-    u: np.ndarray,
-    kids: tuple,
-    units: tuple,
-    market: tuple,
-    prm: np.ndarray,
-    flags: tuple,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Filter, price and score candidate pairs of one stage, then resolve them.
+def eligible_pairs(idx, ci, un, u, kids, units, market, prm, flags):  # pragma: no cover
+    """The stage's pairs a unit may take: ages, fit, ownership, block contracts, acceptance.
 
-    ``idx`` maps a searching child's position in this stage to its row of the ``c_*``
-    arrays; ``ci``/``un`` are the stage's pairs and ``u`` one uniform per pair for the
-    provider's acceptance. A pair is kept when the unit takes the child's age, the child is
-    not leaving it, the misfit is at most one tier, an in-house carer belongs to the child's
-    council (or, with regional foster care, to a fellow RCC member), a block-contracted unit
-    is held by the child's RCC, and the provider accepts. The weekly price is the list price
-    with the scarcity, complex-needs and emergency uplifts (council units at list), the RCC's
-    framework discount and block price for members, within the profit cap's limit; the score
-    is ``pair_score``.
+    A pair is kept when the unit takes the child's age, the child is not leaving it, the
+    misfit is at most one tier, an in-house carer belongs to the child's council (or, with
+    regional foster care, to a fellow RCC member), a block-contracted unit is held by the
+    child's RCC, and the provider accepts (``u`` below the acceptance for its kind and the
+    child's needs).
 
     Returns:
-        For each child of the stage: the unit assigned (or -1), its weekly price (£) and its
-        distance from the child's home (km).
+        (the kept pairs' indices, their misfits, how many).
     """
     c_la, c_age, c_tier, _, c_prev, c_unreg, _, c_need, c_lat, c_lon = kids
     (
@@ -237,8 +222,7 @@ def score_pairs_stage(
         s_cost,
     ) = units
     provider_la, region_of, scarcity, accept_prob, rcc_of_la, cap_kind = market
-    pool_on, regional_foster, cap_on = flags[0], flags[1], flags[2]
-    n = len(idx)
+    pool_on, regional_foster = flags[0], flags[1]
     n_pairs = len(ci)
     keep = np.empty(n_pairs, np.int64)
     misfit = np.empty(n_pairs, np.int64)
@@ -271,11 +255,45 @@ def score_pairs_stage(
         keep[m] = p
         misfit[m] = mf
         m += 1
-    assigned_out = np.full(n, -1, np.int64)
-    price_out = np.zeros(n)
-    dist_out = np.zeros(n)
-    if m == 0:
-        return assigned_out, price_out, dist_out
+    return keep, misfit, m
+
+
+@njit(cache=True)
+def price_and_score(
+    keep, misfit, m, idx, ci, un, kids, units, market, prm, flags
+):  # pragma: no cover
+    """The kept pairs' weekly prices, distances and scores.
+
+    The price is the list price with the scarcity, complex-needs and emergency uplifts
+    (``placement_price``; council units at list), the RCC's framework discount and block price
+    for members, within the profit cap's limit (cost per child at the reference occupancy plus
+    complex needs' staffing, at the capped margin); the score is ``pair_score``.
+
+    Returns:
+        (each pair's child position, unit, score, price (GBP a week), distance (km)).
+    """
+    c_la, c_age, c_tier, _, c_prev, c_unreg, _, c_need, c_lat, c_lon = kids
+    (
+        s_min_age,
+        s_max_age,
+        s_skill,
+        s_kind,
+        s_provider,
+        s_la,
+        s_lat,
+        s_lon,
+        s_sector,
+        s_list_price,
+        s_grade,
+        s_block,
+        s_open,
+        s_capacity,
+        s_occupied,
+        s_reserved,
+        s_cost,
+    ) = units
+    provider_la, region_of, scarcity, accept_prob, rcc_of_la, cap_kind = market
+    pool_on, cap_on = flags[0], flags[2]
     kc = np.empty(m, np.int64)
     ku = np.empty(m, np.int64)
     score = np.empty(m)
@@ -348,7 +366,46 @@ def score_pairs_stage(
         )
         price[q] = pr
         dist[q] = d
+    return kc, ku, score, price, dist
+
+
+@njit(cache=True)
+def score_pairs_stage(
+    idx: np.ndarray,
+    ci: np.ndarray,
+    un: np.ndarray,
+    u: np.ndarray,
+    kids: tuple,
+    units: tuple,
+    market: tuple,
+    prm: np.ndarray,
+    flags: tuple,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Filter, price and score one stage's pairs, then resolve them.
+
+    The filter is ``eligible_pairs``, the prices and scores ``price_and_score``, the
+    resolution ``resolve``.
+    ``idx`` maps a searching child's position in this stage to its row of the ``c_*``
+    arrays; ``ci``/``un`` are the stage's pairs and ``u`` one uniform per pair for the
+    provider's acceptance.
+
+    Returns:
+        For each child of the stage: the unit assigned (or -1), its weekly price (£) and its
+        distance from the child's home (km).
+    """
+    n = len(idx)
+    keep, misfit, m = eligible_pairs(idx, ci, un, u, kids, units, market, prm, flags)
+    assigned_out = np.full(n, -1, np.int64)
+    price_out = np.zeros(n)
+    dist_out = np.zeros(n)
+    if m == 0:
+        return assigned_out, price_out, dist_out
+    kc, ku, score, price, dist = price_and_score(
+        keep, misfit, m, idx, ci, un, kids, units, market, prm, flags
+    )
     # Resolve over the candidate units only (local ids), not the whole registry.
+    s_open, s_capacity, s_occupied, s_reserved = units[12], units[13], units[14], units[15]
+    c_need = kids[7]
     uniq = np.unique(ku)
     local = np.searchsorted(uniq, ku)
     free = np.empty(len(uniq), np.int64)
