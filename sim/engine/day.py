@@ -87,9 +87,15 @@ def urgent_round(
     split = 0
     if len(left):
         if vac_state[0] != day or vac_state[1] != n_units:
-            s = sup
             v_units, v_start = vacancy_csr(
-                order, order_key, s[4], s[5], s[2], s[1], s[3], len(v_start) - 1
+                order,
+                order_key,
+                sup.open,
+                sup.matchable,
+                sup.capacity,
+                sup.occupied,
+                sup.reserved,
+                len(v_start) - 1,
             )
             vac_state[0] = day
             vac_state[1] = n_units

@@ -209,7 +209,25 @@ def search(
         pass that placed it (or -1).
     """
     c_la, c_age, c_tier, c_plan, _, _, c_away, c_need, _, _ = kids
-    s_occupied = units[14]
+    (
+        s_min_age,
+        s_max_age,
+        s_skill,
+        s_kind,
+        s_provider,
+        s_la,
+        s_lat,
+        s_lon,
+        s_sector,
+        s_list_price,
+        s_grade,
+        s_block,
+        s_open,
+        s_capacity,
+        s_occupied,
+        s_reserved,
+        s_cost,
+    ) = units  # ``UNIT_FIELDS``
     start, vac_units, n_la = vacancies
     dist_sorted, la_order = geo
     n = len(stage0)

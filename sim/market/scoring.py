@@ -404,8 +404,26 @@ def score_pairs_stage(
         keep, misfit, m, idx, ci, un, kids, units, market, prm, flags
     )
     # Resolve over the candidate units only (local ids), not the whole registry.
-    s_open, s_capacity, s_occupied, s_reserved = units[12], units[13], units[14], units[15]
-    c_need = kids[7]
+    (
+        s_min_age,
+        s_max_age,
+        s_skill,
+        s_kind,
+        s_provider,
+        s_la,
+        s_lat,
+        s_lon,
+        s_sector,
+        s_list_price,
+        s_grade,
+        s_block,
+        s_open,
+        s_capacity,
+        s_occupied,
+        s_reserved,
+        s_cost,
+    ) = units
+    c_la, c_age, c_tier, c_plan, c_prev, c_unreg, c_away, c_need, c_lat, c_lon = kids
     uniq = np.unique(ku)
     local = np.searchsorted(uniq, ku)
     free = np.empty(len(uniq), np.int64)
