@@ -233,7 +233,7 @@ class KernelInputs:
         """The supply's columns the search reads (``terms.UNIT_FIELDS``), rebuilt on growth."""
         s = self.supply
         if self._units is None or self._units[0] is not s.kind:
-            self._units = (s.kind, tuple(getattr(s, f) for f in terms.UNIT_FIELDS))
+            self._units = (s.kind, terms.UnitColumns(*(getattr(s, f) for f in terms.UNIT_FIELDS)))
         return self._units[1]
 
     def vacancies(self, day: int) -> matching.VacancyIndex:

@@ -310,7 +310,7 @@ def _one_child_stage(units: dict, pool=None, cap_margin=None, u=0.0, emergency=1
     full["capacity"] = np.ones(n_u, np.int64)
     for f, v in units.items():
         full[f] = np.asarray(v, full[f].dtype)
-    kids = (
+    kids = terms.KidColumns(
         np.array([0]),  # la
         np.array([12.0]),  # age
         np.array([1]),  # tier
@@ -357,7 +357,7 @@ def _one_child_stage(units: dict, pool=None, cap_margin=None, u=0.0, emergency=1
         np.arange(n_u),
         np.full(n_u, u),
         kids,
-        tuple(full[f] for f in terms.UNIT_FIELDS),
+        terms.UnitColumns(*(full[f] for f in terms.UNIT_FIELDS)),
         market,
         prm,
         flags,

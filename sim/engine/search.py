@@ -14,6 +14,7 @@ from numba import njit
 from sim.engine.placements import place
 from sim.engine.state import RNE_P, RNE_S
 from sim.market.kernels import search as market_search
+from sim.market.terms import KidColumns
 from sim.population.table import (
     C_AWAY,
     C_CID,
@@ -138,7 +139,7 @@ def search_rows(
             weeks = (day - since) // 7 if since >= 0 else 0
             stage0[i] = min(weeks, n_stages - 1)
         passes = 1
-    kids = (la, age, tier, plan, prev, unreg, away, need, lat, lon)
+    kids = KidColumns(la, age, tier, plan, prev, unreg, away, need, lat, lon)
     unit, price, dist, found_in = market_search(
         kids,
         units,

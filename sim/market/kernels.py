@@ -208,26 +208,6 @@ def search(
         For each child: the unit assigned (or -1), weekly price (£), distance (km) and the
         pass that placed it (or -1).
     """
-    c_la, c_age, c_tier, c_plan, _, _, c_away, c_need, _, _ = kids
-    (
-        s_min_age,
-        s_max_age,
-        s_skill,
-        s_kind,
-        s_provider,
-        s_la,
-        s_lat,
-        s_lon,
-        s_sector,
-        s_list_price,
-        s_grade,
-        s_block,
-        s_open,
-        s_capacity,
-        s_occupied,
-        s_reserved,
-        s_cost,
-    ) = units  # ``UNIT_FIELDS``
     start, vac_units, n_la = vacancies
     dist_sorted, la_order = geo
     n = len(stage0)
@@ -248,9 +228,9 @@ def search(
             row = active[a]
             st = stage0[row] + t
             radius[a] = stage_radius[st]
-            lo[a] = min_km_away if c_away[row] else 0.0
-            home[a] = c_la[row]
-            allowed_kinds(allowed, a, c_plan[row], c_age[row], c_tier[row], st)
+            lo[a] = min_km_away if kids.away[row] else 0.0
+            home[a] = kids.la[row]
+            allowed_kinds(allowed, a, kids.plan[row], kids.age[row], kids.tier[row], st)
         ci, un = scan_candidates(
             home,
             radius,
@@ -281,12 +261,12 @@ def search(
                 out_price[row] = price[a]
                 out_dist[row] = dist[a]
                 out_pass[row] = t
-                s_occupied[assigned[a]] += c_need[row]
+                units.occupied[assigned[a]] += kids.need[row]
             else:
                 active[n_left] = row
                 n_left += 1
         active = active[:n_left].copy()
     for row in range(n):
         if out_unit[row] >= 0:
-            s_occupied[out_unit[row]] -= c_need[row]
+            units.occupied[out_unit[row]] -= kids.need[row]
     return out_unit, out_price, out_dist, out_pass

@@ -201,26 +201,6 @@ def eligible_pairs(idx, ci, un, u, kids, units, market, prm, flags):  # pragma: 
     Returns:
         (the kept pairs' indices, their misfits, how many).
     """
-    c_la, c_age, c_tier, _, c_prev, c_unreg, _, c_need, c_lat, c_lon = kids
-    (
-        s_min_age,
-        s_max_age,
-        s_skill,
-        s_kind,
-        s_provider,
-        s_la,
-        s_lat,
-        s_lon,
-        s_sector,
-        s_list_price,
-        s_grade,
-        s_block,
-        s_open,
-        s_capacity,
-        s_occupied,
-        s_reserved,
-        s_cost,
-    ) = units
     provider_la, region_of, scarcity, accept_prob, rcc_of_la, cap_kind = market
     pool_on, regional_foster = flags[0], flags[1]
     n_pairs = len(ci)
@@ -230,25 +210,25 @@ def eligible_pairs(idx, ci, un, u, kids, units, market, prm, flags):  # pragma: 
     for p in range(n_pairs):
         row = idx[ci[p]]
         j = un[p]
-        a = c_age[row]
-        if not (a >= s_min_age[j] and a < s_max_age[j] + 1 and j != c_prev[row]):
+        a = kids.age[row]
+        if not (a >= units.min_age[j] and a < units.max_age[j] + 1 and j != kids.prev[row]):
             continue
-        mf = max(0, c_tier[row] - s_skill[j])
+        mf = max(0, kids.tier[row] - units.skill[j])
         if mf > 1:
             continue
-        owner = provider_la[s_provider[j]]
-        own_carer = owner == c_la[row]
+        owner = provider_la[units.provider[j]]
+        own_carer = owner == kids.la[row]
         if pool_on:
-            crcc = rcc_of_la[c_la[row]]
+            crcc = rcc_of_la[kids.la[row]]
             urcc = rcc_of_la[owner] if owner >= 0 else -2
             if regional_foster and crcc >= 0 and urcc == crcc:
                 own_carer = True
-            if not (s_block[j] == 0 or s_block[j] - 1 == crcc):
+            if not (units.block[j] == 0 or units.block[j] - 1 == crcc):
                 continue
-        if s_kind[j] == INHOUSE and not own_carer:
+        if units.kind[j] == INHOUSE and not own_carer:
             continue
-        acc = accept_prob[s_kind[j]] * (1 - prm[P_DECLINE_PER_TIER] * c_tier[row])
-        if c_unreg[row]:
+        acc = accept_prob[units.kind[j]] * (1 - prm[P_DECLINE_PER_TIER] * kids.tier[row])
+        if kids.unreg[row]:
             acc = acc * prm[P_ACCEPT_UNREG]
         if not u[p] < acc:
             continue
@@ -272,26 +252,6 @@ def price_and_score(
     Returns:
         (each pair's child position, unit, score, price (GBP a week), distance (km)).
     """
-    c_la, c_age, c_tier, _, c_prev, c_unreg, _, c_need, c_lat, c_lon = kids
-    (
-        s_min_age,
-        s_max_age,
-        s_skill,
-        s_kind,
-        s_provider,
-        s_la,
-        s_lat,
-        s_lon,
-        s_sector,
-        s_list_price,
-        s_grade,
-        s_block,
-        s_open,
-        s_capacity,
-        s_occupied,
-        s_reserved,
-        s_cost,
-    ) = units
     provider_la, region_of, scarcity, accept_prob, rcc_of_la, cap_kind = market
     pool_on, cap_on = flags[0], flags[2]
     kc = np.empty(m, np.int64)
@@ -306,20 +266,20 @@ def price_and_score(
         j = un[p]
         kc[q] = i
         ku[q] = j
-        d = haversine_km_nb(c_lat[row], c_lon[row], s_lat[j], s_lon[j])
-        tier = c_tier[row]
-        council = s_sector[j] == SECTOR_LA
-        owner = provider_la[s_provider[j]]
-        sc = scarcity[region_of[s_la[j]], s_kind[j]]
+        d = haversine_km_nb(kids.lat[row], kids.lon[row], units.lat[j], units.lon[j])
+        tier = kids.tier[row]
+        council = units.sector[j] == SECTOR_LA
+        owner = provider_la[units.provider[j]]
+        sc = scarcity[region_of[units.la[j]], units.kind[j]]
         member = False
         fellow = False
         if pool_on:
-            crcc = rcc_of_la[c_la[row]]
+            crcc = rcc_of_la[kids.la[row]]
             member = crcc >= 0
             fellow = member and owner >= 0 and rcc_of_la[owner] == crcc
             if member:
                 sc = sc * prm[P_POOL_MARKUP]
-        lp = s_list_price[j]
+        lp = units.list_price[j]
         pr = placement_price(
             lp,
             council,
@@ -330,23 +290,23 @@ def price_and_score(
             prm[P_COMPLEX_PREMIUM],
             prm[P_EMERGENCY_PREMIUM],
         )
-        own = (council and s_la[j] == c_la[row]) or owner == c_la[row]
+        own = (council and units.la[j] == kids.la[row]) or owner == kids.la[row]
         if pool_on:
             if member and not council:
                 pr = pr * (1 - prm[P_POOL_DISCOUNT])
-            if s_block[j] > 0:
+            if units.block[j] > 0:
                 pr = lp * (1 - prm[P_POOL_BLOCK_DISCOUNT])
                 own = True
             if fellow:
                 own = True
-        if cap_on and not council and cap_kind[s_kind[j]]:
-            if s_kind[j] == HOME:
+        if cap_on and not council and cap_kind[units.kind[j]]:
+            if units.kind[j] == HOME:
                 fs = prm[P_HOME_FIXED_SHARE]
                 per_child = (
-                    s_cost[j] * (fs + (1 - fs) * prm[P_OCCUPANCY_REF]) / prm[P_OCCUPANCY_REF]
+                    units.cost[j] * (fs + (1 - fs) * prm[P_OCCUPANCY_REF]) / prm[P_OCCUPANCY_REF]
                 )
             else:
-                per_child = s_cost[j]
+                per_child = units.cost[j]
             extra = lp * prm[P_COMPLEX_PREMIUM] * tier / (1 + prm[P_BASE_MARKUP])
             limit = (per_child + extra) / (1.0 - prm[P_CAP_MAX_MARGIN])
             pr = min(pr, limit)
@@ -354,9 +314,9 @@ def price_and_score(
             d,
             pr,
             misfit[q],
-            s_grade[j],
+            units.grade[j],
             own,
-            s_la[j] != c_la[row],
+            units.la[j] != kids.la[row],
             prm[P_W_DIST],
             prm[P_W_PRICE],
             prm[P_W_MISFIT],
@@ -404,35 +364,15 @@ def score_pairs_stage(
         keep, misfit, m, idx, ci, un, kids, units, market, prm, flags
     )
     # Resolve over the candidate units only (local ids), not the whole registry.
-    (
-        s_min_age,
-        s_max_age,
-        s_skill,
-        s_kind,
-        s_provider,
-        s_la,
-        s_lat,
-        s_lon,
-        s_sector,
-        s_list_price,
-        s_grade,
-        s_block,
-        s_open,
-        s_capacity,
-        s_occupied,
-        s_reserved,
-        s_cost,
-    ) = units
-    c_la, c_age, c_tier, c_plan, c_prev, c_unreg, c_away, c_need, c_lat, c_lon = kids
     uniq = np.unique(ku)
     local = np.searchsorted(uniq, ku)
     free = np.empty(len(uniq), np.int64)
     for k in range(len(uniq)):
         j = uniq[k]
-        free[k] = s_capacity[j] - s_occupied[j] - s_reserved[j] if s_open[j] else 0
+        free[k] = units.capacity[j] - units.occupied[j] - units.reserved[j] if units.open[j] else 0
     need = np.empty(n, np.int64)
     for i in range(n):
-        need[i] = c_need[idx[i]]
+        need[i] = kids.need[idx[i]]
     assigned, chosen = resolve(kc, local, score, need, free, n)
     for i in range(n):
         if assigned[i] >= 0:

@@ -7,6 +7,10 @@ search reads (``KID_FIELDS``, ``UNIT_FIELDS``).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
+
 # Positions in the ``prm`` vector of scalar parameters passed to ``score_pairs_stage``.
 (
     P_DECLINE_PER_TIER,
@@ -39,25 +43,42 @@ MAX_ROUNDS = 8  # proposal rounds of a resolution (a speed setting: few stay unr
 
 # Rows of the tuples passed to ``search``: the searching children (each an array over them),
 # and the units (each an array over the supply registry), in this order.
-KID_FIELDS = ("la", "age", "tier", "plan", "prev", "unreg", "away", "need", "lat", "lon")
+class KidColumns(NamedTuple):
+    """The searching children's columns a search reads (``kids``), one entry per child."""
+
+    la: np.ndarray  # responsible LA
+    age: np.ndarray  # years
+    tier: np.ndarray  # needs tier (0 standard, 1 complex, 2 very complex)
+    plan: np.ndarray  # care plan (``PLAN_*``)
+    prev: np.ndarray  # the unit never offered (the one being left or still held)
+    unreg: np.ndarray  # now in an unregistered setting
+    away: np.ndarray  # to be placed away from home (beyond 20 miles)
+    need: np.ndarray  # places the request needs (1 + siblings searched with it)
+    lat: np.ndarray  # home latitude, degrees
+    lon: np.ndarray  # home longitude, degrees
 
 
-UNIT_FIELDS = (
-    "min_age",
-    "max_age",
-    "skill",
-    "kind",
-    "provider",
-    "la",
-    "lat",
-    "lon",
-    "sector",
-    "list_price",
-    "grade",
-    "block",
-    "open",
-    "capacity",
-    "occupied",
-    "reserved",
-    "cost",
-)
+class UnitColumns(NamedTuple):
+    """The supply's columns a search reads (``units``), one entry per unit."""
+
+    min_age: np.ndarray  # years
+    max_age: np.ndarray  # years
+    skill: np.ndarray  # 0 standard, 1 complex, 2 specialist
+    kind: np.ndarray  # kind of place
+    provider: np.ndarray  # owning provider
+    la: np.ndarray  # LA it is in
+    lat: np.ndarray  # degrees
+    lon: np.ndarray  # degrees
+    sector: np.ndarray  # council, private, voluntary
+    list_price: np.ndarray  # GBP a week
+    grade: np.ndarray  # Ofsted grade, 0 outstanding .. 3 inadequate
+    block: np.ndarray  # RCC holding it on block contract, plus 1 (0 none)
+    open: np.ndarray  # registered and not closed
+    capacity: np.ndarray  # places
+    occupied: np.ndarray  # children placed
+    reserved: np.ndarray  # places other councils use
+    cost: np.ndarray  # GBP a week
+
+
+KID_FIELDS = KidColumns._fields
+UNIT_FIELDS = UnitColumns._fields
