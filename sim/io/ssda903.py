@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.io.tables import write_csv
 from sim.records import (
     CIN_CODES,
     IFA,
@@ -217,7 +218,7 @@ def write_episodes(episodes: pd.DataFrame, path, rep: int | None = None) -> None
         out[col] = dmy(out[col])
     if rep is not None:
         out.insert(0, "REP", rep)
-    out.to_csv(path, index=False)
+    write_csv(out, path)
 
 
 def write_header(header: pd.DataFrame, path, rep: int | None = None) -> None:
@@ -226,7 +227,7 @@ def write_header(header: pd.DataFrame, path, rep: int | None = None) -> None:
     out["DOB"] = dmy(out["DOB"])
     if rep is not None:
         out.insert(0, "REP", rep)
-    out.to_csv(path, index=False)
+    write_csv(out, path)
 
 
 def _return_place(place: pd.Series, year: int) -> pd.Series:
