@@ -12,7 +12,7 @@ from sim.io.tables import CHUNK_ROWS, csv_text, write_csv, write_csv_later
 def awkward_frame(n: int = 7) -> pd.DataFrame:
     """Values that CSV writers get wrong: separators, quotes, line breaks, gaps, extremes."""
     rng = np.random.default_rng(3)
-    names = ['plain', 'a,b', 'say "hi"', "two\nlines", "", "Kingston upon Hull, City of", "é"]
+    names = ["plain", "a,b", 'say "hi"', "two\nlines", "", "Kingston upon Hull, City of", "é"]
     floats = [0.1, 1e16, 1e-5, -0.0, np.inf, np.nan, 123456.789]
     return pd.DataFrame(
         {
