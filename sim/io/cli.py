@@ -3,7 +3,8 @@
 This module owns turning a user's overrides into either a validated ``RunConfig`` or a single
 line naming the key or value at fault and what is allowed (the entry points then exit with
 code 2, no traceback). It composes the config once per override value with Hydra's compose
-API, before Hydra's own run starts.
+API, before Hydra's own run starts (once per sweep value; override by override only to find
+the one at fault).
 """
 
 from __future__ import annotations
@@ -171,13 +172,16 @@ def validate(argv: list[str], config_name: str = "config") -> RunConfig:
     for combo in expand(overrides):
         GlobalHydra.instance().clear()
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
-            for i in range(len(combo)):
-                try:
-                    cfg = compose(config_name=config_name, overrides=combo[: i + 1])
-                except Exception as exc:  # hydra/omegaconf raise many kinds; report one line
-                    raise UserError(_explain(combo[i], exc)) from None
             try:
                 cfg = compose(config_name=config_name, overrides=combo)
+            except Exception as whole:  # hydra/omegaconf raise many kinds: find the culprit
+                for i in range(len(combo)):
+                    try:
+                        compose(config_name=config_name, overrides=combo[: i + 1])
+                    except Exception as exc:
+                        raise UserError(_explain(combo[i], exc)) from None
+                raise UserError(_explain(combo[-1] if combo else "", whole)) from None
+            try:
                 rc = to_run_config(cfg)
                 from sim.io import embedded
                 from sim.world.build import check_world
