@@ -25,12 +25,30 @@ from sim.records import (
 class KernelInputs:
     """What the compiled kernels take from the model (a mixin of ``PlacementModel``)."""
 
+    def entry_params(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Entry's scalar (``E_*``) and per-age-band (``B_*``) parameters on ``day``.
+
+        Built once for the run's parameters while no lever that changes them exists.
+        """
+        p, policy = self.p, self.policy
+        if self._entry_bands is None or self._entry_bands[0] is not p:
+            self._entry_bands = (p, arrivals.entry_bands(p))
+        bands = self._entry_bands[1]
+        steady = policy.prevention is None and policy.kinship_support is None
+        steady = steady and policy.uasc_dispersal is None
+        if steady and self._entry_prm is not None and self._entry_prm[0] is p:
+            return self._entry_prm[1], bands
+        prm = arrivals.entry_scalars(p, policy, day)
+        if steady:
+            self._entry_prm = (p, prm)
+        return prm, bands
+
     def day_terms(self, day: int) -> tuple:
         """What a lever may change from day to day in phases 1-3, as bytes to compare.
 
         The entry, placement and event parameters and the urgent search's market terms.
         """
-        prm, bands = arrivals.entry_params(self, day)
+        prm, bands = self.entry_params(day)
         pp, rates = self.placement_terms(day)
         (keep,) = self.event_terms(day)
         market, mprm, flags = self.market_terms(day, True)
@@ -172,7 +190,7 @@ class KernelInputs:
 
         Returns:
             (the supply's further columns, ``row_of``, the first new unit, kinship terms,
-            geography, search terms).
+            geography, the search's terms with the vacancy index as it stands).
         """
         sup, g = self.supply, self.geo
         sup.reserve(2 * n)  # a kinship household or an unregistered setting per child at most
@@ -182,24 +200,32 @@ class KernelInputs:
             self.p.prices.kin_cost_gbp_week,
             self.council_provider,
         )
+        order, order_key = sup.search_order()
         vac = self._vac
         if vac is None:
             vac = matching.VacancyIndex(
                 units=self._no_rows, start=np.zeros(N_KINDS * g.n_la + 1, np.int64), n_la=g.n_la
             )
             self._vac_day = -1
-        state = np.array([self._vac_day, self._vac_n], np.int64)
-        search = (
-            self.search_terms(day, True),
-            (vac.start, vac.units, vac.n_la),
-            state,
-            *sup.search_order(),
-            (self.p.prices.unregistered_gbp_week, self.unregistered_provider),
+        search = terms.UrgentSearch(
+            terms=self.search_terms(day, True)._replace(
+                vacancies=terms.Vacancies(vac.start, vac.units, vac.n_la)
+            ),
+            vac_state=np.array([self._vac_day, self._vac_n], np.int64),
+            order=order,
+            order_key=order_key,
+            unregistered=self.unregistered_terms(),
         )
         geo = (g.la_order, g.d_start, g.d_cumw, g.d_lat, g.d_lon)
         return more, self.table.row_of, sup.n, kin, geo, search
 
-    def search_terms(self, day: int, emergency: bool) -> tuple:
+    def unregistered_terms(self) -> terms.UnregisteredTerms:
+        """An unregistered setting's list price and provider."""
+        return terms.UnregisteredTerms(
+            self.p.prices.unregistered_gbp_week, self.unregistered_provider
+        )
+
+    def search_terms(self, day: int, emergency: bool) -> terms.SearchTerms:
         """A search's terms as ``engine.search_rows`` takes them, less the vacancy index."""
         # The same all day (prices move after the day's searches) while the supply's columns
         # are (they are new arrays when it grows); the terms hold both, so no id is reused.
@@ -213,18 +239,19 @@ class KernelInputs:
                 )
             market, prm, flags = self.market_terms(day, emergency)
             g = self.geo
-            self._terms = (
-                (g.d_lat, g.d_lon, g.la_lat, g.la_lon),
-                self.unit_columns(),
-                market,
-                prm,
-                flags,
-                self._radius,
-                TWENTY_MILES_KM,
-                (g.dist_sorted, g.la_order),
-                self.p.matching.max_las,
-                self.p.matching.per_la,
-                g.d_start,
+            self._terms = terms.SearchTerms(
+                points=terms.Points(g.d_lat, g.d_lon, g.la_lat, g.la_lon),
+                units=self.unit_columns(),
+                market=market,
+                prm=prm,
+                flags=flags,
+                radius_km=self._radius,
+                min_km_away=TWENTY_MILES_KM,
+                vacancies=terms.NO_VACANCIES,
+                nearest=terms.Nearest(g.dist_sorted, g.la_order),
+                max_las=self.p.matching.max_las,
+                per_la=self.p.matching.per_la,
+                district_start=g.d_start,
             )
             self._terms_key = key
         return self._terms

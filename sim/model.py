@@ -342,11 +342,11 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         handled = np.zeros(1, np.int64)
         before = np.array(self.urgent, np.int64)
         t = self.table
-        ent_store = (
-            np.zeros((3 * n, entry.N_F), np.int64),
-            np.zeros(3 * n, np.int64),
-            np.zeros(3 * n, np.int64),
-            np.zeros(1, np.int64),
+        ent_store = engine.Entrants(
+            futures=np.zeros((3 * n, entry.N_F), np.int64),
+            cids=np.zeros(3 * n, np.int64),
+            rows=np.zeros(3 * n, np.int64),
+            count=np.zeros(1, np.int64),
         )
         said = np.zeros((2 * n_events + upto - first + 2, 3), np.int64)
         names = np.zeros(2 * n_urgent, np.int64)
@@ -376,15 +376,15 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         cal.done = day - 1
         cal.settle(self._drawn, n_queued, 0)  # none late: all fall after the day handled
         self.urgent = []
-        k = int(ent_store[3][0])
-        record_entrants(self, ent_store[0][:k], ent_store[1][:k], ent_store[2][:k])
+        k = int(ent_store.count[0])
+        record_entrants(self, ent_store.futures[:k], ent_store.cids[:k], ent_store.rows[:k])
         self.counters["prevented"] += n_prev
         self.next_cid = next_cid
         self.counters["events"] += int(handled[0])
         if out_n[0]:
             self._after_events(said[: out_n[0]], free=False)
-        if start is not search[1][0]:
-            state = search[2]
+        if start is not search.terms.vacancies.start:  # the round built a new index
+            state = search.vac_state
             self._vac = matching.VacancyIndex(units=units, start=start, n_la=self.geo.n_la)
             self._vac_day, self._vac_n = int(state[0]), int(state[1])
         made = names[: out_n[1]].tolist()

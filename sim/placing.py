@@ -14,6 +14,7 @@ import numpy as np
 
 from sim import engine
 from sim.geography import haversine_km_scalar
+from sim.market.terms import Vacancies
 from sim.population.children import (
     Child,
 )
@@ -110,7 +111,7 @@ class Placing:
             return rows
         vac = self.vacancies(day)
         terms = self.search_terms(day, emergency)
-        full = (*terms[:7], (vac.start, vac.units, vac.n_la), *terms[7:])
+        full = terms._replace(vacancies=Vacancies(vac.start, vac.units, vac.n_la))
         tab, sup, books, logs = self.kernel_state(n)
         pp, rates = self.placement_terms(day)
         left, placed, n_unreg, split = engine.search_groups(
@@ -146,7 +147,7 @@ class Placing:
             np.asarray(rows, np.int64),
             base,
             day,
-            (self.p.prices.unregistered_gbp_week, self.unregistered_provider),
+            self.unregistered_terms(),
             (g.la_order, g.d_start, g.d_cumw, g.d_lat, g.d_lon),
             pp,
             rates,

@@ -31,7 +31,7 @@ def uniforms(**slots: float) -> np.ndarray:
 
 def admit(model, rows: list[np.ndarray], la: int, prm=None, sib_rows=None, stock=None):
     """Run the two entry kernels on leads ``rows`` arriving in ``la``."""
-    p, bands = arrivals.entry_params(model, DAY)
+    p, bands = model.entry_params(DAY)
     if prm is not None:
         p = prm
     uu = np.array(rows)
@@ -152,7 +152,7 @@ def test_a_prevented_lead_keeps_its_siblings_serials_reserved(model):
     """Family help keeps the lead (and its would-be siblings) out; later serials are unmoved."""
     la = int(model.sim_las[0])
     cum = model.entry_age_cum[0]
-    prm, _ = arrivals.entry_params(model, DAY)
+    prm, _ = model.entry_params(DAY)
     prm = prm.copy()
     prm[entry.E_PREVENT_BELOW] = 0.5
     kept = uniforms(U_UASC=0.99, U_AGE=cum[2] + 1e-6, U_SIB=0.01, U_PREVENT=0.4)
@@ -174,7 +174,7 @@ def test_an_unaccompanied_child_over_quota_goes_to_the_council_with_most_room(mo
     la, other, third = (int(x) for x in model.sim_las)
     cum = model.entry_age_cum[1]
     u = uniforms(U_UASC=0.01, U_AGE=cum[3] + 1e-6, U_LEVER=0.1)
-    prm, _ = arrivals.entry_params(model, DAY)
+    prm, _ = model.entry_params(DAY)
     prm = prm.copy()
     prm[entry.E_DISPERSE_BELOW] = 0.5
     prm[entry.E_DISPERSE_REGION] = 1.0
@@ -219,7 +219,7 @@ def test_a_days_arrivals_in_one_call_equal_the_steps_one_by_one(model):
     m = model
     rng = np.random.default_rng(3)
     las = np.sort(rng.choice(m.sim_las, size=40)).astype(np.int64)
-    p, bands = arrivals.entry_params(m, DAY)
+    p, bands = m.entry_params(DAY)
     geo = (m.geo.d_start, m.geo.d_cumw)
     disperse = (np.full(m.geo.n_la, 2.0), m.is_sim, m.geo.region_of)
     ser_a, ser_b = m.la_serial.copy(), m.la_serial.copy()

@@ -24,10 +24,9 @@ from sim.engine.search import search_groups
 from sim.engine.settings import place_unregistered_rows, place_without_search_rows
 from sim.engine.state import OUT_EXIT, OUT_URGENT, TRUE_FLAG
 from sim.market.kernels import vacancy_csr
+from sim.market.terms import SearchTerms, UrgentSearch, Vacancies
 from sim.population.arrivals import admit_rows
-from sim.population.table import (
-    C_CID,
-)
+from sim.population.table import C_CID, ROWS_FREED_TODAY, ROWS_USED, new_day_rows
 
 
 @njit(cache=True)
@@ -64,9 +63,8 @@ def urgent_round(
     when the day or the number of units has changed since ``vac_state`` = [day, units] was set.
 
     Args:
-        search: (the search's terms without the vacancies, as ``search_rows`` takes them; the
-            vacancy index (start, units, n_la) and ``vac_state``; the search order and its keys
-            (``SupplyRegistry``); the unregistered settings' terms (price £ a week, provider)).
+        search: the search's terms (``terms.UrgentSearch``), their vacancies the index as it
+            stood at the call.
         rng: the matching stream (a numpy Generator; numba types a tuple holding one slowly,
             in Python, so it is passed on its own).
 
@@ -75,9 +73,6 @@ def urgent_round(
         placements made, of them unregistered, children of split groups, the vacancy index's
         start and units).
     """
-    terms, vac, vac_state, order, order_key, unreg = search
-    pts, units, market, prm, flags, radius, min_km, geo_s, max_las, per_la, d_start = terms
-    v_start, v_units, n_la = vac
     rows = unique_rows(row_of, cids)
     left, made, made_for, placed = place_without_search_rows(
         tab, sup, more, books, logs, rows, row_of, base, day, kin, geo, pp, rates
@@ -85,11 +80,14 @@ def urgent_round(
     n_units = base + made
     n_unreg = 0
     split = 0
+    terms = search.terms
+    v_start, v_units = terms.vacancies.start, terms.vacancies.units
     if len(left):
+        vac_state = search.vac_state
         if vac_state[0] != day or vac_state[1] != n_units:
             v_units, v_start = vacancy_csr(
-                order,
-                order_key,
+                search.order,
+                search.order_key,
                 sup.open,
                 sup.matchable,
                 sup.capacity,
@@ -99,32 +97,37 @@ def urgent_round(
             )
             vac_state[0] = day
             vac_state[1] = n_units
-        full = (
-            pts,
-            units,
-            market,
-            prm,
-            flags,
-            radius,
-            min_km,
-            (v_start, v_units, n_la),
-            geo_s,
-            max_las,
-            per_la,
-            d_start,
-        )
+            terms = terms_with(terms, v_start, v_units)
         left, found, u1, split = search_groups(
-            tab, sup, books, logs, left, day, TRUE_FLAG <= day, full, pp, rates, rng
+            tab, sup, books, logs, left, day, TRUE_FLAG <= day, terms, pp, rates, rng
         )
         placed += found
         n_unreg += u1
     n_left = len(left)
     if n_left:
         n_unreg += place_unregistered_rows(
-            tab, sup, more, books, logs, left, n_units, day, unreg, geo, pp, rates, rng
-        )
+            tab, sup, more, books, logs, left, n_units, day, search.unregistered, geo, pp, rates,
+            rng,
+        )  # fmt: skip
         placed += n_left
     return made, made_for, n_left, placed, n_unreg, split, v_start, v_units
+
+
+@njit(cache=True)
+def terms_with(t, v_start, v_units):
+    """Search terms ``t`` with the vacancy index (``start``, ``units``): numba's ``_replace``."""
+    return SearchTerms(
+        t.points, t.units, t.market, t.prm, t.flags, t.radius_km, t.min_km_away,
+        Vacancies(v_start, v_units, t.vacancies.n_la), t.nearest, t.max_las, t.per_la,
+        t.district_start,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def search_with(s, v_start, v_units):
+    """Urgent search ``s`` with the vacancy index (``start``, ``units``)."""
+    terms = terms_with(s.terms, v_start, v_units)
+    return UrgentSearch(terms, s.vac_state, s.order, s.order_key, s.unregistered)
 
 
 @njit(cache=True)
@@ -141,7 +144,7 @@ def room_for(day, n, q, n_late, entry_cols, cal, tab, logs, out_room):
     n_ev = due + 12 * n
     n_urgent = q + 3 * n + n_ev
     rows = 2 * n_ev + n_urgent + 8
-    ok = counts_t[0] + 3 * n <= len(tab.I) and cid0 + 3 * n < len(row_of)
+    ok = counts_t[ROWS_USED] + 3 * n <= len(tab.I) and cid0 + 3 * n < len(row_of)
     ok = (
         ok
         and logs.n_episodes[0] + 2 * rows + 8 <= len(logs.episodes)
@@ -157,12 +160,7 @@ def room_for(day, n, q, n_late, entry_cols, cal, tab, logs, out_room):
 @njit(cache=True)
 def new_day(table_state, freed, stock, child_days):
     """A new day: the rows freed the day before become free; the day's child-days by LA."""
-    free_stack, counts_t = table_state[4], table_state[5]
-    k_f, m_f = counts_t[1], counts_t[2]
-    for j in range(m_f):
-        free_stack[k_f + j] = freed[j]
-    counts_t[1] = k_f + m_f
-    counts_t[2] = 0
+    new_day_rows(table_state.free_stack, freed, table_state.counts)
     for a in range(len(stock)):
         child_days[a] += stock[a]
 
@@ -177,22 +175,18 @@ def admit_day(day, lo, hi, plan, table_state, cal_done, stock, cid0, ev_codes, v
     Returns:
         (entrants, events queued, leads kept out of care, the next child number).
     """
-    ent_out, cid_out, row_out, n_ent = ent_store
-    day_plan = (
-        plan[0], plan[1][lo:hi], plan[2], plan[3], plan[4], plan[5], plan[6], plan[7], plan[8],
-        plan[9], plan[10],
-    )  # fmt: skip
+    n_ent = ent_store.count
     ent, cids, rows, n_p, n_sib, events, pushed = admit_rows(
-        day_plan, table_state, cal_done, stock, cid0, day, ev_codes, var
+        plan, lo, hi, table_state, cal_done, stock, cid0, day, ev_codes, var
     )
     if pushed != 0 and len(events):
         raise RuntimeError("no room in the calendar for the entrants' events")
     n_cids = len(cids)
     e0 = n_ent[0]
     for j in range(n_cids):
-        ent_out[e0 + j] = ent[j]
-        cid_out[e0 + j] = cids[j]
-        row_out[e0 + j] = rows[j]
+        ent_store.futures[e0 + j] = ent[j]
+        ent_store.cids[e0 + j] = cids[j]
+        ent_store.rows[e0 + j] = rows[j]
     n_ent[0] = e0 + n_cids
     return n_cids, len(events), n_p, cid0 + (hi - lo) + n_sib
 
@@ -227,8 +221,8 @@ def events_of_day(
             n_u += 1
         elif what == OUT_EXIT:
             row_of[out[j, 1]] = -1
-            freed[counts_t[2]] = out[j, 2]
-            counts_t[2] += 1
+            freed[counts_t[ROWS_FREED_TODAY]] = out[j, 2]
+            counts_t[ROWS_FREED_TODAY] += 1
         said_out[s0 + j] = out[j]
     out_n[0] = s0 + on[0]
     return out[: on[0]], n_u
@@ -251,7 +245,7 @@ def urgent_of_day(
         vacancy index's start and units).
     """
     ti = tab.I
-    cid_out, n_ent = ent_store[1], ent_store[3]
+    cid_out, n_ent = ent_store.cids, ent_store.count
     q = len(before)
     queue = np.empty(q + n_cids + n_u, np.int64)
     if q:
@@ -268,7 +262,7 @@ def urgent_of_day(
         return base, 0, 0, 0, v_start, v_units
     made, made_for, n_left, p, u, sp, v_start, v_units = urgent_round(
         tab, sup, more, books, logs, queue, row_of, base, day, kin, geo, pp, rates,
-        (search[0], (v_start, v_units, search[1][2]), search[2], search[3], search[4], search[5]),
+            search_with(search, v_start, v_units),
         rng,
     )  # fmt: skip
     m0 = out_n[1]
@@ -335,13 +329,13 @@ def run_days(
     head, tail, store, nxt, meta, late_ix, count, done, late = cal
     cal7 = (head, tail, store, nxt, meta, late_ix, count)
     before, row_of, base, kin, geo, search, said_out, names_out, out_n = urgent
-    counts_t = table_state[5]
+    counts_t = table_state.counts
     n_prev = 0
     n_queued = 0
     placed = 0
     n_unreg = 0
     split = 0
-    v_start, v_units = search[1][0], search[1][1]
+    v_start, v_units = search.terms.vacancies.start, search.terms.vacancies.units
     day = first
     while day <= last:
         lo, hi = starts[day - first], starts[day - first + 1]

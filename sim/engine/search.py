@@ -105,18 +105,16 @@ def search_rows(
     matches (their hazards take ``planned_match_multiplier``).
 
     Args:
-        terms: (points (district latitude, longitude; LA latitude, longitude), units, market,
-            prm, flags, stage radii (km), min km away, vacancies, (dist_sorted, la_order),
-            max_las, per_la, d_start) as ``kernels.search`` and ``place`` take them.
+        terms: the search's terms (``terms.SearchTerms``), with the day's vacancies.
 
     Returns:
         (the rows of ``rows`` left without a place, placements made, of them unregistered).
     """
-    (pts, units, market, prm, flags, radius, min_km, vac, geo, max_las, per_la, d_start) = terms
+    pts, radius = terms.points, terms.radius_km
     ti = tab.I
     n = len(rows)
     la, age, tier, plan, prev, unreg, away, lat, lon, held = search_kids(
-        ti, rows, day, pts[0], pts[1], pts[2], pts[3]
+        ti, rows, day, pts.district_lat, pts.district_lon, pts.la_lat, pts.la_lon
     )
     need = np.empty(n, np.int64)
     for i in range(n):
@@ -142,18 +140,18 @@ def search_rows(
     kids = KidColumns(la, age, tier, plan, prev, unreg, away, need, lat, lon)
     unit, price, dist, found_in = market_search(
         kids,
-        units,
-        market,
-        prm,
-        flags,
+        terms.units,
+        terms.market,
+        terms.prm,
+        terms.flags,
         stage0,
         passes,
         radius,
-        min_km,
-        vac,
-        geo,
-        max_las,
-        per_la,
+        terms.min_km_away,
+        terms.vacancies,
+        terms.nearest,
+        terms.max_las,
+        terms.per_la,
         day,
         rng,
     )
@@ -189,7 +187,7 @@ def search_rows(
             sup,
             books,
             logs,
-            d_start,
+            terms.district_start,
             kid_rows,
             k_unit,
             k_price,

@@ -177,14 +177,14 @@ def place_unregistered_rows(
 
     One child to a setting (far more often than not: Ofsted 2024), in one of the 12 councils
     nearest the child's, in a district drawn by postcode weight, at a weekly price of
-    ``unreg[0]`` x exp(0.4 z - 0.08) (cost 60% of it), drawn child by child from ``rng`` (an
-    integer, a uniform and a normal each). The settings are registered as units ``base``,
-    ``base`` + 1, ... (the supply has room for them) and the children placed there at list
-    price; they keep searching from today (the planned queue).
+    ``unreg.list_price_gbp_week`` x exp(0.4 z - 0.08) (cost 60% of it), drawn child by child
+    from ``rng`` (an integer, a uniform and a normal each). The settings are registered as
+    units ``base``, ``base`` + 1, ... (the supply has room for them) and the children placed
+    there at list price; they keep searching from today (the planned queue).
 
     Args:
         more: the supply's columns ``sup`` lacks (as ``place_without_search_rows``).
-        unreg: (the list price £ a week, the unregistered settings' provider).
+        unreg: the settings' list price and provider (``terms.UnregisteredTerms``).
         geo: (LA order, each LA's first district, districts' cumulative weights, district
             latitudes, longitudes).
 
@@ -193,7 +193,7 @@ def place_unregistered_rows(
     """
     ti, tw = tab.I, tab.W
     district = sup.district
-    price_gbp, unreg_provider = unreg
+    price_gbp, unreg_provider = unreg.list_price_gbp_week, unreg.provider
     la_order, d_start, d_cumw, d_lat, d_lon = geo
     n = len(rows)
     units = np.empty(n, np.int64)

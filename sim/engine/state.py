@@ -110,6 +110,15 @@ class EventWorld(NamedTuple):
     d_cumw: np.ndarray  # districts' cumulative population weights
 
 
+class Entrants(NamedTuple):
+    """A run of days' entrants as ``engine.admit_day`` stores them for the model."""
+
+    futures: np.ndarray  # their ``entry_futures`` rows
+    cids: np.ndarray  # child numbers
+    rows: np.ndarray  # table rows
+    count: np.ndarray  # how many are stored (a one-element array)
+
+
 # Placement parameters (``PlacementParams`` and prices) as ``pp`` entries.
 (
     Q_HAZARD_SHAPE,

@@ -1,8 +1,10 @@
-"""The search's terms as the compiled kernels index them: parameter slots and columns.
+"""The search's terms as the compiled kernels read them: parameter slots, columns, terms.
 
 This module owns the names of the search's scalar parameters (``P_*`` slots of ``prm``, built by
-``sim.kernel_inputs.KernelInputs.market_terms``) and of the children's and units' columns a
-search reads (``KID_FIELDS``, ``UNIT_FIELDS``).
+``sim.kernel_inputs.KernelInputs.market_terms``), of the children's and units' columns a
+search reads (``KID_FIELDS``, ``UNIT_FIELDS``) and of everything else a search is given
+(``SearchTerms``: places, the day's vacancies, the market's terms; ``UrgentSearch``: what the
+urgent round adds).
 """
 
 from __future__ import annotations
@@ -82,3 +84,65 @@ class UnitColumns(NamedTuple):
 
 KID_FIELDS = KidColumns._fields
 UNIT_FIELDS = UnitColumns._fields
+
+
+class Vacancies(NamedTuple):
+    """Units with a free place, grouped by (kind, LA) as a CSR (``matching.VacancyIndex``)."""
+
+    start: np.ndarray  # units of (kind, LA): units[start[kind * n_la + la] : start[... + 1]]
+    units: np.ndarray  # unit ids sorted by kind, then LA
+    n_la: int
+
+
+# The vacancies of search terms built before the day's index is (``SearchTerms.vacancies``).
+NO_VACANCIES = Vacancies(np.zeros(1, np.int64), np.zeros(0, np.int64), 0)
+
+
+class Points(NamedTuple):
+    """Where places are: postcode districts' and LAs' points, degrees."""
+
+    district_lat: np.ndarray
+    district_lon: np.ndarray
+    la_lat: np.ndarray
+    la_lon: np.ndarray
+
+
+class Nearest(NamedTuple):
+    """LAs nearest first from each LA (``Geography.dist_sorted``, ``la_order``)."""
+
+    dist_sorted: np.ndarray  # km, LA x LA, increasing along each row
+    la_order: np.ndarray  # the LA of each entry of ``dist_sorted``
+
+
+class SearchTerms(NamedTuple):
+    """What a search reads besides the children (``engine.search_rows``)."""
+
+    points: Points
+    units: UnitColumns
+    market: tuple  # ``KernelInputs.market_terms``: pooling, blocks, prices, scarcity
+    prm: np.ndarray  # scalar parameters (``P_*`` slots)
+    flags: tuple  # ``KernelInputs.market_terms``' flags
+    radius_km: np.ndarray  # each stage's search radius, km (the last unbounded)
+    min_km_away: float  # km: a child placed away from home goes at least this far
+    vacancies: Vacancies  # the day's (``NO_VACANCIES`` until it is set)
+    nearest: Nearest
+    max_las: int  # LAs a stage scans at most
+    per_la: int  # candidates a stage takes from each LA at most
+    district_start: np.ndarray  # each LA's first postcode district (``Geography.d_start``)
+
+
+class UnregisteredTerms(NamedTuple):
+    """An unregistered setting's terms (``engine.place_unregistered_rows``)."""
+
+    list_price_gbp_week: float
+    provider: int  # the provider unregistered settings are registered under
+
+
+class UrgentSearch(NamedTuple):
+    """What the urgent round's search reads (``engine.urgent_round``)."""
+
+    terms: SearchTerms  # their ``vacancies``: the index as it was when the round was called
+    vac_state: np.ndarray  # [day, units] when the index was built: rebuilt when either moved
+    order: np.ndarray  # units that may take a child by kind and LA (``search_order``)
+    order_key: np.ndarray  # their keys (kind x LA)
+    unregistered: UnregisteredTerms

@@ -74,27 +74,27 @@ def entry_inputs(model, day: int, las: np.ndarray) -> tuple:
     """
     las = np.asarray(las, dtype=np.int64)
     n = len(las)
-    prm, bands = arrivals.entry_params(model, day)
+    prm, bands = model.entry_params(day)
     ud = model.policy.uasc_dispersal
     geo = model.geo
     t = model.table
     cid0 = model.next_cid
     t.reserve_new(3 * n)  # groups of at most three
     t.reserve_cids(cid0 + 3 * n)
-    plan = (
-        uniforms_base(model.cfg.seed, model.rep),
-        las,
-        model.la_serial,
-        model.entry_age_cum[0],
-        model.entry_age_cum[1],
-        prm,
-        model.la_exit_factor,
-        bands,
-        (geo.d_start, geo.d_cumw),
-        model.uasc_stock,
-        (ud.quota, ud.is_sim, ud.region) if ud is not None else _NO_DISPERSAL,
+    plan = arrivals.EntryPlan(
+        base=uniforms_base(model.cfg.seed, model.rep),
+        las=las,
+        la_serial=model.la_serial,
+        age_cum_non_uasc=model.entry_age_cum[0],
+        age_cum_uasc=model.entry_age_cum[1],
+        prm=prm,
+        la_factor=model.la_exit_factor,
+        bands=bands,
+        districts=(geo.d_start, geo.d_cumw),
+        uasc_stock=model.uasc_stock,
+        dispersal=(ud.quota, ud.is_sim, ud.region) if ud is not None else _NO_DISPERSAL,
     )
-    table_state = (t.I, t.F, t.U, t.W, t.free_stack, t.counts, *t.defaults, t.row_of)
+    table_state = t.state()
     var = model.p.placements.move_propensity_variance
     return plan, table_state, model.stock, cid0, _ENTRY_EVENTS, var
 

@@ -4,10 +4,12 @@ This module owns how a day's arrivals become children in the table (``admit_rows
 LA's arrival serials, the leads' plans (unaccompanied, age, siblings, prevented), the
 entrants' identities and futures (``sim.population.entry``), their rows, the stock counted
 and the events fixed at entry queued; and the entry parameters of a day with the levers'
-terms (``entry_params``).
+terms (``entry_scalars``, ``entry_bands``).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -88,19 +90,28 @@ from sim.rng import uniforms_kernel
 from sim.special import gammaincinv
 
 
-def entry_params(model, day: int) -> tuple[np.ndarray, np.ndarray]:
-    """The scalar (``E_*``) and per-age-band (``B_*``) parameters of entry on ``day``.
+class EntryPlan(NamedTuple):
+    """A run of days' arrivals and the terms of their entry (``admit_rows``)."""
 
-    A lever off on ``day`` passes a threshold no uniform is below (-1).
+    base: np.uint64  # the run's key to its arrivals' uniforms (``sim.rng.uniforms_base``)
+    las: np.ndarray  # each arrival's LA, day by day
+    la_serial: np.ndarray  # arrivals so far by LA (each arrival's serial is the next)
+    age_cum_non_uasc: np.ndarray  # cumulative share of entrants by age band
+    age_cum_uasc: np.ndarray  # the same for unaccompanied children
+    prm: np.ndarray  # scalar parameters (``entry_scalars``)
+    la_factor: np.ndarray  # each LA's factor on exits
+    bands: np.ndarray  # per-age-band parameters (``entry_bands``)
+    districts: tuple  # (each LA's first postcode district, districts' cumulative weights)
+    uasc_stock: np.ndarray  # unaccompanied children in care by LA
+    dispersal: tuple  # the National Transfer Scheme's (quota, simulated, region) by LA
+
+
+def entry_scalars(p, policy, day: int) -> np.ndarray:
+    """The scalar parameters of entry (``E_*``) on ``day``, for parameters ``p``.
+
+    A lever (``policy``'s) off on ``day`` passes a threshold no uniform is below (-1).
     """
-    p = model.p
     ep, ex, pl = p.entry, p.exits, p.placements
-    policy = model.policy
-    steady = policy.prevention is None and policy.kinship_support is None
-    steady = steady and policy.uasc_dispersal is None
-    cached = getattr(model, "_entry_prm", None)
-    if steady and cached is not None and cached[0] is p:  # no lever: the same every day
-        return cached[1], cached[2]
     prm = np.zeros(N_EPRM)
     prm[E_UASC_SHARE] = ep.uasc_share
     prm[E_SIB_SHARE] = ep.sibling_group_share
@@ -123,27 +134,25 @@ def entry_params(model, day: int) -> tuple[np.ndarray, np.ndarray]:
     ud = policy.uasc_dispersal
     prm[E_DISPERSE_BELOW] = ud.cfg.transfer_share if ud is not None and ud.active(day) else -1.0
     prm[E_DISPERSE_REGION] = 1.0 if ud is not None and ud.cfg.scope == "region" else 0.0
-    cached = getattr(model, "_entry_bands", None)
-    if cached is not None and cached[0] is p:  # fixed for the run's parameters
-        bands = cached[1]
-    else:
-        bands = np.array(
-            [
-                ex.p_short,
-                ex.short_mean_days,
-                ex.long_mean_years,
-                pl.p_placed_away,
-                pl.p_parents,
-                pl.p_kin,
-                pl.p_home,
-                pl.p_first_temporary,
-            ],
-            dtype=float,
-        )
-        model._entry_bands = (p, bands)
-    if steady:
-        model._entry_prm = (p, prm, bands)
-    return prm, bands
+    return prm
+
+
+def entry_bands(p) -> np.ndarray:
+    """The per-age-band parameters of entry (``B_*`` rows) for parameters ``p``."""
+    ex, pl = p.exits, p.placements
+    return np.array(
+        [
+            ex.p_short,
+            ex.short_mean_days,
+            ex.long_mean_years,
+            pl.p_placed_away,
+            pl.p_parents,
+            pl.p_kin,
+            pl.p_home,
+            pl.p_first_temporary,
+        ],
+        dtype=float,
+    )
 
 
 @njit(cache=True)
@@ -277,7 +286,7 @@ def to_table(ti, tu, rows, tab, uu_lead, uu_sib, cid0, n_leads, day, ev_codes, e
 
 
 @njit(cache=True)
-def admit_rows(plan, table_state, cal, stock, cid0, day, ev_codes, var):  # pragma: no cover
+def admit_rows(plan, lo, hi, table_state, cal, stock, cid0, day, ev_codes, var):  # pragma: no cover
     """A day's arrivals (``admit_plan``), written to new rows of the child table and queued.
 
     The entrants take rows (``alloc_rows``: freed rows first, then new ones; the table has
@@ -287,9 +296,9 @@ def admit_rows(plan, table_state, cal, stock, cid0, day, ev_codes, var):  # prag
     move is the gamma quantile (mean 1, variance ``var``) of its own uniform.
 
     Args:
-        plan: ``admit_plan``'s arguments but the day, in its order.
-        table_state: (I, F, U, W, free stack, counts, a new row's integer and float columns,
-            row of each child number) (``ChildTable``).
+        plan: the run of days' arrivals and entry terms (``EntryPlan``); the day's arrivals
+            are ``plan.las[lo:hi]``.
+        table_state: the child table's (``table.TableState``).
         cal: the calendar's arrays (``Calendar.arrays``), the last day handled and whether the
             events may be queued here.
 
@@ -298,14 +307,16 @@ def admit_rows(plan, table_state, cal, stock, cid0, day, ev_codes, var):  # prag
         out of care, siblings, the events fixed at entry, what ``push_events`` returned (-1: not
         queued)).
     """
-    base, las, la_serial, cum_non_uasc, cum_uasc, prm, la_factor, bands, geo, uasc, disp = plan
-    ti, tf, tu, tw, free_stack, counts, default_i, default_f, row_of = table_state
+    las = plan.las[lo:hi]
+    ts = table_state
+    ti, tf, tu, tw, row_of = ts.I, ts.F, ts.U, ts.W, ts.row_of
     head, tail, store, nxt, meta, late_ix, count, done, push = cal
     tab, uu, uu_sib, n_prevented = admit_plan(
-        base, las, la_serial, cum_non_uasc, cum_uasc, prm, day, la_factor, bands, geo, uasc, disp
-    )
+        plan.base, las, plan.la_serial, plan.age_cum_non_uasc, plan.age_cum_uasc, plan.prm, day,
+        plan.la_factor, plan.bands, plan.districts, plan.uasc_stock, plan.dispersal,
+    )  # fmt: skip
     k = len(tab)
-    rows = alloc_rows(free_stack, counts, k, ti, tf, tw, default_i, default_f)
+    rows = alloc_rows(ts.free_stack, ts.counts, k, ti, tf, tw, ts.default_i, ts.default_f)
     events = np.empty((4 * k, 4), np.int64)
     cids, ne = to_table(ti, tu, rows, tab, uu, uu_sib, cid0, len(las), day, ev_codes, events)
     if var > 0:

@@ -149,6 +149,26 @@ class ChildColumns(NamedTuple):
     W: np.ndarray  # waiting for a planned move (0/1)
 
 
+# Slots of ``ChildTable.counts``.
+ROWS_USED = 0  # rows ever handed out
+ROWS_FREE = 1  # rows on the free stack
+ROWS_FREED_TODAY = 2  # rows freed today (free from the next day)
+
+
+class TableState(NamedTuple):
+    """The child table's arrays and row bookkeeping as an entry kernel takes them."""
+
+    I: np.ndarray  # noqa: E741 - integer columns, ``C_*``
+    F: np.ndarray  # float columns, ``CF_*``
+    U: np.ndarray  # each child's own uniforms
+    W: np.ndarray  # waiting for a planned move (0/1)
+    free_stack: np.ndarray  # rows free to reuse (top last)
+    counts: np.ndarray  # ``ROWS_USED``, ``ROWS_FREE``, ``ROWS_FREED_TODAY``
+    default_i: np.ndarray  # a new row's integer columns
+    default_f: np.ndarray  # a new row's float columns
+    row_of: np.ndarray  # each child number's row (-1: not in care)
+
+
 class ChildTable:
     """Rows of children's state, grown by doubling; freed rows are reused from the next day.
 
@@ -180,7 +200,7 @@ class ChildTable:
     @property
     def n(self) -> int:
         """Rows ever used (the table's high-water mark)."""
-        return int(self.counts[0])
+        return int(self.counts[ROWS_USED])
 
     def _grow(self, need: int) -> None:
         cap = max(need, 2 * len(self.I), 1024)
@@ -213,6 +233,13 @@ class ChildTable:
         self.reserve_new(k)
         return alloc_rows(self.free_stack, self.counts, k, self.I, self.F, self.W, *self.defaults)
 
+    def state(self) -> TableState:
+        """The arrays and row bookkeeping an entry kernel writes (``arrivals.admit_rows``)."""
+        return TableState(
+            self.I, self.F, self.U, self.W, self.free_stack, self.counts, *self.defaults,
+            self.row_of,
+        )  # fmt: skip
+
     @property
     def defaults(self) -> tuple[np.ndarray, np.ndarray]:
         """A new row's integer and float columns."""
@@ -238,9 +265,9 @@ class ChildTable:
     def free_rows(self, rows: list[int]) -> None:
         """``free`` each of ``rows``, in order."""
         self.row_of[self.I[rows, C_CID]] = -1
-        k = int(self.counts[2])
+        k = int(self.counts[ROWS_FREED_TODAY])
         self.freed[k : k + len(rows)] = rows
-        self.counts[2] = k + len(rows)
+        self.counts[ROWS_FREED_TODAY] = k + len(rows)
 
     def index(self, cids: np.ndarray, rows: np.ndarray) -> None:
         """Record the rows of children ``cids`` (``row_of``)."""
@@ -258,28 +285,28 @@ class ChildTable:
 
     def new_day(self) -> None:
         """Rows freed before today become reusable."""
-        if self.counts[2]:
+        if self.counts[ROWS_FREED_TODAY]:
             new_day_rows(self.free_stack, self.freed, self.counts)
 
     def live_rows(self) -> int:
         """Rows in use (children in care)."""
-        return self.n - int(self.counts[1]) - int(self.counts[2])
+        return self.n - int(self.counts[ROWS_FREE]) - int(self.counts[ROWS_FREED_TODAY])
 
 
 @njit(cache=True)
 def alloc_rows(free_stack, counts, k, ti, tf, tw, default_i, default_f):  # pragma: no cover
     """``k`` rows set to the defaults: popped from the free stack first, then new ones.
 
-    ``counts`` = [rows ever used, rows on the stack]; the table has room for the new rows.
+    ``counts``: the table's (``ROWS_*``); the table has room for the new rows.
     """
     out = np.empty(k, np.int64)
-    take = min(k, counts[1])
+    take = min(k, counts[ROWS_FREE])
     for j in range(take):
-        out[j] = free_stack[counts[1] - 1 - j]
-    counts[1] -= take
+        out[j] = free_stack[counts[ROWS_FREE] - 1 - j]
+    counts[ROWS_FREE] -= take
     for j in range(take, k):
-        out[j] = counts[0] + j - take
-    counts[0] += k - take
+        out[j] = counts[ROWS_USED] + j - take
+    counts[ROWS_USED] += k - take
     for j in range(k):
         r = out[j]
         ti[r, :] = default_i
@@ -291,8 +318,8 @@ def alloc_rows(free_stack, counts, k, ti, tf, tw, default_i, default_f):  # prag
 @njit(cache=True)
 def new_day_rows(free_stack, freed, counts):  # pragma: no cover - compiled
     """The rows freed before today go on the free stack, in the order freed (``new_day``)."""
-    k, m = counts[1], counts[2]
+    k, m = counts[ROWS_FREE], counts[ROWS_FREED_TODAY]
     for j in range(m):
         free_stack[k + j] = freed[j]
-    counts[1] = k + m
-    counts[2] = 0
+    counts[ROWS_FREE] = k + m
+    counts[ROWS_FREED_TODAY] = 0

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from sim.population import arrivals, entry, stock, table
+from sim.population import entry, stock, table
 from sim.population.admission import initial_events, new_children, place_without_search
 from sim.population.children import (
     ETHNIC,
@@ -91,7 +91,7 @@ def initial_children(model) -> None:
     t = model.table
     rows = np.fromiter((c.row for c in children), np.int64, n)
     bands, ages, uascs = stock.stock_draws(t.U, rows, np.asarray(STOCK_AGE_CUM), STOCK_UASC_BAND)
-    prm, bands_prm = arrivals.entry_params(model, 0)
+    prm, bands_prm = model.entry_params(0)
     who = entry.identities(t.U[rows], las, ages, uascs, 0, prm, (geo.d_start, geo.d_cumw))
     first = stock.stock_children(
         t.I,
