@@ -343,3 +343,55 @@ def test_dates_written_day_month_year_and_blank_when_missing(tmp_path):
     back = pd.read_csv(tmp_path / "e.csv", dtype=str, keep_default_na=False)
     assert back["DECOM"].tolist() == ["01/04/2025", "02/05/2025"]
     assert back["DEC"].tolist() == ["", "03/06/2025"]
+
+
+# ---- layouts that would give wrong numbers: refused, naming the files -----------------------
+def _three_years(tmp_path) -> Path:
+    """The hand extract with a third return (2025): the episodes open at 31 March 2024."""
+    folder = _copy(tmp_path)
+    shutil.copy(folder / "2024-header.csv", folder / "2025-header.csv")
+    lines = (folder / "2024-episodes.csv").read_text().splitlines()
+    still_open = [ln for ln in lines[1:] if ln.split(",")[7] == ""]
+    (folder / "2025-episodes.csv").write_text("\n".join([lines[0], *still_open]) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "copy_to",
+    ["old/2024-episodes.csv", "2024-episodes_old.csv", "2024-episodes - Copy.csv"],
+)
+def test_a_stray_copy_of_a_years_table_is_refused(tmp_path, geo, copy_to):
+    folder = _copy(tmp_path)
+    (folder / copy_to).parent.mkdir(exist_ok=True)
+    shutil.copy(folder / "2024-episodes.csv", folder / copy_to)
+    with pytest.raises(ObservedDataError) as err:
+        read_extract(folder.parent, geo)
+    msg = str(err.value)
+    assert "two episodes tables for 2024 for E08000003" in msg, msg
+    assert "2024-episodes.csv" in msg and Path(copy_to).name in msg
+
+
+def test_a_year_with_only_a_header_line_is_refused(tmp_path, geo):
+    folder = _three_years(tmp_path)
+    head = (folder / "2024-episodes.csv").read_text().splitlines()[0]
+    (folder / "2024-episodes.csv").write_text(head + "\n")
+    with pytest.raises(ObservedDataError, match=r"2024-episodes.csv: holds no episodes"):
+        read_extract(folder.parent, geo)
+
+
+def test_a_missing_year_inside_the_range_is_refused(tmp_path, geo):
+    folder = _three_years(tmp_path)
+    read_extract(folder.parent, geo)  # three years in a row are read
+    for table in ("header", "episodes"):
+        (folder / f"2024-{table}.csv").unlink()
+    with pytest.raises(ObservedDataError, match="E08000003: no episodes table for 2024, between"):
+        read_extract(folder.parent, geo)
+
+
+def test_indicators_for_a_year_outside_the_extract_are_refused(hand, geo):
+    from sim.io.observed import observed_indicators
+
+    ex, _ = hand
+    assert set(observed_indicators(ex, geo, [2024])["year"]) == {2024}
+    with pytest.raises(ObservedDataError, match=r"years=2025: outside the extract.*2023-2024"):
+        observed_indicators(ex, geo, [2024, 2025])

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.geography import Geography
-from sim.io.read903 import Extract
+from sim.io.read903 import Extract, ObservedDataError
 from sim.metrics import indicators
 
 SUPPRESS_BELOW = 5  # counts 1-4 are suppressed (DfE statistical practice)
@@ -86,7 +86,18 @@ def suppress(ind: pd.DataFrame) -> pd.DataFrame:
 
 
 def observed_indicators(ex: Extract, geo: Geography, years: list[int] | None = None):
-    """Suppressed tidy indicators of an extract for ``years`` (default: the extract's)."""
+    """Suppressed tidy indicators of an extract for ``years`` (default: the extract's).
+
+    Raises:
+        ObservedDataError: a year the extract does not cover (its indicators would be made up
+            of the children still open at the extract's end).
+    """
+    outside = [y for y in years or [] if y not in ex.years] if ex.years else []
+    if outside:
+        raise ObservedDataError(
+            f"years={','.join(map(str, outside))}: outside the extract, which covers the years"
+            f" to 31 March {ex.years[0]}-{ex.years[-1]}"
+        )
     ind = indicators(ex.episodes, ex.header, years or ex.years, geo)
     ind = ind[ind["area_type"].isin(("england", "region", "rcc", "la"))]
     # 'england' here is the whole extract, whichever LAs it holds.

@@ -69,6 +69,48 @@ class Extract:
     files: list[str] = field(default_factory=list)
 
 
+def check_layout(read: list[tuple], probs: Problems) -> None:
+    """Report the files that would make the numbers wrong if they were read as they are.
+
+    A table with no rows (a year exported as a header line only: its children would stay
+    open for good); two files of one table and year for the same LA (a copy or an older export
+    left beside the real one, which would be merged with it); and a year missing between an
+    LA's first and last episodes tables (its children would stay open or leave unseen).
+    """
+    owner: dict[tuple, object] = {}
+    clashes: set[tuple[str, str]] = set()
+    years_of: dict[str, set[int]] = {}
+    for f, df in read:
+        name = display_name(f)
+        if len(df) == 0:
+            what = "episodes" if f.table == "episodes" else "children"
+            probs.add(
+                f"{name}: holds no {what} (only a header line); export that year again, or"
+                " remove the file and every year after it"
+            )
+            continue
+        for code in sorted(set(df["LA"])):
+            key = (f.table, f.year, code)
+            first = owner.setdefault(key, f)
+            if first is not f and (display_name(first), name) not in clashes:
+                clashes.add((display_name(first), name))
+                when = f"for {f.year}" if f.year else "with no year in their names"
+                probs.add(
+                    f"{display_name(first)} and {name}: two {f.table} tables {when} for {code};"
+                    " keep one (move copies and older exports out of the extract's folder)"
+                )
+            if f.table == "episodes" and f.year:
+                years_of.setdefault(code, set()).add(int(f.year))
+    for code, years in sorted(years_of.items()):
+        gaps = sorted(set(range(min(years), max(years) + 1)) - years)
+        if gaps:
+            probs.add(
+                f"{code}: no episodes table for {', '.join(map(str, gaps))}, between"
+                f" {min(years)} and {max(years)} (a missing return leaves its children open"
+                " or lets them leave unseen; add it, or read the years on one side of it)"
+            )
+
+
 def read_extract(path, geo: Geography, la: str | None = None) -> Extract:
     """Read, validate and clean an observed SSDA903 extract.
 
@@ -94,21 +136,26 @@ def read_extract(path, geo: Geography, la: str | None = None) -> Extract:
         la = code
     probs = Problems()
     eps, heads, uascs = [], [], []
+    read: list[tuple] = []  # (file, its table as read)
     for f in files:
         df = load_table(f)
         if f.table == "episodes":
             e = validate_episodes(df, f, probs, lookup, la)
             if e is not None:
                 eps.append(e)
+                read.append((f, e))
         elif f.table == "header":
             h = validate_header(df, f, probs, lookup, la)
             if h is not None:
                 heads.append(h)
+                read.append((f, h))
         elif check_columns(df, UASC_REQUIRED, f, probs):
             la_s = la_column(df, f, lookup, la, probs)
             if la_s is not None:
                 uascs.append(pd.DataFrame({"CHILD": df["CHILD"], "LA": la_s}))
     probs.raise_if_any(f"{path}: the extract is not valid SSDA903")
+    check_layout(read, probs)
+    probs.raise_if_any(f"{path}: the extract would give wrong numbers as it is")
     ep = pd.concat(eps, ignore_index=True)
     if not heads:
         raise ObservedDataError(f"{path}: no header table found (expected e.g. 2019-header.csv)")
