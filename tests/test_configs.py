@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("world", sorted(p.stem for p in (CONFIG_DIR / "world").glob("*.yaml")))
 @pytest.mark.parametrize("policy", sorted(p.stem for p in (CONFIG_DIR / "policy").glob("*.yaml")))
 def test_every_config_composes(world, policy):
-    rc = validate([f"world={world}", f"policy={policy}"])
+    extra = ["world.las=[E08000003]"] if world == "custom" else []
+    rc = validate([f"world={world}", f"policy={policy}", *extra])
     assert rc.world.name.value == world
     assert rc.policy.name == policy
 
@@ -41,6 +42,43 @@ def test_bad_input_is_one_clear_error(override, expect):
     extra = ["world=tiny"] if override.startswith("world.las") else []
     with pytest.raises(UserError, match=expect.replace("[", r"\[").replace(".", r"\.")):
         validate(extra + [override])
+
+
+def test_world_las_is_read_only_where_it_chooses_the_councils():
+    from sim.io import embedded
+    from sim.world.build import simulated_las
+
+    geo = embedded.england()
+    rc = validate(["world=custom", "world.las=[E08000009,E08000003]"])
+    assert sorted(geo.code[simulated_las(rc.world, geo)]) == ["E08000003", "E08000009"]
+    for world in ("england", "greater_manchester", "south_east"):
+        with pytest.raises(UserError, match="world=custom world.las=.E08000003.$"):
+            validate([f"world={world}", "world.las=[E08000003]"])
+    with pytest.raises(UserError, match="world.las is empty"):
+        validate(["world=custom"])
+
+
+def test_an_output_folder_that_is_a_file_is_refused_before_running(tmp_path):
+    a_file = tmp_path / "results.csv"
+    a_file.write_text("x\n")
+    with pytest.raises(UserError, match="hydra.run.dir=.*results.csv: is a file"):
+        validate(["world=tiny", f"hydra.run.dir={a_file}"])
+    with pytest.raises(UserError, match="is inside .*results.csv, which is a file"):
+        validate(["world=tiny", f"hydra.run.dir={a_file}/run"])
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "experiments" / "observed_indicators.py"),
+            f"observed={ROOT / 'tests' / 'data' / 'observed_hand'}",
+            f"out={a_file}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    expect = f"error: out={a_file}: is a file; expected a folder (made if missing)"
+    assert r.stderr.strip() == expect
 
 
 def test_cli_exit_code_two_no_traceback(tmp_path):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sim.config import ConfigError, RunConfig, to_run_config
 from sim.io.read903 import ObservedDataError
+from sim.io.staging import OutputPathError, check_output_dir
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
@@ -25,14 +26,18 @@ class UserError(Exception):
 def run_main(main, argv: list[str]) -> None:
     """Run a script's ``main(argv)``; a user's mistake prints one line and exits with code 2.
 
-    User mistakes are ``UserError`` (command line, config) and ``ObservedDataError`` (an
-    observed extract); anything else is a bug and keeps its traceback.
+    User mistakes are ``UserError`` (command line, config), ``ObservedDataError`` (an
+    observed extract) and ``OutputPathError`` (an ``out=`` folder that cannot be written);
+    anything else is a bug and keeps its traceback.
     """
     import sys
 
     try:
+        for a in argv:
+            if a.startswith("out="):
+                check_output_dir(a.partition("=")[2])
         main(argv)
-    except (UserError, ObservedDataError) as e:
+    except (UserError, ObservedDataError, OutputPathError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
 
@@ -122,7 +127,9 @@ def observed_overrides(path: str, ex, rest: list[str]) -> tuple[list[str], str, 
     extra = [f"world.observed={path}", "world.scale=1.0"]
     if "world" not in keys and "world.las" not in keys:
         las = sorted(set(ex.episodes["LA"]))
-        extra += ["world=tiny", f"world.las=[{','.join(las)}]"]
+        extra += ["world=custom", f"world.las=[{','.join(las)}]"]
+    elif "world" not in keys:
+        extra.append("world=custom")
     if "start_date" not in keys:
         extra.append(f"start_date={start}")
     if "years" not in keys:
@@ -168,6 +175,13 @@ def validate(argv: list[str], config_name: str = "config") -> RunConfig:
 
     register_schema()
     overrides = hydra_overrides(argv)
+    for o in overrides:
+        key, _, value = o.partition("=")
+        if key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir"):
+            try:
+                check_output_dir(value, key.lstrip("+"))
+            except OutputPathError as exc:
+                raise UserError(str(exc)) from None
     first = None
     for combo in expand(overrides):
         GlobalHydra.instance().clear()

@@ -12,6 +12,29 @@ import shutil
 from pathlib import Path
 
 
+class OutputPathError(Exception):
+    """An output folder that cannot be made or written (the message names it)."""
+
+
+def check_output_dir(path: Path | str, key: str = "out") -> None:
+    """Raise ``OutputPathError`` unless ``path`` is a folder that can be made and written.
+
+    Checked before a command runs, so that a file where the folder should be, or a folder
+    that cannot be written, stops it at once with one line rather than after the run.
+    """
+    path = Path(path)
+    here = path
+    while not here.exists():
+        if here.parent == here:
+            break
+        here = here.parent
+    if here.exists() and not here.is_dir():
+        what = "is a file" if here == path else f"is inside {here}, which is a file"
+        raise OutputPathError(f"{key}={path}: {what}; expected a folder (made if missing)")
+    if here.exists() and not os.access(here, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{key}={path}: {here} cannot be written")
+
+
 class Staged:
     """Write into a hidden staging folder; move the files into ``out_dir`` only on success.
 
@@ -26,6 +49,7 @@ class Staged:
         self.files: list[Path] = []
 
     def __enter__(self) -> Path:
+        check_output_dir(self.out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self.stage, ignore_errors=True)
         self.stage.mkdir(parents=True)

@@ -38,6 +38,11 @@ def check_world(world, geo) -> None:
 def simulated_las(w, geo) -> np.ndarray:
     """Indices of LAs whose children the world ``w`` simulates."""
     las = geo.las
+    if w.las and w.name not in (WorldName.custom, WorldName.tiny):
+        raise ConfigError(
+            f"world.las is read only with world=custom (or tiny); world={w.name.value} has its"
+            f" own councils. For these councils alone: world=custom world.las=[{','.join(w.las)}]"
+        )
     if w.name == WorldName.england:
         sel = np.flatnonzero(las["cla_2025"].to_numpy() > 0)
     elif w.name in (WorldName.greater_manchester, WorldName.south_east):
