@@ -271,6 +271,10 @@ class KernelInputs:
             self._vac_n = self.supply.n
         return self._vac
 
+    def fresh_vacancies(self) -> None:
+        """Drop the vacancy index: the next search builds a fresh one (``vacancies``)."""
+        self._vac = None
+
     def market_terms(self, day: int, emergency: bool) -> tuple[tuple, np.ndarray, tuple]:
         """What a search on ``day`` needs besides the children and units (``kernels.search``).
 

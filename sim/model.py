@@ -31,7 +31,7 @@ import simpy
 
 from sim import engine, schedule
 from sim.agents.councils import Council
-from sim.agents.providers import Provider
+from sim.agents.providers import FosterPipeline, Provider
 from sim.agents.rcc import RCC
 from sim.agents.supply import SupplyRegistry
 from sim.calendar import EVENT_HORIZON_DAYS, Calendar
@@ -40,6 +40,7 @@ from sim.geography import Geography
 from sim.kernel_inputs import KernelInputs
 from sim.market import matching, pricing
 from sim.placing import Placing
+from sim.policies import Policy
 from sim.policies.actions import policy_month, set_block_contracts
 from sim.population import entry, table
 from sim.population.admission import entry_inputs, record_entrants
@@ -64,20 +65,11 @@ from sim.records import (
     EP_RNE,
     EP_RPC,
     EP_UNIT,
-    HOME,
-    IFA,
-    INHOUSE,
     ITEM_OVERHEAD,
-    KIN,
     N_KINDS,
     OPEN_DAY,
-    PLACE,
-    PROVIDER,
-    REC,
-    RNE,
-    RPC,
-    SA,
-    SECURE,
+    SECTOR_LA,
+    SECTOR_PRIVATE,
     UNREG,
     EpisodeLog,
     HeaderLog,
@@ -87,25 +79,13 @@ from sim.records import (
 from sim.rng import stream
 from sim.runtime import free_finished_models, paused_gc
 from sim.snapshot import snapshot
-from sim.supply.foster import foster_month
-from sim.supply.homes import homes_month
-
-REC_X1, RNE_S, RNE_P, RPC_OTHER = REC["X1"], RNE["S"], RNE["P"], RPC["OTHER"]
-
-PR_OWN_LA, PR_OTHER_LA, PR_PRIVATE, PR_VOLUNTARY = (
-    PROVIDER[c] for c in ("PR1", "PR2", "PR4", "PR5")
-)
-FOSTER_KINDS = (INHOUSE, IFA, KIN)
-# Kinds whose independent providers price complex needs (and bear their extra staffing cost).
-_PREMIUM_KINDS = (IFA, HOME, SECURE, SA)
-_KIND_PLACE = {
-    KIN: PLACE["U3"],
-    HOME: PLACE["K2"],
-    SECURE: PLACE["K1"],
-    SA: PLACE["K3"],
-    UNREG: PLACE["Z1"],
-}
-
+from sim.supply.foster import foster_month, service_table
+from sim.supply.homes import HomeEntry, homes_month
+from sim.supply.units import new_provider
+from sim.world import build
+from sim.world import observed as observed_start
+from sim.world.children import initial_children
+from sim.world.supply import build_foster, build_homes, build_sa
 
 free_finished_models()
 
@@ -166,7 +146,6 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self._no_rows = np.zeros(0, np.int64)  # no siblings searched with the leads
         self.stock = np.zeros(geo.n_la, dtype=np.int64)
         self.child_days = np.zeros(geo.n_la)
-        self.pending_homes: list[tuple[int, int, int]] = []
         self._vac = None
         self._terms_key = None
         self._terms = None
@@ -174,10 +153,6 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self._units = None
         self._vac_day = -1
         self._vac_n = -1
-        # Private homes' smoothed margin (the entry signal) starts where entry runs at its
-        # observed rate.
-        self.private_home_margin = self.p.supply.entry_reference_margin
-        self.private_entry_margin = self.p.supply.entry_reference_margin
         self.finished = False
         self.counters = {
             "siblings_separated": 0,
@@ -201,7 +176,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.large_groups = None
         self.leveraged = None
         self.blocks_set = False
-        # Set by the world builder (``sim.world``), here declared with their meaning.
+        # Set by the world builder (``build_world``), here declared with their meaning.
         self.policy = None  # the levers (``sim.policies.Policy``)
         self.sim_las: np.ndarray = np.zeros(0, np.int64)  # LAs whose children are simulated
         self.is_sim: np.ndarray = np.zeros(geo.n_la, bool)  # by LA
@@ -214,26 +189,70 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.entry_rate_per_day = np.zeros(geo.n_la)  # arrivals a day by LA
         self.entry_age_cum = None  # cumulative age shares at entry
         self.la_exit_factor = np.ones(geo.n_la)  # by LA: multiplier on the length of stay
-        self.foster_pipeline = None  # approved households not yet open (``FosterPipeline``)
+        self.foster_pipeline = FosterPipeline()  # approved households not yet open
         self.foster_services: list[int] = []  # providers that recruit foster carers
-        self.home_groups = None  # children's-home groups (Ofsted operators)
-        self.home_entry_weight = np.zeros(geo.n_la)  # where new homes open, by LA
-        self.next_home_urn = 0  # the last new home's number
+        self.foster_table: dict = {}  # the services and where they recruit (``service_table``)
+        self.home_entry: HomeEntry | None = None  # new homes' entry (``sim.supply.homes``)
         self.groups_by_size = None  # home groups, largest first (group failures)
         self.init_unplaced = 0  # children of the initial stock left without a place
         self.observed_history: dict = {}  # an observed start's episodes by child
         # Caches of derived terms, kept while their inputs stay the same.
         self._entry_prm = None
         self._entry_bands = None
-        self._foster_sv = None
         # The run's time (``run``).
         self.end_day = 0
         self.year_ends: list[int] = []
         self._year_end_set: set[int] = set()
-        from sim.world.build import build_world  # the world builder uses the model's agents
-
         with paused_gc():
-            build_world(self, data)
+            self.build_world(data)
+
+    def build_world(self, data: dict) -> None:
+        """The world at day 0 (``sim.world``), in order; each piece returns what it builds.
+
+        The councils the world simulates, the levers, RCCs (with pooled commissioning), every
+        council with its in-house service, the initial supply (homes, foster households,
+        supported accommodation), the places councils outside the world hold in it, entry
+        rates and exit factors, prices, then the initial children: synthetic or, with
+        ``world.observed``, those of the extract.
+        """
+        cfg, geo = self.cfg, self.geo
+        self.sim_las = build.simulated_las(cfg.world, geo)
+        self.is_sim = build.simulated_mask(self.sim_las, geo.n_la)
+        self.world_share_of_cla = build.world_share_of_cla(geo, self.is_sim, cfg.world.scale)
+        self.policy = Policy(cfg.policy, self)
+        self.rccs = build.build_rccs(self)
+        self.councils = build.build_councils(self, self.is_sim)
+        # Each council's own provider (its in-house service; fixed for the run).
+        self.council_provider = np.array([c.provider for c in self.councils], np.int64)
+        keep = self.supply_keep = build.supply_keep(cfg.world, self.is_sim)
+        rng = self.streams["supply"]
+        weight, last_urn = build_homes(self, data, keep, rng)
+        margin = self.p.supply.entry_reference_margin  # where entry runs at its observed rate
+        self.home_entry = HomeEntry(margin, margin, weight, last_urn)
+        self.foster_services = build_foster(self, data, keep, rng)
+        self.foster_table = service_table(self)
+        build_sa(self, keep, rng)
+        build.background_demand(self, self.is_sim, rng)
+        self.unregistered_provider = new_provider(
+            self, "Unregistered settings", SECTOR_PRIVATE, "unregistered"
+        ).index
+        self.entry_age_cum, self.entry_rate_per_day = build.entry_rates(self, self.is_sim)
+        self.la_exit_factor = build.exit_factors(geo.las)
+        self.price_step()
+        if cfg.world.observed:
+            ex = build.observed_extract(data)
+            if cfg.world.observed_entry_rates:
+                observed_start.entry_rates(self, ex)  # the observed starts (in place)
+            self.init_unplaced = observed_start.observed_children(self, ex)
+        else:
+            self.init_unplaced = initial_children(self)
+        self.price_step()
+
+    def add_provider(self, provider: Provider) -> None:
+        """Append a new provider (``sim.supply.units.new_provider``) and its LA (or -1)."""
+        self.providers.append(provider)
+        la = provider.la if provider.sector == SECTOR_LA else -1
+        self.provider_la = np.append(self.provider_la, np.int64(la))
 
     # ---- event scheduling -------------------------------------------------------------------
     def scheduled(self) -> Iterator[tuple[int, int, int, int]]:

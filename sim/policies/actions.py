@@ -282,7 +282,6 @@ def fail_group(model, g: int, day: int, transfer_share: float) -> None:
     by_unit = children_by_unit(model, units)
     if len(moving):
         buyer = new_provider(model, f"Buyer of {pv.name}", SECTOR_PRIVATE, "home_group")
-        model.provider_la = np.append(model.provider_la, -1)
         s.provider[moving] = buyer.index
         for unit in moving:
             for c in by_unit.get(int(unit), []):
@@ -322,7 +321,6 @@ def enforcement(model, day: int) -> None:
         kids = by_unit.get(unit, [])
         if registers:
             prov = new_provider(model, f"Registered setting {unit}", SECTOR_PRIVATE, "home_group")
-            model.provider_la = np.append(model.provider_la, -1)
             new = add_homes(
                 model,
                 prng,

@@ -83,7 +83,7 @@ def foster_month(model, day: int) -> None:
         prov[open_foster], weights=s.capacity[:n][open_foster], minlength=len(model.providers)
     )
     cap_mult = policy.profit_cap.entry_multiplier(day) if policy.profit_cap is not None else 1.0
-    sv = service_table(model)
+    sv = model.foster_table
     services = sv["services"]
     u_recruit = keyed_uniforms("recruitment", model.cfg.seed, model.rep, services * (1 << 20) + day)
     council = sv["council"]
@@ -171,11 +171,9 @@ def service_table(model) -> dict:
     """The foster services in order of provider index, with the LAs each recruits in.
 
     A council recruits in its own LA; an agency in the LAs of its region, weighted by their
-    population aged 0-17 (``build_foster``). Built once (the services do not change).
+    population aged 0-17 (``build_foster``). Built once, with the world (the services do not
+    change); each service's approvals go to the model's pipeline.
     """
-    sv = getattr(model, "_foster_sv", None)
-    if sv is not None and sv["n"] == len(model.foster_services):
-        return sv
     services = np.array(sorted(set(model.foster_services)), np.int64)
     council, la, las, weights, la_start = [], [], [], [], [0]
     for pi in services.tolist():
@@ -200,5 +198,4 @@ def service_table(model) -> dict:
         "weights": np.concatenate(weights) if weights else np.zeros(0),
         "la_start": np.array(la_start, np.int64),
     }
-    model._foster_sv = sv
     return sv

@@ -3,10 +3,14 @@
 This module owns the homes' economics (``homes_month``): each home's income (its children's
 fees, background places, voids an RCC pays) and costs (fixed and variable), a smoothed margin,
 closures at the observed exit rates raised by losses or an inadequate grade, and new homes
-registering after a lag at a rate that follows private homes' margin.
+registering after a lag at a rate that follows private homes' margin; the state of that
+entry (``HomeEntry``: the margins entrants watch, the homes in registration, where new homes
+open) is this module's, held by the model.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +37,29 @@ ENTRY_MARGIN_KEEP, ENTRY_MARGIN_NEW = 0.8, 0.2
 # registration): assumptions.
 CLOSE_IF_LOSING, CLOSE_IF_PROFITABLE, CLOSE_IF_INADEQUATE = 2.0, 0.6, 4
 INADEQUATE = 3  # Ofsted grade code of "inadequate" (0 outstanding .. 3 inadequate)
+
+
+@dataclass
+class HomeEntry:
+    """What new children's homes' openings follow (``homes_month``); the model holds one.
+
+    Attributes:
+        margin: private homes' operating margin (share of income), smoothed month by month
+            (``ENTRY_MARGIN_KEEP``); it starts at ``supply.entry_reference_margin``, where
+            entry runs at its observed rate.
+        expected_margin: the margin a new private home could expect (``margin`` less the fixed
+            costs of the homes in registration; ``pricing.private_entry_rate``).
+        weight: where new private homes open, by LA (sums to 1; ``build_homes``).
+        last_urn: the number of the last home added (new homes are ``SIMH`` + the next).
+        pending: homes in registration, as (opening day, LA, sector slot of
+            ``sector_slot``), in order of application.
+    """
+
+    margin: float
+    expected_margin: float
+    weight: np.ndarray
+    last_urn: int = 0
+    pending: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 def homes_month(model, day: int, rng) -> None:
@@ -78,15 +105,14 @@ def homes_month(model, day: int, rng) -> None:
     priv = sector == SECTOR_PRIVATE
     rev_p, cost_p = float(revenue[priv].sum()), float(cost[priv].sum())
     month_margin = (rev_p - cost_p) / rev_p if rev_p > 0 else sp.entry_reference_margin
-    model.private_home_margin = (
-        ENTRY_MARGIN_KEEP * model.private_home_margin + ENTRY_MARGIN_NEW * month_margin
-    )
-    pipeline = sp.new_home_places * sum(1 for h in model.pending_homes if h[2] == 0)
+    ent = model.home_entry
+    ent.margin = ENTRY_MARGIN_KEEP * ent.margin + ENTRY_MARGIN_NEW * month_margin
+    pipeline = sp.new_home_places * sum(1 for h in ent.pending if h[2] == 0)
     places_p = float(s.capacity[homes][priv].sum())
     cost_per_place = float((s.cost[homes][priv] * s.capacity[homes][priv]).sum()) / max(places_p, 1)
     entry_rate, exit_rate = sp.home_entry_rate, sp.home_exit_rate
-    private_rate, model.private_entry_margin = pricing.private_entry_rate(
-        model.private_home_margin,
+    private_rate, ent.expected_margin = pricing.private_entry_rate(
+        ent.margin,
         rev_p / weeks,
         pp.home_fixed_cost_share * cost_per_place * pipeline,
         sp.entry_reference_margin,
@@ -99,7 +125,7 @@ def homes_month(model, day: int, rng) -> None:
     cap_mult = policy.profit_cap.entry_multiplier(day) if policy.profit_cap is not None else 1.0
     rates = np.array([private_rate * cap_mult, entry_rate[1], entry_rate[2]])
     expected = rates * counts / 12.0
-    weights = model.home_entry_weight
+    weights = ent.weight
     if policy.pooled_commissioning is not None:
         weights = policy.pooled_commissioning.entry_weights(day, weights)
     for slot, lam in enumerate(expected):
@@ -109,9 +135,9 @@ def homes_month(model, day: int, rng) -> None:
             # Outside a regional world only the kept share of new homes is represented.
             if rng.random() >= model.supply_keep[la] / model.cfg.world.scale:
                 continue
-            model.pending_homes.append((day + int(sp.registration_lag_days), la, slot))
-    ready = [h for h in model.pending_homes if h[0] <= day]
-    model.pending_homes = [h for h in model.pending_homes if h[0] > day]
+            ent.pending.append((day + int(sp.registration_lag_days), la, slot))
+    ready = [h for h in ent.pending if h[0] <= day]
+    ent.pending = [h for h in ent.pending if h[0] > day]
     for _, la, slot in ready:
         sector = [SECTOR_PRIVATE, SECTOR_LA, SECTOR_VOLUNTARY][slot]
         if sector == SECTOR_LA:
@@ -129,12 +155,11 @@ def homes_month(model, day: int, rng) -> None:
                     ).index
                 ]
             )
-            model.provider_la = np.append(model.provider_la, -1)
-        model.next_home_urn += 1
+        ent.last_urn += 1
         add_homes(
             model,
             rng,
-            [f"SIMH{model.next_home_urn:05d}"],
+            [f"SIMH{ent.last_urn:05d}"],
             np.array([la]),
             np.array([sector]),
             prov,
@@ -143,9 +168,6 @@ def homes_month(model, day: int, rng) -> None:
             grade=np.array([1], np.int8),
             day=day,
         )
-    if len(model.provider_la) < len(model.providers):
-        extra = len(model.providers) - len(model.provider_la)
-        model.provider_la = np.append(model.provider_la, np.full(extra, -1))
 
 
 def sector_slot(sector: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ def new_provider(model, name: str, sector: int, role: str, la: int = -1, region:
     """A new provider agent with its account, appended to the model's providers."""
     p = Provider(model, name, sector, role, la=la, region=region)
     p.open_account(model.accounts)
-    model.providers.append(p)
+    model.add_provider(p)
     return p
 
 

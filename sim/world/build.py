@@ -1,10 +1,12 @@
 """Building the world at day 0: which councils it simulates, its councils, providers and RCCs.
 
-This module owns the order in which a world is built (``build_world``): councils and their
-in-house services, RCCs where pooled commissioning is on, the initial supply
-(``sim.world.supply``), the demand from councils outside a regional world, each LA's entry
-rate and exit factors, then the initial children, synthetic (``sim.world.children``) or
-from an observed extract (``sim.world.observed``). Nothing here runs after day 0.
+This module owns the pieces of a world that are not supply or children: which councils it
+simulates, its councils and their in-house services, RCCs where pooled commissioning is on, the
+demand from councils outside a regional world, each LA's entry rate and exit factors. Each
+returns what it builds; ``PlacementModel.build_world`` calls them in order and keeps the
+results (the initial supply is ``sim.world.supply``'s, the initial children
+``sim.world.children``'s or, from an observed extract, ``sim.world.observed``'s). Nothing
+here runs after day 0.
 """
 
 from __future__ import annotations
@@ -20,12 +22,9 @@ from sim.records import (
     IFA,
     SA,
     SECTOR_LA,
-    SECTOR_PRIVATE,
     SECURE,
 )
 from sim.supply.units import new_provider
-from sim.world.children import initial_children
-from sim.world.supply import build_foster, build_homes, build_sa
 
 TINY_LAS = ["E08000002", "E08000009", "E08000007"]  # Bury, Trafford, Stockport
 
@@ -61,23 +60,31 @@ def simulated_las(w, geo) -> np.ndarray:
     return np.sort(sel)
 
 
-def build_world(model, data: dict) -> None:
-    """Create councils, providers, the initial supply and the initial children."""
-    geo = model.geo
-    cfg = model.cfg
-    sim_las = simulated_las(cfg.world, geo)
-    model.sim_las = sim_las
-    is_sim = np.zeros(geo.n_la, bool)
+def simulated_mask(sim_las: np.ndarray, n_la: int) -> np.ndarray:
+    """By LA: True for the councils whose children the world simulates."""
+    is_sim = np.zeros(n_la, bool)
     is_sim[sim_las] = True
-    model.is_sim = is_sim
-    cla = geo.las["cla_2025"].to_numpy(float)
-    model.world_share_of_cla = float(cla[is_sim].sum() / cla.sum()) * cfg.world.scale
-    model.uasc_stock = np.zeros(geo.n_la)
-    from sim.policies import Policy
+    return is_sim
 
-    model.policy = Policy(cfg.policy, model)
+
+def world_share_of_cla(geo, is_sim: np.ndarray, scale: float) -> float:
+    """The world's share of England's children looked after at 31 March 2025, times the scale."""
+    cla = geo.las["cla_2025"].to_numpy(float)
+    return float(cla[is_sim].sum() / cla.sum()) * scale
+
+
+def build_rccs(model) -> list:
+    """An RCC agent for each pooled-commissioning region (none when the lever is off).
+
+    Its running cost is the lever's cost per child looked after a year times its members'
+    children at 31 March 2025.
+    """
     pooled = model.policy.pooled_commissioning
-    for k, name in enumerate(pooled.names if pooled is not None else []):
+    if pooled is None:
+        return []
+    cla = model.geo.las["cla_2025"].to_numpy(float)
+    rccs = []
+    for k, name in enumerate(pooled.names):
         members = np.flatnonzero(pooled.all_rcc_of_la == k)
         cost = pooled.cfg.running_cost_gbp_per_cla_year * float(cla[members].sum())
         rcc = RCC(
@@ -89,8 +96,15 @@ def build_world(model, data: dict) -> None:
             block_share=pooled.cfg.block_share,
             market_shaping=pooled.cfg.market_shaping,
         )
-        model.rccs.append(rcc)
-    mp = cfg.params.matching
+        rccs.append(rcc)
+    return rccs
+
+
+def build_councils(model, is_sim: np.ndarray) -> list:
+    """A council agent for every LA in England, each with its in-house provider (and RCC)."""
+    geo = model.geo
+    mp = model.p.matching
+    councils = []
     for i in range(geo.n_la):
         row = geo.las.iloc[i]
         c = Council(
@@ -103,7 +117,7 @@ def build_world(model, data: dict) -> None:
             mp.radius_km,
             mp.own_provision_bonus,
         )
-        model.councils.append(c)
+        councils.append(c)
         p = new_provider(
             model,
             f"{row['la_name']} Council",
@@ -116,39 +130,26 @@ def build_world(model, data: dict) -> None:
         if model.rccs:
             k = int(model.policy.pooled_commissioning.all_rcc_of_la[i])
             c.rcc = model.rccs[k] if k >= 0 else None
-    # Each council's own provider (its in-house service; fixed for the run).
-    model.council_provider = np.array([c.provider for c in model.councils], np.int64)
-    keep = np.where(is_sim, 1.0, cfg.world.external_supply_share) * cfg.world.scale
-    model.supply_keep = keep
-    rng = model.streams["supply"]
-    build_homes(model, data, keep, rng)
-    build_foster(model, data, keep, rng)
-    build_sa(model, keep, rng)
-    background_demand(model, is_sim, rng)
-    model.unregistered_provider = new_provider(
-        model, "Unregistered settings", SECTOR_PRIVATE, "unregistered"
-    ).index
-    model.provider_la = np.array(
-        [p.la if p.sector == SECTOR_LA else -1 for p in model.providers], dtype=np.int64
-    )
-    entry_rates(model)
-    exit_factors(model)
-    model.price_step()
-    if cfg.world.observed:
-        from sim.world import observed as observed_start
+    return councils
 
-        ex = data.get("observed")
-        if ex is None:
-            raise ConfigError(
-                "world.observed is set but no extract was passed: build the world data with"
-                " sim.io.outputs.world_data(cfg)"
-            )
-        if cfg.world.observed_entry_rates:
-            observed_start.entry_rates(model, ex)
-        observed_start.observed_children(model, ex)
-    else:
-        initial_children(model)
-    model.price_step()
+
+def supply_keep(world, is_sim: np.ndarray) -> np.ndarray:
+    """By LA: the share of its supply the world represents, times the world's scale.
+
+    All of it in the simulated councils, ``world.external_supply_share`` outside them.
+    """
+    return np.where(is_sim, 1.0, world.external_supply_share) * world.scale
+
+
+def observed_extract(data: dict):
+    """The observed extract passed with the world data (``world.observed``)."""
+    ex = data.get("observed")
+    if ex is None:
+        raise ConfigError(
+            "world.observed is set but no extract was passed: build the world data with"
+            " sim.io.outputs.world_data(cfg)"
+        )
+    return ex
 
 
 # Share of places of each kind filled at any time (in-house carers serve only their own
@@ -189,24 +190,27 @@ def background_demand(model, is_sim: np.ndarray, rng) -> None:
         s.reserved[u] = (base + (rng.random(len(u)) < expected - base)).astype(np.int64)
 
 
-def entry_rates(model) -> None:
-    """Arrivals per day per LA: observed 2024-25 starts over the mean sibling-group size."""
+def entry_rates(model, is_sim: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Arrivals per day per LA: observed 2024-25 starts over the mean sibling-group size.
+
+    Returns:
+        The cumulative shares of the entry age bands (non-UASC, UASC) and the arrivals a day
+        by LA.
+    """
     ep = model.p.entry
-    starts = model.geo.las["starts_2025"].to_numpy(float) * model.is_sim
+    starts = model.geo.las["starts_2025"].to_numpy(float) * is_sim
     share_non = np.array(ep.age_share, float)
     uasc_bands = np.array([0, 0, 0, 1 - ep.uasc_share_16plus, ep.uasc_share_16plus])
     non = share_non - ep.uasc_share * uasc_bands
     non = np.clip(non, 0, None) / np.clip(non, 0, None).sum()
-    # Cumulative shares of the entry age bands: non-UASC, UASC.
-    model.entry_age_cum = (np.cumsum(non), np.cumsum(uasc_bands))
+    age_cum = (np.cumsum(non), np.cumsum(uasc_bands))
     eligible = (1 - ep.uasc_share) * non[:4].sum()
     mean_size = 1 + eligible * ep.sibling_group_share * (1 + ep.sibling_group_of_three)
-    model.entry_rate_per_day = (
-        starts * model.cfg.world.scale * ep.rate_multiplier / DAYS_PER_YEAR / mean_size
-    )
+    rate = starts * model.cfg.world.scale * ep.rate_multiplier / DAYS_PER_YEAR / mean_size
+    return age_cum, rate
 
 
-def exit_factors(model) -> None:
+def exit_factors(las) -> np.ndarray:
     """Each council's exit propensity relative to England's, from its observed turnover.
 
     Factor = (ceased 2024-25 / CLA at 31 March 2025) of the council over the same ratio for
@@ -214,9 +218,8 @@ def exit_factors(model) -> None:
     (e.g. UASC arriving in Kent) leave care faster. Stays (not 18th birthdays) are divided by
     the factor.
     """
-    las = model.geo.las
     cla = las["cla_2025"].to_numpy(float)
     ceased = las["ceased_2025"].to_numpy(float)
     national = ceased.sum() / cla.sum()
     ratio = np.divide(ceased, cla, out=np.full_like(cla, national), where=cla > 20)
-    model.la_exit_factor = np.clip(ratio / national, 0.5, 2.0)
+    return np.clip(ratio / national, 0.5, 2.0)

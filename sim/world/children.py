@@ -80,8 +80,12 @@ STOCK_RESIDUAL_MEAN_YEARS = np.array([1.9, 3.5, 7.0, 14.0, 6.0])
 
 
 # ---- initial children ---------------------------------------------------------------------------
-def initial_children(model) -> None:
-    """Each simulated LA's CLA at 31 March 2025, with a synthetic history, placed in the supply."""
+def initial_children(model) -> int:
+    """Each simulated LA's CLA at 31 March 2025, with a synthetic history, placed in the supply.
+
+    Returns:
+        The children left without a place (``place_initial``).
+    """
     geo = model.geo
     cla = geo.las["cla_2025"].to_numpy(float)
     n_la = np.round(cla * model.cfg.world.scale).astype(int) * model.is_sim
@@ -130,10 +134,10 @@ def initial_children(model) -> None:
         [children[i] for i in np.flatnonzero(first == k).tolist()]
         for k in (stock.S_NO_SEARCH, stock.S_SEARCH, stock.S_UNREG, stock.S_ADOPTION)
     )
-    place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate)
+    return place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate)
 
 
-def place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate) -> None:
+def place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate) -> int:
     """Place the children in care at day 0, date their histories and schedule their events.
 
     Args:
@@ -144,6 +148,9 @@ def place_initial(model, children, no_search, to_search, to_unreg, adoption, bac
         adoption: children placed for adoption at day 0.
         backdate: ``backdate(model, children)`` moves each child's current episode and
             placement start before day 0 and writes its earlier episodes.
+
+    Returns:
+        The children the searches left without a place (they start in unregistered settings).
     """
     place_without_search(model, np.fromiter((c.row for c in no_search), np.int64), 0)
     rng = model.streams["init"]
@@ -151,7 +158,7 @@ def place_initial(model, children, no_search, to_search, to_unreg, adoption, bac
     search = np.fromiter((to_search[i].row for i in order), np.int64, len(to_search))
     parts = []
     for k in range(0, len(search), 4000):
-        model._vac = None  # a fresh vacancy index for each chunk of the stock
+        model.fresh_vacancies()  # a fresh vacancy index for each chunk of the stock
         parts.append(model.search_and_place(search[k : k + 4000], 0, emergency=True))
     left = np.concatenate(parts) if parts else np.zeros(0, np.int64)
     # Children already in care were placed at some point: those refused in the first pass are
@@ -159,9 +166,9 @@ def place_initial(model, children, no_search, to_search, to_unreg, adoption, bac
     for _ in range(INIT_RETRIES):
         if len(left) == 0:
             break
-        model._vac = None
+        model.fresh_vacancies()
         left = model.search_and_place(left, 0, emergency=True)
-    model.init_unplaced = len(left)
+    unplaced = len(left)
     unreg = np.concatenate([left, np.fromiter((c.row for c in to_unreg), np.int64, len(to_unreg))])
     model.place_unregistered(unreg, 0)
     model.table.W[unreg] = 0  # already settled there at day 0
@@ -182,6 +189,7 @@ def place_initial(model, children, no_search, to_search, to_unreg, adoption, bac
     initial_events(model, np.fromiter((c.row for c in children), np.int64, len(children)))
     model.counters["matches"] = 0
     model.counters["unregistered"] = 0
+    return unplaced
 
 
 def stock_legal_status(c: Child, tic: float) -> int:

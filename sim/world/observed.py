@@ -156,8 +156,12 @@ def check(ex, start_date: str, codes: list[str]) -> None:
         )
 
 
-def observed_children(model, ex) -> None:
-    """Create, place and date the children looked after at day 0 in the extract."""
+def observed_children(model, ex) -> int:
+    """Create, place and date the children looked after at day 0 in the extract.
+
+    Returns:
+        The children left without a place (``place_initial``).
+    """
     from sim.world.children import place_initial, stock_legal_status
 
     geo = model.geo
@@ -189,7 +193,6 @@ def observed_children(model, ex) -> None:
 
     children = new_children(model, las)
     no_search, to_search, to_unreg, adoption = [], [], [], []
-    model.observed_history = {}
     p_adopt = model.p.placements.p_adoption_young_long * 0.5  # as the synthetic stock
     for c, key in zip(children, order, strict=True):
         g = groups[key]
@@ -262,7 +265,7 @@ def observed_children(model, ex) -> None:
         for c in kids:
             _observed_history(model, c, date, district)
 
-    place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate)
+    return place_initial(model, children, no_search, to_search, to_unreg, adoption, backdate)
 
 
 def _observed_history(model, c, date: pd.Timestamp, district) -> None:

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.agents.providers import (
-    FosterPipeline,
-    foster_draws,
-)
+from sim.agents.providers import foster_draws
 from sim.records import (
     HOME,
     IFA,
@@ -45,8 +42,13 @@ SA_UNIT_PLACES = 4  # places per supported accommodation unit: assumption
 SA_PROVIDERS_2025 = 890  # supported accommodation providers [pub] Ofsted 2025
 
 
-def build_homes(model, data, keep, rng) -> None:
-    """Children's and secure homes at day 0: Ofsted's 2023 homes grown to the 2025 count."""
+def build_homes(model, data, keep, rng) -> tuple[np.ndarray, int]:
+    """Children's and secure homes at day 0: Ofsted's 2023 homes grown to the 2025 count.
+
+    Returns:
+        Where new private homes open, by LA (the weights of 2022-23's joiners), and the number
+        of the last home added (``SIMH`` numbers go on from it).
+    """
     geo = model.geo
     homes = data["homes"]
     homes = homes[homes["short_break"] == 0].reset_index(drop=True)
@@ -64,7 +66,6 @@ def build_homes(model, data, keep, rng) -> None:
         if name not in groups:
             groups[name] = new_provider(model, name, sector, "home_group").index
         prov[i] = groups[name]
-    model.home_groups = groups
     kept = rng.random(len(homes)) < keep[la]
     for kind_name, kind in (("home", HOME), ("secure", SECURE)):
         m = kept & (homes["kind"] == kind_name).to_numpy()
@@ -98,7 +99,7 @@ def build_homes(model, data, keep, rng) -> None:
         fj = flows[flows["sector"] == SECTOR_NAMES[sector]].set_index("ons_code")["joiners"]
         w = np.array([fj.get(c, 0) + 0.25 for c in geo.code], float)
         if sector == SECTOR_PRIVATE:
-            model.home_entry_weight = w / w.sum()
+            entry_weight = w / w.sum()
         counts = rng.multinomial(n, w / w.sum())
         new_la = np.repeat(np.arange(geo.n_la), counts)
         new_la = new_la[rng.random(len(new_la)) < keep[new_la]]
@@ -119,7 +120,7 @@ def build_homes(model, data, keep, rng) -> None:
             HOME,
         )
         urn += len(new_la)
-    model.next_home_urn = urn
+    return entry_weight, urn
 
 
 def foster_unit_draws(model, rng, n: int, la: np.ndarray, kind: int) -> dict:
@@ -173,13 +174,16 @@ def foster_units(
     )
 
 
-def build_foster(model, data, keep, rng) -> None:
+def build_foster(model, data, keep, rng) -> list[int]:
     """In-house and IFA mainstream households, apportioned from the national total.
 
     Rule: in-house households per LA in proportion to the LA's CLA at 31 March 2025 (councils
     recruit to their need); IFA households per region in proportion to the region's CLA, shared
     equally among the IFAs registered there (Ofsted 2023), and placed in LAs of the region in
     proportion to population aged 0-17 (carers live where people live).
+
+    Returns:
+        The providers that recruit foster carers: every council, then the IFAs with households.
     """
     geo = model.geo
     sp = model.p.supply
@@ -187,11 +191,10 @@ def build_foster(model, data, keep, rng) -> None:
     inhouse_total = sp.mainstream_households * sp.la_share_households
     per_la = inhouse_total * cla / cla.sum() * keep
     n_la = rng.poisson(per_la)
-    model.foster_services = []
-    model.foster_pipeline = FosterPipeline()
+    services = []
     for la in range(geo.n_la):
         prov = model.councils[la].provider
-        model.foster_services.append(prov)
+        services.append(prov)
         if n_la[la]:
             foster_units(
                 model,
@@ -245,7 +248,8 @@ def build_foster(model, data, keep, rng) -> None:
             foster_units(
                 model, rng, n, la, np.full(n, p.index), IFA, np.full(n, p.sector), urn_prefix="IFA"
             )
-            model.foster_services.append(p.index)
+            services.append(p.index)
+    return services
 
 
 def build_sa(model, keep, rng) -> None:
