@@ -170,6 +170,16 @@ class KernelInputs:
             self._pp, self._pp_day = (pp, rates), day
         return self._pp
 
+    def drawn_count(self) -> int:
+        """Events the kernels have drawn and not yet queued."""
+        return int(self._drawn_n[0])
+
+    def take_drawn(self, since: int) -> np.ndarray:
+        """The events drawn after the first ``since`` (a copy), taken out of the buffer."""
+        out = self._drawn[since : int(self._drawn_n[0])].copy()
+        self._drawn_n[0] = since
+        return out
+
     def queue_drawn(self, after: int = -1) -> None:
         """Schedule the events the kernels drew, in the order they drew them.
 

@@ -41,7 +41,7 @@ from sim.kernel_inputs import KernelInputs
 from sim.market import matching, pricing
 from sim.placing import Placing
 from sim.policies import Policy
-from sim.policies.actions import policy_month, set_block_contracts
+from sim.policies.actions import HomeGroups, policy_month, set_block_contracts
 from sim.population import entry, table
 from sim.population.admission import entry_inputs, record_entrants
 from sim.population.children import (
@@ -51,23 +51,8 @@ from sim.population.queue import PlannedQueue
 from sim.population.table import ChildTable
 from sim.records import (
     DAYS_PER_YEAR,
-    EP_CHILD,
-    EP_CIN,
-    EP_DEC,
-    EP_DECOM,
-    EP_HOME_D,
-    EP_LA,
-    EP_LS,
-    EP_PL_D,
-    EP_PLACE,
-    EP_PROVIDER,
-    EP_REC,
-    EP_RNE,
-    EP_RPC,
-    EP_UNIT,
     ITEM_OVERHEAD,
     N_KINDS,
-    OPEN_DAY,
     SECTOR_LA,
     SECTOR_PRIVATE,
     UNREG,
@@ -168,14 +153,9 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
             "unregistered_investigated": 0,
             "fines_gbp": 0.0,
         }
-        self.staying_close: list[tuple[int, int]] = []  # (LA, last day of support)
         self.public_units: list[int] = []
-        self.pending_public: list[tuple[int, int]] = []  # (opening day, LA)
         self._pp_scaled = None
         self.exited_providers: set[int] = set()
-        self.large_groups = None
-        self.leveraged = None
-        self.blocks_set = False
         # Set by the world builder (``build_world``), here declared with their meaning.
         self.policy = None  # the levers (``sim.policies.Policy``)
         self.sim_las: np.ndarray = np.zeros(0, np.int64)  # LAs whose children are simulated
@@ -193,7 +173,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.foster_services: list[int] = []  # providers that recruit foster carers
         self.foster_table: dict = {}  # the services and where they recruit (``service_table``)
         self.home_entry: HomeEntry | None = None  # new homes' entry (``sim.supply.homes``)
-        self.groups_by_size = None  # home groups, largest first (group failures)
+        self.home_groups = HomeGroups()  # ranked for failure (``sim.policies.actions``)
         self.init_unplaced = 0  # children of the initial stock left without a place
         self.observed_history: dict = {}  # an observed start's episodes by child
         # Caches of derived terms, kept while their inputs stay the same.
@@ -247,6 +227,12 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         else:
             self.init_unplaced = initial_children(self)
         self.price_step()
+
+    def take_cids(self, n: int) -> int:
+        """Reserve ``n`` child numbers for new children; returns the first."""
+        cid0 = self.next_cid
+        self.next_cid = cid0 + n
+        return cid0
 
     def add_provider(self, provider: Provider) -> None:
         """Append a new provider (``sim.supply.units.new_provider``) and its LA (or -1)."""
@@ -429,7 +415,8 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
             for a in left[:, 1].tolist():
                 del children[a]
         close = said[what == engine.OUT_STAYING_CLOSE, 1:].tolist()
-        self.staying_close.extend((a, b) for a, b in close)
+        if close:  # only with the lever on (``engine.V_SC_ON``)
+            self.policy.staying_close.support(close)
 
     # ---- episodes, placements and money (compiled: ``sim.engine``) ------------------
     # ---- phases 3-4: matching -------------------------------------------------------------------
@@ -495,22 +482,5 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
 
     def finish(self) -> None:
         """Write the open episodes (no end date) at the end of the run."""
-        iv = self.table.I
-        rows = self.table.rows_in_care()
-        rows = rows[iv[rows, table.C_PLACE] >= 0]
-        ep = np.empty((len(rows), len(self.episodes.COLUMNS)), np.int64)
-        open_ = iv[rows]
-        ep[:, EP_CHILD] = open_[:, table.C_CID]
-        ep[:, EP_LA] = open_[:, table.C_LA]
-        ep[:, EP_DECOM] = open_[:, table.C_EP_START]
-        ep[:, EP_RNE] = open_[:, table.C_EP_RNE]
-        ep[:, EP_LS] = open_[:, table.C_LS]
-        ep[:, EP_CIN] = open_[:, table.C_CIN]
-        ep[:, EP_PLACE] = open_[:, table.C_PLACE]
-        ep[:, EP_PROVIDER] = open_[:, table.C_PROVIDER]
-        ep[:, EP_DEC], ep[:, EP_REC], ep[:, EP_RPC] = OPEN_DAY, -1, -1
-        ep[:, EP_HOME_D] = open_[:, table.C_HOME_D]
-        ep[:, EP_PL_D] = open_[:, table.C_PL_D]
-        ep[:, EP_UNIT] = open_[:, table.C_EP_UNIT]
-        self.episodes.add_rows(ep)
+        self.episodes.add_rows(self.table.open_episodes(len(self.episodes.COLUMNS)))
         self.finished = True

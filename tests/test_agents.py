@@ -13,7 +13,7 @@ from sim.agents.supply import SupplyRegistry
 from sim.config import PlacementParams
 from sim.population import entry
 from sim.population.children import Child
-from sim.population.table import PENDING
+from sim.population.table import PENDING, ChildTable
 from sim.records import HOME, INHOUSE
 
 
@@ -44,6 +44,7 @@ def test_age_bands():
 
 def make_child(age_years=12.0, **kw):
     m = mesa.Model(rng=1)
+    m.table = ChildTable(16)  # a lone child's table
     u = np.full(85, 0.5)
     c = Child(m, 1, 0, u)
     c.dob = -int(age_years * 365.25)

@@ -11,6 +11,7 @@ from sim.io import embedded
 from sim.io.outputs import world_data
 from sim.model import PlacementModel
 from sim.population.children import U_18, Child
+from sim.population.table import ChildTable
 from sim.records import HOME, INHOUSE, REC, RPC, UNPLANNED_RPC
 
 from .conftest import tiny_config
@@ -32,6 +33,7 @@ def test_a_child_almost_never_moving_gets_no_event():
     (Its time in days overflows a 64-bit integer: the event must not wrap round to day 1.)
     """
     m = mesa.Model(rng=1)
+    m.table = ChildTable(16)  # a lone child's table
     c = Child(m, 1, 0, np.full(85, 0.5))
     c.dob = -12 * 365
     c.propensity = 1e-20

@@ -191,7 +191,7 @@ def test_collapse_closes_or_transfers_the_largest_groups_homes():
     m = run(policy(provider_collapse=lever_on("provider_collapse", start="2025-06-01")), years=1)
     assert m.counters["group_failures"] >= 1
     assert m.counters["homes_transferred"] + m.counters["homes_closed_by_failure"] >= 1
-    big = m.providers[int(m.groups_by_size[0])]
+    big = m.providers[int(m.home_groups.by_size[0])]
     assert big.failed
     s = m.supply
     assert not (s.open[: s.n] & s.matchable[: s.n] & (s.provider[: s.n] == big.index)).any()

@@ -37,6 +37,32 @@ def test_every_model_attribute_set_anywhere_is_declared_in_init():
     assert not undeclared, undeclared
 
 
+def test_no_module_outside_the_model_sets_its_attributes():
+    """Builders return what they build; mechanisms keep their own state objects.
+
+    Outside the model's own parts, nothing assigns ``model.x`` (plain, augmented or through
+    ``setattr``) or reads a private ``model._x``: each mechanism's state is an object the model
+    holds (``HomeEntry``, ``HomeGroups``, the levers' own lists) or a method of the model.
+    """
+    bad = []
+    for path in SIM.rglob("*.py"):
+        if path.name in MODEL_PARTS:
+            continue
+        for n in ast.walk(ast.parse(path.read_text())):
+            where = f"{path.relative_to(SIM)}:{getattr(n, 'lineno', 0)}"
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
+                if n.value.id != "model":
+                    continue
+                if isinstance(n.ctx, ast.Store):
+                    bad.append(f"{where} sets model.{n.attr}")
+                elif n.attr.startswith("_") and not n.attr.startswith("__"):
+                    bad.append(f"{where} reads model.{n.attr}")
+            elif isinstance(n, ast.Call) and getattr(n.func, "id", None) == "setattr":
+                if n.args and getattr(n.args[0], "id", None) == "model":
+                    bad.append(f"{where} setattr(model, ...)")
+    assert not bad, bad
+
+
 def test_no_module_calls_the_models_private_methods():
     methods = set()
     for name in MODEL_PARTS:

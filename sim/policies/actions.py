@@ -9,6 +9,8 @@ clawback, which the homes' month reads (``void_payments``, ``cap_clawback``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.population.children import (
@@ -36,11 +38,44 @@ CARERS_JOIN_COUNCIL = 0.5
 REGISTERED_SETTING_PLACES = 2
 
 
+@dataclass
+class HomeGroups:
+    """Private and voluntary children's-home groups ranked for failure (``group_failures``).
+
+    Ranked once, in the first month (``rank``); the model holds one.
+
+    Attributes:
+        by_size: providers owning open homes, largest first (ties in provider order).
+        large: those with at least ``supply.large_group_homes`` homes.
+        leveraged: by large group, True if it carries heavy debt (a keyed uniform below
+            ``supply.leveraged_share_large``).
+    """
+
+    by_size: np.ndarray | None = None
+    large: np.ndarray | None = None
+    leveraged: np.ndarray | None = None
+
+    def rank(self, model) -> None:
+        """Rank the groups by their open homes now (once; later calls keep the first)."""
+        if self.by_size is not None:
+            return
+        sp = model.p.supply
+        s = model.supply
+        n = s.n
+        homes = s.open[:n] & (s.kind[:n] == HOME) & (s.sector[:n] != SECTOR_LA)
+        counts = np.bincount(s.provider[:n][homes], minlength=len(model.providers))
+        ranked = np.flatnonzero(counts > 0)
+        self.by_size = ranked[np.argsort(-counts[ranked], kind="stable")]
+        self.large = self.by_size[counts[self.by_size] >= sp.large_group_homes]
+        lev = keyed_uniforms("leveraged", model.cfg.seed, model.rep, self.large)
+        self.leveraged = lev < sp.leveraged_share_large
+
+
 def policy_month(model, day: int) -> None:
     """The month's lever actions, in a fixed order, and the levers' running costs."""
     policy = model.policy
     pooled = policy.pooled_commissioning
-    if pooled is not None and pooled.active(day) and not model.blocks_set:
+    if pooled is not None and pooled.active(day) and not pooled.blocks_set:
         set_block_contracts(model, day)
     cap_exits(model, day)
     public_homes(model, day)
@@ -49,7 +84,8 @@ def policy_month(model, day: int) -> None:
     for la, item, amount in policy.costs(day, model):
         model.ledger.add(day, la, amount, item=item)
         model.councils[la].pay(amount)
-    model.staying_close = [x for x in model.staying_close if x[1] > day]
+    if policy.staying_close is not None:
+        policy.staying_close.expire(day)
 
 
 def set_block_contracts(model, day: int) -> None:
@@ -58,7 +94,6 @@ def set_block_contracts(model, day: int) -> None:
     s.block[: s.n] = 0
     for k, units in model.policy.pooled_commissioning.block_plan(day, model).items():
         s.block[units] = k + 1
-    model.blocks_set = True
 
 
 def void_payments(model, day: int, homes: np.ndarray, weeks: float):
@@ -197,11 +232,9 @@ def public_homes(model, day: int) -> None:
         amount = ph.cfg.capital_gbp_per_home
         model.ledger.add(day, la, amount, item=ITEM_CAPITAL, kind=HOME)
         model.councils[la].pay(amount)
-        model.pending_public.append((day + ph.cfg.lead_time_days, la))
-    due = [x for x in model.pending_public if x[0] <= day]
-    model.pending_public = [x for x in model.pending_public if x[0] > day]
+        ph.commission(day, la)
     prng = model.streams["policy"]
-    for _, la in due:
+    for la in ph.opening(day):
         d = model.geo.sample_district(la, prng.random())
         price = ph.cfg.running_cost_gbp_place_week
         unit = add_units(
@@ -233,32 +266,23 @@ def group_failures(model, day: int) -> None:
     groups fail, not the luck of the others).
     """
     sp = model.p.supply
-    s = model.supply
-    n = s.n
     policy = model.policy
-    if model.large_groups is None:
-        homes = s.open[:n] & (s.kind[:n] == HOME) & (s.sector[:n] != SECTOR_LA)
-        counts = np.bincount(s.provider[:n][homes], minlength=len(model.providers))
-        ranked = np.flatnonzero(counts > 0)
-        model.groups_by_size = ranked[np.argsort(-counts[ranked], kind="stable")]
-        order = model.groups_by_size[counts[model.groups_by_size] >= sp.large_group_homes]
-        lev = keyed_uniforms("leveraged", model.cfg.seed, model.rep, order)
-        model.large_groups = order
-        model.leveraged = lev < sp.leveraged_share_large
-    order = model.large_groups
+    groups = model.home_groups
+    groups.rank(model)
+    order = groups.large
     mult, transfer = 1.0, sp.failure_transfer_share
     if policy.financial_oversight is not None:
         terms = policy.financial_oversight.failure_terms(day)
         if terms is not None:
             mult, transfer = terms
-    rate = np.where(model.leveraged, sp.group_failure_rate_leveraged, sp.group_failure_rate_other)
+    rate = np.where(groups.leveraged, sp.group_failure_rate_leveraged, sp.group_failure_rate_other)
     p = 1.0 - np.exp(-rate * mult / 12.0)
     u = keyed_uniforms(f"group_failure:{day}", model.cfg.seed, model.rep, order)
     failing = [int(g) for g in order[u < p]]
     if policy.provider_collapse is not None:
         rank = policy.provider_collapse.due(day)
-        if rank is not None and rank <= len(model.groups_by_size):
-            failing.append(int(model.groups_by_size[rank - 1]))
+        if rank is not None and rank <= len(groups.by_size):
+            failing.append(int(groups.by_size[rank - 1]))
     for g in sorted(set(failing)):
         if not model.providers[g].failed:
             fail_group(model, g, day, transfer)

@@ -107,6 +107,7 @@ class PooledCommissioning(Lever):
             dtype=np.int64,
         )
         self.shaping = np.ones(model.geo.n_la)
+        self.blocks_set = False  # the first year's block contracts are in place
         self._phase = -1
         self.rcc_of_la = self.all_rcc_of_la
         self._terms: PoolTerms | None = None
@@ -148,6 +149,7 @@ class PooledCommissioning(Lever):
         if not self.active(day):
             return {}
         self._update(day)
+        self.blocks_set = True
         s = model.supply
         n = s.n
         homes = np.flatnonzero(
@@ -210,6 +212,7 @@ class PublicHomes(Lever):
         self.started = 0
         self.next_start = self.start_day
         self.planned = np.zeros(model.geo.n_la)
+        self.pending: list[tuple[int, int]] = []  # homes being built: (opening day, LA)
 
     def builds(self, day: int, model) -> list[int]:
         """LAs where homes start to be built on ``day`` (one entry per home)."""
@@ -230,6 +233,16 @@ class PublicHomes(Lever):
             gap[la] -= self.cfg.places_per_home
             self.planned[la] += self.cfg.places_per_home
         return out
+
+    def commission(self, day: int, la: int) -> None:
+        """A home starts to be built in ``la`` on ``day``; it opens after the lead time."""
+        self.pending.append((day + self.cfg.lead_time_days, la))
+
+    def opening(self, day: int) -> list[int]:
+        """The LAs of the homes whose lead time is over on ``day`` (one entry per home)."""
+        due = [la for d, la in self.pending if d <= day]
+        self.pending = [x for x in self.pending if x[0] > day]
+        return due
 
 
 class RecruitmentHub(Lever):

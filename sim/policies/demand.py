@@ -76,12 +76,25 @@ class StayingClose(Lever):
 
     name = "staying_close"
 
+    def __init__(self, cfg, model) -> None:
+        super().__init__(cfg, model)
+        # Young people supported: (LA, last day of support), in order of leaving care.
+        self.supported: list[tuple[int, int]] = []
+
+    def support(self, pairs: list[tuple[int, int]]) -> None:
+        """Young people who left homes at 18 today join (``engine.OUT_STAYING_CLOSE``)."""
+        self.supported.extend((la, end) for la, end in pairs)
+
+    def expire(self, day: int) -> None:
+        """Support ends for those whose last day is ``day`` or before."""
+        self.supported = [x for x in self.supported if x[1] > day]
+
     def costs(self, day: int, model) -> list[tuple[int, int, float]]:
-        """Support for the month for young people on Staying Close (the model's list)."""
+        """Support for the month for young people on Staying Close (``supported``)."""
         weeks = DAYS_PER_MONTH / DAYS_PER_WEEK
         out = []
         by_la: dict[int, int] = {}
-        for la, end in model.staying_close:
+        for la, end in self.supported:
             if end > day:
                 by_la[la] = by_la.get(la, 0) + 1
         for la in sorted(by_la):

@@ -50,9 +50,8 @@ def new_children(model, las, serial=None) -> list[Child]:
             ser[la] += 1
     uu = uniforms_of(model.cfg.seed, model.rep, las, serial, N_UNIFORMS)
     rows = t.alloc(n)
-    cid0 = model.next_cid
+    cid0 = model.take_cids(n)
     cids = np.arange(cid0, cid0 + n, dtype=np.int64)
-    model.next_cid = cid0 + n
     t.U[rows] = uu
     t.I[rows, table.C_CID] = cids
     t.I[rows, table.C_LA] = las
@@ -152,11 +151,9 @@ def initial_events(model, rows: np.ndarray) -> None:
     iv[rows[in_unit], table.C_VERSION] += 1
     tab, sup, _, logs = model.kernel_state(len(in_unit))
     pp, rates = model.placement_terms(0)
-    n0 = int(model._drawn_n[0])
+    n0 = model.drawn_count()
     engine.schedule_rows(tab, sup, logs, rows[in_unit], 0, pp, rates)
-    n1 = int(model._drawn_n[0])
-    drawn = model._drawn[n0:n1].copy()
-    model._drawn_n[0] = n0
+    drawn = model.take_drawn(n0)
     # Each child's care events, then its placement event.
     cids = iv[rows, table.C_CID]
     pos = np.zeros(int(cids.max(initial=0)) + 1, np.int64)

@@ -21,7 +21,6 @@ from sim.population.table import (
     PENDING_CODE,
     ROUTE_CODE,
     ROUTES,
-    ChildTable,
 )
 from sim.population.table import (
     N_UNIFORMS as N_UNIFORMS,
@@ -129,9 +128,7 @@ class Child:
     """
 
     def __init__(self, model, cid: int, la: int, u=None, row: int | None = None) -> None:
-        t = getattr(model, "table", None)
-        if t is None:  # a model without a table (unit tests of a lone child)
-            t = model.table = ChildTable(16)
+        t = model.table  # the population's table (``sim.population.table.ChildTable``)
         if row is None:
             row = int(t.alloc(1)[0])
             t.I[row, C_CID] = cid
