@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -30,14 +31,39 @@ EVENT_HORIZON_DAYS = 8000
 M_USED, M_FREE, M_NFREE = 0, 1, 2
 
 
+class CalendarArrays(NamedTuple):
+    """The calendar's arrays, as the compiled code takes them (``Calendar.arrays``).
+
+    Attributes:
+        head: by day, the store row of its first event (-1: none).
+        tail: by day, the store row of its last event (-1: none).
+        store: (event, child, version) rows.
+        nxt: by store row, the next row of the same day (or of the free list); -1 at the end.
+        meta: rows ever used, head of the free list and its length (``M_*``).
+        late_ix: where ``push_events`` writes the indices of events due on a day handled.
+        count: by day, events queued.
+    """
+
+    head: np.ndarray
+    tail: np.ndarray
+    store: np.ndarray
+    nxt: np.ndarray
+    meta: np.ndarray
+    late_ix: np.ndarray
+    count: np.ndarray
+
+
 @njit(cache=True)
-def push_events(head, tail, store, nxt, meta, events, n, done, late, count):
+def push_events(cal, events, n, done):
     """Append ``events[:n]`` (day, event, child, version) at their days' tails, in order.
 
-    Events due on or before ``done`` (a day handled) are not queued: their indices go to
-    ``late``. Returns how many went there, or -1, with nothing queued, when the calendar has
-    no room for them (``Calendar._room`` makes it).
+    ``cal``: the calendar's arrays (``CalendarArrays``). Events due on or before ``done`` (a
+    day handled) are not queued: their indices go to ``cal.late_ix``. Returns how many went
+    there, or -1, with nothing queued, when the calendar has no room for them
+    (``Calendar._room`` makes it).
     """
+    head, tail, store, nxt, meta = cal.head, cal.tail, cal.store, cal.nxt, cal.meta
+    late, count = cal.late_ix, cal.count
     if n > len(late) or meta[M_USED] + n - meta[M_NFREE] > len(nxt):
         return -1
     for j in range(n):
@@ -81,8 +107,19 @@ def _last_day(events, n):
 
 
 @njit(cache=True)
-def take_events(head, tail, store, nxt, meta, day, count):
-    """The events of ``day`` in order, as (event, child, version) rows; their rows are freed."""
+def take_events(cal, day):
+    """The events of ``day`` in order, as (event, child, version) rows; their rows are freed.
+
+    ``cal``: the calendar's arrays (``CalendarArrays``).
+    """
+    head, tail, store, nxt, meta, count = (
+        cal.head,
+        cal.tail,
+        cal.store,
+        cal.nxt,
+        cal.meta,
+        cal.count,
+    )
     n = count[day]
     count[day] = 0
     out = np.empty((n, 3), np.int64)
@@ -164,12 +201,10 @@ class Calendar:
         n = len(events) if n is None else n
         if n == 0:
             return
-        args = (self.done, self._late_ix, self.count)
-        k = push_events(self.head, self.tail, self.store, self.nxt, self.meta, events, n, *args)
+        k = push_events(self.arrays(), events, n, self.done)
         if k < 0:  # no room: make it, then queue
             self._room(n, _last_day(events, n))
-            args = (self.done, self._late_ix, self.count)
-            k = push_events(self.head, self.tail, self.store, self.nxt, self.meta, events, n, *args)
+            k = push_events(self.arrays(), events, n, self.done)
         self.settle(events, n, k)
 
     def settle(self, events: np.ndarray, n: int, k: int) -> None:
@@ -197,13 +232,15 @@ class Calendar:
             return -1
         return int(self.count[day]) if day < len(self.count) else 0
 
-    def arrays(self) -> tuple[np.ndarray, ...]:
+    def arrays(self) -> CalendarArrays:
         """The calendar's arrays as the compiled code takes them (e.g. ``engine.run_days``).
 
-        (head, tail, store, next, meta, late indices, count); new arrays after it grows.
-        Events queued by compiled code (``push_events``) are then ``settle``d.
+        New arrays after it grows. Events queued by compiled code (``push_events``) are then
+        ``settle``d.
         """
-        return (self.head, self.tail, self.store, self.nxt, self.meta, self._late_ix, self.count)
+        return CalendarArrays(
+            self.head, self.tail, self.store, self.nxt, self.meta, self._late_ix, self.count
+        )
 
     def take_late(self) -> np.ndarray:
         """The events waiting for a day already handled, as (event, child, version) rows.
@@ -228,9 +265,7 @@ class Calendar:
         if self._added:
             self._flush()
         if day < len(self.head):
-            own = take_events(
-                self.head, self.tail, self.store, self.nxt, self.meta, day, self.count
-            )
+            own = take_events(self.arrays(), day)
         else:
             own = np.zeros((0, 3), np.int64)
         self.done = max(self.done, day)

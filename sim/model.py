@@ -359,9 +359,11 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         out = engine.run_days(
             first,
             last,
-            (plan, starts, table_state, t.freed, stock, cid0, ev_codes, var, self.child_days,
-             ent_store),
-            (*cal.arrays(), cal.done, late),
+            engine.DayEntry(
+                plan, starts, table_state, t.freed, stock, cid0, ev_codes, var, self.child_days,
+                ent_store,
+            ),
+            engine.DayCalendar(cal.arrays(), cal.done, late),
             tab,
             sup_cols,
             more,
@@ -372,33 +374,35 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
             self._vp,
             world,
             handled,
-            (before, row_of, base, kin, geo, search, said, names, out_n),
+            engine.DayUrgent(before, row_of, base, kin, geo, search, said, names, out_n),
             self.streams["matching"],
         )  # fmt: skip
-        day, next_cid, _, n_prev, n_queued, placed, n_unreg, split, start, units = out
+        day = out.day
         if day == first:  # the room made above is the first day's bound: never short
             raise RuntimeError(f"no room for day {first} after making room for it")
         cal.done = day - 1
-        cal.settle(self._drawn, n_queued, 0)  # none late: all fall after the day handled
+        cal.settle(self._drawn, out.queued, 0)  # none late: all fall after the day handled
         self.urgent = []
         k = int(ent_store.count[0])
         record_entrants(self, ent_store.futures[:k], ent_store.cids[:k], ent_store.rows[:k])
-        self.counters["prevented"] += n_prev
-        self.next_cid = next_cid
+        self.counters["prevented"] += out.prevented
+        self.next_cid = out.next_cid
         self.counters["events"] += int(handled[0])
         if out_n[0]:
             self._after_events(said[: out_n[0]], free=False)
-        if start is not search.terms.vacancies.start:  # the round built a new index
+        if out.vac_start is not search.terms.vacancies.start:  # the round built a new index
             state = search.vac_state
-            self._vac = matching.VacancyIndex(units=units, start=start, n_la=self.geo.n_la)
+            self._vac = matching.VacancyIndex(
+                units=out.vac_units, start=out.vac_start, n_la=self.geo.n_la
+            )
             self._vac_day, self._vac_n = int(state[0]), int(state[1])
         made = names[: out_n[1]].tolist()
         self.supply.registered(
             [f"KIN{c}" if c >= 0 else f"UNREG{base + j}" for j, c in enumerate(made)]
         )
-        self.counters["matches"] += placed
-        self.counters["unregistered"] += n_unreg
-        self.counters["siblings_separated"] += split
+        self.counters["matches"] += out.placed
+        self.counters["unregistered"] += out.unregistered
+        self.counters["siblings_separated"] += out.split
         return day
 
     def _after_events(self, said: np.ndarray, free: bool = True) -> None:

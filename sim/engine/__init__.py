@@ -32,11 +32,26 @@ from sim.engine.placements import (
 from sim.engine.search import follows_lead, search_groups, search_kids, search_rows, sibling_groups
 from sim.engine.settings import kin_households, place_unregistered_rows, place_without_search_rows
 from sim.engine.state import *  # noqa: F403 - the slots and codes (``Q_*``, ``V_*``, ``OUT_*``)
-from sim.engine.state import Books, Entrants, EventWorld, Logs, NewUnitColumns, SupplyColumns
+from sim.engine.state import (
+    Books,
+    DayCalendar,
+    DayEntry,
+    DaysRun,
+    DayUrgent,
+    Entrants,
+    EventWorld,
+    Logs,
+    NewUnitColumns,
+    SupplyColumns,
+)
 
 __all__ = [
     "Accounts",
     "Books",
+    "DayCalendar",
+    "DayEntry",
+    "DaysRun",
+    "DayUrgent",
     "Entrants",
     "EventWorld",
     "Logs",

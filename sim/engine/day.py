@@ -22,7 +22,7 @@ from sim.calendar import (
 from sim.engine.events import handle_events
 from sim.engine.search import search_groups
 from sim.engine.settings import place_unregistered_rows, place_without_search_rows
-from sim.engine.state import OUT_EXIT, OUT_URGENT, TRUE_FLAG
+from sim.engine.state import OUT_EXIT, OUT_URGENT, TRUE_FLAG, DaysRun
 from sim.market.kernels import vacancy_csr
 from sim.market.terms import SearchTerms, UrgentSearch, Vacancies
 from sim.population.arrivals import admit_rows
@@ -138,7 +138,7 @@ def room_for(day, n, q, n_late, entry_cols, cal, tab, logs, out_room):
     arrival, four events an entrant, the day's events and the urgent queue.
     """
     counts_t, row_of, cid0 = entry_cols
-    head, tail, store, nxt, meta, late_ix, count = cal
+    head, nxt, meta, late_ix, count = cal.head, cal.nxt, cal.meta, cal.late_ix, cal.count
     n_said, n_names, said_cap, names_cap = out_room
     due = (count[day] if day < len(count) else 0) + n_late
     n_ev = due + 12 * n
@@ -166,7 +166,7 @@ def new_day(table_state, freed, stock, child_days):
 
 
 @njit(cache=True)
-def admit_day(day, lo, hi, plan, table_state, cal_done, stock, cid0, ev_codes, var, ent_store):
+def admit_day(day, lo, hi, plan, table_state, cal, done, stock, cid0, ev_codes, var, ent_store):
     """Phase 1: the day's arrivals (``plan``'s LAs ``lo`` to ``hi``) admitted.
 
     ``arrivals.admit_rows`` writes their rows and queues their events; the entrants' futures,
@@ -177,7 +177,7 @@ def admit_day(day, lo, hi, plan, table_state, cal_done, stock, cid0, ev_codes, v
     """
     n_ent = ent_store.count
     ent, cids, rows, n_p, n_sib, events, pushed = admit_rows(
-        plan, lo, hi, table_state, cal_done, stock, cid0, day, ev_codes, var
+        plan, lo, hi, table_state, cal, done, TRUE_FLAG <= day, stock, cid0, day, ev_codes, var
     )
     if pushed != 0 and len(events):
         raise RuntimeError("no room in the calendar for the entrants' events")
@@ -193,7 +193,7 @@ def admit_day(day, lo, hi, plan, table_state, cal_done, stock, cid0, ev_codes, v
 
 @njit(cache=True)
 def events_of_day(
-    day, late, cal7, tab, sup, books, logs, pp, rates, vp, world, counts, freed, counts_t,
+    day, late, cal, tab, sup, books, logs, pp, rates, vp, world, counts, freed, counts_t,
     said_out, out_n,
 ):  # fmt: skip
     """Phase 2: the events due on ``day`` (``late`` ones first) taken and handled.
@@ -204,8 +204,7 @@ def events_of_day(
     Returns:
         (the day's reports (``OUT_*``, a, b), how many joined the urgent queue).
     """
-    head, tail, store, nxt, meta, late_ix, count = cal7
-    todays = take_events(head, tail, store, nxt, meta, day, count)
+    todays = take_events(cal, day)
     if len(late):  # events scheduled for a day already handled come first
         todays = np.concatenate((late, todays))
     n_ev = len(todays)
@@ -275,25 +274,23 @@ def urgent_of_day(
 
 
 @njit(cache=True)
-def queue_drawn_events(logs, cal7, day):
+def queue_drawn_events(logs, cal, day):
     """The events drawn on ``day`` queued in the calendar, in the order drawn; how many."""
-    head, tail, store, nxt, meta, late_ix, count = cal7
     drawn, dn = logs.drawn, logs.n_drawn
     m = dn[0]
     for j in range(m):
         if drawn[j, 0] <= day:
             raise RuntimeError("an event drawn for the day being handled or before")
     if m:
-        if push_events(head, tail, store, nxt, meta, drawn, m, day, late_ix, count) != 0:
+        if push_events(cal, drawn, m, day) != 0:
             raise RuntimeError("no room in the calendar for the events drawn today")
         dn[0] = 0
     return m
 
 
 @njit(cache=True)
-def run_days(
-    first, last, entry, cal, tab, sup, more, books, logs, pp, rates, vp, world, counts, urgent, rng
-):
+def run_days(first, last, entry, cal, tab, sup, more, books, logs, pp, rates, vp, world, counts,
+             urgent, rng):  # fmt: skip
     """Phases 1-3 (entries, events, the urgent round) of days ``first`` to ``last`` in one call.
 
     Each day in order: the rows freed the day before become free, the day's child-days
@@ -304,31 +301,30 @@ def run_days(
     through ``urgent_round``, and the events drawn are queued in the order drawn. A day
     starts only when every store has room for it (``room_for``); otherwise the call returns
     before it, for the caller to make room and call again from that day. Events scheduled for a
-    day already handled (``late``) are handled on ``first`` before its own; the parameters are
-    the same every day of the call.
+    day already handled (``cal.late``) are handled on ``first`` before its own; the parameters
+    are the same every day of the call.
 
     Args:
-        entry: (``admit_rows``' plan with every day's arrivals as its LAs, where each day's
-            begin (``starts``), table state, rows freed today, stock, first child number,
-            event codes, propensity variance, child-days by LA, and the entrants' store:
-            their ``entry_futures`` rows, child numbers and rows, with their count).
-        cal: the calendar's arrays (``Calendar.arrays``), the last day handled and the late
-            events, (event, child, version) rows in (day, order).
-        urgent: (the children queued before the first day, then ``urgent_round``'s row of
-            child numbers, first new unit, kinship terms, geography and search terms, and the
-            output stores: reports (``OUT_*``) and the units' names (child number of a kinship
-            household, -1 for an unregistered setting), with their counts).
+        entry: the arrivals, the table and where the entrants go (``state.DayEntry``).
+        cal: the calendar's arrays, the last day handled and the late events
+            (``state.DayCalendar``).
+        urgent: the children queued before, the urgent round's terms and its output stores
+            (``state.DayUrgent``).
         rng: the matching stream (on its own: see ``urgent_round``).
 
     Returns:
-        (the first day not run (``last`` + 1 when all ran), the next child number, the next
-        unit, leads kept out of care, events queued, placements, of them unregistered,
-        children of split groups, the vacancy index's start and units).
+        ``state.DaysRun``: the first day not run, the next child number and unit, and the
+        days' counts.
     """
-    plan, starts, table_state, freed, stock, cid0, ev_codes, var, child_days, ent_store = entry
-    head, tail, store, nxt, meta, late_ix, count, done, late = cal
-    cal7 = (head, tail, store, nxt, meta, late_ix, count)
-    before, row_of, base, kin, geo, search, said_out, names_out, out_n = urgent
+    plan, starts, table_state, freed, stock = (
+        entry.plan, entry.starts, entry.table, entry.freed, entry.stock
+    )  # fmt: skip
+    cid0, ent_store = entry.cid0, entry.entrants
+    arrays, done, late = cal.arrays, cal.done, cal.late
+    before, row_of, base, said_out, names_out, out_n = (
+        urgent.before, urgent.row_of, urgent.base, urgent.said, urgent.names, urgent.out_n
+    )  # fmt: skip
+    search = urgent.search
     counts_t = table_state.counts
     n_prev = 0
     n_queued = 0
@@ -348,37 +344,38 @@ def run_days(
             q,
             n_late,
             (counts_t, row_of, cid0),
-            cal7,
+            arrays,
             tab,
             logs,
             (out_n[0], out_n[1], len(said_out), len(names_out)),
         )
         if not ok or base + 2 * n_urgent > len(sup.kind):
             break
-        new_day(table_state, freed, stock, child_days)
+        new_day(table_state, freed, stock, entry.child_days)
         # Phase 1: entries.
         n_cids = 0
         if n > 0:
-            cal_done = (head, tail, store, nxt, meta, late_ix, count, done, TRUE_FLAG <= day)
             n_cids, n_ev_queued, n_p, cid0 = admit_day(
-                day, lo, hi, plan, table_state, cal_done, stock, cid0, ev_codes, var, ent_store
-            )
+                day, lo, hi, plan, table_state, arrays, done, stock, cid0, entry.ev_codes,
+                entry.var, ent_store,
+            )  # fmt: skip
             n_queued += n_ev_queued
             n_prev += n_p
         # Phase 2: the day's events (late ones first on the first day).
         said, n_u = events_of_day(
-            day, late[:n_late], cal7, tab, sup, books, logs, pp, rates, vp, world, counts,
+            day, late[:n_late], arrays, tab, sup, books, logs, pp, rates, vp, world, counts,
             freed, counts_t, said_out, out_n,
         )  # fmt: skip
         done = day
         # Phase 3: the urgent round.
         base, p, u, sp, v_start, v_units = urgent_of_day(
             day, before[:q], said, n_u, n_cids, ent_store, tab, sup, more, books, logs, row_of,
-            base, kin, geo, pp, rates, search, v_start, v_units, rng, names_out, out_n,
+            base, urgent.kin, urgent.geo, pp, rates, search, v_start, v_units, rng, names_out,
+            out_n,
         )  # fmt: skip
         placed += p
         n_unreg += u
         split += sp
-        n_queued += queue_drawn_events(logs, cal7, day)
+        n_queued += queue_drawn_events(logs, arrays, day)
         day += 1
-    return day, cid0, base, n_prev, n_queued, placed, n_unreg, split, v_start, v_units
+    return DaysRun(day, cid0, base, n_prev, n_queued, placed, n_unreg, split, v_start, v_units)

@@ -119,6 +119,58 @@ class Entrants(NamedTuple):
     count: np.ndarray  # how many are stored (a one-element array)
 
 
+class DayEntry(NamedTuple):
+    """What a run of days' entries read and write (``engine.run_days``)."""
+
+    plan: tuple  # the arrivals and entry terms (``arrivals.EntryPlan``), every day's LAs
+    starts: np.ndarray  # where each day's arrivals begin in ``plan.las`` (days + 1 entries)
+    table: tuple  # the child table's state (``table.TableState``)
+    freed: np.ndarray  # rows freed today (``ChildTable.freed``)
+    stock: np.ndarray  # children in care by LA
+    cid0: int  # the next child number
+    ev_codes: np.ndarray  # the calendar's codes of the events fixed at entry
+    var: float  # variance of the propensity to move (``placements.move_propensity_variance``)
+    child_days: np.ndarray  # child-days by LA this year (each day adds the stock)
+    entrants: Entrants  # where the entrants go for the model
+
+
+class DayCalendar(NamedTuple):
+    """The calendar as a run of days takes it (``engine.run_days``)."""
+
+    arrays: tuple  # ``calendar.CalendarArrays``
+    done: int  # the last day handled
+    late: np.ndarray  # events for a day already handled: (event, child, version) rows
+
+
+class DayUrgent(NamedTuple):
+    """What a run of days' urgent rounds read and write (``engine.run_days``)."""
+
+    before: np.ndarray  # children queued before the first day, in order
+    row_of: np.ndarray  # table row of each child number (-1 none)
+    base: int  # the first new unit (kinship households and unregistered settings)
+    kin: tuple  # kinship terms (``KernelInputs.urgent_inputs``)
+    geo: tuple  # geography
+    search: tuple  # the search's terms and vacancy state (``terms.UrgentSearch``)
+    said: np.ndarray  # out: the handlers' reports (``OUT_*``, a, b)
+    names: np.ndarray  # out: each new unit's child number (kinship) or -1 (unregistered)
+    out_n: np.ndarray  # out: how many reports and names were written
+
+
+class DaysRun(NamedTuple):
+    """What ``engine.run_days`` returns."""
+
+    day: int  # the first day not run (``last`` + 1 when all ran)
+    next_cid: int  # the next child number
+    base: int  # the next new unit
+    prevented: int  # leads kept out of care (prevention)
+    queued: int  # events queued
+    placed: int  # placements made
+    unregistered: int  # of them, in unregistered settings
+    split: int  # children of sibling groups placed apart
+    vac_start: np.ndarray  # the vacancy index's start (``matching.VacancyIndex``)
+    vac_units: np.ndarray  # and its units
+
+
 # Placement parameters (``PlacementParams`` and prices) as ``pp`` entries.
 (
     Q_HAZARD_SHAPE,

@@ -286,7 +286,9 @@ def to_table(ti, tu, rows, tab, uu_lead, uu_sib, cid0, n_leads, day, ev_codes, e
 
 
 @njit(cache=True)
-def admit_rows(plan, lo, hi, table_state, cal, stock, cid0, day, ev_codes, var):  # pragma: no cover
+def admit_rows(
+    plan, lo, hi, table_state, cal, done, push, stock, cid0, day, ev_codes, var
+):  # pragma: no cover
     """A day's arrivals (``admit_plan``), written to new rows of the child table and queued.
 
     The entrants take rows (``alloc_rows``: freed rows first, then new ones; the table has
@@ -299,8 +301,8 @@ def admit_rows(plan, lo, hi, table_state, cal, stock, cid0, day, ev_codes, var):
         plan: the run of days' arrivals and entry terms (``EntryPlan``); the day's arrivals
             are ``plan.las[lo:hi]``.
         table_state: the child table's (``table.TableState``).
-        cal: the calendar's arrays (``Calendar.arrays``), the last day handled and whether the
-            events may be queued here.
+        cal: the calendar's arrays (``calendar.CalendarArrays``).
+        done: the last day handled; push: whether the events may be queued here.
 
     Returns:
         (the entrants (``entry_futures`` rows), their child numbers, their rows, leads kept
@@ -310,7 +312,6 @@ def admit_rows(plan, lo, hi, table_state, cal, stock, cid0, day, ev_codes, var):
     las = plan.las[lo:hi]
     ts = table_state
     ti, tf, tu, tw, row_of = ts.I, ts.F, ts.U, ts.W, ts.row_of
-    head, tail, store, nxt, meta, late_ix, count, done, push = cal
     tab, uu, uu_sib, n_prevented = admit_plan(
         plan.base, las, plan.la_serial, plan.age_cum_non_uasc, plan.age_cum_uasc, plan.prm, day,
         plan.la_factor, plan.bands, plan.districts, plan.uasc_stock, plan.dispersal,
@@ -328,5 +329,5 @@ def admit_rows(plan, lo, hi, table_state, cal, stock, cid0, day, ev_codes, var):
         stock[tab[j, F_LA]] += 1
     pushed = -1
     if push and ne:
-        pushed = push_events(head, tail, store, nxt, meta, events, ne, done, late_ix, count)
+        pushed = push_events(cal, events, ne, done)
     return tab, cids, rows, n_prevented, len(uu_sib), events[:ne], pushed
