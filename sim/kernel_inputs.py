@@ -205,7 +205,7 @@ class KernelInputs:
         sup, g = self.supply, self.geo
         sup.reserve(2 * n)  # a kinship household or an unregistered setting per child at most
         more = sup.new_unit_columns()
-        kin = (
+        kin = terms.KinTerms(
             self.p.placements.kin_far_share,
             self.p.prices.kin_cost_gbp_week,
             self.council_provider,
@@ -226,8 +226,7 @@ class KernelInputs:
             order_key=order_key,
             unregistered=self.unregistered_terms(),
         )
-        geo = (g.la_order, g.d_start, g.d_cumw, g.d_lat, g.d_lon)
-        return more, self.table.row_of, sup.n, kin, geo, search
+        return more, self.table.row_of, sup.n, kin, terms.districts(g), search
 
     def unregistered_terms(self) -> terms.UnregisteredTerms:
         """An unregistered setting's list price and provider."""
@@ -337,7 +336,7 @@ class KernelInputs:
         if cap is not None:
             cap_kind[np.asarray(cap.kinds, np.int64)] = True
             prm[terms.P_CAP_MAX_MARGIN] = cap.max_margin
-        market = (
+        market = terms.Market(
             self.provider_la,
             self.geo.region_of,
             self.scarcity,
@@ -345,5 +344,7 @@ class KernelInputs:
             rcc_of_la,
             cap_kind,
         )
-        flags = (pool is not None, bool(pool is not None and pool.regional_foster), cap is not None)
+        flags = terms.MarketFlags(
+            pool is not None, bool(pool is not None and pool.regional_foster), cap is not None
+        )
         return market, prm, flags

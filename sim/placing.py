@@ -14,7 +14,7 @@ import numpy as np
 
 from sim import engine
 from sim.geography import haversine_km_scalar
-from sim.market.terms import Vacancies
+from sim.market.terms import Vacancies, districts
 from sim.population.children import (
     Child,
 )
@@ -148,7 +148,7 @@ class Placing:
             base,
             day,
             self.unregistered_terms(),
-            (g.la_order, g.d_start, g.d_cumw, g.d_lat, g.d_lon),
+            districts(g),
             pp,
             rates,
             self.streams["matching"],

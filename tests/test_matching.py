@@ -342,7 +342,7 @@ def _one_child_stage(units: dict, pool=None, cap_margin=None, u=0.0, emergency=1
     if cap_margin is not None:
         cap_kind[3] = True  # children's homes
         prm[terms.P_CAP_MAX_MARGIN] = cap_margin
-    market = (
+    market = terms.Market(
         np.array([0, 1, -1]),  # provider 0: LA 0's council, 1: LA 1's, 2: private
         np.array([0, 0]),  # one region
         np.full((1, 7), 0.1),  # scarcity
@@ -350,7 +350,7 @@ def _one_child_stage(units: dict, pool=None, cap_margin=None, u=0.0, emergency=1
         rcc_of_la,
         cap_kind,
     )
-    flags = (pool is not None, regional, cap_margin is not None)
+    flags = terms.MarketFlags(pool is not None, regional, cap_margin is not None)
     return scoring.score_pairs_stage(
         np.array([0]),
         np.zeros(n_u, np.int64),

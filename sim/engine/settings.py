@@ -81,9 +81,8 @@ def place_without_search_rows(
     Args:
         more: the supply's columns ``sup`` lacks (sector, LA, latitude, longitude, minimum
             and maximum age, cost, opening day).
-        kin: (share of relatives far away, weekly cost £, council provider of each LA).
-        geo: (LA order, each LA's first district, districts' cumulative weights, district
-            latitudes, longitudes).
+        kin: kinship households' terms (``terms.KinTerms``).
+        geo: postcode districts (``terms.Districts``).
 
     Returns:
         (rows left to search, households registered, the row each was made for, placements
@@ -91,8 +90,14 @@ def place_without_search_rows(
     """
     ti, tu = tab.I, tab.U
     capacity, occupied, district = sup.capacity, sup.occupied, sup.district
-    far, kin_cost, council = kin
-    la_order, d_start, d_cumw, d_lat, d_lon = geo
+    far, kin_cost, council = kin.far_share, kin.cost_gbp_week, kin.council_provider
+    la_order, d_start, d_cumw, d_lat, d_lon = (
+        geo.la_order,
+        geo.d_start,
+        geo.d_cumw,
+        geo.d_lat,
+        geo.d_lon,
+    )
     n = len(rows)
     mine = np.zeros(n, np.bool_)
     n_mine = 0
@@ -194,7 +199,13 @@ def place_unregistered_rows(
     ti, tw = tab.I, tab.W
     district = sup.district
     price_gbp, unreg_provider = unreg.list_price_gbp_week, unreg.provider
-    la_order, d_start, d_cumw, d_lat, d_lon = geo
+    la_order, d_start, d_cumw, d_lat, d_lon = (
+        geo.la_order,
+        geo.d_start,
+        geo.d_cumw,
+        geo.d_lat,
+        geo.d_lon,
+    )
     n = len(rows)
     units = np.empty(n, np.int64)
     rnes = np.empty(n, np.int64)

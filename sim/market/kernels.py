@@ -208,7 +208,7 @@ def search(
         For each child: the unit assigned (or -1), weekly price (£), distance (km) and the
         pass that placed it (or -1).
     """
-    start, vac_units, n_la = vacancies
+    start, vac_units, n_la = vacancies.start, vacancies.units, vacancies.n_la
     dist_sorted, la_order = geo
     n = len(stage0)
     out_unit = np.full(n, -1, np.int64)

@@ -201,8 +201,8 @@ def eligible_pairs(idx, ci, un, u, kids, units, market, prm, flags):  # pragma: 
     Returns:
         (the kept pairs' indices, their misfits, how many).
     """
-    provider_la, region_of, scarcity, accept_prob, rcc_of_la, cap_kind = market
-    pool_on, regional_foster = flags[0], flags[1]
+    provider_la, rcc_of_la, accept_prob = market.provider_la, market.rcc_of_la, market.accept_prob
+    pool_on, regional_foster = flags.pooled, flags.regional_foster
     n_pairs = len(ci)
     keep = np.empty(n_pairs, np.int64)
     misfit = np.empty(n_pairs, np.int64)
@@ -252,8 +252,9 @@ def price_and_score(
     Returns:
         (each pair's child position, unit, score, price (GBP a week), distance (km)).
     """
-    provider_la, region_of, scarcity, accept_prob, rcc_of_la, cap_kind = market
-    pool_on, cap_on = flags[0], flags[2]
+    provider_la, region_of, scarcity = market.provider_la, market.region_of, market.scarcity
+    rcc_of_la, cap_kind = market.rcc_of_la, market.cap_kind
+    pool_on, cap_on = flags.pooled, flags.capped
     kc = np.empty(m, np.int64)
     ku = np.empty(m, np.int64)
     score = np.empty(m)

@@ -3,8 +3,9 @@
 This module owns the names of the search's scalar parameters (``P_*`` slots of ``prm``, built by
 ``sim.kernel_inputs.KernelInputs.market_terms``), of the children's and units' columns a
 search reads (``KID_FIELDS``, ``UNIT_FIELDS``) and of everything else a search is given
-(``SearchTerms``: places, the day's vacancies, the market's terms; ``UrgentSearch``: what the
-urgent round adds).
+(``SearchTerms``: places, the day's vacancies, the market's terms (``Market``,
+``MarketFlags``); ``UrgentSearch``: what the urgent round adds), and of what placements without
+a search read (``KinTerms``, ``Districts``).
 """
 
 from __future__ import annotations
@@ -114,14 +115,33 @@ class Nearest(NamedTuple):
     la_order: np.ndarray  # the LA of each entry of ``dist_sorted``
 
 
+class Market(NamedTuple):
+    """The market's terms a search reads (``KernelInputs.market_terms``)."""
+
+    provider_la: np.ndarray  # each provider's LA (councils) or -1
+    region_of: np.ndarray  # each LA's region
+    scarcity: np.ndarray  # price uplift by (region, kind of place) (``pricing.scarcity``)
+    accept_prob: np.ndarray  # providers' acceptance by kind and needs tier
+    rcc_of_la: np.ndarray  # each LA's RCC, -1 outside one (pooled commissioning)
+    cap_kind: np.ndarray  # by kind of place: True where a profit cap limits the price
+
+
+class MarketFlags(NamedTuple):
+    """Which levers change the search (``KernelInputs.market_terms``)."""
+
+    pooled: bool  # pooled commissioning: RCC discounts, block contracts
+    regional_foster: bool  # in-house carers shared across an RCC's members
+    capped: bool  # a profit cap
+
+
 class SearchTerms(NamedTuple):
     """What a search reads besides the children (``engine.search_rows``)."""
 
     points: Points
     units: UnitColumns
-    market: tuple  # ``KernelInputs.market_terms``: pooling, blocks, prices, scarcity
+    market: Market
     prm: np.ndarray  # scalar parameters (``P_*`` slots)
-    flags: tuple  # ``KernelInputs.market_terms``' flags
+    flags: MarketFlags
     radius_km: np.ndarray  # each stage's search radius, km (the last unbounded)
     min_km_away: float  # km: a child placed away from home goes at least this far
     vacancies: Vacancies  # the day's (``NO_VACANCIES`` until it is set)
@@ -129,6 +149,29 @@ class SearchTerms(NamedTuple):
     max_las: int  # LAs a stage scans at most
     per_la: int  # candidates a stage takes from each LA at most
     district_start: np.ndarray  # each LA's first postcode district (``Geography.d_start``)
+
+
+class KinTerms(NamedTuple):
+    """What a kinship household's registration reads (``engine.place_without_search_rows``)."""
+
+    far_share: float  # share of relatives living far away (``placements.kin_far_share``)
+    cost_gbp_week: float  # a kinship placement's weekly cost (``prices.kin_cost_gbp_week``)
+    council_provider: np.ndarray  # each LA's own provider (its in-house service)
+
+
+class Districts(NamedTuple):
+    """Postcode districts as placements outside the search draw them (``Geography``)."""
+
+    la_order: np.ndarray  # each LA's LAs, nearest first
+    d_start: np.ndarray  # each LA's first district
+    d_cumw: np.ndarray  # districts' cumulative population weights
+    d_lat: np.ndarray  # districts' latitude, degrees
+    d_lon: np.ndarray  # districts' longitude, degrees
+
+
+def districts(geo) -> Districts:
+    """The ``Districts`` of a ``Geography``."""
+    return Districts(geo.la_order, geo.d_start, geo.d_cumw, geo.d_lat, geo.d_lon)
 
 
 class UnregisteredTerms(NamedTuple):

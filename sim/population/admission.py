@@ -13,6 +13,7 @@ from scipy.special import gammaincinv
 
 from sim import engine
 from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
+from sim.market.terms import KinTerms, districts
 from sim.population import arrivals, entry, table
 from sim.population.children import (
     ETHNIC,
@@ -234,7 +235,6 @@ def place_without_search(model, rows: np.ndarray, day: int) -> np.ndarray:
     tab, sup_cols, books, logs = model.kernel_state(len(rows))
     pp, rates = model.placement_terms(day)
     more = sup.new_unit_columns()
-    kin = (model.p.placements.kin_far_share, model.p.prices.kin_cost_gbp_week)
     left, made, made_for, placed = engine.place_without_search_rows(
         tab,
         sup_cols,
@@ -245,8 +245,12 @@ def place_without_search(model, rows: np.ndarray, day: int) -> np.ndarray:
         t.row_of,
         sup.n,
         day,
-        (*kin, model.council_provider),
-        (geo.la_order, geo.d_start, geo.d_cumw, geo.d_lat, geo.d_lon),
+        KinTerms(
+            model.p.placements.kin_far_share,
+            model.p.prices.kin_cost_gbp_week,
+            model.council_provider,
+        ),
+        districts(geo),
         pp,
         rates,
     )
