@@ -24,6 +24,7 @@ from sim.geography import TWENTY_MILES_KM, Geography, haversine_km
 from sim.records import DAYS_PER_YEAR, KIND_NAMES, PLACE_GROUP, PROVIDER_GROUP
 
 PLACEMENT_RNE = ("S", "P", "B", "T", "U")
+UNREGISTERED_PLACES = ("Z1", "Z11", "Z12", "Z13", "Z14")
 UNPLANNED_REASONS = ("CREQB", "CREQO", "CHILD", "LAREQ", "STAND", "ALLEG", "APPRR", "CLOSE")
 SPEND_GROUP = {
     "foster_inhouse": "fostering",
@@ -178,7 +179,8 @@ def _frame(cols: dict, index: pd.Index) -> tuple[pd.DataFrame, np.ndarray | None
             if (pos < 0).any():
                 return pd.DataFrame(cols).fillna(0.0), None
             block[j, pos] = v.to_numpy()
-    np.nan_to_num(block, copy=False, nan=0.0, posinf=np.inf, neginf=-np.inf)
+    if np.isnan(block).any():  # (the compiled sums read NaN as 0 too; pandas' groupby not)
+        np.nan_to_num(block, copy=False, nan=0.0, posinf=np.inf, neginf=-np.inf)
     return pd.DataFrame(block.T, index=index, columns=list(cols), copy=False), block
 
 
@@ -215,14 +217,15 @@ def _kahan_by_code(block, codes, n_codes):  # pragma: no cover - compiled
     for i in range(n):
         if codes[i] >= 0:
             seen[codes[i]] = True
-    for i in range(n):  # the columns' sums are independent: updated side by side
-        g = codes[i]
-        if g < 0:
-            continue
-        for j in range(k):
-            v = block[j, i]
-            if v != v:
+    for j in range(k):  # the columns' sums are independent: one column at a time, in row order
+        row = block[j]
+        for i in range(n):
+            g = codes[i]
+            if g < 0:
                 continue
+            v = row[i]
+            if v != v:  # a row a column lacks, or NaN: 0 (as ``fillna(0.0)``)
+                v = 0.0
             y = v - comp[g, j]
             t = total[g, j] + y
             comp[g, j] = t - total[g, j] - y
@@ -239,6 +242,85 @@ def _district_points(geo: Geography) -> tuple[dict, dict]:
     pts = dict(zip(d["district"], zip(d["lat"], d["lon"], strict=True), strict=True))
     la_of = dict(zip(d["district"], d["ons_code"], strict=True))
     return pts, la_of
+
+
+class _EpisodeArrays:
+    """Episode columns as arrays, for the yearly selections (episodes sorted by child, start).
+
+    Codes and lookups (placement and provider group, district points, the placement's LA,
+    each child's date of birth) are worked out once for all years.
+    """
+
+    def __init__(self, ep: pd.DataFrame, la_col: str, dob: pd.Series, geo) -> None:
+        child = ep["CHILD"].to_numpy()
+        first = np.ones(len(ep), bool)
+        first[1:] = child[1:] != child[:-1]
+        self.child_code = np.cumsum(first) - 1  # 0, 1, ... child by child
+        self.n_children = int(first.sum())
+        self.dob = (
+            pd.Series(child[first]).map(dob).to_numpy("datetime64[ns]")
+            if len(ep)
+            else np.zeros(0, "datetime64[ns]")
+        )
+        self.decom = ep["DECOM"].to_numpy("datetime64[ns]")
+        self.dec = ep["DEC"].to_numpy("datetime64[ns]")
+        self.dec_na = np.isnat(self.dec)
+        self.la = ep[la_col]
+        self.rec = ep["REC"]
+        self.reason = ep["REASON_PLACE_CHANGE"]
+        rne = ep["RNE"]
+        self.is_start = rne.eq("S").to_numpy(bool)
+        self.is_placement = rne.isin(PLACEMENT_RNE).to_numpy(bool)
+        self.ceases = (self.rec.notna() & self.rec.ne("X1")).to_numpy(bool)
+        reason = self.reason
+        self.changes = (self.rec.eq("X1") & reason.notna() & reason.ne("")).to_numpy(bool)
+        place = ep["PLACE"]
+        self.unregistered = place.isin(UNREGISTERED_PLACES).to_numpy(bool)
+        self.place_group = _lookup(place, PLACE_GROUP, "other")
+        self.provider_group = _lookup(ep["PLACE_PROVIDER"], PROVIDER_GROUP, "not_reported")
+        if geo is not None:
+            pts, la_of = _district_points(geo)
+            self.points = (*_lat_lon(ep["HOME_POST"], pts), *_lat_lon(ep["PL_POST"], pts))
+            codes, names = pd.factorize(ep["PL_POST"])
+            las = np.array([*(la_of.get(n) for n in names), None], dtype=object)
+            self.placement_la = las[codes]
+
+    def first_of_child(self, mask: np.ndarray) -> np.ndarray:
+        """Positions of each child's first row of ``mask`` (``drop_duplicates("CHILD")``)."""
+        at = np.flatnonzero(mask)
+        c = self.child_code[at]
+        keep = np.ones(len(at), bool)
+        keep[1:] = c[1:] != c[:-1]
+        return at[keep]
+
+    def last_of_child(self, mask: np.ndarray) -> np.ndarray:
+        """Positions of each child's last row of ``mask`` (``keep="last"``)."""
+        at = np.flatnonzero(mask)
+        c = self.child_code[at]
+        keep = np.ones(len(at), bool)
+        keep[:-1] = c[:-1] != c[1:]
+        return at[keep]
+
+    def in_set(self, child_codes: np.ndarray) -> np.ndarray:
+        """By row: whether its child is one of ``child_codes``."""
+        member = np.zeros(self.n_children, bool)
+        member[child_codes] = True
+        return member[self.child_code]
+
+
+def _lookup(codes: pd.Series, table: dict, missing: str) -> np.ndarray:
+    """Each row's value in ``table`` (``missing`` where it has none), as an object array."""
+    at, names = pd.factorize(codes)
+    values = np.array([*(table.get(n, missing) for n in names), missing], dtype=object)
+    return values[at]
+
+
+def _lat_lon(districts: pd.Series, pts: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude of each row's postcode district (NaN where unknown)."""
+    codes, names = pd.factorize(districts)
+    lat = np.array([*(pts.get(n, (np.nan, np.nan))[0] for n in names), np.nan])
+    lon = np.array([*(pts.get(n, (np.nan, np.nan))[1] for n in names), np.nan])
+    return lat[codes], lon[codes]
 
 
 def indicators(
@@ -278,43 +360,46 @@ def indicators(
     ep["period_start"] = ep["DECOM"].where(new_period).groupby(ep["CHILD"]).ffill()
     new_spell = ep["RNE"].isin(("S", "P", "B", "U")) | new_period
     ep["spell_start"] = ep["DECOM"].where(new_spell).groupby(ep["CHILD"]).ffill()
-    pts, la_of = _district_points(geo) if geo is not None else ({}, {})
+    e = _EpisodeArrays(ep, la_col, dob, geo)
     rows: list = []
-    far = ep["DEC"].isna()
-    del far
     em = _Emitter()
     if ledger is not None and len(ledger):
         ledger = ledger.assign(
             group=ledger["group"].astype("category"),
             kind_name=ledger["kind_name"].astype("category"),
         )
+    cla_cols = [la_col, "CHILD", "PLACE_PROVIDER", "period_start", "spell_start"]
+    cla_cols = list(dict.fromkeys(cla_cols))
+    ep_cla = ep[cla_cols]
     for year in years:
         start, end = year_bounds(year)
+        s64, e64 = start.to_datetime64(), end.to_datetime64()
+        decom, dec, dec_na = e.decom, e.dec, e.dec_na
         # ---- CLA at 31 March -------------------------------------------------------------
-        open_ = (ep["DECOM"] <= end) & (ep["DEC"].isna() | (ep["DEC"] > end))
-        cla = ep[open_].drop_duplicates("CHILD", keep="last")
+        at = e.last_of_child((decom <= e64) & (dec_na | (dec > e64)))
+        cla = ep_cla.iloc[at]
         areas = _areas(cla[la_col], geo)
         one = pd.Series(1.0, index=cla.index)
         em.add(areas, "cla", one)
-        group = cla["PLACE"].astype(object).map(PLACE_GROUP).fillna("other")
+        group = pd.Series(e.place_group[at], index=cla.index)
         for g in sorted(set(PLACE_GROUP.values())):
             em.add(areas, f"cla_place_{g}", (group == g).astype(float))
             em.add(areas, f"share_place_{g}", (group == g).astype(float), denom=one)
-        prov = cla["PLACE_PROVIDER"].map(PROVIDER_GROUP).fillna("not_reported")
+        prov = pd.Series(e.provider_group[at], index=cla.index)
         for g in sorted(set(PROVIDER_GROUP.values())):
             em.add(areas, f"cla_provider_{g}", (prov == g).astype(float))
-        unreg = cla["PLACE"].isin(("Z1", "Z11", "Z12", "Z13", "Z14")).astype(float)
+        unreg = pd.Series(e.unregistered[at].astype(float), index=cla.index)
         em.add(areas, "cla_unregistered_or_other", unreg)
         # ---- distance and location -------------------------------------------------------
         if geo is not None:
-            h = cla["HOME_POST"].map(pts)
-            p = cla["PL_POST"].map(pts)
-            known = h.notna() & p.notna()
+            h_lat, h_lon, p_lat, p_lon = (x[at] for x in e.points)
+            known_a = ~np.isnan(h_lat) & ~np.isnan(p_lat)
+            known = pd.Series(known_a, index=cla.index)
             dist = pd.Series(np.nan, index=cla.index)
-            if known.any():
-                hh = np.array(h[known].tolist())
-                pp = np.array(p[known].tolist())
-                dist[known] = haversine_km(hh[:, 0], hh[:, 1], pp[:, 0], pp[:, 1])
+            if known_a.any():
+                dist[known] = haversine_km(
+                    h_lat[known_a], h_lon[known_a], p_lat[known_a], p_lon[known_a]
+                )
             over = (dist > TWENTY_MILES_KM).astype(float)
             em.add(areas, "placed_over_20_miles", over)
             em.add(areas, "distance_known", known.astype(float))
@@ -325,61 +410,49 @@ def indicators(
                 denom=known.astype(float),
             )
             em.add(areas, "mean_distance_km", dist[known], denom=known.astype(float))
-            pl_la = cla["PL_POST"].map(la_of)
+            pl_la = pd.Series(e.placement_la[at], index=cla.index)
             loc_known = pl_la.notna()
             outside = (loc_known & (pl_la != cla[la_col])).astype(float)
             em.add(areas, "placed_outside_la", outside)
             em.add(areas, "share_outside_la", outside, denom=one)
         # ---- flows ---------------------------------------------------------------------------
-        in_year_start = (ep["DECOM"] >= start) & (ep["DECOM"] <= end)
-        in_year_end = ep["DEC"].notna() & (ep["DEC"] >= start) & (ep["DEC"] <= end)
-        starts = ep[in_year_start & ep["RNE"].eq("S")].drop_duplicates("CHILD")
-        em.add(_areas(starts[la_col], geo), "starts", pd.Series(1.0, index=starts.index))
-        ceased = ep[in_year_end & ep["REC"].notna() & ep["REC"].ne("X1")].drop_duplicates(
-            "CHILD", keep="last"
-        )
-        em.add(_areas(ceased[la_col], geo), "ceased", pd.Series(1.0, index=ceased.index))
+        in_year_start = (decom >= s64) & (decom <= e64)
+        in_year_end = ~dec_na & (dec >= s64) & (dec <= e64)
+        starts = e.la.iloc[e.first_of_child(in_year_start & e.is_start)]
+        em.add(_areas(starts, geo), "starts", pd.Series(1.0, index=starts.index))
+        ceased_at = e.last_of_child(in_year_end & e.ceases)
+        ceased_areas = _areas(e.la.iloc[ceased_at], geo)
+        em.add(ceased_areas, "ceased", pd.Series(1.0, index=ceased_areas.index))
+        ceased_rec = e.rec.iloc[ceased_at]
         for code in ("E11", "E12", "E17"):
-            em.add(
-                _areas(ceased[la_col], geo),
-                f"ceased_{code}",
-                ceased["REC"].eq(code).astype(float),
-            )
-        changes = ep[
-            in_year_end
-            & ep["REC"].eq("X1")
-            & ep["REASON_PLACE_CHANGE"].notna()
-            & ep["REASON_PLACE_CHANGE"].ne("")
-        ]
-        ca = _areas(changes[la_col], geo)
-        em.add(ca, "placement_changes", pd.Series(1.0, index=changes.index))
-        for r in sorted(changes["REASON_PLACE_CHANGE"].unique()):
-            em.add(ca, f"changes_{r}", changes["REASON_PLACE_CHANGE"].eq(r).astype(float))
-        em.add(
-            ca,
-            "changes_unplanned",
-            changes["REASON_PLACE_CHANGE"].isin(UNPLANNED_REASONS).astype(float),
-        )
-        newp = ep[in_year_start & ep["RNE"].isin(PLACEMENT_RNE)]
-        em.add(
-            _areas(newp[la_col], geo),
-            "new_placements",
-            pd.Series(1.0, index=newp.index),
-        )
+            em.add(ceased_areas, f"ceased_{code}", ceased_rec.eq(code).astype(float))
+        changed = np.flatnonzero(in_year_end & e.changes)
+        ca = _areas(e.la.iloc[changed], geo)
+        reasons = e.reason.iloc[changed]
+        em.add(ca, "placement_changes", pd.Series(1.0, index=ca.index))
+        for r in sorted(reasons.unique()):
+            em.add(ca, f"changes_{r}", reasons.eq(r).astype(float))
+        em.add(ca, "changes_unplanned", reasons.isin(UNPLANNED_REASONS).astype(float))
+        newp = e.la.iloc[np.flatnonzero(in_year_start & e.is_placement)]
+        em.add(_areas(newp, geo), "new_placements", pd.Series(1.0, index=newp.index))
         # ---- stability ---------------------------------------------------------------------
-        overlap = ep[
-            (ep["DECOM"] <= end)
-            & (ep["DEC"].isna() | (ep["DEC"] >= start))
-            & ep["CHILD"].isin(cla["CHILD"])
-        ]
-        new_in_year = (overlap["DECOM"] >= start) & overlap["RNE"].isin(PLACEMENT_RNE)
-        n_new = new_in_year.groupby(overlap["CHILD"]).sum()
-        ongoing = (overlap["DECOM"] < start).groupby(overlap["CHILD"]).any().astype(int)
-        n_place = (n_new + ongoing).reindex(cla["CHILD"]).fillna(0).to_numpy()
+        # Placements in the year of each child looked after at 31 March: those starting in the
+        # year, and one more for a placement going on at its start.
+        in_year = (decom <= e64) & (dec_na | (dec >= s64))
+        cla_child = e.child_code[at]
+        ov = np.flatnonzero(in_year & e.in_set(cla_child))
+        n_new = np.bincount(
+            e.child_code[ov],
+            weights=((decom[ov] >= s64) & e.is_placement[ov]),
+            minlength=e.n_children,
+        )
+        ongoing = np.zeros(e.n_children)
+        ongoing[e.child_code[ov[decom[ov] < s64]]] = 1
+        n_place = (n_new + ongoing)[cla_child]
         three = pd.Series((n_place >= 3).astype(float), index=cla.index)
         em.add(areas, "cla_3plus_placements", three)
         em.add(areas, "share_3plus_placements", three, denom=one)
-        age = (end - cla["CHILD"].map(dob)).dt.days / DAYS_PER_YEAR
+        age = (end - pd.Series(e.dob[cla_child], index=cla.index)).dt.days / DAYS_PER_YEAR
         elig = (age < 16) & ((end - cla["period_start"]).dt.days >= 913)
         stable = elig & ((end - cla["spell_start"]).dt.days >= 730)
         em.add(areas, "long_term_stability_eligible", elig.astype(float))
@@ -390,16 +463,8 @@ def indicators(
             denom=elig.astype(float),
         )
         # ---- placements in unregistered / other settings during the year ---------------------
-        z = ep[
-            (ep["DECOM"] <= end)
-            & (ep["DEC"].isna() | (ep["DEC"] >= start))
-            & ep["PLACE"].isin(("Z1", "Z11", "Z12", "Z13", "Z14"))
-        ].drop_duplicates("CHILD")
-        em.add(
-            _areas(z[la_col], geo),
-            "children_unregistered_in_year",
-            pd.Series(1.0, index=z.index),
-        )
+        z = e.la.iloc[e.first_of_child(in_year & e.unregistered)]
+        em.add(_areas(z, geo), "children_unregistered_in_year", pd.Series(1.0, index=z.index))
         # ---- spend ---------------------------------------------------------------------------
         if ledger is not None and len(ledger):
             lg = ledger[ledger["fy"] == year]
