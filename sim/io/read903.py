@@ -27,7 +27,7 @@ import pandas as pd
 
 from sim.geography import Geography
 from sim.io.read903_files import (
-    MAX_LISTED,
+    SHOWN_PER_KIND,
     UASC_REQUIRED,
     ObservedDataError,
     Problems,
@@ -226,11 +226,16 @@ def _clean(ep: pd.DataFrame, probs: Problems) -> tuple[pd.DataFrame, dict[str, i
     ep = ep[~exact]
     # The same episode in several returns: the latest return knows how it ended.
     same_file_dup = ep.duplicated([*key, "_file"], keep=False)
-    for _, r in ep[same_file_dup].drop_duplicates([*key, "_file"]).head(MAX_LISTED).iterrows():
-        probs.add(
-            f"{r['_file']} row {r['_row']}: child {r['CHILD']!r} has two different episodes"
-            f" starting {r['DECOM']:%d/%m/%Y} (expected one episode per start date)"
-        )
+    twice = ep[same_file_dup].drop_duplicates([*key, "_file"])
+    probs.add_many(
+        "episodes: a child has two different episodes starting on one day in one return"
+        " (expected one episode per start date)",
+        (
+            f"{r['_file']} row {r['_row']}: child {r['CHILD']!r}, {r['DECOM']:%d/%m/%Y}"
+            for _, r in twice.head(SHOWN_PER_KIND).iterrows()
+        ),
+        len(twice),
+    )
     if probs.count:
         return ep, {}
     across = ep.duplicated(key, keep="last")
@@ -246,14 +251,22 @@ def _clean(ep: pd.DataFrame, probs: Problems) -> tuple[pd.DataFrame, dict[str, i
     prev_end = ep["DEC"].shift(1)
     prev_same = same.shift(1, fill_value=False)
     overlap = prev_same & (prev_end.isna() | (ep["DECOM"] < prev_end))
-    for i in np.flatnonzero(overlap.to_numpy())[:MAX_LISTED]:
+
+    def one(i: int) -> str:
         r, p = ep.iloc[i], ep.iloc[i - 1]
         ended = "is still open" if pd.isna(p["DEC"]) else f"ends {p['DEC']:%d/%m/%Y}"
-        probs.add(
+        return (
             f"{r['_file']} row {r['_row']}: child {r['CHILD']!r} has an episode starting"
             f" {r['DECOM']:%d/%m/%Y} while the one from {p['DECOM']:%d/%m/%Y} ({p['_file']}"
-            f" row {p['_row']}) {ended} (overlapping episodes)"
+            f" row {p['_row']}) {ended}"
         )
+
+    at = np.flatnonzero(overlap.to_numpy())
+    probs.add_many(
+        "episodes: overlapping episodes (one starts before the one before it has ended)",
+        (one(i) for i in at[:SHOWN_PER_KIND]),
+        len(at),
+    )
     if probs.count:
         return ep, {}
     # Redundant: continues the previous episode on the same day with nothing changed.

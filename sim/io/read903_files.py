@@ -59,6 +59,11 @@ CODES = {
 SEX_CODES = ["1", "2", "M", "F", "U"]
 
 
+# A time of day after a date, as spreadsheets export dates ('05/07/2019 00:00', '2019-07-05
+# 00:00:00', '2019-07-05T00:00:00'): the date is read, the time dropped.
+TIME_OF_DAY = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$"
+
+
 # Codes valid only up to the 2024-25 return, and only from the 2025-26 return (ssda903.md).
 UNTIL_2025 = ("Z1", "H5", "P2")
 
@@ -72,7 +77,9 @@ TABLES = ("header", "episodes", "uasc")
 SUFFIXES = (".csv", ".xlsx", ".xls")
 
 
-MAX_LISTED = 25  # problems listed in one error message
+MAX_LISTED = 25  # rows a check lists at most (each kind of problem still counts every row)
+SHOWN_PER_KIND = 3  # problems of one kind an error message shows
+KINDS_SHOWN = 30  # kinds of problem an error message shows
 
 
 class ObservedDataError(Exception):
@@ -91,25 +98,62 @@ class SourceFile:
 
 
 class Problems:
-    """Every problem found, by check, each listed with its file, row and value."""
+    """Every problem found, grouped by kind: each kind's exact count and its first few rows.
+
+    A kind is what is wrong ("episodes, column DEC: is before DECOM"); each problem of it names
+    its file, row, column and value. The message lists the kinds, the most frequent first, so
+    that the main cause shows at once.
+    """
 
     def __init__(self) -> None:
-        self.items: list[str] = []
-        self.count = 0
+        self.counts: dict[str, int] = {}
+        self.shown: dict[str, list[str]] = {}
 
-    def add(self, msg: str) -> None:
-        """Record one problem."""
-        self.count += 1
-        if len(self.items) < MAX_LISTED:
-            self.items.append(msg)
+    @property
+    def count(self) -> int:
+        """Problems found (every row counted)."""
+        return sum(self.counts.values())
+
+    def add(self, msg: str, kind: str | None = None) -> None:
+        """Record one problem of ``kind`` (default: a kind of its own)."""
+        self.add_many(kind or msg, [msg], 1)
+
+    def add_many(self, kind: str, messages, total: int) -> None:
+        """Record ``total`` problems of ``kind``, of which ``messages`` are the first."""
+        if total <= 0:
+            return
+        self.counts[kind] = self.counts.get(kind, 0) + total
+        shown = self.shown.setdefault(kind, [])
+        for m in messages:
+            if len(shown) >= SHOWN_PER_KIND:
+                break
+            shown.append(m)
+
+    def summary(self) -> str:
+        """The kinds with their counts and first problems, most frequent first."""
+        order = sorted(self.counts, key=lambda k: -self.counts[k])  # stable: first seen first
+        lines = []
+        for kind in order[:KINDS_SHOWN]:
+            n = self.counts[kind]
+            shown = self.shown[kind]
+            if n == 1 and shown == [kind]:
+                lines.append(f"  {kind}")
+                continue
+            lines.append(f"  {n:,} x {kind}")
+            lines.extend(f"      {m}" for m in shown)
+            if n > len(shown):
+                lines.append(f"      ... and {n - len(shown):,} more of this kind")
+        if len(order) > KINDS_SHOWN:
+            rest = sum(self.counts[k] for k in order[KINDS_SHOWN:])
+            lines.append(f"  ... and {rest:,} more in {len(order) - KINDS_SHOWN} other kinds")
+        return "\n".join(lines)
 
     def raise_if_any(self, what: str) -> None:
-        """Raise ``ObservedDataError`` listing the problems, if there are any."""
+        """Raise ``ObservedDataError`` listing the problems by kind, if there are any."""
         if self.count:
-            more = self.count - len(self.items)
-            tail = f"\n  ... and {more} more" if more > 0 else ""
+            kinds = len(self.counts)
             raise ObservedDataError(
-                f"{what}: {self.count} problem(s)\n  " + "\n  ".join(self.items) + tail
+                f"{what}: {self.count:,} problem(s) of {kinds} kind(s)\n" + self.summary()
             )
 
 
@@ -251,15 +295,23 @@ def parse_dates(
 ) -> pd.Series:
     """Column ``col`` as dates (DD/MM/YYYY or YYYY-MM-DD); values that are neither reported."""
     s = df[col]
-    out = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce")
-    iso = pd.to_datetime(s.where(out.isna()), format="%Y-%m-%d", errors="coerce")
+    day = s.str.replace(TIME_OF_DAY, "", regex=True)  # '05/07/2019 00:00' is 5 July 2019
+    out = pd.to_datetime(day, format="%d/%m/%Y", errors="coerce")
+    iso = pd.to_datetime(day.where(out.isna()), format="%Y-%m-%d", errors="coerce")
     out = out.fillna(iso)
     bad = out.isna() & (s != "" if blank_ok else pd.Series(True, index=s.index))
-    for i in np.flatnonzero(bad.to_numpy())[:MAX_LISTED]:
-        v = s.iloc[i]
-        what = "is empty" if v == "" else f"{v!r} is not a date"
-        probs.add(f"{display_name(f)} row {i + 2}, column {col}: {what} (expected dd/mm/yyyy)")
-    probs.count += max(0, int(bad.sum()) - MAX_LISTED)
+    for empty in (True, False):
+        at = np.flatnonzero((bad & ((s == "") == empty)).to_numpy())
+        what = "is empty" if empty else "is not a date"
+        probs.add_many(
+            f"{f.table}, column {col}: {what} (expected dd/mm/yyyy)",
+            (
+                f"{display_name(f)} row {i + 2}, column {col}: "
+                + ("empty" if empty else f"{s.iloc[i]!r} is not a date")
+                for i in at[:SHOWN_PER_KIND]
+            ),
+            len(at),
+        )
     return out
 
 
@@ -273,19 +325,28 @@ def check_codes(df: pd.DataFrame, col: str, f: SourceFile, probs: Problems, blan
     if col == "PLACE" and year is not None:
         bad |= s.isin(UNTIL_2025) & (year >= 2026)
         bad |= s.isin(FROM_2026) & (year <= 2025)
-    for i in np.flatnonzero(np.asarray(bad))[:MAX_LISTED]:
+    valid = [c for c in allowed if not (year and year >= 2026 and c in UNTIL_2025)]
+    valid = [c for c in valid if not (year and year <= 2025 and c in FROM_2026)]
+    bad = np.asarray(bad)
+    empty = bad & (s == "").to_numpy()
+    at = np.flatnonzero(empty)
+    probs.add_many(
+        f"{f.table}, column {col}: empty (expected a code)",
+        (f"{display_name(f)} row {i + 2}, column {col}: empty" for i in at[:SHOWN_PER_KIND]),
+        len(at),
+    )
+    at = np.flatnonzero(bad & ~empty)
+
+    def one(i: int) -> str:
         v = s.iloc[i]
-        if v == "":
-            probs.add(f"{display_name(f)} row {i + 2}, column {col}: empty (expected a code)")
-            continue
-        valid = [c for c in allowed if not (year and year >= 2026 and c in UNTIL_2025)]
-        valid = [c for c in valid if not (year and year <= 2025 and c in FROM_2026)]
         when = f" in the {year - 1}-{str(year)[2:]} return" if year and v in allowed else ""
-        probs.add(
-            f"{display_name(f)} row {i + 2}, column {col}: unknown code {v!r}{when}"
-            f" (expected one of {', '.join(valid)})"
-        )
-    probs.count += max(0, int(np.asarray(bad).sum()) - MAX_LISTED)
+        return f"{display_name(f)} row {i + 2}, column {col}: unknown code {v!r}{when}"
+
+    probs.add_many(
+        f"{f.table}, column {col}: unknown code (expected one of {', '.join(valid)})",
+        (one(i) for i in at[:SHOWN_PER_KIND]),
+        len(at),
+    )
 
 
 def check_columns(df: pd.DataFrame, need: list[str], f: SourceFile, probs: Problems) -> bool:
@@ -307,11 +368,13 @@ def la_column(
     name = display_name(f)
     if "LA" in df.columns and (df["LA"] != "").any():
         mapped = df["LA"].map(lambda v: lookup.get(norm_column(v)))
-        for i in np.flatnonzero(mapped.isna().to_numpy())[:5]:
-            probs.add(
-                f"{name} row {i + 2}, column LA: {df['LA'].iloc[i]!r} is not an English LA"
-                " (expected an ONS code such as E08000003, a DfE number such as 352, or a name)"
-            )
+        at = np.flatnonzero(mapped.isna().to_numpy())
+        probs.add_many(
+            "column LA: not an English LA (expected an ONS code such as E08000003, a DfE"
+            " number such as 352, or a name)",
+            (f"{name} row {i + 2}, column LA: {df['LA'].iloc[i]!r}" for i in at[:SHOWN_PER_KIND]),
+            len(at),
+        )
         return mapped
     code = f.la or la
     if code is None:
@@ -334,9 +397,12 @@ def validate_episodes(df, f, probs, lookup, la) -> pd.DataFrame | None:
         df = df[df["REP"].isin(("", "0"))].reset_index(drop=True)
     n0 = probs.count
     df["LA"] = la_column(df, f, lookup, la, probs)
-    empty = df["CHILD"] == ""
-    for i in np.flatnonzero(empty.to_numpy())[:5]:
-        probs.add(f"{display_name(f)} row {i + 2}, column CHILD: empty (expected the child's id)")
+    at = np.flatnonzero((df["CHILD"] == "").to_numpy())
+    probs.add_many(
+        "episodes, column CHILD: empty (expected the child's id)",
+        (f"{display_name(f)} row {i + 2}, column CHILD: empty" for i in at[:SHOWN_PER_KIND]),
+        len(at),
+    )
     decom = parse_dates(df, "DECOM", f, probs, blank_ok=False)
     dec = parse_dates(df, "DEC", f, probs, blank_ok=True)
     for col in ("RNE", "LS", "PLACE"):
@@ -364,10 +430,15 @@ def validate_episodes(df, f, probs, lookup, la) -> pd.DataFrame | None:
             ),
         ]
     for mask, col, what in checks:
-        for i in np.flatnonzero(mask.to_numpy())[:MAX_LISTED]:
-            probs.add(
-                f"{display_name(f)} row {rows.iloc[i]}, column {col}: {df[col].iloc[i]!r} {what}"
-            )
+        at = np.flatnonzero(mask.to_numpy())
+        probs.add_many(
+            f"episodes, column {col}: {what}",
+            (
+                f"{display_name(f)} row {rows.iloc[i]}, column {col}: {df[col].iloc[i]!r}"
+                for i in at[:SHOWN_PER_KIND]
+            ),
+            len(at),
+        )
     if probs.count > n0:
         return None
     out = df[["CHILD", "LA", *CODES, "HOME_POST", "PL_POST", "URN"]].copy()
@@ -391,12 +462,15 @@ def validate_header(df, f, probs, lookup, la) -> pd.DataFrame | None:
     df["LA"] = la_column(df, f, lookup, la, probs)
     dob = parse_dates(df, "DOB", f, probs, blank_ok=False)
     sex = df["SEX"].str.upper()
-    bad = ~sex.isin(SEX_CODES)
-    for i in np.flatnonzero(bad.to_numpy())[:MAX_LISTED]:
-        probs.add(
+    at = np.flatnonzero((~sex.isin(SEX_CODES)).to_numpy())
+    probs.add_many(
+        f"header, column SEX: not a code (expected one of {', '.join(SEX_CODES)})",
+        (
             f"{display_name(f)} row {i + 2}, column SEX: {df['SEX'].iloc[i]!r} is not a code"
-            f" (expected one of {', '.join(SEX_CODES)})"
-        )
+            for i in at[:SHOWN_PER_KIND]
+        ),
+        len(at),
+    )
     if probs.count > n0:
         return None
     uasc = df["UASC"].isin(("1", "True", "TRUE", "Y", "y")) if "UASC" in df.columns else False
