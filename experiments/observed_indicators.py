@@ -3,12 +3,19 @@
 python experiments/observed_indicators.py observed=PATH
 python experiments/observed_indicators.py observed=PATH la=Manchester out=outputs/observed/mcr
 python experiments/observed_indicators.py observed=PATH years=2021-2024
+python experiments/observed_indicators.py observed=PATH year_naming=start strict=true
 
 PATH is a folder of yearly files (2019-header.csv, 2019-episodes.csv, optionally 2019-uasc.csv;
 CSV or Excel; one sub-folder per LA allowed), a workbook with Header and Episodes sheets, or
-an episodes file with its header file beside it. ``la=`` names the LA of files that have
-neither an LA column nor an LA folder. Writes ``indicators.csv`` (year, area_type, area,
-indicator, value, suppressed: counts of 1-4 and shares with denominators under 5 are blank)
+an episodes file with its header file beside it; CSV in any common encoding and delimiter.
+``la=`` names the LA of files that have neither an LA column nor an LA folder (without it
+they are one council whose geography is unknown: the indicators that need it are left out).
+``year_naming=start|end`` says whether the years in file names are those collections start or
+end (default: decided from the dates, and said). What reading repairs (a REC on an open
+episode, a repeated row, an episode left open and followed in a later return) is counted in
+``cleaning.json`` and printed; ``strict=true`` refuses it instead. Writes ``indicators.csv``
+(year, area_type, area, indicator, value, suppressed: counts of 1-4 and shares with
+denominators under 5 are blank)
 and ``cleaning.json`` to ``out`` (default outputs/observed/<time>), and prints the headline
 table. No child-level data is written.
 """
@@ -21,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.io.cli import UserError, run_main  # noqa: E402
 
-KEYS = ("observed", "la", "out", "years")
+KEYS = ("observed", "la", "out", "years", "year_naming", "strict")
 
 
 def parse_years(text: str) -> list[int]:
@@ -56,13 +63,27 @@ def main(argv: list[str]) -> None:
 
     from sim.io import embedded
     from sim.io.observed import cleaning_report, headline_table, observed_indicators
-    from sim.io.read903 import read_extract
+    from sim.io.read903 import REPAIRS, read_extract
     from sim.io.staging import Staged
 
     args = parse(argv)
     years = parse_years(args["years"]) if "years" in args else None
     geo = embedded.england()
-    ex = read_extract(args["observed"], geo, la=args.get("la"))
+    strict = args.get("strict", "false").lower()
+    if strict not in ("true", "false"):
+        raise UserError(f"strict={args['strict']}: expected true or false")
+    ex = read_extract(
+        args["observed"],
+        geo,
+        la=args.get("la"),
+        year_naming=args.get("year_naming", "auto"),
+        strict=strict == "true",
+    )
+    for note in ex.notes:
+        print(f"read: {note}")
+    for k, v in ex.cleaning.items():
+        if v and k in REPAIRS:
+            print(f"repaired: {v:,} x {k.replace('_', ' ')}")
     ind = observed_indicators(ex, geo, years)
     out = Path(args.get("out") or Path("outputs/observed") / time.strftime("%Y-%m-%d_%H-%M-%S"))
     st = Staged(out)

@@ -13,6 +13,7 @@ from sim.io import embedded
 from sim.io import ssda903 as io903
 from sim.io.observed import suppress
 from sim.io.read903 import ObservedDataError, district, read_extract
+from sim.io.read903_files import UNNAMED_LA
 from sim.metrics import indicators
 
 HAND = Path(__file__).parent / "data" / "observed_hand"
@@ -161,12 +162,6 @@ def _edit(path: Path, old: str, new: str) -> None:
             ["2023-episodes.csv: missing column(s) DECOM", "needs CHILD, DECOM"],
         ),
         (
-            "2024-episodes.csv",
-            "E,01/07/2023,P",
-            "E,01/06/2023,P",
-            ["2024-episodes.csv row 10", "child 'E'", "overlapping"],
-        ),
-        (
             "2024-header.csv",
             "C,M,01/02/2007",
             "C,X,01/02/2007",
@@ -175,7 +170,7 @@ def _edit(path: Path, old: str, new: str) -> None:
         (
             "2024-episodes.csv",
             "A,15/01/2023,P,C1,N1,U4,PR4,10/10/2023",
-            "A,15/01/2023,P,C1,N1,U4,PR4,10/10/2024",
+            "A,15/01/2023,P,C1,N1,U4,PR4,10/10/2025",
             ["column DEC", "after the end of the return (31/03/2024)"],
         ),
     ],
@@ -197,12 +192,15 @@ def test_child_without_header_row_is_refused(tmp_path, geo):
         read_extract(folder.parent, geo)
 
 
-def test_files_without_la_need_la_argument(tmp_path, geo):
+def test_files_without_la_are_one_unnamed_council_unless_la_names_it(tmp_path, geo):
     flat = tmp_path / "flat"
     shutil.copytree(HAND / "Manchester", flat)
-    with pytest.raises(ObservedDataError, match="no LA"):
-        read_extract(flat, geo)
+    unnamed = read_extract(flat, geo)  # a council's own export: one LA, geography unknown
+    assert set(unnamed.episodes["LA"]) == {UNNAMED_LA}
     ex = read_extract(flat, geo, la="352")  # Manchester's DfE number
+    pd.testing.assert_frame_equal(
+        unnamed.episodes.drop(columns=["CHILD", "LA"]), ex.episodes.drop(columns=["CHILD", "LA"])
+    )
     assert set(ex.episodes["LA"]) == {"E08000003"}
     with pytest.raises(ObservedDataError, match="not an English LA"):
         read_extract(flat, geo, la="Atlantis")
@@ -395,3 +393,67 @@ def test_indicators_for_a_year_outside_the_extract_are_refused(hand, geo):
     assert set(observed_indicators(ex, geo, [2024])["year"]) == {2024}
     with pytest.raises(ObservedDataError, match=r"years=2025: outside the extract.*2023-2024"):
         observed_indicators(ex, geo, [2024, 2025])
+
+
+# ---- repairs, then report --------------------------------------------------------------------
+def _cla(ex, year: int) -> int:
+    d = pd.Timestamp(year, 3, 31)
+    e = ex.episodes
+    return e.loc[(e["DECOM"] <= d) & (e["DEC"].isna() | (e["DEC"] > d)), "CHILD"].nunique()
+
+
+def test_repairs_are_counted_exactly_and_strict_refuses_them(tmp_path, geo, hand):
+    """Each repair by hand: one REC on an open episode, one end in the next year, one overlap."""
+    folder = _copy(tmp_path)
+    eps = folder / "2024-episodes.csv"
+    _edit(eps, "C,01/08/2023,S,V2,N4,H5,PR4,,,", "C,01/08/2023,S,V2,N4,H5,PR4,,E11,")
+    _edit(eps, "PR4,10/10/2023,E4A", "PR4,10/10/2024,E4A")  # ended after the return's end
+    _edit(eps, "E,01/07/2023,P", "E,01/06/2023,P")  # starts before E's first episode ends
+    ex = read_extract(folder.parent, geo)
+    c = ex.cleaning
+    assert c["rec_dropped_on_open_episodes"] == 1
+    assert c["dec_in_the_next_year_kept"] == 1
+    assert c["overlapping_episodes_cut_short"] == 1
+    assert c["overlapping_episodes_within_another_left_out"] == 0
+    # C stays open (looked after at 31 March 2024); A was looked after then too (it left in
+    # October 2024); E's first episode is cut where its second begins, and as the second
+    # changes nothing it is merged back: one open episode from 1 April 2023, still in care.
+    base, _ = hand
+    assert _cla(ex, 2024) == _cla(base, 2024) + 1
+    e = ex.episodes[ex.episodes["CHILD"].str.endswith("|E")]
+    assert len(e) == 1 and e["DECOM"].iloc[0] == pd.Timestamp(2023, 4, 1)
+    assert pd.isna(e["DEC"].iloc[0])
+    with pytest.raises(ObservedDataError) as err:
+        read_extract(folder.parent, geo, strict=True)
+    msg = str(err.value)
+    assert "1 x episodes, column DEC: is empty although REC is given (strict=true)" in msg
+    assert "1 x episodes, column DEC: is after the end of the return (31/03/2024)" in msg
+
+
+def test_an_episode_within_another_is_left_out_and_time_in_care_is_kept(tmp_path, geo, hand):
+    folder = _copy(tmp_path)
+    # D's second episode (from 01/05/2023, open) gets a short episode inside it.
+    _edit(
+        folder / "2024-episodes.csv",
+        "E,01/04/2023",
+        "D,01/06/2023,T,V2,N4,U6,PR4,01/07/2023,X1,CARPL,M14 3CC,M14 9ZZ,XXXXXX\nE,01/04/2023",
+    )
+    ex = read_extract(folder.parent, geo)
+    assert ex.cleaning["overlapping_episodes_within_another_left_out"] == 1
+    base, _ = hand
+    assert [_cla(ex, y) for y in ex.years] == [_cla(base, y) for y in base.years]
+    assert any("left out, each within another" in n and "2024: +0" in n for n in ex.notes)
+
+
+def test_problems_are_grouped_by_kind_with_exact_counts(tmp_path, geo):
+    folder = _copy(tmp_path)
+    eps = folder / "2024-episodes.csv"
+    text = eps.read_text().replace(",U4,", ",Q9,")  # every U4 placement: an unknown code
+    eps.write_text(text.replace("01/02/2023", "2023-02-31"))
+    n_q9 = text.count(",Q9,")
+    with pytest.raises(ObservedDataError) as err:
+        read_extract(folder.parent, geo)
+    msg = str(err.value)
+    assert f"{n_q9} x episodes, column PLACE: unknown code" in msg
+    assert "x episodes, column DECOM: is not a date" in msg
+    assert "of 2 kind(s)" in msg

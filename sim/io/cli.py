@@ -124,6 +124,14 @@ def observed_overrides(path: str, ex, rest: list[str]) -> tuple[list[str], str, 
         raise UserError(
             f"start_date={start}: the extract ({ex.years[0]}-{ex.years[-1]}) has no year after it"
         )
+    from sim.io.read903_files import UNNAMED_LA
+
+    if (ex.episodes["LA"] == UNNAMED_LA).any():
+        raise UserError(
+            f"{path}: the extract names no LA, and a world started from it must know where the"
+            " council is: put its files in a folder named by the LA (e.g. Manchester/ or"
+            " E08000003/), or add an LA column"
+        )
     extra = [f"world.observed={path}", "world.scale=1.0"]
     if "world" not in keys and "world.las" not in keys:
         las = sorted(set(ex.episodes["LA"]))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim.geography import Geography
 from sim.io.read903 import Extract, ObservedDataError
+from sim.io.read903_files import UNNAMED_LA
 from sim.metrics import indicators
 
 SUPPRESS_BELOW = 5  # counts 1-4 are suppressed (DfE statistical practice)
@@ -42,6 +43,10 @@ SCORED = (
 # The printed headline table: the scored indicators plus the placed-with-parents share.
 _AT = SCORED.index("share_3plus_placements")
 HEADLINE = [*SCORED[:_AT], "share_place_placed_with_parents", *SCORED[_AT:]]
+
+
+# Indicators that need to know where the council is (left out for an extract naming no LA).
+NEEDS_THE_LA = ("placed_outside_la", "share_outside_la")
 
 
 def _denominator(name: str) -> str | None:
@@ -100,6 +105,12 @@ def observed_indicators(ex: Extract, geo: Geography, years: list[int] | None = N
         )
     ind = indicators(ex.episodes, ex.header, years or ex.years, geo)
     ind = ind[ind["area_type"].isin(("england", "region", "rcc", "la"))]
+    if (ex.episodes["LA"] == UNNAMED_LA).any():
+        # A council that names itself nowhere: where it is, and so which placements are
+        # outside it, is unknown (``la=`` names it); its region is unknown too.
+        unknown = ind["indicator"].isin(NEEDS_THE_LA) & ind["area_type"].isin(("england", "la"))
+        unknown |= ind["area_type"].isin(("region", "rcc")) & (ind["area"] == "unknown")
+        ind = ind[~unknown]
     # 'england' here is the whole extract, whichever LAs it holds.
     ind = ind.assign(area=np.where(ind["area_type"] == "england", "extract", ind["area"]))
     ind = ind.assign(area_type=ind["area_type"].replace({"england": "all"}))
@@ -126,7 +137,16 @@ def headline_table(ind: pd.DataFrame, area_type: str = "all") -> pd.DataFrame:
 
 
 def cleaning_report(ex: Extract) -> dict[str, object]:
-    """What cleaning did, with counts under 5 shown as '<5'."""
+    """What reading repaired and cleaning did, with counts under 5 shown as '<5'.
+
+    Also how file names were read (``year_naming``: the year a collection "start"s or "end"s)
+    and which LAs the extract holds (none named: ``unnamed LA``).
+    """
     return {
         k: ("<5" if 0 < v < SUPPRESS_BELOW else int(v)) for k, v in sorted(ex.cleaning.items())
-    } | {"years": ex.years, "files": len(ex.files)}
+    } | {
+        "years": ex.years,
+        "files": len(ex.files),
+        "year_naming": ex.year_naming,
+        "las": sorted(set(ex.episodes["LA"])),
+    }

@@ -27,8 +27,11 @@ import pandas as pd
 
 from sim.geography import Geography
 from sim.io.read903_files import (
+    DEC_AFTER_END,
+    REC_ON_OPEN,
     SHOWN_PER_KIND,
     UASC_REQUIRED,
+    UNNAMED_LA,
     ObservedDataError,
     Problems,
     check_columns,
@@ -39,6 +42,7 @@ from sim.io.read903_files import (
     la_lookup,
     load_table,
     norm_column,
+    to_dates,
     validate_episodes,
     validate_header,
 )
@@ -67,6 +71,51 @@ class Extract:
     end: pd.Timestamp
     cleaning: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    year_naming: str = "end"  # file names give the year the collection ends, or starts
+    notes: list[str] = field(default_factory=list)  # how it was read, for the user
+
+
+YEAR_NAMINGS = ("auto", "start", "end")
+# What reading changes by default (``strict=true`` refuses each), as ``cleaning`` counts them.
+REPAIRS = (
+    REC_ON_OPEN,
+    DEC_AFTER_END,
+    "duplicate_rows_dropped",
+    "stale_open_episodes_closed",
+    "overlapping_episodes_within_another_left_out",
+    "overlapping_episodes_cut_short",
+)
+
+
+def file_year_naming(loaded: list[tuple], choice: str = "auto") -> str:
+    """Whether the years in file names are the years collections end or start; sets them.
+
+    The DfE names a collection by the year it ends (the 2024 return covers April 2023 to March
+    2024); some tools by the year it starts (Data to Insight's samples: ``2017-episodes.csv``
+    holds April 2017 to March 2018). With ``choice="auto"`` the dates decide: the naming under
+    which fewer episodes start or end outside their file's year (after its 31 March, or ending
+    before its 1 April); a tie is read as the DfE's. Under "start" each file's year becomes the
+    year its collection ends, which is what the rest of the reader means by a year.
+    """
+    if choice not in YEAR_NAMINGS:
+        raise ObservedDataError(f"year_naming={choice}: expected one of {', '.join(YEAR_NAMINGS)}")
+    if choice == "auto":
+        misfit = {"end": 0, "start": 0}
+        for f, df in loaded:
+            if f.table != "episodes" or not f.year or "DECOM" not in df.columns:
+                continue
+            decom = to_dates(df["DECOM"])
+            dec = to_dates(df["DEC"]) if "DEC" in df.columns else decom.where(False)
+            for naming, end_year in (("end", f.year), ("start", f.year + 1)):
+                end = pd.Timestamp(end_year, 3, 31)
+                start = pd.Timestamp(end_year - 1, 4, 1)
+                misfit[naming] += int(((decom > end) | (dec > end) | (dec < start)).sum())
+        choice = "start" if misfit["start"] < misfit["end"] else "end"
+    if choice == "start":
+        for f, _ in loaded:
+            if f.year:
+                f.year += 1
+    return choice
 
 
 def check_layout(read: list[tuple], probs: Problems) -> None:
@@ -80,6 +129,13 @@ def check_layout(read: list[tuple], probs: Problems) -> None:
     owner: dict[tuple, object] = {}
     clashes: set[tuple[str, str]] = set()
     years_of: dict[str, set[int]] = {}
+    named = [display_name(f) for f, df in read if len(df) and (df["LA"] != UNNAMED_LA).any()]
+    unnamed = [display_name(f) for f, df in read if len(df) and (df["LA"] == UNNAMED_LA).any()]
+    if named and unnamed:
+        probs.add(
+            f"{unnamed[0]} names no LA while {named[0]} does: give every file its LA (an LA"
+            " column or folder), or read one council's files with la=<ONS code or name>"
+        )
     for f, df in read:
         name = display_name(f)
         if len(df) == 0:
@@ -111,15 +167,26 @@ def check_layout(read: list[tuple], probs: Problems) -> None:
             )
 
 
-def read_extract(path, geo: Geography, la: str | None = None) -> Extract:
-    """Read, validate and clean an observed SSDA903 extract.
+def read_extract(
+    path,
+    geo: Geography,
+    la: str | None = None,
+    year_naming: str = "auto",
+    strict: bool = False,
+) -> Extract:
+    """Read, validate, repair and clean an observed SSDA903 extract.
 
     Args:
         path: a folder of yearly files (``2019-header.csv``, ``2019-episodes.csv``, optionally
             ``2019-uasc.csv``; CSV or Excel; one folder per LA allowed), a workbook with Header
             and Episodes sheets, or an episodes file with its header file beside it.
         geo: geography, to recognise LAs.
-        la: the LA of files that have neither an LA column nor an LA folder.
+        la: the LA of files that have neither an LA column nor an LA folder (without it such
+            files are one council, ``UNNAMED_LA``, whose geography is unknown).
+        year_naming: whether the years in file names are those collections end or start
+            (``file_year_naming``; "auto" decides from the dates).
+        strict: refuse what reading would repair (a REC on an open episode, a row repeated in
+            one return, an episode left open in one return and followed in a later one).
 
     Returns:
         The clean extract.
@@ -137,10 +204,12 @@ def read_extract(path, geo: Geography, la: str | None = None) -> Extract:
     probs = Problems()
     eps, heads, uascs = [], [], []
     read: list[tuple] = []  # (file, its table as read)
-    for f in files:
-        df = load_table(f)
+    loaded = [(f, load_table(f)) for f in files]
+    naming = file_year_naming(loaded, year_naming)
+    repairs: dict[str, int] | None = None if strict else {}
+    for f, df in loaded:
         if f.table == "episodes":
-            e = validate_episodes(df, f, probs, lookup, la)
+            e = validate_episodes(df, f, probs, lookup, la, repairs)
             if e is not None:
                 eps.append(e)
                 read.append((f, e))
@@ -160,8 +229,10 @@ def read_extract(path, geo: Geography, la: str | None = None) -> Extract:
     if not heads:
         raise ObservedDataError(f"{path}: no header table found (expected e.g. 2019-header.csv)")
     hd = pd.concat(heads, ignore_index=True)
-    ep, cleaning = _clean(ep, probs)
+    ep, cleaning, excluded = _clean(ep, probs, strict)
     probs.raise_if_any(f"{path}: the extract is not valid SSDA903")
+    cleaning = {**(repairs or {}), **cleaning}
+    notes = _reading_notes(loaded, naming, cleaning)
     ep["CHILD"] = ep["LA"] + "|" + ep["CHILD"]
     hd["CHILD"] = hd["LA"] + "|" + hd["CHILD"]
     hd = hd.sort_values(["CHILD", "_year"], kind="stable").drop_duplicates("CHILD", keep="last")
@@ -188,6 +259,8 @@ def read_extract(path, geo: Geography, la: str | None = None) -> Extract:
         end_year = last.year + (1 if (last.month, last.day) > (3, 31) else 0)
         years = _default_years(ep, end_year)
         start, end = pd.Timestamp(years[0] - 1, 4, 1), pd.Timestamp(end_year, 3, 31)
+    if len(excluded):
+        notes.append(_overlap_effect(ep, excluded, years))
     cols = ["CHILD", "LA", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC"]
     cols += ["REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]
     ep = ep.sort_values(["CHILD", "DECOM"], kind="stable").reset_index(drop=True)
@@ -201,7 +274,50 @@ def read_extract(path, geo: Geography, la: str | None = None) -> Extract:
         end=end,
         cleaning=cleaning,
         files=[display_name(f) for f in files],
+        year_naming=naming,
+        notes=notes,
     )
+
+
+def _overlap_effect(kept: pd.DataFrame, excluded: pd.DataFrame, years: list[int]) -> str:
+    """The overlapping episodes left out, and the change they make to CLA at each 31 March."""
+    both = pd.concat([kept, excluded.assign(CHILD=excluded["LA"] + "|" + excluded["CHILD"])])
+
+    def cla(ep: pd.DataFrame, y: int) -> int:
+        d = pd.Timestamp(y, 3, 31)
+        return ep.loc[(ep["DECOM"] <= d) & (ep["DEC"].isna() | (ep["DEC"] > d)), "CHILD"].nunique()
+
+    changes = [f"{y}: {cla(kept, y) - cla(both, y):+d}" for y in years]
+    children = excluded[["LA", "CHILD"]].drop_duplicates()
+    return (
+        f"{len(excluded)} overlapping episode(s) of {len(children)} child(ren) left out, each"
+        " within another (strict=true refuses them); children looked after at 31 March change"
+        f" by {', '.join(changes)}"
+    )
+
+
+def _reading_notes(loaded: list[tuple], naming: str, cleaning: dict[str, int]) -> list[str]:
+    """How the extract was read, in words: year naming, encodings, delimiters, empty edges."""
+    notes = []
+    named = sorted((f for f, _ in loaded if f.year), key=lambda f: (f.year, str(f.path)))
+    if named:
+        f = named[0]
+        y = f.year
+        which, other = ("starts", "end") if naming == "start" else ("ends", "start")
+        notes.append(
+            f"file names read as the year each collection {which}: {f.path.name} holds"
+            f" 1 April {y - 1} to 31 March {y} (year_naming={other} reads them the other way)"
+        )
+    how: dict[str, int] = {}
+    for f, _ in loaded:
+        for key in ("encoding", "delimiter"):
+            v = f.how.get(key)
+            if v and v not in ("utf-8", "comma", "excel"):
+                how[f"{key} {v}"] = how.get(f"{key} {v}", 0) + 1
+        for key in ("empty_rows", "empty_columns"):
+            cleaning[f"{key}_skipped"] = cleaning.get(f"{key}_skipped", 0) + f.how.get(key, 0)
+    notes += [f"{n} file(s) read with {k}" for k, n in sorted(how.items())]
+    return notes
 
 
 def _default_years(ep: pd.DataFrame, end_year: int) -> list[int]:
@@ -216,13 +332,24 @@ def _default_years(ep: pd.DataFrame, end_year: int) -> list[int]:
     return list(range(first, end_year + 1))
 
 
-def _clean(ep: pd.DataFrame, probs: Problems) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Merge years, drop duplicates and redundant episodes, close stale open episodes."""
+def _clean(
+    ep: pd.DataFrame, probs: Problems, strict: bool = False
+) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame]:
+    """Merge years, drop duplicates and redundant episodes, close stale open episodes.
+
+    With ``strict`` a repeated row and a stale open episode are problems, not repairs.
+    """
     n0 = len(ep)
     key = ["LA", "CHILD", "DECOM"]
     ep = ep.sort_values([*key, "_year", "_row"], kind="stable")
     # A row repeated within one return is a duplicate; across returns it is the same episode.
     exact = ep.duplicated([c for c in ep.columns if not c.startswith("_")] + ["_file"])
+    if strict:
+        probs.add_many(
+            "episodes: a row repeated within one return (strict=true)",
+            (f"{r['_file']} row {r['_row']}" for _, r in ep[exact].head(3).iterrows()),
+            int(exact.sum()),
+        )
     ep = ep[~exact]
     # The same episode in several returns: the latest return knows how it ended.
     same_file_dup = ep.duplicated([*key, "_file"], keep=False)
@@ -237,7 +364,7 @@ def _clean(ep: pd.DataFrame, probs: Problems) -> tuple[pd.DataFrame, dict[str, i
         len(twice),
     )
     if probs.count:
-        return ep, {}
+        return ep, {}, ep.iloc[0:0]
     across = ep.duplicated(key, keep="last")
     n_across = int(across.sum())
     ep = ep[~across].sort_values(["LA", "CHILD", "DECOM"], kind="stable").reset_index(drop=True)
@@ -245,12 +372,30 @@ def _clean(ep: pd.DataFrame, probs: Problems) -> tuple[pd.DataFrame, dict[str, i
     nxt = ep.shift(-1)
     # An episode left open in an earlier return and followed by a later episode: close it there.
     stale = same & ep["DEC"].isna() & (ep["_year"] < nxt["_year"])
+    if strict:
+        probs.add_many(
+            "episodes: open in one return and followed by a later episode in a later one"
+            " (strict=true)",
+            (f"{r['_file']} row {r['_row']}" for _, r in ep[stale].head(3).iterrows()),
+            int(stale.sum()),
+        )
+        if probs.count:
+            return ep, {}, ep.iloc[0:0]
     ep.loc[stale, "DEC"] = nxt.loc[stale, "DECOM"]
     ep.loc[stale, "REC"] = np.where(nxt.loc[stale, "RNE"] == "S", "E8", "X1")
     # Overlaps: an episode starting before the one before it has ended.
     prev_end = ep["DEC"].shift(1)
     prev_same = same.shift(1, fill_value=False)
     overlap = prev_same & (prev_end.isna() | (ep["DECOM"] < prev_end))
+    excluded, n_cut = ep.iloc[0:0], 0
+    if not strict and overlap.any():
+        # Not repairable (which episode is right is unknown): an episode that starts before
+        # the child's previous kept episode has ended is left out, and counted; its effect on
+        # the children looked after at each 31 March is reported (``overlap_effect``).
+        ep, excluded, n_cut = _resolve_overlaps(ep, overlap)
+        same = ep["CHILD"].eq(ep["CHILD"].shift(-1)) & ep["LA"].eq(ep["LA"].shift(-1))
+        prev_same = same.shift(1, fill_value=False)
+        overlap = overlap.iloc[0:0]
 
     def one(i: int) -> str:
         r, p = ep.iloc[i], ep.iloc[i - 1]
@@ -268,7 +413,7 @@ def _clean(ep: pd.DataFrame, probs: Problems) -> tuple[pd.DataFrame, dict[str, i
         len(at),
     )
     if probs.count:
-        return ep, {}
+        return ep, {}, ep.iloc[0:0]
     # Redundant: continues the previous episode on the same day with nothing changed.
     cols = ["LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN"]
     prev = ep.shift(1)
@@ -292,6 +437,242 @@ def _clean(ep: pd.DataFrame, probs: Problems) -> tuple[pd.DataFrame, dict[str, i
         "episodes_repeated_in_later_returns": n_across,
         "stale_open_episodes_closed": int(stale.sum()),
         "redundant_episodes_merged": int(redundant.sum()),
+        "overlapping_episodes_within_another_left_out": len(excluded),
+        "overlapping_episodes_cut_short": n_cut,
         "episodes": len(firsts),
     }
-    return firsts, cleaning
+    return firsts, cleaning, excluded
+
+
+def _resolve_overlaps(
+    ep: pd.DataFrame, overlap: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Overlapping episodes resolved so that each child's time in care stays as recorded.
+
+    Child by child, in order of start, against the last episode kept: an episode lying wholly
+    within it (ending no later; an open one never ends) is left out; one that starts inside it
+    and ends after it cuts it short where it begins (that episode then ends with REC X1 and no
+    reason for a placement change). Either way the days the child is recorded in care are
+    unchanged, so are the children looked after on any day.
+
+    Returns:
+        The episodes kept, those left out, and how many were cut short.
+    """
+    children = set(zip(ep.loc[overlap, "LA"], ep.loc[overlap, "CHILD"], strict=True))
+    mine = [(la, c) in children for la, c in zip(ep["LA"], ep["CHILD"], strict=True)]
+    ep = ep.copy()
+    dec, rec = ep["DEC"].to_numpy(copy=True), ep["REC"].to_numpy(copy=True)
+    rpc = ep["REASON_PLACE_CHANGE"].to_numpy(copy=True)
+    decom = ep["DECOM"].to_numpy()
+    drop, cut = [], 0
+    last: tuple | None = None
+    keep_at = -1
+    for i in np.flatnonzero(mine):
+        who = (ep["LA"].iat[i], ep["CHILD"].iat[i])
+        if who != last:
+            last, keep_at = who, i
+            continue
+        end = dec[keep_at]  # NaT: still open
+        if not pd.isna(end) and decom[i] >= end:
+            keep_at = i  # no overlap
+            continue
+        if pd.isna(end) or (not pd.isna(dec[i]) and dec[i] <= end):
+            drop.append(i)  # wholly within the kept episode
+            continue
+        dec[keep_at], rec[keep_at], rpc[keep_at] = decom[i], "X1", ""
+        cut += 1
+        keep_at = i
+    ep["DEC"], ep["REC"], ep["REASON_PLACE_CHANGE"] = dec, rec, rpc
+    out = np.zeros(len(ep), bool)
+    out[drop] = True
+    return ep[~out].reset_index(drop=True), ep[out], cut
+
+
+def _overlap_effect(kept: pd.DataFrame, excluded: pd.DataFrame, years: list[int]) -> str:
+    """The overlapping episodes left out, and the change they make to CLA at each 31 March."""
+    both = pd.concat([kept, excluded.assign(CHILD=excluded["LA"] + "|" + excluded["CHILD"])])
+
+    def cla(ep: pd.DataFrame, y: int) -> int:
+        d = pd.Timestamp(y, 3, 31)
+        return ep.loc[(ep["DECOM"] <= d) & (ep["DEC"].isna() | (ep["DEC"] > d)), "CHILD"].nunique()
+
+    changes = [f"{y}: {cla(kept, y) - cla(both, y):+d}" for y in years]
+    children = excluded[["LA", "CHILD"]].drop_duplicates()
+    return (
+        f"{len(excluded)} overlapping episode(s) of {len(children)} child(ren) left out, each"
+        " within another (strict=true refuses them); children looked after at 31 March change"
+        f" by {', '.join(changes)}"
+    )
+
+
+def _reading_notes(loaded: list[tuple], naming: str, cleaning: dict[str, int]) -> list[str]:
+    """How the extract was read, in words: year naming, encodings, delimiters, empty edges."""
+    notes = []
+    named = sorted((f for f, _ in loaded if f.year), key=lambda f: (f.year, str(f.path)))
+    if named:
+        f = named[0]
+        y = f.year
+        which, other = ("starts", "end") if naming == "start" else ("ends", "start")
+        notes.append(
+            f"file names read as the year each collection {which}: {f.path.name} holds"
+            f" 1 April {y - 1} to 31 March {y} (year_naming={other} reads them the other way)"
+        )
+    how: dict[str, int] = {}
+    for f, _ in loaded:
+        for key in ("encoding", "delimiter"):
+            v = f.how.get(key)
+            if v and v not in ("utf-8", "comma", "excel"):
+                how[f"{key} {v}"] = how.get(f"{key} {v}", 0) + 1
+        for key in ("empty_rows", "empty_columns"):
+            cleaning[f"{key}_skipped"] = cleaning.get(f"{key}_skipped", 0) + f.how.get(key, 0)
+    notes += [f"{n} file(s) read with {k}" for k, n in sorted(how.items())]
+    return notes
+
+
+def _default_years(ep: pd.DataFrame, end_year: int) -> list[int]:
+    """Years of a year-less extract: from the first year with at least half the peak starts."""
+    s = ep[ep["RNE"] == "S"]["DECOM"]
+    fy = s.dt.year + (s.dt.month >= 4).astype(int)
+    counts = fy.value_counts()
+    counts = counts[counts.index <= end_year]
+    if counts.empty:
+        return [end_year]
+    first = int(counts[counts >= 0.5 * counts.max()].index.min())
+    return list(range(first, end_year + 1))
+
+
+def _clean(
+    ep: pd.DataFrame, probs: Problems, strict: bool = False
+) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame]:
+    """Merge years, drop duplicates and redundant episodes, close stale open episodes.
+
+    With ``strict`` a repeated row and a stale open episode are problems, not repairs.
+    """
+    n0 = len(ep)
+    key = ["LA", "CHILD", "DECOM"]
+    ep = ep.sort_values([*key, "_year", "_row"], kind="stable")
+    # A row repeated within one return is a duplicate; across returns it is the same episode.
+    exact = ep.duplicated([c for c in ep.columns if not c.startswith("_")] + ["_file"])
+    if strict:
+        probs.add_many(
+            "episodes: a row repeated within one return (strict=true)",
+            (f"{r['_file']} row {r['_row']}" for _, r in ep[exact].head(3).iterrows()),
+            int(exact.sum()),
+        )
+    ep = ep[~exact]
+    # The same episode in several returns: the latest return knows how it ended.
+    same_file_dup = ep.duplicated([*key, "_file"], keep=False)
+    twice = ep[same_file_dup].drop_duplicates([*key, "_file"])
+    probs.add_many(
+        "episodes: a child has two different episodes starting on one day in one return"
+        " (expected one episode per start date)",
+        (
+            f"{r['_file']} row {r['_row']}: child {r['CHILD']!r}, {r['DECOM']:%d/%m/%Y}"
+            for _, r in twice.head(SHOWN_PER_KIND).iterrows()
+        ),
+        len(twice),
+    )
+    if probs.count:
+        return ep, {}, ep.iloc[0:0]
+    across = ep.duplicated(key, keep="last")
+    n_across = int(across.sum())
+    ep = ep[~across].sort_values(["LA", "CHILD", "DECOM"], kind="stable").reset_index(drop=True)
+    same = ep["CHILD"].eq(ep["CHILD"].shift(-1)) & ep["LA"].eq(ep["LA"].shift(-1))
+    nxt = ep.shift(-1)
+    # An episode left open in an earlier return and followed by a later episode: close it there.
+    stale = same & ep["DEC"].isna() & (ep["_year"] < nxt["_year"])
+    if strict:
+        probs.add_many(
+            "episodes: open in one return and followed by a later episode in a later one"
+            " (strict=true)",
+            (f"{r['_file']} row {r['_row']}" for _, r in ep[stale].head(3).iterrows()),
+            int(stale.sum()),
+        )
+        if probs.count:
+            return ep, {}, ep.iloc[0:0]
+    ep.loc[stale, "DEC"] = nxt.loc[stale, "DECOM"]
+    ep.loc[stale, "REC"] = np.where(nxt.loc[stale, "RNE"] == "S", "E8", "X1")
+    # Overlaps: an episode starting before the one before it has ended.
+    prev_end = ep["DEC"].shift(1)
+    prev_same = same.shift(1, fill_value=False)
+    overlap = prev_same & (prev_end.isna() | (ep["DECOM"] < prev_end))
+    excluded, n_cut = ep.iloc[0:0], 0
+    if not strict and overlap.any():
+        # Not repairable (which episode is right is unknown): an episode that starts before
+        # the child's previous kept episode has ended is left out, and counted; its effect on
+        # the children looked after at each 31 March is reported (``overlap_effect``).
+        ep, excluded, n_cut = _resolve_overlaps(ep, overlap)
+        same = ep["CHILD"].eq(ep["CHILD"].shift(-1)) & ep["LA"].eq(ep["LA"].shift(-1))
+        prev_same = same.shift(1, fill_value=False)
+        overlap = overlap.iloc[0:0]
+
+    def one(i: int) -> str:
+        r, p = ep.iloc[i], ep.iloc[i - 1]
+        ended = "is still open" if pd.isna(p["DEC"]) else f"ends {p['DEC']:%d/%m/%Y}"
+        return (
+            f"{r['_file']} row {r['_row']}: child {r['CHILD']!r} has an episode starting"
+            f" {r['DECOM']:%d/%m/%Y} while the one from {p['DECOM']:%d/%m/%Y} ({p['_file']}"
+            f" row {p['_row']}) {ended}"
+        )
+
+    at = np.flatnonzero(overlap.to_numpy())
+    probs.add_many(
+        "episodes: overlapping episodes (one starts before the one before it has ended)",
+        (one(i) for i in at[:SHOWN_PER_KIND]),
+        len(at),
+    )
+    if probs.count:
+        return ep, {}, ep.iloc[0:0]
+    # Redundant: continues the previous episode on the same day with nothing changed.
+    cols = ["LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN"]
+    prev = ep.shift(1)
+    redundant = (
+        prev_same
+        & ep["RNE"].ne("S")
+        & (ep["DECOM"] == prev["DEC"])
+        & prev["REC"].eq("X1")
+        & np.logical_and.reduce([ep[c].eq(prev[c]) for c in cols])
+    )
+    # Fold each redundant run into the first episode of the run.
+    keep_idx = (~redundant).cumsum() - 1
+    firsts = ep[~redundant].reset_index(drop=True)
+    last_of_run = ep.groupby(keep_idx.to_numpy()).tail(1)
+    firsts["DEC"] = last_of_run["DEC"].to_numpy()
+    firsts["REC"] = last_of_run["REC"].to_numpy()
+    firsts["REASON_PLACE_CHANGE"] = last_of_run["REASON_PLACE_CHANGE"].to_numpy()
+    cleaning = {
+        "episodes_read": n0,
+        "duplicate_rows_dropped": int(exact.sum()),
+        "episodes_repeated_in_later_returns": n_across,
+        "stale_open_episodes_closed": int(stale.sum()),
+        "redundant_episodes_merged": int(redundant.sum()),
+        "overlapping_episodes_within_another_left_out": len(excluded),
+        "overlapping_episodes_cut_short": n_cut,
+        "episodes": len(firsts),
+    }
+    return firsts, cleaning, excluded
+
+
+def _exclude_overlaps(ep: pd.DataFrame, overlap: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``ep`` without each episode that starts before the child's previous kept one has ended.
+
+    Child by child, in order of start: an episode is kept when it starts on or after the end
+    of the last one kept (an open one never ends). Returns the kept and the excluded rows.
+    """
+    children = set(zip(ep.loc[overlap, "LA"], ep.loc[overlap, "CHILD"], strict=True))
+    mine = [(la, c) in children for la, c in zip(ep["LA"], ep["CHILD"], strict=True)]
+    drop = []
+    last: tuple | None = None
+    end = pd.NaT
+    for i in np.flatnonzero(mine):
+        who = (ep["LA"].iat[i], ep["CHILD"].iat[i])
+        if who != last:
+            last, end = who, ep["DEC"].iat[i]
+            continue
+        if pd.isna(end) or ep["DECOM"].iat[i] < end:
+            drop.append(i)
+            continue
+        end = ep["DEC"].iat[i]
+    out = np.zeros(len(ep), bool)
+    out[drop] = True
+    return ep[~out].reset_index(drop=True), ep[out]

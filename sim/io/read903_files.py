@@ -9,13 +9,14 @@ cleans the extract.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.geography import Geography
+from sim.io.read903_text import drop_empty_edges, read_text_table
 from sim.records import (
     CIN_CODES,
     LS_CODES,
@@ -74,6 +75,13 @@ FROM_2026 = ("Z11", "Z12", "Z13", "Z14")
 TABLES = ("header", "episodes", "uasc")
 
 
+# The LA of an extract that names none (a council's own export: no LA column, folder or la=).
+UNNAMED_LA = "unnamed LA"
+# Repairs: what reading changes, by kind (``cleaning.json``).
+REC_ON_OPEN = "rec_dropped_on_open_episodes"
+DEC_AFTER_END = "dec_in_the_next_year_kept"
+
+
 SUFFIXES = (".csv", ".xlsx", ".xls")
 
 
@@ -95,6 +103,7 @@ class SourceFile:
     year: int | None
     la: str | None  # ONS code from the folder name, if any
     sheet: str | None = None
+    how: dict = field(default_factory=dict)  # how it was read (``read903_text.read_text_table``)
 
 
 class Problems:
@@ -250,19 +259,27 @@ def sheets_of(p: Path) -> list[str]:
 
 
 def load_table(f: SourceFile) -> pd.DataFrame:
-    """Read one file (CSV or an Excel sheet) as text columns."""
+    """Read one file (CSV in any common encoding and delimiter, or an Excel sheet) as text.
+
+    Trailing empty rows and unnamed empty columns are dropped (``read903_text``); how the
+    file was read is kept in ``f.how``.
+    """
     try:
         if f.sheet is not None or f.path.suffix.lower() in (".xlsx", ".xls"):
             df = pd.read_excel(f.path, sheet_name=f.sheet or 0, dtype=object)
+            for c in df.columns:
+                df[c] = as_text(df[c])
+            df, rows, cols = drop_empty_edges(df)
+            f.how = {"encoding": "excel", "empty_rows": rows, "empty_columns": cols}
         else:
-            df = pd.read_csv(f.path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            df, f.how = read_text_table(f.path)
     except ObservedDataError:
         raise
     except Exception as exc:  # pandas raises many kinds for an unreadable file
         raise ObservedDataError(f"{display_name(f)}: cannot be read ({exc})") from None
     df.columns = [str(c).strip().upper() for c in df.columns]
     for c in df.columns:
-        df[c] = as_text(df[c])
+        df[c] = df[c].str.strip()
     return df
 
 
@@ -290,15 +307,20 @@ def display_name(f: SourceFile) -> str:
 
 
 # ---- validation ---------------------------------------------------------------------------------
-def parse_dates(
-    df: pd.DataFrame, col: str, f: SourceFile, probs: Problems, blank_ok: bool
-) -> pd.Series:
-    """Column ``col`` as dates (DD/MM/YYYY or YYYY-MM-DD); values that are neither reported."""
-    s = df[col]
+def to_dates(s: pd.Series) -> pd.Series:
+    """Text as dates (dd/mm/yyyy or yyyy-mm-dd, a time of day dropped); NaT if neither."""
     day = s.str.replace(TIME_OF_DAY, "", regex=True)  # '05/07/2019 00:00' is 5 July 2019
     out = pd.to_datetime(day, format="%d/%m/%Y", errors="coerce")
     iso = pd.to_datetime(day.where(out.isna()), format="%Y-%m-%d", errors="coerce")
-    out = out.fillna(iso)
+    return out.fillna(iso)
+
+
+def parse_dates(
+    df: pd.DataFrame, col: str, f: SourceFile, probs: Problems, blank_ok: bool
+) -> pd.Series:
+    """Column ``col`` as dates (``to_dates``); values that are not dates reported."""
+    s = df[col]
+    out = to_dates(s)
     bad = out.isna() & (s != "" if blank_ok else pd.Series(True, index=s.index))
     for empty in (True, False):
         at = np.flatnonzero((bad & ((s == "") == empty)).to_numpy())
@@ -376,18 +398,16 @@ def la_column(
             len(at),
         )
         return mapped
-    code = f.la or la
-    if code is None:
-        probs.add(
-            f"{name}: no LA (add an LA column, put the files in a folder named by the LA,"
-            " or pass la=<ONS code or name>)"
-        )
-        return None
-    return pd.Series(code, index=df.index)
+    return pd.Series(f.la or la or UNNAMED_LA, index=df.index)
 
 
-def validate_episodes(df, f, probs, lookup, la) -> pd.DataFrame | None:
-    """An episodes table checked and typed (dates, codes, LA), or None if it cannot be read."""
+def validate_episodes(df, f, probs, lookup, la, repairs=None) -> pd.DataFrame | None:
+    """An episodes table checked and typed (dates, codes, LA), or None if it cannot be read.
+
+    ``repairs`` (counts by kind, updated): a REC on an episode with no DEC is dropped, with its
+    reason for a placement change; both sector tools read the episode as still open (and the
+    next return closes it). Without ``repairs`` (``strict``) it is a problem.
+    """
     if not check_columns(df, EPISODE_REQUIRED, f, probs):
         return None
     for c in EPISODE_OPTIONAL:
@@ -413,16 +433,28 @@ def validate_episodes(df, f, probs, lookup, la) -> pd.DataFrame | None:
         return None
     rows = pd.Series(np.arange(len(df)) + 2, index=df.index)
     has_dec = dec.notna()
+    rec_open = ~has_dec & (df["REC"] != "")
+    if repairs is not None:
+        repairs[REC_ON_OPEN] = repairs.get(REC_ON_OPEN, 0) + int(rec_open.sum())
+        df.loc[rec_open, ["REC", "REASON_PLACE_CHANGE"]] = ""
+        rec_open = rec_open & False
     checks = [
         (has_dec & (dec < decom), "DEC", "is before DECOM"),
         (has_dec & (df["REC"] == ""), "REC", "is empty although DEC is given"),
-        (~has_dec & (df["REC"] != ""), "DEC", "is empty although REC is given"),
+        (rec_open, "DEC", "is empty although REC is given (strict=true)"),
     ]
     if f.year is not None:
         ye = pd.Timestamp(f.year, 3, 31)
+        late = has_dec & (dec > ye)
+        if repairs is not None:
+            # An end dated in the next year (an export run after 31 March): the episode was
+            # open at the return's end; its end is kept (a later return's row, if any, wins).
+            soon = late & (dec <= pd.Timestamp(f.year + 1, 3, 31))
+            repairs[DEC_AFTER_END] = repairs.get(DEC_AFTER_END, 0) + int(soon.sum())
+            late = late & ~soon
         checks += [
             (decom > ye, "DECOM", f"is after the end of the return (31/03/{f.year})"),
-            (has_dec & (dec > ye), "DEC", f"is after the end of the return (31/03/{f.year})"),
+            (late, "DEC", f"is after the end of the return (31/03/{f.year})"),
             (
                 has_dec & (dec < pd.Timestamp(f.year - 1, 4, 1)),
                 "DEC",
