@@ -1,5 +1,9 @@
 """Observed SSDA903: a hand-worked extract, malformed inputs, disclosure control, round trip."""
 
+import csv
+import datetime as dt
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -171,7 +175,7 @@ def _edit(path: Path, old: str, new: str) -> None:
             "2024-episodes.csv",
             "A,15/01/2023,P,C1,N1,U4,PR4,10/10/2023",
             "A,15/01/2023,P,C1,N1,U4,PR4,10/10/2025",
-            ["column DEC", "after the end of the return (31/03/2024)"],
+            ["column DEC", "after the end of the return", "(the 2023-24 return ends 31/03/2024)"],
         ),
     ],
 )
@@ -427,7 +431,7 @@ def test_repairs_are_counted_exactly_and_strict_refuses_them(tmp_path, geo, hand
         read_extract(folder.parent, geo, strict=True)
     msg = str(err.value)
     assert "1 x episodes, column DEC: is empty although REC is given (strict=true)" in msg
-    assert "1 x episodes, column DEC: is after the end of the return (31/03/2024)" in msg
+    assert "1 x episodes, column DEC: is after the end of the return\n" in msg
 
 
 def test_an_episode_within_another_is_left_out_and_time_in_care_is_kept(tmp_path, geo, hand):
@@ -457,3 +461,120 @@ def test_problems_are_grouped_by_kind_with_exact_counts(tmp_path, geo):
     assert f"{n_q9} x episodes, column PLACE: unknown code" in msg
     assert "x episodes, column DECOM: is not a date" in msg
     assert "of 2 kind(s)" in msg
+
+
+# ---- a sector tool's extract, read as exported -----------------------------------------------
+D2I = Path(__file__).parent / "data" / "d2i_combined"
+
+
+def _d2i_rows() -> list[tuple[int, dict]]:
+    """Every episode row of the sample with the year its file names (collection start)."""
+    out = []
+    for f in sorted(D2I.glob("*-episodes.csv")):
+        with f.open(newline="") as fh:
+            out += [(int(f.name[:4]), r) for r in csv.DictReader(fh)]
+    return out
+
+
+def _day(text: str) -> dt.date:
+    return dt.datetime.strptime(text, "%d/%m/%Y").date()
+
+
+def test_d2i_sample_is_read_as_exported_with_cla_as_counted_by_hand(geo):
+    """No LA, years named by the collection's start, RECs on open episodes: read as is.
+
+    By hand (plain csv): each (child, start) as its latest return has it; a child is looked
+    after on 31 March when one of its episodes has started and not ended by then.
+    """
+    ex = read_extract(D2I, geo)
+    assert ex.year_naming == "start" and ex.years == [2018, 2019, 2020, 2021, 2022]
+    assert set(ex.episodes["LA"]) == {UNNAMED_LA}
+    rows = _d2i_rows()
+    latest = {(r["CHILD"], r["DECOM"]): r for _, r in rows}  # files in year order
+    for y in ex.years:
+        d = dt.date(y, 3, 31)
+        by_hand = {
+            c
+            for (c, _), r in latest.items()
+            if _day(r["DECOM"]) <= d and (not r["DEC"] or _day(r["DEC"]) > d)
+        }
+        assert _cla(ex, y) == len(by_hand), y
+    # Repairs, counted row by row by hand.
+    rec_open = sum(1 for _, r in rows if not r["DEC"] and r["REC"])
+    next_year = sum(
+        1
+        for y, r in rows
+        if r["DEC"] and dt.date(y + 1, 3, 31) < _day(r["DEC"]) <= dt.date(y + 2, 3, 31)
+    )
+    assert ex.cleaning["rec_dropped_on_open_episodes"] == rec_open > 900
+    assert ex.cleaning["dec_in_the_next_year_kept"] == next_year
+    assert any("2017-episodes.csv holds 1 April 2017 to 31 March 2018" in n for n in ex.notes)
+
+
+def test_d2i_sample_read_with_the_dfe_naming_is_refused_with_every_row_counted(geo):
+    with pytest.raises(ObservedDataError) as err:
+        read_extract(D2I, geo, year_naming="end")
+    late = sum(1 for y, r in _d2i_rows() if _day(r["DECOM"]) > dt.date(y, 3, 31))
+    msg = str(err.value)
+    assert f"{late:,} x episodes, column DECOM: is after the end of the return" in msg
+    assert "read them with year_naming=start" in msg
+
+
+def test_d2i_sample_indicators_leave_out_what_needs_the_la(tmp_path):
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(ROOT / "experiments" / "observed_indicators.py")]
+    r = subprocess.run(
+        [*cmd, f"observed={D2I}", f"out={out}"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert r.returncode == 0, r.stderr
+    assert "file names read as the year each collection starts" in r.stdout
+    assert "repaired:" in r.stdout and "rec dropped on open episodes" in r.stdout
+    ind = pd.read_csv(out / "indicators.csv")
+    assert not ind["indicator"].isin(("share_outside_la", "placed_outside_la")).any()
+    assert set(ind.loc[ind["indicator"] == "cla", "area"]) == {"extract", UNNAMED_LA}
+    assert json.loads((out / "cleaning.json").read_text())["year_naming"] == "start"
+
+
+# ---- export artefacts: each read as the clean file is ------------------------------------------
+def _artefact(name: str, text: str) -> bytes:
+    lines = text.splitlines()
+    if name == "cp1252 (an accent in an unused column)":
+        lines = [lines[0] + ",NOTE"] + [ln + ",café" for ln in lines[1:]]
+        return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+    if name == "utf-16":
+        return text.encode("utf-16")
+    if name == "utf-8 with BOM":
+        return text.encode("utf-8-sig")
+    if name == "semicolons":
+        return text.replace(",", ";").encode()
+    if name == "tabs":
+        return text.replace(",", "\t").encode()
+    if name == "trailing empty rows and columns":
+        n = lines[0].count(",")
+        lines = [lines[0] + ","] + [ln + "," for ln in lines[1:]] + ["," * (n + 1)] * 3
+        return ("\n".join(lines) + "\n").encode()
+    if name == "dates with a time":
+        return re.sub(r"(\d\d/\d\d/\d{4})", r"\1 00:00", text).encode()
+    raise AssertionError(name)
+
+
+ARTEFACTS = [
+    "cp1252 (an accent in an unused column)",
+    "utf-16",
+    "utf-8 with BOM",
+    "semicolons",
+    "tabs",
+    "trailing empty rows and columns",
+    "dates with a time",
+]
+
+
+@pytest.mark.parametrize("artefact", ARTEFACTS)
+def test_export_artefacts_are_read_as_the_clean_extract(tmp_path, geo, hand, artefact):
+    folder = _copy(tmp_path)
+    for f in folder.glob("*.csv"):
+        f.write_bytes(_artefact(artefact, f.read_text()))
+    ex = read_extract(folder.parent, geo)
+    base, _ = hand
+    pd.testing.assert_frame_equal(ex.episodes, base.episodes)
+    pd.testing.assert_frame_equal(ex.header, base.header)

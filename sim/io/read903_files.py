@@ -452,21 +452,28 @@ def validate_episodes(df, f, probs, lookup, la, repairs=None) -> pd.DataFrame | 
             soon = late & (dec <= pd.Timestamp(f.year + 1, 3, 31))
             repairs[DEC_AFTER_END] = repairs.get(DEC_AFTER_END, 0) + int(soon.sum())
             late = late & ~soon
+        naming = (
+            " (if the files are named by the year a collection starts, read them with"
+            " year_naming=start)"
+        )
+        ends, starts = f"31/03/{f.year}", f"01/04/{f.year - 1}"
         checks += [
-            (decom > ye, "DECOM", f"is after the end of the return (31/03/{f.year})"),
-            (late, "DEC", f"is after the end of the return (31/03/{f.year})"),
+            (decom > ye, "DECOM", "is after the end of the return" + naming, f"ends {ends}"),
+            (late, "DEC", "is after the end of the return", f"ends {ends}"),
             (
                 has_dec & (dec < pd.Timestamp(f.year - 1, 4, 1)),
                 "DEC",
-                f"is before the start of the return (01/04/{f.year - 1})",
+                "is before the start of the return",
+                f"starts {starts}",
             ),
         ]
-    for mask, col, what in checks:
+    for mask, col, what, *about in checks:
         at = np.flatnonzero(mask.to_numpy())
+        note = f" (the {f.year - 1}-{str(f.year)[2:]} return {about[0]})" if about else ""
         probs.add_many(
             f"episodes, column {col}: {what}",
             (
-                f"{display_name(f)} row {rows.iloc[i]}, column {col}: {df[col].iloc[i]!r}"
+                f"{display_name(f)} row {rows.iloc[i]}, column {col}: {df[col].iloc[i]!r}{note}"
                 for i in at[:SHOWN_PER_KIND]
             ),
             len(at),
