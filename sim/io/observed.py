@@ -2,8 +2,8 @@
 
 This module owns what may leave the process when the model meets real SSDA903 data: the
 indicators of an extract computed by ``sim.metrics.indicators`` (the one code path the model's
-own runs use), with counts of 1 to 4 suppressed and every share or mean whose denominator is
-under 5 suppressed (the DfE's practice for small numbers), and the headline table printed by
+own runs use), with disclosure control (``sim.io.disclosure``: counts of 1 to 4 suppressed and
+everything that would give one back), and the headline table printed by
 ``experiments/observed_indicators.py``. No child-level row leaves this module.
 """
 
@@ -13,19 +13,11 @@ import numpy as np
 import pandas as pd
 
 from sim.geography import Geography
+from sim.io.disclosure import SUPPRESS_BELOW, suppress
 from sim.io.read903 import Extract, ObservedDataError
 from sim.io.read903_files import UNNAMED_LA
 from sim.metrics import indicators
 
-SUPPRESS_BELOW = 5  # counts 1-4 are suppressed (DfE statistical practice)
-# Shares and means, with the count each is a share of.
-DENOMINATOR = {
-    "share_3plus_placements": "cla",
-    "share_outside_la": "cla",
-    "share_over_20_miles_of_known": "distance_known",
-    "mean_distance_km": "distance_known",
-    "long_term_stability": "long_term_stability_eligible",
-}
 # Indicators scored against observed data (back-cast, evaluation) and fitted by calibration.
 SCORED = (
     "cla",
@@ -47,47 +39,6 @@ HEADLINE = [*SCORED[:_AT], "share_place_placed_with_parents", *SCORED[_AT:]]
 
 # Indicators that need to know where the council is (left out for an extract naming no LA).
 NEEDS_THE_LA = ("placed_outside_la", "share_outside_la")
-
-
-def _denominator(name: str) -> str | None:
-    if name.startswith("share_place_"):
-        return "cla"
-    return DENOMINATOR.get(name)
-
-
-def is_ratio(name: str) -> bool:
-    """True for shares and means (suppressed by their denominator, not their value)."""
-    return _denominator(name) is not None or name.startswith(("share_", "mean_"))
-
-
-def suppress(ind: pd.DataFrame) -> pd.DataFrame:
-    """Blank counts of 1-4 and ratios whose denominator is under 5; flag them ``suppressed``.
-
-    Args:
-        ind: tidy indicators (year, area_type, area, indicator, value).
-
-    Returns:
-        The same rows with ``value`` NaN and ``suppressed`` True where disclosure control
-        applies.
-    """
-    out = ind.copy()
-    key = ["year", "area_type", "area"]
-    counts = out.set_index([*key, "indicator"])["value"]
-    small = pd.Series(False, index=out.index)
-    ratio = out["indicator"].map(is_ratio)
-    v = out["value"]
-    small |= ~ratio & (v > 0) & (v < SUPPRESS_BELOW)
-    dens = out["indicator"].map(_denominator)
-    has = dens.notna()
-    if has.any():
-        idx = pd.MultiIndex.from_arrays(
-            [out.loc[has, k] for k in key] + [dens[has]], names=[*key, "indicator"]
-        )
-        d = counts.reindex(idx).to_numpy()
-        small.loc[has] |= ~(d >= SUPPRESS_BELOW)
-    out["value"] = out["value"].where(~small)
-    out["suppressed"] = small.to_numpy()
-    return out
 
 
 def observed_indicators(ex: Extract, geo: Geography, years: list[int] | None = None):
@@ -114,7 +65,7 @@ def observed_indicators(ex: Extract, geo: Geography, years: list[int] | None = N
     # 'england' here is the whole extract, whichever LAs it holds.
     ind = ind.assign(area=np.where(ind["area_type"] == "england", "extract", ind["area"]))
     ind = ind.assign(area_type=ind["area_type"].replace({"england": "all"}))
-    return suppress(ind).reset_index(drop=True)
+    return suppress(ind, geo).reset_index(drop=True)
 
 
 def headline_table(ind: pd.DataFrame, area_type: str = "all") -> pd.DataFrame:
