@@ -42,13 +42,13 @@ def parse_years(text: str) -> list[int]:
         raise UserError(f"years={text}: expected e.g. 2021-2024 or 2021,2023") from None
 
 
-def parse(argv: list[str]) -> dict[str, str]:
+def parse(argv: list[str], keys: tuple[str, ...] = KEYS) -> dict[str, str]:
     """key=value arguments, refusing unknown keys."""
     args: dict[str, str] = {}
     for a in argv:
         key, eq, value = a.partition("=")
-        if not eq or key not in KEYS:
-            raise UserError(f"{a!r}: expected one of {', '.join(k + '=...' for k in KEYS)}")
+        if not eq or key not in keys:
+            raise UserError(f"{a!r}: expected one of {', '.join(k + '=...' for k in keys)}")
         args[key] = value
     if "observed" not in args:
         raise UserError("observed=PATH is required (a folder or file of SSDA903 tables)")

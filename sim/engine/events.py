@@ -27,9 +27,12 @@ from sim.engine.state import (
     EXIT_CUM,
     EXIT_N,
     IS_ADOPTION_PLACE,
+    IS_FOSTER_PLACE,
     LS_C1,
     LS_C2,
     LS_E1,
+    LS_L1,
+    LS_L2,
     OUT_EXIT,
     OUT_STAYING_CLOSE,
     OUT_URGENT,
@@ -46,10 +49,15 @@ from sim.engine.state import (
     PR_VOLUNTARY_,
     REC_E5,
     REC_E17,
+    REC_E45,
+    REC_E46,
+    REC_E47,
+    REC_E48,
     REC_X1,
     RNE_B,
     RNE_L,
     RNE_T,
+    RNE_U,
     ROUTE_ADOPTION,
     ROUTE_AT18,
     ROUTE_YOUNG_LONG,
@@ -181,6 +189,9 @@ def leave_care(tab, sup, books, logs, r, day, vp, world, out, on):
         rec = exit_reason(ROUTE_YOUNG_LONG, ux)
     else:
         rec = exit_reason(route, ux)
+    place = ti[r, C_PLACE]
+    if (rec == REC_E45 or rec == REC_E46) and (place < 0 or not IS_FOSTER_PLACE[place]):
+        rec = REC_E47 if rec == REC_E45 else REC_E48  # guardians other than foster carers
     tw[r] = 0
     if ti[r, C_PLACE] >= 0:
         close_episode(tab, logs, r, day, rec, -1)
@@ -276,7 +287,9 @@ def adoptive_placement(tab, sup, books, logs, r, day, world):
     """Row ``r`` on the adoption route is placed for adoption on ``day``.
 
     A5 or A6, by its council's or a voluntary agency, with adopters in one of the nearest
-    councils (RNE B).
+    councils, under a placement order (E1). The new episode changes the legal status and the
+    placement: with new carers, the adopters (A6, RNE B), or with the same carers, foster
+    carers approved as adopters (A5, RNE U) (SSDA903 RNE codes; the DfE's rules 217, 408).
     """
     ti, tf, tu, tw = tab.I, tab.F, tab.U, tab.W
     if ti[r, C_EXIT_ROUTE] != ROUTE_ADOPTION or ti[r, C_PLACE] < 0:
@@ -290,11 +303,12 @@ def adoptive_placement(tab, sup, books, logs, r, day, world):
     ti[r, C_PAYEE] = -1
     uls = tu[r, U_LS_DAYS]
     ti[r, C_PLACE] = PLACE_A6 if uls < ADOPTION_A6_SHARE else PLACE_A5
+    ti[r, C_NEXT_LS] = -1  # the placement order supersedes a care order still to come
     ti[r, C_PROVIDER] = PR_OWN_LA if uls < ADOPTION_OWN_LA_SHARE else PR_VOLUNTARY_
     la2 = world.la_order[ti[r, C_LA], np.int64(tu[r, U_18] * ADOPTION_NEAREST_LAS)]
     ti[r, C_PL_D] = district_of(world.d_start, world.d_cumw, la2, tu[r, U_EXIT_REASON])
     tf[r, CF_PRICE] = 0.0
-    open_episode(tab, r, day, RNE_B)
+    open_episode(tab, r, day, RNE_B if ti[r, C_PLACE] == PLACE_A6 else RNE_U)
     ti[r, C_N_PLACEMENTS] += 1
     ti[r, C_VERSION] += 1
 
@@ -324,21 +338,27 @@ def move_to_supported(tab, r, day, vp):
 def change_legal_status(tab, logs, r, day):
     """Row ``r``'s legal status changes on ``day`` (a new episode, RNE L).
 
-    An interim care order schedules its full order; a child not yet placed has the change
-    recorded a week on.
+    An interim care order schedules its full order. A child not yet placed has no episode to
+    change: its first opens with the new status. A child waiting in an unregistered setting
+    has the change recorded a week on, except the end of police protection or an emergency
+    protection order, which the law times (72 hours, 8 days).
     """
     ti, tu, tw = tab.I, tab.U, tab.W
     cid = ti[r, C_CID]
     nls = ti[r, C_NEXT_LS]
     if nls < 0 or ti[r, C_LS] == nls:
         return
-    if ti[r, C_PLACE] < 0 or (tw[r] != 0 and ti[r, C_KIND] == UNREG):
+    unplaced = ti[r, C_PLACE] < 0
+    police = ti[r, C_LS] == LS_L1 or ti[r, C_LS] == LS_L2  # ends when the law says (72 h, 8 d)
+    if not unplaced and not police and tw[r] != 0 and ti[r, C_KIND] == UNREG:
         draw_event(logs, day + 7, EV_LS, cid, ti[r, C_VERSION])  # recorded once placed
         return
-    close_episode(tab, logs, r, day, REC_X1, -1)
+    if not unplaced:  # (an unplaced child's first episode opens with the new status)
+        close_episode(tab, logs, r, day, REC_X1, -1)
     ti[r, C_LS] = nls
     ti[r, C_NEXT_LS] = -1
-    open_episode(tab, r, day, RNE_L)
+    if not unplaced:
+        open_episode(tab, r, day, RNE_L)
     if nls == LS_C1 and ti[r, C_EXIT_DAY] - day > C2_AFTER_MIN_STAY_DAYS:
         ti[r, C_NEXT_LS] = LS_C2
         wait = C2_AFTER_DAYS + np.int64(C2_AFTER_SPREAD_DAYS * tu[r, U_LS_DAYS])

@@ -299,12 +299,16 @@ RPC_CARPL, RPC_PLACE = RPC["CARPL"], RPC["PLACE"]
 
 
 REC_E17, REC_E5 = REC["E17"], REC["E5"]
+# Special guardianship to former foster carers (E45 relative or friend, E46 other) needs a
+# foster placement (U1-U6) to end; from any other the order is to other carers (E47, E48): the
+# DfE's rule 516.
+REC_E45, REC_E46, REC_E47, REC_E48 = REC["E45"], REC["E46"], REC["E47"], REC["E48"]
 
 
-LS_E1, LS_C1, LS_C2 = LS["E1"], LS["C1"], LS["C2"]
+LS_E1, LS_C1, LS_C2, LS_L1, LS_L2 = LS["E1"], LS["C1"], LS["C2"], LS["L1"], LS["L2"]
 
 
-RNE_T, RNE_B, RNE_L = RNE["T"], RNE["B"], RNE["L"]
+RNE_T, RNE_B, RNE_L, RNE_U = RNE["T"], RNE["B"], RNE["L"], RNE["U"]
 
 
 PLACE_A5, PLACE_A6 = PLACE["A5"], PLACE["A6"]
@@ -316,6 +320,7 @@ PR_VOLUNTARY_ = PROVIDER["PR5"]
 # Whether a PLACE code is a placement for adoption (A*); the carers' change of approval
 # (short-term to long-term: U6, U5 -> U4; U3 -> U1; -1 none).
 IS_ADOPTION_PLACE = np.array([c.startswith("A") for c in PLACE_CODES], np.bool_)
+IS_FOSTER_PLACE = np.array([c in ("U1", "U2", "U3", "U4", "U5", "U6") for c in PLACE_CODES])
 
 
 STATUS_PLACE = np.full(len(PLACE_CODES), -1, np.int64)

@@ -28,6 +28,35 @@ from sim.records import (
     day_to_date,
 )
 
+# How a return writes what the model does not record, as the DfE's rules want it (checked with
+# the DfE's validator, csc-validator-be-903 0.1.17, by experiments/validate.py):
+# placements that have no provider (rules 178, 213): their PLACE_PROVIDER is blank;
+NO_PROVIDER_PLACES = ("T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14")
+# placements that have no Ofsted URN (rule 222): blank; any other unit without one (adoption,
+# kinship carers, rule 242): seven X.
+NO_URN_PLACES = ("H5", "P1", "P2", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4")
+NO_URN_PLACES += ("Z1", "Z11", "Z12", "Z13", "Z14")
+NO_URN = "XXXXXXX"
+# UPN check letters (the DfE's UPN specification: weights 2-13 on the 12 digits, mod 23).
+UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+def synthetic_upn(child_ids) -> list[str]:
+    """A valid-format UPN for each simulated child (rules 168, 442), the same every year.
+
+    Check letter, then '999' (no LA has that number: the UPN is plainly synthetic) and nine
+    digits from the child's number (or a hash of a non-numeric id).
+    """
+    out = []
+    for c in child_ids:
+        s = str(c).split("|")[-1]
+        n = int(s) if s.isdigit() else int.from_bytes(s.encode()[-8:].rjust(8, b"\0"), "big")
+        digits = f"999{n % 10**9:09d}"
+        check = sum(int(d) * w for d, w in zip(digits, range(2, 14), strict=True)) % 23
+        out.append(UPN_LETTERS[check] + digits)
+    return out
+
+
 EPISODE_COLUMNS = [
     "CHILD",
     "DECOM",
@@ -58,9 +87,14 @@ def episodes_frame(model) -> pd.DataFrame:
     e = model.episodes.frame()
     geo = model.geo
     dnames = np.asarray(list(geo.d_name) + [None], dtype=object)
-    urns = np.asarray(model.supply.urn + ["XXXXXX"], dtype=object)
+    urns = np.asarray(model.supply.urn + [NO_URN], dtype=object)
     is_open = e["dec"].to_numpy() == OPEN_DAY
     dec = day_to_date(np.where(is_open, 0, e["dec"].to_numpy()), model.origin).where(~is_open)
+    # A placement with no provider in the return's terms (an unregistered setting) has none here
+    # either (its payments keep their payee in the ledger).
+    place = e["place"].to_numpy()
+    none = np.isin(place, [PLACE_CODES.index(p) for p in NO_PROVIDER_PLACES if p in PLACE_CODES])
+    provider = np.where(none, -1, e["provider"].to_numpy())
     return pd.DataFrame(
         {
             "CHILD": e["child"].to_numpy(),
@@ -69,7 +103,7 @@ def episodes_frame(model) -> pd.DataFrame:
             "LS": _codes(e["ls"], LS_CODES),
             "CIN": _codes(e["cin"], CIN_CODES),
             "PLACE": _codes(e["place"], PLACE_CODES),
-            "PLACE_PROVIDER": _codes(e["provider"], PROVIDER_CODES),
+            "PLACE_PROVIDER": _codes(provider, PROVIDER_CODES),
             "DEC": dec,
             "REC": _codes(e["rec"], REC_CODES),
             "REASON_PLACE_CHANGE": _codes(e["rpc"], RPC_CODES),
@@ -270,6 +304,10 @@ def returns(
         for col in ("REC", "REASON_PLACE_CHANGE"):
             sel[col] = sel[col].where(~still_open, None)
         sel["PLACE"] = _return_place(sel["PLACE"], year)
+        sel["PLACE_PROVIDER"] = sel["PLACE_PROVIDER"].where(
+            ~sel["PLACE"].isin(NO_PROVIDER_PLACES), None
+        )
+        sel["URN"] = sel["URN"].where(~sel["PLACE"].isin(NO_URN_PLACES), None)
         for la, e in sel.groupby("LA", sort=True):
             e = e.sort_values(["CHILD", "DECOM"], kind="stable")
             kids = hd.loc[e["CHILD"].drop_duplicates()]
@@ -288,8 +326,8 @@ def returns(
                     "SEX": sex.to_numpy(),
                     "DOB": dob.dt.strftime("%d/%m/%Y").to_numpy(),
                     "ETHNIC": kids["ETHNIC"].to_numpy() if "ETHNIC" in kids else "",
-                    "UPN": "",
-                    "MOTHER": "",
+                    "UPN": synthetic_upn(kid_ids),
+                    "MOTHER": np.where(kids["SEX"].astype(str).isin(("F", "2")), "0", ""),
                     "MC_DOB": "",
                 }
             )

@@ -78,8 +78,10 @@ ENTRY_AGE_HI = np.array([1, 5, 10, 16, 18], np.int64)
 AGE_EDGES = np.array([1.0, 5.0, 10.0, 16.0])
 
 
-# Days from birth to the 18th birthday.
-DAYS_TO_18 = int(round(18 * DAYS_PER_YEAR))
+# Days from birth to (at the latest) the 18th birthday: 18 years hold 4 or 5 leap days, so
+# 18 x 365 + 5 days is never short of the birthday (a child leaving at 18 is 18; the DfE's rule
+# 460). (round(18 x 365.25) = 6,574 fell a day short after five leap days.)
+DAYS_TO_18 = 18 * 365 + 5
 
 
 _LS_START_CODES = np.array([LS[c] for c in LS_START[0]], np.int64)
@@ -97,10 +99,16 @@ _ETHNIC_CUM = np.array(ETHNIC[1])
 _ETHNIC_UASC_CUM = np.array(ETHNIC_UASC[1])
 
 
-# Police protection (L1) or an emergency protection order (L2) ends 1 to 7 days after entry;
-# this share goes on to an interim care order (C1), the rest are accommodated (V2): assumption.
+# Police protection (L1) ends within 72 hours (Children Act 1989 s46(6); the DfE's rule 361),
+# an emergency protection order (L2) within 8 days (s45(1); rule 362 allows 21): 1 to 3 and
+# 1 to 8 days after entry, uniformly. This share goes on to an interim care order (C1), the
+# rest are accommodated (V2): assumption.
 POLICE_TO_CARE_ORDER = 0.6
-POLICE_SPREAD_DAYS = 7
+POLICE_PROTECTION_MAX_DAYS = 3
+EPO_MAX_DAYS = 8
+# Youngest age for remand or a youth justice legal status (J1-J3), years: the age of criminal
+# responsibility (Children and Young Persons Act 1933 s50; the DfE's rule 358).
+YOUTH_JUSTICE_MIN_AGE = 10
 # An interim care order (C1) becomes a full care order (C2) 150 to 250 days on, if the child
 # stays more than 200 days more: assumption.
 C2_AFTER_MIN_STAY_DAYS = 200
@@ -109,6 +117,7 @@ C2_AFTER_SPREAD_DAYS = 100
 LS_V2_CODE, LS_L1_CODE, LS_L2_CODE, LS_C1_CODE, LS_C2_CODE = (
     LS[c] for c in ("V2", "L1", "L2", "C1", "C2")
 )
+LS_J1_CODE, LS_J2_CODE, LS_J3_CODE = (LS[c] for c in ("J1", "J2", "J3"))
 
 
 _CIN_N8 = CIN["N8"]
@@ -311,10 +320,13 @@ def _futures(
     prm: np.ndarray,
     bands: np.ndarray,
     out: np.ndarray,
+    lead_plan: int = -1,
 ) -> None:  # pragma: no cover - compiled
     """Legal status, stay, exit route, care plan and fixed event days of one entrant.
 
-    Writes ``out`` (``F_*`` columns); days of events not due are -1.
+    A sibling (``lead_plan`` >= 0) shares its lead's plan when that is with parents, kin or
+    foster carers, else it is fostered. Writes ``out`` (``F_*`` columns); days of events not
+    due are -1.
     """
     ls = LS_V2_CODE if uasc else _LS_START_CODES[pick_index(_LS_START_CUM, u[U_LS])]
     age = (day - dob) / DAYS_PER_YEAR
@@ -364,11 +376,21 @@ def _futures(
             plan = PLAN_FOSTER
     if plan == PLAN_FOSTER and not uasc and age < 16 and u[U_LEVER] < prm[E_KIN_BELOW]:
         plan = PLAN_KIN  # supported kin can take the child
+    if lead_plan >= 0:
+        together = lead_plan == PLAN_PARENTS or lead_plan == PLAN_KIN or lead_plan == PLAN_FOSTER
+        plan = lead_plan if together else PLAN_FOSTER
     temporary = u[U_TEMP] < bands[B_TEMP, band] and (plan == PLAN_FOSTER or plan == PLAN_HOME)
+    if age < YOUTH_JUSTICE_MIN_AGE and (ls == LS_J1_CODE or ls == LS_J2_CODE or ls == LS_J3_CODE):
+        ls = LS_V2_CODE  # too young to be remanded: accommodated
+    if plan == PLAN_PARENTS and ls == LS_V2_CODE:
+        ls = LS_C1_CODE  # placed with parents under an (interim) care order, never s20 (rule 378)
     next_ls, ls_day = -1, 0
     if ls == LS_L1_CODE or ls == LS_L2_CODE:
         next_ls = LS_C1_CODE if u[U_LS_DAYS] < POLICE_TO_CARE_ORDER else LS_V2_CODE
-        ls_day = day + 1 + int(POLICE_SPREAD_DAYS * u[U_LS_DAYS])
+        if plan == PLAN_PARENTS:
+            next_ls = LS_C1_CODE
+        most = POLICE_PROTECTION_MAX_DAYS if ls == LS_L1_CODE else EPO_MAX_DAYS
+        ls_day = day + 1 + int(most * u[U_LS_DAYS])
     elif ls == LS_C1_CODE and end - day > C2_AFTER_MIN_STAY_DAYS:
         next_ls = LS_C2_CODE
         ls_day = day + C2_AFTER_DAYS + int(C2_AFTER_SPREAD_DAYS * u[U_LS_DAYS])
@@ -466,11 +488,8 @@ def entry_futures(
             o = out[r]
             src = o[F_SRC]
             uc = uu_lead[src] if src >= 0 else uu_sib[-1 - src]
-            _futures(uc, la, o[F_DOB], o[F_UASC] > 0, day, la_factor[la], prm, bands, o)
-            if r > lead:
-                lp = out[lead, F_PLAN]
-                keep = lp == PLAN_PARENTS or lp == PLAN_KIN or lp == PLAN_FOSTER
-                o[F_PLAN] = lp if keep else PLAN_FOSTER
+            lead_plan = out[lead, F_PLAN] if r > lead else -1
+            _futures(uc, la, o[F_DOB], o[F_UASC] > 0, day, la_factor[la], prm, bands, o, lead_plan)
     return out
 
 

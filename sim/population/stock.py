@@ -87,6 +87,7 @@ from sim.records import (
     REC,
     RNE,
     RPC,
+    SA,
 )
 
 RNE_S_CODE, RNE_P_CODE = RNE["S"], RNE["P"]
@@ -98,6 +99,12 @@ PLACE_U1_CODE, PLACE_U4_CODE, PLACE_U6_CODE, PLACE_K3_CODE = (
 
 
 PR1_CODE, REC_X1_CODE, RPC_CARPL_CODE = PROVIDER["PR1"], REC["X1"], RPC["CARPL"]
+
+
+# Days from birth to the 16th birthday: supported accommodation (not regulated as a children's
+# home) takes young people from 16 (Care Planning Regulations 2010 as amended 2021; the DfE's
+# validation rule 371).
+DAYS_TO_16 = int(round(16 * DAYS_PER_YEAR))
 
 
 # The initial population's age bands: (lowest, highest) age of each band, years.
@@ -197,7 +204,8 @@ def stock_children(
         mean = time_mean[band] * (0.3 if uasc else 1.0)
         cap = max(age - (14 if uasc else 0), 0.02)
         tic = min(-math.log(u[U_STAY]) * mean, cap * 0.999)
-        ti[r, C_CARE_START] = -max(1, int(tic * DAYS_PER_YEAR))
+        # (never before birth: a newborn's care starts on its birthday at the earliest)
+        ti[r, C_CARE_START] = max(-max(1, int(tic * DAYS_PER_YEAR)), dob)
         # How and when it leaves: a short stay's or long stay's remaining time, or at 18.
         age0 = (0 - dob) / DAYS_PER_YEAR
         at_entry = age_band_index(max(0.0, age0 - tic))
@@ -216,7 +224,11 @@ def stock_children(
             end, route = day18, R_AT18
         exit_day = max(end, 1)
         ti[r, C_AWAY] = 1 if u[U_AWAY] < bands_prm[B_AWAY, band] else 0
-        ti[r, C_LS] = stock_ls(uasc, tic, u[U_LS])
+        ls = stock_ls(uasc, tic, u[U_LS])
+        if plan == PLAN_PARENTS and ls == LS_V2_CODE:
+            # Placed with parents under a care order, never s20 (the DfE's rule 378).
+            ls = LS_C2_CODE if tic > 0.8 else LS_C1_CODE
+        ti[r, C_LS] = ls
         if (
             plan == PLAN_FOSTER
             and age < 5
@@ -265,7 +277,9 @@ def stock_history(
     point of their time in care, after one earlier placement from the start of care (foster
     care, or supported accommodation for a child then 16+), written to ``episodes`` (rows of
     ``sim.records.EpisodeLog``, ``count`` of them; the caller makes room). Placements with
-    carers over a year old are long-term ones already (U4; kinship U1).
+    carers over a year old are long-term ones already (U4; kinship U1). A placement in
+    supported accommodation began on the 16th birthday at the earliest (``DAYS_TO_16``): a
+    child who came into care younger was in foster care before it.
     """
     for i in range(len(rows)):
         r = rows[i]
@@ -276,7 +290,8 @@ def stock_history(
         uk = tu[r, U_KIN]
         kind = ti[r, C_KIND]
         carers = kind == INHOUSE or kind == IFA or kind == KIN
-        if uk < first_share or tic_days < 30:
+        sa_from = ti[r, C_DOB] + DAYS_TO_16 if kind == SA else start_care
+        if (uk < first_share or tic_days < 30) and sa_from <= start_care:
             ti[r, C_EP_START] = start_care
             ti[r, C_EP_RNE] = RNE_S_CODE
             ti[r, C_N_PLACEMENTS] = 1
@@ -285,7 +300,7 @@ def stock_history(
                 ti[r, C_STATUS_CHANGED] = 1
                 ti[r, C_PLACE] = PLACE_U1_CODE if kind == KIN else PLACE_U4_CODE
             continue
-        start = min(-int(tic_days * ((uk * 13.7) % 1.0)), -1)
+        start = min(max(-int(tic_days * ((uk * 13.7) % 1.0)), sa_from), -1)
         ti[r, C_PLACE_START] = start
         ti[r, C_EP_START] = start
         if -start > DAYS_PER_YEAR and carers:

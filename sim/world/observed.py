@@ -37,7 +37,7 @@ from sim.population.children import (
     U_TEMP,
     U_TIER,
 )
-from sim.population.entry import age_band_index, pick_index
+from sim.population.entry import DAYS_TO_18, age_band_index, pick_index
 from sim.records import (
     CIN,
     DAYS_PER_YEAR,
@@ -130,7 +130,7 @@ def residual_stay(model, c, days_in_care: int) -> None:
         dur = -math.log(u[U_LS_DAYS]) * ml
         entry_age = c.age_years(0) - t / DAYS_PER_YEAR
         route = "uasc" if c.uasc else ("young_long" if entry_age < 10 else "older_long")
-    day18 = c.dob + int(round(18 * DAYS_PER_YEAR))
+    day18 = c.dob + DAYS_TO_18
     end = max(1, int(dur))
     if end >= day18:
         end, route = day18, "at18"
