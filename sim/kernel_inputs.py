@@ -38,7 +38,7 @@ class KernelInputs:
         steady = steady and policy.uasc_dispersal is None
         if steady and self._entry_prm is not None and self._entry_prm[0] is p:
             return self._entry_prm[1], bands
-        prm = arrivals.entry_scalars(p, policy, day)
+        prm = arrivals.entry_scalars(p, policy, day, self.origin)
         if steady:
             self._entry_prm = (p, prm)
         return prm, bands

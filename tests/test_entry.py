@@ -1,5 +1,7 @@
 """A child's entry to care on hand-worked cases: the compiled rules of ``sim.population.entry``."""
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -76,7 +78,12 @@ def test_a_short_stay_with_parents(model):
     assert r[entry.F_EXIT_DAY] == DAY + int(150 / model.la_exit_factor[la])
     assert entry.ROUTES[r[entry.F_ROUTE]] == "short"
     assert r[entry.F_PLAN] == PLAN_PARENTS and r[entry.F_TIER] == 0
-    assert r[entry.F_LS] == LS["V2"] and r[entry.F_NEXT_LS] == -1
+    # Drawn V2 (U_LS = 0.1), but a child placed with parents is on an interim care order,
+    # never accommodated under s20 (the DfE's rule 378); the full order follows only a stay
+    # of more than 200 days.
+    stay = r[entry.F_EXIT_DAY] - DAY
+    assert r[entry.F_LS] == LS["C1"]
+    assert r[entry.F_NEXT_LS] == (LS["C2"] if stay > entry.C2_AFTER_MIN_STAY_DAYS else -1)
     assert r[entry.F_ADOPTION_DAY] == -1 and r[entry.F_SA16_DAY] == -1
     assert r[entry.F_TEMPORARY] == 0 and r[entry.F_UASC] == 0
 
@@ -110,7 +117,9 @@ def test_a_long_stay_ends_on_the_18th_birthday_and_may_move_to_supported_at_16(m
     )  # fmt: skip
     (r,), age = admit(model, [u], la)
     dob = DAY - int(age[0] * 365.25)
-    assert r[entry.F_EXIT_DAY] == dob + round(18 * 365.25)
+    born = model.origin + dt.timedelta(days=int(dob))
+    eighteen = born.replace(year=born.year + 18)  # (not 29 February: no leap-day rule here)
+    assert r[entry.F_EXIT_DAY] == dob + (eighteen - born).days  # on the birthday itself
     assert entry.ROUTES[r[entry.F_ROUTE]] == "at18"
     assert r[entry.F_PLAN] == PLAN_FOSTER
     # U_SA16 = 0.35 < 0.7: half way, so frac = (0.5 x 7) mod 1 = 0.5; at 16.75 years.

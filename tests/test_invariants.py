@@ -76,7 +76,10 @@ def test_codes_are_valid_ssda903(tiny_model):
     assert ep["RNE"].isin(RNE_CODES).all()
     assert ep["LS"].isin(LS_CODES).all()
     assert ep["CIN"].isin(CIN_CODES).all()
-    assert ep["PLACE_PROVIDER"].isin(PROVIDER_CODES).all()
+    # A provider for every placement but those that have none in the return (rules 178, 213).
+    none = ep["PLACE"].isin(io903.NO_PROVIDER_PLACES)
+    assert ep.loc[~none, "PLACE_PROVIDER"].isin(PROVIDER_CODES).all()
+    assert ep.loc[none, "PLACE_PROVIDER"].isna().all()
     assert ep["REC"].dropna().isin(REC_CODES).all()
     assert ep["REASON_PLACE_CHANGE"].dropna().isin(RPC_CODES).all()
     # A reason for a placement change only on an episode that ended with X1.

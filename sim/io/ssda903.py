@@ -332,7 +332,10 @@ def returns(
                 }
             )
             is_uasc = kids["UASC"].to_numpy(bool) if "UASC" in kids else np.zeros(len(kids), bool)
-            duc = dob + pd.DateOffset(years=18)
+            # The 18th birthday: 18 years after 29 February is a common year, where pandas gives
+            # 28 February; the law (and the model) 1 March.
+            leapling = (dob.dt.month == 2) & (dob.dt.day == 29)
+            duc = dob + pd.DateOffset(years=18) + pd.to_timedelta(leapling.astype(int), "D")
             uasc = pd.DataFrame(
                 {
                     "CHILD": kid_ids[is_uasc],

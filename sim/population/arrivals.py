@@ -26,6 +26,7 @@ from sim.population.entry import (
     E_KIN_BELOW,
     E_MALE_NON_UASC,
     E_MALE_UASC,
+    E_ORIGIN_ORDINAL,
     E_P_ADOPT,
     E_PREVENT_BELOW,
     E_SA16,
@@ -106,13 +107,15 @@ class EntryPlan(NamedTuple):
     dispersal: tuple  # the National Transfer Scheme's (quota, simulated, region) by LA
 
 
-def entry_scalars(p, policy, day: int) -> np.ndarray:
+def entry_scalars(p, policy, day: int, origin) -> np.ndarray:
     """The scalar parameters of entry (``E_*``) on ``day``, for parameters ``p``.
 
     A lever (``policy``'s) off on ``day`` passes a threshold no uniform is below (-1).
+    ``origin``: the date of day 0 (ages are read from the calendar).
     """
     ep, ex, pl = p.entry, p.exits, p.placements
     prm = np.zeros(N_EPRM)
+    prm[E_ORIGIN_ORDINAL] = origin.toordinal()
     prm[E_UASC_SHARE] = ep.uasc_share
     prm[E_SIB_SHARE] = ep.sibling_group_share
     prm[E_SIB_THREE] = ep.sibling_group_of_three

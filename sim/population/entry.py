@@ -79,9 +79,38 @@ AGE_EDGES = np.array([1.0, 5.0, 10.0, 16.0])
 
 
 # Days from birth to (at the latest) the 18th birthday: 18 years hold 4 or 5 leap days, so
-# 18 x 365 + 5 days is never short of the birthday (a child leaving at 18 is 18; the DfE's rule
-# 460). (round(18 x 365.25) = 6,574 fell a day short after five leap days.)
+# 18 x 365 + 5 days is never short of the birthday. Used where the calendar is not known.
 DAYS_TO_18 = 18 * 365 + 5
+# The first day of ``DAYS_TO_18_OF`` (1 January 1980, proleptic Gregorian ordinal).
+BIRTHDAY_BASE_ORDINAL = 722815
+
+
+def _days_to_18_table() -> np.ndarray:
+    """Days from each date of birth 1980-2100 to its 18th birthday, by the calendar.
+
+    A birthday on 29 February falls on 1 March in a common year (as the law reads it).
+    """
+    born = np.arange("1980-01-01", "2101-01-01", dtype="datetime64[D]")
+    month = born.astype("datetime64[M]")
+    day_of_month = born - month.astype("datetime64[D]")
+    birthday = (month + 18 * 12).astype("datetime64[D]") + day_of_month  # 29 Feb -> 1 Mar
+    return (birthday - born).astype(np.int16)
+
+
+DAYS_TO_18_OF = _days_to_18_table()
+
+
+@njit(cache=True)
+def days_to_18(dob: int, origin_ordinal: float) -> int:  # pragma: no cover - compiled
+    """Days from a birth on model day ``dob`` to the 18th birthday (day 0 is ``origin_ordinal``).
+
+    The DfE's rules read age from the calendar: a child leaving care at 18 does so on the
+    birthday (rule 460), and a UASC child's status ends on it (rule 104).
+    """
+    i = dob + int(origin_ordinal) - BIRTHDAY_BASE_ORDINAL
+    if 0 <= i < len(DAYS_TO_18_OF):
+        return DAYS_TO_18_OF[i]
+    return DAYS_TO_18
 
 
 _LS_START_CODES = np.array([LS[c] for c in LS_START[0]], np.int64)
@@ -141,10 +170,11 @@ _CIN_N8 = CIN["N8"]
     E_STEP_TO_SA,
     E_DISPERSE_BELOW,
     E_DISPERSE_REGION,
-) = range(16)
+    E_ORIGIN_ORDINAL,  # the calendar date of model day 0, as a proleptic Gregorian ordinal
+) = range(17)
 
 
-N_EPRM = 16
+N_EPRM = 17
 
 
 # Per-band parameter rows of ``bands`` (``entry_params``).
@@ -332,7 +362,7 @@ def _futures(
     age = (day - dob) / DAYS_PER_YEAR
     band = age_band_index(age)
     # How long the child stays and why it leaves (``la_factor`` scales the council's exit rate).
-    day18 = dob + DAYS_TO_18
+    day18 = dob + days_to_18(dob, prm[E_ORIGIN_ORDINAL])
     adoption_day = -1
     if u[U_STAY] < bands[B_P_SHORT, band]:
         dur = -math.log(u[U_DURATION]) * bands[B_SHORT_DAYS, band] / la_factor

@@ -30,7 +30,7 @@ from sim.population.entry import (
     B_AWAY,
     B_P_SHORT,
     B_SHORT_DAYS,
-    DAYS_TO_18,
+    E_ORIGIN_ORDINAL,
     E_P_ADOPT,
     E_UASC_LONG_MULT,
     LS_C1_CODE,
@@ -43,6 +43,7 @@ from sim.population.entry import (
     R_UASC,
     R_YOUNG_LONG,
     age_band_index,
+    days_to_18,
     needs_tier,
     pick_index,
 )
@@ -209,7 +210,7 @@ def stock_children(
         # How and when it leaves: a short stay's or long stay's remaining time, or at 18.
         age0 = (0 - dob) / DAYS_PER_YEAR
         at_entry = age_band_index(max(0.0, age0 - tic))
-        day18 = dob + DAYS_TO_18
+        day18 = dob + days_to_18(dob, prm[E_ORIGIN_ORDINAL])
         if tic < 0.5 and u[U_TEMP] < bands_prm[B_P_SHORT, at_entry]:
             dur = -math.log(u[U_LS_DAYS]) * bands_prm[B_SHORT_DAYS, at_entry] / la_factor[la]
             route = R_UASC if uasc else R_SHORT

@@ -18,6 +18,7 @@ Child identifiers of the extract are not kept: children get model numbers.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -37,7 +38,12 @@ from sim.population.children import (
     U_TEMP,
     U_TIER,
 )
-from sim.population.entry import DAYS_TO_18, age_band_index, pick_index
+from sim.population.entry import (
+    BIRTHDAY_BASE_ORDINAL,
+    DAYS_TO_18_OF,
+    age_band_index,
+    pick_index,
+)
 from sim.records import (
     CIN,
     DAYS_PER_YEAR,
@@ -130,7 +136,8 @@ def residual_stay(model, c, days_in_care: int) -> None:
         dur = -math.log(u[U_LS_DAYS]) * ml
         entry_age = c.age_years(0) - t / DAYS_PER_YEAR
         route = "uasc" if c.uasc else ("young_long" if entry_age < 10 else "older_long")
-    day18 = c.dob + DAYS_TO_18
+    born = model.origin + dt.timedelta(days=int(c.dob))
+    day18 = c.dob + int(DAYS_TO_18_OF[born.toordinal() - BIRTHDAY_BASE_ORDINAL])
     end = max(1, int(dur))
     if end >= day18:
         end, route = day18, "at18"
