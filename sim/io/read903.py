@@ -26,8 +26,19 @@ import numpy as np
 import pandas as pd
 
 from sim.geography import Geography
+from sim.io.read903_checks import (
+    Batch,
+    by_distinct,
+    district,
+    to_dates,
+    validate_episodes,
+    validate_header,
+)
 from sim.io.read903_files import (
     DEC_AFTER_END,
+    EPISODE_OPTIONAL,
+    EPISODE_REQUIRED,
+    HEADER_REQUIRED,
     REC_ON_OPEN,
     SHOWN_PER_KIND,
     UASC_REQUIRED,
@@ -36,15 +47,11 @@ from sim.io.read903_files import (
     Problems,
     check_columns,
     display_name,
-    district,
     find_files,
     la_column,
     la_lookup,
     load_table,
     norm_column,
-    to_dates,
-    validate_episodes,
-    validate_header,
 )
 
 __all__ = ["Extract", "ObservedDataError", "district", "find_files", "la_lookup", "read_extract"]
@@ -101,15 +108,22 @@ def file_year_naming(loaded: list[tuple], choice: str = "auto") -> str:
         raise ObservedDataError(f"year_naming={choice}: expected one of {', '.join(YEAR_NAMINGS)}")
     if choice == "auto":
         misfit = {"end": 0, "start": 0}
-        for f, df in loaded:
-            if f.table != "episodes" or not f.year or "DECOM" not in df.columns:
-                continue
-            decom = to_dates(df["DECOM"])
-            dec = to_dates(df["DEC"]) if "DEC" in df.columns else decom.where(False)
-            for naming, end_year in (("end", f.year), ("start", f.year + 1)):
-                end = pd.Timestamp(end_year, 3, 31)
-                start = pd.Timestamp(end_year - 1, 4, 1)
-                misfit[naming] += int(((decom > end) | (dec > end) | (dec < start)).sum())
+        named = [
+            (f, df)
+            for f, df in loaded
+            if f.table == "episodes" and f.year and "DECOM" in df.columns and "DEC" in df.columns
+        ]
+        if named:  # every file's dates at once, each with its file's year
+            decom = to_dates(pd.concat([df["DECOM"] for _, df in named], ignore_index=True))
+            dec = to_dates(pd.concat([df["DEC"] for _, df in named], ignore_index=True))
+            years = np.repeat([f.year for f, _ in named], [len(df) for _, df in named])
+            decom, dec = decom.to_numpy(), dec.to_numpy()
+            for naming, shift in (("end", 0), ("start", 1)):
+                april = (years + shift - 1970).astype("datetime64[Y]").astype("datetime64[M]") + 3
+                end = april.astype("datetime64[D]") - np.timedelta64(1, "D")  # 31 March
+                start = (april - 12).astype("datetime64[D]")  # 1 April the year before
+                bad = (decom > end) | (dec > end) | (dec < start)
+                misfit[naming] = int(bad.sum())
         choice = "start" if misfit["start"] < misfit["end"] else "end"
     if choice == "start":
         for f, _ in loaded:
@@ -129,23 +143,24 @@ def check_layout(read: list[tuple], probs: Problems) -> None:
     owner: dict[tuple, object] = {}
     clashes: set[tuple[str, str]] = set()
     years_of: dict[str, set[int]] = {}
-    named = [display_name(f) for f, df in read if len(df) and (df["LA"] != UNNAMED_LA).any()]
-    unnamed = [display_name(f) for f, df in read if len(df) and (df["LA"] == UNNAMED_LA).any()]
+    # (``read``: each file with its rows and the LAs they name)
+    named = [display_name(f) for f, n, las in read if n and any(x != UNNAMED_LA for x in las)]
+    unnamed = [display_name(f) for f, n, las in read if n and UNNAMED_LA in las]
     if named and unnamed:
         probs.add(
             f"{unnamed[0]} names no LA while {named[0]} does: give every file its LA (an LA"
             " column or folder), or read one council's files with la=<ONS code or name>"
         )
-    for f, df in read:
+    for f, n, las in read:
         name = display_name(f)
-        if len(df) == 0:
+        if n == 0:
             what = "episodes" if f.table == "episodes" else "children"
             probs.add(
                 f"{name}: holds no {what} (only a header line); export that year again, or"
                 " remove the file and every year after it"
             )
             continue
-        for code in sorted(set(df["LA"])):
+        for code in sorted(str(x) for x in las if x is not None):
             key = (f.table, f.year, code)
             first = owner.setdefault(key, f)
             if first is not f and (display_name(first), name) not in clashes:
@@ -202,33 +217,24 @@ def read_extract(
             raise ObservedDataError(f"la={la!r} is not an English LA (ONS code, DfE number, name)")
         la = code
     probs = Problems()
-    eps, heads, uascs = [], [], []
-    read: list[tuple] = []  # (file, its table as read)
     loaded = [(f, load_table(f)) for f in files]
     naming = file_year_naming(loaded, year_naming)
     repairs: dict[str, int] | None = None if strict else {}
-    for f, df in loaded:
-        if f.table == "episodes":
-            e = validate_episodes(df, f, probs, lookup, la, repairs)
-            if e is not None:
-                eps.append(e)
-                read.append((f, e))
-        elif f.table == "header":
-            h = validate_header(df, f, probs, lookup, la)
-            if h is not None:
-                heads.append(h)
-                read.append((f, h))
-        elif check_columns(df, UASC_REQUIRED, f, probs):
-            la_s = la_column(df, f, lookup, la, probs)
-            if la_s is not None:
-                uascs.append(pd.DataFrame({"CHILD": df["CHILD"], "LA": la_s}))
+    tables, uascs, read = _prepare(loaded, lookup, la, probs)
+    loaded = [(f, None) for f, _ in loaded]  # (the files' text is in ``tables`` now)
+    eps = heads = None
+    if tables["episodes"] is not None:
+        eps = validate_episodes(*tables["episodes"], probs, repairs)
+    if tables["header"] is not None:
+        heads = validate_header(*tables["header"], probs)
+    del tables
     probs.raise_if_any(f"{path}: the extract is not valid SSDA903")
     check_layout(read, probs)
     probs.raise_if_any(f"{path}: the extract would give wrong numbers as it is")
-    ep = pd.concat(eps, ignore_index=True)
-    if not heads:
+    ep = eps
+    if heads is None:
         raise ObservedDataError(f"{path}: no header table found (expected e.g. 2019-header.csv)")
-    hd = pd.concat(heads, ignore_index=True)
+    hd = heads
     ep, cleaning, excluded = _clean(ep, probs, strict)
     probs.raise_if_any(f"{path}: the extract is not valid SSDA903")
     cleaning = {**(repairs or {}), **cleaning}
@@ -294,6 +300,56 @@ def _overlap_effect(kept: pd.DataFrame, excluded: pd.DataFrame, years: list[int]
         " within another (strict=true refuses them); children looked after at 31 March change"
         f" by {', '.join(changes)}"
     )
+
+
+NEEDS = {"episodes": EPISODE_REQUIRED, "header": HEADER_REQUIRED, "uasc": UASC_REQUIRED}
+
+
+def _prepare(loaded: list[tuple], lookup: dict, la: str | None, probs: Problems):
+    """Each table's files as one frame with each row's file and line (``Batch``), and LA.
+
+    Files missing a required column are reported and left out; a replicate column (REP, as
+    the model writes) keeps replicate 0; optional episode columns are '' where a file lacks
+    them; cells are stripped of spaces.
+
+    Returns:
+        ``{"episodes": (frame, batch) or None, "header": ...}``, the UASC tables (CHILD, LA),
+        and each file with its row count and the LAs it names (``check_layout``).
+    """
+    parts: dict[str, list] = {"episodes": [], "header": [], "uasc": []}
+    read = []
+    for f, df in loaded:
+        if not check_columns(df, NEEDS[f.table], f, probs):
+            continue
+        line = np.arange(len(df)) + 2
+        if "REP" in df.columns:
+            keep = df["REP"].str.strip().isin(("", "0")).to_numpy()
+            df, line = df[keep], line[keep]
+        la_s = la_column(df, f, lookup, la, probs).to_numpy()
+        parts[f.table].append((f, df, line, la_s))
+        if f.table != "uasc":
+            read.append((f, len(df), list(pd.unique(la_s))))
+    out: dict[str, tuple | None] = {}
+    for table, items in parts.items():
+        if not items:
+            out[table] = None
+            continue
+        cols = [*NEEDS[table], *(EPISODE_OPTIONAL if table == "episodes" else ["UASC"])]
+        big = pd.concat([d for _, d, _, _ in items], ignore_index=True)
+        big = big[[c for c in cols if c in big.columns]]
+        for c in big.columns:  # a file without the column: ''
+            big[c] = by_distinct(big[c].fillna(""), lambda u: u.str.strip())
+        for c in cols:
+            if c not in big.columns and (table == "episodes" or c != "UASC"):
+                big[c] = ""
+        big["LA"] = np.concatenate([x for _, _, _, x in items])
+        line = np.concatenate([x for _, _, x, _ in items])
+        big["_line"] = line
+        ix = np.repeat(np.arange(len(items)), [len(d) for _, d, _, _ in items])
+        out[table] = (big, Batch([f for f, _, _, _ in items], ix, line))
+    uasc = out.pop("uasc")
+    uascs = [uasc[0][["CHILD", "LA"]]] if uasc is not None else []
+    return out, uascs, read
 
 
 def _reading_notes(loaded: list[tuple], naming: str, cleaning: dict[str, int]) -> list[str]:
@@ -503,6 +559,53 @@ def _overlap_effect(kept: pd.DataFrame, excluded: pd.DataFrame, years: list[int]
         " within another (strict=true refuses them); children looked after at 31 March change"
         f" by {', '.join(changes)}"
     )
+
+
+NEEDS = {"episodes": EPISODE_REQUIRED, "header": HEADER_REQUIRED, "uasc": UASC_REQUIRED}
+
+
+def _prepare(loaded: list[tuple], lookup: dict, la: str | None, probs: Problems):
+    """Each table's files as one frame with each row's file and line (``Batch``), and LA.
+
+    Files missing a required column are reported and left out; a replicate column (REP, as
+    the model writes) keeps replicate 0; optional episode columns are '' where a file lacks
+    them.
+
+    Returns:
+        ``{"episodes": (frame, batch) or None, "header": ...}``, the UASC tables (CHILD, LA),
+        and each file with its row count and the LAs it names (``check_layout``).
+    """
+    parts: dict[str, list] = {"episodes": [], "header": []}
+    uascs, read = [], []
+    for f, df in loaded:
+        if not check_columns(df, NEEDS[f.table], f, probs):
+            continue
+        df = df.assign(_line=np.arange(len(df)) + 2)
+        if "REP" in df.columns:
+            df = df[df["REP"].isin(("", "0"))]
+        la_s = la_column(df, f, lookup, la, probs)
+        df = df.assign(LA=la_s.to_numpy())
+        if f.table == "uasc":
+            uascs.append(df[["CHILD", "LA"]])
+            continue
+        parts[f.table].append((f, df))
+        read.append((f, len(df), list(pd.unique(df["LA"]))))
+    out: dict[str, tuple | None] = {}
+    for table, items in parts.items():
+        if not items:
+            out[table] = None
+            continue
+        cols = [*NEEDS[table], "LA", "_line"]
+        if table == "episodes":
+            cols += EPISODE_OPTIONAL
+        elif any("UASC" in d.columns for _, d in items):
+            cols.append("UASC")
+        big = pd.concat(
+            [d.reindex(columns=cols, fill_value="") for _, d in items], ignore_index=True
+        )
+        ix = np.repeat(np.arange(len(items)), [len(d) for _, d in items])
+        out[table] = (big, Batch([f for f, _ in items], ix, big["_line"].to_numpy()))
+    return out, uascs, read
 
 
 def _reading_notes(loaded: list[tuple], naming: str, cleaning: dict[str, int]) -> list[str]:

@@ -1,8 +1,9 @@
 """Finding and checking the files of an SSDA903 extract: names, tables, columns, codes, dates.
 
 This module owns how a council's export is found (one file per table and year, by name) and
-read (CSV or Excel), and the checks of each table's columns, codes and dates that report
-every problem with its file, row and value (``Problems``). ``sim.io.read903`` assembles and
+read (CSV or Excel, ``sim.io.read903_text``), the code lists a return is checked against, each
+file's columns and LA, and how problems are collected (``Problems``: every one with its file,
+row and value). ``sim.io.read903_checks`` checks the tables; ``sim.io.read903`` assembles and
 cleans the extract.
 """
 
@@ -278,9 +279,7 @@ def load_table(f: SourceFile) -> pd.DataFrame:
     except Exception as exc:  # pandas raises many kinds for an unreadable file
         raise ObservedDataError(f"{display_name(f)}: cannot be read ({exc})") from None
     df.columns = [str(c).strip().upper() for c in df.columns]
-    for c in df.columns:
-        df[c] = df[c].str.strip()
-    return df
+    return df  # (cells are stripped once all files are read, ``read903._prepare``)
 
 
 def as_text(s: pd.Series) -> pd.Series:
@@ -306,71 +305,7 @@ def display_name(f: SourceFile) -> str:
     return f"{f.path}" + (f" [sheet {f.sheet}]" if f.sheet else "")
 
 
-# ---- validation ---------------------------------------------------------------------------------
-def to_dates(s: pd.Series) -> pd.Series:
-    """Text as dates (dd/mm/yyyy or yyyy-mm-dd, a time of day dropped); NaT if neither."""
-    day = s.str.replace(TIME_OF_DAY, "", regex=True)  # '05/07/2019 00:00' is 5 July 2019
-    out = pd.to_datetime(day, format="%d/%m/%Y", errors="coerce")
-    iso = pd.to_datetime(day.where(out.isna()), format="%Y-%m-%d", errors="coerce")
-    return out.fillna(iso)
-
-
-def parse_dates(
-    df: pd.DataFrame, col: str, f: SourceFile, probs: Problems, blank_ok: bool
-) -> pd.Series:
-    """Column ``col`` as dates (``to_dates``); values that are not dates reported."""
-    s = df[col]
-    out = to_dates(s)
-    bad = out.isna() & (s != "" if blank_ok else pd.Series(True, index=s.index))
-    for empty in (True, False):
-        at = np.flatnonzero((bad & ((s == "") == empty)).to_numpy())
-        what = "is empty" if empty else "is not a date"
-        probs.add_many(
-            f"{f.table}, column {col}: {what} (expected dd/mm/yyyy)",
-            (
-                f"{display_name(f)} row {i + 2}, column {col}: "
-                + ("empty" if empty else f"{s.iloc[i]!r} is not a date")
-                for i in at[:SHOWN_PER_KIND]
-            ),
-            len(at),
-        )
-    return out
-
-
-def check_codes(df: pd.DataFrame, col: str, f: SourceFile, probs: Problems, blank_ok: bool) -> None:
-    """Report values of ``col`` that are not in its SSDA903 code list."""
-    allowed = CODES[col]
-    s = df[col].str.upper()
-    df[col] = s
-    bad = ~s.isin(allowed) & ((s != "") if blank_ok else True)
-    year = f.year
-    if col == "PLACE" and year is not None:
-        bad |= s.isin(UNTIL_2025) & (year >= 2026)
-        bad |= s.isin(FROM_2026) & (year <= 2025)
-    valid = [c for c in allowed if not (year and year >= 2026 and c in UNTIL_2025)]
-    valid = [c for c in valid if not (year and year <= 2025 and c in FROM_2026)]
-    bad = np.asarray(bad)
-    empty = bad & (s == "").to_numpy()
-    at = np.flatnonzero(empty)
-    probs.add_many(
-        f"{f.table}, column {col}: empty (expected a code)",
-        (f"{display_name(f)} row {i + 2}, column {col}: empty" for i in at[:SHOWN_PER_KIND]),
-        len(at),
-    )
-    at = np.flatnonzero(bad & ~empty)
-
-    def one(i: int) -> str:
-        v = s.iloc[i]
-        when = f" in the {year - 1}-{str(year)[2:]} return" if year and v in allowed else ""
-        return f"{display_name(f)} row {i + 2}, column {col}: unknown code {v!r}{when}"
-
-    probs.add_many(
-        f"{f.table}, column {col}: unknown code (expected one of {', '.join(valid)})",
-        (one(i) for i in at[:SHOWN_PER_KIND]),
-        len(at),
-    )
-
-
+# ---- columns and LAs --------------------------------------------------------------------------
 def check_columns(df: pd.DataFrame, need: list[str], f: SourceFile, probs: Problems) -> bool:
     """Report missing required columns; whether all are there."""
     missing = [c for c in need if c not in df.columns]
@@ -399,140 +334,6 @@ def la_column(
         )
         return mapped
     return pd.Series(f.la or la or UNNAMED_LA, index=df.index)
-
-
-def validate_episodes(df, f, probs, lookup, la, repairs=None) -> pd.DataFrame | None:
-    """An episodes table checked and typed (dates, codes, LA), or None if it cannot be read.
-
-    ``repairs`` (counts by kind, updated): a REC on an episode with no DEC is dropped, with its
-    reason for a placement change; both sector tools read the episode as still open (and the
-    next return closes it). Without ``repairs`` (``strict``) it is a problem.
-    """
-    if not check_columns(df, EPISODE_REQUIRED, f, probs):
-        return None
-    for c in EPISODE_OPTIONAL:
-        if c not in df.columns:
-            df[c] = ""
-    if "REP" in df.columns:
-        df = df[df["REP"].isin(("", "0"))].reset_index(drop=True)
-    n0 = probs.count
-    df["LA"] = la_column(df, f, lookup, la, probs)
-    at = np.flatnonzero((df["CHILD"] == "").to_numpy())
-    probs.add_many(
-        "episodes, column CHILD: empty (expected the child's id)",
-        (f"{display_name(f)} row {i + 2}, column CHILD: empty" for i in at[:SHOWN_PER_KIND]),
-        len(at),
-    )
-    decom = parse_dates(df, "DECOM", f, probs, blank_ok=False)
-    dec = parse_dates(df, "DEC", f, probs, blank_ok=True)
-    for col in ("RNE", "LS", "PLACE"):
-        check_codes(df, col, f, probs, blank_ok=False)
-    for col in ("CIN", "PLACE_PROVIDER", "REASON_PLACE_CHANGE", "REC"):
-        check_codes(df, col, f, probs, blank_ok=True)
-    if probs.count > n0:
-        return None
-    rows = pd.Series(np.arange(len(df)) + 2, index=df.index)
-    has_dec = dec.notna()
-    rec_open = ~has_dec & (df["REC"] != "")
-    if repairs is not None:
-        repairs[REC_ON_OPEN] = repairs.get(REC_ON_OPEN, 0) + int(rec_open.sum())
-        df.loc[rec_open, ["REC", "REASON_PLACE_CHANGE"]] = ""
-        rec_open = rec_open & False
-    checks = [
-        (has_dec & (dec < decom), "DEC", "is before DECOM"),
-        (has_dec & (df["REC"] == ""), "REC", "is empty although DEC is given"),
-        (rec_open, "DEC", "is empty although REC is given (strict=true)"),
-    ]
-    if f.year is not None:
-        ye = pd.Timestamp(f.year, 3, 31)
-        late = has_dec & (dec > ye)
-        if repairs is not None:
-            # An end dated in the next year (an export run after 31 March): the episode was
-            # open at the return's end; its end is kept (a later return's row, if any, wins).
-            soon = late & (dec <= pd.Timestamp(f.year + 1, 3, 31))
-            repairs[DEC_AFTER_END] = repairs.get(DEC_AFTER_END, 0) + int(soon.sum())
-            late = late & ~soon
-        naming = (
-            " (if the files are named by the year a collection starts, read them with"
-            " year_naming=start)"
-        )
-        ends, starts = f"31/03/{f.year}", f"01/04/{f.year - 1}"
-        checks += [
-            (decom > ye, "DECOM", "is after the end of the return" + naming, f"ends {ends}"),
-            (late, "DEC", "is after the end of the return", f"ends {ends}"),
-            (
-                has_dec & (dec < pd.Timestamp(f.year - 1, 4, 1)),
-                "DEC",
-                "is before the start of the return",
-                f"starts {starts}",
-            ),
-        ]
-    for mask, col, what, *about in checks:
-        at = np.flatnonzero(mask.to_numpy())
-        note = f" (the {f.year - 1}-{str(f.year)[2:]} return {about[0]})" if about else ""
-        probs.add_many(
-            f"episodes, column {col}: {what}",
-            (
-                f"{display_name(f)} row {rows.iloc[i]}, column {col}: {df[col].iloc[i]!r}{note}"
-                for i in at[:SHOWN_PER_KIND]
-            ),
-            len(at),
-        )
-    if probs.count > n0:
-        return None
-    out = df[["CHILD", "LA", *CODES, "HOME_POST", "PL_POST", "URN"]].copy()
-    out["DECOM"] = decom
-    out["DEC"] = dec
-    out["HOME_POST"] = out["HOME_POST"].map(district)
-    out["PL_POST"] = out["PL_POST"].map(district)
-    out["_file"] = display_name(f)
-    out["_row"] = rows
-    out["_year"] = f.year if f.year is not None else 0
-    return out
-
-
-def validate_header(df, f, probs, lookup, la) -> pd.DataFrame | None:
-    """A header table checked and typed (dates of birth, sex, LA), or None if it cannot be read."""
-    if not check_columns(df, HEADER_REQUIRED, f, probs):
-        return None
-    if "REP" in df.columns:
-        df = df[df["REP"].isin(("", "0"))].reset_index(drop=True)
-    n0 = probs.count
-    df["LA"] = la_column(df, f, lookup, la, probs)
-    dob = parse_dates(df, "DOB", f, probs, blank_ok=False)
-    sex = df["SEX"].str.upper()
-    at = np.flatnonzero((~sex.isin(SEX_CODES)).to_numpy())
-    probs.add_many(
-        f"header, column SEX: not a code (expected one of {', '.join(SEX_CODES)})",
-        (
-            f"{display_name(f)} row {i + 2}, column SEX: {df['SEX'].iloc[i]!r} is not a code"
-            for i in at[:SHOWN_PER_KIND]
-        ),
-        len(at),
-    )
-    if probs.count > n0:
-        return None
-    uasc = df["UASC"].isin(("1", "True", "TRUE", "Y", "y")) if "UASC" in df.columns else False
-    return pd.DataFrame(
-        {
-            "CHILD": df["CHILD"],
-            "LA": df["LA"],
-            "SEX": sex.replace({"1": "M", "2": "F"}),
-            "DOB": dob,
-            "UASC": uasc,
-            "_year": f.year if f.year is not None else 0,
-        }
-    )
-
-
-def district(post: str) -> str:
-    """The postcode district (outward code) of a full or partial postcode ('' if none)."""
-    p = re.sub(r"\s+", " ", str(post).strip().upper())
-    if not p:
-        return ""
-    if " " in p:
-        return p.split(" ")[0]
-    return p[:-3] if len(p) > 4 and p[-3].isdigit() else p
 
 
 # ---- reading and cleaning ---------------------------------------------------------------------

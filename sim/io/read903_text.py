@@ -66,11 +66,12 @@ def drop_empty_edges(df: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
         for c in df.columns
         if (str(c).startswith("Unnamed:") or str(c).strip() == "") and (df[c] == "").all()
     ]
-    df = df.drop(columns=empty_cols)
-    filled = (df != "").any(axis=1).to_numpy() if len(df.columns) else []
+    if empty_cols:
+        df = df.drop(columns=empty_cols)
     n = len(df)
-    while n and not filled[n - 1]:
-        n -= 1
+    if len(df.columns):
+        while n and all(v == "" for v in df.iloc[n - 1]):  # from the end: usually one row
+            n -= 1
     dropped = len(df) - n
     return (df.iloc[:n] if dropped else df), dropped, len(empty_cols)
 
