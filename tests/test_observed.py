@@ -553,6 +553,8 @@ def _artefact(name: str, text: str) -> bytes:
         n = lines[0].count(",")
         lines = [lines[0] + ","] + [ln + "," for ln in lines[1:]] + ["," * (n + 1)] * 3
         return ("\n".join(lines) + "\n").encode()
+    if name == "spaces around cells":
+        return text.replace(",", " , ").encode()
     if name == "dates with a time":
         return re.sub(r"(\d\d/\d\d/\d{4})", r"\1 00:00", text).encode()
     raise AssertionError(name)
@@ -566,6 +568,7 @@ ARTEFACTS = [
     "tabs",
     "trailing empty rows and columns",
     "dates with a time",
+    "spaces around cells",
 ]
 
 

@@ -146,7 +146,9 @@ def test_residual_stay_conditions_the_entry_mixture_on_time_in_care():
     from sim.population.children import N_UNIFORMS, U_LS_DAYS, U_TEMP
     from sim.world.observed import residual_stay
 
-    model = SimpleNamespace(p=Params(), la_exit_factor=[1.0])
+    import datetime as dt
+
+    model = SimpleNamespace(p=Params(), la_exit_factor=[1.0], origin=dt.date(2025, 3, 31))
 
     def child(u_temp: float, days: int, means: float = 0.1):
         u = np.full(N_UNIFORMS, 0.5)
