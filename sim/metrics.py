@@ -20,11 +20,10 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from sim.episode_arrays import EpisodeArrays
 from sim.geography import TWENTY_MILES_KM, Geography, haversine_km
 from sim.records import DAYS_PER_YEAR, KIND_NAMES, PLACE_GROUP, PROVIDER_GROUP
 
-PLACEMENT_RNE = ("S", "P", "B", "T", "U")
-UNREGISTERED_PLACES = ("Z1", "Z11", "Z12", "Z13", "Z14")
 UNPLANNED_REASONS = ("CREQB", "CREQO", "CHILD", "LAREQ", "STAND", "ALLEG", "APPRR", "CLOSE")
 SPEND_GROUP = {
     "foster_inhouse": "fostering",
@@ -235,94 +234,6 @@ def _kahan_by_code(block, codes, n_codes):  # pragma: no cover - compiled
     return total, seen
 
 
-def _district_points(geo: Geography) -> tuple[dict, dict]:
-    d = geo.districts.sort_values("weight", ascending=False, kind="stable").drop_duplicates(
-        "district"
-    )
-    pts = dict(zip(d["district"], zip(d["lat"], d["lon"], strict=True), strict=True))
-    la_of = dict(zip(d["district"], d["ons_code"], strict=True))
-    return pts, la_of
-
-
-class _EpisodeArrays:
-    """Episode columns as arrays, for the yearly selections (episodes sorted by child, start).
-
-    Codes and lookups (placement and provider group, district points, the placement's LA,
-    each child's date of birth) are worked out once for all years.
-    """
-
-    def __init__(self, ep: pd.DataFrame, la_col: str, dob: pd.Series, geo) -> None:
-        child = ep["CHILD"].to_numpy()
-        first = np.ones(len(ep), bool)
-        first[1:] = child[1:] != child[:-1]
-        self.child_code = np.cumsum(first) - 1  # 0, 1, ... child by child
-        self.n_children = int(first.sum())
-        self.dob = (
-            pd.Series(child[first]).map(dob).to_numpy("datetime64[ns]")
-            if len(ep)
-            else np.zeros(0, "datetime64[ns]")
-        )
-        self.decom = ep["DECOM"].to_numpy("datetime64[ns]")
-        self.dec = ep["DEC"].to_numpy("datetime64[ns]")
-        self.dec_na = np.isnat(self.dec)
-        self.la = ep[la_col]
-        self.rec = ep["REC"]
-        self.reason = ep["REASON_PLACE_CHANGE"]
-        rne = ep["RNE"]
-        self.is_start = rne.eq("S").to_numpy(bool)
-        self.is_placement = rne.isin(PLACEMENT_RNE).to_numpy(bool)
-        self.ceases = (self.rec.notna() & self.rec.ne("X1")).to_numpy(bool)
-        reason = self.reason
-        self.changes = (self.rec.eq("X1") & reason.notna() & reason.ne("")).to_numpy(bool)
-        place = ep["PLACE"]
-        self.unregistered = place.isin(UNREGISTERED_PLACES).to_numpy(bool)
-        self.place_group = _lookup(place, PLACE_GROUP, "other")
-        self.provider_group = _lookup(ep["PLACE_PROVIDER"], PROVIDER_GROUP, "not_reported")
-        if geo is not None:
-            pts, la_of = _district_points(geo)
-            self.points = (*_lat_lon(ep["HOME_POST"], pts), *_lat_lon(ep["PL_POST"], pts))
-            codes, names = pd.factorize(ep["PL_POST"])
-            las = np.array([*(la_of.get(n) for n in names), None], dtype=object)
-            self.placement_la = las[codes]
-
-    def first_of_child(self, mask: np.ndarray) -> np.ndarray:
-        """Positions of each child's first row of ``mask`` (``drop_duplicates("CHILD")``)."""
-        at = np.flatnonzero(mask)
-        c = self.child_code[at]
-        keep = np.ones(len(at), bool)
-        keep[1:] = c[1:] != c[:-1]
-        return at[keep]
-
-    def last_of_child(self, mask: np.ndarray) -> np.ndarray:
-        """Positions of each child's last row of ``mask`` (``keep="last"``)."""
-        at = np.flatnonzero(mask)
-        c = self.child_code[at]
-        keep = np.ones(len(at), bool)
-        keep[:-1] = c[:-1] != c[1:]
-        return at[keep]
-
-    def in_set(self, child_codes: np.ndarray) -> np.ndarray:
-        """By row: whether its child is one of ``child_codes``."""
-        member = np.zeros(self.n_children, bool)
-        member[child_codes] = True
-        return member[self.child_code]
-
-
-def _lookup(codes: pd.Series, table: dict, missing: str) -> np.ndarray:
-    """Each row's value in ``table`` (``missing`` where it has none), as an object array."""
-    at, names = pd.factorize(codes)
-    values = np.array([*(table.get(n, missing) for n in names), missing], dtype=object)
-    return values[at]
-
-
-def _lat_lon(districts: pd.Series, pts: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Latitude and longitude of each row's postcode district (NaN where unknown)."""
-    codes, names = pd.factorize(districts)
-    lat = np.array([*(pts.get(n, (np.nan, np.nan))[0] for n in names), np.nan])
-    lon = np.array([*(pts.get(n, (np.nan, np.nan))[1] for n in names), np.nan])
-    return lat[codes], lon[codes]
-
-
 def indicators(
     episodes: pd.DataFrame,
     header: pd.DataFrame,
@@ -360,7 +271,7 @@ def indicators(
     ep["period_start"] = ep["DECOM"].where(new_period).groupby(ep["CHILD"]).ffill()
     new_spell = ep["RNE"].isin(("S", "P", "B", "U")) | new_period
     ep["spell_start"] = ep["DECOM"].where(new_spell).groupby(ep["CHILD"]).ffill()
-    e = _EpisodeArrays(ep, la_col, dob, geo)
+    e = EpisodeArrays(ep, la_col, dob, geo)
     rows: list = []
     em = _Emitter()
     if ledger is not None and len(ledger):

@@ -8,7 +8,7 @@ import pytest
 from sim.io import embedded
 from sim.io.outputs import world_data
 from sim.model import PlacementModel
-from sim.population import arrivals, children, entry
+from sim.population import arrivals, children, entry, legal
 from sim.population.children import N_UNIFORMS
 from sim.records import LS, PLAN_FOSTER, PLAN_HOME, PLAN_KIN, PLAN_PARENTS
 from tests.conftest import tiny_config
@@ -83,7 +83,7 @@ def test_a_short_stay_with_parents(model):
     # of more than 200 days.
     stay = r[entry.F_EXIT_DAY] - DAY
     assert r[entry.F_LS] == LS["C1"]
-    assert r[entry.F_NEXT_LS] == (LS["C2"] if stay > entry.C2_AFTER_MIN_STAY_DAYS else -1)
+    assert r[entry.F_NEXT_LS] == (LS["C2"] if stay > legal.C2_AFTER_MIN_STAY_DAYS else -1)
     assert r[entry.F_ADOPTION_DAY] == -1 and r[entry.F_SA16_DAY] == -1
     assert r[entry.F_TEMPORARY] == 0 and r[entry.F_UASC] == 0
 

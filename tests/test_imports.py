@@ -23,6 +23,7 @@ LAYER = {
     "stockflow": 1,
     "uncertainty": 1,
     "metrics": 1,
+    "episode_arrays": 1,
     "agents": 2,
     "population": 2,
     "engine": 2,

@@ -140,13 +140,12 @@ def test_residual_stay_conditions_the_entry_mixture_on_time_in_care():
     After 0 days the short-stay weight is 0.30; after 365 days it is
     0.3 e^(-365/120) / (0.3 e^(-365/120) + 0.7 e^(-365/5478.75)) = 0.0214 (worked by hand).
     """
+    import datetime as dt
     from types import SimpleNamespace
 
     from sim.config import Params
     from sim.population.children import N_UNIFORMS, U_LS_DAYS, U_TEMP
     from sim.world.observed import residual_stay
-
-    import datetime as dt
 
     model = SimpleNamespace(p=Params(), la_exit_factor=[1.0], origin=dt.date(2025, 3, 31))
 

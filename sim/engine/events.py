@@ -85,12 +85,8 @@ from sim.population.children import (
     U_LS_DAYS,
     U_SA16,
 )
-from sim.population.entry import (
-    C2_AFTER_DAYS,
-    C2_AFTER_MIN_STAY_DAYS,
-    C2_AFTER_SPREAD_DAYS,
-    pick_index,
-)
+from sim.population.entry import pick_index
+from sim.population.legal import C2_AFTER_DAYS, C2_AFTER_MIN_STAY_DAYS, C2_AFTER_SPREAD_DAYS
 from sim.population.table import (
     C_CID,
     C_DOB,

@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from sim.geography import district_of
+from sim.population import legal
 from sim.population.children import (
     CIN_CUM_NON_UASC,
     ETHNIC,
@@ -78,41 +79,6 @@ ENTRY_AGE_HI = np.array([1, 5, 10, 16, 18], np.int64)
 AGE_EDGES = np.array([1.0, 5.0, 10.0, 16.0])
 
 
-# Days from birth to (at the latest) the 18th birthday: 18 years hold 4 or 5 leap days, so
-# 18 x 365 + 5 days is never short of the birthday. Used where the calendar is not known.
-DAYS_TO_18 = 18 * 365 + 5
-# The first day of ``DAYS_TO_18_OF`` (1 January 1980, proleptic Gregorian ordinal).
-BIRTHDAY_BASE_ORDINAL = 722815
-
-
-def _days_to_18_table() -> np.ndarray:
-    """Days from each date of birth 1980-2100 to its 18th birthday, by the calendar.
-
-    A birthday on 29 February falls on 1 March in a common year (as the law reads it).
-    """
-    born = np.arange("1980-01-01", "2101-01-01", dtype="datetime64[D]")
-    month = born.astype("datetime64[M]")
-    day_of_month = born - month.astype("datetime64[D]")
-    birthday = (month + 18 * 12).astype("datetime64[D]") + day_of_month  # 29 Feb -> 1 Mar
-    return (birthday - born).astype(np.int16)
-
-
-DAYS_TO_18_OF = _days_to_18_table()
-
-
-@njit(cache=True)
-def days_to_18(dob: int, origin_ordinal: float) -> int:  # pragma: no cover - compiled
-    """Days from a birth on model day ``dob`` to the 18th birthday (day 0 is ``origin_ordinal``).
-
-    The DfE's rules read age from the calendar: a child leaving care at 18 does so on the
-    birthday (rule 460), and a UASC child's status ends on it (rule 104).
-    """
-    i = dob + int(origin_ordinal) - BIRTHDAY_BASE_ORDINAL
-    if 0 <= i < len(DAYS_TO_18_OF):
-        return DAYS_TO_18_OF[i]
-    return DAYS_TO_18
-
-
 _LS_START_CODES = np.array([LS[c] for c in LS_START[0]], np.int64)
 
 
@@ -126,27 +92,6 @@ _ETHNIC_CUM = np.array(ETHNIC[1])
 
 
 _ETHNIC_UASC_CUM = np.array(ETHNIC_UASC[1])
-
-
-# Police protection (L1) ends within 72 hours (Children Act 1989 s46(6); the DfE's rule 361),
-# an emergency protection order (L2) within 8 days (s45(1); rule 362 allows 21): 1 to 3 and
-# 1 to 8 days after entry, uniformly. This share goes on to an interim care order (C1), the
-# rest are accommodated (V2): assumption.
-POLICE_TO_CARE_ORDER = 0.6
-POLICE_PROTECTION_MAX_DAYS = 3
-EPO_MAX_DAYS = 8
-# Youngest age for remand or a youth justice legal status (J1-J3), years: the age of criminal
-# responsibility (Children and Young Persons Act 1933 s50; the DfE's rule 358).
-YOUTH_JUSTICE_MIN_AGE = 10
-# An interim care order (C1) becomes a full care order (C2) 150 to 250 days on, if the child
-# stays more than 200 days more: assumption.
-C2_AFTER_MIN_STAY_DAYS = 200
-C2_AFTER_DAYS = 150
-C2_AFTER_SPREAD_DAYS = 100
-LS_V2_CODE, LS_L1_CODE, LS_L2_CODE, LS_C1_CODE, LS_C2_CODE = (
-    LS[c] for c in ("V2", "L1", "L2", "C1", "C2")
-)
-LS_J1_CODE, LS_J2_CODE, LS_J3_CODE = (LS[c] for c in ("J1", "J2", "J3"))
 
 
 _CIN_N8 = CIN["N8"]
@@ -358,11 +303,11 @@ def _futures(
     foster carers, else it is fostered. Writes ``out`` (``F_*`` columns); days of events not
     due are -1.
     """
-    ls = LS_V2_CODE if uasc else _LS_START_CODES[pick_index(_LS_START_CUM, u[U_LS])]
+    ls = legal.LS_V2_CODE if uasc else _LS_START_CODES[pick_index(_LS_START_CUM, u[U_LS])]
     age = (day - dob) / DAYS_PER_YEAR
     band = age_band_index(age)
     # How long the child stays and why it leaves (``la_factor`` scales the council's exit rate).
-    day18 = dob + days_to_18(dob, prm[E_ORIGIN_ORDINAL])
+    day18 = dob + legal.days_to_18(dob, prm[E_ORIGIN_ORDINAL])
     adoption_day = -1
     if u[U_STAY] < bands[B_P_SHORT, band]:
         dur = -math.log(u[U_DURATION]) * bands[B_SHORT_DAYS, band] / la_factor
@@ -410,20 +355,9 @@ def _futures(
         together = lead_plan == PLAN_PARENTS or lead_plan == PLAN_KIN or lead_plan == PLAN_FOSTER
         plan = lead_plan if together else PLAN_FOSTER
     temporary = u[U_TEMP] < bands[B_TEMP, band] and (plan == PLAN_FOSTER or plan == PLAN_HOME)
-    if age < YOUTH_JUSTICE_MIN_AGE and (ls == LS_J1_CODE or ls == LS_J2_CODE or ls == LS_J3_CODE):
-        ls = LS_V2_CODE  # too young to be remanded: accommodated
-    if plan == PLAN_PARENTS and ls == LS_V2_CODE:
-        ls = LS_C1_CODE  # placed with parents under an (interim) care order, never s20 (rule 378)
-    next_ls, ls_day = -1, 0
-    if ls == LS_L1_CODE or ls == LS_L2_CODE:
-        next_ls = LS_C1_CODE if u[U_LS_DAYS] < POLICE_TO_CARE_ORDER else LS_V2_CODE
-        if plan == PLAN_PARENTS:
-            next_ls = LS_C1_CODE
-        most = POLICE_PROTECTION_MAX_DAYS if ls == LS_L1_CODE else EPO_MAX_DAYS
-        ls_day = day + 1 + int(most * u[U_LS_DAYS])
-    elif ls == LS_C1_CODE and end - day > C2_AFTER_MIN_STAY_DAYS:
-        next_ls = LS_C2_CODE
-        ls_day = day + C2_AFTER_DAYS + int(C2_AFTER_SPREAD_DAYS * u[U_LS_DAYS])
+    ls, next_ls, ls_day = legal.entry_legal_status(
+        ls, age, plan == PLAN_PARENTS, u[U_LS_DAYS], day, end
+    )
     # A move to supported accommodation between the 16th birthday and 17 and a half.
     sa16 = -1
     if u[U_SA16] < prm[E_STEP_TO_SA] and (plan == PLAN_FOSTER or plan == PLAN_HOME):

@@ -33,9 +33,6 @@ from sim.population.entry import (
     E_ORIGIN_ORDINAL,
     E_P_ADOPT,
     E_UASC_LONG_MULT,
-    LS_C1_CODE,
-    LS_C2_CODE,
-    LS_V2_CODE,
     R_ADOPTION,
     R_AT18,
     R_OLDER_LONG,
@@ -43,10 +40,10 @@ from sim.population.entry import (
     R_UASC,
     R_YOUNG_LONG,
     age_band_index,
-    days_to_18,
     needs_tier,
     pick_index,
 )
+from sim.population.legal import LS_C1_CODE, LS_C2_CODE, LS_V2_CODE, days_to_18
 from sim.population.table import (
     C_ADOPTION_DAY,
     C_AWAY,

@@ -38,12 +38,8 @@ from sim.population.children import (
     U_TEMP,
     U_TIER,
 )
-from sim.population.entry import (
-    BIRTHDAY_BASE_ORDINAL,
-    DAYS_TO_18_OF,
-    age_band_index,
-    pick_index,
-)
+from sim.population.entry import age_band_index, pick_index
+from sim.population.legal import BIRTHDAY_BASE_ORDINAL, DAYS_TO_18_OF
 from sim.records import (
     CIN,
     DAYS_PER_YEAR,
