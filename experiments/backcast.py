@@ -2,6 +2,7 @@
 
 python experiments/backcast.py observed=PATH                      # from its first 31 March
 python experiments/backcast.py observed=PATH start_date=2022-03-31 reps=8 draws=500
+python experiments/backcast.py observed=PATH incumbent=true   # and cs-demand-model's CLA
 
 The agent-based model starts from the extract's children at ``start_date`` (see
 ``world.observed``) and runs replicates to the extract's end; the stock-and-flow comparator is
@@ -10,7 +11,11 @@ against the extract's indicators for each year after ``start_date``. Writes back
 (observed, each method's mean and 90% interval, error, coverage; observed counts under 5
 suppressed), backcast_summary.csv (mean absolute % error, or points for shares, and coverage
 per method and indicator), figures/backcast.png and manifest.json to ``out`` (default
-outputs/backcast/<time>). Other overrides (``seed=``, ``params.*``, ``world=``) go to the run.
+outputs/backcast/<time>). With ``incumbent=true`` Data to Insight's cs-demand-model (the tool the
+councils use, ``experiments/incumbent.py``) is fitted on the same window and its projected
+children looked after are scored beside them (method ``cs_demand_model``: each council's, and
+their sum for the world; a point projection, so no interval). Other overrides (``seed=``,
+``params.*``, ``world=``) go to the run.
 """
 
 import sys
@@ -18,10 +23,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sim.io.cli import UserError, observed_overrides, run_main, validate  # noqa: E402
 
-OWN = ("observed", "reps", "draws", "workers", "out", "fit_years")
+OWN = ("observed", "reps", "draws", "workers", "out", "fit_years", "incumbent")
 
 
 def main(argv: list[str]) -> None:
@@ -57,7 +63,10 @@ def main(argv: list[str]) -> None:
         ex, geo, codes, pd.Timestamp(start), len(years), draws, cfg.seed, fit_years
     )
     obs = indicators(ex.episodes, ex.header, years, geo)
-    scored = ev.score(obs, {"agent_based": abm, "stock_and_flow": sf}, years)
+    methods = {"agent_based": abm, "stock_and_flow": sf}
+    if own.get("incumbent", "false").lower() == "true":
+        methods["cs_demand_model"] = _incumbent(ex, start, len(years), fit_years, codes)
+    scored = ev.score(obs, methods, years)
     summ = ev.summary(scored)
     st = Staged(out, figures=True)
     with st as stage:
@@ -87,6 +96,22 @@ def main(argv: list[str]) -> None:
         print(f"back-cast from {start}, scored on {years[0]}-{years[-1]} (all LAs of the world)")
         print(table.round(2).to_string())
     print(f"wrote {len(files)} files to {out}")
+
+
+def _incumbent(ex, start: str, years: int, fit_years: int, codes: list[str]):
+    """cs-demand-model's projected CLA by council and their sum, as tidy runs (rep 0)."""
+    import pandas as pd
+    from incumbent import ENV, PACKAGE, compare
+    from tool_env import tool_python
+
+    t = compare(ex, start, years, fit_years, tool_python(ENV, PACKAGE, "cs_demand_model"), codes)
+    las = t.assign(area_type="la", area=t["la"])
+    total = t.groupby("year", as_index=False)["cs_demand_model"].sum()
+    total = total.assign(area_type="england", area="England")
+    both = pd.concat([las, total], ignore_index=True)
+    return both.assign(rep=0, indicator="cla", value=both["cs_demand_model"])[
+        ["rep", "year", "area_type", "area", "indicator", "value"]
+    ]
 
 
 def _sim_las(cfg, geo):

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sim.io.cli import UserError, run_main  # noqa: E402
 
@@ -38,28 +39,9 @@ WORKER = Path(__file__).with_name("dfe_validator_worker.py")
 
 def validator_python(given: str | None) -> Path:
     """The Python of the validator's environment, made (once) if it is not there."""
-    import subprocess
+    from tool_env import tool_python
 
-    if given:
-        py = Path(given)
-        if not py.exists():
-            raise UserError(f"validator_python={given}: no such file")
-        return py
-    py = ENV / "bin" / "python"
-    ok = py.exists() and subprocess.run([py, "-c", "import lac_validator"], capture_output=True)
-    if ok and ok.returncode == 0:
-        return py
-    print(f"making the DfE validator's environment in {ENV} (once; about 220 MB) ...", flush=True)
-    steps = [
-        [sys.executable, "-m", "venv", str(ENV)],
-        [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", PACKAGE],
-    ]
-    for cmd in steps:
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            last = (r.stderr or r.stdout).strip().splitlines()[-1:] or ["no message"]
-            raise UserError(f"could not make the validator's environment ({last[0]})")
-    return py
+    return tool_python(ENV, PACKAGE, "lac_validator", given)
 
 
 def jobs_of(path: str, la: str | None, years: list[int] | None, naming: str) -> list[dict]:
