@@ -65,7 +65,11 @@ def main(argv: list[str]) -> None:
     obs = indicators(ex.episodes, ex.header, years, geo)
     methods = {"agent_based": abm, "stock_and_flow": sf}
     if own.get("incumbent", "false").lower() == "true":
-        methods["cs_demand_model"] = _incumbent(ex, start, len(years), fit_years, codes)
+        from incumbent import as_runs
+
+        methods["cs_demand_model"] = as_runs(
+            ex, start, len(years), fit_years, codes, ("england", "England")
+        )
     scored = ev.score(obs, methods, years)
     summ = ev.summary(scored)
     st = Staged(out, figures=True)
@@ -96,22 +100,6 @@ def main(argv: list[str]) -> None:
         print(f"back-cast from {start}, scored on {years[0]}-{years[-1]} (all LAs of the world)")
         print(table.round(2).to_string())
     print(f"wrote {len(files)} files to {out}")
-
-
-def _incumbent(ex, start: str, years: int, fit_years: int, codes: list[str]):
-    """cs-demand-model's projected CLA by council and their sum, as tidy runs (rep 0)."""
-    import pandas as pd
-    from incumbent import ENV, PACKAGE, compare
-    from tool_env import tool_python
-
-    t = compare(ex, start, years, fit_years, tool_python(ENV, PACKAGE, "cs_demand_model"), codes)
-    las = t.assign(area_type="la", area=t["la"])
-    total = t.groupby("year", as_index=False)["cs_demand_model"].sum()
-    total = total.assign(area_type="england", area="England")
-    both = pd.concat([las, total], ignore_index=True)
-    return both.assign(rep=0, indicator="cla", value=both["cs_demand_model"])[
-        ["rep", "year", "area_type", "area", "indicator", "value"]
-    ]
 
 
 def _sim_las(cfg, geo):

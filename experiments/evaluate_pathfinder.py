@@ -12,8 +12,10 @@ year, LA and RCC: period before/after, observed, each method's mean and 90% inte
 RCC's paired effect with its interval), evaluation_scores.csv and evaluation_summary.csv
 (errors and interval coverage after go-live), figures/ and manifest.json to ``out`` (default
 outputs/evaluation/<time>). Observed counts under 5 are suppressed; no child-level data is
-written. Other overrides (``seed=``, ``params.*``, ``policy.pooled_commissioning.*``) go to
-both runs.
+written. With ``incumbent=true`` Data to Insight's cs-demand-model (``experiments/incumbent.py``)
+is fitted on the same year and its projected children looked after shown beside them
+(``cs_demand_model_mean``, each council's and the RCC's sum). Other overrides (``seed=``,
+``params.*``, ``policy.pooled_commissioning.*``) go to both runs.
 """
 
 import sys
@@ -21,10 +23,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sim.io.cli import UserError, observed_overrides, run_main, validate  # noqa: E402
 
-OWN = ("observed", "rcc", "go_live", "reps", "draws", "workers", "out")
+OWN = ("observed", "rcc", "go_live", "reps", "draws", "workers", "out", "incumbent")
 RCCS = ("greater_manchester", "south_east")
 HEADLINE = [
     "cla",
@@ -89,6 +92,13 @@ def main(argv: list[str]) -> None:
             ex, geo, codes, pd.Timestamp(start), len(years_after), draws, factual.seed
         ),
     }
+    if own.get("incumbent", "false").lower() == "true":
+        from incumbent import as_runs
+
+        runs["cs_demand_model"] = as_runs(
+            ex, start, len(years_after), 1, [c for c in codes if c in set(ex.episodes["LA"])],
+            ("rcc", rcc),
+        )  # fmt: skip
     obs = indicators(ex.episodes, ex.header, ex.years, geo)
     go_live_year = gl.year + (1 if (gl.month, gl.day) > (3, 31) else 0)
     report = ev.pathfinder_report(obs, runs, go_live_year, ex.years)

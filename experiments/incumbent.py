@@ -112,6 +112,25 @@ def compare(ex, start: str, years: int, window_years: int, py: Path, las=None):
     return table[["la", "year", "observed", "cs_demand_model", "stock_and_flow"]]
 
 
+def as_runs(ex, start: str, years: int, fit_years: int, codes: list[str], total: tuple[str, str]):
+    """cs-demand-model's projected CLA by council, and their sum as the area ``total``.
+
+    Tidy runs (rep 0, one point projection) for ``sim.calibration.evaluate``: the back-cast
+    (``total`` = England) and the pathfinder evaluation (``total`` = the RCC).
+    """
+    import pandas as pd
+    from tool_env import tool_python
+
+    t = compare(ex, start, years, fit_years, tool_python(ENV, PACKAGE, "cs_demand_model"), codes)
+    las = t.assign(area_type="la", area=t["la"])
+    summed = t.groupby("year", as_index=False)["cs_demand_model"].sum()
+    summed = summed.assign(area_type=total[0], area=total[1])
+    both = pd.concat([las, summed], ignore_index=True)
+    return both.assign(rep=0, indicator="cla", value=both["cs_demand_model"])[
+        ["rep", "year", "area_type", "area", "indicator", "value"]
+    ]
+
+
 def main(argv: list[str]) -> None:
     """Read the extract, project with both models, write and print the comparison."""
     from observed_indicators import parse
