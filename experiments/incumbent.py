@@ -148,8 +148,25 @@ def main(argv: list[str]) -> None:
         years, window = int(args.get("years", "1")), int(args.get("window_years", "1"))
     except ValueError:
         raise UserError("years= and window_years= take whole numbers of years") from None
+    import datetime as dt
+
+    try:
+        start = dt.date.fromisoformat(args["start_date"])
+    except ValueError:
+        raise UserError(
+            f"start_date={args['start_date']}: expected a date such as 2020-03-31"
+        ) from None
+    if (start.month, start.day) != (3, 31) or years < 1 or window < 1:
+        raise UserError("start_date= must be a 31 March; years= and window_years= at least 1")
     geo = embedded.england()
     ex = read_extract(args["observed"], geo, year_naming=args.get("year_naming", "auto"))
+    first, last = ex.start.date(), ex.end.date()
+    if dt.date(start.year - window, 4, 1) < first or start > last:
+        raise UserError(
+            f"start_date={start} window_years={window}: the fitting window"
+            f" ({start.year - window}-04-01 to {start}) is not inside the extract"
+            f" ({first} to {last})"
+        )
     las = None
     if "la" in args:
         code = la_lookup(geo).get(norm_column(args["la"]))
