@@ -486,5 +486,9 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
 
     def finish(self) -> None:
         """Write the open episodes (no end date) at the end of the run."""
-        self.episodes.add_rows(self.table.open_episodes(len(self.episodes.COLUMNS)))
+        rows = self.table.rows_in_care()
+        rows = rows[self.table.I[rows, table.C_PLACE] >= 0]  # (placed: an episode is open)
+        self.episodes.add_rows(
+            engine.open_episode_rows(self.table.I, rows, len(self.episodes.COLUMNS))
+        )
         self.finished = True

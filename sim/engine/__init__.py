@@ -18,7 +18,7 @@ other from their own modules. State is passed as tuples of arrays (see ``state``
 """
 
 from sim.engine.day import room_for, run_days, unique_rows, urgent_round
-from sim.engine.episodes import close_episode, open_episode
+from sim.engine.episodes import close_episode, open_episode, open_episode_rows
 from sim.engine.events import handle_events
 from sim.engine.ledger import Accounts, bill, bill_rows, release
 from sim.engine.placements import (
@@ -60,6 +60,7 @@ __all__ = [
     "bill",
     "bill_rows",
     "close_episode",
+    "open_episode_rows",
     "follows_lead",
     "handle_events",
     "home_distances",

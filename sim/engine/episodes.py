@@ -6,6 +6,7 @@ one day fold into one episode, ``state.FOLD_RNE``).
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from sim.engine.state import FOLD_RNE, REC_X1, RNE_S
@@ -40,6 +41,7 @@ from sim.records import (
     EP_RNE,
     EP_RPC,
     EP_UNIT,
+    OPEN_DAY,
 )
 
 
@@ -77,6 +79,19 @@ def close_episode(tab, logs, r, day, rec, rpc):
             ti[r, C_FOLD_RNE] = ti[r, C_EP_RNE]
             return
     k = en[0]
+    write_episode(E, k, ti, r, day, rec, rpc)
+    en[0] = k + 1
+    ti[r, C_LAST_ROW] = k
+
+
+@njit(cache=True)
+def write_episode(E, k, ti, r, dec, rec, rpc):
+    """Episode row ``k`` of ``E``: row ``r``'s current episode, ending ``dec`` with ``rec``.
+
+    The one place a child's table row becomes an episode row (``EP_*`` columns of
+    ``sim.records.EpisodeLog``): episodes that end (``close_episode``) and those still open
+    when a run ends (``open_episode_rows``).
+    """
     E[k, EP_CHILD] = ti[r, C_CID]
     E[k, EP_LA] = ti[r, C_LA]
     E[k, EP_DECOM] = ti[r, C_EP_START]
@@ -85,11 +100,18 @@ def close_episode(tab, logs, r, day, rec, rpc):
     E[k, EP_CIN] = ti[r, C_CIN]
     E[k, EP_PLACE] = ti[r, C_PLACE]
     E[k, EP_PROVIDER] = ti[r, C_PROVIDER]
-    E[k, EP_DEC] = day
+    E[k, EP_DEC] = dec
     E[k, EP_REC] = rec
     E[k, EP_RPC] = rpc
     E[k, EP_HOME_D] = ti[r, C_HOME_D]
     E[k, EP_PL_D] = ti[r, C_PL_D]
     E[k, EP_UNIT] = ti[r, C_EP_UNIT]
-    en[0] = k + 1
-    ti[r, C_LAST_ROW] = k
+
+
+@njit(cache=True)
+def open_episode_rows(ti, rows, n_columns):
+    """The current episodes of ``rows`` as episode rows still open (no end, reason or change)."""
+    out = np.empty((len(rows), n_columns), np.int64)
+    for j in range(len(rows)):
+        write_episode(out, j, ti, rows[j], OPEN_DAY, -1, -1)
+    return out

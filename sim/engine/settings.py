@@ -91,13 +91,6 @@ def place_without_search_rows(
     ti, tu = tab.I, tab.U
     capacity, occupied, district = sup.capacity, sup.occupied, sup.district
     far, kin_cost, council = kin.far_share, kin.cost_gbp_week, kin.council_provider
-    la_order, d_start, d_cumw, d_lat, d_lon = (
-        geo.la_order,
-        geo.d_start,
-        geo.d_cumw,
-        geo.d_lat,
-        geo.d_lon,
-    )
     n = len(rows)
     mine = np.zeros(n, np.bool_)
     n_mine = 0
@@ -128,7 +121,16 @@ def place_without_search_rows(
         return left, 0, np.empty(0, np.int64), 0
     units = np.full(n_mine, -1, np.int64)
     k_units, new_la, new_d, new_cap, made_for = kin_households(
-        ti, tu, kin_rows, row_of, capacity, occupied, base, far, la_order, (d_start, d_cumw)
+        ti,
+        tu,
+        kin_rows,
+        row_of,
+        capacity,
+        occupied,
+        base,
+        far,
+        geo.la_order,
+        (geo.d_start, geo.d_cumw),
     )
     c = 0
     for a in range(n_mine):
@@ -146,7 +148,7 @@ def place_without_search_rows(
             provider,
             new_la[q],
             new_d[q],
-            (d_lat, d_lon),
+            (geo.d_lat, geo.d_lon),
             new_cap[q],
             1,
             1,
@@ -154,13 +156,13 @@ def place_without_search_rows(
             kin_cost,
             day,
         )
-    dists = home_distances(ti, go, units, district, d_lat, d_lon)
+    dists = home_distances(ti, go, units, district, geo.d_lat, geo.d_lon)
     place(
         tab,
         sup,
         books,
         logs,
-        d_start,
+        geo.d_start,
         go,
         units,
         np.full(n_mine, np.nan),
@@ -199,20 +201,13 @@ def place_unregistered_rows(
     ti, tw = tab.I, tab.W
     district = sup.district
     price_gbp, unreg_provider = unreg.list_price_gbp_week, unreg.provider
-    la_order, d_start, d_cumw, d_lat, d_lon = (
-        geo.la_order,
-        geo.d_start,
-        geo.d_cumw,
-        geo.d_lat,
-        geo.d_lon,
-    )
     n = len(rows)
     units = np.empty(n, np.int64)
     rnes = np.empty(n, np.int64)
     for i in range(n):
         r = rows[i]
-        la = la_order[ti[r, C_LA], rng.integers(0, 12)]
-        d = district_of(d_start, d_cumw, la, rng.random())
+        la = geo.la_order[ti[r, C_LA], rng.integers(0, 12)]
+        d = district_of(geo.d_start, geo.d_cumw, la, rng.random())
         price = price_gbp * math.exp(0.4 * rng.standard_normal() - 0.08)
         j = base + i
         register_unit(
@@ -224,7 +219,7 @@ def place_unregistered_rows(
             unreg_provider,
             la,
             d,
-            (d_lat, d_lon),
+            (geo.d_lat, geo.d_lon),
             1,
             2,
             3,
@@ -234,13 +229,13 @@ def place_unregistered_rows(
         )
         units[i] = j
         rnes[i] = RNE_S if ti[r, C_PLACE] < 0 else RNE_P
-    dists = home_distances(ti, rows, units, district, d_lat, d_lon)
+    dists = home_distances(ti, rows, units, district, geo.d_lat, geo.d_lon)
     n_unreg = place(
         tab,
         sup,
         books,
         logs,
-        d_start,
+        geo.d_start,
         rows,
         units,
         np.full(n, np.nan),

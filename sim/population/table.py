@@ -18,22 +18,7 @@ from numba import njit
 
 from sim.records import (
     CIN,
-    EP_CHILD,
-    EP_CIN,
-    EP_DEC,
-    EP_DECOM,
-    EP_HOME_D,
-    EP_LA,
-    EP_LS,
-    EP_PL_D,
-    EP_PLACE,
-    EP_PROVIDER,
-    EP_REC,
-    EP_RNE,
-    EP_RPC,
-    EP_UNIT,
     LS,
-    OPEN_DAY,
     PLAN_FOSTER,
 )
 
@@ -276,30 +261,6 @@ class ChildTable:
         rows = np.flatnonzero(ok)
         rows = rows[self.row_of[cids[rows]] == rows]
         return rows[np.argsort(cids[rows], kind="stable")]
-
-    def open_episodes(self, n_columns: int) -> np.ndarray:
-        """The current episode of each child in care and placed, as episode-log rows (no end).
-
-        In order of child number; ``n_columns`` is the log's width (``EpisodeLog.COLUMNS``).
-        """
-        iv = self.I
-        rows = self.rows_in_care()
-        rows = rows[iv[rows, C_PLACE] >= 0]
-        ep = np.empty((len(rows), n_columns), np.int64)
-        open_ = iv[rows]
-        ep[:, EP_CHILD] = open_[:, C_CID]
-        ep[:, EP_LA] = open_[:, C_LA]
-        ep[:, EP_DECOM] = open_[:, C_EP_START]
-        ep[:, EP_RNE] = open_[:, C_EP_RNE]
-        ep[:, EP_LS] = open_[:, C_LS]
-        ep[:, EP_CIN] = open_[:, C_CIN]
-        ep[:, EP_PLACE] = open_[:, C_PLACE]
-        ep[:, EP_PROVIDER] = open_[:, C_PROVIDER]
-        ep[:, EP_DEC], ep[:, EP_REC], ep[:, EP_RPC] = OPEN_DAY, -1, -1
-        ep[:, EP_HOME_D] = open_[:, C_HOME_D]
-        ep[:, EP_PL_D] = open_[:, C_PL_D]
-        ep[:, EP_UNIT] = open_[:, C_EP_UNIT]
-        return ep
 
     def free(self, row: int) -> None:
         """Free ``row`` (its child has left care): reusable from the next ``new_day``."""
