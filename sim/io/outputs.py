@@ -11,6 +11,7 @@ vintage) and the figures.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
@@ -90,7 +91,6 @@ def run_replicate(cfg: RunConfig, rep: int) -> dict:
     snaps = io903.snapshot_rows(model)
     y0 = model.origin.year + 1
     years = list(range(y0, y0 + cfg.years))
-    ind = indicators(episodes, header, years, embedded.england(), ledger, snaps)
     supply = (
         pd.concat(
             [s["supply"].assign(year=y0 + i) for i, s in enumerate(model.snapshots)],
@@ -104,6 +104,13 @@ def run_replicate(cfg: RunConfig, rep: int) -> dict:
         from sim.records import KIND_NAMES
 
         supply["kind"] = np.asarray(KIND_NAMES)[supply["kind"].to_numpy()]
+    counters = {k: float(v) for k, v in model.counters.items()}
+    # The model is done with once its tables are made. Its agents and the model refer to each
+    # other, so only the cycle collector frees it: a national run's arrays (about 300 MB) are
+    # let go before the indicators are worked out instead of after.
+    del model
+    gc.collect()
+    ind = indicators(episodes, header, years, embedded.england(), ledger, snaps)
     return {
         "rep": rep,
         "episodes": episodes,
@@ -116,7 +123,7 @@ def run_replicate(cfg: RunConfig, rep: int) -> dict:
             "build_s": t1 - t0,
             "run_s": t2 - t1,
             "indicators_s": time.perf_counter() - t2,
-            **{k: float(v) for k, v in model.counters.items()},
+            **counters,
         },
     }
 
