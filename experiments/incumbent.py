@@ -10,8 +10,9 @@ it: ``cs-demand-model`` 0.5.1 (the published tool the pathfinder councils use; i
 2, so it runs in an environment of its own, made on first use in ``~/.cache/sim-cs-demand-model``
 from the package registry) and ``sim.stockflow`` (our implementation of the same kind of model).
 Writes ``incumbent.csv`` (la, year, observed, cs_demand_model, stock_and_flow; observed counts
-of 1-4 suppressed) to ``out`` (default outputs/incumbent/<time>) and prints it. On Data to
-Insight's own sample, from 31 March 2020: the tool 138.2, ours 136.1, observed 140.
+of 1-4 suppressed) to ``out`` (default outputs/incumbent/<time>) and prints it. Both models and
+the observed count leave out short breaks (LS V3/V4), as DfE does. On Data to Insight's own
+sample, from 31 March 2020: the tool 120.2, ours 120.0, observed 122 a year on.
 """
 
 import sys
@@ -44,8 +45,17 @@ HEADER_FIELDS = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
 
 
 def write_tool_input(ep, hd, folder: Path) -> None:
-    """One council's clean episodes and header as the tool reads them (dd/mm/yyyy dates)."""
+    """One council's clean episodes and header as the tool reads them (dd/mm/yyyy dates).
+
+    Short breaks (LS V3, V4) are left out, as DfE's figures and our own indicators and
+    stock-and-flow leave them out. The tool links a child's episodes by their dates (one ends
+    the day the next begins), so care that follows a short break is an entry to it, and care
+    that goes on into one an exit, as in ``sim.episode_arrays.without_short_breaks``.
+    """
+    from sim.episode_arrays import SHORT_BREAK_LS
+
     folder.mkdir(parents=True, exist_ok=True)
+    ep = ep[~ep["LS"].isin(SHORT_BREAK_LS)]
     e = ep.reindex(columns=EPISODE_FIELDS)
     for c in ("DECOM", "DEC"):
         e[c] = e[c].dt.strftime("%d/%m/%Y")
@@ -64,6 +74,7 @@ def compare(ex, start: str, years: int, window_years: int, py: Path, las=None):
     import pandas as pd
 
     from sim import stockflow
+    from sim.metrics import indicators
 
     end = pd.Timestamp(start)
     fit_start = pd.Timestamp(end.year - window_years, 4, 1)
@@ -88,10 +99,12 @@ def compare(ex, start: str, years: int, window_years: int, py: Path, las=None):
             )
             ours = stockflow.fit_and_project(ep, hd, fit_start, end, years)
             ours = ours[(ours["draw"] == -1) & (ours["indicator"] == "cla")]
+            # What happened, counted as every indicator is counted (DfE's definition).
+            seen = indicators(ep, hd, [y for y in years_after if y in ex.years])
+            seen = seen[(seen["area_type"] == "england") & (seen["indicator"] == "cla")]
+            seen = dict(zip(seen["year"], seen["value"], strict=True))
             for y in years_after:
-                d = pd.Timestamp(y, 3, 31)
-                seen = ep.loc[(ep["DECOM"] <= d) & (ep["DEC"].isna() | (ep["DEC"] > d)), "CHILD"]
-                observed = float(seen.nunique()) if y in ex.years else float("nan")
+                observed = float(seen.get(y, 0.0)) if y in ex.years else float("nan")
                 value = float(ours.loc[ours["year"] == y, "value"].iloc[0])
                 rows.append({"la": la, "year": y, "observed": observed, "stock_and_flow": value})
         jobs_path, out = Path(tmp) / "jobs.json", Path(tmp) / "tool.csv"

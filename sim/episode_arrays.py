@@ -1,7 +1,8 @@
 """An episodes table as arrays for the yearly indicators: codes, lookups and dates worked out once.
 
-This module owns turning a sorted SSDA903 episodes table into the arrays ``sim.metrics``
-selects each year's rows from (``EpisodeArrays``): each row's child as a code, its dates, its
+This module owns which episodes DfE's published figures count (``without_short_breaks``) and
+turning a sorted SSDA903 episodes table into the arrays ``sim.metrics`` selects each year's
+rows from (``EpisodeArrays``): each row's child as a code, its dates, its
 reason for a new episode and for ending, its placement and provider group, its district
 points and the LA of its placement, each worked out once for all years.
 """
@@ -15,6 +16,48 @@ from sim.records import PLACE_GROUP, PROVIDER_GROUP
 
 PLACEMENT_RNE = ("S", "P", "B", "T", "U")
 UNREGISTERED_PLACES = ("Z1", "Z11", "Z12", "Z13", "Z14")
+
+
+SHORT_BREAK_LS = ("V3", "V4")
+
+
+def without_short_breaks(ep: pd.DataFrame) -> pd.DataFrame:
+    """The episodes DfE's published figures count: without short breaks (legal status V3, V4).
+
+    DfE's CLA statistics leave out children looked after under an agreed series of short-term
+    placements (legal status V3 or V4) from every national, regional and LA figure except the
+    short-break tables themselves (DfE, "Children looked after in England including
+    adoptions", methodology: "Children looked after under a series of short-term placements"
+    are excluded; docs/facts.md). Their episodes are dropped here, for observed and simulated
+    episodes alike. A child whose short breaks give way to another legal status starts to be
+    looked after, in the published sense, on the first day of the other status; one whose care
+    continues into short breaks ceases to be looked after, in that sense, the day they begin.
+
+    Args:
+        ep: Episodes sorted by CHILD then DECOM, with RNE and REC (and LS: without it, no
+            episode is a short break).
+
+    Returns:
+        The episodes other than short breaks, with boolean ``starts_care`` (RNE ``S``, or the
+        first after a short break) and ``ceases_care`` (an end reason other than ``X1``, or
+        the last before a short break) columns.
+    """
+    rec = ep["REC"]
+    starts = ep["RNE"].eq("S").to_numpy(bool)
+    ceases = (rec.notna() & rec.ne("X1")).to_numpy(bool)
+    brk = ep["LS"].isin(SHORT_BREAK_LS).to_numpy(bool) if "LS" in ep else np.zeros(len(ep), bool)
+    if brk.any():
+        child = ep["CHILD"].to_numpy()
+        same_prev = np.zeros(len(ep), bool)
+        same_prev[1:] = child[1:] == child[:-1]
+        after_break = np.zeros(len(ep), bool)
+        after_break[1:] = brk[:-1]
+        before_break = np.zeros(len(ep), bool)
+        before_break[:-1] = brk[1:] & same_prev[1:]
+        starts = starts | (after_break & same_prev)
+        ceases = ceases | before_break
+    out = ep.assign(starts_care=starts, ceases_care=ceases)
+    return out[~brk].reset_index(drop=True) if brk.any() else out
 
 
 def district_points(geo) -> tuple[dict, dict]:
@@ -52,9 +95,9 @@ class EpisodeArrays:
         self.rec = ep["REC"]
         self.reason = ep["REASON_PLACE_CHANGE"]
         rne = ep["RNE"]
-        self.is_start = rne.eq("S").to_numpy(bool)
+        self.is_start = ep["starts_care"].to_numpy(bool)
         self.is_placement = rne.isin(PLACEMENT_RNE).to_numpy(bool)
-        self.ceases = (self.rec.notna() & self.rec.ne("X1")).to_numpy(bool)
+        self.ceases = ep["ceases_care"].to_numpy(bool)
         reason = self.reason
         self.changes = (self.rec.eq("X1") & reason.notna() & reason.ne("")).to_numpy(bool)
         place = ep["PLACE"]

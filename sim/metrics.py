@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from sim.episode_arrays import EpisodeArrays
+from sim.episode_arrays import EpisodeArrays, without_short_breaks
 from sim.geography import TWENTY_MILES_KM, Geography, haversine_km
 from sim.records import DAYS_PER_YEAR, KIND_NAMES, PLACE_GROUP, PROVIDER_GROUP
 
@@ -266,8 +266,9 @@ def indicators(
     ep["DECOM"] = pd.to_datetime(ep["DECOM"])
     dob = header.drop_duplicates("CHILD").set_index("CHILD")["DOB"]
     ep = ep.sort_values(["CHILD", "DECOM"], kind="stable").reset_index(drop=True)
+    ep = without_short_breaks(ep)
     # Period of care start and placement spell start of each episode (carried forward).
-    new_period = ep["RNE"].eq("S") | ep["CHILD"].ne(ep["CHILD"].shift())
+    new_period = ep["starts_care"] | ep["CHILD"].ne(ep["CHILD"].shift())
     ep["period_start"] = ep["DECOM"].where(new_period).groupby(ep["CHILD"]).ffill()
     new_spell = ep["RNE"].isin(("S", "P", "B", "U")) | new_period
     ep["spell_start"] = ep["DECOM"].where(new_spell).groupby(ep["CHILD"]).ffill()

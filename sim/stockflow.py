@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import expm
 
+from sim.episode_arrays import without_short_breaks
 from sim.records import DAYS_PER_YEAR, PLACE_GROUP
 
 # Placement groups in the order ``sim.metrics`` emits them (DfE publication groups).
@@ -169,12 +170,13 @@ def _group_index(place: pd.Series) -> np.ndarray:
 def _prepared(episodes: pd.DataFrame, header: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Episodes sorted by child and start, with integer-day dates and band birthdays."""
     dob = header.drop_duplicates("CHILD").set_index("CHILD")["DOB"]
-    ep = episodes[["CHILD", "DECOM", "DEC", "RNE", "PLACE", "REC"]].copy()
+    cols = ["CHILD", "DECOM", "DEC", "RNE", "LS", "PLACE", "REC"]
+    ep = episodes[[c for c in cols if c in episodes.columns]].copy()
     ep["DOB"] = pd.to_datetime(ep["CHILD"].map(dob))
     dropped = int(ep["DOB"].isna().sum())
     ep = ep[ep["DOB"].notna()]
     ep = ep.sort_values(["CHILD", "DECOM"], kind="stable").reset_index(drop=True)
-    return ep, dropped
+    return without_short_breaks(ep), dropped
 
 
 # ---- fitting -------------------------------------------------------------------------------
@@ -196,6 +198,9 @@ def fit(
     episode, a move between groups when the group changes, a move within the group when the
     group is unchanged and the next RNE is P, T, B or U (not L, a legal status change only).
     Entries are episodes with RNE S starting in the window, by band on DECOM and group.
+    Short breaks (legal status V3, V4) are left out as DfE leaves them out of its figures
+    (``sim.episode_arrays.without_short_breaks``): care after them starts, care going on into
+    them ends.
 
     Args:
         episodes: SSDA903 episodes (CHILD, DECOM, DEC, RNE, PLACE, REC; datetime dates).
@@ -232,15 +237,16 @@ def fit(
 
     # Endings in the window.
     ended = ~is_open & (dec >= d0) & (dec < d1)
-    rec = ep["REC"].fillna("").astype(str).to_numpy()
     band_end = _band_on(dec - 1, bdays)
-    exit_ = ended & (rec != "X1")
+    # An exit: an end reason other than X1, or care going on into short breaks (not counted).
+    ceases = (ep["REC"].fillna("").astype(str).to_numpy() != "X1") | ep["ceases_care"].to_numpy()
+    exit_ = ended & ceases
     exits = np.bincount(band_end[exit_] * _NG + grp[exit_], minlength=_NB * _NG)
     child = ep["CHILD"].to_numpy()
     has_next = np.zeros(len(ep), dtype=bool)
     has_next[:-1] = child[:-1] == child[1:]
     nxt = np.minimum(np.arange(len(ep)) + 1, max(len(ep) - 1, 0))
-    x1 = ended & (rec == "X1")
+    x1 = ended & ~ceases
     linked = x1 & has_next
     grp_next = grp[nxt]
     rne_next = ep["RNE"].fillna("").astype(str).to_numpy()[nxt]
@@ -252,7 +258,7 @@ def fit(
     within = np.bincount(band_end[same] * _NG + grp[same], minlength=_NB * _NG)
 
     # Entries: starts of care in the window.
-    started = (ep["RNE"].to_numpy() == "S") & (decom >= d0) & (decom < d1)
+    started = ep["starts_care"].to_numpy(bool) & (decom >= d0) & (decom < d1)
     band_start = _band_on(decom[started], bdays[started])
     entries = np.bincount(band_start * _NG + grp[started], minlength=_NB * _NG)
 

@@ -172,3 +172,38 @@ def test_area_sums_are_compensated_leave_out_uncoded_rows_and_match_pandas():
     at, vals = _sums_by_code(frame, block, codes, 9)
     assert at.tolist() == ref.index.tolist()
     np.testing.assert_allclose(vals, ref.to_numpy(), rtol=1e-13)
+
+
+def test_short_breaks_are_left_out_as_dfe_leaves_them_out(table):
+    """Children in a series of short breaks (LS V3/V4) are not counted, by DfE's definition.
+
+    Hand-worked, year to 31 March 2026, added to the fixture's children 1-4 (CLA 3, starts 1,
+    ceased 1):
+    - child 5 has only short breaks, one open at 31 March: not CLA, no start, no end;
+    - child 6 has short breaks, then is accommodated (V3 -> V2) on 1 Aug 2025 without a gap:
+      a start on 1 Aug 2025 in the published sense, CLA at 31 March, one placement;
+    - child 7 is looked after (C2) and goes on into short breaks (C2 -> V4) on 1 Dec 2025:
+      ceases on 1 Dec 2025 in the published sense; not CLA at 31 March.
+    """
+    episodes, header = table
+    extra = [
+        ep(5, "2025-04-10", "S", "U4", "2025-04-12", "E8"),
+        ep(5, "2026-03-30", "S", "U4"),
+        ep(6, "2025-05-01", "S", "U4", "2025-08-01", "X1"),
+        ep(6, "2025-08-01", "L", "U4"),
+        ep(7, "2023-01-01", "S", "U4", "2025-12-01", "X1"),
+        ep(7, "2025-12-01", "L", "U4", "2025-12-03", "E8"),
+    ]
+    extra = pd.DataFrame(extra)
+    extra["LS"] = ["V3", "V3", "V3", "V2", "C2", "V4"]
+    episodes = pd.concat([episodes, extra], ignore_index=True)
+    dob = pd.to_datetime(["2012-05-01", "2011-05-01", "2014-05-01"])
+    header = pd.concat([header, pd.DataFrame({"CHILD": [5, 6, 7], "DOB": dob})])
+    h = headline(indicators(episodes, header, [2026], small_geo()), 2026)
+    assert h["cla"] == 3 + 1  # child 6
+    assert h["starts"] == 1 + 1  # child 6, on the day its V2 episode begins
+    assert h["ceased"] == 1 + 1  # child 7, the day its short breaks begin
+    assert h["ceased_E11"] == 0  # child 7's end is no adoption (nor any reason code)
+    # Child 6's one placement in the year is its V2 episode's (the L episode is no move).
+    assert h["cla_3plus_placements"] == 1
+    assert h["share_3plus_placements"] == pytest.approx(1 / 4)

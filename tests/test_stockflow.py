@@ -233,3 +233,32 @@ def test_zero_unseen_keeps_unobserved_cells_at_zero(hand):
     # Only entries under 1 into foster were seen, and nobody is in a group nothing enters.
     assert (p[p["indicator"] == "cla_place_other_residential"]["value"] == 0).all()
     assert (p[p["indicator"] == "starts"]["value"] > 0).all()
+
+
+def test_short_breaks_are_left_out_of_the_flows():
+    """A short break (LS V3) is no exposure; care after it starts, care going on into it ends.
+
+    Hand-worked over 2025-04-01..2025-04-30 (30 days): child 1 is in foster care (C2) from
+    1 April, goes into short breaks (V4) on 11 April and leaves on 21 April; child 2 has a
+    short break from 1 April and is accommodated (V2) on 16 April. Exposure: child 1's 10
+    days and child 2's 15; one exit (child 1 on 11 April, not 21 April) and two entries (child
+    1 on 1 April, child 2 on 16 April, not on 1 April).
+    """
+    day = pd.Timestamp
+    episodes = pd.DataFrame(
+        {
+            "CHILD": [1, 1, 2, 2],
+            "DECOM": [day("2025-04-01"), day("2025-04-11"), day("2025-04-01"), day("2025-04-16")],
+            "DEC": [day("2025-04-11"), day("2025-04-21"), day("2025-04-16"), pd.NaT],
+            "RNE": ["S", "L", "S", "L"],
+            "LS": ["C2", "V4", "V3", "V2"],
+            "PLACE": ["U4", "U4", "U4", "U4"],
+            "REC": ["X1", "E8", "X1", None],
+        }
+    )
+    header = pd.DataFrame({"CHILD": [1, 2], "DOB": pd.to_datetime(["2015-01-01", "2015-01-01"])})
+    m = sf.fit(episodes, header, "2025-04-01", "2025-04-30")
+    assert m.exposure.sum() == 10 + 15
+    assert m.exits.sum() == 1
+    assert m.entries.sum() == 2
+    assert m.between.sum() == 0 and m.within.sum() == 0
