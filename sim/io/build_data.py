@@ -248,6 +248,25 @@ def build(shared: Path) -> None:
         ["source: national_targets.yaml (DfE, MHCLG RO3, Ofsted, NAO, CMA, LGA; see column)"],
     )
 
+    # The training half of DfE's 2025 LA outcomes; "c" (suppressed) and "z" (not applicable)
+    # become empty. The other half is held back to check the model, so it is never here.
+    outcomes = list(csv.DictReader((shared / "la_outcomes_2025_half.csv").open()))
+    cols = ["pct_over_20_miles", "pct_3plus_placements_year", "pct_long_term_stable"]
+    _write(
+        "la_outcomes_2025_half.csv",
+        ["ons_code", "name", *cols],
+        [
+            [r["ons_code"], r["name"], *("" if r[c] in ("c", "z") else r[c] for c in cols)]
+            for r in outcomes
+        ],
+        [
+            "source: DfE Children looked after in England 2025, LA tables: % of CLA at 31 March"
+            " placed over 20 miles from home, % with 3+ placements in the year, % of under-16s"
+            " looked after 2.5+ years in the same placement 2+ years; a random half of the 153"
+            " LAs (c suppressed, z not applicable: empty)"
+        ],
+    )
+
     national = [
         r
         for r in csv.DictReader((shared / "cla_national_2021_2025.csv").open())

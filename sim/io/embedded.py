@@ -78,3 +78,9 @@ def targets() -> pd.DataFrame:
     df = read_table("targets.csv")
     df["key"] = df["key"].fillna("")
     return df
+
+
+@lru_cache(maxsize=1)
+def la_outcomes_half() -> pd.DataFrame:
+    """DfE 2025 outcomes (percentages) of the training half of the LAs; NaN where suppressed."""
+    return read_table("la_outcomes_2025_half.csv")
