@@ -267,13 +267,10 @@ def build(shared: Path) -> None:
         ],
     )
 
-    national = [
-        r
-        for r in csv.DictReader((shared / "cla_national_2021_2025.csv").open())
-        if r["year"] in ("2024", "2025")
-    ]
+    # Every year 2021-2025: the back-cast from 31 March 2021 starts from that year's stock.
+    national = list(csv.DictReader((shared / "cla_national_2021_2025.csv").open()))
     _write(
-        "national_2024_2025.csv",
+        "national_2021_2025.csv",
         ["table", "year", "group", "item", "number"],
         [[r["source_table"], r["year"], r["group"], r["item"], r["number"]] for r in national],
         ["source: DfE Children looked after in England 2025 release, national tables"],
