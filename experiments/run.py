@@ -35,6 +35,10 @@ def run(cfg: DictConfig) -> None:
                 index=False
             )
         )
+    if (out / "dynamics_check.csv").exists():  # a back-cast: each year against DfE's series
+        table = pd.read_csv(out / "dynamics_check.csv")
+        cols = ["year", "target", "simulated", "observed", "lower", "upper", "within"]
+        print(table[cols].to_string(index=False))
     summary = pd.read_csv(out / "indicators_summary.csv")
     head = summary[
         (summary["area_type"] == "england")

@@ -20,15 +20,46 @@ from sim.records import (
     DAYS_PER_YEAR,
     N_KINDS,
 )
+from sim.world import build, years
 
 
 class KernelInputs:
     """What the compiled kernels take from the model (a mixin of ``PlacementModel``)."""
 
+    def entry_year(self, day: int) -> tuple[float, float]:
+        """Arrivals on ``day`` relative to 2024-25's and their UASC share, by year to 31 March.
+
+        A synthetic world's entries follow England's observed starts (all and unaccompanied)
+        of the year to 31 March holding ``day`` (``sim.world.years``), up to 2024-25; later
+        years, and an observed start, keep 2024-25's (the parameters). Arrivals are of
+        sibling groups, so the starts are divided by the year's mean group size, and the
+        children's UASC share becomes a share of arrivals (``build.uasc_arrival_share``).
+
+        Returns:
+            The factor on ``entry_rate_per_day`` and the share of arrivals that are UASC.
+        """
+        ep = self.p.entry
+        y = years.year_to_march(self.origin, day)
+        base = self._uasc_arrivals
+        if base is None or base[0] is not ep:
+            base = self._uasc_arrivals = (ep, build.uasc_arrival_share(ep, ep.uasc_share))
+        if not self.entry_by_year or y >= years.LAST_YEAR:
+            return 1.0, base[1]
+        ratio, child_share = years.entry_factors(y, ep.uasc_share)
+        share = build.uasc_arrival_share(ep, child_share)
+        size = build.mean_group_size(ep, share) / build.mean_group_size(ep, base[1])
+        return ratio / size, share
+
+    def entry_rate_on(self, day: int) -> np.ndarray:
+        """Arrivals a day by LA on ``day`` (``entry_rate_per_day`` times ``entry_year``)."""
+        factor = self.entry_year(day)[0]
+        return self.entry_rate_per_day if factor == 1.0 else self.entry_rate_per_day * factor
+
     def entry_params(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Entry's scalar (``E_*``) and per-age-band (``B_*``) parameters on ``day``.
 
-        Built once for the run's parameters while no lever that changes them exists.
+        Built once for the run's parameters (and the year's UASC share, ``entry_year``) while
+        no lever that changes them exists.
         """
         p, policy = self.p, self.policy
         if self._entry_bands is None or self._entry_bands[0] is not p:
@@ -36,11 +67,13 @@ class KernelInputs:
         bands = self._entry_bands[1]
         steady = policy.prevention is None and policy.kinship_support is None
         steady = steady and policy.uasc_dispersal is None
-        if steady and self._entry_prm is not None and self._entry_prm[0] is p:
-            return self._entry_prm[1], bands
-        prm = arrivals.entry_scalars(p, policy, day, self.origin)
+        uasc_share = self.entry_year(day)[1]
+        cached = self._entry_prm
+        if steady and cached is not None and cached[0] is p and cached[1] == uasc_share:
+            return cached[2], bands
+        prm = arrivals.entry_scalars(p, policy, day, self.origin, uasc_share)
         if steady:
-            self._entry_prm = (p, prm)
+            self._entry_prm = (p, uasc_share, prm)
         return prm, bands
 
     def day_terms(self, day: int) -> tuple:

@@ -67,7 +67,7 @@ from sim.snapshot import snapshot
 from sim.supply.foster import foster_month, service_table
 from sim.supply.homes import HomeEntry, homes_month
 from sim.supply.units import new_provider
-from sim.world import build
+from sim.world import build, years
 from sim.world import observed as observed_start
 from sim.world.children import initial_children
 from sim.world.supply import build_foster, build_homes, build_sa
@@ -168,6 +168,12 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.provider_la = np.zeros(0, np.int64)  # each provider's LA (councils) or -1
         self.entry_rate_per_day = np.zeros(geo.n_la)  # arrivals a day by LA
         self.entry_age_cum = None  # cumulative age shares at entry
+        # The year at 31 March whose national figures build a synthetic world (2021-2025;
+        # ``sim.world.years``), and whether entries follow each year's observed starts (a
+        # synthetic world: the years to 31 March 2022-2025; an observed start keeps the
+        # extract's own rate).
+        self.world_year = years.clamp(self.origin.year)
+        self.entry_by_year = not cfg.world.observed
         self.la_exit_factor = np.ones(geo.n_la)  # by LA: multiplier on the length of stay
         self.foster_pipeline = FosterPipeline()  # approved households not yet open
         self.foster_services: list[int] = []  # providers that recruit foster carers
@@ -178,6 +184,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.observed_history: dict = {}  # an observed start's episodes by child
         # Caches of derived terms, kept while their inputs stay the same.
         self._entry_prm = None
+        self._uasc_arrivals = None  # (entry parameters, the UASC share of arrivals they give)
         self._entry_bands = None
         # The run's time (``run``).
         self.end_day = 0
@@ -254,7 +261,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         # room never written costs no memory). About three episodes and three payments per
         # child in care or arriving (national runs: 3.2 and 3.5).
         days = self.end_day - int(self.env.now)
-        arrivals = float(self.entry_rate_per_day.sum()) * 1.2 * days
+        arrivals = float(self.entry_rate_on(int(self.env.now) + 1).sum()) * 1.2 * days
         rows = int(4 * (len(self.children) + arrivals))
         self.episodes.reserve(rows)
         self.ledger.reserve(rows)
@@ -306,7 +313,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         ``first``, before its own. The days' arrivals are drawn first, all at once: the same
         draws as day by day, since nothing else draws from their stream.
         """
-        rate = self.entry_rate_per_day
+        rate = self.entry_rate_on(first)
         arrivals = self.streams["referrals"].poisson(rate, size=(last - first + 1, len(rate)))
         day = first
         while day <= last:
@@ -479,7 +486,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         if pooled is not None and pooled.active(day):
             pooled.plan_year(day, self)  # the regional sufficiency plan
             set_block_contracts(self, day)
-            arrivals = self.entry_rate_per_day * DAYS_PER_YEAR
+            arrivals = self.entry_rate_on(day + 1) * DAYS_PER_YEAR
             self.agents_by_type[RCC].do("forecast_need", self.stock, arrivals)
         self.agents_by_type[Council].do("plan_year")  # next year's budgets
         self.agents_by_type[Provider].do("close_year")

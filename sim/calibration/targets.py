@@ -2,8 +2,10 @@
 
 This module owns the table of what a no-reform run must reproduce in its first simulated year
 (to 31 March 2026) and with what tolerance, each tied to an indicator computed by
-``sim.metrics`` and to its source figure (the embedded ``targets.csv``, from docs/facts.md), and the
-function that compares a run's indicators with it (mean and 90% interval over replicates).
+``sim.metrics`` and to its source figure (the embedded ``targets.csv``, from docs/facts.md), the
+function that compares a run's indicators with it (mean and 90% interval over replicates), and
+the dynamics targets: what a synthetic England started on 31 March 2021 must reproduce in each
+year to 2025 (``dynamics_targets``, from the DfE series in ``sim/data/national_2021_2025.csv``).
 """
 
 from __future__ import annotations
@@ -192,3 +194,105 @@ MARKET_CHECKS: tuple[Target, ...] = (
         100,
     ),
 )
+
+
+# ---- dynamics: the back-cast from 31 March 2021 -------------------------------------------------
+# Each year 2022-2025 of a synthetic England started on 31 March 2021, against the DfE series
+# [file] (``sim.world.years``): (indicator, label, DfE table and item, tolerance, relative).
+# CLA within 4%, starts and ceased within 8%; the placement mix within 1.5 points.
+_T31 = "combined_cla_31_march_data"
+DYNAMICS: tuple[tuple[str, str, str, str, str, float, bool], ...] = (
+    ("cla", "CLA at 31 March", _T31, "Age group", "Total", 0.04, True),
+    ("starts", "Starts in year", "combined_cla_data", "Age on starting", "Total", 0.08, True),
+    ("ceased", "Ceased in year", "ceased_cla_data", "Age on ceasing", "Total", 0.08, True),
+    (
+        "share_place_homes_secure",
+        "Children's and secure homes, % of CLA",
+        _T31,
+        "Placement",
+        "Secure homes and children's homes",
+        1.5,
+        False,
+    ),
+    (
+        "share_place_foster",
+        "Foster placements, % of CLA",
+        _T31,
+        "Placement",
+        "Foster placements",
+        1.5,
+        False,
+    ),
+)
+DYNAMICS_YEARS = (2022, 2023, 2024, 2025)
+
+
+def dynamics_targets(years_: tuple[int, ...] = DYNAMICS_YEARS) -> pd.DataFrame:
+    """The observed series a back-cast from 31 March 2021 is scored on, one row per year.
+
+    Returns:
+        Columns year, indicator, label, observed (a count, or a share as a percentage),
+        lower, upper, scale (indicator value x scale is compared) and source.
+    """
+    from sim.world import years
+
+    rows = []
+    for y in years_:
+        for ind, label, table, group, item, tol, relative in DYNAMICS:
+            value = years.figure(table, y, group, item)
+            scale = 1.0
+            if not relative:  # a share of CLA at 31 March, as a percentage
+                value = 100 * value / years.figure(table, y, group, "Total")
+                scale = 100.0
+            half = value * tol if relative else tol
+            rows.append(
+                {
+                    "year": y,
+                    "indicator": ind,
+                    "label": label,
+                    "observed": round(value, 3),
+                    "lower": round(value - half, 3),
+                    "upper": round(value + half, 3),
+                    "scale": scale,
+                    "source": f"DfE CLA 2025 release, {table}: {group}, {item} [file]",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def dynamics_check(ind: pd.DataFrame) -> pd.DataFrame:
+    """Each year's simulated England indicators against ``dynamics_targets``.
+
+    Only the years the run simulated (and the DfE series holds) are compared.
+
+    Returns:
+        One row per year and target: the simulated mean and 90% interval over replicates,
+        observed value, bounds, and whether the mean lies within them.
+    """
+    e = ind[ind["area_type"] == "england"]
+    if "rep" not in e:
+        e = e.assign(rep=0)
+    targets = dynamics_targets()
+    targets = targets[targets["year"].isin(e["year"].unique())]
+    rows = []
+    for t in targets.itertuples(index=False):
+        sel = (e["year"] == t.year) & (e["indicator"] == t.indicator)
+        v = e.loc[sel, "value"].to_numpy(float) * t.scale
+        mean = float(v.mean()) if len(v) else float("nan")
+        lo, hi = np.quantile(v, [0.05, 0.95]) if len(v) else (np.nan, np.nan)
+        rows.append(
+            {
+                "year": t.year,
+                "target": t.label,
+                "indicator": t.indicator,
+                "simulated": round(mean, 3),
+                "sim_p05": round(float(lo), 3),
+                "sim_p95": round(float(hi), 3),
+                "observed": t.observed,
+                "lower": t.lower,
+                "upper": t.upper,
+                "within": bool(t.lower <= mean <= t.upper),
+                "source": t.source,
+            }
+        )
+    return pd.DataFrame(rows)

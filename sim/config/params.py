@@ -61,7 +61,11 @@ class ExitParams:
     # (~0.6, assumption) -> 0.7.
     staying_put_share_fostered: float = 0.7
     # UASC leave care sooner: multiplier on long stay mean: assumption.
-    uasc_long_multiplier: float = 0.5
+    uasc_long_multiplier: float = 1.0
+    # Share of UASC whose stay is short (the band's short mean; e.g. assessed as adults):
+    # assumption, fitted with ``uasc_long_multiplier`` to UASC ceasing 2022-2025 (3,880,
+    # 5,480, 7,300, 7,850 [file] DfE), which follow the previous year's UASC starts.
+    uasc_p_short: float = 0.2
 
     def __post_init__(self) -> None:
         for k in ("p_short", "short_mean_days", "long_mean_years"):
@@ -69,6 +73,7 @@ class ExitParams:
                 raise ConfigError(f"params.exits.{k} must have 5 values (one per age band)")
         for v in self.p_short:
             check_range("params.exits.p_short", v, 0.0, 1.0)
+        check_range("params.exits.uasc_p_short", self.uasc_p_short, 0.0, 1.0)
         check_range(
             "params.exits.staying_put_share_fostered", self.staying_put_share_fostered, 0, 1
         )

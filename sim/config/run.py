@@ -120,10 +120,11 @@ class RunConfig:
             raise ConfigError(
                 f"start_date={self.start_date!r}: expected a 31 March, e.g. 2025-03-31"
             )
-        if d.isoformat() != "2025-03-31" and not self.world.observed:
+        if not 2021 <= d.year <= 2025 and not self.world.observed:
             raise ConfigError(
-                f"start_date={self.start_date}: a start other than 2025-03-31 (the embedded"
-                " data's date) needs world.observed=PATH, an extract to start from"
+                f"start_date={self.start_date}: a synthetic world starts on 31 March 2021 to"
+                " 2025 (the years of the embedded national tables); another date needs"
+                " world.observed=PATH, an extract to start from"
             )
         if self.world.observed and self.world.scale != 1.0:
             raise ConfigError("world.observed: an observed start needs world.scale=1.0")

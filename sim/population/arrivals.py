@@ -36,6 +36,7 @@ from sim.population.entry import (
     E_SIB_THREE,
     E_STEP_TO_SA,
     E_UASC_LONG_MULT,
+    E_UASC_P_SHORT,
     E_UASC_SHARE,
     F_ADOPTION_DAY,
     F_AWAY,
@@ -107,16 +108,18 @@ class EntryPlan(NamedTuple):
     dispersal: tuple  # the National Transfer Scheme's (quota, simulated, region) by LA
 
 
-def entry_scalars(p, policy, day: int, origin) -> np.ndarray:
+def entry_scalars(p, policy, day: int, origin, uasc_share: float | None = None) -> np.ndarray:
     """The scalar parameters of entry (``E_*``) on ``day``, for parameters ``p``.
 
     A lever (``policy``'s) off on ``day`` passes a threshold no uniform is below (-1).
-    ``origin``: the date of day 0 (ages are read from the calendar).
+    ``origin``: the date of day 0 (ages are read from the calendar). ``uasc_share``: the
+    UASC share of the day's arrivals (``KernelInputs.entry_year``; default
+    ``params.entry.uasc_share``).
     """
     ep, ex, pl = p.entry, p.exits, p.placements
     prm = np.zeros(N_EPRM)
     prm[E_ORIGIN_ORDINAL] = origin.toordinal()
-    prm[E_UASC_SHARE] = ep.uasc_share
+    prm[E_UASC_SHARE] = ep.uasc_share if uasc_share is None else uasc_share
     prm[E_SIB_SHARE] = ep.sibling_group_share
     prm[E_SIB_THREE] = ep.sibling_group_of_three
     prev = policy.prevention
@@ -126,6 +129,7 @@ def entry_scalars(p, policy, day: int, origin) -> np.ndarray:
     prm[E_MALE_UASC] = ep.male_share_uasc
     prm[E_MALE_NON_UASC] = ep.male_share_non_uasc
     prm[E_UASC_LONG_MULT] = ex.uasc_long_multiplier
+    prm[E_UASC_P_SHORT] = ex.uasc_p_short
     prm[E_P_ADOPT] = pl.p_adoption_young_long
     prm[E_ADOPT_DAYS] = pl.adoption_placement_days
     prm[E_SA16_UASC] = pl.p_sa_16plus_uasc

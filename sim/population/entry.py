@@ -116,10 +116,11 @@ _CIN_N8 = CIN["N8"]
     E_DISPERSE_BELOW,
     E_DISPERSE_REGION,
     E_ORIGIN_ORDINAL,  # the calendar date of model day 0, as a proleptic Gregorian ordinal
-) = range(17)
+    E_UASC_P_SHORT,
+) = range(18)
 
 
-N_EPRM = 17
+N_EPRM = 18
 
 
 # Per-band parameter rows of ``bands`` (``entry_params``).
@@ -309,7 +310,7 @@ def _futures(
     # How long the child stays and why it leaves (``la_factor`` scales the council's exit rate).
     day18 = dob + legal.days_to_18(dob, prm[E_ORIGIN_ORDINAL])
     adoption_day = -1
-    if u[U_STAY] < bands[B_P_SHORT, band]:
+    if u[U_STAY] < (prm[E_UASC_P_SHORT] if uasc else bands[B_P_SHORT, band]):
         dur = -math.log(u[U_DURATION]) * bands[B_SHORT_DAYS, band] / la_factor
         route = R_UASC if uasc else R_SHORT
     else:

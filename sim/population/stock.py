@@ -33,6 +33,7 @@ from sim.population.entry import (
     E_ORIGIN_ORDINAL,
     E_P_ADOPT,
     E_UASC_LONG_MULT,
+    E_UASC_P_SHORT,
     R_ADOPTION,
     R_AT18,
     R_OLDER_LONG,
@@ -208,7 +209,8 @@ def stock_children(
         age0 = (0 - dob) / DAYS_PER_YEAR
         at_entry = age_band_index(max(0.0, age0 - tic))
         day18 = dob + days_to_18(dob, prm[E_ORIGIN_ORDINAL])
-        if tic < 0.5 and u[U_TEMP] < bands_prm[B_P_SHORT, at_entry]:
+        p_short = prm[E_UASC_P_SHORT] if uasc else bands_prm[B_P_SHORT, at_entry]
+        if tic < 0.5 and u[U_TEMP] < p_short:
             dur = -math.log(u[U_LS_DAYS]) * bands_prm[B_SHORT_DAYS, at_entry] / la_factor[la]
             route = R_UASC if uasc else R_SHORT
         else:

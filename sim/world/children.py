@@ -26,9 +26,11 @@ from sim.records import (
     PROVIDER,
     RNE,
 )
+from sim.world import years
 
 # Stock at 31 March 2025 by age band [file] DfE 2025 (under 1, 1-4, 5-9, 10-15, 16+).
-STOCK_AGE_SHARE = np.array([3630, 10030, 15110, 30930, 22060], float) / 81760
+STOCK_AGE_TOTAL = 81760.0  # the sum of the bands (DfE's rounded 81,770 in all)
+STOCK_AGE_SHARE = np.array([3630, 10030, 15110, 30930, 22060], float) / STOCK_AGE_TOTAL
 
 
 # UASC in the stock: 6,540 [file], 80% aged 16+ (assumption) -> share of each band that is UASC.
@@ -52,12 +54,6 @@ STOCK_PLAN = np.array(
 STOCK_PLAN = STOCK_PLAN / STOCK_PLAN.sum(axis=1, keepdims=True)
 
 
-STOCK_PLAN_CUM = [np.cumsum(r).tolist() for r in STOCK_PLAN]
-
-
-STOCK_AGE_CUM = np.cumsum(STOCK_AGE_SHARE).tolist()
-
-
 # Mean time in care of the stock by age band, years (exponential, capped at age): assumption
 # fitted to 59,430 of 81,770 CLA in care 2+ years and 28,710 under-16s in care 2.5+ years
 # [file] DfE 2025.
@@ -79,6 +75,15 @@ INIT_RETRIES = 6
 STOCK_RESIDUAL_MEAN_YEARS = np.array([1.9, 3.5, 7.0, 14.0, 6.0])
 
 
+def stock_mix_of(year: int) -> years.StockMix:
+    """The stock's mix at 31 March ``year``: the constants above for 2025, else fitted to it."""
+    if years.clamp(year) == years.LAST_YEAR:
+        return years.StockMix(
+            years.LAST_YEAR, STOCK_AGE_SHARE, STOCK_UASC_BAND, STOCK_PLAN, STOCK_AGE_TOTAL
+        )
+    return years.stock_mix(year, STOCK_PLAN, STOCK_AGE_SHARE)
+
+
 # ---- initial children ---------------------------------------------------------------------------
 def initial_children(model) -> int:
     """Each simulated LA's CLA at 31 March 2025, with a synthetic history, placed in the supply.
@@ -87,14 +92,17 @@ def initial_children(model) -> int:
         The children left without a place (``place_initial``).
     """
     geo = model.geo
-    cla = geo.las["cla_2025"].to_numpy(float)
+    mix = stock_mix_of(model.world_year)
+    cla = years.la_stock(geo.las, model.world_year)
     n_la = np.round(cla * model.cfg.world.scale).astype(int) * model.is_sim
     las = np.repeat(np.arange(geo.n_la), n_la)
     children = new_children(model, las)
     n = len(children)
     t = model.table
     rows = np.fromiter((c.row for c in children), np.int64, n)
-    bands, ages, uascs = stock.stock_draws(t.U, rows, np.asarray(STOCK_AGE_CUM), STOCK_UASC_BAND)
+    bands, ages, uascs = stock.stock_draws(
+        t.U, rows, np.cumsum(mix.age_share), np.asarray(mix.uasc_band)
+    )
     prm, bands_prm = model.entry_params(0)
     who = entry.identities(t.U[rows], las, ages, uascs, 0, prm, (geo.d_start, geo.d_cumw))
     first = stock.stock_children(
@@ -105,7 +113,7 @@ def initial_children(model) -> int:
         bands,
         ages,
         uascs,
-        np.array(STOCK_PLAN_CUM),
+        np.cumsum(mix.plan, axis=1),
         STOCK_TIME_MEAN_YEARS,
         STOCK_RESIDUAL_MEAN_YEARS,
         model.la_exit_factor,

@@ -121,7 +121,7 @@ def residual_stay(model, c, days_in_care: int) -> None:
     ml = ex.long_mean_years[band] * DAYS_PER_YEAR / f
     if c.uasc:
         ml *= ex.uasc_long_multiplier
-    p = ex.p_short[band]
+    p = ex.uasc_p_short if c.uasc else ex.p_short[band]
     short = p * math.exp(-t / ms)
     long_ = (1.0 - p) * math.exp(-t / ml)
     w_short = short / (short + long_) if short + long_ > 0 else 0.0

@@ -32,7 +32,8 @@ from sim.supply.units import (
     group_for_new_homes,
     new_provider,
 )
-from sim.world.children import STOCK_AGE_SHARE
+from sim.world import years
+from sim.world.children import stock_mix_of
 
 SECTOR_CODE = {"la": SECTOR_LA, "private": SECTOR_PRIVATE, "voluntary": SECTOR_VOLUNTARY}
 
@@ -67,6 +68,13 @@ def build_homes(model, data, keep, rng) -> tuple[np.ndarray, int]:
             groups[name] = new_provider(model, name, sector, "home_group").index
         prov[i] = groups[name]
     kept = rng.random(len(homes)) < keep[la]
+    sp = model.p.supply
+    target = round(sp.homes_target_2025 * years.homes_ratio(model.world_year))
+    is_home = (homes["kind"] == "home").to_numpy()
+    n_now = int(is_home.sum())
+    flows = data["home_flows"]
+    if target < n_now:  # a world before 2023: the homes that opened since are not there yet
+        kept &= ~not_yet_open(homes, la, flows, n_now - target, geo, rng)
     for kind_name, kind in (("home", HOME), ("secure", SECURE)):
         m = kept & (homes["kind"] == kind_name).to_numpy()
         sector = homes["sector"].map(SECTOR_CODE).to_numpy()[m]
@@ -85,15 +93,9 @@ def build_homes(model, data, keep, rng) -> tuple[np.ndarray, int]:
     # in 2023-24 [sec]) and private ones for the rest, of 3 places (new homes average 3 [pub]
     # Ofsted 2025), placed by the LA pattern of each sector's joiners in 2022-23 [file] (plus a
     # quarter of a joiner per LA so none is excluded).
-    sp = model.p.supply
-    is_home = (homes["kind"] == "home").to_numpy()
-    n_now = int(is_home.sum())
-    n_add = max(0, sp.homes_target_2025 - n_now)
+    n_add = max(0, target - n_now)
     n_nonprivate = int((is_home & (homes["sector"] != "private").to_numpy()).sum())
-    n_council = min(
-        n_add, max(0, round((1 - sp.private_share_2025) * sp.homes_target_2025) - n_nonprivate)
-    )
-    flows = data["home_flows"]
+    n_council = min(n_add, max(0, round((1 - sp.private_share_2025) * target) - n_nonprivate))
     urn = 0
     for sector, n in ((SECTOR_LA, n_council), (SECTOR_PRIVATE, n_add - n_council)):
         fj = flows[flows["sector"] == SECTOR_NAMES[sector]].set_index("ons_code")["joiners"]
@@ -121,6 +123,31 @@ def build_homes(model, data, keep, rng) -> tuple[np.ndarray, int]:
         )
         urn += len(new_la)
     return entry_weight, urn
+
+
+def not_yet_open(homes, la: np.ndarray, flows, n: int, geo, rng) -> np.ndarray:
+    """Which of Ofsted's 2023 homes a world at an earlier 31 March leaves out (``n`` of them).
+
+    Rule: the growth to 2023 is undone as it happened. The homes left out are private and
+    council homes in proportion to each sector's net growth in 2022-23 (private +244, council
+    +10, voluntary -8 [file] Ofsted joiners and leavers), drawn within the sector with weights
+    by their LA's joiners in 2022-23 (plus a quarter, as for new homes).
+    """
+    out = np.zeros(len(homes), bool)
+    net = flows.groupby("sector")["joiners"].sum() - flows.groupby("sector")["leavers"].sum()
+    net = net.clip(lower=0)
+    sectors = [s for s in ("private", "la") if net.get(s, 0) > 0]
+    counts = rng.multinomial(n, np.array([net[s] for s in sectors]) / sum(net[s] for s in sectors))
+    for sector, k in zip(sectors, counts, strict=True):
+        fj = flows[flows["sector"] == sector].set_index("ons_code")["joiners"]
+        w_la = np.array([fj.get(c, 0) + 0.25 for c in geo.code], float)
+        cand = np.flatnonzero(
+            ((homes["kind"] == "home") & (homes["sector"] == sector)).to_numpy() & (la >= 0)
+        )
+        w = w_la[la[cand]]
+        k = min(int(k), len(cand))
+        out[rng.choice(cand, size=k, replace=False, p=w / w.sum())] = True
+    return out
 
 
 def foster_unit_draws(model, rng, n: int, la: np.ndarray, kind: int) -> dict:
@@ -188,7 +215,8 @@ def build_foster(model, data, keep, rng) -> list[int]:
     geo = model.geo
     sp = model.p.supply
     cla = geo.las["cla_2025"].to_numpy(float)
-    inhouse_total = sp.mainstream_households * sp.la_share_households
+    households = sp.mainstream_households * years.households_ratio(model.world_year)
+    inhouse_total = households * sp.la_share_households
     per_la = inhouse_total * cla / cla.sum() * keep
     n_la = rng.poisson(per_la)
     services = []
@@ -207,7 +235,7 @@ def build_foster(model, data, keep, rng) -> list[int]:
                 urn_prefix="LAF",
             )
     ifas = data["ifas"]
-    ifa_total = sp.mainstream_households * (1 - sp.la_share_households)
+    ifa_total = households * (1 - sp.la_share_households)
     region_names = geo.las["region"].to_numpy()
     pop = geo.las["pop_0_17"].to_numpy(float)
     for region in sorted(set(region_names)):
@@ -232,11 +260,11 @@ def build_foster(model, data, keep, rng) -> list[int]:
                     region=int(geo.region_of[las[0]]),
                 )
             )
-        households = ifa_total * cla[las].sum() / cla.sum()
+        region_households = ifa_total * cla[las].sum() / cla.sum()
         w = pop[las] * keep[las]
         if w.sum() <= 0:
             continue
-        each = households * (w.sum() / pop[las].sum()) / len(provs)
+        each = region_households * (w.sum() / pop[las].sum()) / len(provs)
         for p in provs:
             p.las = las
             p.la_weights = pop[las] / pop[las].sum()
@@ -253,11 +281,15 @@ def build_foster(model, data, keep, rng) -> list[int]:
 
 
 def build_sa(model, keep, rng) -> None:
-    """Supported accommodation places per LA in proportion to its 16-17s in care."""
+    """Supported accommodation places per LA in proportion to its 16-17s in care.
+
+    Its 16-17s at the world's 31 March: its children then (``years.la_stock``) times the
+    national share aged 16+ then.
+    """
     geo = model.geo
     sp = model.p.supply
-    cla = geo.las["cla_2025"].to_numpy(float)
-    places = sp.sa_places_per_16plus * cla * STOCK_AGE_SHARE[4] * keep
+    cla = years.la_stock(geo.las, model.world_year)
+    places = sp.sa_places_per_16plus * cla * stock_mix_of(model.world_year).age_share[4] * keep
     units = np.ceil(places / SA_UNIT_PLACES).astype(int)
     region_names = geo.las["region"].to_numpy()
     n_total = units.sum()
