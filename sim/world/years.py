@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 FIRST_YEAR, LAST_YEAR = 2021, 2025  # the years at 31 March the embedded tables give
 
 AGE_ITEMS = ("Under 1 year", "1 to 4 years", "5 to 9 years", "10 to 15 years", "16 years and over")
