@@ -3,12 +3,15 @@
 python experiments/calibrate.py                       # national targets, England, default fit
 python experiments/calibrate.py world=greater_manchester reps=2 max_evals=20
 python experiments/calibrate.py observed=PATH fit=params.entry.rate_multiplier:0.5:2.0
+python experiments/calibrate.py targets=dynamics fit=params.exits.uasc_p_short:0.05:0.5
 
 ``fit=`` lists parameters as ``key:lower:upper``; a key ending in ``*`` fits a multiplier on
 every element of a list (e.g. ``params.placements.unplanned_rate*:0.5:2``). With ``observed=``
 the world is the extract's LAs started from the extract at its first 31 March (override with
 ``start_date=``) and the targets are the extract's indicators for the years after it; without
-it the targets are the national ones for the year to 31 March 2026. Other overrides (``seed=``,
+it the targets are the national ones for the year to 31 March 2026, or with ``targets=dynamics``
+each year 2022-2025 of a synthetic England started on 31 March 2021 (the back-cast: CLA,
+starts, ceased and the placement mix against the DfE series). Other overrides (``seed=``,
 ``world=``, ``params.*``) go to the run. Writes fitted.yaml, fit_report.csv, fit_history.csv,
 figures/fit.png and manifest.json to ``out`` (default outputs/calibrate/<time>) and prints the
 report.
@@ -24,7 +27,7 @@ from sim.config import ConfigError  # noqa: E402
 from sim.io.cli import UserError, observed_overrides, run_main, validate  # noqa: E402
 
 DEFAULT_FIT = "params.entry.rate_multiplier:0.7:1.4,params.placements.unplanned_rate*:0.6:1.6"
-OWN = ("fit", "observed", "reps", "max_evals", "out")
+OWN = ("fit", "observed", "reps", "max_evals", "out", "targets")
 
 
 def parse_fit(text: str):
@@ -54,6 +57,7 @@ def main(argv: list[str]) -> None:
 
     from sim.calibration.fit import (
         apply,
+        dynamics_fit_targets,
         fit,
         national_targets,
         observed_targets,
@@ -77,9 +81,19 @@ def main(argv: list[str]) -> None:
         cfg = validate(rest + extra)
         obs = indicators(ex.episodes, ex.header, years, geo)
         targets = observed_targets(obs, years)
-    else:
+    elif own.get("targets", "national") == "dynamics":
+        if keys & {"start_date", "years", "world"}:
+            raise UserError(
+                "targets=dynamics runs England from 2021-03-31 for 4 years; drop start_date=,"
+                " years= and world="
+            )
+        cfg = validate([*rest, "start_date=2021-03-31", "years=4"])
+        targets = dynamics_fit_targets()
+    elif own.get("targets", "national") == "national":
         cfg = validate(rest + ([] if "years" in keys else ["years=1"]))
         targets = national_targets(2026)
+    else:
+        raise UserError(f"targets={own['targets']}: expected national or dynamics")
     for p in params:
         try:
             apply(cfg, [p], [p.lower])
@@ -99,7 +113,7 @@ def main(argv: list[str]) -> None:
         "reps": reps,
         "seed": cfg.seed,
         "world": cfg.world.name.value,
-        "targets": "observed" if "observed" in own else "national",
+        "targets": "observed" if "observed" in own else own.get("targets", "national"),
         "wall_s": round(time.perf_counter() - t0, 1),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))

@@ -26,29 +26,37 @@ from sim.world import build, years
 class KernelInputs:
     """What the compiled kernels take from the model (a mixin of ``PlacementModel``)."""
 
-    def entry_year(self, day: int) -> tuple[float, float]:
-        """Arrivals on ``day`` relative to 2024-25's and their UASC share, by year to 31 March.
+    def entry_year(self, day: int) -> tuple[float, float, np.ndarray]:
+        """Arrivals on ``day`` relative to 2024-25's, their UASC share and non-UASC ages.
 
-        A synthetic world's entries follow England's observed starts (all and unaccompanied)
-        of the year to 31 March holding ``day`` (``sim.world.years``), up to 2024-25; later
-        years, and an observed start, keep 2024-25's (the parameters). Arrivals are of
+        A synthetic world's entries follow England's observed starts (all, unaccompanied and
+        by age) of the year to 31 March holding ``day`` (``sim.world.years``), up to 2024-25;
+        later years, and an observed start, keep 2024-25's (the parameters). Arrivals are of
         sibling groups, so the starts are divided by the year's mean group size, and the
-        children's UASC share becomes a share of arrivals (``build.uasc_arrival_share``).
+        children's UASC share becomes a share of arrivals (``build.entry_terms``).
 
         Returns:
-            The factor on ``entry_rate_per_day`` and the share of arrivals that are UASC.
+            The factor on ``entry_rate_per_day``, the share of arrivals that are UASC and the
+            cumulative shares of non-UASC entrants by age band.
         """
         ep = self.p.entry
         y = years.year_to_march(self.origin, day)
-        base = self._uasc_arrivals
-        if base is None or base[0] is not ep:
-            base = self._uasc_arrivals = (ep, build.uasc_arrival_share(ep, ep.uasc_share))
         if not self.entry_by_year or y >= years.LAST_YEAR:
-            return 1.0, base[1]
-        ratio, child_share = years.entry_factors(y, ep.uasc_share)
-        share = build.uasc_arrival_share(ep, child_share)
-        size = build.mean_group_size(ep, share) / build.mean_group_size(ep, base[1])
-        return ratio / size, share
+            y = years.LAST_YEAR
+        cache = self._entry_years
+        if cache.get("params") is not ep:
+            cache.clear()
+            cache["params"] = ep
+        if y not in cache:
+            base = build.entry_terms(ep, ep.age_share, ep.uasc_share)
+            if y == years.LAST_YEAR:
+                cache[y] = (1.0, base.arrival_share, self.entry_age_cum[0])
+            else:
+                ratio, child_share = years.entry_factors(y, ep.uasc_share)
+                t = build.entry_terms(ep, years.start_age_share(y), child_share)
+                factor = ratio * base.mean_size / t.mean_size
+                cache[y] = (factor, t.arrival_share, np.cumsum(t.non_uasc_age))
+        return cache[y]
 
     def entry_rate_on(self, day: int) -> np.ndarray:
         """Arrivals a day by LA on ``day`` (``entry_rate_per_day`` times ``entry_year``)."""

@@ -184,7 +184,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.observed_history: dict = {}  # an observed start's episodes by child
         # Caches of derived terms, kept while their inputs stay the same.
         self._entry_prm = None
-        self._uasc_arrivals = None  # (entry parameters, the UASC share of arrivals they give)
+        self._entry_years: dict = {}  # ``entry_year``'s terms by year, for ``params.entry``
         self._entry_bands = None
         # The run's time (``run``).
         self.end_day = 0

@@ -196,7 +196,8 @@ def _new_rows(m: PlacementModel, n: int, plan: int, sibling_of_first: bool) -> n
 
 def test_an_urgent_sibling_group_is_placed_together_in_one_unit(model):
     """A lead and two siblings searched together need three places in one unit: they get a
-    three-place foster household added next to them, all three, and nobody is left."""
+    three-place foster household added next to them, all three, and nobody is left (every
+    provider accepting, so that the rule is tested rather than the acceptance draws)."""
     from sim.population import table
     from sim.records import IFA, PLAN_FOSTER, SECTOR_PRIVATE
     from sim.supply.units import add_units
@@ -208,7 +209,12 @@ def test_an_urgent_sibling_group_is_placed_together_in_one_unit(model):
     (unit,) = add_units(m, ["IFA-TEST"], IFA, [0], [d], SECTOR_PRIVATE, ifa, 3, 0, 17, 2, 1,
                          500.0, 400.0)  # fmt: skip
     matches, split = m.counters["matches"], m.counters["siblings_separated"]
-    left = m.search_and_place(rows, 1, emergency=True)
+    accept = m._accept_prob
+    m._accept_prob = np.ones_like(accept)  # every provider accepts: the rule, not the draws
+    try:
+        left = m.search_and_place(rows, 1, emergency=True)
+    finally:
+        m._accept_prob = accept
     assert len(left) == 0
     assert m.table.I[rows, table.C_UNIT].tolist() == [unit] * 3
     assert m.supply.occupied[unit] == 3

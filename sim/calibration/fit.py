@@ -94,6 +94,28 @@ def national_targets(year: int = 2026) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
 
+def dynamics_fit_targets() -> pd.DataFrame:
+    """The back-cast's targets (``targets.dynamics_targets``) as a target table.
+
+    Each year 2022-2025 of a synthetic England from 31 March 2021; sd = the tolerance (CLA 4%,
+    starts and ceased 8%, placement shares 1.5 points), in the indicator's own units.
+    """
+    from sim.calibration.targets import dynamics_targets
+
+    t = dynamics_targets()
+    return pd.DataFrame(
+        {
+            "year": t["year"],
+            "area_type": "england",
+            "area": "England",
+            "indicator": t["indicator"],
+            "value": t["observed"] / t["scale"],
+            "sd": (t["upper"] - t["observed"]) / t["scale"],
+            "label": t["label"],
+        }
+    )[TARGET_COLUMNS]
+
+
 # Indicators fitted from an observed extract, and their sd: counts sqrt(n) or 5% (whichever is
 # larger: Poisson noise plus model error, assumption); shares 2 points (assumption).
 OBSERVED_FIT = tuple(

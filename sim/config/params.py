@@ -60,12 +60,15 @@ class ExitParams:
     # 13,740 ceasing aged 18+ [file] DfE 2025, divided by the foster share of 17-year-olds
     # (~0.6, assumption) -> 0.7.
     staying_put_share_fostered: float = 0.7
-    # UASC leave care sooner: multiplier on long stay mean: assumption.
+    # Multiplier on a UASC's long stay mean (most reach 18 first): assumption, fitted with
+    # ``uasc_p_short``.
     uasc_long_multiplier: float = 1.0
     # Share of UASC whose stay is short (the band's short mean; e.g. assessed as adults):
-    # assumption, fitted with ``uasc_long_multiplier`` to UASC ceasing 2022-2025 (3,880,
-    # 5,480, 7,300, 7,850 [file] DfE), which follow the previous year's UASC starts.
-    uasc_p_short: float = 0.2
+    # assumption, fitted by ``experiments/calibrate.py targets=dynamics`` (the back-cast from
+    # 2021; 0.05 of 0.05-0.5) with ``uasc_long_multiplier`` 1.0: DfE's UASC ceasing 2022-2025
+    # (3,880, 5,480, 7,300, 7,850 [file]) follows the previous year's UASC starts, so few leave
+    # within months.
+    uasc_p_short: float = 0.05
 
     def __post_init__(self) -> None:
         for k in ("p_short", "short_mean_days", "long_mean_years"):

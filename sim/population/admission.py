@@ -85,7 +85,7 @@ def entry_inputs(model, day: int, las: np.ndarray) -> tuple:
         base=uniforms_base(model.cfg.seed, model.rep),
         las=las,
         la_serial=model.la_serial,
-        age_cum_non_uasc=model.entry_age_cum[0],
+        age_cum_non_uasc=model.entry_year(day)[2],
         age_cum_uasc=model.entry_age_cum[1],
         prm=prm,
         la_factor=model.la_exit_factor,

@@ -11,6 +11,8 @@ here runs after day 0.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.agents.councils import Council
@@ -200,48 +202,41 @@ def entry_rates(model, is_sim: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray
     ep = model.p.entry
     starts = model.geo.las["starts_2025"].to_numpy(float) * is_sim
     uasc_bands = np.array([0, 0, 0, 1 - ep.uasc_share_16plus, ep.uasc_share_16plus])
-    non = non_uasc_age_share(ep)
-    age_cum = (np.cumsum(non), np.cumsum(uasc_bands))
-    mean_size = mean_group_size(ep, uasc_arrival_share(ep, ep.uasc_share))
-    rate = starts * model.cfg.world.scale * ep.rate_multiplier / DAYS_PER_YEAR / mean_size
+    terms = entry_terms(ep, ep.age_share, ep.uasc_share)
+    age_cum = (np.cumsum(terms.non_uasc_age), np.cumsum(uasc_bands))
+    rate = starts * model.cfg.world.scale * ep.rate_multiplier / DAYS_PER_YEAR / terms.mean_size
     return age_cum, rate
 
 
-def non_uasc_age_share(ep) -> np.ndarray:
-    """Non-UASC entrants' shares by age band: all starts' (``ep.age_share``) less the UASC."""
-    share_non = np.array(ep.age_share, float)
+@dataclass(frozen=True)
+class EntryTerms:
+    """What a year's starts make of arrivals (a child alone or a sibling group).
+
+    Attributes:
+        non_uasc_age: non-UASC entrants' shares by age band (all starts' less the UASC).
+        arrival_share: the share of arrivals that are UASC (who come alone).
+        mean_size: children per arrival, 1 + (1 - a) K, K siblings per non-UASC arrival.
+    """
+
+    non_uasc_age: np.ndarray
+    arrival_share: float
+    mean_size: float
+
+
+def entry_terms(ep, age_share, child_share: float) -> EntryTerms:
+    """``EntryTerms`` of starts with shares ``age_share`` by band, ``child_share`` of them UASC.
+
+    UASC are ``ep.uasc_share_16plus`` aged 16-17, the rest 10-15. Non-UASC children under 16
+    enter with siblings at ``ep.sibling_group_share`` (a group of three at
+    ``ep.sibling_group_of_three``, else two), so K = (share under 16) x that x (1 + threes).
+    UASC arrive alone, so u = a / (1 + (1 - a) K), solved for a: a = u (1 + K) / (1 + u K).
+    """
     uasc_bands = np.array([0, 0, 0, 1 - ep.uasc_share_16plus, ep.uasc_share_16plus])
-    non = share_non - ep.uasc_share * uasc_bands
-    return np.clip(non, 0, None) / np.clip(non, 0, None).sum()
-
-
-def siblings_per_arrival(ep) -> float:
-    """Siblings who come with a non-UASC arrival, on average (K).
-
-    Non-UASC children under 16 enter with siblings at ``ep.sibling_group_share``; a group is
-    of three at ``ep.sibling_group_of_three``, else of two.
-    """
-    under_16 = non_uasc_age_share(ep)[:4].sum()
-    return under_16 * ep.sibling_group_share * (1 + ep.sibling_group_of_three)
-
-
-def mean_group_size(ep, arrival_share: float) -> float:
-    """Children per arrival (a child alone or a sibling group): 1 + (1 - a) K.
-
-    ``arrival_share`` (a) is the share of arrivals that are unaccompanied children, who come
-    alone; K is ``siblings_per_arrival``.
-    """
-    return 1 + (1 - arrival_share) * siblings_per_arrival(ep)
-
-
-def uasc_arrival_share(ep, child_share: float) -> float:
-    """The share of arrivals that are UASC when ``child_share`` of the children starting are.
-
-    UASC arrive alone and others with K siblings on average (``siblings_per_arrival``), so
-    u = a / (1 + (1 - a) K), solved for a: a = u (1 + K) / (1 + u K).
-    """
-    k = siblings_per_arrival(ep)
-    return child_share * (1 + k) / (1 + child_share * k)
+    non = np.clip(np.array(age_share, float) - child_share * uasc_bands, 0, None)
+    non = non / non.sum()
+    k = non[:4].sum() * ep.sibling_group_share * (1 + ep.sibling_group_of_three)
+    a = child_share * (1 + k) / (1 + child_share * k)
+    return EntryTerms(non, a, 1 + (1 - a) * k)
 
 
 def exit_factors(las) -> np.ndarray:

@@ -28,18 +28,11 @@ from sim.records import (
 )
 from sim.world import years
 
-# Stock at 31 March 2025 by age band [file] DfE 2025 (under 1, 1-4, 5-9, 10-15, 16+).
-STOCK_AGE_TOTAL = 81760.0  # the sum of the bands (DfE's rounded 81,770 in all)
-STOCK_AGE_SHARE = np.array([3630, 10030, 15110, 30930, 22060], float) / STOCK_AGE_TOTAL
-
-
-# UASC in the stock: 6,540 [file], 80% aged 16+ (assumption) -> share of each band that is UASC.
-STOCK_UASC_BAND = np.array([0, 0, 0, 0.2 * 6540 / 30930, 0.8 * 6540 / 22060])
-
-
 # Placement of the stock by age band (parents, kin, foster, home, secure, SA, adoption,
-# unregistered): assumption shaped to the 31 March 2025 mix [file] DfE 2025 (foster 67.0%,
-# homes 11.6%, supported 9.2%, parents 6.1%, adoption 2.0%) and kinship 15.6% [sec] FOI census.
+# unregistered): the shape by age is an assumption; its margins are fitted to each year's age
+# shares and placement mix [file] DfE (``sim.world.years.stock_mix``). Kinship care (15.6% of
+# CLA in 2025 [sec] FOI census) is part of DfE's foster placements: the group's total is
+# fitted, and the shape's split between kin and other carers kept.
 STOCK_PLAN = np.array(
     [
         [0.05, 0.22, 0.63, 0.00, 0.00, 0.00, 0.10, 0.00],
@@ -76,12 +69,8 @@ STOCK_RESIDUAL_MEAN_YEARS = np.array([1.9, 3.5, 7.0, 14.0, 6.0])
 
 
 def stock_mix_of(year: int) -> years.StockMix:
-    """The stock's mix at 31 March ``year``: the constants above for 2025, else fitted to it."""
-    if years.clamp(year) == years.LAST_YEAR:
-        return years.StockMix(
-            years.LAST_YEAR, STOCK_AGE_SHARE, STOCK_UASC_BAND, STOCK_PLAN, STOCK_AGE_TOTAL
-        )
-    return years.stock_mix(year, STOCK_PLAN, STOCK_AGE_SHARE)
+    """The stock's mix at 31 March ``year``: ``STOCK_PLAN``'s shape fitted to that year."""
+    return years.stock_mix(year, STOCK_PLAN)
 
 
 # ---- initial children ---------------------------------------------------------------------------

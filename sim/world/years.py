@@ -25,16 +25,21 @@ AGE_ITEMS = ("Under 1 year", "1 to 4 years", "5 to 9 years", "10 to 15 years", "
 
 # DfE placement groups at 31 March and the stock plan's columns each covers (parents, kin,
 # foster, home, secure, SA, adoption, unregistered): kinship foster care is part of DfE's
-# "Foster placements"; unregistered settings are taken to move with DfE's "Other placements"
-# (600 in 2021, 2,050 in 2025 [file]): assumption.
+# "Foster placements". The stock plan's total in each group is that year's share of the five
+# groups (renormalised to what unregistered settings leave); DfE's other settings (other
+# residential settings, residential schools, other placements, 3-5% of CLA) are not modelled.
 PLACEMENT_GROUPS = (
     ("Placed with parents or other person with parental responsibility", (0,)),
     ("Foster placements", (1, 2)),
     ("Secure homes and children's homes", (3, 4)),
     ("Independent and semi-independent living arrangements/supported accommodation", (5,)),
     ("Placed for adoption", (6,)),
-    ("Other placements", (7,)),
 )
+UNREGISTERED_COLUMN = 7
+# Unregistered settings in the stock at 31 March 2025: 0.78% of CLA (assumption: 640 children,
+# between Ofsted's ~680 confirmed unregistered settings in 2024-25 [sec] and DfE's 2,050 "other
+# placements" [file]); earlier years scale it with DfE's "other placements" (600 in 2021).
+UNREGISTERED_SHARE_2025 = 0.0078
 
 # Mainstream fostering households at 31 March [sec] Ofsted Fostering in England (docs/facts.md
 # §4.2): 37,325 (2021), 35,005 (2023), 33,745 (2024), 33,435 (2025); 2022 is not published
@@ -108,15 +113,20 @@ def starts(year: int) -> tuple[float, float]:
     return total, figure(t, y, "Unaccompanied asylum-seeking children", "UASC")
 
 
-def stock_mix(
-    year: int, plan_2025: np.ndarray, age_2025: np.ndarray, uasc_16plus: float = 0.8
-) -> StockMix:
+def start_age_share(year: int) -> np.ndarray:
+    """Shares of the year to 31 March ``year``'s starts by age band on starting [file]."""
+    y = clamp(year)
+    n = np.array([figure("combined_cla_data", y, "Age on starting", a) for a in AGE_ITEMS])
+    return n / n.sum()
+
+
+def stock_mix(year: int, prior: np.ndarray, uasc_16plus: float = 0.8) -> StockMix:
     """The stock's mix at 31 March ``year`` (2021-2025).
 
-    The age shares and UASC are that year's [file]; the placement plan is the 2025 plan
-    (``plan_2025``, by age band, with the 2025 age shares ``age_2025``) fitted by iterative
-    proportional fitting to that year's age shares and to each placement group's 2025 total
-    times the group's share that year over its share in 2025 (``PLACEMENT_GROUPS``).
+    The age shares and UASC are that year's [file]. The placement plan by age band is the
+    ``prior`` (its shape by age: assumption) fitted by iterative proportional fitting to that
+    year's age shares and to its placement groups' shares (``PLACEMENT_GROUPS``,
+    ``group_shares``).
     """
     y = clamp(year)
     t = "combined_cla_31_march_data"
@@ -126,42 +136,40 @@ def stock_mix(
     uasc_band = np.array(
         [0, 0, 0, (1 - uasc_16plus) * uasc / ages[3], uasc_16plus * uasc / ages[4]]
     )
-    plan = np.asarray(plan_2025, float)
-    if y != LAST_YEAR:
-        plan = fit_plan(plan, np.asarray(age_2025, float), age_share, group_ratios(y))
+    plan = fit_plan(np.asarray(prior, float), age_share, group_shares(y))
     return StockMix(y, age_share, uasc_band, plan, float(ages.sum()))
 
 
-def group_ratios(year: int) -> np.ndarray:
-    """Each placement group's share of CLA at 31 March ``year`` over its share in 2025."""
+def group_shares(year: int) -> np.ndarray:
+    """Each plan column group's share of the stock at 31 March ``year``, then unregistered's.
+
+    Unregistered settings' share is ``UNREGISTERED_SHARE_2025`` scaled by DfE's "other
+    placements"; the groups share the rest in proportion to their DfE counts.
+    """
     t = "combined_cla_31_march_data"
 
     def share(y: int, item: str) -> float:
         return figure(t, y, "Placement", item) / figure(t, y, "Placement", "Total")
 
-    return np.array([share(year, g) / share(LAST_YEAR, g) for g, _ in PLACEMENT_GROUPS])
+    unreg = UNREGISTERED_SHARE_2025 * share(year, "Other placements")
+    unreg /= share(LAST_YEAR, "Other placements")
+    groups = np.array([share(year, g) for g, _ in PLACEMENT_GROUPS])
+    return np.append(groups / groups.sum() * (1 - unreg), unreg)
 
 
-def fit_plan(
-    plan: np.ndarray, age_2025: np.ndarray, age_share: np.ndarray, ratios: np.ndarray
-) -> np.ndarray:
-    """The plan by age band whose margins are ``age_share`` and the groups' scaled totals.
+def fit_plan(prior: np.ndarray, age_share: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """The plan by age band whose margins are ``age_share`` and the column groups' ``shares``.
 
     Args:
-        plan: the 2025 plan (rows: age bands, summing to 1).
-        age_2025: the 2025 share of children by age band.
-        age_share: the year's share of children by age band (the row margins).
-        ratios: each ``PLACEMENT_GROUPS`` group's total relative to its total under ``plan``
-            and the 2025 age shares.
+        prior: the plan's shape (rows: age bands; columns as ``STOCK_PLAN``).
+        age_share: the share of children by age band (the row margins).
+        shares: each ``PLACEMENT_GROUPS`` group's share, then unregistered settings'.
     """
-    base = age_2025[:, None] * plan
-    groups = [list(cols) for _, cols in PLACEMENT_GROUPS]
-    targets = [base[:, c].sum() * r for c, r in zip(groups, ratios, strict=True)]
-    total = sum(targets)
-    m = age_share[:, None] * plan
+    groups = [list(cols) for _, cols in PLACEMENT_GROUPS] + [[UNREGISTERED_COLUMN]]
+    m = age_share[:, None] * prior
     for _ in range(IPF_ROUNDS):
-        for c, target in zip(groups, targets, strict=True):
-            m[:, c] *= target / total / m[:, c].sum()
+        for c, target in zip(groups, shares, strict=True):
+            m[:, c] *= target / m[:, c].sum()
         m *= (age_share / m.sum(axis=1))[:, None]
     return m / m.sum(axis=1, keepdims=True)
 

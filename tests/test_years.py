@@ -1,0 +1,122 @@
+"""A world at an earlier 31 March: the DfE year tables, the fitted stock mix, entries by year.
+
+The figures checked by hand are DfE's (the 2025 release's national tables, docs/facts.md §1.1):
+CLA 80,780 at 31 March 2021; starts 31,100 (5,400 UASC) in 2021-22 and 32,270 (6,950) in
+2024-25; the placement groups at 31 March 2021.
+"""
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from sim.config import ConfigError, RunConfig
+from sim.io import embedded
+from sim.io.outputs import world_data
+from sim.model import PlacementModel
+from sim.population import table
+from sim.records import HOME, IFA, INHOUSE, SECURE
+from sim.world import build, years
+from sim.world.children import STOCK_PLAN
+from tests.conftest import tiny_config
+
+
+def test_year_figures_are_dfes():
+    assert years.cla(2021) == 80780
+    assert years.starts(2022) == (31100, 5400)
+    assert years.starts(2025) == (32270, 6950)
+    assert years.cla(2030) == years.cla(2025)  # after 2025 the 2025 figures stand
+    share = years.start_age_share(2021)
+    assert share.sum() == pytest.approx(1.0)
+    assert share[0] == pytest.approx(5620 / 28470)  # under 1 on starting, 2020-21
+
+
+def test_the_year_a_day_falls_in_ends_on_31_march():
+    origin = dt.date(2021, 3, 31)
+    assert years.year_to_march(origin, 0) == 2021
+    assert years.year_to_march(origin, 1) == 2022  # 1 April 2021
+    assert years.year_to_march(origin, 365) == 2022  # 31 March 2022
+    assert years.year_to_march(origin, 366) == 2023
+
+
+def test_the_fitted_stock_plan_has_the_years_margins():
+    for y in (2021, 2023, 2025):
+        mix = years.stock_mix(y, STOCK_PLAN)
+        np.testing.assert_allclose(mix.plan.sum(axis=1), 1.0)
+        totals = (mix.age_share[:, None] * mix.plan).sum(axis=0)
+        shares = years.group_shares(y)
+        for (_, cols), target in zip(years.PLACEMENT_GROUPS, shares, strict=False):
+            assert totals[list(cols)].sum() == pytest.approx(target, abs=1e-6)
+        # by hand: homes 7,440 of the five groups' 78,940 in 2021, less unregistered's share
+        if y == 2021:
+            five = 6070 + 56990 + 7440 + 6070 + 2490
+            assert totals[3] + totals[4] == pytest.approx(7440 / five * (1 - shares[-1]), 1e-6)
+    # UASC at 31 March 2021: 4,150, 80% of them 16+ (assumption), of 18,880 aged 16+
+    mix = years.stock_mix(2021, STOCK_PLAN)
+    assert mix.uasc_band[4] == pytest.approx(0.8 * 4150 / 18880)
+    assert mix.uasc_band[3] == pytest.approx(0.2 * 4150 / 31340)
+
+
+def test_uasc_share_of_children_becomes_a_share_of_arrivals():
+    ep = RunConfig().params.entry
+    t = build.entry_terms(ep, ep.age_share, 0.215)
+    k = (t.mean_size - 1) / (1 - t.arrival_share)  # siblings per non-UASC arrival
+    # UASC children over all children: a / (1 + (1 - a) K) gives back the share of children
+    assert t.arrival_share / (1 + (1 - t.arrival_share) * k) == pytest.approx(0.215)
+    assert t.arrival_share > 0.215  # UASC come alone, others with siblings
+    none = build.entry_terms(ep, ep.age_share, 0.0)
+    assert none.arrival_share == 0.0
+
+
+def test_entries_follow_the_years_starts_then_hold():
+    cfg = dataclasses.replace(tiny_config(), start_date="2021-03-31", years=1)
+    m = PlacementModel(cfg, embedded.england(), world_data(cfg))
+    f22, a22, _ = m.entry_year(1)  # 2021-22
+    f26, a26, cum26 = m.entry_year(365 * 5 + 10)  # 2026-27: 2024-25's
+    ep = cfg.params.entry
+    base = build.entry_terms(ep, ep.age_share, ep.uasc_share)
+    assert (f26, a26) == (1.0, base.arrival_share)
+    np.testing.assert_array_equal(cum26, m.entry_age_cum[0])
+    y22 = build.entry_terms(ep, years.start_age_share(2022), 5400 / 31100)
+    assert f22 == pytest.approx(31100 / 32270 * base.mean_size / y22.mean_size)
+    assert a22 == pytest.approx(y22.arrival_share)
+    # starts = arrivals x mean group size, so children starting scale with DfE's starts
+    assert f22 * y22.mean_size / base.mean_size == pytest.approx(31100 / 32270)
+
+
+def test_a_2021_world_has_2021s_children_and_supply():
+    geo = embedded.england()
+    c21 = dataclasses.replace(tiny_config(), start_date="2021-03-31", years=1)
+    c25 = dataclasses.replace(tiny_config(), years=1)
+    m21 = PlacementModel(c21, geo, world_data(c21))
+    m25 = PlacementModel(c25, geo, world_data(c25))
+    las = geo.las
+    for m, y in ((m21, 2021), (m25, 2025)):
+        want = np.round(years.la_stock(las, y) * m.cfg.world.scale).astype(int) * m.is_sim
+        assert len(m.table.rows_in_care()) == want.sum()
+    # the rule: 2024's LA counts times England's CLA in 2021 over 2024's
+    np.testing.assert_allclose(
+        years.la_stock(las, 2021), las["cla_2024"].to_numpy(float) * 80780 / 83530
+    )
+
+    def places(m, kinds):
+        s = m.supply
+        sel = np.isin(s.kind[: s.n], kinds) & s.open[: s.n]
+        return int(s.capacity[: s.n][sel].sum())
+
+    # fewer homes in 2021 (2,478 against 3,946 mainstream homes [pub] Ofsted), more carers
+    # (37,325 against 33,435 mainstream households [sec] Ofsted)
+    # (ratios 0.63 and 1.12; the tiny world's few units draw around them: wide tolerances)
+    homes = places(m21, [HOME, SECURE]) / places(m25, [HOME, SECURE])
+    foster = places(m21, [INHOUSE, IFA]) / places(m25, [INHOUSE, IFA])
+    assert 0.45 < homes < 0.85
+    assert 1.0 < foster < 1.35
+    kinds = m21.table.I[m21.table.rows_in_care(), table.C_KIND]
+    assert (kinds == INHOUSE).sum() > 0
+
+
+def test_a_synthetic_start_outside_2021_2025_is_refused():
+    with pytest.raises(ConfigError, match="31 March 2021 to 2025"):
+        RunConfig(start_date="2019-03-31")
+    RunConfig(start_date="2021-03-31")  # accepted
