@@ -87,6 +87,35 @@ def test_national_targets_are_the_baseline_targets():
     assert t.loc["share_place_foster", "sd"] == pytest.approx(0.03)
 
 
+def test_dynamics_targets_are_dfes_series_with_their_bands():
+    from sim.calibration.fit import dynamics_fit_targets
+    from sim.calibration.targets import dynamics_check
+
+    t = dynamics_fit_targets().set_index(["year", "indicator"])
+    assert t.loc[(2022, "cla"), "value"] == 82090
+    assert t.loc[(2022, "cla"), "sd"] == pytest.approx(0.04 * 82090)
+    assert t.loc[(2024, "ceased"), "value"] == 33780
+    assert t.loc[(2024, "ceased"), "sd"] == pytest.approx(0.08 * 33780)
+    assert t.loc[(2023, "share_place_homes_secure"), "value"] == pytest.approx(
+        8020 / 83750, abs=1e-5
+    )
+    assert t.loc[(2023, "share_place_homes_secure"), "sd"] == pytest.approx(0.015)
+    assert len(t) == 20
+    # a run's indicators against them: only the years it simulated, in or out of the band
+    ind = pd.DataFrame(
+        {
+            "year": [2022, 2022, 2026],
+            "area_type": "england",
+            "area": "England",
+            "indicator": ["cla", "starts", "cla"],
+            "value": [82090 * 0.95, 31100.0, 1.0],
+        }
+    )
+    chk = dynamics_check(ind).set_index("indicator")
+    assert set(chk["year"]) == {2022}
+    assert not chk.loc["cla", "within"] and chk.loc["starts", "within"]
+
+
 def test_calibration_recovers_known_parameters():
     """Synthetic data made with rate x1.5 and breakdowns x1.4 give back both values.
 
