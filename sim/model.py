@@ -64,7 +64,7 @@ from sim.records import (
 from sim.rng import stream
 from sim.runtime import free_finished_models, paused_gc
 from sim.snapshot import snapshot
-from sim.supply.foster import foster_month, service_table
+from sim.supply.foster import foster_month, seed_pipeline, service_table
 from sim.supply.homes import HomeEntry, homes_month
 from sim.supply.units import new_provider
 from sim.world import build, years
@@ -218,6 +218,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.home_entry = HomeEntry(margin, margin, weight, last_urn)
         self.foster_services = build_foster(self, data, keep, rng)
         self.foster_table = service_table(self)
+        seed_pipeline(self, rng)
         build_sa(self, keep, rng)
         build.background_demand(self, self.is_sim, rng)
         self.unregistered_provider = new_provider(

@@ -1,11 +1,13 @@
 """Foster recruitment and attrition, monthly.
 
-This module owns the fostering services' month (``foster_month``): empty households deregister
-(fewer where a recruitment hub supports councils' carers), and each service's approvals
-(Poisson at a rate that falls as its carers fill and rises with a hub or an agency's
-prospects, ``sim.agents.providers.approval_mean``) enter a pipeline that opens them as
-households after the approval lag. Draws are keyed by unit or service and month, so a lever
-shifts counts rather than reshuffling later draws.
+This module owns the fostering services' month (``foster_month``): carers decide to stop at
+Ofsted's rate (fewer where a recruitment hub supports councils' carers; those with children
+wind down), and each service's approvals (Poisson at a rate that falls as its carers fill and
+rises with a hub or an agency's prospects, ``sim.agents.providers.approval_mean``) enter a
+pipeline that opens them as households after the approval lag; the world starts with the
+households approved in the lag before day 0 in that pipeline (``seed_pipeline``). Draws are
+keyed by unit or service and month, so a lever shifts counts rather than reshuffling later
+draws.
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ from sim.records import (
 from sim.rng import keyed_uniforms
 from sim.supply.units import AGES_CDF, PLACES_CDF, SKILL_CDF, add_units, foster_columns
 
-# Deregistrations fall on empty households: the yearly rate (``params.supply.
-# deregistration_rate``) over the share of households that are empty, that share counted as at
-# least 5% (so that a full market does not divide by nothing) and at least 30% in the divisor
-# (so that a few empty households are not all lost in a month): assumptions.
-MIN_EMPTY_SHARE, EMPTY_SHARE_FLOOR = 0.05, 0.3
+# Carers leave at Ofsted's observed rate (``params.supply.deregistration_rate``, per household
+# and year: 4,820 of 33,745 in 2023-24): each month that rate's twelfth of the mainstream
+# households deregisters, chosen among the empty ones (carers leave between placements). Only
+# when fewer are empty than a month's leavers do some with children stop taking new ones, to
+# deregister when their last child leaves (no child is moved). Below 5% empty the count uses
+# 5% (assumption), so that a full market does not lose every empty household in a month.
+MIN_EMPTY_SHARE = 0.05
 # Carers' occupancy at which a service approves at the observed rate (``approval_rate``);
 # above it recruitment rises (``recruitment_elasticity``): assumption (near the 2025 level).
 REFERENCE_OCCUPANCY = 0.80
@@ -51,26 +55,31 @@ def foster_month(model, day: int) -> None:
     rng = model.streams["supply"]
     sp = model.p.supply
     n = s.n
-    # Foster attrition: empty households retire; households with children rarely resign.
-    foster = s.open[:n] & ((s.kind[:n] == INHOUSE) | (s.kind[:n] == IFA))
-    empty = foster & (s.occupied[:n] == 0)
+    # Foster attrition: a month's leavers among the empty households (with too few empty, some
+    # with children wind down: no new child, and they close when their last child leaves).
+    foster = s.open[:n] & s.matchable[:n] & ((s.kind[:n] == INHOUSE) | (s.kind[:n] == IFA))
+    empty = foster & (s.occupied[:n] + s.reserved[:n] == 0)
+    month_rate = sp.deregistration_rate / 12.0
     empty_share = max(empty.sum() / max(foster.sum(), 1), MIN_EMPTY_SHARE)
-    p_empty = min(1.0, sp.deregistration_rate / 12.0 / max(empty_share, EMPTY_SHARE_FLOOR))
+    p_stop = np.where(
+        empty,
+        min(1.0, month_rate / empty_share),
+        max(0.0, month_rate - empty_share) / (1.0 - empty_share),
+    )
     policy = model.policy
     hub = policy.recruitment_hub.factors(day) if policy.recruitment_hub is not None else None
     if hub is not None:
-        # Hub support keeps councils' carers: fewer deregistrations in covered councils.
+        # Hub support keeps councils' carers: fewer leave in covered councils.
         carer_la = model.provider_la[s.provider[:n]]
-        keep = np.where((s.kind[:n] == INHOUSE) & (carer_la >= 0), hub[1][carer_la], 1.0)
-        p_empty = p_empty * keep
+        p_stop = p_stop * np.where((s.kind[:n] == INHOUSE) & (carer_la >= 0), hub[1][carer_la], 1.0)
     # Keyed uniforms (unit, month): a lever that keeps carers changes whose turn it is, not
     # everyone's draws (common random numbers across paired scenarios).
     month_key = np.arange(n, dtype=np.int64) * (1 << 20) + day
-    leave = np.flatnonzero(
-        empty & (keyed_uniforms("attrition", model.cfg.seed, model.rep, month_key) < p_empty)
-    )
-    for u in leave:
-        s.close(int(u), day)
+    u = keyed_uniforms("attrition", model.cfg.seed, model.rep, month_key)
+    stop = foster & (u < p_stop)
+    for unit in np.flatnonzero(stop & empty):
+        s.close(int(unit), day)
+    s.matchable[np.flatnonzero(stop & ~empty)] = False  # winds down
     # Recruitment: each foster service's approvals enter a pipeline and open after the lag.
     kinds = s.kind[:n]
     prov = s.provider[:n]
@@ -165,6 +174,37 @@ def foster_month(model, day: int) -> None:
             f["cost"],
             day,
         )
+
+
+def seed_pipeline(model, rng) -> None:
+    """The households approved before day 0 that open during the approval lag.
+
+    Each service approved at ``params.supply.approval_rate`` per household-year (at the
+    reference occupancy) in each month of the ``approval_lag_days`` before day 0; each month's
+    approvals (Poisson) open when the lag from the middle of that month ends, in the service's
+    LAs by its weights. Without them no household would open in a run's first months.
+    """
+    sp = model.p.supply
+    sv = model.foster_table
+    s = model.supply
+    n = s.n
+    foster = s.open[:n] & ((s.kind[:n] == INHOUSE) | (s.kind[:n] == IFA))
+    hh = np.bincount(s.provider[:n][foster], minlength=len(model.providers))
+    lag = int(sp.approval_lag_days)
+    keep = model.supply_keep
+    month = 30  # days
+    for i, pi in enumerate(sv["services"].tolist()):
+        las = sv["las"][sv["la_start"][i] : sv["la_start"][i + 1]]
+        w = sv["weights"][sv["la_start"][i] : sv["la_start"][i + 1]]
+        if hh[pi] == 0 or (sv["council"][i] and keep[sv["la"][i]] == 0):
+            continue
+        for k in range(lag // month):
+            opens = lag - month * k - month // 2  # approved in the k-th month before day 0
+            count = int(rng.poisson(sp.approval_rate / 12.0 * hh[pi]))
+            if count == 0 or opens <= 0:
+                continue
+            la = int(las[0]) if len(las) == 1 else int(las[rng.choice(len(las), p=w / w.sum())])
+            model.foster_pipeline.add(pi, opens, la, count)
 
 
 def service_table(model) -> dict:
