@@ -54,8 +54,12 @@ class ExitParams:
     p_short: list[float] = field(default_factory=lambda: [0.30, 0.35, 0.30, 0.30, 0.40])
     # Mean short stay, days: assumption.
     short_mean_days: list[float] = field(default_factory=lambda: [120, 150, 150, 120, 100])
-    # Mean long stay, years (censored by the 18th birthday): assumption.
-    long_mean_years: list[float] = field(default_factory=lambda: [1.7, 3.0, 10.0, 15.0, 5.0])
+    # Mean long stay, years (censored by the 18th birthday): assumption. Ages 1-4 and 5-9 at
+    # entry (6 and 15 years; they were 3 and 10) are set so that 2024-25's entrants keep the
+    # stock by age as DfE's 2021-2025 series kept it (5-9s 15,000-15,110 and 10-15s
+    # 30,930-31,880 at each 31 March [file]): with 3 and 10 the 10-year baseline lost 28% of
+    # its 5-9s and 11% of all children; with these, 12% and 3% (README "Baseline").
+    long_mean_years: list[float] = field(default_factory=lambda: [1.7, 6.0, 15.0, 15.0, 5.0])
     # Share of 18th-birthday leavers in foster care who stay put (E17): 6,000 staying put of
     # 13,740 ceasing aged 18+ [file] DfE 2025, divided by the foster share of 17-year-olds
     # (~0.6, assumption) -> 0.7.
