@@ -279,7 +279,7 @@ class KernelInputs:
         """A search's terms as ``engine.search_rows`` takes them, less the vacancy index."""
         # The same all day (prices move after the day's searches) while the supply's columns
         # are (they are new arrays when it grows); the terms hold both, so no id is reused.
-        key = (day, emergency, id(self.scarcity), id(self.supply.kind))
+        key = (day, emergency, id(self.scarcity), id(self.supply.kind), self.plan_kinds_only)
         if self._terms_key != key:
             mp = self.p.matching
             if self._radius is None:  # each stage's search radius, km (the last unbounded)
@@ -353,6 +353,7 @@ class KernelInputs:
         cap = self.policy.profit_cap.terms(day) if self.policy.profit_cap is not None else None
         prm = np.zeros(terms.N_PRM)
         prm[terms.P_DECLINE_PER_TIER] = mp.decline_per_tier
+        prm[terms.P_PLAN_KINDS_ONLY] = 1.0 if self.plan_kinds_only else 0.0
         prm[terms.P_ACCEPT_UNREG] = mp.accept_unregistered_factor
         prm[terms.P_SCARCITY_MARKUP] = pp.scarcity_markup
         prm[terms.P_COMPLEX_PREMIUM] = pp.complex_premium

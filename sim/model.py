@@ -133,6 +133,9 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.child_days = np.zeros(geo.n_la)
         self._vac = None
         self._terms_key = None
+        # Whether the search being set up keeps to each plan's own kinds of unit at every
+        # stage (``search_and_place``'s argument; the initial stock's placing).
+        self.plan_kinds_only = False
         self._terms = None
         self._radius = None
         self._units = None

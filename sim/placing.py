@@ -95,8 +95,13 @@ class Placing:
         g = self.geo
         return haversine_km_scalar(g.d_lat[d1], g.d_lon[d1], g.d_lat[d2], g.d_lon[d2])
 
-    def search_and_place(self, rows: np.ndarray, day: int, emergency: bool) -> np.ndarray:
+    def search_and_place(
+        self, rows: np.ndarray, day: int, emergency: bool, plan_kinds_only: bool = False
+    ) -> np.ndarray:
         """Search for a place for each child of ``rows``; returns the rows left without one.
+
+        With ``plan_kinds_only`` every stage keeps to each plan's own kinds of unit (the
+        radius still widens): the initial stock's placing (``place_initial``).
 
         Siblings arriving together are searched as one request needing as many places as the
         group; a group that finds no such place is split and its children searched one by one
@@ -110,7 +115,9 @@ class Placing:
         if n == 0:
             return rows
         vac = self.vacancies(day)
+        self.plan_kinds_only = plan_kinds_only
         terms = self.search_terms(day, emergency)
+        self.plan_kinds_only = False
         full = terms._replace(vacancies=Vacancies(vac.start, vac.units, vac.n_la))
         tab, sup, books, logs = self.kernel_state(n)
         pp, rates = self.placement_terms(day)

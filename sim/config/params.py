@@ -96,9 +96,11 @@ class PlacementParams:
     # Share with family or friends able to care (kinship foster, U1-U3): assumption tuned to
     # kinship 15.6% of CLA (FOI census Sep 2024 [sec]) and 16% (FRG on DfE 2024 [sec]).
     p_kin: list[float] = field(default_factory=lambda: [0.25, 0.30, 0.28, 0.17, 0.05])
-    # Share whose needs call for a children's home, by age band: assumption tuned to 11.6% of
-    # CLA in secure and children's homes [file] DfE 2025.
-    p_home: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.04, 0.30, 0.22])
+    # Share whose needs call for a children's home, by age band: assumption, its scale fitted
+    # by ``experiments/calibrate.py targets=dynamics`` (x1.27 of 0.9-1.8 on 0.04, 0.30, 0.22:
+    # homes' share of CLA rising 9.3% to 11.6% 2022-2025 [file] DfE, with the stock at each 31
+    # March placed in its plan's kinds).
+    p_home: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.05, 0.38, 0.28])
     # Share of 16-17 entrants (non-UASC / UASC) planned for supported accommodation: assumption
     # tuned to 9.2% of CLA in supported/semi-independent living [file] DfE 2025.
     p_sa_16plus: float = 0.85

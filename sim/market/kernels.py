@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from sim.market.scoring import score_pairs_stage
+from sim.market.terms import P_PLAN_KINDS_ONLY
 from sim.records import (
     HOME,
     IFA,
@@ -193,7 +194,8 @@ def search(
     """A day's search for the children of ``kids``, pass by pass (docs/design.md §3.2).
 
     In pass ``t`` every child not yet placed searches at stage ``stage0 + t``: its kinds
-    (``allowed_kinds``), its radius ``stage_radius[stage]`` (from at least ``min_km_away``
+    (``allowed_kinds``; the first stage's at every stage when ``prm[P_PLAN_KINDS_ONLY]``),
+    its radius ``stage_radius[stage]`` (from at least ``min_km_away``
     for children placed away from home), candidates (``scan_candidates``, rotated by
     ``rot0``), one acceptance uniform per pair from ``rng`` (a numpy Generator, advanced in
     place), scores and resolution (``score_pairs_stage``). The places taken in a pass are
@@ -230,7 +232,8 @@ def search(
             radius[a] = stage_radius[st]
             lo[a] = min_km_away if kids.away[row] else 0.0
             home[a] = kids.la[row]
-            allowed_kinds(allowed, a, kids.plan[row], kids.age[row], kids.tier[row], st)
+            kinds_stage = 0 if prm[P_PLAN_KINDS_ONLY] > 0 else st  # wider radius, same kinds
+            allowed_kinds(allowed, a, kids.plan[row], kids.age[row], kids.tier[row], kinds_stage)
         ci, un = scan_candidates(
             home,
             radius,

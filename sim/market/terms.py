@@ -35,10 +35,11 @@ import numpy as np
     P_HOME_FIXED_SHARE,
     P_OCCUPANCY_REF,
     P_BASE_MARKUP,
-) = range(19)
+    P_PLAN_KINDS_ONLY,  # 1: every stage keeps to the plan's own kinds (the initial stock)
+) = range(20)
 
 
-N_PRM = 19
+N_PRM = 20
 
 
 MAX_ROUNDS = 8  # proposal rounds of a resolution (a speed setting: few stay unresolved)

@@ -153,18 +153,23 @@ def place_initial(model, children, no_search, to_search, to_unreg, adoption, bac
     rng = model.streams["init"]
     order = rng.permutation(len(to_search))
     search = np.fromiter((to_search[i].row for i in order), np.int64, len(to_search))
+    # The stock's plans are where DfE counts its children at that 31 March (``stock_mix``):
+    # they are placed in their plan's kinds of unit (a wider search before any other kind),
+    # and only those still refused after the retries may go to another kind.
     parts = []
     for k in range(0, len(search), 4000):
         model.fresh_vacancies()  # a fresh vacancy index for each chunk of the stock
-        parts.append(model.search_and_place(search[k : k + 4000], 0, emergency=True))
+        chunk = search[k : k + 4000]
+        parts.append(model.search_and_place(chunk, 0, emergency=True, plan_kinds_only=True))
     left = np.concatenate(parts) if parts else np.zeros(0, np.int64)
     # Children already in care were placed at some point: those refused in the first pass are
     # offered again (fresh referrals) before any is counted in an unregistered setting.
-    for _ in range(INIT_RETRIES):
+    for attempt in range(INIT_RETRIES):
         if len(left) == 0:
             break
         model.fresh_vacancies()
-        left = model.search_and_place(left, 0, emergency=True)
+        last = attempt == INIT_RETRIES - 1  # the last pass may use another kind
+        left = model.search_and_place(left, 0, emergency=True, plan_kinds_only=not last)
     unplaced = len(left)
     unreg = np.concatenate([left, np.fromiter((c.row for c in to_unreg), np.int64, len(to_unreg))])
     model.place_unregistered(unreg, 0)
