@@ -1,10 +1,11 @@
 """Figures drawn from a run folder's tables only (never from a live model).
 
 This module owns the figures of a run (matplotlib): the stock of children by placement type
-over the years with replicate bands, and the first year's headline indicators against the
-national targets; and of a scenario comparison (seaborn): fan charts of outcomes over time by
-scenario (median and 90% band over replicates) and a forest plot of each scenario's effect on
-each outcome (relative to the baseline, with its 90% interval).
+over the years with replicate bands, the first year's headline indicators against the
+national targets, a back-cast's years against DfE's series; and of a scenario comparison
+(seaborn): fan charts of outcomes over time by scenario (median and 90% band over replicates)
+and a forest plot of each scenario's effect on each outcome (relative to the baseline, with
+its 90% interval).
 """
 
 from __future__ import annotations
@@ -93,6 +94,39 @@ def run_figures(run_dir: Path, fig_dir: Path) -> None:
     chk = Path(run_dir) / "baseline_check.csv"
     if chk.exists():
         targets_figure(pd.read_csv(chk), Path(fig_dir) / "indicators_vs_targets.png")
+    dyn = Path(run_dir) / "dynamics_check.csv"
+    if dyn.exists():
+        dynamics_figure(pd.read_csv(dyn), Path(fig_dir) / "backcast_vs_dfe.png")
+
+
+def dynamics_figure(check: pd.DataFrame, path: Path) -> None:
+    """A back-cast's years against DfE's: one panel per measure, the band shaded.
+
+    ``check`` is ``dynamics_check.csv``: per year and measure the simulated mean and 90% range
+    over replicates, DfE's figure and the tolerance band.
+    """
+    names = list(dict.fromkeys(check["target"]))
+    fig, axes = plt.subplots(1, len(names), figsize=(3.3 * len(names), 3.2), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        c = check[check["target"] == name].sort_values("year")
+        ax.fill_between(c["year"], c["lower"], c["upper"], color="0.88", label="tolerance band")
+        ax.plot(c["year"], c["observed"], "o-", color="black", label="DfE")
+        ax.errorbar(
+            c["year"],
+            c["simulated"],
+            yerr=[c["simulated"] - c["sim_p05"], c["sim_p95"] - c["simulated"]],
+            fmt="s--",
+            color=OKABE_ITO[0],
+            label="simulated (range over replicates)",
+        )
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks(c["year"].tolist())
+        ax.set_xlabel("year to 31 March")
+    axes[0][0].legend(fontsize=7, loc="best")
+    fig.suptitle("Back-cast from 31 March 2021 against DfE's national series", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def fan_charts(out: pd.DataFrame, names, folder: Path) -> None:

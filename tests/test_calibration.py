@@ -116,6 +116,23 @@ def test_dynamics_targets_are_dfes_series_with_their_bands():
     assert not chk.loc["cla", "within"] and chk.loc["starts", "within"]
 
 
+def test_the_backcast_figure_is_drawn_from_the_check(tmp_path):
+    from sim.calibration.targets import dynamics_check
+    from sim.plots import dynamics_figure
+
+    rows = [
+        (y, "england", "England", name, value)
+        for y in (2022, 2023)
+        for name, value in (("cla", 80000.0), ("share_place_foster", 0.68))
+    ]
+    ind = pd.DataFrame(rows, columns=["year", "area_type", "area", "indicator", "value"])
+    chk = dynamics_check(ind)
+    assert len(chk) == 10  # five measures a year; those the run lacks are NaN, not within
+    assert chk["simulated"].isna().sum() == 6 and not chk["within"][chk["simulated"].isna()].any()
+    dynamics_figure(chk, tmp_path / "backcast.png")
+    assert (tmp_path / "backcast.png").stat().st_size > 10_000
+
+
 def test_calibration_recovers_known_parameters():
     """Synthetic data made with rate x1.5 and breakdowns x1.4 give back both values.
 
