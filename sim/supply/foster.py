@@ -45,6 +45,21 @@ MIN_EMPTY_SHARE = 0.05
 REFERENCE_OCCUPANCY = 0.80
 
 
+def leave_probabilities(empty: np.ndarray, foster: np.ndarray, month_rate: float) -> np.ndarray:
+    """Each unit's chance of deciding to stop fostering this month (``foster_month``).
+
+    ``month_rate`` of the ``foster`` households leave on average: the empty ones first, each
+    with ``month_rate / e`` (e the empty share, at least ``MIN_EMPTY_SHARE``), capped at 1; when
+    fewer are empty than a month's leavers, the others each with ``(month_rate - e) / (1 - e)``.
+    """
+    empty_share = max(empty.sum() / max(foster.sum(), 1), MIN_EMPTY_SHARE)
+    return np.where(
+        empty,
+        min(1.0, month_rate / empty_share),
+        max(0.0, month_rate - empty_share) / (1.0 - empty_share),
+    )
+
+
 # ---- monthly supply ---------------------------------------------------------------------------
 def foster_month(model, day: int) -> None:
     """Foster carers' month: attrition of empty households, then each service's approvals.
@@ -59,13 +74,7 @@ def foster_month(model, day: int) -> None:
     # with children wind down: no new child, and they close when their last child leaves).
     foster = s.open[:n] & s.matchable[:n] & ((s.kind[:n] == INHOUSE) | (s.kind[:n] == IFA))
     empty = foster & (s.occupied[:n] + s.reserved[:n] == 0)
-    month_rate = sp.deregistration_rate / 12.0
-    empty_share = max(empty.sum() / max(foster.sum(), 1), MIN_EMPTY_SHARE)
-    p_stop = np.where(
-        empty,
-        min(1.0, month_rate / empty_share),
-        max(0.0, month_rate - empty_share) / (1.0 - empty_share),
-    )
+    p_stop = leave_probabilities(empty, foster, sp.deregistration_rate / 12.0)
     policy = model.policy
     hub = policy.recruitment_hub.factors(day) if policy.recruitment_hub is not None else None
     if hub is not None:
