@@ -42,9 +42,8 @@ UNREGISTERED_COLUMN = 7
 UNREGISTERED_SHARE_2025 = 0.0078
 
 # Mainstream fostering households at 31 March [sec] Ofsted Fostering in England (docs/facts.md
-# §4.2): 37,325 (2021), 35,005 (2023), 33,745 (2024), 33,435 (2025); 2022 is not published
-# and is the mean of 2021 and 2023 (derived).
-MAINSTREAM_HOUSEHOLDS = {2021: 37325, 2022: 36165, 2023: 35005, 2024: 33745, 2025: 33435}
+# §4.2): 37,325 (2021), 36,050 (2022), 35,005 (2023), 33,745 (2024), 33,435 (2025).
+MAINSTREAM_HOUSEHOLDS = {2021: 37325, 2022: 36050, 2023: 35005, 2024: 33745, 2025: 33435}
 
 # Mainstream children's homes (no short-break-only homes) at 31 March: 3,946 (2025) [pub]
 # Ofsted 2025, which was +15% on 2024 (3,431, derived); 2,880 (2023) [pub] Ofsted 2023 main
