@@ -12,8 +12,10 @@ figures for the year to 31 March 2025 for the 76 councils of ``sim/data/la_outco
 Hydra overrides (``world`` is England and ``years`` 1). Writes ``la_pattern.csv`` (ons_code,
 la_name, region, outcome, observed, simulated, error in points), ``la_pattern_summary.csv``
 (per outcome: councils, Spearman's rho, mean absolute error in points, mean and spread of
-each), ``la_pattern_regions.csv`` and ``figures/la_pattern.png`` to ``out`` (default
-outputs/la_pattern/<time>), and prints the summary.
+each), ``la_pattern_regions.csv``, ``out_of_region.csv`` (each region's % of children placed
+outside it, simulated against DfE's 2024 figures for all councils) and
+``figures/la_pattern.png`` to ``out`` (default outputs/la_pattern/<time>), and prints the
+summary.
 """
 
 import sys
@@ -93,7 +95,7 @@ def main(argv: list[str]) -> None:
 
     import pandas as pd
 
-    from sim.calibration.la_pattern import by_region, compare, summary
+    from sim.calibration.la_pattern import by_region, compare, out_of_region, summary
     from sim.io import embedded
     from sim.io.outputs import code_version
     from sim.io.staging import Staged
@@ -115,12 +117,14 @@ def main(argv: list[str]) -> None:
     if table.empty:
         raise UserError("no council of the half DfE table is in the run's indicators")
     summ = summary(table)
+    regions = out_of_region(ind, geo.las, year)
     out = Path(own.get("out") or Path("outputs/la_pattern") / time.strftime("%Y-%m-%d_%H-%M-%S"))
     st = Staged(out, figures=True)
     with st as stage:
         table.to_csv(stage / "la_pattern.csv", index=False)
         summ.to_csv(stage / "la_pattern_summary.csv", index=False)
         by_region(table).to_csv(stage / "la_pattern_regions.csv", index=False)
+        regions.to_csv(stage / "out_of_region.csv", index=False)
         figure(table, stage / "figures" / "la_pattern.png")
         manifest = {
             "code_version": code_version(),
@@ -133,6 +137,9 @@ def main(argv: list[str]) -> None:
     with pd.option_context("display.width", 200):
         print(f"LA pattern, model year to 31 March {year} against DfE 2025 (training half)")
         print(summ.drop(columns="label").round(2).to_string(index=False))
+        if len(regions):
+            print("placed outside their region, % of CLA: model against DfE 2024 (all councils)")
+            print(regions.round(1).to_string(index=False))
     print(f"wrote {len(st.files)} files to {out}")
 
 

@@ -79,6 +79,13 @@ def _area_maps(geo: Geography) -> tuple[dict, dict]:
     return _MAPS[0][1]
 
 
+def _region_codes(geo: Geography) -> dict:
+    """The region of each LA code, Inner and Outer London as one (London)."""
+    las = geo.las
+    names = ["London" if "London" in str(r) else r for r in las["region"]]
+    return dict(zip(las["ons_code"], names, strict=True))
+
+
 def _recode(
     la_code: np.ndarray, names_of_la: list, missing: str | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -327,6 +334,14 @@ def indicators(
             outside = (loc_known & (pl_la != cla[la_col])).astype(float)
             em.add(areas, "placed_outside_la", outside)
             em.add(areas, "share_outside_la", outside, denom=one)
+            # Outside the responsible council's region (London is one region), as
+            # DfE's FOI figures of placements outside the home region count it.
+            region_code = _region_codes(geo)
+            home_r = cla[la_col].map(region_code)
+            placed_r = pl_la.map(region_code)
+            out_r = (loc_known & placed_r.notna() & (placed_r != home_r)).astype(float)
+            em.add(areas, "placed_outside_region", out_r)
+            em.add(areas, "share_outside_region", out_r, denom=one)
         # ---- flows ---------------------------------------------------------------------------
         in_year_start = (decom >= s64) & (decom <= e64)
         in_year_end = ~dec_na & (dec >= s64) & (dec <= e64)

@@ -119,3 +119,28 @@ def test_a_run_folder_is_compared_and_written(tmp_path):
     assert (out / "figures" / "la_pattern.png").stat().st_size > 10_000
     t = pd.read_csv(out / "la_pattern.csv")
     assert sorted(set(t["ons_code"])) == sorted(codes)
+
+
+def test_out_of_region_sums_the_regions_councils_by_hand():
+    from sim.calibration.la_pattern import OUT_OF_REGION_2024, out_of_region
+
+    las = pd.DataFrame(
+        {
+            "ons_code": ["A", "B", "C", "D"],
+            "la_name": ["LA A", "LA B", "LA C", "LA D"],
+            "region": ["Inner London", "Outer London", "North West", "North West"],
+        }
+    )
+    rows = []
+    # London: (10 + 30) of (100 + 100) placed outside; North West: 5 of (50 + 50), two reps
+    for rep, extra in ((0, 0.0), (1, 2.0)):
+        for code, out, cla in (("A", 10, 100), ("B", 30, 100), ("C", 5 + extra, 50), ("D", 0, 50)):
+            rows.append(("la", code, "placed_outside_region", out, rep))
+            rows.append(("la", code, "cla", cla, rep))
+    ind = pd.DataFrame(rows, columns=["area_type", "area", "indicator", "value", "rep"])
+    t = out_of_region(ind.assign(year=2026), las, 2026).set_index("region")
+    assert list(t.index) == ["London", "North West"]  # the regions with councils
+    assert t.at["London", "simulated"] == pytest.approx(100 * 40 / 200)
+    assert t.at["North West", "simulated"] == pytest.approx(100 * 6 / 100)  # mean of 5 and 7
+    assert t.at["London", "observed"] == OUT_OF_REGION_2024["London"] == 23.0
+    assert t.at["London", "error"] == pytest.approx(20.0 - 23.0)

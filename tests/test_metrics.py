@@ -207,3 +207,20 @@ def test_short_breaks_are_left_out_as_dfe_leaves_them_out(table):
     # Child 6's one placement in the year is its V2 episode's (the L episode is no move).
     assert h["cla_3plus_placements"] == 1
     assert h["share_3plus_placements"] == pytest.approx(1 / 4)
+
+
+@pytest.mark.parametrize(
+    ("regions", "outside"),
+    [
+        (["R1", "R1"], 0.0),  # LA B in the same region: no child outside it
+        (["R1", "R2"], 1 / 3),  # child 2, placed in LA B, is outside its region
+        (["Inner London", "Outer London"], 0.0),  # London is one region
+    ],
+)
+def test_placed_outside_the_region_by_hand(table, regions, outside):
+    episodes, header = table
+    geo = small_geo()
+    geo.las["region"] = regions
+    h = headline(indicators(episodes, header, [2026], geo), 2026)
+    assert h["share_outside_region"] == pytest.approx(outside)
+    assert h["placed_outside_region"] == pytest.approx(3 * outside)

@@ -5,8 +5,9 @@ This module owns the comparison of simulated LA indicators with DfE's published 
 held back to check the model and is never read here): each council's observed and simulated
 percentage side by side (``compare``), and per outcome the rank correlation across councils
 (Spearman's rho), the mean absolute error in percentage points and the spread of each
-(``summary``), and the same by region (``by_region``). The model is judged on the pattern,
-not fitted to it: no parameter is set per council.
+(``summary``), the same by region (``by_region``), and each region's share of children placed
+outside it against DfE's figures for all councils (``out_of_region``). The model is judged on
+the pattern, not fitted to it: no parameter is set per council.
 """
 
 from __future__ import annotations
@@ -114,3 +115,60 @@ def by_region(table: pd.DataFrame) -> pd.DataFrame:
         mean_error=("error", "mean"),
     )
     return out.reset_index()
+
+
+# Share of each region's children looked after at 31 March 2024 placed outside the region, %:
+# 100 less the in-region share [sec] SESLIP Briefing #002 (DfE data released under FOI):
+# https://www.seslip.co.uk/briefing-002-cross-regional-placements. London is one region.
+OUT_OF_REGION_2024 = {
+    "London": 23.0,
+    "South East": 20.0,
+    "East of England": 17.0,
+    "East Midlands": 17.0,
+    "South West": 17.0,
+    "Yorkshire and The Humber": 12.0,
+    "West Midlands": 10.0,
+    "North East": 9.0,
+    "North West": 6.0,
+}
+
+
+def out_of_region(indicators: pd.DataFrame, las: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Each region's % of children looked after placed outside it: the model's and DfE's.
+
+    The model's is the sum over the region's councils of children placed outside the region
+    over their children looked after (``placed_outside_region`` and ``cla``, mean over
+    replicates); Inner and Outer London are London.
+
+    Returns:
+        region, observed (DfE 2024), simulated, error (points); no rows when the indicators
+        lack ``placed_outside_region`` (a run written before it was computed).
+    """
+    sel = indicators[
+        (indicators["area_type"] == "la")
+        & (indicators["year"] == year)
+        & indicators["indicator"].isin(["placed_outside_region", "cla"])
+    ]
+    columns = ["region", "observed", "simulated", "error"]
+    if not {"placed_outside_region", "cla"} <= set(sel["indicator"]):
+        return pd.DataFrame(columns=columns)  # a run written before the indicator existed
+    v = sel.groupby(["area", "indicator"], sort=True)["value"].mean().unstack("indicator")
+    region = las.set_index("ons_code")["region"].map(
+        lambda r: "London" if "London" in str(r) else r
+    )
+    v = v.join(region.rename("region"), how="inner")
+    sums = v.groupby("region", sort=True)[["placed_outside_region", "cla"]].sum()
+    rows = []
+    for name, observed in OUT_OF_REGION_2024.items():
+        if name not in sums.index or sums.at[name, "cla"] <= 0:
+            continue
+        simulated = 100.0 * sums.at[name, "placed_outside_region"] / sums.at[name, "cla"]
+        rows.append(
+            {
+                "region": name,
+                "observed": observed,
+                "simulated": simulated,
+                "error": simulated - observed,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
