@@ -120,3 +120,50 @@ def test_a_synthetic_start_outside_2021_2025_is_refused():
     with pytest.raises(ConfigError, match="31 March 2021 to 2025"):
         RunConfig(start_date="2019-03-31")
     RunConfig(start_date="2021-03-31")  # accepted
+
+
+def test_the_backcast_command_writes_its_check_against_dfe(tmp_path):
+    """``run.py start_date=2021-03-31`` on England: one year, checked against DfE's 2022."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "run"
+    args = [
+        "start_date=2021-03-31",
+        "years=1",
+        "output.ledger=false",
+        "output.ssda903=false",
+        f"hydra.run.dir={out}",
+    ]
+    r = subprocess.run(
+        [sys.executable, str(root / "experiments" / "run.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    chk = pd.read_csv(out / "dynamics_check.csv").set_index("indicator")
+    assert set(chk["year"]) == {2022}
+    assert chk.at["cla", "observed"] == 82090 and chk.at["starts", "observed"] == 31100
+    assert (out / "figures" / "backcast_vs_dfe.png").exists()
+    assert not (out / "baseline_check.csv").exists()  # that one is the 2025 start's
+    assert "CLA at 31 March" in r.stdout
+    # a synthetic start outside the tables' years: one line, exit 2, nothing written
+    bad = tmp_path / "bad"
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(root / "experiments" / "run.py"),
+            "start_date=2019-03-31",
+            f"hydra.run.dir={bad}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "31 March 2021 to 2025" in r.stderr and not bad.exists()
