@@ -267,7 +267,8 @@ def dynamics_check(ind: pd.DataFrame) -> pd.DataFrame:
 
     Returns:
         One row per year and target: the simulated mean and 90% interval over replicates,
-        observed value, bounds, and whether the mean lies within them.
+        observed value, bounds, whether the mean lies within them and whether the observed
+        value lies within the replicates' interval (``covered``).
     """
     e = ind[ind["area_type"] == "england"]
     if "rep" not in e:
@@ -292,6 +293,8 @@ def dynamics_check(ind: pd.DataFrame) -> pd.DataFrame:
                 "lower": t.lower,
                 "upper": t.upper,
                 "within": bool(t.lower <= mean <= t.upper),
+                # DfE's figure inside the replicates' 90% range (coverage, with several)
+                "covered": bool(lo <= t.observed <= hi),
                 "source": t.source,
             }
         )
