@@ -1,8 +1,9 @@
-"""The initial children: each LA's children looked after at 31 March 2025.
+"""The initial children: each LA's children looked after at the start's 31 March (2021-2025).
 
-This module owns the synthetic stock (the national mix by age, placement and time in care), its
-synthetic history before that date, and its placing in the supply by the same matching the run
-uses (``place_initial``, shared with an observed start).
+This module owns the synthetic stock (that year's national mix by age, UASC and placement,
+``sim.world.years``, and time in care), its synthetic history before that date, and its
+placing in the supply by the same matching the run uses (``place_initial``, shared with an
+observed start).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def stock_mix_of(year: int) -> years.StockMix:
 
 # ---- initial children ---------------------------------------------------------------------------
 def initial_children(model) -> int:
-    """Each simulated LA's CLA at 31 March 2025, with a synthetic history, placed in the supply.
+    """Each simulated LA's CLA at the start's 31 March, with a history, placed in the supply.
 
     Returns:
         The children left without a place (``place_initial``).

@@ -1,9 +1,10 @@
-"""The initial supply at 31 March 2025: homes, secure homes, foster households, supported places.
+"""The initial supply at the start's 31 March: homes, secure homes, foster households, SA.
 
 This module owns the apportioning rules that turn the national and Ofsted figures into units:
-the Ofsted 2023 homes grown to the 2025 count, secure homes, in-house and IFA foster
-households apportioned from the national totals, and supported accommodation; each rule is
-stated where it is applied. Units are registered through ``sim.supply.units``.
+the Ofsted 2023 homes grown (or, before 2023, cut back) to the start year's count, secure
+homes, in-house and IFA foster households apportioned from that year's national total, and
+supported accommodation; each rule is stated where it is applied. Units are registered
+through ``sim.supply.units``; the year's figures are ``sim.world.years``'.
 """
 
 from __future__ import annotations
@@ -44,7 +45,11 @@ SA_PROVIDERS_2025 = 890  # supported accommodation providers [pub] Ofsted 2025
 
 
 def build_homes(model, data, keep, rng) -> tuple[np.ndarray, int]:
-    """Children's and secure homes at day 0: Ofsted's 2023 homes grown to the 2025 count.
+    """Children's and secure homes at day 0: Ofsted's 2023 homes at the start year's count.
+
+    The 2023 list is grown to the count (``years.homes_ratio`` of ``homes_target_2025``) by
+    new homes, or cut back to it by leaving out the homes that opened since
+    (``not_yet_open``).
 
     Returns:
         Where new private homes open, by LA (the weights of 2022-23's joiners), and the number
@@ -88,7 +93,8 @@ def build_homes(model, data, keep, rng) -> tuple[np.ndarray, int]:
             homes["places"].to_numpy()[m],
             kind,
         )
-    # Growth 2023 -> 2025: Ofsted 2025 counts 3,946 mainstream homes, 84% privately run [pub];
+    # Growth 2023 -> the start year (2025: Ofsted counts 3,946 mainstream homes, 84% privately
+    # run [pub]);
     # the extra homes are council homes up to the non-private share (councils opened 103 homes
     # in 2023-24 [sec]) and private ones for the rest, of 3 places (new homes average 3 [pub]
     # Ofsted 2025), placed by the LA pattern of each sector's joiners in 2022-23 [file] (plus a
