@@ -91,3 +91,32 @@ def test_the_stock_starts_in_its_plans_kinds_of_unit():
     assert fostered.sum() > 100
     # only the last of the retries may use another kind
     assert (fostered & in_home).sum() <= 0.01 * fostered.sum()
+
+
+def _households(m) -> int:
+    s = m.supply
+    n = s.n
+    return int((s.open[:n] & ((s.kind[:n] == INHOUSE) | (s.kind[:n] == IFA))).sum())
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_carers_leaving_faster_means_fewer_households_and_approvals_offset_it(seed):
+    """Paired runs of the tiny world for a year: a higher deregistration rate leaves fewer
+    households; with approvals switched off the fall is the rate's."""
+    from sim.config import Params, SupplyParams
+
+    from .conftest import run_tiny
+
+    base = SupplyParams()
+    start = _households(PlacementModel(tiny_config(years=1), embedded.england(), world_data()))
+    usual = _households(run_tiny(seed=seed, years=1))
+    faster = dataclasses.replace(base, deregistration_rate=0.3)
+    more = _households(run_tiny(seed=seed, years=1, params=Params(supply=faster)))
+    assert more < usual, (more, usual)
+    none = dataclasses.replace(base, approval_rate=0.0)
+    without = _households(run_tiny(seed=seed, years=1, params=Params(supply=none)))
+    assert without < usual
+    # without approvals (none in the pipeline either) 14.3% leave in the year, within four
+    # binomial standard deviations (and a few deregistering after breakdowns)
+    rate = base.deregistration_rate
+    assert abs(without - start * (1 - rate)) < 4 * np.sqrt(start * rate * (1 - rate)) + 5
