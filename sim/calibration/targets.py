@@ -99,6 +99,14 @@ BASELINE_TARGETS: tuple[Target, ...] = (
 )
 
 
+def replicate_range(v: np.ndarray) -> tuple[float, float, float]:
+    """The mean of replicates' values ``v`` and their 90% range (5th and 95th percentiles)."""
+    if not len(v):
+        return float("nan"), float("nan"), float("nan")
+    lo, hi = np.quantile(v, [0.05, 0.95])
+    return float(v.mean()), float(lo), float(hi)
+
+
 def check(
     ind: pd.DataFrame, year: int = 2026, targets: tuple[Target, ...] = BASELINE_TARGETS
 ) -> pd.DataFrame:
@@ -118,8 +126,7 @@ def check(
     rows = []
     for t in targets:
         v = e.loc[e["indicator"] == t.indicator, "value"].to_numpy(float) * t.scale
-        mean = float(v.mean()) if len(v) else float("nan")
-        lo, hi = np.quantile(v, [0.05, 0.95]) if len(v) else (np.nan, np.nan)
+        mean, lo, hi = replicate_range(v)
         tol = t.value * t.tolerance if t.relative else t.tolerance
         rows.append(
             {
@@ -279,8 +286,7 @@ def dynamics_check(ind: pd.DataFrame) -> pd.DataFrame:
     for t in targets.itertuples(index=False):
         sel = (e["year"] == t.year) & (e["indicator"] == t.indicator)
         v = e.loc[sel, "value"].to_numpy(float) * t.scale
-        mean = float(v.mean()) if len(v) else float("nan")
-        lo, hi = np.quantile(v, [0.05, 0.95]) if len(v) else (np.nan, np.nan)
+        mean, lo, hi = replicate_range(v)
         rows.append(
             {
                 "year": t.year,
