@@ -133,9 +133,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.child_days = np.zeros(geo.n_la)
         self._vac = None
         self._terms_key = None
-        # Whether the search being set up keeps to each plan's own kinds of unit at every
-        # stage (``search_and_place``'s argument; the initial stock's placing).
-        self.plan_kinds_only = False
+        self.plan_kinds_only = False  # the search set up keeps to plans' kinds (``placing``)
         self._terms = None
         self._radius = None
         self._units = None
@@ -171,12 +169,8 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.provider_la = np.zeros(0, np.int64)  # each provider's LA (councils) or -1
         self.entry_rate_per_day = np.zeros(geo.n_la)  # arrivals a day by LA
         self.entry_age_cum = None  # cumulative age shares at entry
-        # The year at 31 March whose national figures build a synthetic world (2021-2025;
-        # ``sim.world.years``), and whether entries follow each year's observed starts (a
-        # synthetic world: the years to 31 March 2022-2025; an observed start keeps the
-        # extract's own rate).
-        self.world_year = years.clamp(self.origin.year)
-        self.entry_by_year = not cfg.world.observed
+        self.world_year = years.clamp(self.origin.year)  # the 31 March the world is built at
+        self.entry_by_year = not cfg.world.observed  # entries follow each year's DfE starts
         self.la_exit_factor = np.ones(geo.n_la)  # by LA: multiplier on the length of stay
         self.foster_pipeline = FosterPipeline()  # approved households not yet open
         self.foster_services: list[int] = []  # providers that recruit foster carers
