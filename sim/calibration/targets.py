@@ -107,6 +107,17 @@ def replicate_range(v: np.ndarray) -> tuple[float, float, float]:
     return float(v.mean()), float(lo), float(hi)
 
 
+def simulated_fields(label: str, indicator: str, mean: float, lo: float, hi: float) -> dict:
+    """A check row's target, indicator and simulated mean and 90% range (3 decimals)."""
+    return {
+        "target": label,
+        "indicator": indicator,
+        "simulated": round(mean, 3),
+        "sim_p05": round(float(lo), 3),
+        "sim_p95": round(float(hi), 3),
+    }
+
+
 def check(
     ind: pd.DataFrame, year: int = 2026, targets: tuple[Target, ...] = BASELINE_TARGETS
 ) -> pd.DataFrame:
@@ -130,11 +141,7 @@ def check(
         tol = t.value * t.tolerance if t.relative else t.tolerance
         rows.append(
             {
-                "target": t.label,
-                "indicator": t.indicator,
-                "simulated": round(mean, 3),
-                "sim_p05": round(float(lo), 3),
-                "sim_p95": round(float(hi), 3),
+                **simulated_fields(t.label, t.indicator, mean, lo, hi),
                 "target_value": t.value,
                 "lower": round(t.value - tol, 3),
                 "upper": round(t.value + tol, 3),
@@ -290,11 +297,7 @@ def dynamics_check(ind: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "year": t.year,
-                "target": t.label,
-                "indicator": t.indicator,
-                "simulated": round(mean, 3),
-                "sim_p05": round(float(lo), 3),
-                "sim_p95": round(float(hi), 3),
+                **simulated_fields(t.label, t.indicator, mean, lo, hi),
                 "observed": t.observed,
                 "lower": t.lower,
                 "upper": t.upper,
