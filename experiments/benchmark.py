@@ -47,7 +47,7 @@ PHASES = [
     ("model", "finish", "finish"),
     ("engine", "run_days", "within: compiled days"),
     ("model_module", "record_entrants", "within: entrants' agents and header rows"),
-    ("model", "_after_events", "within: leavers' agents removed"),
+    ("model_module", "after_events", "within: leavers' and transfers' agents"),
     ("model", "search_and_place", "within: planned search and placements"),
     ("supply", "vacancy_index", "within: vacancy index of the planned round"),
 ]

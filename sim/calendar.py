@@ -21,8 +21,9 @@ from numba import njit
 
 # The children's events: leaving care, a placement's next event (an unplanned ending, a planned
 # move or a change of the carers' approval), the adoptive placement, a change of legal status and
-# the move to supported accommodation at 16-17.
-EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS, EV_SA16 = range(5)
+# the move to supported accommodation at 16-17, and an unaccompanied child's transfer to another
+# council (the National Transfer Scheme).
+EV_EXIT, EV_PLACEMENT, EV_ADOPTION, EV_LS, EV_SA16, EV_TRANSFER = range(6)
 
 # How far ahead of the day being handled an event can fall, days: a child's events come before
 # it leaves care, at 18 at the latest (an entrant may be newborn); 8,000 days is 21.9 years.

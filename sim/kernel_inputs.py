@@ -15,29 +15,31 @@ import numpy as np
 from sim import engine
 from sim.geography import TWENTY_MILES_KM
 from sim.market import matching, terms
-from sim.population import arrivals
+from sim.population import arrivals, transfers
 from sim.records import (
     DAYS_PER_YEAR,
     N_KINDS,
 )
-from sim.world import build, years
+from sim.world import build, uasc, years
 
 
 class KernelInputs:
     """What the compiled kernels take from the model (a mixin of ``PlacementModel``)."""
 
-    def entry_year(self, day: int) -> tuple[float, float, np.ndarray]:
-        """Arrivals on ``day`` relative to 2024-25's, their UASC share and non-UASC ages.
+    def entry_year(self, day: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Arrivals on ``day`` relative to 2024-25's, by who arrives, and non-UASC ages.
 
         A synthetic world's entries follow England's observed starts (all, unaccompanied and
         by age) of the year to 31 March holding ``day`` (``sim.world.years``), up to 2024-25;
-        later years, and an observed start, keep 2024-25's (the parameters). Arrivals are of
-        sibling groups, so the starts are divided by the year's mean group size, and the
-        children's UASC share becomes a share of arrivals (``build.entry_terms``).
+        later years, and an observed start, keep 2024-25's (the parameters). Children who are
+        not unaccompanied arrive in sibling groups, so their factor is divided by the change
+        in the groups' mean size (``build.entry_terms``); unaccompanied children's starts are
+        arrivals at the port and elsewhere and transfers, in that year's proportions
+        (``uasc.uasc_factors``).
 
         Returns:
-            The factor on ``entry_rate_per_day``, the share of arrivals that are UASC and the
-            cumulative shares of non-UASC entrants by age band.
+            The factors on the four parts of ``entry_rate_per_day`` (``entry_mix``'s rows),
+            the cumulative shares of non-UASC entrants by age band, and the year.
         """
         ep = self.p.entry
         y = years.year_to_march(self.origin, day)
@@ -48,26 +50,45 @@ class KernelInputs:
             cache.clear()
             cache["params"] = ep
         if y not in cache:
-            base = build.entry_terms(ep, ep.age_share, ep.uasc_share)
             if y == years.LAST_YEAR:
-                cache[y] = (1.0, base.arrival_share, self.entry_age_cum[0])
+                cache[y] = (np.ones(4), self.entry_age_cum[0], y)
             else:
+                base = build.entry_terms(ep, ep.age_share, ep.uasc_share)
                 ratio, child_share = years.entry_factors(y, ep.uasc_share)
                 t = build.entry_terms(ep, years.start_age_share(y), child_share)
-                factor = ratio * base.mean_size / t.mean_size
-                cache[y] = (factor, t.arrival_share, np.cumsum(t.non_uasc_age))
+                f_non = ratio * (1 - child_share) / max(1 - ep.uasc_share, 1e-12)
+                f_non *= (1 + base.siblings) / (1 + t.siblings)
+                f_uasc = uasc.uasc_factors(ep, y, ratio * child_share, ep.uasc_share)
+                cache[y] = (np.r_[f_non, f_uasc], np.cumsum(t.non_uasc_age), y)
         return cache[y]
 
     def entry_rate_on(self, day: int) -> np.ndarray:
-        """Arrivals a day by LA on ``day`` (``entry_rate_per_day`` times ``entry_year``)."""
-        factor = self.entry_year(day)[0]
-        return self.entry_rate_per_day if factor == 1.0 else self.entry_rate_per_day * factor
+        """Arrivals a day by LA on ``day`` (``entry_rate_per_day`` by ``entry_year``'s factors)."""
+        f = self.entry_year(day)[0]
+        if (f == 1.0).all():
+            return self.entry_rate_per_day
+        return self.entry_rate_per_day * (f @ self.entry_mix)
+
+    def entry_uasc_on(self, day: int) -> np.ndarray:
+        """The share of each LA's arrivals on ``day`` that are unaccompanied."""
+        f = self.entry_year(day)[0]
+        mix = self.entry_mix
+        total = f @ mix
+        uasc_part = f[1:] @ mix[1:]
+        return np.divide(uasc_part, total, out=np.zeros_like(total), where=total > 0)
+
+    def nts_on(self, day: int) -> transfers.Nts:
+        """The National Transfer Scheme's terms on ``day`` (a regional plan's quota if active)."""
+        ud = self.policy.uasc_dispersal
+        if ud is not None and ud.active(day):
+            return self.nts._replace(quota=ud.quota)
+        return self.nts
 
     def entry_params(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Entry's scalar (``E_*``) and per-age-band (``B_*``) parameters on ``day``.
 
-        Built once for the run's parameters (and the year's UASC share, ``entry_year``) while
-        no lever that changes them exists.
+        Built once for the run's parameters (and the year's referral share under the National
+        Transfer Scheme) while no lever that changes them exists.
         """
         p, policy = self.p, self.policy
         if self._entry_bands is None or self._entry_bands[0] is not p:
@@ -75,13 +96,13 @@ class KernelInputs:
         bands = self._entry_bands[1]
         steady = policy.prevention is None and policy.kinship_support is None
         steady = steady and policy.uasc_dispersal is None
-        uasc_share = self.entry_year(day)[1]
+        refer = uasc.referral_share(p.entry, self.entry_year(day)[2])
         cached = self._entry_prm
-        if steady and cached is not None and cached[0] is p and cached[1] == uasc_share:
+        if steady and cached is not None and cached[0] is p and cached[1] == refer:
             return cached[2], bands
-        prm = arrivals.entry_scalars(p, policy, day, self.origin, uasc_share)
+        prm = arrivals.entry_scalars(p, policy, day, self.origin, refer)
         if steady:
-            self._entry_prm = (p, uasc_share, prm)
+            self._entry_prm = (p, refer, prm)
         return prm, bands
 
     def day_terms(self, day: int) -> tuple:
@@ -127,6 +148,8 @@ class KernelInputs:
             self.geo.la_order,
             self.geo.d_start,
             self.geo.d_cumw,
+            self.nts.due,
+            np.array([self.next_cid], np.int64),
         )
 
     def event_terms(self, day: int) -> tuple[np.ndarray]:

@@ -42,8 +42,8 @@ from sim.market import matching, pricing
 from sim.placing import Placing
 from sim.policies import Policy
 from sim.policies.actions import HomeGroups, policy_month, set_block_contracts
-from sim.population import entry, table
-from sim.population.admission import entry_inputs, record_entrants
+from sim.population import entry, table, transfers
+from sim.population.admission import after_events, entry_inputs, record_entrants
 from sim.population.children import (
     Child,
 )
@@ -148,6 +148,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
             "entries": 0,
             "child_days": 0.0,
             "prevented": 0,
+            "transfers": 0,
             "group_failures": 0,
             "homes_transferred": 0,
             "homes_closed_by_failure": 0,
@@ -163,11 +164,13 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.is_sim: np.ndarray = np.zeros(geo.n_la, bool)  # by LA
         self.world_share_of_cla = 1.0  # the world's share of England's children, scaled
         self.uasc_stock = np.zeros(geo.n_la)  # UASC in care by LA
+        self.nts = transfers.no_nts(geo.n_la)  # the National Transfer Scheme (``world.uasc``)
         self.supply_keep = np.ones(geo.n_la)  # share of each LA's supply represented
         self.council_provider = np.zeros(0, np.int64)  # each council's own provider
         self.unregistered_provider = -1  # the provider of unregistered settings
         self.provider_la = np.zeros(0, np.int64)  # each provider's LA (councils) or -1
         self.entry_rate_per_day = np.zeros(geo.n_la)  # arrivals a day by LA
+        self.entry_mix = np.zeros((4, geo.n_la))  # arrivals' shares by who (``entry_rates``)
         self.entry_age_cum = None  # cumulative age shares at entry
         self.world_year = years.clamp(self.origin.year)  # the 31 March the world is built at
         self.entry_by_year = not cfg.world.observed  # entries follow each year's DfE starts
@@ -221,8 +224,11 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.unregistered_provider = new_provider(
             self, "Unregistered settings", SECTOR_PRIVATE, "unregistered"
         ).index
-        self.entry_age_cum, self.entry_rate_per_day = build.entry_rates(self, self.is_sim)
-        self.la_exit_factor = build.exit_factors(geo.las)
+        self.entry_age_cum, self.entry_rate_per_day, self.entry_mix = build.entry_rates(
+            self, self.is_sim
+        )
+        self.la_exit_factor = build.la_exit_factors(self, self.is_sim)
+        self.nts = build.nts_terms(self, self.is_sim)
         self.price_step()
         if cfg.world.observed:
             ex = build.observed_extract(data)
@@ -342,7 +348,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         late = cal.take_late()
         upto = self._room_until(first, last)
         n_events, n_urgent, rows = self._day_bounds(first, upto, starts, len(late))
-        plan, table_state, stock, cid0, ev_codes, var = entry_inputs(self, first, las)
+        plan, table_state, stock, cid0, ev_codes, var = entry_inputs(self, first, las, n_events)
         more, row_of, base, kin, geo, search = self.urgent_inputs(first, n_urgent)
         cal.make_room(12 * n + rows, last + EVENT_HORIZON_DAYS)
         first_rows = self._day_bounds(first, first, starts, len(late))[2]
@@ -394,7 +400,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.next_cid = out.next_cid
         self.counters["events"] += int(handled[0])
         if out_n[0]:
-            self._after_events(said[: out_n[0]], free=False)
+            after_events(self, said[: out_n[0]])
         if out.vac_start is not search.terms.vacancies.start:  # the round built a new index
             state = search.vac_state
             self._vac = matching.VacancyIndex(
@@ -409,23 +415,6 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.counters["unregistered"] += out.unregistered
         self.counters["siblings_separated"] += out.split
         return day
-
-    def _after_events(self, said: np.ndarray, free: bool = True) -> None:
-        """The handlers' reports (``engine.OUT_*``): leavers' agents and rows, Staying Close.
-
-        ``free``: free the leavers' rows (compiled code that freed them already passes False).
-        """
-        what = said[:, 0]
-        left = said[what == engine.OUT_EXIT]
-        if len(left):
-            if free:
-                self.table.free_rows(left[:, 2].tolist())
-            children = self.children
-            for a in left[:, 1].tolist():
-                del children[a]
-        close = said[what == engine.OUT_STAYING_CLOSE, 1:].tolist()
-        if close:  # only with the lever on (``engine.V_SC_ON``)
-            self.policy.staying_close.support(close)
 
     # ---- episodes, placements and money (compiled: ``sim.engine``) ------------------
     # ---- phases 3-4: matching -------------------------------------------------------------------

@@ -428,6 +428,29 @@ class HeaderLog(_RowLog):
     COLUMNS = ("child", "la", "sex", "dob", "ethnic", "uasc")
     DTYPES = {"ethnic": object, "uasc": bool}
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.transfers: list[tuple[int, int, int]] = []  # (new child, old child, new LA)
+
     def add(self, child: int, la: int, sex: int, dob: int, ethnic: str, uasc: bool) -> None:
         """Record a child's header row."""
         self.rows.append((child, la, sex, dob, ethnic, uasc))
+
+    def transfer(self, child: int, old: int, la: int) -> None:
+        """Child ``old``, transferred to council ``la``, is ``child`` there (its own record)."""
+        self.transfers.append((child, old, la))
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame, one column per field.
+
+        A transferred child's row in the second council comes last, with its first record's
+        sex, date of birth, ethnicity and UASC flag.
+        """
+        f = super().frame()
+        if not self.transfers:
+            return f
+        t = pd.DataFrame(self.transfers, columns=["child", "old", "la"])
+        known = f.drop_duplicates("child").set_index("child")
+        src = known.loc[t["old"].to_numpy(), ["sex", "dob", "ethnic", "uasc"]]
+        new = pd.concat([t[["child", "la"]], src.reset_index(drop=True)], axis=1)
+        return pd.concat([f, new[list(self.COLUMNS)]], ignore_index=True)

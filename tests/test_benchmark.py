@@ -29,7 +29,11 @@ def test_phase_timings_cover_the_run_and_are_removed_afterwards():
     assert sum(spent[k] for k in top) <= r["run_s"]
     for label in ("the days: entries, events, urgent round", "weekly planned round", "year end"):
         assert spent[label] > 0, label
-    for label in ("compiled days", "entrants' agents and header rows", "leavers' agents removed"):
+    for label in (
+        "compiled days",
+        "entrants' agents and header rows",
+        "leavers' and transfers' agents",
+    ):
         assert spent[f"within: {label}"] > 0, label
     assert spent["within: planned search and placements"] > 0
     assert r["matches"] > 0

@@ -31,7 +31,7 @@ def uniforms(**slots: float) -> np.ndarray:
     return u
 
 
-def admit(model, rows: list[np.ndarray], la: int, prm=None, sib_rows=None, stock=None):
+def admit(model, rows, la: int, prm=None, sib_rows=None, stock=None, nts=None):
     """Run the two entry kernels on leads ``rows`` arriving in ``la``."""
     p, bands = model.entry_params(DAY)
     if prm is not None:
@@ -40,7 +40,7 @@ def admit(model, rows: list[np.ndarray], la: int, prm=None, sib_rows=None, stock
     las = np.full(len(rows), la, np.int64)
     serial = np.zeros(model.geo.n_la, np.int64)
     uasc, age, size, prevented, sib_la, _ = entry.lead_plans(
-        uu, las, serial, model.entry_age_cum[0], model.entry_age_cum[1], p
+        uu, las, serial, model.entry_age_cum[0], model.entry_age_cum[1], p, model.entry_uasc_on(DAY)
     )
     uu_sib = np.array(sib_rows) if sib_rows is not None else np.full((len(sib_la), 85), 0.5)
     tab = entry.entry_futures(
@@ -57,9 +57,15 @@ def admit(model, rows: list[np.ndarray], la: int, prm=None, sib_rows=None, stock
         bands,
         (model.geo.d_start, model.geo.d_cumw),
         stock if stock is not None else np.zeros(model.geo.n_la),
-        (np.full(model.geo.n_la, 2.0), model.is_sim, model.geo.region_of),
+        nts if nts is not None else quota_of(model, 2.0),
     )
     return tab, age
+
+
+def quota_of(model, quota: float):
+    """The model's National Transfer Scheme terms with every council's quota ``quota``."""
+    n = model.geo.n_la
+    return model.nts._replace(quota=np.full(n, quota), due=np.zeros(n))
 
 
 def test_a_short_stay_with_parents(model):
@@ -171,31 +177,36 @@ def test_a_prevented_lead_keeps_its_siblings_serials_reserved(model):
     serial = np.zeros(model.geo.n_la, np.int64)
     serial[la] = 2  # the two leads took serials 0 and 1
     _, _, size, prevented, sib_la, sib_serial = entry.lead_plans(
-        uu, las, serial, model.entry_age_cum[0], model.entry_age_cum[1], prm
-    )
+        uu, las, serial, model.entry_age_cum[0], model.entry_age_cum[1], prm,
+        model.entry_uasc_on(DAY),
+    )  # fmt: skip
     assert list(size) == [3, 3] and list(prevented) == [True, False]
     assert list(sib_la) == [la, la] and list(sib_serial) == [4, 5]  # 2, 3 stay reserved
     assert serial[la] == 6
 
 
-def test_an_unaccompanied_child_over_quota_goes_to_the_council_with_most_room(model):
-    """UASC dispersal: the arrival council is at its quota (2); the one with most room takes it."""
+def test_an_unaccompanied_child_over_quota_is_referred_to_the_council_with_most_room(model):
+    """The arrival council is at its quota (2): the child starts there and is referred to the
+    council of its region with most room, to be transferred ``E_NTS_DAYS`` later."""
     la, other, third = (int(x) for x in model.sim_las)
     cum = model.entry_age_cum[1]
-    u = uniforms(U_UASC=0.01, U_AGE=cum[3] + 1e-6, U_LEVER=0.1)
+    u = uniforms(U_UASC=0.001, U_AGE=cum[3] + 1e-6, U_LEVER=0.1)
     prm, _ = model.entry_params(DAY)
     prm = prm.copy()
-    prm[entry.E_DISPERSE_BELOW] = 0.5
-    prm[entry.E_DISPERSE_REGION] = 1.0
+    prm[entry.E_NTS_REFER] = 0.5
+    prm[entry.E_NTS_REGION] = 1.0
+    prm[entry.E_NTS_DAYS] = 10
     stock = np.zeros(model.geo.n_la)
     stock[[la, other, third]] = [2.0, 1.0, 0.0]
-    (r,), _ = admit(model, [u], la, prm=prm, stock=stock)
-    assert r[entry.F_LA] == third and r[entry.F_UASC] == 1 and r[entry.F_HOME] == -1
-    assert stock[third] == 1.0 and stock[la] == 2.0
-    # Not over quota: stays.
+    nts = quota_of(model, 2.0)
+    (r,), _ = admit(model, [u], la, prm=prm, stock=stock, nts=nts)
+    assert r[entry.F_LA] == la and r[entry.F_UASC] == 1 and r[entry.F_HOME] == -1
+    assert r[entry.F_TRANSFER_TO] == third and r[entry.F_TRANSFER_DAY] == DAY + 10
+    assert stock[la] == 3.0 and nts.due[third] == 1  # responsible until the transfer
+    # Not at its quota: no referral.
     stock[[la, other, third]] = [1.0, 1.0, 0.0]
-    (r,), _ = admit(model, [u], la, prm=prm, stock=stock)
-    assert r[entry.F_LA] == la
+    (r,), _ = admit(model, [u], la, prm=prm, stock=stock, nts=quota_of(model, 2.0))
+    assert r[entry.F_TRANSFER_TO] == -1 and r[entry.F_TRANSFER_DAY] == -1
 
 
 def test_admission_creates_and_schedules_each_entrant(model):
@@ -230,7 +241,8 @@ def test_a_days_arrivals_in_one_call_equal_the_steps_one_by_one(model):
     las = np.sort(rng.choice(m.sim_las, size=40)).astype(np.int64)
     p, bands = m.entry_params(DAY)
     geo = (m.geo.d_start, m.geo.d_cumw)
-    disperse = (np.full(m.geo.n_la, 2.0), m.is_sim, m.geo.region_of)
+    nts_a, nts_b = quota_of(m, 2.0), quota_of(m, 2.0)
+    share = m.entry_uasc_on(DAY)
     ser_a, ser_b = m.la_serial.copy(), m.la_serial.copy()
     stock_a, stock_b = m.uasc_stock.astype(float), m.uasc_stock.astype(float)
     # One by one.
@@ -238,22 +250,23 @@ def test_a_days_arrivals_in_one_call_equal_the_steps_one_by_one(model):
     uu = uniforms_of(7, 2, las, serial, N_UNIFORMS)
     cum = m.entry_age_cum
     uasc, age, size, prevented, sib_la, sib_serial = entry.lead_plans(
-        uu, las, ser_a, cum[0], cum[1], p
+        uu, las, ser_a, cum[0], cum[1], p, share
     )
     uu_sib = uniforms_of(7, 2, sib_la, sib_serial, N_UNIFORMS)
     tab = entry.entry_futures(
         uu, uu_sib, las, uasc, age, size, prevented, DAY, m.la_exit_factor, p, bands, geo,
-        stock_a, disperse,
+        stock_a, nts_a,
     )  # fmt: skip
     # In one call.
     tab2, uu2, uu_sib2, n_prevented = arrivals.admit_plan(
         uniforms_base(7, 2), las, ser_b, cum[0], cum[1], p, DAY, m.la_exit_factor, bands, geo,
-        stock_b, disperse,
+        share, stock_b, nts_b,
     )  # fmt: skip
     assert len(tab) > 40  # some siblings came too
     assert np.array_equal(tab, tab2) and np.array_equal(uu, uu2)
     assert np.array_equal(uu_sib, uu_sib2) and n_prevented == int(prevented.sum())
     assert np.array_equal(ser_a, ser_b) and np.array_equal(stock_a, stock_b)
+    assert np.array_equal(nts_a.due, nts_b.due)
 
 
 def test_the_compiled_gamma_quantile_is_scipys_bit_for_bit():

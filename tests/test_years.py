@@ -72,17 +72,27 @@ def test_uasc_share_of_children_becomes_a_share_of_arrivals():
 def test_entries_follow_the_years_starts_then_hold():
     cfg = dataclasses.replace(tiny_config(), start_date="2021-03-31", years=1)
     m = PlacementModel(cfg, embedded.england(), world_data(cfg))
-    f22, a22, _ = m.entry_year(1)  # 2021-22
-    f26, a26, cum26 = m.entry_year(365 * 5 + 10)  # 2026-27: 2024-25's
+    f22, _, y = m.entry_year(1)  # 2021-22
+    f26, cum26, _ = m.entry_year(365 * 5 + 10)  # 2026-27: 2024-25's
+    assert y == 2022
+    np.testing.assert_array_equal(f26, np.ones(4))
+    np.testing.assert_array_equal(cum26, m.entry_age_cum[0])
     ep = cfg.params.entry
     base = build.entry_terms(ep, ep.age_share, ep.uasc_share)
-    assert (f26, a26) == (1.0, base.arrival_share)
-    np.testing.assert_array_equal(cum26, m.entry_age_cum[0])
     y22 = build.entry_terms(ep, years.start_age_share(2022), 5400 / 31100)
-    assert f22 == pytest.approx(31100 / 32270 * base.mean_size / y22.mean_size)
-    assert a22 == pytest.approx(y22.arrival_share)
-    # starts = arrivals x mean group size, so children starting scale with DfE's starts
-    assert f22 * y22.mean_size / base.mean_size == pytest.approx(31100 / 32270)
+    # Children who are not unaccompanied starting scale with DfE's (31,100 - 5,400 in 2021-22
+    # against 2024-25's non-UASC share of 32,270); arrivals are their groups.
+    non_25 = 32270 * (1 - ep.uasc_share)
+    assert f22[0] * (1 + y22.siblings) / (1 + base.siblings) == pytest.approx(25700 / non_25)
+    # Unaccompanied: U = A (1 + f w); the port takes w A, the others (1 - w) A, and f w A are
+    # transferred, each year with its own w and f.
+    w22, r22 = ep.uasc_port_share[0], ep.nts_referral_share[0]
+    w25, r25 = ep.uasc_port_share[-1], ep.nts_referral_share[-1]
+    a22 = 5400 / (1 + r22 * w22)
+    a25 = 32270 * ep.uasc_share / (1 + r25 * w25)
+    assert f22[1] == pytest.approx(w22 * a22 / (w25 * a25))
+    assert f22[2] == pytest.approx((1 - w22) * a22 / ((1 - w25) * a25))
+    assert f22[3] == pytest.approx(r22 * w22 * a22 / (r25 * w25 * a25))
 
 
 def test_a_2021_world_has_2021s_children_and_supply():

@@ -239,15 +239,25 @@ class OfstedEnforcementConfig(LeverConfig):
 
 @dataclass
 class UascDispersalConfig(LeverConfig):
-    """Unaccompanied children arriving where the quota is full are transferred on arrival."""
+    """A regional plan for unaccompanied children: transfers within the region, sooner.
 
-    # UASC looked after per child of the population before a council transfers arrivals:
-    # 0.1% [pub] Home Office National Transfer Scheme protocol (2022).
+    Without the lever the National Transfer Scheme runs as in the baseline
+    (``params.entry.nts_*``): a council over its quota refers arrivals to a region on the
+    national rota. With it (the South East's plan to relieve Kent), referrals go first to the
+    referring council's own region and are transferred in ``transfer_days``.
+    """
+
+    # UASC looked after per child of the population at which a council refers arrivals:
+    # 0.1% [pub] National Transfer Scheme protocol (2022).
     quota_per_child_population: float = 0.001
-    # "region": to the region's council with most room (the South East plan for Kent);
-    # "national": to any council.
+    # "region": to the region's council with most room (the rota's region when none has
+    # room); "national": to the national rota, as the baseline, with this lever's terms.
     scope: str = "region"
+    # Share of arrivals over the quota that are transferred (baseline 0.82): assumption.
     transfer_share: float = 1.0
+    # Days from arrival to transfer (baseline 10): 2, the £15,000 incentive's window [sec]
+    # Community Care, Jul 2024.
+    transfer_days: int = 2
 
     def __post_init__(self) -> None:
         self._check_lever("uasc_dispersal")
@@ -256,7 +266,14 @@ class UascDispersalConfig(LeverConfig):
                 f"policy.uasc_dispersal.scope={self.scope!r} is not allowed; choose one of:"
                 " region, national"
             )
+        check_range(
+            "policy.uasc_dispersal.quota_per_child_population",
+            self.quota_per_child_population,
+            0.0,
+            0.01,
+        )
         check_range("policy.uasc_dispersal.transfer_share", self.transfer_share, 0.0, 1.0)
+        check_range("policy.uasc_dispersal.transfer_days", self.transfer_days, 0, 365)
 
 
 @dataclass

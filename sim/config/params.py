@@ -33,8 +33,49 @@ class EntryParams:
     # Share of sibling groups of three (rest two): assumption.
     sibling_group_of_three: float = 0.3
 
+    # Unaccompanied children's arrivals and the National Transfer Scheme (docs/facts.md §1.9).
+    # The council where most arrive (the port of entry for small boats) and its share of
+    # England's arrivals in the years to 31 March 2022 to 2025 (later years keep the last).
+    # 2024-25: 0.56 [derived] Kent's UASC starts ~2,660 (its 3,226 starts less its non-UASC
+    # starts: its 1,896 CLA less ~430 UASC (its quota and ten days of arrivals) times the
+    # other South East councils' 0.383 starts per child looked after [file] DfE 2025) over
+    # England's arrivals 4,769 (UASC starts 6,950 [file] less Kent's transfers, 0.82 of
+    # 2,660). Earlier years [derived]: Kent's arrivals, 1,405 in 2022 and 2,228 in 2023 [sec]
+    # KCC via BBC South East 2024, over England's arrivals those years (~5,800 and ~5,100:
+    # UASC starts less transfers), 0.24 and 0.44, weighted by months into years to 31 March;
+    # 2021-22's 0.20 is an assumption (Kent stopped accepting arrivals in June 2021 and the
+    # Home Office accommodated many in hotels outside care until the High Court's ruling of 27
+    # July 2023 [pub] ECPAT UK v Kent CC [2023] EWHC 1953 (Admin)). The rest present across England in proportion to each council's child
+    # population: assumption (in-country presentations, the hotels' children, Heathrow and
+    # Croydon's asylum intake are not separated).
+    uasc_port_la: str = "Kent"
+    uasc_port_share: list[float] = field(default_factory=lambda: [0.20, 0.29, 0.47, 0.56])
+    # UASC in care per child of the population at which a council refers new arrivals for
+    # transfer: 0.1% [pub] National Transfer Scheme protocol (Community Care, Jul 2024).
+    nts_quota_per_child: float = 0.001
+    # Share of a council's arrivals over its quota that are transferred, in the years to 31
+    # March 2022 to 2025 (later years keep the last). The scheme grew after it became
+    # mandatory (November 2021): Kent transferred 52 of its 242 arrivals in the first half of
+    # 2021 (0.21) [sec] KCC via Local Government Lawyer, 2021; 833 of 1,405 in 2022 (0.59) and
+    # 1,829 of 2,228 in 2023 (0.82) [sec] KCC via BBC South East, 2024. Years to 31 March
+    # weight the calendar years by their months (2021 taken as 0.3: assumption) [derived].
+    nts_referral_share: list[float] = field(default_factory=lambda: [0.37, 0.65, 0.82, 0.82])
+    # Days from arrival to transfer, days: 10 [pub] the scheme's deadline (Community Care,
+    # Jul 2024); the first council looks after the child meanwhile.
+    nts_transfer_days: int = 10
+
     def __post_init__(self) -> None:
         check_range("params.entry.rate_multiplier", self.rate_multiplier, 0.0, 10.0)
+        check_range("params.entry.nts_quota_per_child", self.nts_quota_per_child, 0.0, 0.01)
+        for key in ("uasc_port_share", "nts_referral_share"):
+            shares = getattr(self, key)
+            if len(shares) != 4:
+                raise ConfigError(
+                    f"params.entry.{key} must be 4 shares (years to 31 March 2022 to 2025)"
+                )
+            for share in shares:
+                check_range(f"params.entry.{key}", share, 0.0, 1.0)
+        check_range("params.entry.nts_transfer_days", self.nts_transfer_days, 0, 365)
         if len(self.age_share) != 5 or abs(sum(self.age_share) - 1.0) > 0.01:
             raise ConfigError("params.entry.age_share must be 5 shares summing to 1")
         for k in ("uasc_share", "uasc_share_16plus", "sibling_group_share"):

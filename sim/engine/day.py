@@ -144,7 +144,8 @@ def room_for(day, n, q, n_late, entry_cols, cal, tab, logs, out_room):
     n_ev = due + 12 * n
     n_urgent = q + 3 * n + n_ev
     rows = 2 * n_ev + n_urgent + 8
-    ok = counts_t[ROWS_USED] + 3 * n <= len(tab.I) and cid0 + 3 * n < len(row_of)
+    # Child numbers: three an arrival, one a transfer (at most one an event).
+    ok = counts_t[ROWS_USED] + 3 * n <= len(tab.I) and cid0 + 3 * n + due < len(row_of)
     ok = (
         ok
         and logs.n_episodes[0] + 2 * rows + 8 <= len(logs.episodes)
@@ -361,11 +362,14 @@ def run_days(first, last, entry, cal, tab, sup, more, books, logs, pp, rates, vp
             )  # fmt: skip
             n_queued += n_ev_queued
             n_prev += n_p
-        # Phase 2: the day's events (late ones first on the first day).
+        # Phase 2: the day's events (late ones first on the first day); a transfer takes the
+        # next child number.
+        world.next_cid[0] = cid0
         said, n_u = events_of_day(
             day, late[:n_late], arrays, tab, sup, books, logs, pp, rates, vp, world, counts,
             freed, counts_t, said_out, out_n,
         )  # fmt: skip
+        cid0 = world.next_cid[0]
         done = day
         # Phase 3: the urgent round.
         base, p, u, sp, v_start, v_units = urgent_of_day(

@@ -1,10 +1,11 @@
-"""A day's child events: leaving care, adoption, legal status, placement endings.
+"""A day's child events: leaving care, adoption, legal status, placement endings, transfers.
 
 This module owns the handlers (``handle_events``) of each event due on a day, in the order
 they were scheduled: leaving care (the reason by route, staying put, Staying Close), the
-adoptive placement, legal-status changes, and placement events (an unplanned ending sends the
+adoptive placement, legal-status changes, placement events (an unplanned ending sends the
 child to the urgent queue, a planned move to the planned queue, a status change opens a new
-episode with the same carer).
+episode with the same carer) and an unaccompanied child's transfer to another council under
+the National Transfer Scheme (``transfer``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sim.calendar import (
     EV_LS,
     EV_PLACEMENT,
     EV_SA16,
+    EV_TRANSFER,
 )
 from sim.engine.episodes import close_episode, open_episode
 from sim.engine.ledger import release
@@ -35,6 +37,7 @@ from sim.engine.state import (
     LS_L2,
     OUT_EXIT,
     OUT_STAYING_CLOSE,
+    OUT_TRANSFER,
     OUT_URGENT,
     PENDING_PLANNED,
     PENDING_STATUS,
@@ -47,6 +50,7 @@ from sim.engine.state import (
     PLAN_SA_,
     PR_OWN_LA,
     PR_VOLUNTARY_,
+    REC_E3,
     REC_E5,
     REC_E17,
     REC_E45,
@@ -88,12 +92,16 @@ from sim.population.children import (
 from sim.population.entry import pick_index
 from sim.population.legal import C2_AFTER_DAYS, C2_AFTER_MIN_STAY_DAYS, C2_AFTER_SPREAD_DAYS
 from sim.population.table import (
+    C_CARE_START,
     C_CID,
     C_DOB,
     C_EXIT_DAY,
     C_EXIT_ROUTE,
+    C_FIRST_CID,
+    C_FOLD_RNE,
     C_KIND,
     C_LA,
+    C_LAST_ROW,
     C_LS,
     C_LS_DAY,
     C_MOVE_RPC,
@@ -110,12 +118,14 @@ from sim.population.table import (
     C_STATUS_CHANGED,
     C_TEMPORARY,
     C_TIER,
+    C_TRANSFER_TO,
     C_UASC,
     C_UNIT,
     C_VERSION,
     C_WAITING_SINCE,
     CF_PRICE,
 )
+from sim.population.transfers import NO_TRANSFER, OUTSIDE
 from sim.records import (
     DAYS_PER_YEAR,
     HOME,
@@ -195,9 +205,73 @@ def leave_care(tab, sup, books, logs, r, day, vp, world, out, on):
     world.stock[la] -= 1
     if ti[r, C_UASC] != 0:
         world.uasc_stock[la] -= 1
-    ti[r, C_VERSION] += 1
-    world.row_of[cid] = -1
+    if ti[r, C_TRANSFER_TO] >= 0:  # left before the transfer was due
+        world.nts_due[ti[r, C_TRANSFER_TO]] -= 1
+    forget(ti, r, world.row_of)
     report(out, on, OUT_EXIT, cid, r)
+
+
+@njit(cache=True)
+def forget(ti, r, row_of):
+    """Row ``r``'s child has left: its numbers no longer index the row.
+
+    Its number (and its first, if transferred) are cleared, and the events still scheduled
+    for it are stale.
+    """
+    ti[r, C_VERSION] += 1
+    row_of[ti[r, C_CID]] = -1
+    if ti[r, C_FIRST_CID] >= 0:
+        row_of[ti[r, C_FIRST_CID]] = -1
+
+
+@njit(cache=True)
+def transfer(tab, sup, books, logs, r, day, world, out, on):
+    """Row ``r``, an unaccompanied child referred on arrival, is transferred on ``day``.
+
+    The National Transfer Scheme (``sim.population.transfers``): its episode in the first
+    council ends with REC E3 (care taken by another council) and its unit is released. To a
+    council outside the world it leaves (``OUT_EXIT``). Otherwise it becomes a child of the
+    receiving council under a new child number (that council's own record, ``OUT_TRANSFER``;
+    the events fixed at entry stay keyed by its first number, ``C_FIRST_CID``), and its period
+    of care there starts with the placement today's urgent round finds (RNE S).
+    """
+    ti, tw = tab.I, tab.W
+    to = ti[r, C_TRANSFER_TO]
+    if to == NO_TRANSFER:
+        return
+    cid, la = ti[r, C_CID], ti[r, C_LA]
+    ti[r, C_TRANSFER_TO] = NO_TRANSFER
+    tw[r] = 0
+    if ti[r, C_PLACE] >= 0:
+        close_episode(tab, logs, r, day, REC_E3, -1)
+        release(tab, sup, books, logs, r, day)
+    world.stock[la] -= 1
+    world.uasc_stock[la] -= 1
+    if to == OUTSIDE:
+        forget(ti, r, world.row_of)
+        report(out, on, OUT_EXIT, cid, r)
+        return
+    world.nts_due[to] -= 1
+    new = world.next_cid[0]
+    world.next_cid[0] = new + 1
+    ti[r, C_FIRST_CID] = cid
+    world.row_of[new] = r
+    ti[r, C_CID] = new
+    ti[r, C_LA] = to
+    world.stock[to] += 1
+    world.uasc_stock[to] += 1
+    ti[r, C_PLACE] = -1  # the next placement opens a period of care (RNE S)
+    ti[r, C_UNIT] = -1
+    ti[r, C_PAYEE] = -1
+    ti[r, C_PL_D] = -1
+    ti[r, C_N_PLACEMENTS] = 0
+    ti[r, C_CARE_START] = day
+    ti[r, C_LAST_ROW] = -1
+    ti[r, C_FOLD_RNE] = -1
+    ti[r, C_PREV_UNIT] = -1
+    ti[r, C_VERSION] += 1  # the placement's events are stale
+    report(out, on, OUT_TRANSFER, new, cid)
+    report(out, on, OUT_URGENT, new, 0)
 
 
 @njit(cache=True)
@@ -369,12 +443,12 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
     Each event goes to its handler: leaving care (``leave_care``), a placement's unplanned
     ending (``end_unplanned``), planned move (``plan_move``) or change of the carers' approval
     (``change_status``), the adoptive placement (``adoptive_placement``), the move to supported
-    accommodation at 16-17 (``move_to_supported``) and a change of legal status
-    (``change_legal_status``). An event of a child who has left, or a placement event made
-    stale by a later placement, is skipped. The planned queue is the table's ``waiting`` flag,
-    set and cleared by the handlers; who joins the urgent queue, leaves care or takes up
-    Staying Close is reported in ``out`` (``OUT_*``), in order; events drawn go to
-    ``logs.drawn``.
+    accommodation at 16-17 (``move_to_supported``), a change of legal status
+    (``change_legal_status``) and a transfer (``transfer``). An event of a child who has
+    left, or a placement event made stale by a later placement, is skipped. The planned
+    queue is the table's ``waiting`` flag, set and cleared by the handlers; who joins the
+    urgent queue, leaves care, is transferred or takes up Staying Close is reported in
+    ``out`` (``OUT_*``), in order; events drawn go to ``logs.drawn``.
     """
     ti = tab.I
     row_of = world.row_of
@@ -401,4 +475,6 @@ def handle_events(tab, sup, books, logs, events, day, pp, rates, vp, world, coun
             move_to_supported(tab, r, day, vp)
         elif ev == EV_LS:
             change_legal_status(tab, logs, r, day)
+        elif ev == EV_TRANSFER:
+            transfer(tab, sup, books, logs, r, day, world, out, on)
     counts[0] += handled

@@ -108,6 +108,8 @@ class EventWorld(NamedTuple):
     la_order: np.ndarray  # each LA's LAs, nearest first
     d_start: np.ndarray  # each LA's first postcode district
     d_cumw: np.ndarray  # districts' cumulative population weights
+    nts_due: np.ndarray  # by LA: UASC referred to it and not yet transferred
+    next_cid: np.ndarray  # the next child number (one element; a transfer takes one)
 
 
 class Entrants(NamedTuple):
@@ -270,8 +272,9 @@ def hazard_params(p) -> tuple[np.ndarray, tuple]:
 
 # ---- a day's child events -------------------------------------------------------------------
 # What ``handle_events`` reports back, in order: (what, a, b): (OUT_URGENT, child, 0),
-# (OUT_EXIT, child, its row), (OUT_STAYING_CLOSE, LA, last day of support).
-OUT_URGENT, OUT_EXIT, OUT_STAYING_CLOSE = range(3)
+# (OUT_EXIT, child, its row), (OUT_STAYING_CLOSE, LA, last day of support), (OUT_TRANSFER,
+# the child's new number in the council it was transferred to, its number before).
+OUT_URGENT, OUT_EXIT, OUT_STAYING_CLOSE, OUT_TRANSFER = range(4)
 
 
 # Event parameters (``ev_prm``).
@@ -299,6 +302,7 @@ RPC_CARPL, RPC_PLACE = RPC["CARPL"], RPC["PLACE"]
 
 
 REC_E17, REC_E5 = REC["E17"], REC["E5"]
+REC_E3 = REC["E3"]  # care taken by another council (a National Transfer Scheme transfer)
 # Special guardianship to former foster carers (E45 relative or friend, E46 other) needs a
 # foster placement (U1-U6) to end; from any other the order is to other carers (E47, E48): the
 # DfE's rule 516.

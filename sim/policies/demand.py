@@ -5,13 +5,13 @@ entries (not unaccompanied children), ramping up to full effect, at a yearly cos
 children are prevented is fixed by each child's own uniform, so a prevented child is the same
 child in every replicate pair. ``kinship_support``: more children planned for foster care go
 to kin, and kinship placements end less often, with support paid per placement-week.
-``uasc_dispersal``: an unaccompanied child arriving in a council already over its quota
-(0.1% of its child population) becomes the responsibility of the council in scope with most
-room. ``staying_close``: young people leaving children's homes at 18 get support to 21, and
-fewer move out to supported accommodation at 16-17.
+``uasc_dispersal``: a regional plan for the National Transfer Scheme's referrals (the
+council of the referring council's region with most room first, transferred sooner).
+``staying_close``: young people leaving children's homes at 18 get support to 21, and fewer
+move out to supported accommodation at 16-17.
 
 Each child's part is decided in compiled code from the child's own uniforms, reading these
-levers' terms: prevention, kinship plans and UASC transfer at entry
+levers' terms: prevention, kinship plans and UASC referral at entry
 (``sim.population.entry``), Staying Close at 16 and 18 (``sim.engine.events``), kinship
 support in a placement's price and hazard (``sim.engine.placements``). Here are the terms and
 the programmes' monthly costs.
@@ -58,17 +58,18 @@ class KinshipSupport(Lever):
 
 
 class UascDispersal(Lever):
-    """A regional (or national) transfer of unaccompanied children on arrival."""
+    """A regional plan for unaccompanied children: its quota by council.
+
+    The rest of its terms are read by ``arrivals.entry_scalars``; the transfers are made by
+    ``sim.population.transfers``.
+    """
 
     name = "uasc_dispersal"
 
     def __init__(self, cfg, model) -> None:
         super().__init__(cfg, model)
-        geo = model.geo
-        self.quota = cfg.quota_per_child_population * geo.las["pop_0_17"].to_numpy(float)
-        self.quota = self.quota * model.cfg.world.scale
-        self.region = geo.region_of
-        self.is_sim = model.is_sim
+        pop = model.geo.las["pop_0_17"].to_numpy(float)
+        self.quota = cfg.quota_per_child_population * pop * model.cfg.world.scale
 
 
 class StayingClose(Lever):

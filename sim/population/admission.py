@@ -12,7 +12,7 @@ import numpy as np
 from scipy.special import gammaincinv
 
 from sim import engine
-from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16
+from sim.calendar import EV_ADOPTION, EV_EXIT, EV_LS, EV_SA16, EV_TRANSFER
 from sim.market.terms import KinTerms, districts
 from sim.population import arrivals, entry, table
 from sim.population.children import (
@@ -66,8 +66,10 @@ def new_children(model, las, serial=None) -> list[Child]:
     ]
 
 
-def entry_inputs(model, day: int, las: np.ndarray) -> tuple:
+def entry_inputs(model, day: int, las: np.ndarray, n_events: int = 0) -> tuple:
     """``arrivals.admit_rows``' arguments but the calendar and the day, room made for them.
+
+    Child numbers: three for each arrival and one for a transfer by each of ``n_events``.
 
     Returns:
         (plan, table state, stock, first child number, event codes, propensity variance).
@@ -75,24 +77,24 @@ def entry_inputs(model, day: int, las: np.ndarray) -> tuple:
     las = np.asarray(las, dtype=np.int64)
     n = len(las)
     prm, bands = model.entry_params(day)
-    ud = model.policy.uasc_dispersal
     geo = model.geo
     t = model.table
     cid0 = model.next_cid
     t.reserve_new(3 * n)  # groups of at most three
-    t.reserve_cids(cid0 + 3 * n)
+    t.reserve_cids(cid0 + 3 * n + n_events)
     plan = arrivals.EntryPlan(
         base=uniforms_base(model.cfg.seed, model.rep),
         las=las,
         la_serial=model.la_serial,
-        age_cum_non_uasc=model.entry_year(day)[2],
+        age_cum_non_uasc=model.entry_year(day)[1],
         age_cum_uasc=model.entry_age_cum[1],
         prm=prm,
         la_factor=model.la_exit_factor,
         bands=bands,
         districts=(geo.d_start, geo.d_cumw),
+        uasc_share=model.entry_uasc_on(day),
         uasc_stock=model.uasc_stock,
-        dispersal=(ud.quota, ud.is_sim, ud.region) if ud is not None else _NO_DISPERSAL,
+        nts=model.nts_on(day),
     )
     table_state = t.state()
     var = model.p.placements.move_propensity_variance
@@ -125,18 +127,46 @@ def record_entrants(model, tab, cids, rows) -> None:
     model.counters["entries"] += k
 
 
+def after_events(model, said: np.ndarray) -> None:
+    """The event handlers' reports (``engine.OUT_*``), the leavers' rows already freed.
+
+    Transferred children's agents and header rows (first: one may leave after), leavers'
+    agents removed, young people starting Staying Close.
+    """
+    what = said[:, 0]
+    if (what == engine.OUT_TRANSFER).any():
+        record_transfers(model, said[what == engine.OUT_TRANSFER])
+    children = model.children
+    for a in said[what == engine.OUT_EXIT, 1].tolist():
+        del children[a]
+    close = said[what == engine.OUT_STAYING_CLOSE, 1:].tolist()
+    if close:  # only with the lever on (``engine.V_SC_ON``)
+        model.policy.staying_close.support(close)
+
+
+def record_transfers(model, moved: np.ndarray) -> None:
+    """Children transferred to another council: their agents and header rows.
+
+    ``moved``: ``engine.OUT_TRANSFER`` rows (what, new number, old number).
+    """
+    ti = model.table.I
+    children = model.children
+    for new, old in moved[:, 1:].tolist():
+        row = children.pop(old).row
+        la = int(ti[row, table.C_LA])
+        children[new] = Child(model, new, la, row=row)
+        model.header.transfer(new, old, la)
+    model.counters["transfers"] += len(moved)
+
+
 _ETHNIC_CODES = np.array(ETHNIC[0], object)
 
 
 _ETHNIC_UASC_CODES = np.array(ETHNIC_UASC[0], object)
 
 
-# No UASC dispersal: (quota, simulated LAs, region of each LA) that the kernel never reads.
-_NO_DISPERSAL = (np.zeros(1), np.zeros(1, np.bool_), np.zeros(1, np.int64))
-
-
 # The events fixed at entry, in the order they are scheduled (``arrivals.to_table``).
-_ENTRY_EVENTS = np.array([EV_EXIT, EV_SA16, EV_ADOPTION, EV_LS], np.int64)
+_ENTRY_EVENTS = np.array([EV_EXIT, EV_SA16, EV_ADOPTION, EV_LS, EV_TRANSFER], np.int64)
 
 
 def initial_events(model, rows: np.ndarray) -> None:

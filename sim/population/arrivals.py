@@ -15,17 +15,19 @@ import numpy as np
 from numba import njit
 
 from sim.calendar import push_events
+from sim.population import transfers
 from sim.population.children import (
     N_UNIFORMS,
     U_PROPENSITY,
 )
 from sim.population.entry import (
     E_ADOPT_DAYS,
-    E_DISPERSE_BELOW,
-    E_DISPERSE_REGION,
     E_KIN_BELOW,
     E_MALE_NON_UASC,
     E_MALE_UASC,
+    E_NTS_DAYS,
+    E_NTS_REFER,
+    E_NTS_REGION,
     E_ORIGIN_ORDINAL,
     E_P_ADOPT,
     E_PREVENT_BELOW,
@@ -37,7 +39,6 @@ from sim.population.entry import (
     E_STEP_TO_SA,
     E_UASC_LONG_MULT,
     E_UASC_P_SHORT,
-    E_UASC_SHARE,
     F_ADOPTION_DAY,
     F_AWAY,
     F_CIN,
@@ -57,6 +58,8 @@ from sim.population.entry import (
     F_SRC,
     F_TEMPORARY,
     F_TIER,
+    F_TRANSFER_DAY,
+    F_TRANSFER_TO,
     F_UASC,
     N_EPRM,
     R_ADOPTION,
@@ -83,6 +86,7 @@ from sim.population.table import (
     C_SIBLING_OF,
     C_TEMPORARY,
     C_TIER,
+    C_TRANSFER_TO,
     C_UASC,
     C_VERSION,
     CF_PROPENSITY,
@@ -104,22 +108,22 @@ class EntryPlan(NamedTuple):
     la_factor: np.ndarray  # each LA's factor on exits
     bands: np.ndarray  # per-age-band parameters (``entry_bands``)
     districts: tuple  # (each LA's first postcode district, districts' cumulative weights)
+    uasc_share: np.ndarray  # by LA: the share of the day's arrivals that are unaccompanied
     uasc_stock: np.ndarray  # unaccompanied children in care by LA
-    dispersal: tuple  # the National Transfer Scheme's (quota, simulated, region) by LA
+    nts: transfers.Nts  # the National Transfer Scheme's terms
 
 
-def entry_scalars(p, policy, day: int, origin, uasc_share: float | None = None) -> np.ndarray:
+def entry_scalars(p, policy, day: int, origin, refer_share: float | None = None) -> np.ndarray:
     """The scalar parameters of entry (``E_*``) on ``day``, for parameters ``p``.
 
     A lever (``policy``'s) off on ``day`` passes a threshold no uniform is below (-1).
-    ``origin``: the date of day 0 (ages are read from the calendar). ``uasc_share``: the
-    UASC share of the day's arrivals (``KernelInputs.entry_year``; default
-    ``params.entry.uasc_share``).
+    ``origin``: the date of day 0 (ages are read from the calendar). The National Transfer
+    Scheme's terms are the baseline's (``params.entry.nts_*``, ``refer_share`` the year's
+    referral share, default 2024-25's) or, while ``uasc_dispersal`` is active, the lever's.
     """
     ep, ex, pl = p.entry, p.exits, p.placements
     prm = np.zeros(N_EPRM)
     prm[E_ORIGIN_ORDINAL] = origin.toordinal()
-    prm[E_UASC_SHARE] = ep.uasc_share if uasc_share is None else uasc_share
     prm[E_SIB_SHARE] = ep.sibling_group_share
     prm[E_SIB_THREE] = ep.sibling_group_of_three
     prev = policy.prevention
@@ -139,8 +143,13 @@ def entry_scalars(p, policy, day: int, origin, uasc_share: float | None = None) 
     prm[E_KIN_BELOW] = ks.cfg.extra_kin_share if ks is not None and ks.active(day) else -1.0
     prm[E_STEP_TO_SA] = pl.p_step_to_sa_at_16
     ud = policy.uasc_dispersal
-    prm[E_DISPERSE_BELOW] = ud.cfg.transfer_share if ud is not None and ud.active(day) else -1.0
-    prm[E_DISPERSE_REGION] = 1.0 if ud is not None and ud.cfg.scope == "region" else 0.0
+    if ud is not None and ud.active(day):
+        prm[E_NTS_REFER] = ud.cfg.transfer_share
+        prm[E_NTS_DAYS] = ud.cfg.transfer_days
+        prm[E_NTS_REGION] = 1.0 if ud.cfg.scope == "region" else 0.0
+    else:
+        prm[E_NTS_REFER] = ep.nts_referral_share[-1] if refer_share is None else refer_share
+        prm[E_NTS_DAYS] = ep.nts_transfer_days
     return prm
 
 
@@ -174,8 +183,9 @@ def admit_plan(
     la_factor: np.ndarray,
     bands: np.ndarray,
     geo: tuple,
+    uasc_share: np.ndarray,
     uasc_stock: np.ndarray,
-    disperse: tuple,
+    nts: transfers.Nts,
 ) -> tuple:  # pragma: no cover - compiled
     """A day's arrivals at ``las``, from their serials to their rows (``entry_futures``).
 
@@ -189,7 +199,7 @@ def admit_plan(
     serial = reserve_serials(las, la_serial)
     uu = uniforms_kernel(base, las, serial, N_UNIFORMS)
     uasc, age, size, prevented, sib_la, sib_serial = lead_plans(
-        uu, las, la_serial, age_cum_non_uasc, age_cum_uasc, prm
+        uu, las, la_serial, age_cum_non_uasc, age_cum_uasc, prm, uasc_share
     )
     uu_sib = uniforms_kernel(base, sib_la, sib_serial, N_UNIFORMS)
     tab = entry_futures(
@@ -206,7 +216,7 @@ def admit_plan(
         bands,
         geo,
         uasc_stock,
-        disperse,
+        nts,
     )
     n_prevented = 0
     for i in range(len(prevented)):
@@ -232,8 +242,9 @@ def to_table(ti, tu, rows, tab, uu_lead, uu_sib, cid0, n_leads, day, ev_codes, e
     out of care), then siblings. Each entrant's uniforms go to ``tu``, its state to ``ti``
     (``sim.population.table`` columns), and the events fixed at entry to ``events`` as rows of
     (day, event, child, version), child by child: leaving care, the move to supported
-    accommodation at 16-17, the adoptive placement and the change of legal status, each when
-    due (``ev_codes`` gives their codes in that order).
+    accommodation at 16-17, the adoptive placement, the change of legal status and a referred
+    child's transfer, each when due (``ev_codes`` gives their codes in that order; a child has
+    at most four: only an unaccompanied child is transferred, and it is never adopted).
 
     Returns:
         (child numbers, number of events written).
@@ -275,14 +286,16 @@ def to_table(ti, tu, rows, tab, uu_lead, uu_sib, cid0, n_leads, day, ev_codes, e
         ti[r, C_LS_DAY] = o[F_LS_DAY] if has_ls else 0
         ti[r, C_SIBLING_OF] = cids[lead] if lead >= 0 else -1
         ti[r, C_GROUP_SIZE] = 1 if lead >= 0 else o[F_GROUP]
+        ti[r, C_TRANSFER_TO] = o[F_TRANSFER_TO]
         version = ti[r, C_VERSION]
         due = (
             o[F_EXIT_DAY],
             o[F_SA16_DAY],
             o[F_ADOPTION_DAY] if o[F_ROUTE] == R_ADOPTION and o[F_ADOPTION_DAY] > 0 else -1,
             max(1, o[F_LS_DAY]) if has_ls else -1,
+            o[F_TRANSFER_DAY],
         )
-        for e in range(4):
+        for e in range(5):
             if e == 0 or due[e] >= 0:
                 events[ne, 0] = due[e]
                 events[ne, 1] = ev_codes[e]
@@ -321,7 +334,7 @@ def admit_rows(
     ti, tf, tu, tw, row_of = ts.I, ts.F, ts.U, ts.W, ts.row_of
     tab, uu, uu_sib, n_prevented = admit_plan(
         plan.base, las, plan.la_serial, plan.age_cum_non_uasc, plan.age_cum_uasc, plan.prm, day,
-        plan.la_factor, plan.bands, plan.districts, plan.uasc_stock, plan.dispersal,
+        plan.la_factor, plan.bands, plan.districts, plan.uasc_share, plan.uasc_stock, plan.nts,
     )  # fmt: skip
     k = len(tab)
     rows = alloc_rows(ts.free_stack, ts.counts, k, ti, tf, tw, ts.default_i, ts.default_f)

@@ -77,21 +77,23 @@ TIER_SHARE = np.array(
     ]
 )
 # Reasons for leaving care by route (REC codes and shares): assumption shaped to the reasons
-# ceased in 2024-25 [file] DfE 2025 (docs/facts.md §1.8).
+# ceased in 2024-25 [file] DfE 2025 (docs/facts.md §1.8). E3 (care taken by another council,
+# 2,640) is not drawn: the model makes it as the National Transfer Scheme's transfers
+# (``sim.engine.events.transfer``).
 EXIT_REASONS = {
     "short": (
-        ["E4A", "E4B", "E13", "E41", "E3", "E8", "E14"],
-        [0.42, 0.09, 0.15, 0.05, 0.14, 0.12, 0.03],
+        ["E4A", "E4B", "E13", "E41", "E8", "E14"],
+        [0.42, 0.09, 0.15, 0.05, 0.12, 0.03],
     ),
     "young_long": (
-        ["E45", "E47", "E4A", "E41", "E3", "E13", "E8"],
-        [0.25, 0.25, 0.22, 0.10, 0.08, 0.05, 0.05],
+        ["E45", "E47", "E4A", "E41", "E13", "E8"],
+        [0.25, 0.25, 0.22, 0.10, 0.05, 0.05],
     ),
     "older_long": (
-        ["E4A", "E45", "E47", "E13", "E3", "E8", "E4B", "E9"],
-        [0.28, 0.08, 0.08, 0.15, 0.16, 0.15, 0.05, 0.05],
+        ["E4A", "E45", "E47", "E13", "E8", "E4B", "E9"],
+        [0.28, 0.08, 0.08, 0.15, 0.15, 0.05, 0.05],
     ),
-    "uasc": (["E15", "E8", "E3", "E16", "E13"], [0.25, 0.35, 0.20, 0.05, 0.15]),
+    "uasc": (["E15", "E8", "E16", "E13"], [0.25, 0.35, 0.05, 0.15]),
     "at18": (["E5", "E6", "E8", "E7", "E13"], [0.62, 0.16, 0.10, 0.07, 0.05]),
     "adoption": (["E11", "E12"], [0.55, 0.45]),
 }

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from sim.geography import district_of
-from sim.population import legal
+from sim.population import legal, transfers
 from sim.population.children import (
     CIN_CUM_NON_UASC,
     ETHNIC,
@@ -99,7 +99,7 @@ _CIN_N8 = CIN["N8"]
 
 # Positions in the ``prm`` vector of scalar parameters (``entry_params``).
 (
-    E_UASC_SHARE,
+    E_NTS_DAYS,  # days from arrival to a transfer under the National Transfer Scheme
     E_SIB_SHARE,
     E_SIB_THREE,
     E_PREVENT_BELOW,
@@ -113,8 +113,8 @@ _CIN_N8 = CIN["N8"]
     E_SECURE_OF_HOME,
     E_KIN_BELOW,
     E_STEP_TO_SA,
-    E_DISPERSE_BELOW,
-    E_DISPERSE_REGION,
+    E_NTS_REFER,  # share of arrivals over a council's quota that are referred for transfer
+    E_NTS_REGION,  # 1: referrals go to the referring council's region first (a regional plan)
     E_ORIGIN_ORDINAL,  # the calendar date of model day 0, as a proleptic Gregorian ordinal
     E_UASC_P_SHORT,
 ) = range(18)
@@ -157,8 +157,12 @@ def lead_plans(
     age_cum_non_uasc: np.ndarray,
     age_cum_uasc: np.ndarray,
     prm: np.ndarray,
+    uasc_share: np.ndarray,
 ) -> tuple:  # pragma: no cover - compiled
     """For each arriving lead child (rows of ``uu``): UASC, age, group size, kept out of care.
+
+    A lead arriving in council ``la`` is unaccompanied with probability ``uasc_share[la]``
+    (unaccompanied children arrive where they present: ``sim.world.uasc``).
 
     Reserves the serial numbers of the siblings who come with each lead in ``la_serial`` (in
     lead order). A lead kept out of care by family help keeps its siblings' serials reserved
@@ -175,7 +179,7 @@ def lead_plans(
     n_sib = 0
     for i in range(n):
         u = uu[i]
-        ua = u[U_UASC] < prm[E_UASC_SHARE]
+        ua = u[U_UASC] < uasc_share[las[i]]
         band = pick_index(age_cum_uasc if ua else age_cum_non_uasc, u[U_AGE])
         lo, hi = ENTRY_AGE_LO[band], ENTRY_AGE_HI[band]
         a = lo + (hi - lo) * u[U_AGE_POS] * 0.999
@@ -220,32 +224,6 @@ def identity(
     return dob, sex, home, cin, eth
 
 
-@njit(cache=True)
-def _disperse(
-    la: int,
-    stock: np.ndarray,
-    quota: np.ndarray,
-    ok: np.ndarray,
-    region: np.ndarray,
-    same_region: bool,
-) -> int:  # pragma: no cover - compiled
-    """The council responsible for a UASC arriving in ``la`` (``UascDispersal.destination``).
-
-    A council at its quota passes the child to the simulated council (in the same region, with
-    ``same_region``) with most room under its quota, if any has room.
-    """
-    if stock[la] < quota[la]:
-        return la
-    best, room_best = -1, -np.inf
-    for j in range(len(quota)):
-        room = -np.inf
-        if ok[j] and (not same_region or region[j] == region[la]):
-            room = quota[j] - stock[j]
-        if best < 0 or room > room_best:
-            best, room_best = j, room
-    return best if room_best > 0 else la
-
-
 TIER_SHARE_A = np.asarray(TIER_SHARE, float)
 
 
@@ -272,10 +250,12 @@ TIER_SHARE_A = np.asarray(TIER_SHARE, float)
     F_SA16_DAY,
     F_LEAD,
     F_GROUP,
-) = range(21)
+    F_TRANSFER_TO,  # the council a referred UASC will be transferred to (``transfers``)
+    F_TRANSFER_DAY,  # the day of that transfer (-1 none)
+) = range(23)
 
 
-N_F = 21
+N_F = 23
 
 
 @njit(cache=True)
@@ -394,13 +374,14 @@ def entry_futures(
     bands: np.ndarray,
     geo: tuple,
     uasc_stock: np.ndarray,
-    disperse: tuple,
+    nts: transfers.Nts,
 ) -> np.ndarray:  # pragma: no cover - compiled
     """Every entrant's identity and futures, in the order of admission.
 
-    Each lead kept in care comes first, then its siblings. A UASC lead may be transferred to
-    another council (``disperse`` = (quota, simulated LAs, region of each LA)); ``uasc_stock``
-    counts the unaccompanied children each council is responsible for and is updated here.
+    Each lead kept in care comes first, then its siblings. A UASC lead starts in the council
+    it arrives in, which may refer it for transfer under the National Transfer Scheme
+    (``transfers.refer``: ``F_TRANSFER_TO``, ``F_TRANSFER_DAY``); ``uasc_stock`` counts the
+    unaccompanied children each council is responsible for and is updated here.
     Siblings are a year and a half apart, share the lead's home district and category of need,
     and are planned for the lead's kind of placement when it is with parents, kin or foster
     carers (else foster care).
@@ -423,22 +404,20 @@ def entry_futures(
             continue
         u = uu_lead[i]
         la = las[i]
-        if uasc[i] and u[U_LEVER] < prm[E_DISPERSE_BELOW]:
-            la = _disperse(
-                la,
-                uasc_stock,
-                disperse[0],
-                disperse[1],
-                disperse[2],
-                prm[E_DISPERSE_REGION] > 0,
-            )
-        dob, sex, home, cin, eth = identity(u, la, age[i], uasc[i], day, prm, geo)
-        if uasc[i]:
+        to = transfers.NO_TRANSFER
+        if uasc[i]:  # U_LEVER and U_ADOPT: draws a UASC makes nowhere else
+            to = transfers.refer(
+                nts, uasc_stock, la, u[U_LEVER], u[U_ADOPT], prm[E_NTS_REFER],
+                prm[E_NTS_REGION] > 0,
+            )  # fmt: skip
             uasc_stock[la] += 1
+        dob, sex, home, cin, eth = identity(u, la, age[i], uasc[i], day, prm, geo)
         lead = row
         o = out[row]
         o[F_SRC], o[F_LA], o[F_DOB], o[F_SEX], o[F_HOME] = i, la, dob, sex, home
         o[F_CIN], o[F_ETHNIC], o[F_UASC], o[F_LEAD], o[F_GROUP] = cin, eth, uasc[i], -1, k
+        o[F_TRANSFER_TO] = to
+        o[F_TRANSFER_DAY] = day + int(prm[E_NTS_DAYS]) if to != transfers.NO_TRANSFER else -1
         row += 1
         step = 1.5 if u[U_AGE_POS] < 0.5 else -1.5
         for j in range(k - 1):
@@ -447,6 +426,7 @@ def entry_futures(
             o = out[row]
             o[F_SRC], o[F_LA], o[F_DOB], o[F_SEX], o[F_HOME] = -1 - j_sib, la, s_dob, s_sex, home
             o[F_CIN], o[F_ETHNIC], o[F_UASC], o[F_LEAD], o[F_GROUP] = cin, s_eth, 0, lead, 1
+            o[F_TRANSFER_TO], o[F_TRANSFER_DAY] = transfers.NO_TRANSFER, -1
             row += 1
             j_sib += 1
         for r in range(lead, row):

@@ -135,9 +135,18 @@ def stock_ls(uasc: bool, tic: float, u: float) -> int:  # pragma: no cover - com
 
 @njit(cache=True)
 def stock_draws(
-    tu: np.ndarray, rows: np.ndarray, age_cum: np.ndarray, uasc_band: np.ndarray
+    tu: np.ndarray,
+    rows: np.ndarray,
+    age_cum: np.ndarray,
+    uasc_band: np.ndarray,
+    las: np.ndarray,
+    uasc_factor: np.ndarray,
 ) -> tuple:  # pragma: no cover - compiled
-    """Age band, age (years) and UASC flag of each child of the initial population."""
+    """Age band, age (years) and UASC flag of each child of the initial population.
+
+    A child in council ``las[i]`` of age band b is unaccompanied with probability
+    ``uasc_band[b]`` times the council's ``uasc_factor`` (at most 1).
+    """
     n = len(rows)
     bands = np.empty(n, np.int64)
     ages = np.empty(n)
@@ -148,7 +157,7 @@ def stock_draws(
         lo, hi = STOCK_AGE_RANGE[band, 0], STOCK_AGE_RANGE[band, 1]
         bands[i] = band
         ages[i] = lo + (hi - lo) * u[U_AGE_POS] * 0.999
-        uascs[i] = u[U_UASC] < uasc_band[band]
+        uascs[i] = u[U_UASC] < min(1.0, uasc_band[band] * uasc_factor[las[i]])
     return bands, ages, uascs
 
 

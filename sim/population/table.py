@@ -70,6 +70,8 @@ INT_COLUMNS: tuple[tuple[str, int], ...] = (
     ("fold_rne", -1),
     ("n_draws", 0),
     ("away", 0),
+    ("transfer_to", -1),  # the council a UASC is due to be transferred to (-2 outside the world)
+    ("first_cid", -1),  # after a transfer, the child number its events at entry are keyed by
 )
 FLOAT_COLUMNS: tuple[tuple[str, float], ...] = (
     ("price", 0.0),  # £/week
@@ -131,6 +133,8 @@ BOOL_COLUMNS = (
     C_FOLD_RNE,
     C_N_DRAWS,
     C_AWAY,
+    C_TRANSFER_TO,
+    C_FIRST_CID,
 ) = range(len(INT_COLUMNS))
 CF_PRICE, CF_EXTRA_COST, CF_PROPENSITY = range(len(FLOAT_COLUMNS))
 INT_INDEX = {name: i for i, (name, _) in enumerate(INT_COLUMNS)}

@@ -27,6 +27,7 @@ from sim.records import (
     SECURE,
 )
 from sim.supply.units import new_provider
+from sim.world import uasc
 
 TINY_LAS = ["E08000002", "E08000009", "E08000007"]  # Bury, Trafford, Stockport
 
@@ -192,20 +193,37 @@ def background_demand(model, is_sim: np.ndarray, rng) -> None:
         s.reserved[u] = (base + (rng.random(len(u)) < expected - base)).astype(np.int64)
 
 
-def entry_rates(model, is_sim: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """Arrivals per day per LA: observed 2024-25 starts over the mean sibling-group size.
+def entry_rates(model, is_sim: np.ndarray) -> tuple[tuple, np.ndarray, np.ndarray]:
+    """Arrivals per day per LA from its 2024-25 starts, and who they are.
+
+    Each council's starts are split (``uasc.entry_split``) into children who are not
+    unaccompanied, who arrive in sibling groups (divided by the groups' mean size), and
+    unaccompanied children, who arrive alone where they present (or are transferred in from
+    councils outside the world).
 
     Returns:
-        The cumulative shares of the entry age bands (non-UASC, UASC) and the arrivals a day
-        by LA.
+        The cumulative shares of the entry age bands (non-UASC, UASC), the arrivals a day by
+        LA, and each LA's arrivals' shares (rows: not unaccompanied; unaccompanied arriving
+        at the port; arriving elsewhere; transferred in from outside the world).
     """
     ep = model.p.entry
-    starts = model.geo.las["starts_2025"].to_numpy(float) * is_sim
+    split = uasc.entry_split(model.geo.las, is_sim, ep)
     uasc_bands = np.array([0, 0, 0, 1 - ep.uasc_share_16plus, ep.uasc_share_16plus])
     terms = entry_terms(ep, ep.age_share, ep.uasc_share)
     age_cum = (np.cumsum(terms.non_uasc_age), np.cumsum(uasc_bands))
-    rate = starts * model.cfg.world.scale * ep.rate_multiplier / DAYS_PER_YEAR / terms.mean_size
-    return age_cum, rate
+    per_day = model.cfg.world.scale * ep.rate_multiplier / DAYS_PER_YEAR
+    parts = np.vstack(
+        (
+            split.non_uasc / (1.0 + terms.siblings),
+            split.port,
+            split.presenting,
+            split.transfers_in,
+        )
+    )
+    rate = parts.sum(axis=0)
+    mix = np.divide(parts, rate, out=np.zeros_like(parts), where=rate > 0)
+    mix[0, rate <= 0] = 1.0
+    return age_cum, rate * per_day, mix
 
 
 @dataclass(frozen=True)
@@ -216,11 +234,13 @@ class EntryTerms:
         non_uasc_age: non-UASC entrants' shares by age band (all starts' less the UASC).
         arrival_share: the share of arrivals that are UASC (who come alone).
         mean_size: children per arrival, 1 + (1 - a) K, K siblings per non-UASC arrival.
+        siblings: K.
     """
 
     non_uasc_age: np.ndarray
     arrival_share: float
     mean_size: float
+    siblings: float
 
 
 def entry_terms(ep, age_share, child_share: float) -> EntryTerms:
@@ -236,19 +256,37 @@ def entry_terms(ep, age_share, child_share: float) -> EntryTerms:
     non = non / non.sum()
     k = non[:4].sum() * ep.sibling_group_share * (1 + ep.sibling_group_of_three)
     a = child_share * (1 + k) / (1 + child_share * k)
-    return EntryTerms(non, a, 1 + (1 - a) * k)
+    return EntryTerms(non, a, 1 + (1 - a) * k, k)
 
 
-def exit_factors(las) -> np.ndarray:
+def la_exit_factors(model, is_sim: np.ndarray) -> np.ndarray:
+    """``exit_factors`` of the councils, the port's expected transfers out taken from ceased."""
+    split = uasc.entry_split(model.geo.las, is_sim, model.p.entry)
+    return exit_factors(model.geo.las, split.transfers_out)
+
+
+def nts_terms(model, is_sim: np.ndarray):
+    """The National Transfer Scheme's terms (``uasc.nts_terms``) at ``params.entry``'s quota."""
+    q = model.p.entry.nts_quota_per_child
+    due = np.zeros(model.geo.n_la)
+    return uasc.nts_terms(model.geo.las, is_sim, q, model.cfg.world.scale, due)
+
+
+def exit_factors(las, transfers_out: np.ndarray | None = None) -> np.ndarray:
     """Each council's exit propensity relative to England's, from its observed turnover.
 
     Factor = (ceased 2024-25 / CLA at 31 March 2025) of the council over the same ratio for
     England [file] DfE 2025, clipped to [0.5, 2]; councils with many short-staying children
-    (e.g. UASC arriving in Kent) leave care faster. Stays (not 18th birthdays) are divided by
-    the factor.
+    leave care faster. DfE's ceased count the National Transfer Scheme's transfers, which the
+    model makes as transfers (``transfers_out``, ``uasc.entry_split``), so they are taken out
+    of the council's own; England's ratio stays the published one, so that councils without
+    transfers keep the factors the exit parameters were fitted with. Stays (not 18th
+    birthdays) are divided by the factor.
     """
     cla = las["cla_2025"].to_numpy(float)
     ceased = las["ceased_2025"].to_numpy(float)
     national = ceased.sum() / cla.sum()
+    if transfers_out is not None:
+        ceased = np.clip(ceased - transfers_out, 0.0, None)
     ratio = np.divide(ceased, cla, out=np.full_like(cla, national), where=cla > 20)
     return np.clip(ratio / national, 0.5, 2.0)

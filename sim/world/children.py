@@ -27,7 +27,7 @@ from sim.records import (
     PROVIDER,
     RNE,
 )
-from sim.world import years
+from sim.world import uasc, years
 
 # Placement of the stock by age band (parents, kin, foster, home, secure, SA, adoption,
 # unregistered): the shape by age is an assumption; its margins are fitted to each year's age
@@ -91,8 +91,9 @@ def initial_children(model) -> int:
     t = model.table
     rows = np.fromiter((c.row for c in children), np.int64, n)
     bands, ages, uascs = stock.stock_draws(
-        t.U, rows, np.cumsum(mix.age_share), np.asarray(mix.uasc_band)
-    )
+        t.U, rows, np.cumsum(mix.age_share), np.asarray(mix.uasc_band), las,
+        uasc.stock_factors(geo.las, cla),
+    )  # fmt: skip
     prm, bands_prm = model.entry_params(0)
     who = entry.identities(t.U[rows], las, ages, uascs, 0, prm, (geo.d_start, geo.d_cumw))
     first = stock.stock_children(
