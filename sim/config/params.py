@@ -45,9 +45,10 @@ class EntryParams:
     # UASC starts less transfers), 0.24 and 0.44, weighted by months into years to 31 March;
     # 2021-22's 0.20 is an assumption (Kent stopped accepting arrivals in June 2021 and the
     # Home Office accommodated many in hotels outside care until the High Court's ruling of 27
-    # July 2023 [pub] ECPAT UK v Kent CC [2023] EWHC 1953 (Admin)). The rest present across England in proportion to each council's child
-    # population: assumption (in-country presentations, the hotels' children, Heathrow and
-    # Croydon's asylum intake are not separated).
+    # July 2023 [pub] ECPAT UK v Kent CC [2023] EWHC 1953 (Admin)). The rest present across
+    # England in proportion to each council's child population: assumption (in-country
+    # presentations, the hotels' children, Heathrow and Croydon's asylum intake are not
+    # separated).
     uasc_port_la: str = "Kent"
     uasc_port_share: list[float] = field(default_factory=lambda: [0.20, 0.29, 0.47, 0.56])
     # UASC in care per child of the population at which a council refers new arrivals for

@@ -332,10 +332,10 @@ def returns(
                 }
             )
             is_uasc = kids["UASC"].to_numpy(bool) if "UASC" in kids else np.zeros(len(kids), bool)
-            # The 18th birthday: 18 years after 29 February is a common year, where pandas gives
-            # 28 February; the law (and the model) 1 March.
-            leapling = (dob.dt.month == 2) & (dob.dt.day == 29)
-            duc = dob + pd.DateOffset(years=18) + pd.to_timedelta(leapling.astype(int), "D")
+            # The 18th birthday. 18 years after 29 February is a common year: the model (and the
+            # law) take 1 March, but the DfE's rule 304 reads the birthday as 28 February and
+            # rejects a later date, so a leapling's status is written as ceasing on 28 February.
+            duc = dob + pd.DateOffset(years=18)
             uasc = pd.DataFrame(
                 {
                     "CHILD": kid_ids[is_uasc],
