@@ -100,17 +100,21 @@ def run_figures(run_dir: Path, fig_dir: Path) -> None:
 
 
 def dynamics_figure(check: pd.DataFrame, path: Path) -> None:
-    """A back-cast's years against DfE's: one panel per measure, the band shaded.
+    """A back-cast's years against DfE's and Ofsted's: a panel per measure, the band shaded.
 
     ``check`` is ``dynamics_check.csv``: per year and measure the simulated mean and 90% range
     over replicates, DfE's figure and the tolerance band.
     """
     names = list(dict.fromkeys(check["target"]))
-    fig, axes = plt.subplots(1, len(names), figsize=(3.3 * len(names), 3.2), squeeze=False)
-    for ax, name in zip(axes[0], names, strict=True):
+    ncol = min(4, len(names))
+    nrow = -(-len(names) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.3 * ncol, 3.2 * nrow), squeeze=False)
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, names, strict=False):
         c = check[check["target"] == name].sort_values("year")
         ax.fill_between(c["year"], c["lower"], c["upper"], color="0.88", label="tolerance band")
-        ax.plot(c["year"], c["observed"], "o-", color="black", label="DfE")
+        ax.plot(c["year"], c["observed"], "o-", color="black", label="observed (DfE, Ofsted)")
         ax.errorbar(
             c["year"],
             c["simulated"],
@@ -123,7 +127,7 @@ def dynamics_figure(check: pd.DataFrame, path: Path) -> None:
         ax.set_xticks(c["year"].tolist())
         ax.set_xlabel("year to 31 March")
     axes[0][0].legend(fontsize=7, loc="best")
-    fig.suptitle("Back-cast from 31 March 2021 against DfE's national series", fontsize=10)
+    fig.suptitle("Back-cast from 31 March 2021 against DfE's and Ofsted's series", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -100,7 +100,11 @@ def test_dynamics_targets_are_dfes_series_with_their_bands():
         8020 / 83750, abs=1e-5
     )
     assert t.loc[(2023, "share_place_homes_secure"), "sd"] == pytest.approx(0.015)
-    assert len(t) == 20
+    # Supply against Ofsted's series: mainstream homes and fostering households, within 10%.
+    assert t.loc[(2024, "childrens_homes"), "value"] == 3431
+    assert t.loc[(2024, "childrens_homes"), "sd"] == pytest.approx(343.1)
+    assert t.loc[(2022, "foster_households"), "value"] == 36050
+    assert len(t) == 28
     # a run's indicators against them: only the years it simulated, in or out of the band
     ind = pd.DataFrame(
         {
@@ -127,8 +131,9 @@ def test_the_backcast_figure_is_drawn_from_the_check(tmp_path):
     ]
     ind = pd.DataFrame(rows, columns=["year", "area_type", "area", "indicator", "value"])
     chk = dynamics_check(ind)
-    assert len(chk) == 10  # five measures a year; those the run lacks are NaN, not within
-    assert chk["simulated"].isna().sum() == 6 and not chk["within"][chk["simulated"].isna()].any()
+    assert len(chk) == 14  # seven measures a year; those the run lacks are NaN, not within
+    assert chk["simulated"].isna().sum() == 10
+    assert not chk["within"][chk["simulated"].isna()].any()
     dynamics_figure(chk, tmp_path / "backcast.png")
     assert (tmp_path / "backcast.png").stat().st_size > 10_000
 

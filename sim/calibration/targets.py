@@ -239,6 +239,12 @@ DYNAMICS: tuple[tuple[str, str, str, str, str, float, bool], ...] = (
     ),
 )
 DYNAMICS_YEARS = (2022, 2023, 2024, 2025)
+# Supply at each 31 March against Ofsted's series (``sim.world.years``): (indicator, label,
+# series name in ``years``, tolerance as a share). Within 10%: assumption.
+SUPPLY_DYNAMICS: tuple[tuple[str, str, str, float], ...] = (
+    ("childrens_homes", "Children's homes (mainstream)", "MAINSTREAM_HOMES", 0.10),
+    ("foster_households", "Mainstream fostering households", "MAINSTREAM_HOUSEHOLDS", 0.10),
+)
 
 
 def dynamics_targets(years_: tuple[int, ...] = DYNAMICS_YEARS) -> pd.DataFrame:
@@ -269,6 +275,20 @@ def dynamics_targets(years_: tuple[int, ...] = DYNAMICS_YEARS) -> pd.DataFrame:
                     "upper": round(value + half, 3),
                     "scale": scale,
                     "source": f"DfE CLA 2025 release, {table}: {group}, {item} [file]",
+                }
+            )
+        for ind, label, series, tol in SUPPLY_DYNAMICS:
+            value = float(getattr(years, series)[y])
+            rows.append(
+                {
+                    "year": y,
+                    "indicator": ind,
+                    "label": label,
+                    "observed": value,
+                    "lower": round(value * (1 - tol), 3),
+                    "upper": round(value * (1 + tol), 3),
+                    "scale": 1.0,
+                    "source": f"Ofsted, at 31 March (sim/world/years.py {series}) [pub]",
                 }
             )
     return pd.DataFrame(rows)

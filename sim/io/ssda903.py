@@ -187,6 +187,10 @@ def snapshot_rows(model) -> pd.DataFrame:
                 rows.append(
                     (year, "england", "England", f"supply_{name}_{col}", float(k[col].sum()))
                 )
+        mainstream = sup["kind"].isin((INHOUSE, IFA))  # fostering households, not kinship
+        rows.append(
+            (year, "england", "England", "foster_households", float(sup[mainstream]["units"].sum()))
+        )
         hs = snap["homes_by_sector"]
         total = sum(hs.values())
         rows.append((year, "england", "England", "childrens_homes", float(total)))
