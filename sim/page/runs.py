@@ -1,0 +1,141 @@
+"""The page's runs: a scenario and its baseline in a process of their own, with progress.
+
+This module owns how the page runs the model without blocking it: each run is a separate
+process (``start``) that reports each replicate as it finishes on a queue (``poll``) and can
+be stopped (``cancel``); two browser tabs run two processes. Outcomes are cached on disk by
+what determines them (world, years, replicates, seed, uncertainty and the scenario's levers),
+so the baseline of a world is run once and a scenario seen before opens at once. A scenario's
+replicate k is paired with the baseline's replicate k (the same seed and replicate number:
+common random numbers), so cached baselines pair with new scenarios as in one comparison.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import multiprocessing as mp
+import queue as queue_mod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sim.config import PolicyConfig, RunConfig
+
+CACHE_DIR = Path.home() / ".cache" / "sim-page"
+
+
+def cache_key(cfg: RunConfig, policy: PolicyConfig) -> str:
+    """The outcomes' key: what determines them (not the scenario's name)."""
+    what = {
+        "world": dataclasses.asdict(cfg.world),
+        "years": cfg.years,
+        "reps": cfg.reps,
+        "seed": cfg.seed,
+        "start_date": cfg.start_date,
+        "uncertainty": dataclasses.asdict(cfg.uncertainty),
+        "params": dataclasses.asdict(cfg.params),
+        "policy": {k: v for k, v in dataclasses.asdict(policy).items() if k != "name"},
+    }
+    blob = json.dumps(what, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:20]
+
+
+def cached(cfg: RunConfig, policy: PolicyConfig, cache_dir: Path = CACHE_DIR) -> Path:
+    """Where the outcomes of ``policy`` on ``cfg``'s world are (or will be) kept."""
+    return cache_dir / f"{cache_key(cfg, policy)}.parquet"
+
+
+def _work(cfgs: list[RunConfig], paths: list[str], q) -> None:  # pragma: no cover - a process
+    """Run each config not yet cached (replicates in order), reporting each replicate."""
+    from sim.io.compare import run_one
+
+    try:
+        total = sum(c.reps for c, p in zip(cfgs, paths, strict=True) if not Path(p).exists())
+        done = 0
+        for c, p in zip(cfgs, paths, strict=True):
+            if Path(p).exists():
+                continue
+            parts = []
+            for r in range(c.reps):
+                parts.append(run_one(c, r))
+                done += 1
+                q.put(("progress", done, total, f"{c.policy.name}, replicate {r + 1}"))
+            out = pd.concat(parts, ignore_index=True)
+            Path(p).parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(p).with_suffix(".part")
+            out.to_parquet(tmp, index=False)
+            tmp.replace(p)  # whole or not at all
+        q.put(("done", done, total, ""))
+    except Exception as exc:  # reported to the page, one line
+        q.put(("error", 0, 0, f"{type(exc).__name__}: {exc}"))
+
+
+@dataclass
+class Job:
+    """A run in progress: its process, queue and what it has reported."""
+
+    cfgs: list[RunConfig]
+    paths: list[Path]
+    process: mp.process.BaseProcess | None
+    queue: object
+    done: int = 0
+    total: int = 0
+    last: str = ""
+    error: str = ""
+    finished: bool = False
+    cancelled: bool = False
+    lines: list[str] = field(default_factory=list)
+
+
+def start(cfg: RunConfig, policy: PolicyConfig, cache_dir: Path = CACHE_DIR) -> Job:
+    """Start the baseline (if not cached) and ``policy`` on ``cfg``'s world in a process."""
+    base = PolicyConfig(name="baseline")
+    cfgs = [dataclasses.replace(cfg, policy=base), dataclasses.replace(cfg, policy=policy)]
+    paths = [cached(cfg, base, cache_dir), cached(cfg, policy, cache_dir)]
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    job = Job(cfgs, paths, None, q)
+    if all(p.exists() for p in paths):
+        job.finished = True
+        return job
+    job.process = ctx.Process(target=_work, args=(cfgs, [str(p) for p in paths], q), daemon=True)
+    job.process.start()
+    return job
+
+
+def poll(job: Job) -> Job:
+    """Read what the run has reported since the last poll."""
+    while True:
+        try:
+            what, done, total, text = job.queue.get_nowait()
+        except queue_mod.Empty:
+            break
+        if what == "progress":
+            job.done, job.total, job.last = done, total, text
+            job.lines.append(text)
+        elif what == "done":
+            job.finished = True
+        elif what == "error":
+            job.error, job.finished = text, True
+    if not job.finished and job.process is not None and not job.process.is_alive():
+        job.error = job.error or "the run stopped without a result"
+        job.finished = True
+    return job
+
+
+def cancel(job: Job) -> None:
+    """Stop the run; what it finished stays cached, the rest is not written."""
+    if job.process is not None and job.process.is_alive():
+        job.process.terminate()
+        job.process.join(5)
+    job.cancelled = job.finished = True
+
+
+def outcomes(job: Job) -> pd.DataFrame:
+    """The finished run's outcomes (``scenario``, ``rep``, ``year``, ...), both scenarios."""
+    parts = []
+    for c, p in zip(job.cfgs, job.paths, strict=True):
+        parts.append(pd.read_parquet(p).assign(scenario=c.policy.name))
+    return pd.concat(parts, ignore_index=True)
