@@ -39,6 +39,7 @@ LAYER = {
     "io": 5,
     "calibration": 5,
     "plots": 5,
+    "page": 6,  # the policy page: on top of everything it shows
 }
 
 

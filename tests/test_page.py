@@ -5,13 +5,14 @@ the page reads back the same; a value out of range is refused with the allowed r
 lever's explanation is its schema's own text, sources included.
 """
 
+import os
 from pathlib import Path
 
 import pytest
 
 from sim.config import ConfigError
 from sim.io.cli import validate
-from sim.page import scenario
+from sim.page import outcomes, scenario
 
 POLICIES = sorted((Path(__file__).resolve().parents[1] / "configs" / "policy").glob("*.yaml"))
 
@@ -108,3 +109,164 @@ def test_a_page_run_pairs_with_the_comparison_and_is_cached(tmp_path):
     assert job2.cancelled and not runs.cached(cfg, pol2, tmp_path).exists()
     again = runs.start(cfg, pol, tmp_path)
     assert again.finished and again.process is None  # both cached: nothing runs
+
+
+def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path):
+    """The components without a browser (Solara's own way to test them): a lever value out of
+    range is refused on the page with its range; a finished run shows a table of effects for
+    each outcome family and a fan chart."""
+    import time
+
+    import ipyvuetify as v
+    import ipywidgets as widgets
+    import solara
+
+    from sim.page import app, runs
+    from tests.conftest import tiny_config
+
+    box, rc = solara.render(app.Page(), handle_error=False)
+    assert rc.find(v.Btn, children=["Run"]).widget.disabled  # no lever on: nothing to compare
+    state = solara.reactive({"profit_cap": {"enabled": True, "max_margin": 1.5}})
+    box, rc = solara.render(app.LeverPanel("profit_cap", state), handle_error=False)
+    alerts = [str(a.children) for a in rc.find(v.Alert).widgets]
+    assert any(
+        "max_margin=1.5 is out of range; expected a value in [0.0, 0.9]" in a for a in alerts
+    )
+    cfg = tiny_config(years=2, reps=2)
+    pol = scenario.build_policy(
+        "hub", {"recruitment_hub": {"enabled": True, "start": "2025-06-01"}}
+    )
+    job = runs.start(cfg, pol, tmp_path)
+    while not runs.poll(job).finished:
+        time.sleep(0.2)
+    assert job.error == ""
+    box, rc = solara.render(app.Results(job, "hub", solara.reactive("spend_total_gbp")))
+    tables = [w for w in _walk(box) if type(w).__name__ == "DataTableWidget"]
+    assert len(tables) == len(outcomes.FAMILIES)  # stability, distance, cost, sufficiency, market
+    assert [w for w in _walk(box) if isinstance(w, widgets.Image)]  # the fan chart
+
+
+def _walk(w):
+    yield w
+    for c in getattr(w, "children", None) or []:
+        if not isinstance(c, str):
+            yield from _walk(c)
+
+
+def test_effects_are_shown_in_plain_units():
+    import pandas as pd
+
+    eff = pd.DataFrame(
+        {
+            "period": "all_years",
+            "area": "England",
+            "outcome": ["spend_total_gbp", "share_over_20_miles_of_known"],
+            "baseline": [8.4e9, 0.22],
+            "diff": [-62e6, 0.0012],
+            "lo": [-65e6, -0.0015],
+            "hi": [-60e6, 0.0029],
+        }
+    )
+    rows = {r["outcome"]: r for r in outcomes.effect_table(eff)}
+    spend = rows["Councils' spend on children in care"]
+    assert spend["effect"] == "-62.0 [-65.0 to -60.0]" and spend["unit"] == "£m a year"
+    far = rows["Placed over 20 miles from home"]
+    assert far["effect"] == "+0.12 [-0.15 to +0.29]" and far["unit"] == "percentage points"
+
+
+def test_the_page_is_served_with_no_internet():
+    """``experiments/app.py`` prints its address and serves the page and every asset it
+    references from this machine (solara-assets), none from a CDN."""
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, str(root / "experiments" / "app.py"), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        first = proc.stdout.readline()
+        assert first.strip() == f"serving the policy page at http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                html = urllib.request.urlopen(url + "/", timeout=2).read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the page did not come up")
+        refs = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assets = [r for r in refs if r.startswith("/")]
+        assert any("solara-vuetify" in r for r in assets)
+        assert not [r for r in refs if "cdn" in r and r.startswith("http")]
+        for r in assets:
+            with urllib.request.urlopen(url + r, timeout=10) as resp:
+                assert resp.status == 200 and len(resp.read()) > 0, r
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.skipif(
+    not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium (.ci/run installs it)"
+)
+def test_a_real_browser_runs_a_reform_with_no_internet(tmp_path):
+    """Chromium (Playwright) opens the page, switches a lever on, runs it on Greater Manchester
+    and reads the effects; no request fails (none leaves this machine: there is no internet)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "SIM_PAGE_CACHE": str(tmp_path)}  # a fresh cache: the run is real
+    proc = subprocess.Popen(
+        [sys.executable, str(root / "experiments" / "app.py"), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        proc.stdout.readline()
+        for _ in range(120):  # until the server answers
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            failed = []
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
+            page.get_by_text("Prevention", exact=True).click()
+            page.locator("input[role=switch]:visible").first.check(force=True)
+            page.get_by_text("[on] Prevention").wait_for()  # the panel says the lever is on
+            page.get_by_role("button", name="Run").click()
+            page.get_by_text("What the reform does", exact=False).wait_for(timeout=300_000)
+            for family in ("Stability", "Distance", "Cost", "Sufficiency", "Market"):
+                assert page.get_by_role("heading", name=family).count() == 1, family
+            assert page.get_by_text("Councils' spend on children in care").count() >= 1
+            assert failed == []
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)

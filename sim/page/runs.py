@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import multiprocessing as mp
+import os
 import queue as queue_mod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,8 @@ import pandas as pd
 
 from sim.config import PolicyConfig, RunConfig
 
-CACHE_DIR = Path.home() / ".cache" / "sim-page"
+# Where outcomes are cached (``SIM_PAGE_CACHE`` to put them elsewhere).
+CACHE_DIR = Path(os.environ.get("SIM_PAGE_CACHE", Path.home() / ".cache" / "sim-page"))
 
 
 def cache_key(cfg: RunConfig, policy: PolicyConfig) -> str:

@@ -1,0 +1,255 @@
+"""The policy page (Solara): build a reform, run it against the baseline, read what it does.
+
+This module owns the page's components: the world, years and replicates; a panel per lever
+with its settings (each checked by the lever's schema as it is typed, the allowed range shown
+when refused) and its explanation from the schema; the run, in a process of its own with a
+progress bar and a cancel button (``sim.page.runs``); the effects in plain units with their
+intervals by outcome family and a fan chart over the years (``sim.page.outcomes``); and the
+scenario saved or loaded as a ``configs/policy`` YAML file. ``experiments/app.py`` serves it.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import solara  # noqa: E402
+
+from sim.config import ConfigError, RunConfig, WorldConfig, WorldName  # noqa: E402
+from sim.page import outcomes, runs, scenario  # noqa: E402
+
+WORLDS = {
+    "Greater Manchester (RCC pathfinder)": WorldName.greater_manchester,
+    "South East (RCC pathfinder)": WorldName.south_east,
+    "England": WorldName.england,
+}
+# Okabe-Ito: colour-blind-safe (baseline, scenario).
+COLOURS = ("#999999", "#0072B2")
+
+
+def _values(name: str, raw: dict) -> dict:
+    """A lever's typed settings from the page's text inputs (lists as comma-separated text)."""
+    spec = {f.name: f for f in scenario.lever_spec(name).fields}
+    out = {}
+    for k, v in raw.items():
+        kind = spec[k].kind
+        if kind == "list" and isinstance(v, str):
+            v = [x.strip() for x in v.split(",") if x.strip()]
+        out[k] = v
+    return out
+
+
+@solara.component
+def LeverPanel(name: str, state: solara.Reactive[dict]) -> None:
+    """A lever's switch, dates and strengths, checked by its schema as they change."""
+    spec = scenario.lever_spec(name)
+    raw = state.value.get(name, {})
+    error = ""
+    try:
+        scenario.build_lever(name, _values(name, raw))
+    except ConfigError as exc:
+        error = str(exc)
+    except (TypeError, ValueError) as exc:
+        error = f"policy.{name}: {exc}"
+
+    def set_field(field: str, value) -> None:
+        new = dict(state.value)
+        new[name] = {**new.get(name, {}), field: value}
+        state.value = new
+
+    on = bool(raw.get("enabled", False))
+    with solara.Details(summary=f"{'[on] ' if on else ''}{spec.title}", expand=False):
+        Words(spec.explanation)
+        for f in spec.fields:
+            value = raw.get(f.name, f.default)
+            label = f.name.replace("_", " ")
+            if f.kind == "bool":
+                solara.Switch(
+                    label=label, value=bool(value), on_value=lambda v, k=f.name: set_field(k, v)
+                )
+            elif f.kind == "int":
+                solara.InputInt(
+                    label=label, value=int(value), on_value=lambda v, k=f.name: set_field(k, v)
+                )
+            elif f.kind == "float":
+                solara.InputFloat(
+                    label=label, value=float(value), on_value=lambda v, k=f.name: set_field(k, v)
+                )
+            elif f.kind == "list":
+                text = value if isinstance(value, str) else ", ".join(map(str, value))
+                solara.InputText(
+                    label=label, value=text, on_value=lambda v, k=f.name: set_field(k, v)
+                )
+            else:
+                solara.InputText(
+                    label=label, value=str(value), on_value=lambda v, k=f.name: set_field(k, v)
+                )
+            if f.explanation and f.name not in ("enabled", "start", "end"):
+                solara.Text(f.explanation, style={"font-size": "0.8em", "color": "#555"})
+        if error:
+            solara.Error(error)
+
+
+@solara.component
+def Words(text: str, tag: str = "p") -> None:
+    """Plain text in a paragraph or heading.
+
+    Not Markdown: its maths renderer (KaTeX) is not in solara-assets and would load from a CDN.
+    """
+    solara.HTML(tag=tag, unsafe_innerHTML=html.escape(text))
+
+
+def _policy(name: str, levers: dict) -> scenario.PolicyConfig:
+    return scenario.build_policy(name, {k: _values(k, v) for k, v in levers.items() if v})
+
+
+def fan_chart(out: pd.DataFrame, key: str, scenario_name: str):
+    """England's (or the world's) outcome by year: median and 90% range over replicates."""
+    o = outcomes.BY_KEY[key]
+    e = out[(out["area_type"] == "england") & (out["outcome"] == key)]
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    for (name, g), colour in zip(e.groupby("scenario", sort=False), COLOURS, strict=False):
+        q = g.groupby("year")["value"].quantile([0.05, 0.5, 0.95]).unstack() * o.factor
+        label = "no reform (baseline)" if name == "baseline" else scenario_name
+        ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.25)
+        ax.plot(q.index, q[0.5], "o-", color=colour, label=label)
+    ax.set_title(o.label, fontsize=10)
+    ax.set_xlabel("year to 31 March")
+    ax.set_ylabel(o.unit)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+@solara.component
+def Page() -> None:
+    """The whole page."""
+    world = solara.use_reactive("Greater Manchester (RCC pathfinder)")
+    years = solara.use_reactive(5)
+    reps = solara.use_reactive(3)
+    name = solara.use_reactive("my_reform")
+    levers = solara.use_reactive({})
+    job = solara.use_reactive(None)
+    tick = solara.use_reactive(0)
+    chart = solara.use_reactive("spend_total_gbp")
+    message = solara.use_reactive("")
+
+    problem = ""
+    try:
+        policy = _policy(name.value, levers.value)
+    except (ConfigError, TypeError, ValueError) as exc:
+        policy, problem = None, str(exc)
+
+    def run() -> None:
+        cfg = RunConfig(
+            world=WorldConfig(name=WORLDS[world.value]), years=years.value, reps=reps.value
+        )
+        job.value = runs.start(cfg, policy)
+        tick.value += 1
+
+    def stop() -> None:
+        if job.value is not None:
+            runs.cancel(job.value)
+            tick.value += 1
+
+    def watch():  # polls the run's process; the page stays responsive
+        j = job.value
+        while j is not None and not j.finished:
+            time.sleep(0.5)
+            runs.poll(j)
+            tick.value += 1
+
+    solara.use_thread(watch, dependencies=[job.value])
+
+    def load(file) -> None:
+        try:
+            p = scenario.from_yaml(file["data"].decode(), file["name"])
+        except ConfigError as exc:
+            message.value = str(exc)
+            return
+        name.value = p.name
+        levers.value = {
+            k: {f: v for f, v in scenario.dataclasses.asdict(getattr(p, k)).items()}
+            for k in p.enabled()
+        }
+        message.value = f"loaded {file['name']}"
+
+    solara.Title("Children's care placements: test a reform")
+    with solara.Sidebar():
+        Words("The world", "h3")
+        solara.Select("World", values=list(WORLDS), value=world)
+        solara.SliderInt("Years", value=years, min=1, max=10)
+        solara.SliderInt("Replicates (paired with the baseline)", value=reps, min=1, max=10)
+        solara.InputText("Scenario name", value=name)
+        Words("Levers", "h3")
+        for lever in scenario.lever_names():
+            LeverPanel(lever, levers)
+    with solara.Column():
+        Words(
+            "Switch levers on in the sidebar, set their strengths and dates, then run. Each "
+            "replicate of the reform is paired with the same replicate of the baseline (the "
+            "same children and draws), so the difference is the reform's."
+        )
+        if problem:
+            solara.Error(problem)
+        elif policy is not None and not policy.enabled():
+            solara.Info("Switch at least one lever on to compare a reform with the baseline.")
+        with solara.Row():
+            ready = policy is not None and bool(policy.enabled())
+            solara.Button("Run", on_click=run, disabled=not ready, color="primary")
+            solara.Button("Cancel", on_click=stop)
+            if policy is not None:
+                solara.FileDownload(
+                    scenario.to_yaml(policy, "saved from the policy page"),
+                    filename=f"{policy.name}.yaml",
+                    label="Save scenario (YAML)",
+                )
+        solara.FileDrop(label="Drop a scenario YAML here to load it", on_file=load)
+        if message.value:
+            solara.Info(message.value)
+        j = job.value
+        if j is not None:
+            _ = tick.value
+            if j.error:
+                solara.Error(j.error)
+            elif j.cancelled:
+                solara.Warning("Cancelled. Replicates already finished stay cached.")
+            elif not j.finished:
+                share = 100 * j.done / j.total if j.total else 0
+                solara.ProgressLinear(value=share)
+                solara.Text(f"{j.done} of {j.total} runs done. {j.last}")
+            else:
+                Results(j, policy.name if policy else "reform", chart)
+
+
+@solara.component
+def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> None:
+    """The effects by family, in plain units, and a fan chart."""
+    from sim.io.compare import effects
+
+    out = runs.outcomes(j)
+    if out["scenario"].nunique() < 2:
+        solara.Warning("This scenario is the baseline: nothing to compare.")
+        return
+    out = out.assign(scenario=out["scenario"].where(out["scenario"] == "baseline", "reform"))
+    eff = effects(out)
+    rows = outcomes.effect_table(eff[eff["area_type"] == "england"], "England")
+    Words(
+        f"What the reform does (mean over the years, difference from the baseline, "
+        f"90% interval over {j.cfgs[0].reps} paired replicates)",
+        "h3",
+    )
+    for family in outcomes.FAMILIES:
+        part = [r for r in rows if r["family"] == family]
+        if part:
+            Words(family.capitalize(), "h4")
+            solara.DataFrame(pd.DataFrame(part).drop(columns="family"))
+    labels = {o.label: o.key for o in outcomes.OUTCOMES}
+    pick = next(k for k, v in labels.items() if v == chart.value)
+    solara.Select("Chart", values=list(labels), value=pick, on_value=lambda v: chart.set(labels[v]))
+    solara.FigureMatplotlib(fan_chart(out, chart.value, scenario_name))

@@ -1,0 +1,177 @@
+"""The outcomes the page shows, in words and plain units, grouped by family.
+
+This module owns how an outcome of the comparison (``sim.io.compare.outcomes``) is named and
+scaled for a policy team: each has a label in words, a unit, the factor from the model's unit
+(shares become percentage points, pounds a year become £m a year) and its family (stability,
+distance, cost, sufficiency, market); ``effect_table`` turns ``sim.io.compare.effects`` rows
+into that table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An outcome as the page shows it."""
+
+    key: str
+    label: str
+    unit: str
+    factor: float
+    family: str
+    explanation: str
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome(
+        "share_3plus_placements",
+        "Children with 3+ placements in the year",
+        "percentage points",
+        100.0,
+        "stability",
+        "DfE's stability measure: the share of children looked after at 31 March who had three "
+        "or more placements during the year (DfE 2025: 10%).",
+    ),
+    Outcome(
+        "long_term_stability",
+        "Long-term stability of under-16s",
+        "percentage points",
+        100.0,
+        "stability",
+        "Under-16s looked after for 2.5 years or more who have lived in the same placement for "
+        "2 years (DfE 2025: 69%).",
+    ),
+    Outcome(
+        "moves_per_child_year",
+        "Placement moves per child a year",
+        "moves",
+        1.0,
+        "stability",
+        "Placement changes in the year over the years children spent in care.",
+    ),
+    Outcome(
+        "share_over_20_miles_of_known",
+        "Placed over 20 miles from home",
+        "percentage points",
+        100.0,
+        "distance",
+        "Children placed more than 20 miles from the home they were taken into care from, of "
+        "those with a known distance (DfE 2025: 22%).",
+    ),
+    Outcome(
+        "share_outside_la",
+        "Placed outside their council",
+        "percentage points",
+        100.0,
+        "distance",
+        "Children placed outside their own council's area (DfE 2025: 44.5%).",
+    ),
+    Outcome(
+        "spend_total_gbp",
+        "Councils' spend on children in care",
+        "£m a year",
+        1e-6,
+        "cost",
+        "Placements, councils' other costs of children in care, RCC running costs, voids of "
+        "block contracts and capital, in 2024-25 prices (RO3 2024-25: £8.9bn for England).",
+    ),
+    Outcome(
+        "cost_per_child_week",
+        "Spend per child-week",
+        "£",
+        1.0,
+        "cost",
+        "Councils' spend over the weeks children spent in care.",
+    ),
+    Outcome(
+        "unregistered_at_31_march",
+        "Children in unregistered settings at 31 March",
+        "children",
+        1.0,
+        "sufficiency",
+        "Children placed where no registered place could be found (about 800 in England, PAC "
+        "2026).",
+    ),
+    Outcome(
+        "children_waiting",
+        "Children waiting for a planned move at 31 March",
+        "children",
+        1.0,
+        "sufficiency",
+        "Children whose planned move has not yet found a place.",
+    ),
+    Outcome(
+        "childrens_homes",
+        "Children's homes open at 31 March",
+        "homes",
+        1.0,
+        "sufficiency",
+        "Registered children's homes of every sector (Ofsted 2025: 4,009 with secure homes).",
+    ),
+    Outcome(
+        "foster_places",
+        "Foster places at 31 March",
+        "places",
+        1.0,
+        "sufficiency",
+        "Approved places of councils' and agencies' foster carers and kinship carers.",
+    ),
+    Outcome(
+        "mean_price_childrens_home_gbp_week",
+        "Price paid for a children's home place",
+        "£ a week",
+        1.0,
+        "market",
+        "The mean weekly fee councils pay (NAO 2025: £6,100).",
+    ),
+    Outcome(
+        "private_home_margin",
+        "Private homes' operating margin",
+        "percentage points",
+        100.0,
+        "market",
+        "Private children's homes' income less costs over income (CMA: 22.6% for the largest "
+        "groups).",
+    ),
+)
+BY_KEY = {o.key: o for o in OUTCOMES}
+FAMILIES = ("stability", "distance", "cost", "sufficiency", "market")
+
+
+def _fmt(x: float) -> str:
+    if pd.isna(x):
+        return "n/a"
+    a = abs(x)
+    if a >= 100:
+        return f"{x:+,.0f}"
+    if a >= 10:
+        return f"{x:+.1f}"
+    return f"{x:+.2f}"
+
+
+def effect_table(eff: pd.DataFrame, area: str = "England", period: str = "all_years") -> list:
+    """Rows (family, outcome in words, effect with its 90% interval in plain units, unit).
+
+    ``eff`` is ``sim.io.compare.effects``' output for one scenario against the baseline.
+    """
+    e = eff[(eff["area"] == area) & (eff["period"] == period)].set_index("outcome")
+    rows = []
+    for o in OUTCOMES:
+        if o.key not in e.index:
+            continue
+        r = e.loc[o.key]
+        d, lo, hi = (float(r[k]) * o.factor for k in ("diff", "lo", "hi"))
+        rows.append(
+            {
+                "family": o.family,
+                "outcome": o.label,
+                "effect": f"{_fmt(d)} [{_fmt(lo)} to {_fmt(hi)}]",
+                "unit": o.unit,
+                "baseline": f"{float(r['baseline']) * o.factor:,.1f}",
+            }
+        )
+    return rows
