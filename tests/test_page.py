@@ -142,8 +142,17 @@ def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path):
     assert job.error == ""
     box, rc = solara.render(app.Results(job, "hub", solara.reactive("spend_total_gbp")))
     tables = [w for w in _walk(box) if type(w).__name__ == "DataTableWidget"]
-    assert len(tables) == len(outcomes.FAMILIES)  # stability, distance, cost, sufficiency, market
+    assert len(tables) == len(outcomes.FAMILIES) + 1  # the five families and the costs
     assert [w for w in _walk(box) if isinstance(w, widgets.Image)]  # the fan chart
+    # The cost breakdown: the parts add up to the total in each scenario.
+    out = runs.outcomes(job).assign(
+        scenario=lambda d: d["scenario"].where(d["scenario"] == "baseline", "reform")
+    )
+    costs = outcomes.cost_breakdown(out)
+    total = out[(out["area_type"] == "england") & (out["outcome"] == "spend_total_gbp")]
+    total = total.groupby("scenario")["value"].mean() / 1e6
+    for scen in ("baseline", "reform"):
+        assert costs[scen].sum() == pytest.approx(total[scen], rel=1e-9)
 
 
 def _walk(w):
@@ -270,3 +279,15 @@ def test_a_real_browser_runs_a_reform_with_no_internet(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_link_reopens_the_scenario_and_its_settings():
+    policy = scenario.build_policy(
+        "cap_15", {"profit_cap": {"enabled": True, "start": "2027-04-01", "max_margin": 0.15}}
+    )
+    query = scenario.to_link(policy, world="England", years=7, reps=4)
+    back, settings = scenario.from_link(query)
+    assert back == policy and settings == {"world": "England", "years": "7", "reps": "4"}
+    assert scenario.from_link("") == (None, {})
+    with pytest.raises(ConfigError, match="link's scenario"):
+        scenario.from_link("scenario=bm90IHlhbWw6IFs=")  # "not yaml: [" : not a scenario

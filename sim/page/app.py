@@ -4,13 +4,15 @@ This module owns the page's components: the world, years and replicates; a panel
 with its settings (each checked by the lever's schema as it is typed, the allowed range shown
 when refused) and its explanation from the schema; the run, in a process of its own with a
 progress bar and a cancel button (``sim.page.runs``); the effects in plain units with their
-intervals by outcome family and a fan chart over the years (``sim.page.outcomes``); and the
-scenario saved or loaded as a ``configs/policy`` YAML file. ``experiments/app.py`` serves it.
+intervals by outcome family, the cost breakdown, a fan chart over the years
+(``sim.page.outcomes``) and the outcomes to download (CSV, Parquet); and the scenario saved or
+loaded as a ``configs/policy`` YAML file. ``experiments/app.py`` serves it.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import time
 
 import matplotlib
@@ -166,9 +168,9 @@ def Page() -> None:
 
     solara.use_thread(watch, dependencies=[job.value])
 
-    def load(file) -> None:
+    def load_text(text: str, source: str) -> None:
         try:
-            p = scenario.from_yaml(file["data"].decode(), file["name"])
+            p = scenario.from_yaml(text, source)
         except ConfigError as exc:
             message.value = str(exc)
             return
@@ -177,7 +179,35 @@ def Page() -> None:
             k: {f: v for f, v in scenario.dataclasses.asdict(getattr(p, k)).items()}
             for k in p.enabled()
         }
-        message.value = f"loaded {file['name']}"
+        message.value = f"loaded {source}"
+
+    def load(file) -> None:
+        load_text(file["data"].decode(), file["name"])
+
+    router = solara.use_router()
+
+    def from_link() -> None:  # a link made by "Link to this scenario" reopens it
+        try:
+            linked, settings = scenario.from_link(router.search)
+        except ConfigError as exc:
+            message.value = str(exc)
+            return
+        if linked is not None:
+            load_text(scenario.to_yaml(linked), "the link")
+        if settings.get("world") in WORLDS:
+            world.value = settings["world"]
+        for key, var in (("years", years), ("reps", reps)):
+            if settings.get(key, "").isdigit():
+                var.value = min(10, max(1, int(settings[key])))
+
+    solara.use_effect(from_link, [])
+
+    def link() -> None:
+        if policy is None:
+            return
+        query = scenario.to_link(policy, world=world.value, years=years.value, reps=reps.value)
+        router.push(f"{router.path}?{query}")
+        message.value = "The address bar now holds a link that reopens this scenario."
 
     solara.Title("Children's care placements: test a reform")
     with solara.Sidebar():
@@ -203,6 +233,7 @@ def Page() -> None:
             ready = policy is not None and bool(policy.enabled())
             solara.Button("Run", on_click=run, disabled=not ready, color="primary")
             solara.Button("Cancel", on_click=stop)
+            solara.Button("Link to this scenario", on_click=link, disabled=policy is None)
             if policy is not None:
                 solara.FileDownload(
                     scenario.to_yaml(policy, "saved from the policy page"),
@@ -227,6 +258,12 @@ def Page() -> None:
                 Results(j, policy.name if policy else "reform", chart)
 
 
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
 @solara.component
 def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> None:
     """The effects by family, in plain units, and a fan chart."""
@@ -249,6 +286,23 @@ def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> Non
         if part:
             Words(family.capitalize(), "h4")
             solara.DataFrame(pd.DataFrame(part).drop(columns="family"))
+    Words("Where the money goes (mean £m a year)", "h4")
+    costs = outcomes.cost_breakdown(out).rename(
+        columns={"baseline": "no reform", "reform": scenario_name}
+    )
+    solara.DataFrame(costs.round(1).reset_index(names="spend on"))
+    with solara.Row():
+        solara.FileDownload(
+            out.to_csv(index=False),
+            filename=f"{scenario_name}_outcomes.csv",
+            label="Outcomes (CSV)",
+        )
+        solara.FileDownload(
+            lambda: _parquet(out), filename=f"{scenario_name}_outcomes.parquet", label="Parquet"
+        )
+        solara.FileDownload(
+            eff.to_csv(index=False), filename=f"{scenario_name}_effects.csv", label="Effects (CSV)"
+        )
     labels = {o.label: o.key for o in outcomes.OUTCOMES}
     pick = next(k for k, v in labels.items() if v == chart.value)
     solara.Select("Chart", values=list(labels), value=pick, on_value=lambda v: chart.set(labels[v]))

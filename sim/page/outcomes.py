@@ -175,3 +175,30 @@ def effect_table(eff: pd.DataFrame, area: str = "England", period: str = "all_ye
             }
         )
     return rows
+
+
+# The cost breakdown: councils' spend by what it pays for (the ledger's groups, a partition of
+# ``spend_total_gbp``; the clawback of a profit cap is negative).
+COST_PARTS: tuple[tuple[str, str], ...] = (
+    ("spend_fostering_gbp", "foster placements"),
+    ("spend_residential_gbp", "children's homes, secure and unregistered"),
+    ("spend_supported_gbp", "supported accommodation"),
+    ("spend_overhead_gbp", "councils' other costs"),
+    ("spend_rcc_gbp", "RCC running costs"),
+    ("spend_void_gbp", "empty places paid for (voids)"),
+    ("spend_capital_gbp", "capital (new public homes)"),
+    ("spend_programme_gbp", "programmes (hubs, prevention, support)"),
+    ("spend_clawback_gbp", "profit returned under a cap"),
+)
+
+
+def cost_breakdown(out: pd.DataFrame) -> pd.DataFrame:
+    """Mean spend a year by part and scenario, £m, over the years and replicates.
+
+    The area is the world's (area type ``england``: England or the world's councils).
+    """
+    e = out[(out["area_type"] == "england") & out["outcome"].isin([k for k, _ in COST_PARTS])]
+    mean = e.groupby(["scenario", "outcome"])["value"].mean().unstack("scenario") / 1e6
+    names = dict(COST_PARTS)
+    mean.index = [names[k] for k in mean.index]
+    return mean.reindex([n for _, n in COST_PARTS]).fillna(0.0)

@@ -10,9 +10,11 @@ levers switched on, ``configs/policy/lever/<lever>.yaml``, then the values that 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import inspect
 import re
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,6 +221,29 @@ def from_yaml(text: str, source: str = "the scenario") -> PolicyConfig:
             raise ConfigError(f"{source}: {key} should hold the lever's settings")
         levers.setdefault(key, {}).update(value)
     return build_policy(str(doc.get("name", "scenario")), levers)
+
+
+def to_link(policy: PolicyConfig, **settings: Any) -> str:
+    """A query string that reopens ``policy`` (its YAML, base64) and the page's ``settings``."""
+    code = base64.urlsafe_b64encode(to_yaml(policy).encode()).decode()
+    return urllib.parse.urlencode({"scenario": code, **settings})
+
+
+def from_link(search: str | None) -> tuple[PolicyConfig | None, dict[str, str]]:
+    """The scenario and settings of a query string ``to_link`` made.
+
+    Raises:
+        ConfigError: the link's scenario cannot be read or is not a valid scenario.
+    """
+    q = {k: v[0] for k, v in urllib.parse.parse_qs(search or "").items()}
+    policy = None
+    if "scenario" in q:
+        try:
+            text = base64.urlsafe_b64decode(q.pop("scenario").encode()).decode()
+        except ValueError:
+            raise ConfigError("the link's scenario could not be read") from None
+        policy = from_yaml(text, "the link's scenario")
+    return policy, q
 
 
 def explain(name: str) -> str:
