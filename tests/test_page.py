@@ -85,7 +85,7 @@ def test_a_page_run_pairs_with_the_comparison_and_is_cached(tmp_path):
     pol = scenario.build_policy(
         "prevention", {"prevention": {"enabled": True, "start": "2025-06-01"}}
     )
-    job = runs.start(cfg, pol, tmp_path)
+    job = runs.start(cfg, pol, cache_dir=tmp_path)
     while not runs.poll(job).finished:
         time.sleep(0.2)
     assert job.error == "" and job.done == job.total == 4
@@ -104,10 +104,10 @@ def test_a_page_run_pairs_with_the_comparison_and_is_cached(tmp_path):
     pol2 = scenario.build_policy(
         "hub", {"recruitment_hub": {"enabled": True, "start": "2025-06-01"}}
     )
-    job2 = runs.start(cfg, pol2, tmp_path)
+    job2 = runs.start(cfg, pol2, cache_dir=tmp_path)
     runs.cancel(job2)
     assert job2.cancelled and not runs.cached(cfg, pol2, tmp_path).exists()
-    again = runs.start(cfg, pol, tmp_path)
+    again = runs.start(cfg, pol, cache_dir=tmp_path)
     assert again.finished and again.process is None  # both cached: nothing runs
 
 
@@ -136,7 +136,7 @@ def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path):
     pol = scenario.build_policy(
         "hub", {"recruitment_hub": {"enabled": True, "start": "2025-06-01"}}
     )
-    job = runs.start(cfg, pol, tmp_path)
+    job = runs.start(cfg, pol, cache_dir=tmp_path)
     while not runs.poll(job).finished:
         time.sleep(0.2)
     assert job.error == ""
@@ -291,3 +291,23 @@ def test_a_link_reopens_the_scenario_and_its_settings():
     assert scenario.from_link("") == (None, {})
     with pytest.raises(ConfigError, match="link's scenario"):
         scenario.from_link("scenario=bm90IHlhbWw6IFs=")  # "not yaml: [" : not a scenario
+
+
+def test_kept_scenarios_are_compared_side_by_side(tmp_path):
+    import time
+
+    from sim.io.compare import effects
+    from sim.page import runs
+    from tests.conftest import tiny_config
+
+    cfg = tiny_config(years=1, reps=2)
+    a = scenario.build_policy("hub", {"recruitment_hub": {"enabled": True, "start": "2025-06-01"}})
+    b = scenario.build_policy("kin", {"kinship_support": {"enabled": True, "start": "2025-06-01"}})
+    job = runs.start(cfg, a, b, cache_dir=tmp_path)
+    while not runs.poll(job).finished:
+        time.sleep(0.2)
+    assert job.error == "" and job.total == 6  # the baseline and two scenarios, 2 replicates
+    table = outcomes.side_by_side(effects(runs.outcomes(job)))
+    assert list(table.columns) == ["outcome", "unit", "hub", "kin"]
+    spend = table[table["outcome"] == "Councils' spend on children in care"]
+    assert spend["unit"].item() == "£m a year" and "[" in spend["hub"].item()

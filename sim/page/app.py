@@ -140,6 +140,7 @@ def Page() -> None:
     tick = solara.use_reactive(0)
     chart = solara.use_reactive("spend_total_gbp")
     message = solara.use_reactive("")
+    kept = solara.use_reactive({})  # scenarios kept for comparison: name -> YAML
 
     problem = ""
     try:
@@ -147,11 +148,22 @@ def Page() -> None:
     except (ConfigError, TypeError, ValueError) as exc:
         policy, problem = None, str(exc)
 
-    def run() -> None:
-        cfg = RunConfig(
+    def config() -> RunConfig:
+        return RunConfig(
             world=WorldConfig(name=WORLDS[world.value]), years=years.value, reps=reps.value
         )
-        job.value = runs.start(cfg, policy)
+
+    def run() -> None:
+        job.value = runs.start(config(), policy)
+        tick.value += 1
+
+    def keep() -> None:
+        if policy is not None:
+            kept.value = {**kept.value, policy.name: scenario.to_yaml(policy)}
+
+    def compare() -> None:
+        chosen = [scenario.from_yaml(text, name) for name, text in kept.value.items()]
+        job.value = runs.start(config(), *chosen)
         tick.value += 1
 
     def stop() -> None:
@@ -240,6 +252,15 @@ def Page() -> None:
                     filename=f"{policy.name}.yaml",
                     label="Save scenario (YAML)",
                 )
+        with solara.Row():
+            solara.Button("Keep for comparison", on_click=keep, disabled=policy is None)
+            solara.Button(
+                f"Compare the {len(kept.value)} kept side by side",
+                on_click=compare,
+                disabled=len(kept.value) < 2,
+            )
+            if kept.value:
+                solara.Text("kept: " + ", ".join(kept.value))
         solara.FileDrop(label="Drop a scenario YAML here to load it", on_file=load)
         if message.value:
             solara.Info(message.value)
@@ -272,6 +293,14 @@ def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> Non
     out = runs.outcomes(j)
     if out["scenario"].nunique() < 2:
         solara.Warning("This scenario is the baseline: nothing to compare.")
+        return
+    if out["scenario"].nunique() > 2:  # kept scenarios, side by side
+        Words(
+            f"Kept scenarios side by side (mean over the years, difference from the baseline, "
+            f"90% interval over {j.cfgs[0].reps} paired replicates)",
+            "h3",
+        )
+        solara.DataFrame(outcomes.side_by_side(effects(out)))
         return
     out = out.assign(scenario=out["scenario"].where(out["scenario"] == "baseline", "reform"))
     eff = effects(out)

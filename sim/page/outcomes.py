@@ -202,3 +202,16 @@ def cost_breakdown(out: pd.DataFrame) -> pd.DataFrame:
     names = dict(COST_PARTS)
     mean.index = [names[k] for k in mean.index]
     return mean.reindex([n for _, n in COST_PARTS]).fillna(0.0)
+
+
+def side_by_side(
+    eff: pd.DataFrame, area: str = "England", period: str = "all_years"
+) -> pd.DataFrame:
+    """Each scenario's effects (``effect_table``) as columns, one row per outcome in words."""
+    cols = {}
+    for scen in dict.fromkeys(eff["scenario"]):
+        rows = effect_table(eff[eff["scenario"] == scen], area, period)
+        cols[scen] = {(r["outcome"], r["unit"]): r["effect"] for r in rows}
+    table = pd.DataFrame(cols)
+    table.index = pd.MultiIndex.from_tuples(table.index, names=["outcome", "unit"])
+    return table.reset_index()

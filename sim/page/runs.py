@@ -91,11 +91,15 @@ class Job:
     lines: list[str] = field(default_factory=list)
 
 
-def start(cfg: RunConfig, policy: PolicyConfig, cache_dir: Path = CACHE_DIR) -> Job:
-    """Start the baseline (if not cached) and ``policy`` on ``cfg``'s world in a process."""
+def start(cfg: RunConfig, *policies: PolicyConfig, cache_dir: Path = CACHE_DIR) -> Job:
+    """Start the baseline and each of ``policies`` on ``cfg``'s world in a process.
+
+    Those already cached are not run again.
+    """
     base = PolicyConfig(name="baseline")
-    cfgs = [dataclasses.replace(cfg, policy=base), dataclasses.replace(cfg, policy=policy)]
-    paths = [cached(cfg, base, cache_dir), cached(cfg, policy, cache_dir)]
+    chosen = [base, *(p for p in policies if p.name != "baseline")]
+    cfgs = [dataclasses.replace(cfg, policy=p) for p in chosen]
+    paths = [cached(cfg, p, cache_dir) for p in chosen]
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     job = Job(cfgs, paths, None, q)
