@@ -162,7 +162,7 @@ def Page() -> None:
             kept.value = {**kept.value, policy.name: scenario.to_yaml(policy)}
 
     def compare() -> None:
-        chosen = [scenario.from_yaml(text, name) for name, text in kept.value.items()]
+        chosen = [scenario.from_yaml(text, label) for label, text in kept.value.items()]
         job.value = runs.start(config(), *chosen)
         tick.value += 1
 
