@@ -6,8 +6,9 @@ python experiments/compare.py years=5 reps=4 workers=2 out=outputs/compare/mine
 
 Any other override (``params.*``, ``policy.<lever>.*`` for every scenario, ``seed``) is passed
 to each scenario's config. Writes outcomes.csv, effects.csv, manifest.json, configs.json and
-figures/ (fan charts, forest plot) to ``out`` (default outputs/compare/<time>), and prints the
-England effects table.
+figures/ (fan charts, forest plot) to ``out`` (default outputs/compare/<time>), with
+``report=true`` also report.html (the policy page's report: self-contained, figures embedded),
+and prints the England effects table.
 """
 
 import sys
@@ -43,9 +44,9 @@ TABLE = [
 ]
 
 
-def parse(argv: list[str]) -> tuple[list[str], Path, list[str]]:
-    """Split the command line into scenarios, output folder and config overrides."""
-    scenarios, out, rest = list(SCENARIOS), None, []
+def parse(argv: list[str]) -> tuple[list[str], Path, list[str], bool]:
+    """Split the command line into scenarios, output folder, config overrides and ``report``."""
+    scenarios, out, rest, report = list(SCENARIOS), None, [], False
     seen = set()
     for a in argv:
         key, _, value = a.partition("=")
@@ -53,6 +54,10 @@ def parse(argv: list[str]) -> tuple[list[str], Path, list[str]]:
             scenarios = [s for s in value.split(",") if s]
         elif key == "out":
             out = Path(value)
+        elif key == "report":
+            if value not in ("true", "false"):
+                raise UserError(f"report={value!r}: expected true or false")
+            report = value == "true"
         elif key == "policy":
             raise UserError("use scenarios=a,b,... (each is a policy file) instead of policy=")
         else:
@@ -64,7 +69,7 @@ def parse(argv: list[str]) -> tuple[list[str], Path, list[str]]:
     if len(set(scenarios)) != len(scenarios):
         raise UserError(f"scenarios={','.join(scenarios)}: a scenario is named twice")
     out = out or Path("outputs/compare") / time.strftime("%Y-%m-%d_%H-%M-%S")
-    return scenarios, out, rest
+    return scenarios, out, rest, report
 
 
 def main(argv: list[str]) -> None:
@@ -77,7 +82,7 @@ def main(argv: list[str]) -> None:
     from sim.io.compare import effects, run_scenarios, write_comparison
     from sim.io.outputs import code_version
 
-    scenarios, out, rest = parse(argv)
+    scenarios, out, rest, report = parse(argv)
     cfgs = [validate([f"policy={s}", *rest]) for s in scenarios]
     cfgs = [
         dataclasses.replace(c, policy=dataclasses.replace(c.policy, name=s))
@@ -112,7 +117,19 @@ def main(argv: list[str]) -> None:
             ],
         },
     }
-    files = write_comparison(out, cfgs, res, eff, manifest)
+    extra = {}
+    if report:  # the same report the policy page downloads
+        from sim.page.report import html_report
+
+        meta = {
+            "world": manifest["world"],
+            "years": manifest["years"],
+            "replicates": manifest["reps"],
+            "seed": manifest["seed"],
+            "code version": manifest["code_version"],
+        }
+        extra["report.html"] = html_report(res, eff, meta)
+    files = write_comparison(out, cfgs, res, eff, manifest, extra=extra)
     e = eff[(eff["area_type"] == "england") & (eff["period"] == "all_years")]
     e = e[e["outcome"].isin(TABLE)]
     if len(e):

@@ -311,3 +311,26 @@ def test_kept_scenarios_are_compared_side_by_side(tmp_path):
     assert list(table.columns) == ["outcome", "unit", "hub", "kin"]
     spend = table[table["outcome"] == "Councils' spend on children in care"]
     assert spend["unit"].item() == "£m a year" and "[" in spend["hub"].item()
+
+
+def test_the_report_stands_alone(tmp_path):
+    """``compare.py report=true`` writes the page's report: every family's table, the costs
+    and the fan charts, figures embedded, nothing fetched from elsewhere."""
+    import re
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "cmp"
+    subprocess.run(
+        [sys.executable, str(root / "experiments" / "compare.py"), "scenarios=baseline,prevention",
+         "world=tiny", "years=2", "reps=2", "workers=1", f"out={out}", "report=true"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    text = (out / "report.html").read_text()
+    assert text.startswith("<!doctype html>")
+    for heading in ("Stability", "Distance", "Cost", "Sufficiency", "Market", "Where the money"):
+        assert f"<h2>{heading}" in text, heading
+    assert text.count("data:image/png;base64,") == 5
+    assert not re.findall(r"(?:src|href)=.https?://", text)
+    assert "prevention" in text  # the scenario's column

@@ -187,8 +187,12 @@ def write_comparison(
     eff: pd.DataFrame,
     manifest: dict,
     figures: bool = True,
+    extra: dict[str, str] | None = None,
 ) -> list[Path]:
-    """Write outcomes, effects, the manifest, configs and figures into ``out_dir`` atomically."""
+    """Write outcomes, effects, the manifest, configs and figures into ``out_dir`` atomically.
+
+    ``extra``: further text files by name (the HTML report), written with the rest.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = out_dir / f".staging-{os.getpid()}"
@@ -207,6 +211,8 @@ def write_comparison(
             (stage / "figures").mkdir()
             plots.fan_charts(out, FAN_OUTCOMES, stage / "figures")
             plots.forest(eff, stage / "figures" / "forest.png")
+        for name, text in (extra or {}).items():
+            (stage / name).write_text(text)
         from sim.io.staging import commit_stage
 
         return commit_stage(stage, out_dir)

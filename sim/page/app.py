@@ -24,6 +24,7 @@ import solara  # noqa: E402
 
 from sim.config import ConfigError, RunConfig, WorldConfig, WorldName  # noqa: E402
 from sim.page import outcomes, runs, scenario  # noqa: E402
+from sim.page.report import html_report  # noqa: E402
 
 WORLDS = {
     "Greater Manchester (RCC pathfinder)": WorldName.greater_manchester,
@@ -279,6 +280,11 @@ def Page() -> None:
                 Results(j, policy.name if policy else "reform", chart)
 
 
+def _meta(j: runs.Job) -> dict[str, str]:
+    c = j.cfgs[0]
+    return {"world": c.world.name.value, "years": c.years, "replicates": c.reps, "seed": c.seed}
+
+
 def _parquet(frame: pd.DataFrame) -> bytes:
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
@@ -300,7 +306,13 @@ def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> Non
             f"90% interval over {j.cfgs[0].reps} paired replicates)",
             "h3",
         )
-        solara.DataFrame(outcomes.side_by_side(effects(out)))
+        eff = effects(out)
+        solara.DataFrame(outcomes.side_by_side(eff))
+        solara.FileDownload(
+            lambda: html_report(out, eff, _meta(j)),
+            filename="comparison_report.html",
+            label="Report (HTML)",
+        )
         return
     out = out.assign(scenario=out["scenario"].where(out["scenario"] == "baseline", "reform"))
     eff = effects(out)
@@ -331,6 +343,15 @@ def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> Non
         )
         solara.FileDownload(
             eff.to_csv(index=False), filename=f"{scenario_name}_effects.csv", label="Effects (CSV)"
+        )
+        solara.FileDownload(
+            lambda: html_report(
+                out.assign(scenario=out["scenario"].replace("reform", scenario_name)),
+                eff.assign(scenario=scenario_name),
+                _meta(j),
+            ),
+            filename=f"{scenario_name}_report.html",
+            label="Report (HTML)",
         )
     labels = {o.label: o.key for o in outcomes.OUTCOMES}
     pick = next(k for k, v in labels.items() if v == chart.value)

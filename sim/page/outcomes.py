@@ -201,6 +201,7 @@ def cost_breakdown(out: pd.DataFrame) -> pd.DataFrame:
     mean = e.groupby(["scenario", "outcome"])["value"].mean().unstack("scenario") / 1e6
     names = dict(COST_PARTS)
     mean.index = [names[k] for k in mean.index]
+    mean.columns.name = None
     return mean.reindex([n for _, n in COST_PARTS]).fillna(0.0)
 
 
