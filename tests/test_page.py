@@ -334,3 +334,44 @@ def test_the_report_stands_alone(tmp_path):
     assert text.count("data:image/png;base64,") == 5
     assert not re.findall(r"(?:src|href)=.https?://", text)
     assert "prevention" in text  # the scenario's column
+
+
+def test_what_moved_names_clear_changes_in_words():
+    import pandas as pd
+
+    eff = pd.DataFrame(
+        {
+            "period": "all_years",
+            "area": "England",
+            "outcome": ["mean_price_childrens_home_gbp_week", "foster_places", "childrens_homes"],
+            "baseline": [6000.0, 50000.0, 4000.0],
+            "diff": [-300.0, 100.0, 10.0],
+            "lo": [-400.0, 50.0, -5.0],
+            "hi": [-200.0, 150.0, 25.0],
+        }
+    )
+    lines = outcomes.what_moved(eff)
+    # The homes' change is not clear (its interval crosses zero); the price's is the largest.
+    assert lines == [
+        "The price paid for a children's home place fell by £300.0 a week [200.0 to 400.0]",
+        "Foster places rose by 100.0 places [50.0 to 150.0]",
+    ]
+
+
+def test_the_baseline_is_set_beside_the_national_figures():
+    import pandas as pd
+
+    out = pd.DataFrame(
+        {
+            "scenario": "baseline",
+            "rep": [0, 1],
+            "year": 2026,
+            "area_type": "england",
+            "area": "England",
+            "outcome": "cla",
+            "value": [81000.0, 82000.0],
+        }
+    )
+    row = outcomes.national_check(out).iloc[0]
+    assert row["measure"] == "CLA at 31 March" and row["national figure"] == 81770
+    assert row["model (first year)"] == 81500.0 and row["within"] == "yes"

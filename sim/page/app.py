@@ -11,6 +11,7 @@ loaded as a ``configs/policy`` YAML file. ``experiments/app.py`` serves it.
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import time
@@ -22,7 +23,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import solara  # noqa: E402
 
-from sim.config import ConfigError, RunConfig, WorldConfig, WorldName  # noqa: E402
+from sim.config import (  # noqa: E402
+    ConfigError,
+    RunConfig,
+    UncertaintyConfig,
+    WorldConfig,
+    WorldName,
+)
 from sim.page import outcomes, runs, scenario  # noqa: E402
 from sim.page.report import html_report  # noqa: E402
 
@@ -107,6 +114,14 @@ def Words(text: str, tag: str = "p") -> None:
     solara.HTML(tag=tag, unsafe_innerHTML=html.escape(text))
 
 
+@functools.cache
+def assumptions() -> UncertaintyConfig:
+    """``uncertainty=assumptions`` as the command line composes it."""
+    from sim.io.cli import validate
+
+    return validate(["uncertainty=assumptions"]).uncertainty
+
+
 def _policy(name: str, levers: dict) -> scenario.PolicyConfig:
     return scenario.build_policy(name, {k: _values(k, v) for k, v in levers.items() if v})
 
@@ -123,6 +138,7 @@ def fan_chart(out: pd.DataFrame, key: str, scenario_name: str):
         ax.plot(q.index, q[0.5], "o-", color=colour, label=label)
     ax.set_title(o.label, fontsize=10)
     ax.set_xlabel("year to 31 March")
+    ax.set_xticks(sorted(e["year"].unique()))
     ax.set_ylabel(o.unit)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -142,6 +158,7 @@ def Page() -> None:
     chart = solara.use_reactive("spend_total_gbp")
     message = solara.use_reactive("")
     kept = solara.use_reactive({})  # scenarios kept for comparison: name -> YAML
+    uncertain = solara.use_reactive(False)  # draw the assumptions' values per replicate
 
     problem = ""
     try:
@@ -151,7 +168,10 @@ def Page() -> None:
 
     def config() -> RunConfig:
         return RunConfig(
-            world=WorldConfig(name=WORLDS[world.value]), years=years.value, reps=reps.value
+            world=WorldConfig(name=WORLDS[world.value]),
+            years=years.value,
+            reps=reps.value,
+            uncertainty=assumptions() if uncertain.value else UncertaintyConfig(),
         )
 
     def run() -> None:
@@ -228,6 +248,11 @@ def Page() -> None:
         solara.Select("World", values=list(WORLDS), value=world)
         solara.SliderInt("Years", value=years, min=1, max=10)
         solara.SliderInt("Replicates (paired with the baseline)", value=reps, min=1, max=10)
+        solara.Checkbox(
+            label="Uncertain assumptions: each replicate draws the levers' strengths and the "
+            "assumed parameters (configs/uncertainty/assumptions.yaml)",
+            value=uncertain,
+        )
         solara.InputText("Scenario name", value=name)
         Words("Levers", "h3")
         for lever in scenario.lever_names():
@@ -353,6 +378,16 @@ def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> Non
             filename=f"{scenario_name}_report.html",
             label="Report (HTML)",
         )
+    moved = outcomes.what_moved(eff)
+    Words("What moved (the channels the effect runs through, where the change is clear)", "h4")
+    if moved:
+        for line in moved:
+            Words(line)
+    else:
+        Words("No channel moved clearly beyond chance with these replicates.")
+    if j.cfgs[0].world.name == WorldName.england:
+        Words("The baseline against the national figures", "h4")
+        solara.DataFrame(outcomes.national_check(out))
     labels = {o.label: o.key for o in outcomes.OUTCOMES}
     pick = next(k for k, v in labels.items() if v == chart.value)
     solara.Select("Chart", values=list(labels), value=pick, on_value=lambda v: chart.set(labels[v]))

@@ -216,3 +216,94 @@ def side_by_side(
     table = pd.DataFrame(cols)
     table.index = pd.MultiIndex.from_tuples(table.index, names=["outcome", "unit"])
     return table.reset_index()
+
+
+def national_check(out: pd.DataFrame) -> pd.DataFrame:
+    """The baseline's first year against the national figures it can be compared with.
+
+    The targets of ``sim.calibration.targets`` (DfE, NAO, CMA, LGA, Ofsted) whose indicator is
+    among the page's outcomes; only meaningful for the England world.
+    """
+    from sim.calibration.targets import BASELINE_TARGETS, MARKET_CHECKS, check
+
+    base = out[out["scenario"] == "baseline"].rename(columns={"outcome": "indicator"})
+    have = set(base["indicator"])
+    targets = tuple(t for t in (*BASELINE_TARGETS, *MARKET_CHECKS) if t.indicator in have)
+    rows = check(base, int(base["year"].min()), targets)
+    return pd.DataFrame(
+        {
+            "measure": rows["target"],
+            "model (first year)": rows["simulated"].round(1),
+            "national figure": rows["target_value"],
+            "band": [
+                f"{lo:,.1f} to {hi:,.1f}"
+                for lo, hi in zip(rows["lower"], rows["upper"], strict=True)
+            ],
+            "within": rows["within"].map({True: "yes", False: "no"}),
+            "source": rows["source"],
+        }
+    )
+
+
+# What carries a reform's effect: the market and supply outcomes a change in stability,
+# distance or cost runs through (prices, supply, margins, search, RCCs' costs).
+CHANNELS: tuple[tuple[str, str, str, float], ...] = (
+    (
+        "mean_price_childrens_home_gbp_week",
+        "the price paid for a children's home place",
+        "£ a week",
+        1.0,
+    ),
+    (
+        "mean_price_foster_ifa_gbp_week",
+        "the price paid for an agency foster place",
+        "£ a week",
+        1.0,
+    ),
+    ("private_home_margin", "private homes' operating margin", "points", 100.0),
+    ("childrens_homes", "children's homes open", "homes", 1.0),
+    ("foster_places", "foster places", "places", 1.0),
+    ("share_outside_la", "children placed outside their council", "points", 100.0),
+    ("mean_distance_km", "the mean distance from home", "km", 1.0),
+    ("unregistered_at_31_march", "children in unregistered settings", "children", 1.0),
+    ("spend_void_gbp", "spend on empty places (block contracts, public homes)", "£m a year", 1e-6),
+    ("spend_rcc_gbp", "RCCs' running costs", "£m a year", 1e-6),
+    ("spend_programme_gbp", "programme spend (hubs, prevention, support)", "£m a year", 1e-6),
+)
+
+
+def amount(x: float, unit: str) -> str:
+    """``x`` in ``unit`` as words: £229.5 a week, £1.2m a year, 165.1 places."""
+    if unit == "£m a year":
+        return f"£{x:,.1f}m a year"
+    if unit.startswith("£"):
+        return f"£{x:,.1f}{unit[1:]}"
+    return f"{x:,.1f} {unit}"
+
+
+def what_moved(eff: pd.DataFrame, area: str = "England", period: str = "all_years") -> list[str]:
+    """Sentences on the channels whose change is clear, largest relative change first.
+
+    A change is clear when its 90% interval excludes zero.
+    """
+    e = eff[(eff["area"] == area) & (eff["period"] == period)].set_index("outcome")
+    found = []
+    for key, words, unit, factor in CHANNELS:
+        if key not in e.index:
+            continue
+        r = e.loc[key]
+        lo, hi = float(r["lo"]), float(r["hi"])
+        if not (lo > 0 or hi < 0):
+            continue
+        d = float(r["diff"])
+        base = abs(float(r["baseline"])) or 1.0
+        verb = "rose" if d > 0 else "fell"
+        near, far = sorted((abs(lo), abs(hi)))
+        found.append(
+            (
+                abs(d) / base,
+                f"{words[0].upper()}{words[1:]} {verb} by {amount(abs(d) * factor, unit)} "
+                f"[{near * factor:,.1f} to {far * factor:,.1f}]",
+            )
+        )
+    return [text for _, text in sorted(found, key=lambda x: -x[0])]

@@ -45,6 +45,7 @@ def fan_figure(out: pd.DataFrame, key: str, area_type: str = "england"):
         ax.plot(q.index, q[0.5], "o-", color=colour, label=label, markersize=3)
     ax.set_title(o.label, fontsize=10)
     ax.set_xlabel("year to 31 March")
+    ax.set_xticks(sorted(e["year"].unique()))
     ax.set_ylabel(o.unit)
     ax.legend(fontsize=7)
     fig.tight_layout()
