@@ -89,9 +89,11 @@ def test_a_page_run_pairs_with_the_comparison_and_is_cached(tmp_path):
     while not runs.poll(job).finished:
         time.sleep(0.2)
     assert job.error == "" and job.done == job.total == 4
-    got = runs.outcomes(job).sort_values(
-        ["scenario", "rep", "year", "area_type", "area", "outcome"]
-    )
+    got = runs.outcomes(job)
+    la = got[got["area_type"] == "la"]
+    assert set(la["outcome"]) == set(runs.COUNCIL_OUTCOMES)  # the map's council rows
+    got = got[got["area_type"] != "la"]
+    got = got.sort_values(["scenario", "rep", "year", "area_type", "area", "outcome"])
     import dataclasses
 
     want = run_scenarios([cfg, dataclasses.replace(cfg, policy=pol)], 2, 1).sort_values(
@@ -142,8 +144,22 @@ def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path):
     assert job.error == ""
     box, rc = solara.render(app.Results(job, "hub", solara.reactive("spend_total_gbp")))
     tables = [w for w in _walk(box) if type(w).__name__ == "DataTableWidget"]
-    assert len(tables) == len(outcomes.FAMILIES) + 1  # the five families and the costs
-    assert [w for w in _walk(box) if isinstance(w, widgets.Image)]  # the fan chart
+    # the five families, the costs and the councils
+    assert len(tables) == len(outcomes.FAMILIES) + 2
+    assert len([w for w in _walk(box) if isinstance(w, widgets.Image)]) == 2  # map, fan chart
+    # The map's changes are each council's reform less baseline, means over years and reps.
+    out = runs.outcomes(job)
+    fig, by_council = app.council_map(
+        out.assign(scenario=out["scenario"].where(out["scenario"] == "baseline", "reform")),
+        "share_over_20_miles_of_known",
+        "hub",
+    )
+    la = out[(out["area_type"] == "la") & (out["outcome"] == "share_over_20_miles_of_known")]
+    m = la.groupby(["scenario", "area"])["value"].mean()
+    first = by_council.index[0]
+    assert by_council.loc[first, "change"] == pytest.approx(
+        100 * (m["hub", first] - m["baseline", first]), abs=0.006
+    )
     # The cost breakdown: the parts add up to the total in each scenario.
     out = runs.outcomes(job).assign(
         scenario=lambda d: d["scenario"].where(d["scenario"] == "baseline", "reform")
@@ -375,3 +391,19 @@ def test_the_baseline_is_set_beside_the_national_figures():
     row = outcomes.national_check(out).iloc[0]
     assert row["measure"] == "CLA at 31 March" and row["national figure"] == 81770
     assert row["model (first year)"] == 81500.0 and row["within"] == "yes"
+
+
+def test_worlds_of_a_region_or_picked_councils():
+    from sim.config import ConfigError as Refused
+    from sim.config import WorldName
+    from sim.page import app
+
+    labels = app.world_labels()
+    assert "Region: North East" in labels and app.PICKED in labels
+    ne = app.world_config("Region: North East", [])
+    assert ne.name == WorldName.custom and len(ne.las) == 12  # the North East's councils
+    two = app.world_config(app.PICKED, ["Bury", "Kent"])
+    assert sorted(two.las) == ["E08000002", "E10000016"]
+    with pytest.raises(Refused, match="pick at least one council"):
+        app.world_config(app.PICKED, [])
+    assert app.world_config("England", []).name == WorldName.england

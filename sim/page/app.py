@@ -38,6 +38,41 @@ WORLDS = {
     "South East (RCC pathfinder)": WorldName.south_east,
     "England": WorldName.england,
 }
+PICKED = "Councils picked from the list"
+
+
+@functools.cache
+def councils() -> pd.DataFrame:
+    """England's councils: name, ONS code and region (the embedded table)."""
+    from sim.io import embedded
+
+    return embedded.england().las[["la_name", "ons_code", "region"]]
+
+
+def world_labels() -> list[str]:
+    """The worlds the page offers: the pathfinders, England, each region, picked councils."""
+    regions = sorted(set(councils()["region"]))
+    return [*WORLDS, *(f"Region: {r}" for r in regions), PICKED]
+
+
+def world_config(label: str, picked: list[str]) -> WorldConfig:
+    """The world of ``label`` (``picked``: council names, for ``PICKED``).
+
+    Raises:
+        ConfigError: picked councils that are none, or not councils.
+    """
+    if label in WORLDS:
+        return WorldConfig(name=WORLDS[label])
+    c = councils()
+    if label.startswith("Region: "):
+        codes = c.loc[c["region"] == label.removeprefix("Region: "), "ons_code"].tolist()
+    else:
+        codes = c.loc[c["la_name"].isin(picked), "ons_code"].tolist()
+        if not codes:
+            raise ConfigError("pick at least one council from the list")
+    return WorldConfig(name=WorldName.custom, las=codes)
+
+
 # Okabe-Ito: colour-blind-safe (baseline, scenario).
 COLOURS = ("#999999", "#0072B2")
 
@@ -159,6 +194,7 @@ def Page() -> None:
     message = solara.use_reactive("")
     kept = solara.use_reactive({})  # scenarios kept for comparison: name -> YAML
     uncertain = solara.use_reactive(False)  # draw the assumptions' values per replicate
+    picked = solara.use_reactive([])  # council names, for the picked world
 
     problem = ""
     try:
@@ -168,7 +204,7 @@ def Page() -> None:
 
     def config() -> RunConfig:
         return RunConfig(
-            world=WorldConfig(name=WORLDS[world.value]),
+            world=world_config(world.value, picked.value),
             years=years.value,
             reps=reps.value,
             uncertainty=assumptions() if uncertain.value else UncertaintyConfig(),
@@ -227,7 +263,7 @@ def Page() -> None:
             return
         if linked is not None:
             load_text(scenario.to_yaml(linked), "the link")
-        if settings.get("world") in WORLDS:
+        if settings.get("world") in world_labels() and settings["world"] != PICKED:
             world.value = settings["world"]
         for key, var in (("years", years), ("reps", reps)):
             if settings.get(key, "").isdigit():
@@ -245,7 +281,11 @@ def Page() -> None:
     solara.Title("Children's care placements: test a reform")
     with solara.Sidebar():
         Words("The world", "h3")
-        solara.Select("World", values=list(WORLDS), value=world)
+        solara.Select("World", values=world_labels(), value=world)
+        if world.value == PICKED:
+            solara.SelectMultiple(
+                "Councils", all_values=sorted(councils()["la_name"]), values=picked
+            )
         solara.SliderInt("Years", value=years, min=1, max=10)
         solara.SliderInt("Replicates (paired with the baseline)", value=reps, min=1, max=10)
         solara.Checkbox(
@@ -263,12 +303,14 @@ def Page() -> None:
             "replicate of the reform is paired with the same replicate of the baseline (the "
             "same children and draws), so the difference is the reform's."
         )
+        if world.value == PICKED and not picked.value:
+            problem = problem or "Pick at least one council from the list in the sidebar."
         if problem:
             solara.Error(problem)
         elif policy is not None and not policy.enabled():
             solara.Info("Switch at least one lever on to compare a reform with the baseline.")
         with solara.Row():
-            ready = policy is not None and bool(policy.enabled())
+            ready = policy is not None and bool(policy.enabled()) and not problem
             solara.Button("Run", on_click=run, disabled=not ready, color="primary")
             solara.Button("Cancel", on_click=stop)
             solara.Button("Link to this scenario", on_click=link, disabled=policy is None)
@@ -305,6 +347,47 @@ def Page() -> None:
                 Results(j, policy.name if policy else "reform", chart)
 
 
+MAP_OUTCOMES = {
+    "Placed over 20 miles from home": "share_over_20_miles_of_known",
+    "Placed outside their council": "share_outside_la",
+    "Children with 3+ placements in the year": "share_3plus_placements",
+    "Long-term stability of under-16s": "long_term_stability",
+    "Councils' spend on children in care": "spend_total_gbp",
+}
+
+
+def council_map(out: pd.DataFrame, key: str, scenario_name: str):
+    """The reform's change in ``key`` by council, on a map of councils' points.
+
+    Each simulated council sits at its representative point, coloured by the change (mean over
+    years and replicates) and sized by its children in care; England's other councils are grey
+    for place (no map tiles: the page has no internet).
+    """
+    from sim.io import embedded
+
+    o = outcomes.BY_KEY[key]
+    las = embedded.england().las
+    la = out[out["area_type"] == "la"]
+    mean = la.groupby(["scenario", "area", "outcome"])["value"].mean().unstack("scenario")
+    change = (mean["reform"] - mean["baseline"]).xs(key, level="outcome") * o.factor
+    cla = mean["baseline"].xs("cla", level="outcome")
+    pts = las.set_index("ons_code").loc[change.index]
+    fig, ax = plt.subplots(figsize=(6, 6.5))
+    ax.scatter(las["lon"], las["lat"], s=6, color="#dddddd")
+    lim = max(float(change.abs().max()), 1e-9)
+    sc = ax.scatter(
+        pts["lon"], pts["lat"], c=change, cmap="PuOr", vmin=-lim, vmax=lim,
+        s=20 + 200 * cla / max(float(cla.max()), 1.0), edgecolors="#333333", linewidths=0.4,
+    )  # fmt: skip
+    fig.colorbar(sc, ax=ax, shrink=0.6, label=f"change, {o.unit}")
+    ax.set_title(f"{o.label}: {scenario_name} against no reform", fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_aspect(1.6)
+    fig.tight_layout()
+    return fig, pts.assign(change=change.round(2))[["la_name", "change"]]
+
+
 def _meta(j: runs.Job) -> dict[str, str]:
     c = j.cfgs[0]
     return {"world": c.world.name.value, "years": c.years, "replicates": c.reps, "seed": c.seed}
@@ -318,7 +401,8 @@ def _parquet(frame: pd.DataFrame) -> bytes:
 
 @solara.component
 def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> None:
-    """The effects by family, in plain units, and a fan chart."""
+    """The effects by family, in plain units, the costs, a map by council and a fan chart."""
+    map_key = solara.use_reactive("share_over_20_miles_of_known")
     from sim.io.compare import effects
 
     out = runs.outcomes(j)
@@ -388,6 +472,16 @@ def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> Non
     if j.cfgs[0].world.name == WorldName.england:
         Words("The baseline against the national figures", "h4")
         solara.DataFrame(outcomes.national_check(out))
+    if (out["area_type"] == "la").any():
+        Words("By council", "h4")
+        pick_map = next(k for k, v in MAP_OUTCOMES.items() if v == map_key.value)
+        solara.Select(
+            "Map", values=list(MAP_OUTCOMES), value=pick_map,
+            on_value=lambda v: map_key.set(MAP_OUTCOMES[v]),
+        )  # fmt: skip
+        fig, by_council = council_map(out, map_key.value, scenario_name)
+        solara.FigureMatplotlib(fig)
+        solara.DataFrame(by_council.sort_values("change").reset_index(names="council code"))
     labels = {o.label: o.key for o in outcomes.OUTCOMES}
     pick = next(k for k, v in labels.items() if v == chart.value)
     solara.Select("Chart", values=list(labels), value=pick, on_value=lambda v: chart.set(labels[v]))

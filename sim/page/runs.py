@@ -51,8 +51,6 @@ def cached(cfg: RunConfig, policy: PolicyConfig, cache_dir: Path = CACHE_DIR) ->
 
 def _work(cfgs: list[RunConfig], paths: list[str], q) -> None:  # pragma: no cover - a process
     """Run each config not yet cached (replicates in order), reporting each replicate."""
-    from sim.io.compare import run_one
-
     try:
         total = sum(c.reps for c, p in zip(cfgs, paths, strict=True) if not Path(p).exists())
         done = 0
@@ -61,7 +59,7 @@ def _work(cfgs: list[RunConfig], paths: list[str], q) -> None:  # pragma: no cov
                 continue
             parts = []
             for r in range(c.reps):
-                parts.append(run_one(c, r))
+                parts.append(run_with_councils(c, r))
                 done += 1
                 q.put(("progress", done, total, f"{c.policy.name}, replicate {r + 1}"))
             out = pd.concat(parts, ignore_index=True)
@@ -72,6 +70,33 @@ def _work(cfgs: list[RunConfig], paths: list[str], q) -> None:  # pragma: no cov
         q.put(("done", done, total, ""))
     except Exception as exc:  # reported to the page, one line
         q.put(("error", 0, 0, f"{type(exc).__name__}: {exc}"))
+
+
+# Council-level outcomes the page maps (the comparison's outcomes are England, region, RCC).
+COUNCIL_OUTCOMES = (
+    "share_over_20_miles_of_known",
+    "share_outside_la",
+    "share_3plus_placements",
+    "long_term_stability",
+    "spend_total_gbp",
+    "cla",
+)
+
+
+def run_with_councils(cfg: RunConfig, rep: int) -> pd.DataFrame:
+    """Replicate ``rep``'s outcomes: the comparison's, and each council's for the map.
+
+    The comparison's are ``sim.io.compare.run_one``'s rows; each council's (area type ``la``)
+    are ``COUNCIL_OUTCOMES``.
+    """
+    from sim.io.compare import outcomes as comparison_outcomes
+    from sim.io.outputs import run_replicate
+
+    ind = run_replicate(cfg, rep)["indicators"]
+    main = comparison_outcomes(ind).assign(scenario=cfg.policy.name, rep=rep)
+    la = ind[(ind["area_type"] == "la") & ind["indicator"].isin(COUNCIL_OUTCOMES)]
+    la = la.rename(columns={"indicator": "outcome"}).assign(scenario=cfg.policy.name, rep=rep)
+    return pd.concat([main, la[main.columns]], ignore_index=True)
 
 
 @dataclass
