@@ -280,23 +280,7 @@ def Page() -> None:
 
     solara.Title("Children's care placements: test a reform")
     with solara.Sidebar():
-        Words("The world", "h3")
-        solara.Select("World", values=world_labels(), value=world)
-        if world.value == PICKED:
-            solara.SelectMultiple(
-                "Councils", all_values=sorted(councils()["la_name"]), values=picked
-            )
-        solara.SliderInt("Years", value=years, min=1, max=10)
-        solara.SliderInt("Replicates (paired with the baseline)", value=reps, min=1, max=10)
-        solara.Checkbox(
-            label="Uncertain assumptions: each replicate draws the levers' strengths and the "
-            "assumed parameters (configs/uncertainty/assumptions.yaml)",
-            value=uncertain,
-        )
-        solara.InputText("Scenario name", value=name)
-        Words("Levers", "h3")
-        for lever in scenario.lever_names():
-            LeverPanel(lever, levers)
+        Settings(world, picked, years, reps, uncertain, name, levers)
     with solara.Column():
         Words(
             "Switch levers on in the sidebar, set their strengths and dates, then run. Each "
@@ -332,19 +316,46 @@ def Page() -> None:
         solara.FileDrop(label="Drop a scenario YAML here to load it", on_file=load)
         if message.value:
             solara.Info(message.value)
-        j = job.value
-        if j is not None:
-            _ = tick.value
-            if j.error:
-                solara.Error(j.error)
-            elif j.cancelled:
-                solara.Warning("Cancelled. Replicates already finished stay cached.")
-            elif not j.finished:
-                share = 100 * j.done / j.total if j.total else 0
-                solara.ProgressLinear(value=share)
-                solara.Text(f"{j.done} of {j.total} runs done. {j.last}")
-            else:
-                Results(j, policy.name if policy else "reform", chart)
+        if job.value is not None:
+            RunStatus(job.value, tick.value, policy.name if policy else "reform", chart)
+
+
+@solara.component
+def Settings(world, picked, years, reps, uncertain, name, levers) -> None:
+    """The sidebar: the world, years, replicates, uncertainty, the scenario's name, the levers."""
+    Words("The world", "h3")
+    solara.Select("World", values=world_labels(), value=world)
+    if world.value == PICKED:
+        solara.SelectMultiple("Councils", all_values=sorted(councils()["la_name"]), values=picked)
+    solara.SliderInt("Years", value=years, min=1, max=10)
+    solara.SliderInt("Replicates (paired with the baseline)", value=reps, min=1, max=10)
+    solara.Checkbox(
+        label="Uncertain assumptions: each replicate draws the levers' strengths and the "
+        "assumed parameters (configs/uncertainty/assumptions.yaml)",
+        value=uncertain,
+    )
+    solara.InputText("Scenario name", value=name)
+    Words("Levers", "h3")
+    for lever in scenario.lever_names():
+        LeverPanel(lever, levers)
+
+
+@solara.component
+def RunStatus(j: runs.Job, tick: int, scenario_name: str, chart) -> None:
+    """A run's progress, error or cancellation, or its results once finished.
+
+    ``tick`` changes as the run reports, so the status is drawn again.
+    """
+    if j.error:
+        solara.Error(j.error)
+    elif j.cancelled:
+        solara.Warning("Cancelled. Replicates already finished stay cached.")
+    elif not j.finished:
+        share = 100 * j.done / j.total if j.total else 0
+        solara.ProgressLinear(value=share)
+        solara.Text(f"{j.done} of {j.total} runs done. {j.last}")
+    else:
+        Results(j, scenario_name, chart)
 
 
 MAP_OUTCOMES = {
