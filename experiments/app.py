@@ -22,6 +22,9 @@ def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument(
+        "--no-warm", action="store_true", help="do not run the opening scenario on start"
+    )
     args = ap.parse_args(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
     # No internet: the front end is served by this server (Solara's assets proxy, which finds
@@ -31,6 +34,13 @@ def main(argv: list[str]) -> None:
     from solara.__main__ import cli
 
     print(f"serving the policy page at http://{args.host}:{args.port}", flush=True)
+    warm = None
+    if not args.no_warm:
+        # The scenario the page opens on runs now (once: it is cached), in a process of its
+        # own, so that opening the page shows its results at once.
+        from sim.page import app, runs
+
+        warm = runs.start(*app.opening_config())  # (kept: its queue must outlive the start)
     cli.main(
         [
             "run",
@@ -45,6 +55,7 @@ def main(argv: list[str]) -> None:
         ],
         standalone_mode=True,
     )
+    del warm  # (the warm-up is a daemon process: it stops with the server)
 
 
 if __name__ == "__main__":

@@ -127,7 +127,8 @@ def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path):
     from tests.conftest import tiny_config
 
     box, rc = solara.render(app.Page(), handle_error=False)
-    assert rc.find(v.Btn, children=["Run"]).widget.disabled  # no lever on: nothing to compare
+    # It opens on the RCC pathfinders' scenario, ready to run.
+    assert not rc.find(v.Btn, children=["Run"]).widget.disabled
     state = solara.reactive({"profit_cap": {"enabled": True, "max_margin": 1.5}})
     box, rc = solara.render(app.LeverPanel("profit_cap", state), handle_error=False)
     alerts = [str(a.children) for a in rc.find(v.Alert).widgets]
@@ -247,8 +248,9 @@ def test_the_page_is_served_with_no_internet():
     not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium (.ci/run installs it)"
 )
 def test_a_real_browser_runs_a_reform_with_no_internet(tmp_path):
-    """Chromium (Playwright) opens the page, switches a lever on, runs it on Greater Manchester
-    and reads the effects; no request fails (none leaves this machine: there is no internet)."""
+    """Chromium (Playwright) opens the page on the opening scenario's results (the server ran
+    it on start), reopens a scenario from a link, runs it on Greater Manchester and reads the
+    effects; no request fails (none leaves this machine: there is no internet)."""
     import socket
     import subprocess
     import sys
@@ -276,17 +278,34 @@ def test_a_real_browser_runs_a_reform_with_no_internet(tmp_path):
                 break
             except OSError:
                 time.sleep(0.5)
+        # The server runs the opening scenario on start; once it is cached the page opens on
+        # its results, with nothing to click.
+        from sim.page import app, runs
+
+        cfg, opening = app.opening_config()
+        wanted = [runs.cached(cfg, p, tmp_path) for p in (runs.BASELINE, opening)]
+        for _ in range(600):
+            if all(w.exists() for w in wanted):
+                break
+            time.sleep(0.5)
         with playwright.sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             failed = []
             page.on("requestfailed", lambda r: failed.append(r.url))
             page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
-            page.get_by_text("Prevention", exact=True).click()
-            page.locator("input[role=switch]:visible").first.check(force=True)
-            page.get_by_text("[on] Prevention").wait_for()  # the panel says the lever is on
+            page.get_by_text("What the reform does", exact=False).wait_for(timeout=60_000)
+            # A link reopens a scenario (Prevention on, one year, one replicate); run it.
+            prevention = scenario.build_policy(
+                "prevention", {"prevention": {"enabled": True, "start": "2025-06-01"}}
+            )
+            query = scenario.to_link(prevention, world=app.OPENING_WORLD, years=1, reps=1)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})  # a second tab
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            page.goto(f"http://127.0.0.1:{port}/?{query}", wait_until="networkidle")
+            page.get_by_text("loaded the link").wait_for(timeout=60_000)
             page.get_by_role("button", name="Run").click()
-            page.get_by_text("What the reform does", exact=False).wait_for(timeout=300_000)
+            page.get_by_text("over 1 paired replicates", exact=False).wait_for(timeout=300_000)
             for family in ("Stability", "Distance", "Cost", "Sufficiency", "Market"):
                 assert page.get_by_role("heading", name=family).count() == 1, family
             assert page.get_by_text("Councils' spend on children in care").count() >= 1

@@ -25,6 +25,7 @@ import pandas as pd
 from sim.config import PolicyConfig, RunConfig
 
 # Where outcomes are cached (``SIM_PAGE_CACHE`` to put them elsewhere).
+BASELINE = PolicyConfig(name="baseline")  # no lever on
 CACHE_DIR = Path(os.environ.get("SIM_PAGE_CACHE", Path.home() / ".cache" / "sim-page"))
 
 
@@ -44,9 +45,9 @@ def cache_key(cfg: RunConfig, policy: PolicyConfig) -> str:
     return hashlib.sha256(blob).hexdigest()[:20]
 
 
-def cached(cfg: RunConfig, policy: PolicyConfig, cache_dir: Path = CACHE_DIR) -> Path:
+def cached(cfg: RunConfig, policy: PolicyConfig, cache_dir: Path | None = None) -> Path:
     """Where the outcomes of ``policy`` on ``cfg``'s world are (or will be) kept."""
-    return cache_dir / f"{cache_key(cfg, policy)}.parquet"
+    return Path(cache_dir or CACHE_DIR) / f"{cache_key(cfg, policy)}.parquet"
 
 
 def _work(cfgs: list[RunConfig], paths: list[str], q) -> None:  # pragma: no cover - a process
@@ -116,13 +117,12 @@ class Job:
     lines: list[str] = field(default_factory=list)
 
 
-def start(cfg: RunConfig, *policies: PolicyConfig, cache_dir: Path = CACHE_DIR) -> Job:
+def start(cfg: RunConfig, *policies: PolicyConfig, cache_dir: Path | None = None) -> Job:
     """Start the baseline and each of ``policies`` on ``cfg``'s world in a process.
 
     Those already cached are not run again.
     """
-    base = PolicyConfig(name="baseline")
-    chosen = [base, *(p for p in policies if p.name != "baseline")]
+    chosen = [BASELINE, *(p for p in policies if p.name != "baseline")]
     cfgs = [dataclasses.replace(cfg, policy=p) for p in chosen]
     paths = [cached(cfg, p, cache_dir) for p in chosen]
     ctx = mp.get_context("spawn")
