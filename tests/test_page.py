@@ -113,7 +113,7 @@ def test_a_page_run_pairs_with_the_comparison_and_is_cached(tmp_path):
     assert again.finished and again.process is None  # both cached: nothing runs
 
 
-def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path):
+def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path, monkeypatch):
     """The components without a browser (Solara's own way to test them): a lever value out of
     range is refused on the page with its range; a finished run shows a table of effects for
     each outcome family and a fan chart."""
@@ -126,6 +126,7 @@ def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path):
     from sim.page import app, runs
     from tests.conftest import tiny_config
 
+    monkeypatch.setattr(runs, "CACHE_DIR", tmp_path / "page-cache")  # not the user's cache
     box, rc = solara.render(app.Page(), handle_error=False)
     # It opens on the RCC pathfinders' scenario, ready to run.
     assert not rc.find(v.Btn, children=["Run"]).widget.disabled

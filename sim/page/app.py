@@ -515,7 +515,8 @@ def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> Non
     if j.cfgs[0].world.name == WorldName.england:
         Words("The baseline against the national figures", "h4")
         solara.DataFrame(outcomes.national_check(out))
-    if (out["area_type"] == "la").any():
+    la_scenarios = set(out.loc[out["area_type"] == "la", "scenario"])
+    if {"baseline", "reform"} <= la_scenarios:
         Words("By council", "h4")
         pick_map = next(k for k, v in MAP_OUTCOMES.items() if v == map_key.value)
         solara.Select(

@@ -12,6 +12,7 @@ common random numbers), so cached baselines pair with new scenarios as in one co
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import multiprocessing as mp
@@ -29,9 +30,25 @@ BASELINE = PolicyConfig(name="baseline")  # no lever on
 CACHE_DIR = Path(os.environ.get("SIM_PAGE_CACHE", Path.home() / ".cache" / "sim-page"))
 
 
+@functools.cache
+def code_hash() -> str:
+    """A hash of the model's code and embedded data (``sim/``).
+
+    Part of the cache key, so that outcomes cached by other code are not reused.
+    """
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".csv") and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def cache_key(cfg: RunConfig, policy: PolicyConfig) -> str:
-    """The outcomes' key: what determines them (not the scenario's name)."""
+    """The outcomes' key: what determines them (not the scenario's name), and the code."""
     what = {
+        "code": code_hash(),
         "world": dataclasses.asdict(cfg.world),
         "years": cfg.years,
         "reps": cfg.reps,
