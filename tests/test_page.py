@@ -216,7 +216,7 @@ def test_the_page_is_served_with_no_internet():
         port = s.getsockname()[1]
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen(
-        [sys.executable, str(root / "experiments" / "app.py"), "--port", str(port)],
+        [sys.executable, str(root / "experiments" / "app.py"), "--port", str(port), "--no-warm"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
