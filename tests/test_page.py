@@ -123,7 +123,7 @@ def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path, monke
     import ipywidgets as widgets
     import solara
 
-    from sim.page import app, runs
+    from sim.page import app, figures, runs
     from tests.conftest import tiny_config
 
     monkeypatch.setattr(runs, "CACHE_DIR", tmp_path / "page-cache")  # not the user's cache
@@ -151,7 +151,7 @@ def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path, monke
     assert len([w for w in _walk(box) if isinstance(w, widgets.Image)]) == 2  # map, fan chart
     # The map's changes are each council's reform less baseline, means over years and reps.
     out = runs.outcomes(job)
-    fig, by_council = app.council_map(
+    fig, by_council = figures.council_map(
         out.assign(scenario=out["scenario"].where(out["scenario"] == "baseline", "reform")),
         "share_over_20_miles_of_known",
         "hub",

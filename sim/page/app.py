@@ -4,9 +4,10 @@ This module owns the page's components: the world, years and replicates; a panel
 with its settings (each checked by the lever's schema as it is typed, the allowed range shown
 when refused) and its explanation from the schema; the run, in a process of its own with a
 progress bar and a cancel button (``sim.page.runs``); the effects in plain units with their
-intervals by outcome family, the cost breakdown, a fan chart over the years
-(``sim.page.outcomes``) and the outcomes to download (CSV, Parquet); and the scenario saved or
-loaded as a ``configs/policy`` YAML file. ``experiments/app.py`` serves it.
+intervals by outcome family, the cost breakdown, the map and a fan chart over the years
+(``sim.page.outcomes``, ``sim.page.figures``) and the outcomes to download (CSV, Parquet, the
+HTML report); and the scenario saved or loaded as a ``configs/policy`` YAML file.
+``experiments/app.py`` serves it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import solara  # noqa: E402
 
@@ -30,7 +30,7 @@ from sim.config import (  # noqa: E402
     WorldConfig,
     WorldName,
 )
-from sim.page import outcomes, runs, scenario  # noqa: E402
+from sim.page import figures, outcomes, runs, scenario  # noqa: E402
 from sim.page.report import html_report  # noqa: E402
 
 WORLDS = {
@@ -71,10 +71,6 @@ def world_config(label: str, picked: list[str]) -> WorldConfig:
         if not codes:
             raise ConfigError("pick at least one council from the list")
     return WorldConfig(name=WorldName.custom, las=codes)
-
-
-# Okabe-Ito: colour-blind-safe (baseline, scenario).
-COLOURS = ("#999999", "#0072B2")
 
 
 def _values(name: str, raw: dict) -> dict:
@@ -159,25 +155,6 @@ def assumptions() -> UncertaintyConfig:
 
 def _policy(name: str, levers: dict) -> scenario.PolicyConfig:
     return scenario.build_policy(name, {k: _values(k, v) for k, v in levers.items() if v})
-
-
-def fan_chart(out: pd.DataFrame, key: str, scenario_name: str):
-    """England's (or the world's) outcome by year: median and 90% range over replicates."""
-    o = outcomes.BY_KEY[key]
-    e = out[(out["area_type"] == "england") & (out["outcome"] == key)]
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    for (name, g), colour in zip(e.groupby("scenario", sort=False), COLOURS, strict=False):
-        q = g.groupby("year")["value"].quantile([0.05, 0.5, 0.95]).unstack() * o.factor
-        label = "no reform (baseline)" if name == "baseline" else scenario_name
-        ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.25)
-        ax.plot(q.index, q[0.5], "o-", color=colour, label=label)
-    ax.set_title(o.label, fontsize=10)
-    ax.set_xlabel("year to 31 March")
-    ax.set_xticks(sorted(e["year"].unique()))
-    ax.set_ylabel(o.unit)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
 
 
 # What the page opens on: the RCC pathfinders' pooled commissioning in Greater Manchester, five
@@ -390,47 +367,6 @@ def RunStatus(j: runs.Job, tick: int, scenario_name: str, chart) -> None:
         Results(j, scenario_name, chart)
 
 
-MAP_OUTCOMES = {
-    "Placed over 20 miles from home": "share_over_20_miles_of_known",
-    "Placed outside their council": "share_outside_la",
-    "Children with 3+ placements in the year": "share_3plus_placements",
-    "Long-term stability of under-16s": "long_term_stability",
-    "Councils' spend on children in care": "spend_total_gbp",
-}
-
-
-def council_map(out: pd.DataFrame, key: str, scenario_name: str):
-    """The reform's change in ``key`` by council, on a map of councils' points.
-
-    Each simulated council sits at its representative point, coloured by the change (mean over
-    years and replicates) and sized by its children in care; England's other councils are grey
-    for place (no map tiles: the page has no internet).
-    """
-    from sim.io import embedded
-
-    o = outcomes.BY_KEY[key]
-    las = embedded.england().las
-    la = out[out["area_type"] == "la"]
-    mean = la.groupby(["scenario", "area", "outcome"])["value"].mean().unstack("scenario")
-    change = (mean["reform"] - mean["baseline"]).xs(key, level="outcome") * o.factor
-    cla = mean["baseline"].xs("cla", level="outcome")
-    pts = las.set_index("ons_code").loc[change.index]
-    fig, ax = plt.subplots(figsize=(6, 6.5))
-    ax.scatter(las["lon"], las["lat"], s=6, color="#dddddd")
-    lim = max(float(change.abs().max()), 1e-9)
-    sc = ax.scatter(
-        pts["lon"], pts["lat"], c=change, cmap="PuOr", vmin=-lim, vmax=lim,
-        s=20 + 200 * cla / max(float(cla.max()), 1.0), edgecolors="#333333", linewidths=0.4,
-    )  # fmt: skip
-    fig.colorbar(sc, ax=ax, shrink=0.6, label=f"change, {o.unit}")
-    ax.set_title(f"{o.label}: {scenario_name} against no reform", fontsize=10)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_aspect(1.6)
-    fig.tight_layout()
-    return fig, pts.assign(change=change.round(2))[["la_name", "change"]]
-
-
 def _meta(j: runs.Job) -> dict[str, str]:
     c = j.cfgs[0]
     return {"world": c.world.name.value, "years": c.years, "replicates": c.reps, "seed": c.seed}
@@ -518,15 +454,15 @@ def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> Non
     la_scenarios = set(out.loc[out["area_type"] == "la", "scenario"])
     if {"baseline", "reform"} <= la_scenarios:
         Words("By council", "h4")
-        pick_map = next(k for k, v in MAP_OUTCOMES.items() if v == map_key.value)
+        pick_map = next(k for k, v in figures.MAP_OUTCOMES.items() if v == map_key.value)
         solara.Select(
-            "Map", values=list(MAP_OUTCOMES), value=pick_map,
-            on_value=lambda v: map_key.set(MAP_OUTCOMES[v]),
+            "Map", values=list(figures.MAP_OUTCOMES), value=pick_map,
+            on_value=lambda v: map_key.set(figures.MAP_OUTCOMES[v]),
         )  # fmt: skip
-        fig, by_council = council_map(out, map_key.value, scenario_name)
+        fig, by_council = figures.council_map(out, map_key.value, scenario_name)
         solara.FigureMatplotlib(fig)
         solara.DataFrame(by_council.sort_values("change").reset_index(names="council code"))
     labels = {o.label: o.key for o in outcomes.OUTCOMES}
     pick = next(k for k, v in labels.items() if v == chart.value)
     solara.Select("Chart", values=list(labels), value=pick, on_value=lambda v: chart.set(labels[v]))
-    solara.FigureMatplotlib(fan_chart(out, chart.value, scenario_name))
+    solara.FigureMatplotlib(figures.fan_chart(out, chart.value, scenario_name))
