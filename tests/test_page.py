@@ -73,7 +73,6 @@ def test_each_lever_is_explained_from_its_schema_with_sources():
 def test_a_page_run_pairs_with_the_comparison_and_is_cached(tmp_path):
     """The page's run (a process, replicate by replicate) gives the comparison's outcomes;
     the baseline, cached, serves the next scenario at once; a cancelled run writes nothing."""
-    import time
 
     import pandas as pd
 
@@ -85,9 +84,7 @@ def test_a_page_run_pairs_with_the_comparison_and_is_cached(tmp_path):
     pol = scenario.build_policy(
         "prevention", {"prevention": {"enabled": True, "start": "2025-06-01"}}
     )
-    job = runs.start(cfg, pol, cache_dir=tmp_path)
-    while not runs.poll(job).finished:
-        time.sleep(0.2)
+    job = _finished(cfg, pol, cache_dir=tmp_path)
     assert job.error == "" and job.done == job.total == 4
     got = runs.outcomes(job)
     la = got[got["area_type"] == "la"]
@@ -117,7 +114,6 @@ def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path, monke
     """The components without a browser (Solara's own way to test them): a lever value out of
     range is refused on the page with its range; a finished run shows a table of effects for
     each outcome family and a fan chart."""
-    import time
 
     import ipyvuetify as v
     import ipywidgets as widgets
@@ -140,9 +136,7 @@ def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path, monke
     pol = scenario.build_policy(
         "hub", {"recruitment_hub": {"enabled": True, "start": "2025-06-01"}}
     )
-    job = runs.start(cfg, pol, cache_dir=tmp_path)
-    while not runs.poll(job).finished:
-        time.sleep(0.2)
+    job = _finished(cfg, pol, cache_dir=tmp_path)
     assert job.error == ""
     box, rc = solara.render(app.Results(job, "hub", solara.reactive("spend_total_gbp")))
     tables = [w for w in _walk(box) if type(w).__name__ == "DataTableWidget"]
@@ -330,7 +324,6 @@ def test_a_link_reopens_the_scenario_and_its_settings():
 
 
 def test_kept_scenarios_are_compared_side_by_side(tmp_path):
-    import time
 
     from sim.io.compare import effects
     from sim.page import runs
@@ -339,9 +332,7 @@ def test_kept_scenarios_are_compared_side_by_side(tmp_path):
     cfg = tiny_config(years=1, reps=2)
     a = scenario.build_policy("hub", {"recruitment_hub": {"enabled": True, "start": "2025-06-01"}})
     b = scenario.build_policy("kin", {"kinship_support": {"enabled": True, "start": "2025-06-01"}})
-    job = runs.start(cfg, a, b, cache_dir=tmp_path)
-    while not runs.poll(job).finished:
-        time.sleep(0.2)
+    job = _finished(cfg, a, b, cache_dir=tmp_path)
     assert job.error == "" and job.total == 6  # the baseline and two scenarios, 2 replicates
     table = outcomes.side_by_side(effects(runs.outcomes(job)))
     assert list(table.columns) == ["outcome", "unit", "hub", "kin"]
@@ -427,3 +418,15 @@ def test_worlds_of_a_region_or_picked_councils():
     with pytest.raises(Refused, match="pick at least one council"):
         app.world_config(app.PICKED, [])
     assert app.world_config("England", []).name == WorldName.england
+
+
+def _finished(cfg, *policies, cache_dir):
+    """A page run of ``policies`` (and the baseline) on ``cfg``'s world, waited for."""
+    import time
+
+    from sim.page import runs
+
+    job = runs.start(cfg, *policies, cache_dir=cache_dir)
+    while not runs.poll(job).finished:
+        time.sleep(0.2)
+    return job

@@ -465,4 +465,4 @@ def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> Non
     labels = {o.label: o.key for o in outcomes.OUTCOMES}
     pick = next(k for k, v in labels.items() if v == chart.value)
     solara.Select("Chart", values=list(labels), value=pick, on_value=lambda v: chart.set(labels[v]))
-    solara.FigureMatplotlib(figures.fan_chart(out, chart.value, scenario_name))
+    solara.FigureMatplotlib(figures.fan_chart(out, chart.value, {"reform": scenario_name}))

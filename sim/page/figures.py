@@ -16,25 +16,32 @@ import pandas as pd  # noqa: E402
 
 from sim.page import outcomes  # noqa: E402
 
-# Okabe-Ito: colour-blind-safe (baseline, scenario).
-COLOURS = ("#999999", "#0072B2")
+# Okabe-Ito, colour-blind safe: the baseline grey, then the scenarios.
+PALETTE = ("#999999", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 
 
-def fan_chart(out: pd.DataFrame, key: str, scenario_name: str):
-    """England's (or the world's) outcome by year: median and 90% range over replicates."""
+def fan_chart(
+    out: pd.DataFrame, key: str, labels: dict[str, str] | None = None, area_type: str = "england"
+):
+    """``key`` by year for each scenario: median and 90% range over replicates.
+
+    ``labels`` names scenarios in the legend (default: the name, underscores as spaces; the
+    baseline is "no reform (baseline)").
+    """
     o = outcomes.BY_KEY[key]
-    e = out[(out["area_type"] == "england") & (out["outcome"] == key)]
+    e = out[(out["area_type"] == area_type) & (out["outcome"] == key)]
     fig, ax = plt.subplots(figsize=(6, 3.2))
-    for (name, g), colour in zip(e.groupby("scenario", sort=False), COLOURS, strict=False):
+    for (name, g), colour in zip(e.groupby("scenario", sort=False), PALETTE, strict=False):
         q = g.groupby("year")["value"].quantile([0.05, 0.5, 0.95]).unstack() * o.factor
-        label = "no reform (baseline)" if name == "baseline" else scenario_name
-        ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.25)
-        ax.plot(q.index, q[0.5], "o-", color=colour, label=label)
+        label = (labels or {}).get(name, name.replace("_", " "))
+        label = "no reform (baseline)" if name == "baseline" else label
+        ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.2)
+        ax.plot(q.index, q[0.5], "o-", color=colour, label=label, markersize=4)
     ax.set_title(o.label, fontsize=10)
     ax.set_xlabel("year to 31 March")
     ax.set_xticks(sorted(e["year"].unique()))
     ax.set_ylabel(o.unit)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 

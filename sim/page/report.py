@@ -20,9 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.page import outcomes  # noqa: E402
+from sim.page.figures import fan_chart  # noqa: E402
 
-# Okabe-Ito, colour-blind safe: the baseline grey, then the scenarios.
-PALETTE = ("#999999", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 # The outcomes drawn as fan charts, one per family.
 FANS = (
     "share_3plus_placements",
@@ -31,25 +30,6 @@ FANS = (
     "unregistered_at_31_march",
     "mean_price_childrens_home_gbp_week",
 )
-
-
-def fan_figure(out: pd.DataFrame, key: str, area_type: str = "england"):
-    """``key`` by year for every scenario: median and 90% range over replicates."""
-    o = outcomes.BY_KEY[key]
-    e = out[(out["area_type"] == area_type) & (out["outcome"] == key)]
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    for (name, g), colour in zip(e.groupby("scenario", sort=False), PALETTE, strict=False):
-        q = g.groupby("year")["value"].quantile([0.05, 0.5, 0.95]).unstack() * o.factor
-        label = "no reform (baseline)" if name == "baseline" else name.replace("_", " ")
-        ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.2)
-        ax.plot(q.index, q[0.5], "o-", color=colour, label=label, markersize=3)
-    ax.set_title(o.label, fontsize=10)
-    ax.set_xlabel("year to 31 March")
-    ax.set_xticks(sorted(e["year"].unique()))
-    ax.set_ylabel(o.unit)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
 
 
 def _png(fig) -> str:
@@ -102,7 +82,7 @@ def html_report(out: pd.DataFrame, eff: pd.DataFrame, meta: dict[str, str]) -> s
         if (out["outcome"] == key).any():
             parts.append(
                 f"<img alt='{html.escape(outcomes.BY_KEY[key].label)}' "
-                f"src='data:image/png;base64,{_png(fan_figure(out, key))}'>"
+                f"src='data:image/png;base64,{_png(fan_chart(out, key))}'>"
             )
     parts.append("</body></html>")
     return "\n".join(parts)
