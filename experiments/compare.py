@@ -18,19 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.io.cli import UserError, run_main, validate  # noqa: E402
+from sim.io.compare import MAIN_JOB_REPS, MAIN_JOB_SCENARIOS, MAIN_JOB_YEARS  # noqa: E402
 
-SCENARIOS = [
-    "baseline",
-    "rcc_pathfinders",
-    "rcc_national",
-    "profit_cap",
-    "public_homes",
-    "recruitment_hub",
-    "prevention",
-    "reform_package",
-]
 # Defaults of the comparison (the main job): 10 years, 3 paired replicates, 2 processes.
-DEFAULTS = {"years": "10", "reps": "3", "workers": "2"}
+DEFAULTS = {"years": str(MAIN_JOB_YEARS), "reps": str(MAIN_JOB_REPS), "workers": "2"}
 TABLE = [
     "share_3plus_placements",
     "moves_per_child_year",
@@ -46,7 +37,7 @@ TABLE = [
 
 def parse(argv: list[str]) -> tuple[list[str], Path, list[str], bool]:
     """Split the command line into scenarios, output folder, config overrides and ``report``."""
-    scenarios, out, rest, report = list(SCENARIOS), None, [], False
+    scenarios, out, rest, report = list(MAIN_JOB_SCENARIOS), None, [], False
     seen = set()
     for a in argv:
         key, _, value = a.partition("=")

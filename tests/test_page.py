@@ -119,7 +119,7 @@ def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path, monke
     import ipywidgets as widgets
     import solara
 
-    from sim.page import app, figures, runs
+    from sim.page import app, figures, results, runs
     from tests.conftest import tiny_config
 
     monkeypatch.setattr(runs, "CACHE_DIR", tmp_path / "page-cache")  # not the user's cache
@@ -138,7 +138,7 @@ def test_the_page_renders_refuses_out_of_range_and_shows_effects(tmp_path, monke
     )
     job = _finished(cfg, pol, cache_dir=tmp_path)
     assert job.error == ""
-    box, rc = solara.render(app.Results(job, "hub", solara.reactive("spend_total_gbp")))
+    box, rc = solara.render(results.Results(job, "hub", solara.reactive("spend_total_gbp")))
     tables = [w for w in _walk(box) if type(w).__name__ == "DataTableWidget"]
     # the five families, the costs and the councils
     assert len(tables) == len(outcomes.FAMILIES) + 2
@@ -244,8 +244,10 @@ def test_the_page_is_served_with_no_internet():
 )
 def test_a_real_browser_runs_a_reform_with_no_internet(tmp_path):
     """Chromium (Playwright) opens the page on the opening scenario's results (the server ran
-    it on start), reopens a scenario from a link, runs it on Greater Manchester and reads the
-    effects; no request fails (none leaves this machine: there is no internet)."""
+    it on start); starts England's eight scenarios in the background and picks a council on the
+    map while they run; in a second tab, reopens a scenario from a link, runs it on Greater
+    Manchester and reads the effects, while the first tab's England run goes on; cancels that.
+    No request fails (none leaves this machine: there is no internet)."""
     import socket
     import subprocess
     import sys
@@ -259,7 +261,13 @@ def test_a_real_browser_runs_a_reform_with_no_internet(tmp_path):
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "SIM_PAGE_CACHE": str(tmp_path)}  # a fresh cache: the run is real
     proc = subprocess.Popen(
-        [sys.executable, str(root / "experiments" / "app.py"), "--port", str(port)],
+        [
+            sys.executable,
+            str(root / "experiments" / "app.py"),
+            "--port",
+            str(port),
+            "--no-warm-main",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -275,7 +283,8 @@ def test_a_real_browser_runs_a_reform_with_no_internet(tmp_path):
                 time.sleep(0.5)
         # The server runs the opening scenario on start; once it is cached the page opens on
         # its results, with nothing to click.
-        from sim.page import app, runs
+        from sim.io import embedded
+        from sim.page import app, figures, runs
 
         cfg, opening = app.opening_config()
         wanted = [runs.cached(cfg, p, tmp_path) for p in (runs.BASELINE, opening)]
@@ -290,6 +299,25 @@ def test_a_real_browser_runs_a_reform_with_no_internet(tmp_path):
             page.on("requestfailed", lambda r: failed.append(r.url))
             page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
             page.get_by_text("What the reform does", exact=False).wait_for(timeout=60_000)
+            # England's eight scenarios start in the background (cancelled below) ...
+            page.get_by_role("button", name="Run them in the background", exact=False).click()
+            page.get_by_text("runs done", exact=False).wait_for(timeout=60_000)
+            # ... and, while they run, a click on the map picks Manchester.
+            page.get_by_label("World").click(force=True)  # (Vuetify's select covers its input)
+            page.get_by_role("option", name=app.PICKED).click()
+            chart = page.locator(".solara-echarts")
+            page.locator(".solara-echarts canvas").first.wait_for(timeout=30_000)
+            box = chart.bounding_box()
+            las = embedded.england().las.set_index("la_name")
+            x0, x1, y0, y1 = figures.MAP_EXTENT
+            inner = 10  # the map's grid margin, pixels (figures.pick_map_option)
+            lon, lat = las.loc["Manchester", ["lon", "lat"]]
+            page.mouse.click(
+                box["x"] + inner + (lon - x0) / (x1 - x0) * (box["width"] - 2 * inner),
+                box["y"] + inner + (y1 - lat) / (y1 - y0) * (box["height"] - 2 * inner),
+            )
+            page.get_by_text("Manchester", exact=True).wait_for(timeout=30_000)
+            first = page
             # A link reopens a scenario (Prevention on, one year, one replicate); run it.
             prevention = scenario.build_policy(
                 "prevention", {"prevention": {"enabled": True, "start": "2025-06-01"}}
@@ -299,11 +327,17 @@ def test_a_real_browser_runs_a_reform_with_no_internet(tmp_path):
             page.on("requestfailed", lambda r: failed.append(r.url))
             page.goto(f"http://127.0.0.1:{port}/?{query}", wait_until="networkidle")
             page.get_by_text("loaded the link").wait_for(timeout=60_000)
-            page.get_by_role("button", name="Run").click()
+            page.get_by_role("button", name="Run", exact=True).click()
             page.get_by_text("over 1 paired replicates", exact=False).wait_for(timeout=300_000)
             for family in ("Stability", "Distance", "Cost", "Sufficiency", "Market"):
                 assert page.get_by_role("heading", name=family).count() == 1, family
             assert page.get_by_text("Councils' spend on children in care").count() >= 1
+            # The first tab's England run went on meanwhile, and can be cancelled.
+            first.get_by_text("runs done", exact=False).wait_for(timeout=30_000)
+            first.get_by_role("button", name="Cancel England's eight").click()
+            first.get_by_role("button", name="Run them in the background", exact=False).wait_for(
+                timeout=30_000
+            )
             assert failed == []
             browser.close()
     finally:
@@ -338,6 +372,61 @@ def test_kept_scenarios_are_compared_side_by_side(tmp_path):
     assert list(table.columns) == ["outcome", "unit", "hub", "kin"]
     spend = table[table["outcome"] == "Councils' spend on children in care"]
     assert spend["unit"].item() == "£m a year" and "[" in spend["hub"].item()
+    # The fan chart draws every scenario: a median line and a 90% band each, named in words.
+    from sim.page import figures
+
+    fig = figures.fan_chart(runs.outcomes(job), "spend_total_gbp")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "no reform (baseline)",
+        "hub",
+        "kin",
+    ]
+    assert len(ax.collections) == 3  # the bands
+
+
+def test_the_main_job_on_the_page_is_the_comparisons_default():
+    """The page's "England's eight scenarios" are what ``experiments/compare.py`` runs with no
+    arguments: England, its years and replicates, the same policy files."""
+    import importlib.util
+
+    from sim.config import WorldName
+    from sim.page import runs
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "compare.py"
+    spec = importlib.util.spec_from_file_location("compare_cli", path)
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    scenarios, _, rest, _ = cli.parse([])
+    cfg, policies = runs.main_job()
+    assert cfg.world.name == WorldName.england
+    assert f"years={cfg.years}" in rest and f"reps={cfg.reps}" in rest
+    assert ["baseline", *(p.name for p in policies)] == scenarios
+    assert policies == [validate([f"policy={n}"]).policy for n in scenarios[1:]]
+
+
+def test_a_click_on_the_map_picks_a_council_and_a_second_unpicks_it():
+    import solara
+    from solara.components.echarts import EchartsWidget
+
+    from sim.page import app, figures
+
+    picked = solara.reactive(["Bury"])
+    box, rc = solara.render(app.PickMap(picked), handle_error=False)
+    chart = rc.find(EchartsWidget).widget
+    chart.on_click({"componentType": "series", "name": "Manchester", "value": [-2.2, 53.5]})
+    assert picked.value == ["Bury", "Manchester"]
+    assert [d["name"] for d in chart.option["series"][1]["data"]] == ["Bury", "Manchester"]
+    chart.on_click({"componentType": "series", "name": "Bury"})
+    assert picked.value == ["Manchester"]
+    chart.on_click({"componentType": "series", "name": "not a council"})
+    assert picked.value == ["Manchester"]
+    # Every council is on the map once, inside its extent.
+    option = figures.pick_map_option(["Kent"])
+    points = [d for s in option["series"] for d in s["data"]]
+    assert len(points) == len(app.councils()) and len({d["name"] for d in points}) == 153
+    x0, x1, y0, y1 = figures.MAP_EXTENT
+    assert all(x0 < d["value"][0] < x1 and y0 < d["value"][1] < y1 for d in points)
 
 
 def test_the_report_stands_alone(tmp_path):

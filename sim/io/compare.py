@@ -26,6 +26,21 @@ from scipy import stats
 from sim.config import RunConfig
 from sim.records import DAYS_PER_WEEK, DAYS_PER_YEAR
 
+# The main job's scenarios (``experiments/compare.py`` with no ``scenarios=``; the page shows
+# them as "England's eight scenarios"): policy files in configs/policy/.
+MAIN_JOB_SCENARIOS = (
+    "baseline",
+    "rcc_pathfinders",
+    "rcc_national",
+    "profit_cap",
+    "public_homes",
+    "recruitment_hub",
+    "prevention",
+    "reform_package",
+)
+# The main job's run: England, 10 years from 31 March 2025, 3 paired replicates.
+MAIN_JOB_YEARS, MAIN_JOB_REPS = 10, 3
+
 # Outcome name -> (group, indicator it comes from or how it is derived, unit).
 OUTCOMES = {
     "share_3plus_placements": ("stability", "share of CLA with 3+ placements in the year"),

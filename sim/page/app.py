@@ -13,8 +13,6 @@ HTML report); and the scenario saved or loaded as a ``configs/policy`` YAML file
 from __future__ import annotations
 
 import functools
-import html
-import io
 import time
 
 import matplotlib
@@ -30,15 +28,15 @@ from sim.config import (  # noqa: E402
     WorldConfig,
     WorldName,
 )
-from sim.page import figures, outcomes, runs, scenario  # noqa: E402
-from sim.page.report import html_report  # noqa: E402
+from sim.page import figures, runs, scenario  # noqa: E402
+from sim.page.results import RunStatus, Words  # noqa: E402
 
 WORLDS = {
     "Greater Manchester (RCC pathfinder)": WorldName.greater_manchester,
     "South East (RCC pathfinder)": WorldName.south_east,
     "England": WorldName.england,
 }
-PICKED = "Councils picked from the list"
+PICKED = "Councils picked from the list or the map"
 
 
 @functools.cache
@@ -69,7 +67,7 @@ def world_config(label: str, picked: list[str]) -> WorldConfig:
     else:
         codes = c.loc[c["la_name"].isin(picked), "ons_code"].tolist()
         if not codes:
-            raise ConfigError("pick at least one council from the list")
+            raise ConfigError("pick at least one council from the list or the map")
     return WorldConfig(name=WorldName.custom, las=codes)
 
 
@@ -134,15 +132,6 @@ def LeverPanel(name: str, state: solara.Reactive[dict]) -> None:
                 solara.Text(f.explanation, style={"font-size": "0.8em", "color": "#555"})
         if error:
             solara.Error(error)
-
-
-@solara.component
-def Words(text: str, tag: str = "p") -> None:
-    """Plain text in a paragraph or heading.
-
-    Not Markdown: its maths renderer (KaTeX) is not in solara-assets and would load from a CDN.
-    """
-    solara.HTML(tag=tag, unsafe_innerHTML=html.escape(text))
 
 
 @functools.cache
@@ -225,14 +214,9 @@ def Page() -> None:
             runs.cancel(job.value)
             tick.value += 1
 
-    def watch():  # polls the run's process; the page stays responsive
-        j = job.value
-        while j is not None and not j.finished:
-            time.sleep(0.5)
-            runs.poll(j)
-            tick.value += 1
-
-    solara.use_thread(watch, dependencies=[job.value])
+    use_watch(job, tick)
+    main = solara.use_reactive(None)  # England's eight scenarios (the main job)
+    use_watch(main, tick)
 
     def load_text(text: str, source: str) -> None:
         try:
@@ -270,6 +254,9 @@ def Page() -> None:
         return True
 
     def from_link_or_cache() -> None:
+        main_cfg, main_policies = runs.main_job()  # England's eight, once cached: at once
+        if all(runs.cached(main_cfg, p).exists() for p in (runs.BASELINE, *main_policies)):
+            main.value = runs.start(main_cfg, *main_policies)
         if from_link():
             return
         # Opening on a scenario already run: its results show at once (nothing runs here).
@@ -296,8 +283,10 @@ def Page() -> None:
             "replicate of the reform is paired with the same replicate of the baseline (the "
             "same children and draws), so the difference is the reform's."
         )
-        if world.value == PICKED and not picked.value:
-            problem = problem or "Pick at least one council from the list in the sidebar."
+        if world.value == PICKED:
+            PickMap(picked)
+            if not picked.value:
+                problem = problem or "Pick at least one council from the list or the map."
         if problem:
             solara.Error(problem)
         elif policy is not None and not policy.enabled():
@@ -327,6 +316,72 @@ def Page() -> None:
             solara.Info(message.value)
         if job.value is not None:
             RunStatus(job.value, tick.value, policy.name if policy else "reform", chart)
+        MainJob(main, tick.value, chart)
+
+
+def use_watch(job: solara.Reactive, tick: solara.Reactive[int]) -> None:
+    """Poll ``job``'s process in a thread of the page's own; ``tick`` redraws its status.
+
+    The run is a process of its own, so the page (and other tabs) stay responsive.
+    """
+
+    def watch():
+        j = job.value
+        while j is not None and not j.finished:
+            time.sleep(0.5)
+            runs.poll(j)
+            tick.value += 1
+
+    solara.use_thread(watch, dependencies=[job.value])
+
+
+@solara.component
+def PickMap(picked: solara.Reactive[list]) -> None:
+    """England's councils as points: a click picks a council, or unpicks it."""
+
+    def click(event: dict) -> None:
+        name = event.get("name")
+        if name not in set(councils()["la_name"]):
+            return
+        now = list(picked.value)
+        picked.value = [n for n in now if n != name] if name in now else [*now, name]
+
+    Words("Click a council on the map to pick it (again to unpick it), or use the list.")
+    solara.FigureEcharts(
+        option=figures.pick_map_option(picked.value),
+        on_click=click,
+        attributes={"style": "height: 520px; width: 460px;"},
+    )
+
+
+@solara.component
+def MainJob(main: solara.Reactive, tick: int, chart: solara.Reactive[str]) -> None:
+    """England's eight scenarios (the main job), shown once they are run and cached."""
+    cfg, policies = runs.main_job()
+    Words("England's eight scenarios (the main job)", "h3")
+    Words(
+        f"The scenarios of python3 experiments/compare.py on England: "
+        f"{', '.join(p.name.replace('_', ' ') for p in policies)}; {cfg.years} years, "
+        f"{cfg.reps} paired replicates. The page server runs them in the background on start; "
+        "once cached they open at once."
+    )
+
+    def open_or_run() -> None:
+        main.value = runs.start(cfg, *policies)
+
+    def stop() -> None:
+        if main.value is not None:
+            runs.cancel(main.value)
+            main.value = None
+
+    if main.value is None:
+        ready = all(runs.cached(cfg, p).exists() for p in (runs.BASELINE, *policies))
+        label = "Show them" if ready else "Run them in the background (about 10 minutes)"
+        solara.Button(label, on_click=open_or_run)
+    else:
+        if not main.value.finished:
+            solara.Button("Cancel England's eight", on_click=stop)
+        RunStatus(main.value, tick, "England's eight", chart)
 
 
 @solara.component
@@ -347,122 +402,3 @@ def Settings(world, picked, years, reps, uncertain, name, levers) -> None:
     Words("Levers", "h3")
     for lever in scenario.lever_names():
         LeverPanel(lever, levers)
-
-
-@solara.component
-def RunStatus(j: runs.Job, tick: int, scenario_name: str, chart) -> None:
-    """A run's progress, error or cancellation, or its results once finished.
-
-    ``tick`` changes as the run reports, so the status is drawn again.
-    """
-    if j.error:
-        solara.Error(j.error)
-    elif j.cancelled:
-        solara.Warning("Cancelled. Replicates already finished stay cached.")
-    elif not j.finished:
-        share = 100 * j.done / j.total if j.total else 0
-        solara.ProgressLinear(value=share)
-        solara.Text(f"{j.done} of {j.total} runs done. {j.last}")
-    else:
-        Results(j, scenario_name, chart)
-
-
-def _meta(j: runs.Job) -> dict[str, str]:
-    c = j.cfgs[0]
-    return {"world": c.world.name.value, "years": c.years, "replicates": c.reps, "seed": c.seed}
-
-
-def _parquet(frame: pd.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    frame.to_parquet(buf, index=False)
-    return buf.getvalue()
-
-
-@solara.component
-def Results(j: runs.Job, scenario_name: str, chart: solara.Reactive[str]) -> None:
-    """The effects by family, in plain units, the costs, a map by council and a fan chart."""
-    map_key = solara.use_reactive("share_over_20_miles_of_known")
-    from sim.io.compare import effects
-
-    out = runs.outcomes(j)
-    if out["scenario"].nunique() < 2:
-        solara.Warning("This scenario is the baseline: nothing to compare.")
-        return
-    if out["scenario"].nunique() > 2:  # kept scenarios, side by side
-        Words(
-            f"Kept scenarios side by side (mean over the years, difference from the baseline, "
-            f"90% interval over {j.cfgs[0].reps} paired replicates)",
-            "h3",
-        )
-        eff = effects(out)
-        solara.DataFrame(outcomes.side_by_side(eff))
-        solara.FileDownload(
-            lambda: html_report(out, eff, _meta(j)),
-            filename="comparison_report.html",
-            label="Report (HTML)",
-        )
-        return
-    out = out.assign(scenario=out["scenario"].where(out["scenario"] == "baseline", "reform"))
-    eff = effects(out)
-    rows = outcomes.effect_table(eff[eff["area_type"] == "england"], "England")
-    Words(
-        f"What the reform does (mean over the years, difference from the baseline, "
-        f"90% interval over {j.cfgs[0].reps} paired replicates)",
-        "h3",
-    )
-    for family in outcomes.FAMILIES:
-        part = [r for r in rows if r["family"] == family]
-        if part:
-            Words(family.capitalize(), "h4")
-            solara.DataFrame(pd.DataFrame(part).drop(columns="family"))
-    Words("Where the money goes (mean £m a year)", "h4")
-    costs = outcomes.cost_breakdown(out).rename(
-        columns={"baseline": "no reform", "reform": scenario_name}
-    )
-    solara.DataFrame(costs.round(1).reset_index(names="spend on"))
-    with solara.Row():
-        solara.FileDownload(
-            out.to_csv(index=False),
-            filename=f"{scenario_name}_outcomes.csv",
-            label="Outcomes (CSV)",
-        )
-        solara.FileDownload(
-            lambda: _parquet(out), filename=f"{scenario_name}_outcomes.parquet", label="Parquet"
-        )
-        solara.FileDownload(
-            eff.to_csv(index=False), filename=f"{scenario_name}_effects.csv", label="Effects (CSV)"
-        )
-        solara.FileDownload(
-            lambda: html_report(
-                out.assign(scenario=out["scenario"].replace("reform", scenario_name)),
-                eff.assign(scenario=scenario_name),
-                _meta(j),
-            ),
-            filename=f"{scenario_name}_report.html",
-            label="Report (HTML)",
-        )
-    moved = outcomes.what_moved(eff)
-    Words("What moved (the channels the effect runs through, where the change is clear)", "h4")
-    if moved:
-        for line in moved:
-            Words(line)
-    else:
-        Words("No channel moved clearly beyond chance with these replicates.")
-    if j.cfgs[0].world.name == WorldName.england:
-        Words("The baseline against the national figures", "h4")
-        solara.DataFrame(outcomes.national_check(out))
-    la_scenarios = set(out.loc[out["area_type"] == "la", "scenario"])
-    if {"baseline", "reform"} <= la_scenarios:
-        Words("By council", "h4")
-        pick_map = next(k for k, v in figures.MAP_OUTCOMES.items() if v == map_key.value)
-        solara.Select(
-            "Map", values=list(figures.MAP_OUTCOMES), value=pick_map,
-            on_value=lambda v: map_key.set(figures.MAP_OUTCOMES[v]),
-        )  # fmt: skip
-        fig, by_council = figures.council_map(out, map_key.value, scenario_name)
-        solara.FigureMatplotlib(fig)
-        solara.DataFrame(by_council.sort_values("change").reset_index(names="council code"))
-    labels = {o.label: o.key for o in outcomes.OUTCOMES}
-    pick = next(k for k, v in labels.items() if v == chart.value)
-    solara.Select("Chart", values=list(labels), value=pick, on_value=lambda v: chart.set(labels[v]))
-    solara.FigureMatplotlib(figures.fan_chart(out, chart.value, {"reform": scenario_name}))

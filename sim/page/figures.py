@@ -85,3 +85,52 @@ def council_map(out: pd.DataFrame, key: str, scenario_name: str):
     ax.set_aspect(1.6)
     fig.tight_layout()
     return fig, pts.assign(change=change.round(2))[["la_name", "change"]]
+
+
+def pick_map_option(picked: list[str]) -> dict:
+    """An ECharts map of England's councils as points, ``picked`` (names) highlighted.
+
+    ECharts (bundled with solara-assets, so no internet) reports the council's name on a click.
+    Axes are longitude and latitude over England's extent, latitude stretched to keep shapes.
+    """
+    from sim.io import embedded
+
+    las = embedded.england().las
+    chosen = set(picked)
+
+    def points(mask) -> list[dict]:
+        rows = las[mask]
+        return [
+            {"name": n, "value": [round(float(x), 4), round(float(y), 4)]}
+            for n, x, y in zip(rows["la_name"], rows["lon"], rows["lat"], strict=True)
+        ]
+
+    is_picked = las["la_name"].isin(chosen)
+    axis = {"show": False, "scale": True}
+    return {
+        "animation": False,
+        "tooltip": {"trigger": "item", "formatter": "{b}"},
+        "grid": {"left": 10, "right": 10, "top": 10, "bottom": 10},
+        "xAxis": {**axis, "min": MAP_EXTENT[0], "max": MAP_EXTENT[1]},
+        "yAxis": {**axis, "min": MAP_EXTENT[2], "max": MAP_EXTENT[3]},
+        "series": [
+            {
+                "name": "councils",
+                "type": "scatter",
+                "symbolSize": 8,
+                "itemStyle": {"color": "#bbbbbb"},
+                "data": points(~is_picked),
+            },
+            {
+                "name": "picked",
+                "type": "scatter",
+                "symbolSize": 11,
+                "itemStyle": {"color": PALETTE[1]},
+                "data": points(is_picked),
+            },
+        ],
+    }
+
+
+# England's extent on the picking map (degrees): longitude -6.5 to 1.9, latitude 49.8 to 55.4.
+MAP_EXTENT = (-6.5, 1.9, 49.8, 55.4)

@@ -134,6 +134,19 @@ class Job:
     lines: list[str] = field(default_factory=list)
 
 
+def main_job() -> tuple[RunConfig, list[PolicyConfig]]:
+    """The main job's world and scenarios (``experiments/compare.py`` with its defaults)."""
+    from sim.config import WorldConfig, WorldName
+    from sim.io.compare import MAIN_JOB_REPS, MAIN_JOB_SCENARIOS, MAIN_JOB_YEARS
+    from sim.page import scenario
+
+    cfg = RunConfig(
+        world=WorldConfig(name=WorldName.england), years=MAIN_JOB_YEARS, reps=MAIN_JOB_REPS
+    )
+    files = [scenario.POLICY_DIR / f"{n}.yaml" for n in MAIN_JOB_SCENARIOS if n != "baseline"]
+    return cfg, [scenario.from_yaml(f.read_text(), str(f)) for f in files]
+
+
 def start(cfg: RunConfig, *policies: PolicyConfig, cache_dir: Path | None = None) -> Job:
     """Start the baseline and each of ``policies`` on ``cfg``'s world in a process.
 
