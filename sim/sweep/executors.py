@@ -1,0 +1,145 @@
+"""Where a sweep's jobs run: in this process, in joblib's worker processes, or on Dask.
+
+This module owns running one function over many independent jobs and handing each result back
+as it comes, whatever runs them: ``serial`` (this process), ``joblib`` (joblib's loky pool of
+worker processes on this machine) or ``dask`` (Dask distributed: a local cluster of worker
+processes, or a running cluster at ``address``, e.g. one started on SLURM by dask-jobqueue).
+A job that raises comes back as a ``Failure`` with its message; a job whose worker dies (killed,
+out of memory) comes back as a ``Failure`` too, and the other jobs still run: with joblib, the
+jobs that were running when a worker died are run again one at a time in a fresh pool of one,
+so the job that kills its worker is found and the others finish; Dask retries a job whose
+worker died on other workers and gives it up (``KilledWorker``) after a few deaths. What a job
+returns must depend only on the job (the model's draws are keyed by seed and replicate), so the
+results are the same whatever the executor and the number of workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+EXECUTORS = ("serial", "joblib", "dask")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A job that did not give a result: what went wrong, in one line."""
+
+    error: str
+
+
+def _guarded(fn: Callable[[Any], Any], item: Any) -> Any:
+    """``fn(item)``, or a ``Failure`` naming the exception (run in the worker)."""
+    try:
+        return fn(item)
+    except Exception as exc:  # a bad parameter set fails its job, not the sweep
+        return Failure(f"{type(exc).__name__}: {exc}".splitlines()[0])
+
+
+def run(
+    fn: Callable[[Any], Any],
+    items: list[Any],
+    executor: str = "serial",
+    workers: int = 1,
+    address: str | None = None,
+) -> Iterator[tuple[int, Any]]:
+    """``(index, fn(items[index]) or Failure)`` for every item, in the order they finish.
+
+    Args:
+        fn: a module-level function (pickled to the workers).
+        items: the jobs.
+        executor: ``serial``, ``joblib`` or ``dask``.
+        workers: worker processes (joblib; dask's local cluster).
+        address: a running Dask scheduler (``tcp://host:8786``); None starts a local cluster.
+    """
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor={executor!r}: expected one of {', '.join(EXECUTORS)}")
+    if not items:
+        return iter(())
+    if executor == "serial":
+        return ((i, _guarded(fn, x)) for i, x in enumerate(items))
+    if executor == "joblib":
+        return _joblib(fn, items, workers)
+    return _dask(fn, items, workers, address)
+
+
+def _joblib(fn, items: list, workers: int) -> Iterator[tuple[int, Any]]:
+    """joblib's loky pool, ``workers`` jobs in flight; a dead worker's jobs are isolated.
+
+    At most ``workers`` jobs are in flight, so when a worker dies the suspects are those few:
+    each runs again alone in a fresh pool of one (the one that kills it again fails), then the
+    rest go on in a full pool.
+    """
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    from joblib.externals.loky import get_reusable_executor
+    from joblib.externals.loky.process_executor import BrokenProcessPool, TerminatedWorkerError
+
+    dead = (BrokenProcessPool, TerminatedWorkerError)
+    queue = list(range(len(items)))
+    n = max(1, workers)
+    while queue:
+        pool = get_reusable_executor(max_workers=min(n, len(queue)), reuse=True)
+        flight: dict = {}
+        suspects: list[int] = []
+        while (queue or flight) and not suspects:
+            while queue and len(flight) < n:
+                i = queue.pop(0)
+                flight[pool.submit(_guarded, fn, items[i])] = i
+            done, _ = wait(flight, return_when=FIRST_COMPLETED)
+            for f in done:
+                i = flight.pop(f)
+                try:
+                    result = f.result()
+                except dead:
+                    suspects.append(i)
+                    continue
+                yield i, result
+        if suspects:  # the pool is broken: every job in flight is a suspect
+            suspects += list(flight.values())
+            for i in sorted(suspects):
+                solo = get_reusable_executor(max_workers=1, reuse=False)
+                try:
+                    result = solo.submit(_guarded, fn, items[i]).result()
+                except dead as exc:
+                    result = Failure(f"the worker running this job died ({type(exc).__name__})")
+                yield i, result
+
+
+def _dask(fn, items: list, workers: int, address: str | None) -> Iterator[tuple[int, Any]]:
+    """Dask distributed: a local cluster of ``workers`` processes, or the one at ``address``."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if address is None:
+        cluster = LocalCluster(
+            n_workers=max(1, workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=40,  # logging.ERROR: the sweep reports its own progress
+        )
+    client = Client(address or cluster)
+    try:
+        futures = client.map(_guarded, [fn] * len(items), items, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        for f in as_completed(futures):
+            try:
+                result = f.result()
+            except Exception as exc:  # KilledWorker: the job killed its workers
+                result = Failure(f"the worker running this job died ({type(exc).__name__})")
+            yield index[f.key], result
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def describe(executor: str, workers: int, address: str | None) -> str:
+    """The executor in words, for manifests and progress lines."""
+    if executor == "serial":
+        return "serial (this process)"
+    if executor == "dask" and address:
+        return f"dask (the cluster at {address})"
+    return f"{executor} ({workers} local worker processes)"

@@ -1,0 +1,216 @@
+"""A sweep: many runs of the model, each a job, written as a Parquet dataset partitioned by job.
+
+This module owns what a job is (a scenario's config with some keys set, and a replicate), how
+it runs (``sim.io.outputs.run_replicate``: the same code as every other run), and where its
+results go: ``<out>/indicators/job=<id>/part-0.parquet`` (its indicators; council rows only if
+asked), written whole or not at all, so that ``pd.read_parquet("<out>/indicators")`` or DuckDB's
+``read_parquet('<out>/indicators/*/*.parquet', hive_partitioning=true)`` reads the sweep in one
+line. ``<out>/jobs.csv`` lists every job and its values; ``<out>/failures.csv`` the jobs that
+failed, with their values and the reason; a sweep run again into the same folder skips the jobs
+already written (and refuses a folder that holds a different sweep). A job's results depend
+only on the job, so they are byte-identical whatever the executor and its workers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sim.config import ConfigError, RunConfig, get_path, set_path
+from sim.sweep import executors
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run of a sweep.
+
+    Attributes:
+        id: the job's number (its partition, ``job=<id>``).
+        scenario: the name of the base config it starts from (a policy, e.g. ``baseline``).
+        rep: the replicate (its random numbers: replicate k is the same in every scenario).
+        values: ``(key, value)`` pairs set on the base config; a key ending in ``*`` multiplies
+            the base value (every element of a list; whole numbers rounded).
+    """
+
+    id: int
+    scenario: str
+    rep: int
+    values: tuple[tuple[str, float], ...] = ()
+
+
+def configure(base: RunConfig, values: tuple[tuple[str, float], ...]) -> RunConfig:
+    """``base`` with ``values`` set (validated as any config is).
+
+    Raises:
+        ConfigError: an unknown key, a list set as a value, or a value out of its bounds.
+    """
+    cfg = base
+    for key, v in values:
+        path = key.rstrip("*")
+        old = get_path(cfg, path, "sweep")
+        if key.endswith("*"):
+            if isinstance(old, list):
+                new: object = [type(b)(round(b * v)) if isinstance(b, int) else b * v for b in old]
+            elif isinstance(old, bool) or not isinstance(old, int | float):
+                raise ConfigError(f"sweep: {path} is not a number")
+            else:
+                new = type(old)(round(old * v)) if isinstance(old, int) else old * v
+        else:
+            if isinstance(old, list | bool) or not isinstance(old, int | float):
+                raise ConfigError(f"sweep: {path} is not a number; use {path}* for a list")
+            new = type(old)(round(v)) if isinstance(old, int) else float(v)
+        cfg = set_path(cfg, path, new)
+    return cfg
+
+
+def run_job(item: tuple[RunConfig, Job, bool]) -> pd.DataFrame:
+    """The job's indicators (runs in a worker): ``(base config, job, keep council rows)``."""
+    from sim.io.outputs import run_replicate
+
+    base, job, keep_la = item
+    cfg = configure(base, job.values)
+    ind = run_replicate(cfg, job.rep)["indicators"]
+    if not keep_la:
+        ind = ind[ind["area_type"] != "la"]
+    return ind.reset_index(drop=True)
+
+
+def jobs_table(jobs: list[Job]) -> pd.DataFrame:
+    """One row per job: id, scenario, rep and a column per key it sets."""
+    rows = [{"job": j.id, "scenario": j.scenario, "rep": j.rep, **dict(j.values)} for j in jobs]
+    return pd.DataFrame(rows)
+
+
+def _partition(out: Path, job_id: int) -> Path:
+    return out / "indicators" / f"job={job_id:06d}"
+
+
+def done(out: Path, jobs: list[Job]) -> set[int]:
+    """The jobs whose results are already written in ``out``."""
+    return {j.id for j in jobs if (_partition(out, j.id) / "part-0.parquet").exists()}
+
+
+def _write_job(out: Path, job_id: int, frame: pd.DataFrame) -> None:
+    """Write one job's partition whole (a folder renamed into place) or not at all."""
+    final = _partition(out, job_id)
+    tmp = out / ".tmp" / final.name  # outside the dataset: a reader never sees half a job
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    frame.to_parquet(tmp / "part-0.parquet", index=False)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+
+
+@dataclass
+class SweepResult:
+    """What a sweep did: jobs run now, skipped (already written) and failed (id -> reason)."""
+
+    out: Path
+    ran: int
+    skipped: int
+    failed: dict[int, str]
+    seconds: float
+
+
+def sweep(
+    bases: dict[str, RunConfig],
+    jobs: list[Job],
+    out: Path,
+    executor: str = "serial",
+    workers: int = 1,
+    address: str | None = None,
+    keep_la: bool = False,
+    progress: bool | None = None,
+) -> SweepResult:
+    """Run every job not yet written in ``out`` on ``executor``; write each as it finishes.
+
+    Args:
+        bases: the base config of each scenario a job names.
+        jobs: the jobs (ids unique).
+        out: the sweep's folder.
+        executor, workers, address: where the jobs run (``sim.sweep.executors.run``).
+        keep_la: keep each council's rows in the indicators.
+        progress: a progress bar on stderr (None: only when stderr is a terminal).
+
+    Raises:
+        ConfigError: ``out`` holds a different sweep, or a job names an unknown scenario.
+    """
+    from tqdm import tqdm
+
+    ids = [j.id for j in jobs]
+    if len(set(ids)) != len(ids):
+        raise ConfigError("sweep: job ids must be unique")
+    unknown = sorted({j.scenario for j in jobs} - set(bases))
+    if unknown:
+        raise ConfigError(f"sweep: no base config for scenario {unknown[0]!r}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = jobs_table(jobs)
+    listed = out / "jobs.csv"
+    text = table.to_csv(index=False)
+    if listed.exists() and listed.read_text() != text:
+        raise ConfigError(
+            f"{listed}: this folder holds a different sweep; choose another out= to start anew"
+        )
+    if not listed.exists():
+        tmp = listed.with_suffix(".part")
+        tmp.write_text(text)
+        tmp.replace(listed)
+    have = done(out, jobs)
+    todo = [j for j in jobs if j.id not in have]
+    t0 = time.perf_counter()
+    failed: dict[int, str] = {}
+    items = [(bases[j.scenario], j, keep_la) for j in todo]
+    bar = tqdm(
+        total=len(jobs),
+        initial=len(have),
+        desc=f"sweep ({executors.describe(executor, workers, address)})",
+        unit="job",
+        disable=(not sys.stderr.isatty()) if progress is None else not progress,
+        file=sys.stderr,
+    )
+    with bar:
+        for k, result in executors.run(run_job, items, executor, workers, address):
+            job = todo[k]
+            if isinstance(result, executors.Failure):
+                failed[job.id] = result.error
+            else:
+                _write_job(out, job.id, result)
+            bar.update(1)
+    _write_failures(out, jobs, failed)
+    manifest = {
+        "jobs": len(jobs),
+        "ran": len(todo),
+        "skipped": len(have),
+        "failed": len(failed),
+        "executor": executors.describe(executor, workers, address),
+        "scenarios": {k: dataclasses.asdict(v) for k, v in bases.items()},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))
+    return SweepResult(out, len(todo), len(have), failed, time.perf_counter() - t0)
+
+
+def _write_failures(out: Path, jobs: list[Job], failed: dict[int, str]) -> None:
+    """``failures.csv``: each failed job's id, scenario, rep, values and reason (may be empty)."""
+    table = jobs_table([j for j in jobs if j.id in failed])
+    if len(table):
+        table["error"] = [failed[i] for i in table["job"]]
+    else:
+        table = pd.DataFrame(columns=["job", "scenario", "rep", "error"])
+    table.to_csv(out / "failures.csv", index=False)
+
+
+def read(out: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """The sweep's indicators, one ``job`` column (int) added: the one-line read, typed."""
+    frame = pd.read_parquet(Path(out) / "indicators", columns=columns)
+    frame["job"] = frame["job"].astype(str).str.removeprefix("job=").astype(int)
+    return frame.sort_values(["job"], kind="stable").reset_index(drop=True)
