@@ -65,7 +65,7 @@ def run(
 
 
 def _joblib(fn, items: list, workers: int) -> Iterator[tuple[int, Any]]:
-    """joblib's loky pool, ``workers`` jobs in flight; a dead worker's jobs are isolated.
+    """The loky pool of joblib, ``workers`` jobs in flight; a dead worker's jobs are isolated.
 
     At most ``workers`` jobs are in flight, so when a worker dies the suspects are those few:
     each runs again alone in a fresh pool of one (the one that kills it again fails), then the
