@@ -228,3 +228,27 @@ def validate(argv: list[str], config_name: str = "config") -> RunConfig:
             first = first or rc
         GlobalHydra.instance().clear()
     return first or RunConfig()
+
+
+def executor_args(argv: list[str]) -> tuple[str, str | None, list[str]]:
+    """``executor=`` and ``executor.address=`` taken from ``argv``; the rest returned.
+
+    Raises:
+        UserError: an executor that is not serial, joblib or dask.
+    """
+    from sim.sweep.executors import EXECUTORS
+
+    executor, address, rest = "joblib", None, []
+    for a in argv:
+        key, _, value = a.partition("=")
+        if key == "executor":
+            if value not in EXECUTORS:
+                raise UserError(f"executor={value}: expected one of {', '.join(EXECUTORS)}")
+            executor = value
+        elif key == "executor.address":
+            address = value or None
+        else:
+            rest.append(a)
+    if address and executor != "dask":
+        raise UserError("executor.address= needs executor=dask")
+    return executor, address, rest

@@ -67,8 +67,20 @@ def cached(cfg: RunConfig, policy: PolicyConfig, cache_dir: Path | None = None) 
     return Path(cache_dir or CACHE_DIR) / f"{cache_key(cfg, policy)}.parquet"
 
 
+def _orphan_watch(parent: int) -> None:  # pragma: no cover - a thread of the run's process
+    """End this run's process if the page server that started it has gone (even if killed)."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def _work(cfgs: list[RunConfig], paths: list[str], q) -> None:  # pragma: no cover - a process
     """Run each config not yet cached (replicates in order), reporting each replicate."""
+    import threading
+
+    threading.Thread(target=_orphan_watch, args=(os.getppid(),), daemon=True).start()
     try:
         total = sum(c.reps for c, p in zip(cfgs, paths, strict=True) if not Path(p).exists())
         done = 0

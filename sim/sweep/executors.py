@@ -111,8 +111,14 @@ def _dask(fn, items: list, workers: int, address: str | None) -> Iterator[tuple[
     """Dask distributed: a local cluster of ``workers`` processes, or the one at ``address``."""
     from distributed import Client, LocalCluster, as_completed
 
+    import dask
+
     cluster = None
     if address is None:
+        # One task per worker at a time: when a worker dies, only the job it was running is
+        # suspected (Dask gives a job up after three deaths: distributed.scheduler.allowed-
+        # failures), not a job queued behind it.
+        dask.config.set({"distributed.scheduler.worker-saturation": 1.0})
         cluster = LocalCluster(
             n_workers=max(1, workers),
             threads_per_worker=1,
