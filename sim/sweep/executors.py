@@ -109,9 +109,8 @@ def _joblib(fn, items: list, workers: int) -> Iterator[tuple[int, Any]]:
 
 def _dask(fn, items: list, workers: int, address: str | None) -> Iterator[tuple[int, Any]]:
     """Dask distributed: a local cluster of ``workers`` processes, or the one at ``address``."""
-    from distributed import Client, LocalCluster, as_completed
-
     import dask
+    from distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if address is None:
