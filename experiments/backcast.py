@@ -25,13 +25,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sim.io.cli import UserError, observed_overrides, run_main, validate  # noqa: E402
+from sim.io.cli import UserError, executor_args, observed_overrides, run_main, validate  # noqa: E402
 
 OWN = ("observed", "reps", "draws", "workers", "out", "fit_years", "incumbent")
 
 
 def main(argv: list[str]) -> None:
     """Run both methods from the start date and score them against what happened."""
+    executor, address, argv = executor_args(argv)
     import json
 
     import pandas as pd
@@ -58,7 +59,7 @@ def main(argv: list[str]) -> None:
     cfg = validate(rest + extra)
     t0 = time.perf_counter()
     codes = sorted(set(ex.episodes["LA"]) & set(geo.code[i] for i in _sim_las(cfg, geo)))
-    abm = ev.run_reps(cfg, reps, workers)
+    abm = ev.run_reps(cfg, reps, workers, executor, address)
     sf = ev.stockflow_reps(
         ex, geo, codes, pd.Timestamp(start), len(years), draws, cfg.seed, fit_years
     )

@@ -5,16 +5,17 @@ python experiments/calibrate.py world=greater_manchester reps=2 max_evals=20
 python experiments/calibrate.py observed=PATH fit=params.entry.rate_multiplier:0.5:2.0
 python experiments/calibrate.py targets=dynamics fit=params.exits.uasc_p_short:0.05:0.5
 
-``fit=`` lists parameters as ``key:lower:upper``; a key ending in ``*`` fits a multiplier on
-every element of a list (e.g. ``params.placements.unplanned_rate*:0.5:2``). With ``observed=``
-the world is the extract's LAs started from the extract at its first 31 March (override with
-``start_date=``) and the targets are the extract's indicators for the years after it; without
-it the targets are the national ones for the year to 31 March 2026, or with ``targets=dynamics``
-each year 2022-2025 of a synthetic England started on 31 March 2021 (the back-cast: CLA,
-starts, ceased and the placement mix against the DfE series). Other overrides (``seed=``,
-``world=``, ``params.*``) go to the run. Writes fitted.yaml, fit_report.csv, fit_history.csv,
-figures/fit.png and manifest.json to ``out`` (default outputs/calibrate/<time>) and prints the
-report.
+``fit=`` lists parameters as ``key:lower:upper``; a key ending in ``*`` fits a multiplier on every
+element of a list (e.g. ``params.placements.unplanned_rate*:0.5:2``). With ``observed=`` the world
+is the extract's LAs started from the extract at its first 31 March (override with ``start_date=``)
+and the targets are the extract's indicators for the years after it; without it the targets are the
+national ones for the year to 31 March 2026, or with ``targets=dynamics`` each year 2022-2025 of a
+synthetic England started on 31 March 2021 (the back-cast: CLA, starts, ceased and the placement mix
+against the DfE series). Other overrides (``seed=``, ``world=``, ``params.*``, ``workers=``) go to
+the run; each evaluation's replicates run on ``executor=serial|joblib|dask`` (default joblib when
+workers > 1; ``executor.address=`` a running Dask cluster). Writes fitted.yaml, fit_report.csv,
+fit_history.csv, figures/fit.png and manifest.json to ``out`` (default outputs/calibrate/<time>) and
+prints the report.
 """
 
 import sys
@@ -24,7 +25,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.config import ConfigError  # noqa: E402
-from sim.io.cli import UserError, observed_overrides, run_main, validate  # noqa: E402
+from sim.io.cli import (  # noqa: E402
+    UserError,
+    executor_args,
+    observed_overrides,
+    run_main,
+    validate,
+)
 
 DEFAULT_FIT = "params.entry.rate_multiplier:0.7:1.4,params.placements.unplanned_rate*:0.6:1.6"
 OWN = ("fit", "observed", "reps", "max_evals", "out", "targets")
@@ -67,6 +74,7 @@ def main(argv: list[str]) -> None:
     from sim.io.outputs import code_version, read_cached
     from sim.metrics import indicators
 
+    executor, address, argv = executor_args(argv)
     own = {k: v for k, _, v in (a.partition("=") for a in argv) if k in OWN}
     rest = [a for a in argv if a.partition("=")[0] not in OWN]
     params = parse_fit(own.get("fit", DEFAULT_FIT))
@@ -100,7 +108,10 @@ def main(argv: list[str]) -> None:
         except ConfigError as e:
             raise UserError(str(e)) from None
     t0 = time.perf_counter()
-    result = fit(cfg, params, targets, reps=reps, max_evals=max_evals, log=print)
+    result = fit(
+        cfg, params, targets, reps=reps, max_evals=max_evals, log=print,
+        executor=executor, address=address,
+    )  # fmt: skip
     files = write_report(result, out)
     manifest = {
         "code_version": code_version(),

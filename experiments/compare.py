@@ -3,12 +3,14 @@
 python experiments/compare.py                                  # the eight scenarios, England
 python experiments/compare.py scenarios=baseline,rcc_pathfinders world=greater_manchester reps=8
 python experiments/compare.py years=5 reps=4 workers=2 out=outputs/compare/mine
+python experiments/compare.py executor=dask executor.address=tcp://scheduler:8786 reps=30
 
-Any other override (``params.*``, ``policy.<lever>.*`` for every scenario, ``seed``) is passed
-to each scenario's config. Writes outcomes.csv, effects.csv, manifest.json, configs.json and
-figures/ (fan charts, forest plot) to ``out`` (default outputs/compare/<time>), with
-``report=true`` also report.html (the policy page's report: self-contained, figures embedded),
-and prints the England effects table.
+The runs go to ``executor=serial|joblib|dask`` (default joblib for workers > 1; the results are
+identical on any), ``executor.address=`` a running Dask cluster. Any other override (``params.*``,
+``policy.<lever>.*`` for every scenario, ``seed``) is passed to each scenario's config. Writes
+outcomes.csv, effects.csv, manifest.json, configs.json and figures/ (fan charts, forest plot) to
+``out`` (default outputs/compare/<time>), with ``report=true`` also report.html (the policy page's
+report: self-contained, figures embedded), and prints the England effects table.
 """
 
 import sys
@@ -17,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.io.cli import UserError, run_main, validate  # noqa: E402
+from sim.io.cli import UserError, executor_args, run_main, validate  # noqa: E402
 from sim.io.compare import MAIN_JOB_REPS, MAIN_JOB_SCENARIOS, MAIN_JOB_YEARS  # noqa: E402
 
 # Defaults of the comparison (the main job): 10 years, 3 paired replicates, 2 processes.
@@ -73,6 +75,7 @@ def main(argv: list[str]) -> None:
     from sim.io.compare import effects, run_scenarios, write_comparison
     from sim.io.outputs import code_version
 
+    executor, address, argv = executor_args(argv)
     scenarios, out, rest, report = parse(argv)
     cfgs = [validate([f"policy={s}", *rest]) for s in scenarios]
     cfgs = [
@@ -88,7 +91,12 @@ def main(argv: list[str]) -> None:
         flush=True,
     )
     res = run_scenarios(
-        cfgs, base.reps, base.workers, progress=lambda s: print(s, file=sys.stderr, flush=True)
+        cfgs,
+        base.reps,
+        base.workers,
+        progress=lambda s: print(s, file=sys.stderr, flush=True),
+        executor=executor,
+        address=address,
     )
     eff = effects(res)
     manifest = {

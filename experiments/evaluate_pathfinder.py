@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sim.io.cli import UserError, observed_overrides, run_main, validate  # noqa: E402
+from sim.io.cli import UserError, executor_args, observed_overrides, run_main, validate  # noqa: E402
 
 OWN = ("observed", "rcc", "go_live", "reps", "draws", "workers", "out", "incumbent")
 RCCS = ("greater_manchester", "south_east")
@@ -41,6 +41,7 @@ HEADLINE = [
 
 def main(argv: list[str]) -> None:
     """Run factual, counterfactual and the comparator; write and print the evaluation."""
+    executor, address, argv = executor_args(argv)
     import datetime as dt
     import json
 
@@ -86,8 +87,8 @@ def main(argv: list[str]) -> None:
 
     codes = [str(geo.code[i]) for i in simulated_las(factual.world, geo)]
     runs = {
-        "factual": ev.run_reps(factual, reps, workers),
-        "counterfactual": ev.run_reps(counterfactual, reps, workers),
+        "factual": ev.run_reps(factual, reps, workers, executor, address),
+        "counterfactual": ev.run_reps(counterfactual, reps, workers, executor, address),
         "stock_and_flow": ev.stockflow_reps(
             ex, geo, codes, pd.Timestamp(start), len(years_after), draws, factual.seed
         ),

@@ -172,3 +172,19 @@ def test_a_sweep_is_byte_identical_on_every_executor_reports_failures_and_resume
     assert (again.ran, again.skipped) == (1, 3)  # only the failed job is tried again
     with pytest.raises(ConfigError, match="holds a different sweep"):
         sweep({"baseline": base}, jobs[:2], tmp_path / "serial", "serial")
+
+
+def _square_or_fail(x: int) -> int:
+    if x == 2:
+        raise ValueError("x=2 is refused")
+    return x * x
+
+
+def test_ordered_keeps_the_jobs_order_and_stops_on_a_failure():
+    """The comparison, back-cast and calibration need every run: results come back in the jobs'
+    order whatever finishes first, and a failed job stops the whole with its message."""
+    assert executors.ordered(_square_or_fail, [3, 1, 0], "joblib", workers=2) == [9, 1, 0]
+    with pytest.raises(executors.JobFailed, match="job 1 failed: ValueError: x=2 is refused"):
+        executors.ordered(_square_or_fail, [1, 2, 3], "joblib", workers=2)
+    with pytest.raises(ValueError, match="x=2"):  # in this process, the exception itself
+        executors.ordered(_square_or_fail, [1, 2], "serial")

@@ -23,19 +23,22 @@ LEVEL = 0.90  # interval level of every reported interval
 KEY = ["year", "area_type", "area", "indicator"]
 
 
-def run_reps(cfg: RunConfig, reps: int, workers: int = 1) -> pd.DataFrame:
-    """Indicators of replicates 0..reps-1 (``rep`` column); identical for any ``workers``."""
-    from sim.io.outputs import run_replicate
+def run_reps(
+    cfg: RunConfig,
+    reps: int,
+    workers: int = 1,
+    executor: str | None = None,
+    address: str | None = None,
+) -> pd.DataFrame:
+    """Indicators of replicates 0..reps-1 (``rep`` column); identical on any executor.
 
-    def one(r: int) -> pd.DataFrame:
-        return run_replicate(cfg, r)["indicators"].assign(rep=r)
+    ``executor``, ``workers``, ``address``: where the replicates run (``sim.sweep.executors``).
+    """
+    from sim.io.outputs import replicate_indicators
+    from sim.sweep.executors import ordered
 
-    if workers > 1 and reps > 1:
-        from joblib import Parallel, delayed
-
-        parts = Parallel(n_jobs=min(workers, reps))(delayed(one)(r) for r in range(reps))
-    else:
-        parts = [one(r) for r in range(reps)]
+    jobs = [(cfg, r) for r in range(reps)]
+    parts = ordered(replicate_indicators, jobs, executor, workers, address)
     out = pd.concat(parts, ignore_index=True)
     return out[out["indicator"].isin(SCORED)]
 

@@ -136,14 +136,18 @@ def observed_targets(
 
 
 # ---- evaluating ----------------------------------------------------------------------------------
-def simulate(cfg: RunConfig, reps: int) -> pd.DataFrame:
-    """Indicators of replicates 0..reps-1 (tidy, with a ``rep`` column)."""
-    from sim.io.outputs import run_replicate
+def simulate(
+    cfg: RunConfig, reps: int, executor: str | None = None, address: str | None = None
+) -> pd.DataFrame:
+    """Indicators of replicates 0..reps-1 (tidy, with a ``rep`` column).
 
-    parts = []
-    for r in range(reps):
-        ind = run_replicate(cfg, r)["indicators"]
-        parts.append(ind.assign(rep=r))
+    The replicates run on ``executor`` with ``cfg.workers`` workers (``sim.sweep.executors``).
+    """
+    from sim.io.outputs import replicate_indicators
+    from sim.sweep.executors import ordered
+
+    jobs = [(cfg, r) for r in range(reps)]
+    parts = ordered(replicate_indicators, jobs, executor, cfg.workers, address)
     return pd.concat(parts, ignore_index=True)
 
 
@@ -176,6 +180,8 @@ def fit(
     reps: int = 2,
     max_evals: int = 40,
     log=None,
+    executor: str | None = None,
+    address: str | None = None,
 ) -> FitResult:
     """Fit ``params`` of ``cfg`` to ``targets``.
 
@@ -186,6 +192,8 @@ def fit(
         reps: replicates per evaluation (common random numbers: seeds fixed).
         max_evals: budget of model evaluations.
         log: optional callable(str) for progress lines.
+        executor, address: where each evaluation's replicates run (``sim.sweep.executors``),
+            with ``cfg.workers`` workers.
 
     Returns:
         The fitted values, the report at the fit and the history of evaluations.
@@ -207,7 +215,7 @@ def fit(
         if key in cache:
             return cache[key]
         c, _ = apply(cfg, params, x)
-        f = objective(compare(simulate(c, reps), targets))
+        f = objective(compare(simulate(c, reps, executor, address), targets))
         cache[key] = f
         history.append(([float(v) for v in x], f))
         if log:
@@ -241,7 +249,7 @@ def fit(
     best = min(history, key=lambda h: h[1])
     xb = np.array(best[0])
     c, resolved = apply(cfg, params, xb)
-    report = compare(simulate(c, reps), targets)
+    report = compare(simulate(c, reps, executor, address), targets)
     del res
     out = FitResult(
         params=params,

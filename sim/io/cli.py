@@ -230,15 +230,17 @@ def validate(argv: list[str], config_name: str = "config") -> RunConfig:
     return first or RunConfig()
 
 
-def executor_args(argv: list[str]) -> tuple[str, str | None, list[str]]:
+def executor_args(argv: list[str]) -> tuple[str | None, str | None, list[str]]:
     """``executor=`` and ``executor.address=`` taken from ``argv``; the rest returned.
+
+    The executor is None when not given (joblib for several workers, else this process).
 
     Raises:
         UserError: an executor that is not serial, joblib or dask.
     """
     from sim.sweep.executors import EXECUTORS
 
-    executor, address, rest = "joblib", None, []
+    executor, address, rest = None, None, []
     for a in argv:
         key, _, value = a.partition("=")
         if key == "executor":

@@ -117,33 +117,39 @@ def outcomes(ind: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"indicator": "outcome"})
 
 
+def _run_job(job: tuple[RunConfig, int]) -> pd.DataFrame:
+    return run_one(*job)
+
+
 def run_scenarios(
     cfgs: list[RunConfig],
     reps: int,
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
+    executor: str | None = None,
+    address: str | None = None,
 ) -> pd.DataFrame:
-    """Every (scenario, replicate) run, in ``workers`` processes; identical for any number.
+    """Every (scenario, replicate) run on ``executor``; identical for any executor and workers.
 
-    ``progress``, if given, is called with one line as each run's outcomes come back (in job
-    order), e.g. ``[3/24] profit_cap, replicate 2: done at 5 min 10 s``.
+    ``executor``: ``serial``, ``joblib`` (default for several workers) or ``dask``, with
+    ``address`` a running Dask cluster (``sim.sweep.executors``). ``progress``, if given, is
+    called with one line as each run's outcomes come back, e.g. ``[3/24] profit_cap,
+    replicate 2: done at 5 min 10 s``.
     """
-    jobs = [(c, r) for c in cfgs for r in range(reps)]
-    if workers > 1 and len(jobs) > 1:
-        from joblib import Parallel, delayed
+    from sim.sweep.executors import ordered
 
-        results = Parallel(n_jobs=min(workers, len(jobs)), return_as="generator")(
-            delayed(run_one)(c, r) for c, r in jobs
-        )
-    else:
-        results = (run_one(c, r) for c, r in jobs)
-    parts = []
+    jobs = [(c, r) for c in cfgs for r in range(reps)]
     t0 = time.perf_counter()
-    for k, ((c, r), part) in enumerate(zip(jobs, results, strict=True), start=1):
-        parts.append(part)
+
+    def report(i: int, done: int) -> None:
         if progress is not None:
+            c, r = jobs[i]
             m, sec = divmod(int(time.perf_counter() - t0), 60)
-            progress(f"[{k}/{len(jobs)}] {c.policy.name}, replicate {r}: done at {m} min {sec} s")
+            progress(
+                f"[{done}/{len(jobs)}] {c.policy.name}, replicate {r}: done at {m} min {sec} s"
+            )
+
+    parts = ordered(_run_job, jobs, executor, workers, address, report)
     cols = ["scenario", "rep", "year", "area_type", "area", "outcome", "value"]
     return pd.concat(parts, ignore_index=True)[cols]
 

@@ -128,16 +128,26 @@ def run_replicate(cfg: RunConfig, rep: int) -> dict:
     }
 
 
-def run_all(cfg: RunConfig) -> list[dict]:
-    """Run every replicate, in ``cfg.workers`` processes; results in replicate order."""
-    reps = list(range(cfg.reps))
-    if cfg.workers > 1 and cfg.reps > 1:
-        from joblib import Parallel, delayed
+def _replicate(job: tuple[RunConfig, int]) -> dict:
+    return run_replicate(*job)
 
-        return Parallel(n_jobs=min(cfg.workers, cfg.reps))(
-            delayed(run_replicate)(cfg, r) for r in reps
-        )
-    return [run_replicate(cfg, r) for r in reps]
+
+def replicate_indicators(job: tuple[RunConfig, int]) -> pd.DataFrame:
+    """The indicators of ``(config, replicate)``, with a ``rep`` column (a job for executors)."""
+    cfg, r = job
+    return run_replicate(cfg, r)["indicators"].assign(rep=r)
+
+
+def run_all(cfg: RunConfig, executor: str | None = None, address: str | None = None) -> list[dict]:
+    """Run every replicate, in ``cfg.workers`` processes; results in replicate order.
+
+    ``executor``, ``address``: where they run (``sim.sweep.executors``; default joblib for
+    several workers).
+    """
+    from sim.sweep.executors import ordered
+
+    jobs = [(cfg, r) for r in range(cfg.reps)]
+    return ordered(_replicate, jobs, executor, cfg.workers, address)
 
 
 def code_version() -> str:

@@ -16,7 +16,7 @@ results are the same whatever the executor and the number of workers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 EXECUTORS = ("serial", "joblib", "dask")
@@ -24,9 +24,14 @@ EXECUTORS = ("serial", "joblib", "dask")
 
 @dataclass(frozen=True)
 class Failure:
-    """A job that did not give a result: what went wrong, in one line."""
+    """A job that did not give a result: what went wrong in one line, and its traceback."""
 
     error: str
+    detail: str = field(default="", compare=False)
+
+
+class JobFailed(RuntimeError):
+    """A job of a run that needs every job (a comparison, a calibration) failed."""
 
 
 def _guarded(fn: Callable[[Any], Any], item: Any) -> Any:
@@ -34,7 +39,47 @@ def _guarded(fn: Callable[[Any], Any], item: Any) -> Any:
     try:
         return fn(item)
     except Exception as exc:  # a bad parameter set fails its job, not the sweep
-        return Failure(f"{type(exc).__name__}: {exc}".splitlines()[0])
+        import traceback
+
+        return Failure(f"{type(exc).__name__}: {exc}".splitlines()[0], traceback.format_exc())
+
+
+def pick(executor: str | None, workers: int, jobs: int) -> str:
+    """The executor to use: the one asked for, else joblib for several workers and jobs."""
+    if executor:
+        return executor
+    return "joblib" if workers > 1 and jobs > 1 else "serial"
+
+
+def ordered(
+    fn: Callable[[Any], Any],
+    items: list[Any],
+    executor: str | None = None,
+    workers: int = 1,
+    address: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Any]:
+    """``[fn(x) for x in items]`` on ``executor``, in the items' order; every job must succeed.
+
+    ``progress(i, done)`` is called as job ``i`` finishes (``done`` jobs so far). In this
+    process (``serial``) an exception propagates as it is; elsewhere a failed job raises
+    ``JobFailed`` with its message and traceback.
+    """
+    executor = pick(executor, workers, len(items))
+    results: list[Any] = [None] * len(items)
+    if executor == "serial":
+        for i, x in enumerate(items):
+            results[i] = fn(x)
+            if progress is not None:
+                progress(i, i + 1)
+        return results
+    for n, (i, r) in enumerate(run(fn, items, executor, workers, address), start=1):
+        if isinstance(r, Failure):
+            raise JobFailed(f"job {i} failed: {r.error}\n{r.detail}")
+        results[i] = r
+        if progress is not None:
+            progress(i, n)
+    return results
 
 
 def run(
