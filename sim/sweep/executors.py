@@ -85,7 +85,7 @@ def ordered(
 def run(
     fn: Callable[[Any], Any],
     items: list[Any],
-    executor: str = "serial",
+    executor: str | None = "serial",
     workers: int = 1,
     address: str | None = None,
 ) -> Iterator[tuple[int, Any]]:
@@ -94,10 +94,11 @@ def run(
     Args:
         fn: a module-level function (pickled to the workers).
         items: the jobs.
-        executor: ``serial``, ``joblib`` or ``dask``.
+        executor: ``serial``, ``joblib`` or ``dask`` (None: joblib for several workers).
         workers: worker processes (joblib; dask's local cluster).
         address: a running Dask scheduler (``tcp://host:8786``); None starts a local cluster.
     """
+    executor = pick(executor, workers, len(items))
     if executor not in EXECUTORS:
         raise ValueError(f"executor={executor!r}: expected one of {', '.join(EXECUTORS)}")
     if not items:

@@ -125,7 +125,7 @@ def sweep(
     bases: dict[str, RunConfig],
     jobs: list[Job],
     out: Path,
-    executor: str = "serial",
+    executor: str | None = "serial",
     workers: int = 1,
     address: str | None = None,
     keep_la: bool = False,
@@ -170,16 +170,17 @@ def sweep(
     t0 = time.perf_counter()
     failed: dict[int, str] = {}
     items = [(bases[j.scenario], j, keep_la) for j in todo]
+    chosen = executors.pick(executor, workers, len(items))
     bar = tqdm(
         total=len(jobs),
         initial=len(have),
-        desc=f"sweep ({executors.describe(executor, workers, address)})",
+        desc=f"sweep ({executors.describe(chosen, workers, address)})",
         unit="job",
         disable=(not sys.stderr.isatty()) if progress is None else not progress,
         file=sys.stderr,
     )
     with bar:
-        for k, result in executors.run(run_job, items, executor, workers, address):
+        for k, result in executors.run(run_job, items, chosen, workers, address):
             job = todo[k]
             if isinstance(result, executors.Failure):
                 failed[job.id] = result.error
@@ -192,7 +193,7 @@ def sweep(
         "ran": len(todo),
         "skipped": len(have),
         "failed": len(failed),
-        "executor": executors.describe(executor, workers, address),
+        "executor": executors.describe(chosen, workers, address),
         "scenarios": {k: dataclasses.asdict(v) for k, v in bases.items()},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))
