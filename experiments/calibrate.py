@@ -15,7 +15,11 @@ against the DfE series). Other overrides (``seed=``, ``world=``, ``params.*``, `
 the run; each evaluation's replicates run on ``executor=serial|joblib|dask`` (default joblib when
 workers > 1; ``executor.address=`` a running Dask cluster). Writes fitted.yaml, fit_report.csv,
 fit_history.csv, figures/fit.png and manifest.json to ``out`` (default outputs/calibrate/<time>) and
-prints the report.
+prints the report. ``method=history`` gives a posterior sample instead of a point: history matching
+with Gaussian-process emulators (``waves=3 runs=40`` runs per wave, ``draws=200``,
+``sim/calibration/history.py``), then the posterior predictive 90% interval of each target from 20
+draws; writes posterior.csv (``uncertainty.posterior=`` takes it), waves.csv, history_runs.csv,
+fit_report.csv and figures/posterior.png.
 """
 
 import sys
@@ -34,7 +38,7 @@ from sim.io.cli import (  # noqa: E402
 )
 
 DEFAULT_FIT = "params.entry.rate_multiplier:0.7:1.4,params.placements.unplanned_rate*:0.6:1.6"
-OWN = ("fit", "observed", "reps", "max_evals", "out", "targets")
+OWN = ("fit", "observed", "reps", "max_evals", "out", "targets", "method", "waves", "runs", "draws")
 
 
 def parse_fit(text: str):
@@ -108,6 +112,12 @@ def main(argv: list[str]) -> None:
         except ConfigError as e:
             raise UserError(str(e)) from None
     t0 = time.perf_counter()
+    method = own.get("method", "point")
+    if method == "history":
+        history(cfg, params, targets, own, out, executor, address)
+        return
+    if method != "point":
+        raise UserError(f"method={method}: expected point (Nelder-Mead) or history")
     result = fit(
         cfg, params, targets, reps=reps, max_evals=max_evals, log=print,
         executor=executor, address=address,
@@ -136,6 +146,62 @@ def main(argv: list[str]) -> None:
     )
     print(f"objective {result.start_objective:.4g} -> {result.objective:.4g}")
     print(f"wrote {len(files) + 1} files to {out}")
+
+
+def history(cfg, params, targets, own: dict, out: Path, executor, address) -> None:
+    """History matching (``method=history``): waves, the posterior sample, its predictions."""
+    import json
+
+    import pandas as pd
+
+    from sim.calibration.history import history_match, posterior_figure, posterior_predictive
+    from sim.io.outputs import code_version
+
+    nums = {}
+    for key, default in (("waves", "3"), ("runs", "40"), ("draws", "200"), ("reps", "1")):
+        text = own.get(key, default)
+        if not text.isdigit() or int(text) < 1:
+            raise UserError(f"{key}={text}: expected a whole number of at least 1")
+        nums[key] = int(text)
+    t0 = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        hm = history_match(
+            cfg, params, targets, out / "runs", waves=nums["waves"],
+            runs_per_wave=nums["runs"], reps=nums["reps"], draws=nums["draws"],
+            seed=cfg.seed, executor=executor, address=address, log=print,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    hm.posterior.to_csv(out / "posterior.csv", index=False)
+    hm.waves.to_csv(out / "waves.csv", index=False)
+    hm.runs.to_csv(out / "history_runs.csv", index=False)
+    report = posterior_predictive(
+        cfg, hm.posterior, targets, out / "runs" / "predictive", draws=min(20, nums["draws"]),
+        executor=executor, address=address,
+    )  # fmt: skip
+    report.to_csv(out / "fit_report.csv", index=False)
+    posterior_figure(hm, out / "figures" / "posterior.png")
+    summary = hm.posterior.describe(percentiles=[0.05, 0.5, 0.95]).T
+    manifest = {
+        "code_version": code_version(),
+        "method": "history matching with Gaussian-process emulators",
+        "params": [p.__dict__ for p in params],
+        **nums,
+        "seed": cfg.seed,
+        "world": cfg.world.name.value,
+        "coverage_90": float(report["covered"].mean()),
+        "wall_s": round(time.perf_counter() - t0, 1),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    with pd.option_context("display.width", 200):
+        print(summary[["5%", "50%", "95%"]].to_string(float_format=lambda v: f"{v:.4g}"))
+        cols = ["year", "label", "value", "pp_lo", "pp_mean", "pp_hi", "covered"]
+        print(report[cols].to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    print(
+        f"targets inside the posterior predictive 90% interval: {int(report['covered'].sum())} "
+        f"of {len(report)}; wrote {out} (posterior.csv: uncertainty.posterior=<that file>)"
+    )
 
 
 if __name__ == "__main__":

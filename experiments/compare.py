@@ -111,9 +111,7 @@ def main(argv: list[str]) -> None:
         "pairing": "replicate k of every scenario shares the root seed and replicate number",
         "uncertainty": {
             "spread": list(base.uncertainty.spread),
-            "multipliers": [
-                {"rep": r, **uncertainty.multipliers(base, r)} for r in range(base.reps)
-            ],
+            "multipliers": [{"rep": r, **uncertainty.draw(base, r)[1]} for r in range(base.reps)],
         },
     }
     extra = {}

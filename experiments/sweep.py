@@ -56,8 +56,8 @@ def parse(argv: list[str]):
 
 def main(argv: list[str]) -> None:
     """Validate every value, then run and write the sweep."""
-    from sim.config import ConfigError
-    from sim.sweep.jobs import Job, configure, sweep
+    from sim.config import ConfigError, set_values
+    from sim.sweep.jobs import Job, sweep
 
     executor, address, argv = executor_args(argv)
     own, grid, fixed, scenarios = parse(argv)
@@ -72,7 +72,7 @@ def main(argv: list[str]) -> None:
     for key, values in grid.items():
         for v in values:
             try:
-                configure(bases[scenarios[0]], ((key, v),))
+                set_values(bases[scenarios[0]], ((key, v),))
             except ConfigError as exc:
                 raise UserError(f"{key}={v:g}: {exc}") from None
     combos = list(itertools.product(*grid.values())) or [()]

@@ -8,15 +8,21 @@ depend on the scenario, the other keys or the number of workers, so replicate k 
 scenario runs with the same parameters, and a paired difference over replicates carries what
 we do not know about the parameters as well as the model's chance. Lists are scaled
 element-wise and whole-number keys are rounded; the drawn config is validated like any other.
+With ``uncertainty.posterior`` (a calibration's posterior sample), replicate k first takes one
+row of the sample, chosen by a uniform keyed by the seed and the replicate: again the same row
+in every scenario.
 """
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
+import pandas as pd
 
-from sim.config import RunConfig, get_path, set_path
+from sim.config import ConfigError, RunConfig, get_path, set_path, set_values
 from sim.rng import keyed_uniforms
 
 
@@ -39,8 +45,45 @@ def multipliers(cfg: RunConfig, rep: int) -> dict[str, float]:
     return out
 
 
+@functools.cache
+def posterior_sample(path: str) -> pd.DataFrame:
+    """The posterior draws at ``path`` (relative paths from the project's root).
+
+    Raises:
+        ConfigError: a column that is not a ``params.*`` or ``policy.*`` key, or no draws.
+    """
+    full = Path(path) if Path(path).is_absolute() else Path(__file__).resolve().parents[1] / path
+    sample = pd.read_csv(full)
+    bad = [c for c in sample.columns if not str(c).startswith(("params.", "policy."))]
+    if bad or sample.empty:
+        what = f"column {bad[0]!r} is not a params.* or policy.* key" if bad else "no draws"
+        raise ConfigError(f"uncertainty.posterior={path}: {what}")
+    return sample
+
+
+def posterior_draw(cfg: RunConfig, rep: int) -> tuple[int, dict[str, float]]:
+    """Replicate ``rep``'s row of the posterior sample and its values ((-1, {}) if none).
+
+    The row is drawn by a uniform keyed by the root seed and the replicate only, so replicate
+    k of every scenario runs with the same draw.
+    """
+    if not cfg.uncertainty.posterior:
+        return -1, {}
+    sample = posterior_sample(cfg.uncertainty.posterior)
+    u = float(keyed_uniforms("uncertainty:posterior", cfg.seed, rep, np.array([0]))[0])
+    row = min(int(u * len(sample)), len(sample) - 1)
+    return row, {str(k): float(v) for k, v in sample.iloc[row].items()}
+
+
 def draw(cfg: RunConfig, rep: int) -> tuple[RunConfig, dict[str, float]]:
-    """The config replicate ``rep`` runs with, and its multipliers (``cfg`` when none)."""
+    """The config replicate ``rep`` runs with, and what was drawn (``cfg`` when none).
+
+    First the posterior draw's values (``uncertainty.posterior``), then the multipliers of
+    ``uncertainty.spread``. The returned dict holds the multipliers, each posterior value and
+    ``posterior_draw`` (the row).
+    """
+    row, values = posterior_draw(cfg, rep)
+    cfg = set_values(cfg, list(values.items()))
     mult = multipliers(cfg, rep)
     for key, m in mult.items():
         base = get_path(cfg, key, "uncertainty.spread")
@@ -51,4 +94,6 @@ def draw(cfg: RunConfig, rep: int) -> tuple[RunConfig, dict[str, float]]:
         else:
             value = base * m
         cfg = set_path(cfg, key, value)
+    if row >= 0:
+        return cfg, {**mult, **values, "posterior_draw": float(row)}
     return cfg, mult

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import ConfigError
+from sim.config import ConfigError, set_values
 from sim.sweep import executors
 from sim.sweep import sensitivity as sa
-from sim.sweep.jobs import Job, configure, read, sweep
+from sim.sweep.jobs import Job, read, sweep
 from tests.conftest import tiny_config
 
 
@@ -93,7 +93,7 @@ def test_a_factor_out_of_its_bounds_is_refused_in_one_line():
     with pytest.raises(ConfigError, match="r.yaml: params.x: expected"):
         sa.factors_from_yaml("params.x: [2, 1]\n", "r.yaml")
     with pytest.raises(ConfigError, match="unknown key"):
-        configure(base, (("params.no_such.key", 1.0),))
+        set_values(base, (("params.no_such.key", 1.0),))
 
 
 def test_default_factors_are_the_assumptions_and_the_scenarios_levers():

@@ -47,6 +47,7 @@ from sim.config.run import (
     from_dict,
     get_path,
     set_path,
+    set_values,
     to_run_config,
 )
 
@@ -80,5 +81,6 @@ __all__ = [
     "from_dict",
     "get_path",
     "set_path",
+    "set_values",
     "to_run_config",
 ]

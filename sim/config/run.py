@@ -76,8 +76,24 @@ class UncertaintyConfig:
 
     name: str = "none"
     spread: list[str] = field(default_factory=list)
+    # A posterior sample (CSV, one row per draw, a column per ``params.*`` key, ``*`` for a
+    # multiplier on a list; relative paths from the project's root), e.g. the one
+    # ``experiments/calibrate.py method=history`` writes: replicate k runs with one draw, the
+    # same in every scenario. Empty: none.
+    posterior: str = ""
 
     def __post_init__(self) -> None:
+        if self.posterior:
+            from pathlib import Path
+
+            path = Path(self.posterior)
+            if not path.is_absolute():
+                path = Path(__file__).resolve().parents[2] / path
+            if not path.is_file():
+                raise ConfigError(
+                    f"uncertainty.posterior={self.posterior}: no such file (a CSV of draws, "
+                    "as experiments/calibrate.py method=history writes)"
+                )
         for entry in self.spread:
             key, sep, sd = str(entry).rpartition(":")
             try:
@@ -157,6 +173,33 @@ def set_path(cfg: Any, path: str, value: Any) -> Any:
     if not rest:
         return dataclasses.replace(cfg, **{head: value})
     return dataclasses.replace(cfg, **{head: set_path(getattr(cfg, head), rest, value)})
+
+
+def set_values(base: Any, values: tuple[tuple[str, float], ...] | list) -> Any:
+    """``base`` with each ``(key, value)`` set (validated as any config is).
+
+    A key ending in ``*`` multiplies the value (every element of a list; whole numbers rounded).
+
+    Raises:
+        ConfigError: an unknown key, a list set as a value, or a value out of its bounds.
+    """
+    cfg = base
+    for key, v in values:
+        path = key.rstrip("*")
+        old = get_path(cfg, path, "value")
+        if key.endswith("*"):
+            if isinstance(old, list):
+                new: object = [type(b)(round(b * v)) if isinstance(b, int) else b * v for b in old]
+            elif isinstance(old, bool) or not isinstance(old, int | float):
+                raise ConfigError(f"{path} is not a number")
+            else:
+                new = type(old)(round(old * v)) if isinstance(old, int) else old * v
+        else:
+            if isinstance(old, list | bool) or not isinstance(old, int | float):
+                raise ConfigError(f"{path} is not a number; use {path}* for a list")
+            new = type(old)(round(v)) if isinstance(old, int) else float(v)
+        cfg = set_path(cfg, path, new)
+    return cfg
 
 
 def from_dict(cls: type, data: dict[str, Any] | None, prefix: str = "") -> Any:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.config import ConfigError, RunConfig, get_path, set_path
+from sim.config import ConfigError, RunConfig, set_values
 from sim.sweep import executors
 
 
@@ -46,37 +46,12 @@ class Job:
     values: tuple[tuple[str, float], ...] = ()
 
 
-def configure(base: RunConfig, values: tuple[tuple[str, float], ...]) -> RunConfig:
-    """``base`` with ``values`` set (validated as any config is).
-
-    Raises:
-        ConfigError: an unknown key, a list set as a value, or a value out of its bounds.
-    """
-    cfg = base
-    for key, v in values:
-        path = key.rstrip("*")
-        old = get_path(cfg, path, "sweep")
-        if key.endswith("*"):
-            if isinstance(old, list):
-                new: object = [type(b)(round(b * v)) if isinstance(b, int) else b * v for b in old]
-            elif isinstance(old, bool) or not isinstance(old, int | float):
-                raise ConfigError(f"sweep: {path} is not a number")
-            else:
-                new = type(old)(round(old * v)) if isinstance(old, int) else old * v
-        else:
-            if isinstance(old, list | bool) or not isinstance(old, int | float):
-                raise ConfigError(f"sweep: {path} is not a number; use {path}* for a list")
-            new = type(old)(round(v)) if isinstance(old, int) else float(v)
-        cfg = set_path(cfg, path, new)
-    return cfg
-
-
 def run_job(item: tuple[RunConfig, Job, bool]) -> pd.DataFrame:
     """The job's indicators (runs in a worker): ``(base config, job, keep council rows)``."""
     from sim.io.outputs import run_replicate
 
     base, job, keep_la = item
-    cfg = configure(base, job.values)
+    cfg = set_values(base, job.values)
     ind = run_replicate(cfg, job.rep)["indicators"]
     if not keep_la:
         ind = ind[ind["area_type"] != "la"]

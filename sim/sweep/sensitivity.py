@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.config import ConfigError, PolicyConfig, RunConfig
-from sim.sweep.jobs import Job, configure
+from sim.config import ConfigError, PolicyConfig, RunConfig, set_values
+from sim.sweep.jobs import Job
 
 LEVEL = 0.90  # interval level of every index
 ASSUMPTIONS = Path(__file__).resolve().parents[2] / "configs" / "uncertainty" / "assumptions.yaml"
@@ -117,7 +117,7 @@ def check(factors: list[Factor], base: RunConfig) -> None:
     for f in factors:
         for v in (f.lower, f.upper):
             try:
-                configure(base, ((f.key, v),))
+                set_values(base, ((f.key, v),))
             except ConfigError as exc:
                 raise ConfigError(f"sensitivity: {f.key} at {v}: {exc}") from None
 
