@@ -88,12 +88,11 @@ class Emulator:
     @classmethod
     def fit(cls, U: np.ndarray, Y: np.ndarray, seed: int = 0) -> Emulator:
         """Fit to runs ``U`` (n, k) in [0, 1] and their targets' values ``Y`` (n, m)."""
-        from sklearn.gaussian_process import GaussianProcessRegressor
-        from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
-
         import warnings
 
         from sklearn.exceptions import ConvergenceWarning
+        from sklearn.gaussian_process import GaussianProcessRegressor
+        from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
         k = U.shape[1]
         models = []
