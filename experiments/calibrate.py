@@ -180,6 +180,16 @@ def history(cfg, params, targets, own: dict, out: Path, executor, address) -> No
         cfg, hm.posterior, targets, out / "runs" / "predictive", draws=min(20, nums["draws"]),
         executor=executor, address=address,
     )  # fmt: skip
+    # Before: the same number of runs at the config's own values (replicates differ by chance
+    # only), so each target's 90% interval with and without the posterior can be compared.
+    n_pp = min(20, nums["draws"])
+    before = posterior_predictive(
+        cfg, pd.DataFrame(index=range(n_pp)), targets, out / "runs" / "before", draws=n_pp,
+        executor=executor, address=address,
+    )  # fmt: skip
+    report = report.join(
+        before[["pp_lo", "pp_hi", "covered"]].add_suffix("_before")
+    )  # same rows, same order
     report.to_csv(out / "fit_report.csv", index=False)
     posterior_figure(hm, out / "figures" / "posterior.png")
     summary = hm.posterior.describe(percentiles=[0.05, 0.5, 0.95]).T
@@ -191,16 +201,20 @@ def history(cfg, params, targets, own: dict, out: Path, executor, address) -> No
         "seed": cfg.seed,
         "world": cfg.world.name.value,
         "coverage_90": float(report["covered"].mean()),
+        "coverage_90_before": float(report["covered_before"].mean()),
         "wall_s": round(time.perf_counter() - t0, 1),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
     with pd.option_context("display.width", 200):
         print(summary[["5%", "50%", "95%"]].to_string(float_format=lambda v: f"{v:.4g}"))
         cols = ["year", "label", "value", "pp_lo", "pp_mean", "pp_hi", "covered"]
+        cols += ["pp_lo_before", "pp_hi_before", "covered_before"]
         print(report[cols].to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
     print(
         f"targets inside the posterior predictive 90% interval: {int(report['covered'].sum())} "
-        f"of {len(report)}; wrote {out} (posterior.csv: uncertainty.posterior=<that file>)"
+        f"of {len(report)} (at the config's values, chance only: "
+        f"{int(report['covered_before'].sum())}); wrote {out} (uncertainty.posterior= takes "
+        "its posterior.csv)"
     )
 
 

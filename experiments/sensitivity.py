@@ -164,19 +164,18 @@ def main(argv: list[str]) -> None:
 
 
 def _print(table) -> None:
+    """The indices in words, largest first within each output."""
     import pandas as pd
 
-    show = table.assign(
-        interval=[
-            f"[{lo:.3g}, {hi:.3g}]" for lo, hi in zip(table["lower"], table["upper"], strict=True)
-        ]
-    ).sort_values(["output", "index", "value"], ascending=[True, True, False])
-    with pd.option_context("display.width", 200, "display.max_colwidth", 60):
-        print(
-            show[["output", "index", "label", "value", "interval"]].to_string(
-                index=False, float_format=lambda v: f"{v:.4g}"
-            )
-        )
+    from sim.sweep.figures import output_words
+
+    bounds = zip(table["lower"], table["upper"], strict=True)
+    show = table.assign(interval=[f"[{lo:.3g}, {hi:.3g}]" for lo, hi in bounds])
+    show = show.sort_values(["output", "index", "value"], ascending=[True, True, False])
+    show["output"] = show["output"].map(output_words)
+    cols = ["output", "index", "label", "value", "interval"]
+    with pd.option_context("display.width", 220, "display.max_colwidth", 60):
+        print(show[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
 
 
 if __name__ == "__main__":

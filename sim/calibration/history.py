@@ -250,8 +250,9 @@ def posterior_predictive(
 ) -> pd.DataFrame:
     """Each target with the model's ``level`` interval over ``draws`` posterior draws.
 
-    Draw d runs with replicate d (its own chance as well as its own parameters). Returns the
-    targets with ``pp_mean``, ``pp_lo``, ``pp_hi`` and ``covered``.
+    Draw d runs with replicate d (its own chance as well as its own parameters); a posterior
+    with no columns gives the config's own values, chance only. Returns the targets with
+    ``pp_mean``, ``pp_lo``, ``pp_hi`` and ``covered``.
     """
     names = list(posterior.columns)
     jobs = [
