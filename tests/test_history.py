@@ -95,3 +95,36 @@ def test_the_tiny_world_posterior_recovers_a_known_entry_rate(tmp_path):
     assert hi - lo < 0.5
     # The runs were a sweep: written as Parquet, one partition per run.
     assert len(list((tmp_path / "wave_1" / "indicators").glob("job=*"))) == 10
+
+
+def test_uncertainty_posterior_draws_a_row_per_replicate_the_same_in_every_scenario(tmp_path):
+    import dataclasses
+
+    from sim import uncertainty
+    from sim.config import ConfigError, PolicyConfig, UncertaintyConfig
+    from tests.conftest import tiny_config
+
+    sample = tmp_path / "posterior.csv"
+    pd.DataFrame(
+        {"params.entry.rate_multiplier": [0.8, 1.0, 1.2, 1.4],
+         "params.placements.unplanned_rate*": [1.0, 1.1, 0.9, 1.2]}
+    ).to_csv(sample, index=False)  # fmt: skip
+    cfg = tiny_config(uncertainty=UncertaintyConfig(name="posterior", posterior=str(sample)))
+    other = dataclasses.replace(cfg, policy=PolicyConfig(name="another"))
+    rows = []
+    for rep in range(12):
+        drawn, info = uncertainty.draw(cfg, rep)
+        row = int(info["posterior_draw"])
+        rows.append(row)
+        assert drawn.params.entry.rate_multiplier == [0.8, 1.0, 1.2, 1.4][row]
+        base = cfg.params.placements.unplanned_rate
+        factor = [1.0, 1.1, 0.9, 1.2][row]
+        assert drawn.params.placements.unplanned_rate == pytest.approx([b * factor for b in base])
+        assert uncertainty.draw(other, rep)[1] == info  # paired: the same row in every scenario
+    assert len(set(rows)) > 1  # replicates draw different rows
+    with pytest.raises(ConfigError, match="no such file"):
+        UncertaintyConfig(posterior=str(tmp_path / "missing.csv"))
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"seed": [1]}).to_csv(bad, index=False)
+    with pytest.raises(ConfigError, match="'seed' is not a params"):
+        uncertainty.draw(tiny_config(uncertainty=UncertaintyConfig(posterior=str(bad))), 0)
