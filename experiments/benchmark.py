@@ -5,6 +5,7 @@
     python experiments/benchmark.py --cold-only         # without the second, warm run
     python experiments/benchmark.py --observed PATH     # reading and scoring an extract
     python experiments/benchmark.py --cli --cold         # the whole command, from outside
+    python experiments/benchmark.py --sweep 200 --years 1 # a sweep's executors and overhead
 
 Prints wall time (build and run), peak memory (max RSS), events and matches per second and simulated
 child-years per second, then the wall time of the same run again in the same process, as a sweep's
@@ -22,6 +23,11 @@ With ``--cli`` it times what a user waits for: the whole ``experiments/run.py`` 
 the process, twice with the compile cache in place, and with ``--cold`` once more for the
 tiny world with an empty compile cache (a fresh clone's first run), against the targets in
 ``CLI_TARGETS``.
+
+With ``--sweep N`` it runs ``experiments/sweep.py`` with N Greater Manchester jobs (replicates
+0..N-1, ``--years`` each) on 2 workers with each executor, timed from outside (a fresh output
+folder each time), and one job in this process twice (the second is a worker's later job);
+the executor's overhead per job is ``wall x 2 / N`` less that job's own time.
 """
 
 import argparse
@@ -251,6 +257,37 @@ def observed(path: str) -> None:
         print(f"{name:>28}: {b - a:7.2f} s")
 
 
+def sweep_bench(jobs: int, years: int, seed: int) -> None:
+    """Each executor's wall time for ``jobs`` GM jobs on 2 workers, and its overhead per job."""
+    import tempfile
+
+    from sim.io.cli import validate
+    from sim.io.outputs import run_replicate
+
+    cfg = validate(["world=greater_manchester", f"years={years}", f"seed={seed}"])
+    run_replicate(cfg, 0)
+    t = time.perf_counter()
+    run_replicate(cfg, 1)
+    job_s = time.perf_counter() - t
+    print(f"one job in this process (warm): {job_s:.2f} s")
+    script = str(Path(__file__).resolve().parent / "sweep.py")
+    for executor in ("joblib", "dask"):
+        with tempfile.TemporaryDirectory() as d:
+            cmd = [
+                sys.executable, "-c", _WRAPPER, sys.executable, script, f"reps={jobs}",
+                f"years={years}", f"seed={seed}", f"executor={executor}", "workers=2",
+                f"out={d}/sweep",
+            ]  # fmt: skip
+            r = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            wall = float(r.stdout.split()[0])
+        per_job = wall * 2 / jobs
+        print(
+            f"{executor:>7}: {jobs} jobs in {wall:.1f} s from outside ({wall * 1000 / jobs:.0f} s "
+            f"for 1,000); {per_job:.2f} core-s a job, overhead {per_job - job_s:+.2f} s "
+            f"({(per_job - job_s) / job_s:+.0%} of a job)"
+        )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--years", type=int, default=10)
@@ -272,7 +309,11 @@ def main() -> None:
         action="store_true",
         help="skip the second run in the same process (a sweep worker's later runs)",
     )
+    p.add_argument("--sweep", type=int, help="time a sweep of this many GM jobs per executor")
     a = p.parse_args()
+    if a.sweep:
+        sweep_bench(a.sweep, a.years, a.seed)
+        return
     if a.observed:
         observed(a.observed)
         return
