@@ -35,6 +35,7 @@ from sim.io.cli import (  # noqa: E402
     observed_overrides,
     run_main,
     validate,
+    whole_numbers,
 )
 
 DEFAULT_FIT = "params.entry.rate_multiplier:0.7:1.4,params.placements.unplanned_rate*:0.6:1.6"
@@ -157,12 +158,7 @@ def history(cfg, params, targets, own: dict, out: Path, executor, address) -> No
     from sim.calibration.history import history_match, posterior_figure, posterior_predictive
     from sim.io.outputs import code_version
 
-    nums = {}
-    for key, default in (("waves", "3"), ("runs", "40"), ("draws", "200"), ("reps", "1")):
-        text = own.get(key, default)
-        if not text.isdigit() or int(text) < 1:
-            raise UserError(f"{key}={text}: expected a whole number of at least 1")
-        nums[key] = int(text)
+    nums = whole_numbers(own, {"waves": 3, "runs": 40, "draws": 200, "reps": 1})
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     try:

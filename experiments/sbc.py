@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.io.cli import UserError, executor_args, run_main  # noqa: E402
+from sim.io.cli import UserError, executor_args, run_main, whole_numbers  # noqa: E402
 
 OWN = ("datasets", "waves", "runs", "out", "workers")
 PRIOR = {
@@ -49,12 +49,7 @@ def main(argv: list[str]) -> None:
     other = [a for a in argv if a.partition("=")[0] not in OWN]
     if other:
         raise UserError(f"{other[0]}: expected one of {', '.join(OWN)}, executor=")
-    nums = {}
-    for key, default in (("datasets", "10"), ("waves", "2"), ("runs", "12"), ("workers", "1")):
-        text = own.get(key, default)
-        if not text.isdigit() or int(text) < 1:
-            raise UserError(f"{key}={text}: expected a whole number of at least 1")
-        nums[key] = int(text)
+    nums = whole_numbers(own, {"datasets": 10, "waves": 2, "runs": 12, "workers": 1})
     out = Path(own.get("out") or Path("outputs/sbc") / time.strftime("%Y-%m-%d_%H-%M-%S"))
     world = WorldConfig(name=WorldName.tiny, las=["E08000002", "E08000009", "E08000007"], scale=0.2)
     base = RunConfig(world=world, years=2, workers=nums["workers"])

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.io.cli import UserError, executor_args, run_main, validate  # noqa: E402
+from sim.io.cli import UserError, executor_args, run_main, validate, whole_numbers  # noqa: E402
 
 OWN = ("scenario", "outputs", "method", "trajectories", "sobol_n", "top", "ranges", "out")
 DEFAULTS = {"world": "greater_manchester", "years": "5"}
@@ -62,12 +62,7 @@ def main(argv: list[str]) -> None:
     method = own.get("method", "both")
     if method not in ("morris", "both"):
         raise UserError(f"method={method}: expected morris or both")
-    nums = {}
-    for key, default in (("trajectories", "10"), ("sobol_n", "32"), ("top", "3")):
-        text = own.get(key, default)
-        if not text.isdigit() or int(text) < 1:
-            raise UserError(f"{key}={text}: expected a whole number of at least 1")
-        nums[key] = int(text)
+    nums = whole_numbers(own, {"trajectories": 10, "sobol_n": 32, "top": 3})
     if nums["sobol_n"] & (nums["sobol_n"] - 1):
         raise UserError(f"sobol_n={nums['sobol_n']}: expected a power of 2 (Sobol sequence)")
     scenario = own.get("scenario")
@@ -116,6 +111,12 @@ def main(argv: list[str]) -> None:
         resp.to_csv(out / f"responses_{design}.csv", index=False)
         return resp
 
+    def write(table: pd.DataFrame, name: str, rank_by: str) -> None:
+        table.insert(0, "of", what)
+        table.to_csv(out / f"{name}.csv", index=False)
+        table.to_parquet(out / f"{name}.parquet", index=False)
+        ranked_bars(table, rank_by, out / "figures", what)
+
     k = len(factors)
     X = sa.morris_design(factors, nums["trajectories"], base.seed)
     resp = run("morris", factors, X)
@@ -124,10 +125,7 @@ def main(argv: list[str]) -> None:
          for o in outputs],
         ignore_index=True,
     )  # fmt: skip
-    morris.insert(0, "of", what)
-    morris.to_csv(out / "morris.csv", index=False)
-    morris.to_parquet(out / "morris.parquet", index=False)
-    ranked_bars(morris, "mu_star", out / "figures", what)
+    write(morris, "morris", "mu_star")
     print(f"Morris screening ({nums['trajectories']} trajectories of {k + 1} points), {what}:")
     _print(morris[morris["index"] == "mu_star"])
     if method == "both":
@@ -141,10 +139,7 @@ def main(argv: list[str]) -> None:
                  for o in outputs],
                 ignore_index=True,
             )  # fmt: skip
-            sobol.insert(0, "of", what)
-            sobol.to_csv(out / "sobol.csv", index=False)
-            sobol.to_parquet(out / "sobol.parquet", index=False)
-            ranked_bars(sobol, "ST", out / "figures", what)
+            write(sobol, "sobol", "ST")
             print(f"Sobol indices ({nums['sobol_n']} base rows, the top {len(fs)} factors):")
             _print(sobol)
     manifest = {

@@ -254,3 +254,18 @@ def executor_args(argv: list[str]) -> tuple[str | None, str | None, list[str]]:
     if address and executor != "dask":
         raise UserError("executor.address= needs executor=dask")
     return executor, address, rest
+
+
+def whole_numbers(own: dict[str, str], defaults: dict[str, int]) -> dict[str, int]:
+    """Each key of ``defaults`` from ``own`` (text) as a whole number of at least 1.
+
+    Raises:
+        UserError: a value that is not, naming the key and the value.
+    """
+    out = {}
+    for key, default in defaults.items():
+        text = own.get(key, str(default))
+        if not text.isdigit() or int(text) < 1:
+            raise UserError(f"{key}={text}: expected a whole number of at least 1")
+        out[key] = int(text)
+    return out
