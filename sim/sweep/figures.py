@@ -33,6 +33,14 @@ def output_words(output: str) -> str:
     return f"{o.label} ({o.unit})" if o else output.replace("_", " ")
 
 
+def output_factor(output: str) -> float:
+    """What turns the outcome into its unit in words (shares to points, pounds to £m)."""
+    from sim.page.outcomes import BY_KEY
+
+    o = BY_KEY.get(output)
+    return o.factor if o else 1.0
+
+
 def ranked_bars(table: pd.DataFrame, rank_by: str, folder: Path, what: str) -> list[Path]:
     """One PNG per output in ``folder``: factors ranked by ``rank_by`` (mu_star or ST)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -46,8 +54,10 @@ def ranked_bars(table: pd.DataFrame, rank_by: str, folder: Path, what: str) -> l
         labels = g.drop_duplicates("factor").set_index("factor").loc[order, "label"]
         fig, ax = plt.subplots(figsize=(8, 0.45 * len(order) + 1.6))
         height = 0.8 / len(shown)
+        scale = output_factor(str(output)) if method == "morris" else 1.0
         for n, index in enumerate(shown):
             rows = g[g["index"] == index].set_index("factor").loc[order]
+            rows = rows[["value", "lower", "upper"]] * scale
             y = np.arange(len(order)) + (n - (len(shown) - 1) / 2) * height
             err = np.vstack(
                 [
@@ -61,12 +71,14 @@ def ranked_bars(table: pd.DataFrame, rank_by: str, folder: Path, what: str) -> l
             )  # fmt: skip
         ax.set_yticks(np.arange(len(order)), labels.tolist(), fontsize=8)
         ax.axvline(0, color="#333333", linewidth=0.6)
-        unit = output_words(output) if method == "morris" else "share of the output's variance"
-        ax.set_xlabel(unit if method == "sobol" else f"change in {unit}", fontsize=8)
+        if method == "morris":
+            label = f"change in {output_words(str(output))} over the factor's range"
+        else:
+            label = "share of the variance over the factors' ranges"
+        ax.set_xlabel(label, fontsize=8)
         ax.set_title(
-            f"What drives the {what.replace('_', ' ')}: {output_words(output)}\n"
-            f"{'Morris screening' if method == 'morris' else 'Sobol indices'}, "
-            "90% intervals",
+            f"What drives the {what.replace('_', ' ')}:\n{output_words(str(output))}\n"
+            f"{'Morris screening' if method == 'morris' else 'Sobol indices'}, 90% intervals",
             fontsize=9,
         )
         ax.legend(fontsize=7, loc="lower right")
