@@ -188,3 +188,30 @@ def test_ordered_keeps_the_jobs_order_and_stops_on_a_failure():
         executors.ordered(_square_or_fail, [1, 2, 3], "joblib", workers=2)
     with pytest.raises(ValueError, match="x=2"):  # in this process, the exception itself
         executors.ordered(_square_or_fail, [1, 2], "serial")
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "message"),
+    [
+        ("sensitivity.py", ["outputs=nope"], "outputs: 'nope' is not an outcome"),
+        ("sensitivity.py", ["sobol_n=3"], "sobol_n=3: expected a power of 2"),
+        ("sensitivity.py", ["executor=spark"], "executor=spark: expected one of"),
+        ("sweep.py", ["world=tiny,england"], "a sweep varies numeric params.* or policy.*"),
+        ("sweep.py", ["params.entry.rate_multiplier=0.5,-1"], "rate_multiplier=-1"),
+        ("calibrate.py", ["method=history", "waves=0"], "waves=0: expected a whole number"),
+    ],
+)
+def test_bad_input_stops_with_one_line_and_exit_2(script, args, message, tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run(
+        [sys.executable, str(root / "experiments" / script), *args, f"out={tmp_path}/o"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], r.stderr
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
