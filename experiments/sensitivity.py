@@ -80,7 +80,7 @@ def main(argv: list[str]) -> None:
                 raise UserError(f"ranges={path}: no such file")
             factors = sa.factors_from_yaml(path.read_text(), str(path))
         else:
-            factors = sa.default_factors(policy)
+            factors = sa.default_factors(policy, bases[scenario] if scenario else None)
         for b in bases.values():
             sa.check(factors, b)
     except ConfigError as exc:

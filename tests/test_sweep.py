@@ -102,11 +102,21 @@ def test_default_factors_are_the_assumptions_and_the_scenarios_levers():
     plain = sa.default_factors(None)
     assert not any(f.key.startswith("policy.") for f in plain)
     assert all(f.key.endswith("*") and f.lower < 1 < f.upper for f in plain)
-    rcc = sa.default_factors(validate(["policy=rcc_pathfinders"]).policy)
-    assert {f.key for f in rcc} - {f.key for f in plain} == {
+    cfg = validate(["policy=rcc_pathfinders"])
+    rcc = sa.default_factors(cfg.policy, cfg)
+    added = {f.key for f in rcc} - {f.key for f in plain}
+    assert {
         "policy.pooled_commissioning.negotiated_discount*",
         "policy.pooled_commissioning.scarcity_markup_factor*",
-    }
+        "policy.pooled_commissioning.block_share*",
+    } <= added
+    assert all(k.startswith("policy.pooled_commissioning.") for k in added)
+    sa.check(rcc, cfg)  # every range within the schemas' bounds
+    cap = validate(["policy=profit_cap"])
+    share = next(
+        f for f in sa.default_factors(cap.policy, cap) if f.key.endswith("supply_response*")
+    )
+    assert share.upper == 1.0  # a share of 1 cannot be multiplied up: narrowed to the bound
     assert all(f.label and "_" not in f.label for f in rcc)
 
 

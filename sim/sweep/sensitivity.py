@@ -68,11 +68,16 @@ class Factor:
         return f"{words} (x)" if self.key.endswith("*") else words
 
 
-def default_factors(policy: PolicyConfig | None = None) -> list[Factor]:
-    """Every key of ``configs/uncertainty/assumptions.yaml`` as a multiplier over +-2 sd.
+def default_factors(
+    policy: PolicyConfig | None = None, base: RunConfig | None = None
+) -> list[Factor]:
+    """The default factors: the assumptions file's keys and the scenario's lever strengths.
 
-    A lever's strengths are kept only if ``policy`` switches that lever on (otherwise they
-    cannot act).
+    Every key of ``configs/uncertainty/assumptions.yaml`` as a multiplier over +-2 sd, and the
+    numeric strengths of ``policy``'s levers that their schemas mark ``assumption``. A lever's
+    strengths are kept only if ``policy`` switches that lever on (otherwise they cannot act). A
+    strength not in the file gets the file's spread for lever strengths (log sd 0.3); with
+    ``base``, its range is narrowed to what the lever's schema allows (a share stays at most 1).
     """
     spread = yaml.safe_load(ASSUMPTIONS.read_text())["spread"]
     on = set(policy.enabled()) if policy is not None else set()
@@ -83,7 +88,42 @@ def default_factors(policy: PolicyConfig | None = None) -> list[Factor]:
             continue
         s = float(sd)
         out.append(Factor(f"{key}*", round(math.exp(-2 * s), 4), round(math.exp(2 * s), 4)))
+    listed = {f.key.rstrip("*") for f in out}
+    for lever in sorted(on):
+        from sim.page.scenario import lever_spec
+
+        for f in lever_spec(lever).fields:
+            key = f"policy.{lever}.{f.name}"
+            if f.kind != "float" or key in listed or "assumption" not in f.explanation:
+                continue
+            if not f.default:
+                continue  # a multiplier cannot move a zero
+            lo, hi = round(math.exp(-2 * LEVER_SD), 4), round(math.exp(2 * LEVER_SD), 4)
+            if base is not None:
+                lo, hi = _allowed(base, f"{key}*", lo, 1.0), _allowed(base, f"{key}*", hi, 1.0)
+            if lo < hi:
+                out.append(Factor(f"{key}*", lo, hi))
     return out
+
+
+LEVER_SD = 0.3  # log sd of a lever strength no evaluation has measured (assumptions.yaml)
+
+
+def _allowed(base: RunConfig, key: str, want: float, safe: float) -> float:
+    """The multiplier nearest ``want`` (towards ``safe``) that the config's bounds allow."""
+    try:
+        set_values(base, ((key, want),))
+        return want
+    except ConfigError:
+        pass
+    for _ in range(30):  # bisection between an allowed and a refused multiplier
+        mid = (want + safe) / 2
+        try:
+            set_values(base, ((key, mid),))
+            safe = mid
+        except ConfigError:
+            want = mid
+    return round(safe, 4)
 
 
 def factors_from_yaml(text: str, source: str) -> list[Factor]:
