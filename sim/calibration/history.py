@@ -58,15 +58,27 @@ def run_design(
     reps: int = 1,
     executor: str | None = None,
     address: str | None = None,
+    first_rep: int = 0,
 ) -> np.ndarray:
     """The model's value of each target at each design row (mean over ``reps`` replicates).
+
+    Row i's replicates are ``first_rep + i * reps ...``: every run has its own chance.
 
     The runs are a sweep in ``out`` (resumable). Returns an (n rows, m targets) array, NaN
     where a run failed or lacks the indicator.
     """
     names = keys(params)
+    # Each run has replicate numbers of its own (first_rep + its job number): the emulators'
+    # noise term must see the model's chance, all of it. One replicate shared by every run
+    # (common random numbers) would hide the chance between replicates (in the tiny world,
+    # starts 44 with one seed and 76 with another at the same values) and bias the posterior.
     jobs = [
-        Job(i * reps + r, "fit", r, tuple(zip(names, map(float, row), strict=True)))
+        Job(
+            i * reps + r,
+            "fit",
+            first_rep + i * reps + r,
+            tuple(zip(names, map(float, row), strict=True)),
+        )
         for i, row in enumerate(X)
         for r in range(reps)
     ]
@@ -192,7 +204,7 @@ def history_match(
         else:
             Y = run_design(
                 cfg, params, from_unit(params, U), targets, out / f"wave_{w}", reps, executor,
-                address,
+                address, first_rep=100_000 * w,
             )  # fmt: skip
         all_U.append(U)
         all_Y.append(Y)
