@@ -93,9 +93,11 @@ def run_design(
 
 @dataclass
 class Emulator:
-    """One Gaussian process per target, on inputs in [0, 1]."""
+    """One Gaussian process per target, on inputs in [0, 1] (outputs standardised here)."""
 
     models: list
+    centre: np.ndarray
+    scale: np.ndarray
 
     @classmethod
     def fit(cls, U: np.ndarray, Y: np.ndarray, seed: int = 0) -> Emulator:
@@ -107,29 +109,36 @@ class Emulator:
         from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
         k = U.shape[1]
+        centre = np.nanmean(Y, axis=0)
+        scale = np.nanstd(Y, axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
         models = []
         for j in range(Y.shape[1]):
             ok = np.isfinite(Y[:, j])
             kernel = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(
                 np.full(k, 0.5), (0.05, 20.0)
             ) + WhiteKernel(0.05, (1e-6, 1.0))
-            gp = GaussianProcessRegressor(
-                kernel, normalize_y=True, n_restarts_optimizer=2, random_state=seed
-            )
+            gp = GaussianProcessRegressor(kernel, n_restarts_optimizer=2, random_state=seed)
             with warnings.catch_warnings():  # a length scale at its bound is not a failure
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                gp.fit(U[ok], Y[ok, j])
+                gp.fit(U[ok], (Y[ok, j] - centre[j]) / scale[j])
             models.append(gp)
-        return cls(models)
+        return cls(models, centre, scale)
 
     def predict(self, U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance (n, m) of each target at ``U``, the model's chance included."""
         means, variances = [], []
-        for gp in self.models:
+        for j, gp in enumerate(self.models):
             m, s = gp.predict(U, return_std=True)
-            means.append(m)
-            variances.append(s**2)
+            means.append(self.centre[j] + self.scale[j] * m)
+            variances.append((self.scale[j] * s) ** 2)
         return np.column_stack(means), np.column_stack(variances)
+
+    def noise(self) -> np.ndarray:
+        """Each target's variance from the model's chance (the white-noise term), (m,)."""
+        return np.array(
+            [gp.kernel_.k2.noise_level * self.scale[j] ** 2 for j, gp in enumerate(self.models)]
+        )
 
 
 def implausibility(em: Emulator, U: np.ndarray, z: np.ndarray, sd: np.ndarray) -> np.ndarray:
@@ -178,12 +187,14 @@ def history_match(
     address: str | None = None,
     log=None,
     simulate=None,
+    chance_reps: int = 8,
 ) -> HistoryMatch:
     """History-match ``params`` of ``cfg`` to ``targets``; a posterior sample of ``draws``.
 
     ``simulate(X, wave)``, if given, stands for the model: the targets' values (n, m) at
     parameter values ``X`` (n, k) (tests use known functions); by default the model runs
-    (``run_design``) into ``out/wave_<n>``.
+    (``run_design``) into ``out/wave_<n>``. ``chance_reps`` replicates at the survivors'
+    centre estimate how the model's chance moves the targets together (``out/chance``).
 
     Raises:
         ValueError: no candidate survives a wave (the model cannot reach the targets within
@@ -237,9 +248,22 @@ def history_match(
         if w < waves:
             pick = rng.choice(len(survivors), min(runs_per_wave, len(survivors)), replace=False)
             U = survivors[pick]
-    # The posterior: NROY candidates weighted by the likelihood of the targets.
-    mean, var = emulators[-1].predict(survivors)
-    loglik = -0.5 * np.sum((z - mean) ** 2 / (var + sd**2) + np.log(var + sd**2), axis=1)
+    # The posterior: NROY candidates weighted by the likelihood of the targets. The model's
+    # chance moves the targets together (CLA in successive years shares most children), so
+    # it enters as a covariance, estimated from replicates at the survivors' centre (shrunk
+    # towards its diagonal, Ledoit and Wolf 2004); treating the targets as independent made
+    # the posterior too sure (simulation-based calibration: 70% coverage of 90% intervals).
+    centre = survivors.mean(axis=0, keepdims=True)
+    if simulate is not None:
+        Yc = np.asarray(simulate(from_unit(params, np.repeat(centre, chance_reps, 0)), 0), float)
+    else:
+        Yc = run_design(
+            cfg, params, from_unit(params, np.repeat(centre, chance_reps, 0)), targets,
+            out / "chance", 1, executor, address, first_rep=900_000,
+        )  # fmt: skip
+    em = emulators[-1]
+    mean, var = em.predict(survivors)
+    loglik = log_likelihood(z, sd, mean, np.clip(var - em.noise(), 0.0, None), chance_cov(Yc))
     wts = np.exp(loglik - loglik.max())
     idx = rng.choice(len(survivors), draws, replace=True, p=wts / wts.sum())
     post = pd.DataFrame(from_unit(params, survivors[idx]), columns=keys(params))
@@ -248,6 +272,46 @@ def history_match(
     for j, label in enumerate(targets["label"]):
         runs[f"{label} ({targets['year'].iloc[j]})"] = np.vstack(all_Y)[:, j]
     return HistoryMatch(params, pd.DataFrame(rows), runs, post, emulators)
+
+
+def chance_cov(Yc: np.ndarray) -> np.ndarray:
+    """The targets' covariance from the model's chance: replicates ``Yc`` (r, m) at one point.
+
+    Ledoit-Wolf shrinkage of the correlation towards the identity (few replicates, many
+    targets), scaled back by each target's variance.
+    """
+    from sklearn.covariance import LedoitWolf
+
+    sdv = Yc.std(axis=0, ddof=1)
+    ok = sdv > 0
+    cov = np.diag(np.where(ok, sdv, 0.0) ** 2)
+    if ok.sum() > 1 and len(Yc) > 2:
+        Z = (Yc[:, ok] - Yc[:, ok].mean(axis=0)) / sdv[ok]
+        corr = LedoitWolf().fit(Z).covariance_
+        d = np.sqrt(np.diag(corr))
+        corr = corr / np.outer(d, d)
+        cov[np.ix_(ok, ok)] = corr * np.outer(sdv[ok], sdv[ok])
+    return cov
+
+
+def log_likelihood(
+    z: np.ndarray, sd: np.ndarray, mean: np.ndarray, em_var: np.ndarray, chance: np.ndarray
+) -> np.ndarray:
+    """Gaussian log likelihood of targets ``z`` at each candidate (n,).
+
+    Covariance: the model's chance (``chance``, m x m) plus, on the diagonal, the emulator's
+    own uncertainty (``em_var``, n x m, chance excluded) and each target's sd^2 (observation
+    error and the model's discrepancy).
+    """
+    n, m = mean.shape
+    sigma = np.broadcast_to(chance, (n, m, m)).copy()
+    idx = np.arange(m)
+    sigma[:, idx, idx] += em_var + sd**2
+    chol = np.linalg.cholesky(sigma)
+    r = (z - mean)[:, :, None]
+    sol = np.linalg.solve(chol, r)[:, :, 0]
+    logdet = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    return -0.5 * (np.sum(sol**2, axis=1) + logdet)
 
 
 def posterior_predictive(
