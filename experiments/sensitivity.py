@@ -41,10 +41,10 @@ def main(argv: list[str]) -> None:
     import pandas as pd
 
     from sim.config import ConfigError
+    from sim.io import sweep as sw
     from sim.io.compare import OUTCOMES
-    from sim.sweep import jobs as sw
-    from sim.sweep import sensitivity as sa
-    from sim.sweep.figures import ranked_bars
+    from sim.sensitivity import analysis as sa
+    from sim.sensitivity.figures import ranked_bars
 
     executor, address, argv = executor_args(argv)
     own = {k: v for k, _, v in (a.partition("=") for a in argv) if k in OWN}
@@ -162,7 +162,7 @@ def _print(table) -> None:
     """The indices in words, largest first within each output."""
     import pandas as pd
 
-    from sim.sweep.figures import output_words
+    from sim.sensitivity.figures import output_words
 
     bounds = zip(table["lower"], table["upper"], strict=True)
     show = table.assign(interval=[f"[{lo:.3g}, {hi:.3g}]" for lo, hi in bounds])

@@ -57,7 +57,7 @@ def parse(argv: list[str]):
 def main(argv: list[str]) -> None:
     """Validate every value, then run and write the sweep."""
     from sim.config import ConfigError, set_values
-    from sim.sweep.jobs import Job, sweep
+    from sim.io.sweep import Job, sweep
 
     executor, address, argv = executor_args(argv)
     own, grid, fixed, scenarios = parse(argv)

@@ -36,10 +36,12 @@ LAYER = {
     "placing": 4,
     "schedule": 4,
     "runtime": 0,
+    "executors": 0,  # runs jobs on processes or Dask; imports nothing of the model
     "io": 5,
     "calibration": 5,
     "plots": 5,
     "page": 6,  # the policy page: on top of everything it shows
+    "sensitivity": 6,  # global sensitivity: on top, it names outcomes as the page does
 }
 
 

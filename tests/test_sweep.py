@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim import executors
 from sim.config import ConfigError, set_values
-from sim.sweep import executors
-from sim.sweep import sensitivity as sa
-from sim.sweep.jobs import Job, read, sweep
+from sim.io.sweep import Job, read, sweep
+from sim.sensitivity import analysis as sa
 from tests.conftest import tiny_config
 
 
@@ -225,3 +225,22 @@ def test_bad_input_stops_with_one_line_and_exit_2(script, args, message, tmp_pat
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], r.stderr
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def test_a_sweep_folder_written_by_another_live_process_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    base = tiny_config(years=1)
+    jobs = [Job(0, "baseline", 0)]
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / ".lock").write_text(str(holder.pid))
+        with pytest.raises(ConfigError, match=f"another process \\({holder.pid}\\) is writing"):
+            sweep({"baseline": base}, jobs, tmp_path, "serial")
+    finally:
+        holder.kill()
+        holder.wait()
+    # A lock left by a process that has gone is taken over, and released at the end.
+    res = sweep({"baseline": base}, jobs, tmp_path, "serial")
+    assert res.ran == 1 and not (tmp_path / ".lock").exists()

@@ -32,10 +32,10 @@ def run_reps(
 ) -> pd.DataFrame:
     """Indicators of replicates 0..reps-1 (``rep`` column); identical on any executor.
 
-    ``executor``, ``workers``, ``address``: where the replicates run (``sim.sweep.executors``).
+    ``executor``, ``workers``, ``address``: where the replicates run (``sim.executors``).
     """
+    from sim.executors import ordered
     from sim.io.outputs import replicate_indicators
-    from sim.sweep.executors import ordered
 
     jobs = [(cfg, r) for r in range(reps)]
     parts = ordered(replicate_indicators, jobs, executor, workers, address)

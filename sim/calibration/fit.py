@@ -141,10 +141,10 @@ def simulate(
 ) -> pd.DataFrame:
     """Indicators of replicates 0..reps-1 (tidy, with a ``rep`` column).
 
-    The replicates run on ``executor`` with ``cfg.workers`` workers (``sim.sweep.executors``).
+    The replicates run on ``executor`` with ``cfg.workers`` workers (``sim.executors``).
     """
+    from sim.executors import ordered
     from sim.io.outputs import replicate_indicators
-    from sim.sweep.executors import ordered
 
     jobs = [(cfg, r) for r in range(reps)]
     parts = ordered(replicate_indicators, jobs, executor, cfg.workers, address)
@@ -192,7 +192,7 @@ def fit(
         reps: replicates per evaluation (common random numbers: seeds fixed).
         max_evals: budget of model evaluations.
         log: optional callable(str) for progress lines.
-        executor, address: where each evaluation's replicates run (``sim.sweep.executors``),
+        executor, address: where each evaluation's replicates run (``sim.executors``),
             with ``cfg.workers`` workers.
 
     Returns:

@@ -9,7 +9,7 @@ absorbs the model's run-to-run chance), and rules out a parameter set where, for
 |target - emulator mean| / sqrt(emulator variance + target sd^2) exceeds ``cutoff`` (3, Pukelsheim's
 three-sigma rule). After the last wave, NROY candidates are weighted by the Gaussian likelihood
 of the targets under the last emulators and resampled: the posterior sample, written as one row
-per draw. The runs are sweep jobs (``sim.sweep.jobs``), so they run on any executor, are
+per draw. The runs are sweep jobs (``sim.io.sweep``), so they run on any executor, are
 written as Parquet and resume. Why not ABC-SMC: each run of England costs 10-30 s, and
 ABC-SMC needs thousands of runs per fit; history matching needs tens to hundreds.
 """
@@ -24,7 +24,7 @@ import pandas as pd
 
 from sim.calibration.fit import FitParam
 from sim.config import RunConfig
-from sim.sweep.jobs import Job, read, sweep
+from sim.io.sweep import Job, read, sweep
 
 KEY = ["year", "area_type", "area", "indicator"]
 CUTOFF = 3.0  # implausibility above which a parameter set is ruled out (three-sigma rule)

@@ -238,7 +238,7 @@ def executor_args(argv: list[str]) -> tuple[str | None, str | None, list[str]]:
     Raises:
         UserError: an executor that is not serial, joblib or dask.
     """
-    from sim.sweep.executors import EXECUTORS
+    from sim.executors import EXECUTORS
 
     executor, address, rest = None, None, []
     for a in argv:

@@ -132,11 +132,11 @@ def run_scenarios(
     """Every (scenario, replicate) run on ``executor``; identical for any executor and workers.
 
     ``executor``: ``serial``, ``joblib`` (default for several workers) or ``dask``, with
-    ``address`` a running Dask cluster (``sim.sweep.executors``). ``progress``, if given, is
+    ``address`` a running Dask cluster (``sim.executors``). ``progress``, if given, is
     called with one line as each run's outcomes come back, e.g. ``[3/24] profit_cap,
     replicate 2: done at 5 min 10 s``.
     """
-    from sim.sweep.executors import ordered
+    from sim.executors import ordered
 
     jobs = [(c, r) for c in cfgs for r in range(reps)]
     t0 = time.perf_counter()

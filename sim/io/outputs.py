@@ -141,10 +141,10 @@ def replicate_indicators(job: tuple[RunConfig, int]) -> pd.DataFrame:
 def run_all(cfg: RunConfig, executor: str | None = None, address: str | None = None) -> list[dict]:
     """Run every replicate, in ``cfg.workers`` processes; results in replicate order.
 
-    ``executor``, ``address``: where they run (``sim.sweep.executors``; default joblib for
+    ``executor``, ``address``: where they run (``sim.executors``; default joblib for
     several workers).
     """
-    from sim.sweep.executors import ordered
+    from sim.executors import ordered
 
     jobs = [(cfg, r) for r in range(cfg.reps)]
     return ordered(_replicate, jobs, executor, cfg.workers, address)

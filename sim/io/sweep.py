@@ -13,6 +13,7 @@ only on the job, so they are byte-identical whatever the executor and its worker
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -24,8 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim import executors
 from sim.config import ConfigError, RunConfig, set_values
-from sim.sweep import executors
 
 
 @dataclass(frozen=True)
@@ -112,15 +113,13 @@ def sweep(
         bases: the base config of each scenario a job names.
         jobs: the jobs (ids unique).
         out: the sweep's folder.
-        executor, workers, address: where the jobs run (``sim.sweep.executors.run``).
+        executor, workers, address: where the jobs run (``sim.executors.run``).
         keep_la: keep each council's rows in the indicators.
         progress: a progress bar on stderr (None: only when stderr is a terminal).
 
     Raises:
         ConfigError: ``out`` holds a different sweep, or a job names an unknown scenario.
     """
-    from tqdm import tqdm
-
     ids = [j.id for j in jobs]
     if len(set(ids)) != len(ids):
         raise ConfigError("sweep: job ids must be unique")
@@ -129,6 +128,51 @@ def sweep(
         raise ConfigError(f"sweep: no base config for scenario {unknown[0]!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    with _locked(out):
+        return _run(bases, jobs, out, executor, workers, address, keep_la, progress)
+
+
+@contextlib.contextmanager
+def _locked(out: Path):
+    """Hold ``out/.lock`` (this process's id) while the sweep writes; refuse a live holder.
+
+    Two processes writing one sweep would each skip and rewrite the other's jobs.
+    """
+    lock = out / ".lock"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        text = lock.read_text().strip()
+        holder = int(text) if text.isdigit() else 0
+        if holder and holder != os.getpid() and _alive(holder):
+            raise ConfigError(
+                f"{out}: another process ({holder}) is writing this sweep; wait for it or "
+                "choose another out="
+            ) from None
+        lock.unlink(missing_ok=True)  # left by a process that has gone
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    os.write(fd, str(os.getpid()).encode())
+    os.close(fd)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _run(bases, jobs, out: Path, executor, workers, address, keep_la, progress) -> SweepResult:
+    """The sweep itself (``sweep`` holds the folder's lock)."""
+    from tqdm import tqdm
+
     table = jobs_table(jobs)
     listed = out / "jobs.csv"
     text = table.to_csv(index=False)

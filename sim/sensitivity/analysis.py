@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 
 from sim.config import ConfigError, PolicyConfig, RunConfig, set_values
-from sim.sweep.jobs import Job
+from sim.io.sweep import Job
 
 LEVEL = 0.90  # interval level of every index
 ASSUMPTIONS = Path(__file__).resolve().parents[2] / "configs" / "uncertainty" / "assumptions.yaml"
@@ -303,7 +303,7 @@ def jobs_for(
 def responses(ind: pd.DataFrame, jobs: list[Job], outputs: list[str]) -> pd.DataFrame:
     """Each job's outputs: the comparison's outcomes for the whole world, mean over years.
 
-    ``ind``: the sweep's indicators (``sim.sweep.jobs.read``). Returns one row per job:
+    ``ind``: the sweep's indicators (``sim.io.sweep.read``). Returns one row per job:
     ``job``, ``scenario`` and a column per output (NaN where the job failed).
     """
     from sim.io.compare import outcomes

@@ -1,0 +1,1 @@
+"""Global sensitivity analysis: SALib designs and indices over the model, and their figures."""
