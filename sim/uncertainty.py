@@ -53,7 +53,7 @@ def posterior_sample(path: str) -> pd.DataFrame:
         ConfigError: a column that is not a ``params.*`` or ``policy.*`` key, or no draws.
     """
     full = Path(path) if Path(path).is_absolute() else Path(__file__).resolve().parents[1] / path
-    sample = pd.read_csv(full)
+    sample = pd.read_csv(full, comment="#")
     bad = [c for c in sample.columns if not str(c).startswith(("params.", "policy."))]
     if bad or sample.empty:
         what = f"column {bad[0]!r} is not a params.* or policy.* key" if bad else "no draws"

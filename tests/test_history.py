@@ -150,3 +150,27 @@ def test_uncertainty_posterior_draws_a_row_per_replicate_the_same_in_every_scena
     pd.DataFrame({"seed": [1]}).to_csv(bad, index=False)
     with pytest.raises(ConfigError, match="'seed' is not a params"):
         uncertainty.draw(tiny_config(uncertainty=UncertaintyConfig(posterior=str(bad))), 0)
+
+
+def test_the_shipped_posterior_composes_and_stays_inside_its_fits_bounds():
+    """``uncertainty=posterior`` reads the England back-cast's sample; every draw lies within
+    the bounds it was fitted in (its header's command)."""
+    from sim import uncertainty
+    from sim.io.cli import validate
+
+    cfg = validate(["uncertainty=posterior", "world=tiny"])
+    sample = uncertainty.posterior_sample(cfg.uncertainty.posterior)
+    assert len(sample) == 200
+    bounds = {
+        "params.entry.rate_multiplier": (0.9, 1.1),
+        "params.exits.p_short*": (0.7, 1.3),
+        "params.exits.long_mean_years*": (0.8, 1.25),
+        "params.supply.entry_margin_elasticity": (5, 120),
+        "params.supply.recruitment_elasticity": (1, 4),
+    }
+    assert set(sample.columns) == set(bounds)
+    for key, (lo, hi) in bounds.items():
+        assert sample[key].between(lo, hi).all(), key
+    drawn, info = uncertainty.draw(cfg, 3)
+    row = sample.iloc[int(info["posterior_draw"])]
+    assert drawn.params.entry.rate_multiplier == pytest.approx(row["params.entry.rate_multiplier"])

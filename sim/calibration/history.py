@@ -369,3 +369,22 @@ def posterior_figure(hm: HistoryMatch, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def with_discrepancy(report: pd.DataFrame, level: float = 0.90) -> pd.DataFrame:
+    """Add each target's interval for an observation: the model's and the target's sd.
+
+    The posterior predictive interval (``pp_lo``-``pp_hi``) is the model's own output; an
+    observation also differs from the model by what the target's sd stands for (observation
+    error and the model's discrepancy, Kennedy and O'Hagan 2001). Normal approximation: the
+    interval's half-width is z * sqrt(model variance + sd^2), the model's variance from its
+    interval. Adds ``obs_lo``, ``obs_hi`` and ``covered_obs``.
+    """
+    from scipy.stats import norm
+
+    zq = float(norm.ppf((1 + level) / 2))
+    model_sd = (report["pp_hi"] - report["pp_lo"]) / (2 * zq)
+    half = zq * np.sqrt(model_sd**2 + report["sd"] ** 2)
+    out = report.assign(obs_lo=report["pp_mean"] - half, obs_hi=report["pp_mean"] + half)
+    out["covered_obs"] = (out["obs_lo"] <= out["value"]) & (out["value"] <= out["obs_hi"])
+    return out
