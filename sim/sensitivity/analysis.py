@@ -49,6 +49,13 @@ LABELS = {
     "policy.kinship_support.extra_kin_share": "Kinship support: more placed with family",
     "policy.kinship_support.stability_gain": "Kinship support: steadier kinship placements",
     "policy.staying_close.take_up": "Staying close: share of care leavers taking it up",
+    "policy.pooled_commissioning.block_share": "RCC: share of need it block-buys",
+    "policy.pooled_commissioning.block_discount": "RCC: discount on block-bought places",
+    "policy.pooled_commissioning.market_shaping": "RCC: how strongly it steers new homes",
+    "policy.profit_cap.max_margin": "Profit cap: the margin allowed",
+    "policy.profit_cap.hurdle_margin_low": "Profit cap: lowest margin a provider requires",
+    "policy.profit_cap.hurdle_margin_high": "Profit cap: highest margin a provider requires",
+    "policy.profit_cap.supply_response": "Profit cap: how strongly supply answers",
 }
 
 
