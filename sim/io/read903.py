@@ -119,9 +119,10 @@ def file_year_naming(loaded: list[tuple], choice: str = "auto") -> str:
             years = np.repeat([f.year for f, _ in named], [len(df) for _, df in named])
             decom, dec = decom.to_numpy(), dec.to_numpy()
             for naming, shift in (("end", 0), ("start", 1)):
-                april = (years + shift - 1970).astype("datetime64[Y]").astype("datetime64[M]") + 3
+                april = (years + shift - 1970).astype("datetime64[Y]").astype("datetime64[M]")
+                april = april + np.timedelta64(3, "M")
                 end = april.astype("datetime64[D]") - np.timedelta64(1, "D")  # 31 March
-                start = (april - 12).astype("datetime64[D]")  # 1 April the year before
+                start = (april - np.timedelta64(12, "M")).astype("datetime64[D]")  # 1 April before
                 bad = (decom > end) | (dec > end) | (dec < start)
                 misfit[naming] = int(bad.sum())
         choice = "start" if misfit["start"] < misfit["end"] else "end"

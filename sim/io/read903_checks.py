@@ -86,7 +86,7 @@ def to_dates(s: pd.Series) -> pd.Series:
 
 def _year_ends(years: np.ndarray, month: int, day: int, offset: int = 0) -> np.ndarray:
     """By row: the date ``day``/``month`` of its year plus ``offset`` (NaT where no year)."""
-    out = np.full(len(years), np.datetime64("NaT"), "datetime64[ns]")
+    out = np.full(len(years), np.datetime64("NaT", "ns"), "datetime64[ns]")
     for y in np.unique(years[years > 0]):
         out[years == y] = np.datetime64(f"{y + offset:04d}-{month:02d}-{day:02d}", "ns")
     return out

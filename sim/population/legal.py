@@ -50,7 +50,8 @@ def _days_to_18_table() -> np.ndarray:
     born = np.arange("1980-01-01", "2101-01-01", dtype="datetime64[D]")
     month = born.astype("datetime64[M]")
     day_of_month = born - month.astype("datetime64[D]")
-    birthday = (month + 18 * 12).astype("datetime64[D]") + day_of_month  # 29 Feb -> 1 Mar
+    eighteen = (month + np.timedelta64(18 * 12, "M")).astype("datetime64[D]")
+    birthday = eighteen + day_of_month  # 29 Feb -> 1 Mar
     return (birthday - born).astype(np.int16)
 
 
