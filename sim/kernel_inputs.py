@@ -91,9 +91,13 @@ class KernelInputs:
         Transfer Scheme) while no lever that changes them exists.
         """
         p, policy = self.p, self.policy
+        year = years.year_to_march(self.origin, day)
         if self._entry_bands is None or self._entry_bands[0] is not p:
-            self._entry_bands = (p, arrivals.entry_bands(p))
-        bands = self._entry_bands[1]
+            self._entry_bands = (p, {})
+        by_year = self._entry_bands[1]
+        if year not in by_year:
+            by_year[year] = arrivals.entry_bands(p, year)
+        bands = by_year[year]
         steady = policy.prevention is None and policy.kinship_support is None
         steady = steady and policy.uasc_dispersal is None
         refer = uasc.referral_share(p.entry, self.entry_year(day)[2])

@@ -287,3 +287,29 @@ def test_the_compiled_gamma_quantile_is_scipys_bit_for_bit():
     u = np.concatenate([np.random.default_rng(3).random(20_000), [1e-12, 0.5, 1 - 1e-12]])
     for a in (0.1, 1 / 3, 1.0, 2.5, 10.0):
         assert np.array_equal(quantiles(a, u), scipy_gammaincinv(a, u))
+
+
+def test_the_share_needing_a_home_grows_by_the_trend_from_2024_25_and_is_capped():
+    """``p_home`` describes 2024-25's entrants; other years scale it, within the band's room."""
+    import dataclasses
+
+    from sim.config import params as params_mod
+
+    p = params_mod.Params()
+    p = dataclasses.replace(p, placements=dataclasses.replace(p.placements, home_need_trend=0.05))
+    pl = p.placements
+    b25 = arrivals.entry_bands(p, 2025)
+    assert b25[entry.B_HOME, 3] == pl.p_home[3]
+    b23 = arrivals.entry_bands(p, 2023)
+    assert b23[entry.B_HOME, 3] == pytest.approx(pl.p_home[3] / 1.05**2, rel=1e-12)
+    b30 = arrivals.entry_bands(p, 2030)
+    assert b30[entry.B_HOME, 3] == pytest.approx(pl.p_home[3] * 1.05**5, rel=1e-12)
+    # Far ahead the share needing a home takes all the room parents and kin leave, no more.
+    b99 = arrivals.entry_bands(p, 2099)
+    room = 1 - np.asarray(pl.p_parents) - np.asarray(pl.p_kin)
+    assert b99[entry.B_HOME, 3] == pytest.approx(room[3], rel=1e-12)
+    assert (b99[entry.B_HOME] <= room + 1e-12).all()
+    # Bands needing no home stay at none; the other rows do not move.
+    assert b99[entry.B_HOME, 0] == 0.0
+    others = [r for r in range(len(b25)) if r != entry.B_HOME]
+    assert (b99[others] == b25[others]).all()

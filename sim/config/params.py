@@ -143,6 +143,14 @@ class PlacementParams:
     # homes' share of CLA rising 9.3% to 11.6% 2022-2025 [file] DfE, with the stock at each 31
     # March placed in its plan's kinds).
     p_home: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.05, 0.38, 0.28])
+    # Yearly relative growth of ``p_home`` (per year, relative): ``p_home`` is the share of
+    # entrants of the year to 31 March 2025 (``HOME_NEED_YEAR``); entrants of year ``y`` take
+    # ``p_home * (1 + home_need_trend) ** (y - 2025)``, capped at what the band's parents and
+    # kinship shares leave. Rising complexity of need among children entering care (the named
+    # cause; no national measure of it is published: assumption), fitted with ``p_home`` by
+    # ``experiments/calibrate.py targets=dynamics`` to DfE's homes share rising 9.3% to 11.6%
+    # of CLA 2022-2025 [file]. A 10-year baseline carries it forward; 0 holds 2024-25's plans.
+    home_need_trend: float = 0.044
     # Share of 16-17 entrants (non-UASC / UASC) planned for supported accommodation: assumption
     # tuned to 9.2% of CLA in supported/semi-independent living [file] DfE 2025.
     p_sa_16plus: float = 0.85
@@ -251,6 +259,7 @@ class PlacementParams:
         check_range(
             "params.placements.planned_match_multiplier", self.planned_match_multiplier, 0.05, 5.0
         )
+        check_range("params.placements.home_need_trend", self.home_need_trend, -0.5, 0.5)
         check_range(
             "params.placements.move_propensity_variance", self.move_propensity_variance, 0.0, 10.0
         )
@@ -331,13 +340,16 @@ class SupplyParams:
     # Ofsted 2022-23 joiners/leavers: entry 15.1%/7.0%/3.8%, exit 3.9%/4.6%/8.9%.
     home_entry_rate: list[float] = field(default_factory=lambda: [0.151, 0.07, 0.038])
     home_exit_rate: list[float] = field(default_factory=lambda: [0.039, 0.046, 0.089])
-    # Expected margin at which private openings replace closures (a steady market): the CMA's
-    # 22.6% for the largest providers [sec]. Openings rise by ``entry_margin_elasticity`` times
-    # the gap (per unit of margin), up to the 2022-23 entry rate above: assumption (with 10,
-    # 10 points of margin double openings; a 10-year England baseline then keeps occupancy
-    # between about 55% and 67% as demand falls, instead of booming and busting).
-    entry_reference_margin: float = 0.226
-    entry_margin_elasticity: float = 10.0
+    # Expected margin at which private openings replace closures (a steady market):
+    # assumption. It lies below the margins at which England's homes grew: the CMA's 22.6%
+    # for the largest providers 2016-20 [sec] came with homes growing 7% a year (2,221 in 2019
+    # to 2,378 in 2020 [file] Ofsted), and 2021-2025's growth of 12% a year (2,478 to 3,946
+    # mainstream homes, docs/facts.md §4.1) at first-year margins near 19-23%.
+    entry_reference_margin: float = 0.10
+    # Openings rise by ``entry_margin_elasticity`` times the gap (per unit of margin), up to the
+    # 2022-23 entry rate above: fitted by ``experiments/calibrate.py targets=dynamics`` (34,
+    # with ``placements.home_need_trend``) to Ofsted's mainstream homes 2022-2025 [file].
+    entry_margin_elasticity: float = 34.0
     # Supported accommodation places per CLA aged 16-17 in the LA: assumption (890 providers,
     # ~6,000+ places [sec] Lords 2025; 7,520 CLA in SA [file]).
     sa_places_per_16plus: float = 0.45

@@ -21,6 +21,9 @@ from sim.population.children import (
     U_PROPENSITY,
 )
 from sim.population.entry import (
+    B_HOME,
+    B_KIN,
+    B_PARENTS,
     E_ADOPT_DAYS,
     E_KIN_BELOW,
     E_MALE_NON_UASC,
@@ -153,10 +156,21 @@ def entry_scalars(p, policy, day: int, origin, refer_share: float | None = None)
     return prm
 
 
-def entry_bands(p) -> np.ndarray:
-    """The per-age-band parameters of entry (``B_*`` rows) for parameters ``p``."""
+# The year to 31 March whose entrants ``params.placements.p_home`` describes.
+HOME_NEED_YEAR = 2025
+
+
+def entry_bands(p, year: int = HOME_NEED_YEAR) -> np.ndarray:
+    """The per-age-band parameters of entry (``B_*`` rows) for parameters ``p``.
+
+    Args:
+        p: The run's parameters.
+        year: The year to 31 March of the entrants: ``p_home`` grows by
+            ``home_need_trend`` a year from ``HOME_NEED_YEAR``'s, capped at what the band's
+            parents and kinship shares leave.
+    """
     ex, pl = p.exits, p.placements
-    return np.array(
+    bands = np.array(
         [
             ex.p_short,
             ex.short_mean_days,
@@ -169,6 +183,11 @@ def entry_bands(p) -> np.ndarray:
         ],
         dtype=float,
     )
+    if pl.home_need_trend != 0.0 and year != HOME_NEED_YEAR:
+        room = np.maximum(1.0 - bands[B_PARENTS] - bands[B_KIN], 0.0)
+        grown = bands[B_HOME] * (1.0 + pl.home_need_trend) ** (year - HOME_NEED_YEAR)
+        bands[B_HOME] = np.minimum(grown, room)
+    return bands
 
 
 @njit(cache=True)
