@@ -214,7 +214,13 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         keep = self.supply_keep = build.supply_keep(cfg.world, self.is_sim)
         rng = self.streams["supply"]
         weight, last_urn = build_homes(self, data, keep, rng)
-        margin = self.p.supply.entry_reference_margin  # where entry runs at its observed rate
+        sp = self.p.supply
+        margin = pricing.observed_entry_margin(  # where entry runs at its observed rate
+            sp.entry_reference_margin,
+            sp.entry_margin_elasticity,
+            sp.home_exit_rate[0],
+            sp.home_entry_rate[0],
+        )
         self.home_entry = HomeEntry(margin, margin, weight, last_urn)
         self.foster_services = build_foster(self, data, keep, rng)
         self.foster_table = service_table(self)

@@ -294,6 +294,19 @@ def test_private_entry_replaces_closures_at_the_reference_margin_and_counts_the_
     assert pricing.private_entry_rate(0.90, 1e5, 0.0, *args)[0] == pytest.approx(0.151)
 
 
+def test_a_world_starts_at_the_margin_where_openings_run_at_the_observed_rate():
+    # Hand-worked: reference 10%, elasticity 34, exit 3.9%, observed entry 15.1%:
+    # 0.10 + (0.151 / 0.039 - 1) / 34 = 0.10 + 2.8718 / 34 = 0.18446.
+    m0 = pricing.observed_entry_margin(0.10, 34.0, 0.039, 0.151)
+    assert m0 == pytest.approx(0.10 + (0.151 / 0.039 - 1) / 34)
+    assert m0 == pytest.approx(0.18446, abs=1e-5)
+    # At that margin, with nothing in registration, openings run at the observed rate.
+    rate, _ = pricing.private_entry_rate(m0, 1e5, 0.0, 0.10, 34.0, 0.039, 0.151)
+    assert rate == pytest.approx(0.151)
+    # Without a response to margins, the reference.
+    assert pricing.observed_entry_margin(0.10, 0.0, 0.039, 0.151) == 0.10
+
+
 def _one_child_stage(units: dict, pool=None, cap_margin=None, u=0.0, emergency=1.0, regional=False):
     """Score and resolve one stage for one child (LA 0, age 12, tier 1) and the given units.
 

@@ -82,3 +82,18 @@ def private_entry_rate(
     expected = margin - (pipeline_fixed_cost_week / revenue_week if revenue_week > 0 else 0.0)
     push = 1.0 + elasticity * (expected - reference_margin)
     return float(np.clip(replacement_rate * push, 0.0, max_rate)), float(expected)
+
+
+def observed_entry_margin(
+    reference_margin: float, elasticity: float, replacement_rate: float, observed_rate: float
+) -> float:
+    """The expected margin at which ``private_entry_rate`` opens homes at ``observed_rate``.
+
+    A world starts with private openings at the rate last observed (Ofsted 2022-23's): its
+    smoothed margin starts here, ``reference_margin + (observed / replacement - 1) /
+    elasticity``, until its homes' own margins replace it. Without a response to margins
+    (``elasticity`` 0) it is the reference.
+    """
+    if elasticity <= 0 or replacement_rate <= 0:
+        return float(reference_margin)
+    return float(reference_margin + (observed_rate / replacement_rate - 1.0) / elasticity)

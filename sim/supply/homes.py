@@ -45,8 +45,8 @@ class HomeEntry:
 
     Attributes:
         margin: private homes' operating margin (share of income), smoothed month by month
-            (``ENTRY_MARGIN_KEEP``); it starts at ``supply.entry_reference_margin``, where
-            entry runs at its observed rate.
+            (``ENTRY_MARGIN_KEEP``); it starts where private entry runs at its 2022-23
+            observed rate (``pricing.observed_entry_margin``).
         expected_margin: the margin a new private home could expect (``margin`` less the fixed
             costs of the homes in registration; ``pricing.private_entry_rate``).
         weight: where new private homes open, by LA (sums to 1; ``build_homes``).
