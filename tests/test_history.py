@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -161,13 +163,20 @@ def test_the_shipped_posterior_composes_and_stays_inside_its_fits_bounds():
     cfg = validate(["uncertainty=posterior", "world=tiny"])
     sample = uncertainty.posterior_sample(cfg.uncertainty.posterior)
     assert len(sample) == 200
-    bounds = {
-        "params.entry.rate_multiplier": (0.9, 1.1),
-        "params.exits.p_short*": (0.7, 1.3),
-        "params.exits.long_mean_years*": (0.8, 1.25),
-        "params.supply.entry_margin_elasticity": (5, 120),
-        "params.supply.recruitment_elasticity": (1, 4),
-    }
+    # The bounds are those of the command in the file's header (its "fit=" over the comments).
+    header = [
+        ln[1:].strip()
+        for ln in Path(cfg.uncertainty.posterior).read_text().splitlines()
+        if ln.startswith("#")
+    ]
+    fit = " ".join(header[next(i for i, ln in enumerate(header) if "fit=" in ln) :])
+    fit = fit.replace(", ", ",")  # the command's lines end at a comma
+    fit = fit.split("fit=")[1].split(" ")[0]
+    bounds = {}
+    for part in fit.split(","):
+        key, lo, hi = part.rsplit(":", 2)
+        bounds[key] = (float(lo), float(hi))
+    assert len(bounds) == 6 and "params.placements.home_need_trend" in bounds
     assert set(sample.columns) == set(bounds)
     for key, (lo, hi) in bounds.items():
         assert sample[key].between(lo, hi).all(), key
