@@ -193,3 +193,17 @@ def test_propensity_to_move_concentrates_moves_on_the_same_children():
         differ = run_tiny(seed=seed, years=3, params=_with_propensity(cfg, 3.0))
         a, b = top_share(alike), top_share(differ)
         assert np.isfinite(a) and b > a + 0.05, (seed, a, b)
+
+
+def test_a_growing_need_for_homes_means_more_children_in_homes():
+    """``home_need_trend``: entrants after 2024-25 need a home more often, so more children are
+    in homes at 31 March 2027 with the same draws (a strong trend, 0.5 a year, so that the tiny
+    world's few teenage entrants show it: x1.5 and x2.25 in its two years)."""
+    grow = Params(placements=dataclasses.replace(PlacementParams(), home_need_trend=0.5))
+    for seed in SEEDS:
+        runs = [run_tiny(seed=seed), run_tiny(seed=seed, params=grow)]
+        homes = []
+        for m in runs:
+            ind = indicators(io903.episodes_frame(m), io903.header_frame(m), [2027])
+            homes.append(headline(ind, 2027)["cla_place_homes_secure"])
+        assert homes[1] > homes[0], (seed, homes)
