@@ -108,6 +108,21 @@ class Geography:
         self._cumw_lists = [
             self.d_cumw[self.d_start[la] : self.d_start[la + 1]].tolist() for la in range(self.n_la)
         ]
+        # How densely each LA's children live: children aged 0-17 per square km of a disc
+        # whose radius is the postcode-weighted root mean square distance of its districts
+        # from their centre (at least 1 km) [derived] ONSPD districts and ONS population.
+        self.spread_km = np.ones(self.n_la)
+        for la in range(self.n_la):
+            s, e = self.d_start[la], self.d_start[la + 1]
+            if e > s:
+                wl = w[s:e]
+                lat0 = np.average(self.d_lat[s:e], weights=wl)
+                lon0 = np.average(self.d_lon[s:e], weights=wl)
+                dx = np.radians(self.d_lon[s:e] - lon0) * np.cos(np.radians(lat0)) * EARTH_RADIUS_KM
+                dy = np.radians(self.d_lat[s:e] - lat0) * EARTH_RADIUS_KM
+                self.spread_km[la] = max(1.0, float(np.sqrt(np.average(dx**2 + dy**2, weights=wl))))
+        pop = self.las["pop_0_17"].to_numpy(float) if "pop_0_17" in self.las else np.ones(self.n_la)
+        self.child_density = pop / (np.pi * self.spread_km**2)
 
     def sample_districts(self, la: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Districts (indices) in LAs ``la`` drawn by postcode weight with uniforms ``u``."""

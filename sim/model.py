@@ -64,7 +64,7 @@ from sim.records import (
 from sim.rng import stream
 from sim.runtime import free_finished_models, paused_gc
 from sim.snapshot import snapshot
-from sim.supply.foster import foster_month, seed_pipeline, service_table
+from sim.supply.foster import carer_home_table, foster_month, seed_pipeline, service_table
 from sim.supply.homes import HomeEntry, homes_month
 from sim.supply.units import new_provider
 from sim.world import build, years
@@ -177,6 +177,7 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
         self.la_exit_factor = np.ones(geo.n_la)  # by LA: multiplier on the length of stay
         self.foster_pipeline = FosterPipeline()  # approved households not yet open
         self.foster_services: list[int] = []  # providers that recruit foster carers
+        self.carer_homes: tuple = ()  # where each LA's new carers live (``carer_home_table``)
         self.foster_table: dict = {}  # the services and where they recruit (``service_table``)
         self.home_entry: HomeEntry | None = None  # new homes' entry (``sim.supply.homes``)
         self.home_groups = HomeGroups()  # ranked for failure (``sim.policies.actions``)
@@ -222,6 +223,8 @@ class PlacementModel(KernelInputs, Placing, mesa.Model):
             sp.home_entry_rate[0],
         )
         self.home_entry = HomeEntry(margin, margin, weight, last_urn)
+        # Where each LA's new foster carers live (CSR over LAs; ``carer_home_table``).
+        self.carer_homes = carer_home_table(self.geo, sp)
         self.foster_services = build_foster(self, data, keep, rng)
         self.foster_table = service_table(self)
         seed_pipeline(self, rng)

@@ -185,18 +185,13 @@ class FosterPipeline:
         self.n = len(keep)
 
 
-# An agency's new carer lives in the LA it recruits for with this probability, else in one of
-# that LA's three nearest neighbours: assumption.
-AGENCY_CARER_IN_LA = 0.8
-
-
 @njit(cache=True)
 def foster_draws(
     rng: np.random.Generator,
     n: int,
     la: np.ndarray,
     ifa: bool,
-    la_order: np.ndarray,
+    homes: tuple,
     d_start: np.ndarray,
     d_cumw: np.ndarray,
     places_cdf: np.ndarray,
@@ -205,21 +200,24 @@ def foster_draws(
 ) -> tuple:  # pragma: no cover - compiled
     """Where ``n`` new foster households of LAs ``la`` live, and the draws of their terms.
 
-    In the stream's order: one of the three nearest neighbours, whether the carers live in
-    the LA (80%) or that neighbour (20%, assumption), the postcode district, the number of
-    places, the ages taken, for an agency a price factor (standard normal), and the skill.
-    Places, ages and skill are indices into their tables (weighted draws by bisecting the
-    normalised cumulative shares ``*_cdf``, as numpy's ``Generator.choice`` does).
+    In the stream's order: the LA the carers live in (from ``homes``, the CSR of
+    ``sim.supply.foster.carer_home_table``: (start, LAs, cumulative shares) per LA), the
+    postcode district, the number of places, the ages taken, for an agency a price factor
+    (standard normal), and the skill. Places, ages and skill are indices into their tables
+    (weighted draws by bisecting the normalised cumulative shares ``*_cdf``, as numpy's
+    ``Generator.choice`` does).
 
     Returns:
         (home LA, district, places index, ages index, skill, price normal) per household;
         the price normals are zeros for in-house carers.
     """
-    near_col = rng.integers(1, 4, size=n)
+    h_start, h_la, h_cumw = homes
     u_home = rng.random(n)
     home = np.empty(n, np.int64)
     for i in range(n):
-        home[i] = la[i] if u_home[i] < AGENCY_CARER_IN_LA else la_order[la[i], near_col[i]]
+        s, e = h_start[la[i]], h_start[la[i] + 1]
+        k = s + np.searchsorted(h_cumw[s:e], u_home[i], side="right")
+        home[i] = h_la[min(k, e - 1)]
     district = districts_of(d_start, d_cumw, home, rng.random(n))
     places = np.searchsorted(places_cdf, rng.random(n), side="right")
     ages = np.searchsorted(ages_cdf, rng.random(n), side="right")
@@ -269,7 +267,7 @@ def recruit_month(
     Returns:
         (rows of ``pipe`` in use, new households (columns ``H_*``), price normals).
     """
-    la_order, d_start, d_cumw = geo
+    homes, d_start, d_cumw = geo
     places_cdf, ages_cdf, skill_cdf = cdfs
     # Each provider's entries due today, in order: a linked list through ``nxt``.
     head = np.full(n_providers, -1, np.int64)
@@ -335,7 +333,7 @@ def recruit_month(
                     k,
                     np.full(k, la, np.int64),
                     ifa[i],
-                    la_order,
+                    homes,
                     d_start,
                     d_cumw,
                     places_cdf,

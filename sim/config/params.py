@@ -325,6 +325,19 @@ class SupplyParams:
     approval_lag_days: float = 240.0
     # Recruitment responds to occupancy above the 2025 level (elasticity): assumption.
     recruitment_elasticity: float = 2.0
+    # Where a service's new carers live (``sim.supply.foster.carer_home_table``): in the LA it
+    # recruits for with ``carer_in_own_la`` times the LA's housing factor, else in another LA
+    # within ``carer_home_radius_km`` (km), chosen in proportion to its children aged 0-17
+    # times its housing factor times exp(-distance / ``carer_home_distance_km``). The housing
+    # factor is (child density / England's median LA's) ** -``carer_density_elasticity``, at
+    # most 1: where children live densely (inner cities), fewer homes have a room to spare
+    # (Census 2021: 68.8% of England's households under-occupied [pub] ONS, lowest in the
+    # cities). All four: assumption; the elasticity fitted to each region's share of children
+    # placed outside it (SESLIP Briefing #002, DfE 2024 [sec]) by experiments/la_pattern.py.
+    carer_in_own_la: float = 0.8
+    carer_home_radius_km: float = 60.0
+    carer_home_distance_km: float = 15.0
+    carer_density_elasticity: float = 0.0
     # Extra chance a carer deregisters after a breakdown with their child: assumption.
     deregister_after_breakdown: float = 0.1
     # Children's homes at 31 March 2025: 3,946 mainstream homes [pub] Ofsted 2025; the 2023
@@ -372,6 +385,12 @@ class SupplyParams:
         check_range("params.supply.mainstream_households", self.mainstream_households, 0, 1e6)
         check_range("params.supply.la_share_households", self.la_share_households, 0.0, 1.0)
         check_range("params.supply.approval_rate", self.approval_rate, 0.0, 1.0)
+        check_range("params.supply.carer_in_own_la", self.carer_in_own_la, 0.0, 1.0)
+        check_range("params.supply.carer_home_radius_km", self.carer_home_radius_km, 1.0, 500.0)
+        check_range("params.supply.carer_home_distance_km", self.carer_home_distance_km, 1.0, 500.0)
+        check_range(
+            "params.supply.carer_density_elasticity", self.carer_density_elasticity, 0.0, 3.0
+        )
         check_range("params.supply.deregistration_rate", self.deregistration_rate, 0.0, 1.0)
         check_range("params.supply.private_share_2025", self.private_share_2025, 0.0, 1.0)
 

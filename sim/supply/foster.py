@@ -45,6 +45,48 @@ MIN_EMPTY_SHARE = 0.05
 REFERENCE_OCCUPANCY = 0.80
 
 
+def housing_factor(density: np.ndarray, elasticity: float) -> np.ndarray:
+    """Each LA's room for foster carers per child living there, relative to England's median.
+
+    ``(density / median density) ** -elasticity``, at most 1: where children live more densely
+    than in England's median LA, fewer homes have a room to spare; elsewhere, 1.
+    """
+    rel = density / np.median(density)
+    return np.minimum(1.0, rel ** (-elasticity))
+
+
+def carer_home_table(geo, sp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each LA's new foster carers live, as a CSR over LAs (``providers.foster_draws``).
+
+    For LA ``c``: its own LA with ``sp.carer_in_own_la`` times its housing factor; the rest
+    spread over the other LAs within ``sp.carer_home_radius_km`` (km, between LA points) in
+    proportion to their children aged 0-17 times their housing factor times
+    ``exp(-distance / sp.carer_home_distance_km)``; with no other LA in range, all at home.
+
+    Returns:
+        (start, LAs, cumulative shares): LA ``c``'s candidates are ``LAs[start[c]:start[c+1]]``,
+        its own first.
+    """
+    h = housing_factor(geo.child_density, sp.carer_density_elasticity)
+    pop = geo.las["pop_0_17"].to_numpy(float)
+    start = [0]
+    las: list[int] = []
+    cumw: list[float] = []
+    for c in range(geo.n_la):
+        order, dist = geo.la_order[c], geo.dist_sorted[c]
+        near = order[(dist <= sp.carer_home_radius_km) & (order != c)]
+        d = geo.dist_la[c, near]
+        w = pop[near] * h[near] * np.exp(-d / sp.carer_home_distance_km)
+        own = sp.carer_in_own_la * h[c] if w.sum() > 0 else 1.0
+        shares = np.r_[own, (1.0 - own) * w / w.sum()] if w.sum() > 0 else np.array([1.0])
+        cw = np.cumsum(shares)
+        cw /= cw[-1]
+        las.extend([c, *near.tolist()][: len(cw)])
+        cumw.extend(cw.tolist())
+        start.append(len(las))
+    return np.array(start, np.int64), np.array(las, np.int64), np.array(cumw)
+
+
 def leave_probabilities(empty: np.ndarray, foster: np.ndarray, month_rate: float) -> np.ndarray:
     """Each unit's chance of deciding to stop fostering this month (``foster_month``).
 
@@ -148,7 +190,7 @@ def foster_month(model, day: int) -> None:
         pipe.rows,
         pipe.n,
         len(model.providers),
-        (geo.la_order, geo.d_start, geo.d_cumw),
+        (model.carer_homes, geo.d_start, geo.d_cumw),
         (PLACES_CDF, AGES_CDF, SKILL_CDF),
     )
     pipe.compact()

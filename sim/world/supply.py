@@ -164,7 +164,7 @@ def foster_unit_draws(model, rng, n: int, la: np.ndarray, kind: int) -> dict:
         n,
         np.asarray(la, np.int64),
         kind == IFA,
-        geo.la_order,
+        model.carer_homes,
         geo.d_start,
         geo.d_cumw,
         PLACES_CDF,
