@@ -120,3 +120,30 @@ def test_carers_leaving_faster_means_fewer_households_and_approvals_offset_it(se
     # binomial standard deviations (and a few deregistering after breakdowns)
     rate = base.deregistration_rate
     assert abs(without - start * (1 - rate)) < 4 * np.sqrt(start * rate * (1 - rate)) + 5
+
+
+def test_carers_live_where_housing_has_room():
+    """``housing_factor`` by hand, and ``carer_home_table``'s shares: own LA first at 0.8 times
+    its factor, the rest within the radius, a dense LA sending more of its carers away."""
+    from sim.config import Params
+    from sim.supply.foster import carer_home_table, housing_factor
+
+    # Densities 1, 2, 4 and 8 have median 3: factors 1, 1, (4/3) ** -0.5, (8/3) ** -0.5.
+    h = housing_factor(np.array([1.0, 2.0, 4.0, 8.0]), 0.5)
+    assert h == pytest.approx([1.0, 1.0, (4 / 3) ** -0.5, (8 / 3) ** -0.5])
+    assert (housing_factor(np.array([1.0, 2.0, 4.0, 8.0]), 0.0) == 1.0).all()
+
+    geo = embedded.england()
+    sp = dataclasses.replace(Params().supply, carer_density_elasticity=0.5)
+    start, las, cumw = carer_home_table(geo, sp)
+    hf = housing_factor(geo.child_density, 0.5)
+    for c in range(geo.n_la):
+        s, e = start[c], start[c + 1]
+        assert las[s] == c and cumw[e - 1] == pytest.approx(1.0)
+        assert (np.diff(cumw[s:e]) >= 0).all()
+        assert (geo.dist_la[c, las[s + 1 : e]] <= sp.carer_home_radius_km).all()
+        if e - s > 1:
+            assert cumw[s] == pytest.approx(0.8 * hf[c])
+    # Tower Hamlets (dense) keeps fewer of its carers at home than North Yorkshire (sparse).
+    th, ny = geo.index_of["E09000030"], geo.index_of["E06000065"]
+    assert cumw[start[th]] < 0.5 < cumw[start[ny]] == pytest.approx(0.8)

@@ -332,12 +332,15 @@ class SupplyParams:
     # factor is (child density / England's median LA's) ** -``carer_density_elasticity``, at
     # most 1: where children live densely (inner cities), fewer homes have a room to spare
     # (Census 2021: 68.8% of England's households under-occupied [pub] ONS, lowest in the
-    # cities). All four: assumption; the elasticity fitted to each region's share of children
-    # placed outside it (SESLIP Briefing #002, DfE 2024 [sec]) by experiments/la_pattern.py.
+    # cities). All four: assumption. The elasticity: London's children placed outside London
+    # (23%, SESLIP Briefing #002 on DfE 2024 [sec]) rise with it (0: 8.6%, 0.5: 12.2%, 1.0:
+    # 16.3%, 1.5: 20.7%, experiments/la_pattern.py), but councils' own carers then live further
+    # out and agencies fill more places: the IFA share of filled foster places (Ofsted 47%,
+    # band 39-55%) is 51%, 54%, 56% and 58%; 0.5 is the largest that keeps it in its band.
     carer_in_own_la: float = 0.8
     carer_home_radius_km: float = 60.0
     carer_home_distance_km: float = 15.0
-    carer_density_elasticity: float = 0.0
+    carer_density_elasticity: float = 0.5
     # Extra chance a carer deregisters after a breakdown with their child: assumption.
     deregister_after_breakdown: float = 0.1
     # Children's homes at 31 March 2025: 3,946 mainstream homes [pub] Ofsted 2025; the 2023
