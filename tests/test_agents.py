@@ -163,7 +163,11 @@ def test_compiled_monthly_recruitment_draws_as_the_rules_do_service_by_service()
         recruit_month,
     )
 
+    # Where each LA's carers live (``carer_home_table``'s CSR): own LA at 0.8, then the other
+    # three alike.
     la_order = np.array([[0, 1, 2, 3], [1, 0, 2, 3], [2, 1, 3, 0], [3, 2, 1, 0]])
+    h_start, h_la = np.arange(0, 17, 4), la_order.ravel()
+    h_cumw = np.tile([0.8, 0.8 + 0.2 / 3, 0.8 + 0.4 / 3, 1.0], 4)
     d_start = np.array([0, 2, 3, 6, 7])  # districts of each LA
     d_cumw = np.array([0.3, 1.0, 1.0, 0.2, 0.5, 1.0, 1.0])
     cdfs = (np.array([0.5, 0.91, 1.0]), np.array([0.4, 0.7, 1.0]), np.array([0.55, 0.9, 1.0]))
@@ -192,7 +196,7 @@ def test_compiled_monthly_recruitment_draws_as_the_rules_do_service_by_service()
         pipe.rows,
         pipe.n,
         4,
-        (la_order, d_start, d_cumw),
+        ((h_start, h_la, h_cumw), d_start, d_cumw),
         cdfs,
     )
     # The rules, with numpy's draws.
@@ -212,8 +216,8 @@ def test_compiled_monthly_recruitment_draws_as_the_rules_do_service_by_service()
                 k = rng.poisson(row[3] * keep[la]) if ifa[i] else row[3]
                 if not k:
                     continue
-                near = la_order[la, rng.integers(1, 4, size=k)]
-                home = np.where(rng.random(k) < 0.8, la, near)
+                pick = np.searchsorted(h_cumw[4 * la : 4 * la + 4], rng.random(k), side="right")
+                home = la_order[la, np.minimum(pick, 3)]
                 u_d = rng.random(k)
                 dist = [  # bisect the LA's cumulative postcode weights
                     d_start[h]
