@@ -7,7 +7,8 @@ rises with a hub or an agency's prospects, ``sim.agents.providers.approval_mean`
 pipeline that opens them as households after the approval lag; the world starts with the
 households approved in the lag before day 0 in that pipeline (``seed_pipeline``). Draws are
 keyed by unit or service and month, so a lever shifts counts rather than reshuffling later
-draws.
+draws. It also owns where new carers live (``carer_home_table``: by each LA's housing factor,
+``housing_factor``, of its child density).
 """
 
 from __future__ import annotations
