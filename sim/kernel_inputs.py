@@ -278,11 +278,11 @@ class KernelInputs:
             self.p.prices.kin_cost_gbp_week,
             self.council_provider,
         )
-        order, order_key = sup.search_order()
+        order, order_key = sup.search_order(self.carer_owners())
         vac = self._vac
         if vac is None:
             vac = matching.VacancyIndex(
-                units=self._no_rows, start=np.zeros(N_KINDS * g.n_la + 1, np.int64), n_la=g.n_la
+                units=self._no_rows, start=np.zeros(sup.n_cells() + 1, np.int64), n_la=g.n_la
             )
             self._vac_day = -1
         search = terms.UrgentSearch(
@@ -329,9 +329,31 @@ class KernelInputs:
                 max_las=self.p.matching.max_las,
                 per_la=self.p.matching.per_la,
                 district_start=g.d_start,
+                carers=self.carer_terms(market, flags),
             )
             self._terms_key = key
         return self._terms
+
+    def carer_owners(self) -> np.ndarray | None:
+        """Each provider's council, when in-house carers are indexed by it, else None."""
+        return self.provider_la if self.p.matching.own_carers_anywhere else None
+
+    def carer_terms(self, market: terms.Market, flags: terms.MarketFlags) -> terms.Carers:
+        """Whose in-house carers each council's children may take (``kernels.scan_candidates``).
+
+        With ``own_carers_anywhere``: its own and, with an RCC's regional foster care, its
+        fellow members'.
+        """
+        own = self.p.matching.own_carers_anywhere
+        if not own or not flags.regional_foster:
+            return terms.Carers(own, *terms.NO_FELLOWS)
+        rcc = market.rcc_of_la
+        n_la = len(rcc)
+        fellows = [np.flatnonzero((rcc == rcc[a]) & (np.arange(n_la) != a)) if rcc[a] >= 0
+                   else np.zeros(0, np.int64) for a in range(n_la)]  # fmt: skip
+        start = np.zeros(n_la + 1, np.int64)
+        start[1:] = np.cumsum([len(f) for f in fellows])
+        return terms.Carers(True, start, np.concatenate(fellows).astype(np.int64))
 
     def unit_columns(self) -> tuple:
         """The supply's columns the search reads (``terms.UNIT_FIELDS``), rebuilt on growth."""
@@ -343,7 +365,7 @@ class KernelInputs:
     def vacancies(self, day: int) -> matching.VacancyIndex:
         """The day's vacancy index (built once a day; free places are re-checked on use)."""
         if self._vac_day != day or self._vac is None or self._vac_n != self.supply.n:
-            self._vac = self.supply.vacancy_index()
+            self._vac = self.supply.vacancy_index(self.carer_owners())
             self._vac_day = day
             self._vac_n = self.supply.n
         return self._vac

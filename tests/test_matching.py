@@ -412,3 +412,54 @@ def test_stage_keeps_council_carers_for_their_own_children_and_charges_councils_
     assert _one_child_stage(carers, pool=[0, 0])[0].tolist() == [1]
     unit, price, dist = _one_child_stage(carers, pool=[0, 0], regional=True)
     assert unit.tolist() == [0] and price[0] == 500.0 and dist[0] == 0.0
+
+
+def _own_index_case():
+    """3 LAs on a line 10 km apart. Unit 10: council 0's carer living in LA 2 (20 km from
+    LA 0); unit 11: council 1's carer living in LA 0; unit 12: an agency's carer in LA 1."""
+    from sim.market.kernels import scan_candidates, search_keys
+    from sim.records import IFA, INHOUSE, N_KINDS
+
+    n_la = 3
+    dist = np.array([[0, 10, 20], [10, 0, 10], [20, 10, 0]], float)
+    la_order = np.argsort(dist, axis=1, kind="stable")
+    dist_sorted = np.take_along_axis(dist, la_order, axis=1)
+    ids = np.array([10, 11, 12])
+    kind = np.array([INHOUSE, INHOUSE, IFA])
+    where = np.array([2, 0, 1])
+    owner = np.array([0, 1, -1])
+    allowed = np.zeros((1, N_KINDS), bool)
+    allowed[0, [INHOUSE, IFA]] = True
+
+    def scan(own_index, fellow_start, fellow_las, radius=15.0, lo=0.0):
+        key = search_keys(kind, where, owner if own_index else np.full(3, -1), n_la)
+        o = np.argsort(key, kind="stable")
+        start = np.searchsorted(key[o], np.arange(N_KINDS * n_la + n_la * n_la + 1))
+        ci, un = scan_candidates(
+            np.array([0]), np.array([radius]), np.array([lo]), allowed, start, ids[o],
+            dist_sorted, la_order, n_la, 5, 4, 0, own_index, fellow_start, fellow_las,
+        )  # fmt: skip
+        return un.tolist()
+
+    return scan
+
+
+def test_own_carers_are_found_wherever_they_live_and_others_not_scanned():
+    scan = _own_index_case()
+    none = (np.zeros(1, np.int64), np.zeros(0, np.int64))
+    # Kept by where they live: within 15 km of LA 0 the scan sees council 1's carer (whom
+    # council 0 may not use) and the agency's, not council 0's own carer 20 km away.
+    assert scan(False, *none) == [11, 12]
+    # Kept by owner: council 0's own carer, beyond the radius, and the agency's carer.
+    assert scan(True, *none) == [10, 12]
+    # Its own carer 20 km away is still seen by a child placed at least 15 km away.
+    assert scan(True, *none, lo=15.0) == [10]
+    # Regional foster care: council 1 is council 0's fellow, so its carer living within the
+    # radius follows council 0's own (council 1 has no fellows listed, council 2 none).
+    fellows = (np.array([0, 1, 1, 1]), np.array([1]))
+    assert scan(True, *fellows) == [10, 11, 12]
+    # Within 5 km the fellow's carer (in LA 0) is still seen, the agency's (10 km) is not;
+    # council 0's own carer is seen at any radius.
+    assert scan(True, *fellows, radius=5.0) == [10, 11]
+    # A fellow with no vacant carer adds none.
+    assert scan(True, np.array([0, 1, 1, 1]), np.array([2])) == [10, 12]

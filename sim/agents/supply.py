@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine.state import NewUnitColumns
-from sim.market.kernels import vacancy_csr
+from sim.market.kernels import search_keys, vacancy_csr
 from sim.market.matching import VacancyIndex
 from sim.records import N_KINDS
 
@@ -111,14 +111,13 @@ class SupplyRegistry:
         n = self.n
         return np.where(self.open[:n], self.capacity[:n] - self.occupied[:n] - self.reserved[:n], 0)
 
-    def key(self) -> np.ndarray:
-        """Sort key of each unit: kind * n_la + la."""
-        n = self.n
-        return self.kind[:n].astype(np.int64) * self.n_la + self.la[:n]
+    def n_cells(self) -> int:
+        """Cells of the vacancy index: (kind, LA), then in-house carers by (owner, LA)."""
+        return N_KINDS * self.n_la + self.n_la * self.n_la
 
-    def vacancy_index(self) -> VacancyIndex:
-        """Units with a free place, open and matchable, grouped by kind and LA."""
-        self.search_order()
+    def vacancy_index(self, provider_la: np.ndarray | None = None) -> VacancyIndex:
+        """Units with a free place, open and matchable, grouped by cell (``search_order``)."""
+        self.search_order(provider_la)
         units, start = vacancy_csr(
             self._order,
             self._order_key,
@@ -127,7 +126,7 @@ class SupplyRegistry:
             self.capacity,
             self.occupied,
             self.reserved,
-            N_KINDS * self.n_la,
+            self.n_cells(),
         )
         return VacancyIndex(units=units, start=start, n_la=self.n_la)
 
@@ -138,10 +137,15 @@ class SupplyRegistry:
             self.open_day,
         )  # fmt: skip
 
-    def search_order(self) -> tuple[np.ndarray, np.ndarray]:
-        """Units that may take a child, sorted by kind and LA, and their keys (as the index).
+    def search_order(self, provider_la: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Units that may take a child, sorted by their cell, and their keys (as the index).
 
-        A unit in it may since have closed or been taken out of matching; the index checks.
+        A unit's cell is kind * n_la + the LA where it is, except a council's own foster carers
+        (in-house), whose cell is N_KINDS * n_la + owner * n_la + LA
+        (``kernels.search_keys``): a council's search looks at its own carers wherever they
+        live. ``provider_la``: each provider's council (-1 for others); without it (a registry
+        used on its own) every unit is keyed by where it is. A unit in the order may since have
+        closed or been taken out of matching; the index checks.
         """
         if self._order is None or self._added:
             # Units closed or no longer matchable never take a child again (neither flag is
@@ -155,7 +159,12 @@ class SupplyRegistry:
                 cand = np.concatenate([self._order, *self._added])
             self._added = []
             cand = cand[self.matchable[cand] & self.open[cand]]
-            key = self.kind[cand].astype(np.int64) * self.n_la + self.la[cand]
+            owner = (
+                np.full(len(cand), -1, np.int64)
+                if provider_la is None
+                else provider_la[self.provider[cand]]
+            )
+            key = search_keys(self.kind[cand].astype(np.int64), self.la[cand], owner, self.n_la)
             order = np.argsort(key, kind="stable")
             self._order = cand[order]
             self._order_key = key[order]

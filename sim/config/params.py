@@ -278,6 +278,11 @@ class MatchingParams:
     # Nearest LAs with a vacancy considered per child and kind; vacancies looked at per LA.
     max_las: int = 5
     per_la: int = 4
+    # Whether a council's search sees its own foster carers wherever they live, nearest first,
+    # before scanning other LAs (``kernels.own_carers``); off: in-house carers are scanned like
+    # any place, by the LA where they live, among other councils' (assumption either way;
+    # README, "Places", gives what each does).
+    own_carers_anywhere: bool = False
     # Score weights: per 10 km, per £1,000/week, per needs tier above skill, per grade step,
     # own-provision bonus, out-of-LA penalty: assumptions (councils prefer own provision and
     # near placements, then price; LGA 2023: 98% cite lack of choice).

@@ -119,7 +119,7 @@ def terms_with(t, v_start, v_units):
     return SearchTerms(
         t.points, t.units, t.market, t.prm, t.flags, t.radius_km, t.min_km_away,
         Vacancies(v_start, v_units, t.vacancies.n_la), t.nearest, t.max_las, t.per_la,
-        t.district_start,
+        t.district_start, t.carers,
     )  # fmt: skip
 
 

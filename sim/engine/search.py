@@ -153,6 +153,7 @@ def search_rows(
         terms.max_las,
         terms.per_la,
         day,
+        terms.carers,
         rng,
     )
     total = 0

@@ -35,6 +35,18 @@ from sim.records import (
 )
 
 
+def search_keys(kind: np.ndarray, la: np.ndarray, owner: np.ndarray, n_la: int) -> np.ndarray:
+    """Each unit's cell in the vacancy index.
+
+    A unit is kept under (kind, the LA where it is): ``kind * n_la + la``; a council's own
+    foster carer (in-house, ``owner`` its council) under (its council, the LA where it lives),
+    after every kind's cells: ``N_KINDS * n_la + owner * n_la + la``. So a council's search
+    finds its own carers wherever they live, nearest first, without scanning other councils'.
+    """
+    own = (kind == INHOUSE) & (owner >= 0)
+    return np.where(own, N_KINDS * n_la + owner * n_la + la, kind * n_la + la)
+
+
 @njit(cache=True)
 def vacancy_csr(
     order: np.ndarray,
@@ -90,13 +102,21 @@ def scan_candidates(
     max_las: int,
     per_la: int,
     rot0: int,
+    own_index: bool,
+    fellow_start: np.ndarray,
+    fellow_las: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Candidate (child position, unit id) pairs, in the order kind, child, nearness, offset.
 
     Each child keeps, for each kind its plan allows, the first ``max_las`` LAs in distance
     order within ``radius`` (and at least ``lo`` away) that hold a vacancy of the kind, and in
     each up to ``per_la`` of its vacant units from a rotating offset. ``start``/``units`` are a
-    ``VacancyIndex``'s CSR (key kind * n_la + la).
+    ``VacancyIndex``'s CSR (key kind * n_la + la; ``search_keys``).
+
+    With ``own_index`` (in-house carers kept by owner), a child's in-house candidates are its
+    own council's carers, nearest first wherever they live (no radius: ``own_carers``), then,
+    when ``fellow_start`` gives its council fellow councils (an RCC's regional foster care),
+    theirs within ``radius``.
     """
     n, n_kinds = allowed.shape
     size = 0
@@ -104,16 +124,33 @@ def scan_candidates(
         for k in range(n_kinds):
             if allowed[i, k]:
                 size += max_las * per_la
+                if own_index and k == INHOUSE:
+                    size += max_las * per_la  # the fellows' carers
     out_c = np.empty(size, np.int64)
     out_u = np.empty(size, np.int64)
     m = 0
     n_cols = dist_sorted.shape[1]
+    own_base = N_KINDS * n_la
+    has_fellows = len(fellow_start) > 1
     for k in range(n_kinds):
         base = k * n_la
         for i in range(n):
             if not allowed[i, k]:
                 continue
             h = home_la[i]
+            if own_index and k == INHOUSE:
+                m = own_carers(
+                    i, h, lo[i], own_base + h * n_la, start, units, dist_sorted, la_order,
+                    max_las, per_la, rot0, out_c, out_u, m,
+                )  # fmt: skip
+                if has_fellows:  # an RCC's regional foster care: fellow members' carers
+                    fellows = fellow_las[fellow_start[h] : fellow_start[h + 1]]
+                    m = fellow_carers(
+                        i, h, radius[i], lo[i], own_base, fellows,
+                        start, units, dist_sorted, la_order, n_la, max_las, per_la, rot0,
+                        out_c, out_u, m,
+                    )  # fmt: skip
+                continue
             kept = 0
             for j in range(n_cols):
                 d = dist_sorted[h, j]
@@ -135,6 +172,94 @@ def scan_candidates(
                 if kept >= max_las:
                     break
     return out_c[:m], out_u[:m]
+
+
+@njit(cache=True)
+def own_carers(
+    i, h, lo, row, start, units, dist_sorted, la_order, max_las, per_la, rot0, out_c, out_u, m
+):  # pragma: no cover - compiled
+    """Child ``i``'s own council's vacant carers: ``scan_candidates``'s scan with no radius.
+
+    The council's carers are kept by the LA where they live (cells ``row + la``); the first
+    ``max_las`` of those LAs nearest to ``h`` (at least ``lo`` away), ``per_la`` carers each
+    from the rotating offset, are written to ``out_c``/``out_u`` from ``m``. Returns the new
+    ``m``.
+    """
+    kept = 0
+    for j in range(dist_sorted.shape[1]):
+        if dist_sorted[h, j] < lo:
+            continue
+        la = la_order[h, j]
+        s0 = start[row + la]
+        c = start[row + la + 1] - s0
+        if c <= 0:
+            continue
+        rot = (i * 7919 + la * 104729 + rot0) % c
+        for offs in range(min(c, per_la)):
+            out_c[m] = i
+            out_u[m] = units[s0 + (rot + offs) % c]
+            m += 1
+        kept += 1
+        if kept >= max_las:
+            break
+    return m
+
+
+@njit(cache=True)
+def fellow_carers(
+    i,
+    h,
+    radius,
+    lo,
+    own_base,
+    fellows,
+    start,
+    units,
+    dist_sorted,
+    la_order,
+    n_la,
+    max_las,
+    per_la,
+    rot0,
+    out_c,
+    out_u,
+    m,
+):  # pragma: no cover - compiled
+    """Child ``i``'s fellow councils' vacant carers within ``radius`` of its council ``h``.
+
+    LAs nearest first (at least ``lo`` away); in each, the carers who live there of each
+    fellow in turn, ``per_la`` in all from the rotating offset over them; the first
+    ``max_las`` LAs with any. Written to ``out_c``/``out_u`` from ``m``; returns the new ``m``.
+    """
+    kept = 0
+    for j in range(dist_sorted.shape[1]):
+        d = dist_sorted[h, j]
+        if d > radius:
+            break
+        if d < lo:
+            continue
+        la = la_order[h, j]
+        c = 0
+        for f in fellows:
+            c += start[own_base + f * n_la + la + 1] - start[own_base + f * n_la + la]
+        if c <= 0:
+            continue
+        rot = (i * 7919 + la * 104729 + rot0) % c
+        for offs in range(min(c, per_la)):
+            q = (rot + offs) % c  # the q-th of the fellows' carers living in ``la``
+            for f in fellows:
+                s0 = start[own_base + f * n_la + la]
+                cf = start[own_base + f * n_la + la + 1] - s0
+                if q < cf:
+                    out_c[m] = i
+                    out_u[m] = units[s0 + q]
+                    m += 1
+                    break
+                q -= cf
+        kept += 1
+        if kept >= max_las:
+            break
+    return m
 
 
 # From a search's second stage, a child of this age (years) or older with complex needs whose
@@ -189,6 +314,7 @@ def search(
     max_las: int,
     per_la: int,
     rot0: int,
+    carers: tuple,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """A day's search for the children of ``kids``, pass by pass (docs/design.md §3.2).
@@ -205,6 +331,8 @@ def search(
     Args:
         vacancies: (start, units, n_la) of the day's ``VacancyIndex``.
         geo: (dist_sorted, la_order), LAs nearest first from each LA.
+        carers: (own_index, fellow_start, fellow_las) (``terms.Carers``): whether in-house
+            carers are indexed by their council, and each council's fellow councils.
 
     Returns:
         For each child: the unit assigned (or -1), weekly price (£), distance (km) and the
@@ -247,6 +375,9 @@ def search(
             max_las,
             per_la,
             rot0,
+            carers.own_index,
+            carers.fellow_start,
+            carers.fellow_las,
         )
         if len(ci) == 0:
             continue

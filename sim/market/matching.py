@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.market import kernels, scoring
+from sim.market.terms import NO_FELLOWS
 
 
 @dataclass
@@ -111,6 +112,8 @@ def candidate_pairs_multi(
         max_las,
         per_la,
         int(rotation),
+        False,  # every unit kept by where it is (``kernels.search_keys`` without owners)
+        *NO_FELLOWS,
     )
 
 

@@ -116,6 +116,17 @@ class Nearest(NamedTuple):
     la_order: np.ndarray  # the LA of each entry of ``dist_sorted``
 
 
+class Carers(NamedTuple):
+    """Whose foster carers a council's search looks at (``kernels.scan_candidates``)."""
+
+    own_index: bool  # in-house carers are indexed by their council (``kernels.search_keys``)
+    fellow_start: np.ndarray  # CSR over ``fellow_las`` by LA (length 1: no fellows anywhere)
+    fellow_las: np.ndarray  # the councils whose carers an LA's children share (an RCC's)
+
+
+NO_FELLOWS = (np.zeros(1, np.int64), np.zeros(0, np.int64))
+
+
 class Market(NamedTuple):
     """The market's terms a search reads (``KernelInputs.market_terms``)."""
 
@@ -150,6 +161,7 @@ class SearchTerms(NamedTuple):
     max_las: int  # LAs a stage scans at most
     per_la: int  # candidates a stage takes from each LA at most
     district_start: np.ndarray  # each LA's first postcode district (``Geography.d_start``)
+    carers: Carers  # whose in-house carers each council's children may take
 
 
 class KinTerms(NamedTuple):
