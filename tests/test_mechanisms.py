@@ -210,13 +210,14 @@ def test_a_growing_need_for_homes_means_more_children_in_homes():
 
 
 def test_seeing_own_carers_wherever_they_live_means_more_children_with_own_provision():
-    """``own_carers_anywhere``: a council's search sees its own carers in every LA they live in
-    before other councils', so, with the same draws, more children are with their council's
-    own provision at 31 March 2027 in every replicate (the tiny world: 12-28 more of ~90-105
-    over seeds 0-4) and fewer with private providers."""
-    on = Params(matching=dataclasses.replace(MatchingParams(), own_carers_anywhere=True))
+    """``own_carers_anywhere`` (the default) against the search without it: a council's search
+    sees its own carers in every LA they live in before other councils', so, with the same
+    draws, more children are with their council's own provision at 31 March 2027 in every
+    replicate and fewer with private providers (the tiny world: 2-19 more of 74-107 over
+    seeds 0-5, 13-19 over the seeds used here)."""
+    off = Params(matching=dataclasses.replace(MatchingParams(), own_carers_anywhere=False))
     for seed in SEEDS:
-        runs = [run_tiny(seed=seed), run_tiny(seed=seed, params=on)]
+        runs = [run_tiny(seed=seed, params=off), run_tiny(seed=seed)]
         h = [
             headline(indicators(io903.episodes_frame(m), io903.header_frame(m), [2027]), 2027)
             for m in runs

@@ -124,7 +124,8 @@ def test_carers_leaving_faster_means_fewer_households_and_approvals_offset_it(se
 
 def test_carers_live_where_housing_has_room():
     """``housing_factor`` by hand, and ``carer_home_table``'s shares: own LA first at 0.8 times
-    its factor, the rest within the radius, a dense LA sending more of its carers away."""
+    its factor (``carer_in_own_la`` set to 0.8 here), the rest within the radius, a dense LA
+    sending more of its carers away."""
     from sim.config import Params
     from sim.supply.foster import carer_home_table, housing_factor
 
@@ -134,7 +135,7 @@ def test_carers_live_where_housing_has_room():
     assert (housing_factor(np.array([1.0, 2.0, 4.0, 8.0]), 0.0) == 1.0).all()
 
     geo = embedded.england()
-    sp = dataclasses.replace(Params().supply, carer_density_elasticity=0.5)
+    sp = dataclasses.replace(Params().supply, carer_density_elasticity=0.5, carer_in_own_la=0.8)
     start, las, cumw = carer_home_table(geo, sp)
     hf = housing_factor(geo.child_density, 0.5)
     for c in range(geo.n_la):

@@ -275,14 +275,17 @@ class MatchingParams:
     widen_factor: float = 2.0
     # Stages of widening tried the same day before an emergency/unregistered placement.
     stages: int = 3
-    # Nearest LAs with a vacancy considered per child and kind; vacancies looked at per LA.
+    # Nearest LAs with a vacancy considered per child and kind; vacancies looked at per LA
+    # (assumption; 8 rather than 4 brings rural councils' share placed over 20 miles near
+    # DfE's: the East Midlands, East and South West 36-42% with 4, 32-37% with 8, DfE 29-33%).
     max_las: int = 5
-    per_la: int = 4
+    per_la: int = 8
     # Whether a council's search sees its own foster carers wherever they live, nearest first,
     # before scanning other LAs (``kernels.own_carers``); off: in-house carers are scanned like
-    # any place, by the LA where they live, among other councils' (assumption either way;
-    # README, "Places", gives what each does).
-    own_carers_anywhere: bool = False
+    # any place, by the LA where they live, among other councils', most of them never
+    # eligible (assumption: councils place with their own carers first; README, "Places",
+    # gives what each does).
+    own_carers_anywhere: bool = True
     # Score weights: per 10 km, per £1,000/week, per needs tier above skill, per grade step,
     # own-provision bonus, out-of-LA penalty: assumptions (councils prefer own provision and
     # near placements, then price; LGA 2023: 98% cite lack of choice).
@@ -295,8 +298,10 @@ class MatchingParams:
     # Probability that a provider accepts a referral, by unit kind (in-house, IFA, kinship,
     # home, secure, supported, unregistered), reduced by ``decline_per_tier`` per needs tier:
     # assumption tuned to 22% placed over 20 miles and 44.5% outside their LA [file] DfE 2025
-    # (CMA: councils often find at most one option [pub]).
-    accept_prob: list[float] = field(default_factory=lambda: [0.3, 0.2, 1.0, 0.08, 0.5, 0.4, 1.0])
+    # (CMA: councils often find at most one option [pub]); in-house carers' 0.12 (0.3 before
+    # councils saw all their own carers, session 22) to agencies' 47% of filled mainstream
+    # foster places [sec] Ofsted Fostering 2024-25.
+    accept_prob: list[float] = field(default_factory=lambda: [0.12, 0.2, 1.0, 0.08, 0.5, 0.4, 1.0])
     decline_per_tier: float = 0.25
     # Multiplier on acceptance for a child now in an unregistered setting (providers shy away
     # from children whose placements have failed): assumption tuned to ~800 children in
@@ -337,15 +342,16 @@ class SupplyParams:
     # factor is (child density / England's median LA's) ** -``carer_density_elasticity``, at
     # most 1: where children live densely (inner cities), fewer homes have a room to spare
     # (Census 2021: 68.8% of England's households under-occupied [pub] ONS, lowest in the
-    # cities). All four: assumption. The elasticity: London's children placed outside London
-    # (23%, SESLIP Briefing #002 on DfE 2024 [sec]) rise with it (0: 8.6%, 0.5: 12.2%, 1.0:
-    # 16.3%, 1.5: 20.7%, experiments/la_pattern.py), but councils' own carers then live further
-    # out and agencies fill more places: the IFA share of filled foster places (Ofsted 47%,
-    # band 39-55%) is 51%, 54%, 56% and 58%; 0.5 is the largest that keeps it in its band.
-    carer_in_own_la: float = 0.8
+    # cities). All four: assumption, chosen together with the search's
+    # ``own_carers_anywhere``, ``per_la`` and in-house acceptance (session 22's grid,
+    # README "Places"): London's children placed outside London (23%, SESLIP Briefing #002
+    # on DfE 2024 [sec]) rise with the elasticity and the distance (0.5 and 15 km: 10.1%;
+    # 1.5 and 40 km: 20.0%), and councils elsewhere then keep more carers at home (0.95)
+    # so that 44.5% are placed outside their LA (DfE 2025) and 22% over 20 miles.
+    carer_in_own_la: float = 0.95
     carer_home_radius_km: float = 60.0
-    carer_home_distance_km: float = 15.0
-    carer_density_elasticity: float = 0.5
+    carer_home_distance_km: float = 40.0
+    carer_density_elasticity: float = 1.5
     # Extra chance a carer deregisters after a breakdown with their child: assumption.
     deregister_after_breakdown: float = 0.1
     # Children's homes at 31 March 2025: 3,946 mainstream homes [pub] Ofsted 2025; the 2023
