@@ -305,8 +305,10 @@ class MatchingParams:
     decline_per_tier: float = 0.25
     # Multiplier on acceptance for a child now in an unregistered setting (providers shy away
     # from children whose placements have failed): assumption tuned to ~800 children in
-    # unregistered settings at a time, for ~6 months on average [sec] PAC, Jan 2026.
-    accept_unregistered_factor: float = 0.12
+    # unregistered settings at a time, for ~6 months on average [sec] PAC, Jan 2026 (0.12
+    # when a council looked at 4 vacancies per LA; with 8, 0.02 keeps the first year's 31 March
+    # count at 780: 0.12 gives 465, 0.06 613, 0.03 743).
+    accept_unregistered_factor: float = 0.02
 
     def __post_init__(self) -> None:
         check_range("params.matching.radius_km", self.radius_km, 1.0, 1000.0)
