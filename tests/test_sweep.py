@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -182,6 +183,38 @@ def test_a_sweep_is_byte_identical_on_every_executor_reports_failures_and_resume
     assert (again.ran, again.skipped) == (1, 3)  # only the failed job is tried again
     with pytest.raises(ConfigError, match="holds a different sweep"):
         sweep({"baseline": base}, jobs[:2], tmp_path / "serial", "serial")
+
+
+def test_a_sweep_folder_made_by_other_code_or_config_is_not_resumed(tmp_path, monkeypatch):
+    """Resuming skips jobs whose results are already written, so it must refuse results made
+    with another base config (a default changed since) or by other code: those would be
+    wrong numbers read as this sweep's."""
+    from sim.io import sweep as sw
+
+    base = tiny_config(years=1)
+    jobs = [Job(0, "baseline", 0, ())]
+    out = tmp_path / "s"
+    assert sweep({"baseline": base}, jobs, out, "serial").ran == 1
+    assert sweep({"baseline": base}, jobs, out, "serial").skipped == 1  # same: resumed
+    other = dataclasses.replace(base, seed=base.seed + 1)
+    with pytest.raises(ConfigError, match="another config for scenario 'baseline'"):
+        sweep({"baseline": other}, jobs, out, "serial")
+    monkeypatch.setattr(sw, "code_hash", lambda: "0" * 64)
+    with pytest.raises(ConfigError, match="made by other code"):
+        sweep({"baseline": base}, jobs, out, "serial")
+    monkeypatch.undo()
+    (out / "identity.json").unlink()  # a folder from before the check existed
+    with pytest.raises(ConfigError, match="cannot be checked"):
+        sweep({"baseline": base}, jobs, out, "serial")
+    # The code hash follows every source file's content.
+    before = sw.code_hash()
+    extra = Path(sw.__file__).resolve().parents[1] / "data" / "zz_test_extra.txt"
+    try:
+        extra.write_text("x")
+        assert sw.code_hash() != before
+    finally:
+        extra.unlink()
+    assert sw.code_hash() == before
 
 
 def _square_or_fail(x: int) -> int:

@@ -7,14 +7,17 @@ asked), written whole or not at all, so that ``pd.read_parquet("<out>/indicators
 ``read_parquet('<out>/indicators/*/*.parquet', hive_partitioning=true)`` reads the sweep in one
 line. ``<out>/jobs.csv`` lists every job and its values; ``<out>/failures.csv`` the jobs that
 failed, with their values and the reason; a sweep run again into the same folder skips the jobs
-already written (and refuses a folder that holds a different sweep). A job's results depend
-only on the job, so they are byte-identical whatever the executor and its workers.
+already written, and refuses a folder that holds a different sweep: other jobs, other base
+configs (a default changed since), or results of other code (``<out>/identity.json``: a hash of
+the package's sources and data, and of each scenario's config). A job's results depend only on
+the job and the code, so they are byte-identical whatever the executor and its workers.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -169,21 +172,77 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_SOURCE_SUFFIXES = (".py", ".csv", ".json", ".yaml", ".txt")
+
+
+def code_hash() -> str:
+    """A hash of every source and data file of the ``sim`` package, by path and content.
+
+    What a job's results depend on besides its config.
+    """
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.suffix in _SOURCE_SUFFIXES and p.is_file() and "__pycache__" not in p.parts:
+            h.update(p.relative_to(root).as_posix().encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def identity(bases: dict[str, RunConfig]) -> dict[str, object]:
+    """What a sweep folder's results were made with: the code and each scenario's config."""
+    configs = {
+        name: hashlib.sha256(
+            json.dumps(dataclasses.asdict(cfg), sort_keys=True, default=str).encode()
+        ).hexdigest()
+        for name, cfg in sorted(bases.items())
+    }
+    return {"code": code_hash(), "scenarios": configs}
+
+
+def _check_same(out: Path, table: pd.DataFrame, ident: dict[str, object]) -> None:
+    """Write ``jobs.csv`` and ``identity.json`` in a new folder, or check an existing one.
+
+    Refuses (``ConfigError``) a folder whose results were made for other jobs, other base
+    configs or other code.
+    """
+    listed, known = out / "jobs.csv", out / "identity.json"
+    text = table.to_csv(index=False)
+    again = "choose another out= to start anew"
+    if listed.exists() and listed.read_text() != text:
+        raise ConfigError(f"{listed}: this folder holds a different sweep; {again}")
+    if listed.exists():
+        if not known.exists():
+            raise ConfigError(
+                f"{known}: missing, so the results here cannot be checked against this code and "
+                f"config (written by an earlier version); {again}"
+            )
+        had = json.loads(known.read_text())
+        if had.get("code") != ident["code"]:
+            raise ConfigError(
+                f"{known}: the results here were made by other code (the model has changed "
+                f"since); {again}"
+            )
+        changed = [k for k, v in ident["scenarios"].items() if had["scenarios"].get(k) != v]
+        if changed or set(had["scenarios"]) != set(ident["scenarios"]):
+            name = changed[0] if changed else sorted(had["scenarios"])[0]
+            raise ConfigError(
+                f"{known}: the results here were made with another config for scenario "
+                f"{name!r} (a default or a fixed override differs); {again}"
+            )
+        return
+    for path, body in ((known, json.dumps(ident, indent=1)), (listed, text)):
+        tmp = path.with_suffix(".part")
+        tmp.write_text(body)
+        tmp.replace(path)
+
+
 def _run(bases, jobs, out: Path, executor, workers, address, keep_la, progress) -> SweepResult:
     """The sweep itself (``sweep`` holds the folder's lock)."""
     from tqdm import tqdm
 
     table = jobs_table(jobs)
-    listed = out / "jobs.csv"
-    text = table.to_csv(index=False)
-    if listed.exists() and listed.read_text() != text:
-        raise ConfigError(
-            f"{listed}: this folder holds a different sweep; choose another out= to start anew"
-        )
-    if not listed.exists():
-        tmp = listed.with_suffix(".part")
-        tmp.write_text(text)
-        tmp.replace(listed)
+    _check_same(out, table, identity(bases))
     have = done(out, jobs)
     todo = [j for j in jobs if j.id not in have]
     t0 = time.perf_counter()
