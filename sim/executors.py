@@ -175,12 +175,17 @@ def _dask(fn, items: list, workers: int, address: str | None) -> Iterator[tuple[
     try:
         futures = client.map(_guarded, [fn] * len(items), items, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
-        for f in as_completed(futures):
+        pending = as_completed(futures)
+        del futures  # only ``pending`` holds them: each result is let go once read
+        for f in pending:
             try:
                 result = f.result()
             except Exception as exc:  # KilledWorker: the job killed its workers
                 result = Failure(f"the worker running this job died ({type(exc).__name__})")
-            yield index[f.key], result
+            i = index.pop(f.key)
+            f.release()  # the worker may drop the result now, not at the sweep's end
+            del f
+            yield i, result
     finally:
         client.close()
         if cluster is not None:
