@@ -164,6 +164,9 @@ def _dask(fn, items: list, workers: int, address: str | None) -> Iterator[tuple[
         # suspected (Dask gives a job up after three deaths: distributed.scheduler.allowed-
         # failures), not a job queued behind it.
         dask.config.set({"distributed.scheduler.worker-saturation": 1.0})
+        # Each worker samples its own stack every 10 ms for Dask's dashboard profile: CPU that
+        # the jobs lose on a machine with a core per worker, and no dashboard is served here.
+        dask.config.set({"distributed.worker.profile.enabled": False})
         cluster = LocalCluster(
             n_workers=max(1, workers),
             threads_per_worker=1,
