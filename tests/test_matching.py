@@ -463,3 +463,31 @@ def test_own_carers_are_found_wherever_they_live_and_others_not_scanned():
     assert scan(True, *fellows, radius=5.0) == [10, 11]
     # A fellow with no vacant carer adds none.
     assert scan(True, np.array([0, 1, 1, 1]), np.array([2])) == [10, 12]
+
+
+def test_fellow_councils_are_an_rccs_other_members_only_with_regional_foster_care():
+    """``carer_terms``: each council's fellows (CSR) are the other members of its RCC, in
+    council order; councils outside an RCC have none; without regional foster care, or with
+    the search by location, nobody has fellows."""
+    from types import SimpleNamespace
+
+    from sim.kernel_inputs import KernelInputs
+    from sim.market import terms
+
+    rcc = np.array([0, 0, -1, 1, 1, 0])
+    none = np.zeros(0)
+    market = terms.Market(none, none, none, none, rcc, none)
+
+    def carers(own: bool, regional: bool) -> terms.Carers:
+        matching = SimpleNamespace(own_carers_anywhere=own)
+        model = SimpleNamespace(p=SimpleNamespace(matching=matching))
+        flags = terms.MarketFlags(pooled=True, regional_foster=regional, capped=False)
+        return KernelInputs.carer_terms(model, market, flags)
+
+    c = carers(True, True)
+    assert c.own_index
+    fellows = [c.fellow_las[c.fellow_start[a] : c.fellow_start[a + 1]].tolist() for a in range(6)]
+    assert fellows == [[1, 5], [0, 5], [], [4], [3], [0, 1]]
+    for own, regional in ((True, False), (False, True)):
+        c = carers(own, regional)
+        assert c.own_index == own and len(c.fellow_start) == 1 and len(c.fellow_las) == 0
