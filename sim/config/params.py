@@ -281,7 +281,7 @@ class MatchingParams:
     max_las: int = 5
     per_la: int = 8
     # Whether a council's search sees its own foster carers wherever they live, nearest first,
-    # before scanning other LAs (``kernels.own_carers``); off: in-house carers are scanned like
+    # before scanning other LAs (``kernels.nearest_cells``); off: in-house carers are scanned like
     # any place, by the LA where they live, among other councils', most of them never
     # eligible (assumption: councils place with their own carers first; README, "Places",
     # gives what each does).

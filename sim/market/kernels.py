@@ -114,7 +114,7 @@ def scan_candidates(
     ``VacancyIndex``'s CSR (key kind * n_la + la; ``search_keys``).
 
     With ``own_index`` (in-house carers kept by owner), a child's in-house candidates are its
-    own council's carers, nearest first wherever they live (no radius: ``own_carers``), then,
+    own council's carers, nearest first wherever they live (no radius: ``nearest_cells``), then,
     when ``fellow_start`` gives its council fellow councils (an RCC's regional foster care),
     theirs within ``radius``.
     """
@@ -129,7 +129,6 @@ def scan_candidates(
     out_c = np.empty(size, np.int64)
     out_u = np.empty(size, np.int64)
     m = 0
-    n_cols = dist_sorted.shape[1]
     own_base = N_KINDS * n_la
     has_fellows = len(fellow_start) > 1
     for k in range(n_kinds):
@@ -139,9 +138,10 @@ def scan_candidates(
                 continue
             h = home_la[i]
             if own_index and k == INHOUSE:
-                m = own_carers(
-                    i, h, lo[i], own_base + h * n_la, start, units, dist_sorted, la_order,
-                    max_las, per_la, rot0, out_c, out_u, m,
+                # Its own council's carers, kept by the LA where they live: no radius.
+                m = nearest_cells(
+                    i, h, np.inf, lo[i], own_base + h * n_la, start, units, dist_sorted,
+                    la_order, max_las, per_la, rot0, out_c, out_u, m,
                 )  # fmt: skip
                 if has_fellows:  # an RCC's regional foster care: fellow members' carers
                     fellows = fellow_las[fellow_start[h] : fellow_start[h + 1]]
@@ -151,47 +151,48 @@ def scan_candidates(
                         out_c, out_u, m,
                     )  # fmt: skip
                 continue
-            kept = 0
-            for j in range(n_cols):
-                d = dist_sorted[h, j]
-                if d > radius[i]:
-                    break
-                if d < lo[i]:
-                    continue
-                la = la_order[h, j]
-                s0 = start[base + la]
-                c = start[base + la + 1] - s0
-                if c <= 0:
-                    continue
-                rot = (i * 7919 + la * 104729 + rot0) % c
-                for offs in range(min(c, per_la)):
-                    out_c[m] = i
-                    out_u[m] = units[s0 + (rot + offs) % c]
-                    m += 1
-                kept += 1
-                if kept >= max_las:
-                    break
+            m = nearest_cells(
+                i, h, radius[i], lo[i], base, start, units, dist_sorted, la_order, max_las,
+                per_la, rot0, out_c, out_u, m,
+            )  # fmt: skip
     return out_c[:m], out_u[:m]
 
 
 @njit(cache=True)
-def own_carers(
-    i, h, lo, row, start, units, dist_sorted, la_order, max_las, per_la, rot0, out_c, out_u, m
+def nearest_cells(
+    i,
+    h,
+    radius,
+    lo,
+    base,
+    start,
+    units,
+    dist_sorted,
+    la_order,
+    max_las,
+    per_la,
+    rot0,
+    out_c,
+    out_u,
+    m,
 ):  # pragma: no cover - compiled
-    """Child ``i``'s own council's vacant carers: ``scan_candidates``'s scan with no radius.
+    """Child ``i``'s candidates in cells ``base + la``, LAs nearest to ``h`` first.
 
-    The council's carers are kept by the LA where they live (cells ``row + la``); the first
-    ``max_las`` of those LAs nearest to ``h`` (at least ``lo`` away), ``per_la`` carers each
-    from the rotating offset, are written to ``out_c``/``out_u`` from ``m``. Returns the new
-    ``m``.
+    The first ``max_las`` LAs within ``radius`` (km; ``inf`` for a council's own carers,
+    wherever they live) and at least ``lo`` away that hold a vacancy in their cell, and in
+    each up to ``per_la`` units from a rotating offset, are written to ``out_c``/``out_u``
+    from ``m``. Returns the new ``m``.
     """
     kept = 0
     for j in range(dist_sorted.shape[1]):
-        if dist_sorted[h, j] < lo:
+        d = dist_sorted[h, j]
+        if d > radius:
+            break
+        if d < lo:
             continue
         la = la_order[h, j]
-        s0 = start[row + la]
-        c = start[row + la + 1] - s0
+        s0 = start[base + la]
+        c = start[base + la + 1] - s0
         if c <= 0:
             continue
         rot = (i * 7919 + la * 104729 + rot0) % c
