@@ -151,9 +151,10 @@ N_KINDS = 7
 SECTOR_LA, SECTOR_PRIVATE, SECTOR_VOLUNTARY = range(3)
 SECTOR_NAMES = ["la", "private", "voluntary"]
 # ---- care plans (what kind of placement a child's needs call for) ----
-PLAN_PARENTS, PLAN_KIN, PLAN_FOSTER, PLAN_HOME, PLAN_SECURE, PLAN_SA = range(6)
-PLAN_NAMES = ["parents", "kinship", "foster", "home", "secure", "supported"]
-# Placements without a unit: placed with parents, placed for adoption.
+PLAN_PARENTS, PLAN_KIN, PLAN_FOSTER, PLAN_HOME, PLAN_SECURE, PLAN_SA, PLAN_OTHER = range(7)
+PLAN_NAMES = ["parents", "kinship", "foster", "home", "secure", "supported", "other_setting"]
+# Placements without a unit: placed with parents, placed for adoption, a setting outside the
+# care market (``PLAN_OTHER``: ``sim.engine.other_settings``).
 NO_UNIT = -1
 
 # DfE publication groups of PLACE codes (CLA at 31 March by placement).

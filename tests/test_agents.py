@@ -12,7 +12,7 @@ from sim.agents.rcc import RCC
 from sim.agents.supply import SupplyRegistry
 from sim.config import PlacementParams
 from sim.population import entry
-from sim.population.children import Child
+from sim.population.children import N_UNIFORMS, Child
 from sim.population.table import PENDING, ChildTable
 from sim.records import HOME, INHOUSE
 
@@ -45,7 +45,7 @@ def test_age_bands():
 def make_child(age_years=12.0, **kw):
     m = mesa.Model(rng=1)
     m.table = ChildTable(16)  # a lone child's table
-    u = np.full(85, 0.5)
+    u = np.full(N_UNIFORMS, 0.5)
     c = Child(m, 1, 0, u)
     c.dob = -int(age_years * 365.25)
     for k, v in kw.items():
@@ -79,7 +79,9 @@ def test_next_event_uses_the_unplanned_hazard(misfit, far, grade):
     misfit, distance over 20 miles and a poor grade each multiply it."""
     p = PlacementParams(p_status_change=0.0)
     c = make_child(place_start=0)
-    c.u = [0.5] * 24 + [0.99, 0.01, 0.5, 0.5] + [0.5] * 57  # an early breakdown, late move
+    c.u = (
+        [0.5] * 24 + [0.99, 0.01, 0.5, 0.5] + [0.5] * (N_UNIFORMS - 28)
+    )  # an early breakdown, late move
     day, what = next_event(c, INHOUSE, 0, misfit, far, grade, p)
     h = hand_hazard(p, INHOUSE, 3, misfit, far, grade)  # aged 12: band 10-15
     expect = (-math.log(0.99) / h) ** (1 / p.hazard_shape) * 365.25
@@ -128,7 +130,7 @@ def test_propensity_to_move_multiplies_both_hazards(u_unplanned, u_planned, what
     p = PlacementParams(p_status_change=0.0, hazard_shape=1.0)
     c = make_child(place_start=0)
     c.propensity = propensity
-    c.u = [0.5] * 24 + [u_unplanned, u_planned, 0.5, 0.5] + [0.5] * 57
+    c.u = [0.5] * 24 + [u_unplanned, u_planned, 0.5, 0.5] + [0.5] * (N_UNIFORMS - 28)
     day, got = next_event(c, HOME, 0, 0, False, 1, p)
     if what == "unplanned":
         u, h = u_unplanned, hand_hazard(p, HOME, 3, 0, False, 1)

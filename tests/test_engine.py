@@ -10,7 +10,7 @@ from sim.config import PlacementParams
 from sim.io import embedded
 from sim.io.outputs import world_data
 from sim.model import PlacementModel
-from sim.population.children import U_18, Child
+from sim.population.children import N_UNIFORMS, U_18, Child
 from sim.population.table import ChildTable
 from sim.records import HOME, INHOUSE, REC, RPC, UNPLANNED_RPC
 
@@ -34,7 +34,7 @@ def test_a_child_almost_never_moving_gets_no_event():
     """
     m = mesa.Model(rng=1)
     m.table = ChildTable(16)  # a lone child's table
-    c = Child(m, 1, 0, np.full(85, 0.5))
+    c = Child(m, 1, 0, np.full(N_UNIFORMS, 0.5))
     c.dob = -12 * 365
     c.propensity = 1e-20
     pp, rates = engine.hazard_params(PlacementParams())

@@ -42,7 +42,7 @@ def admit(model, rows, la: int, prm=None, sib_rows=None, stock=None, nts=None):
     uasc, age, size, prevented, sib_la, _ = entry.lead_plans(
         uu, las, serial, model.entry_age_cum[0], model.entry_age_cum[1], p, model.entry_uasc_on(DAY)
     )
-    uu_sib = np.array(sib_rows) if sib_rows is not None else np.full((len(sib_la), 85), 0.5)
+    uu_sib = np.array(sib_rows) if sib_rows is not None else np.full((len(sib_la), N_UNIFORMS), 0.5)
     tab = entry.entry_futures(
         uu,
         uu_sib.reshape(len(sib_la), N_UNIFORMS),

@@ -239,9 +239,25 @@ class PlacementParams:
     # supported or semi-independent living [file] DfE 2025 (0.7: 8.5% after the first year,
     # once the 31 March 2025 stock's 16-17s have left).
     p_step_to_sa_at_16: float = 0.7
+    # Settings outside the care market (``sim.engine.other_settings``): DfE's "other
+    # residential settings" (R1 care homes, R2 NHS or other health settings, R3 family centres
+    # and mother and baby units, R5 young offender institutions: 1,170 children, 1.4% of CLA at
+    # 31 March 2023-2025; 960-1,010 in 2021-2022) and residential schools (S1: 90-120) [file]
+    # DfE 2021-2025. False leaves them out (the stock's other groups then share their children,
+    # as before session 23). The stock at each 31 March holds that year's share; entrants go to
+    # one with ``p_other_setting`` by age band (assumption: mother and baby units for infants,
+    # health, custody and care homes for teenagers), tuned to hold the share through the
+    # 2021-2025 back-cast; a stay ends after an exponential time of mean
+    # ``other_setting_mean_days`` (assumption: a few months in a mother and baby unit or on
+    # remand, years in a care home or school), when the child is planned for foster care, a
+    # home (complex needs) or supported accommodation (16+) and waits there for a place.
+    other_settings: bool = True
+    p_other_setting: list[float] = field(default_factory=lambda: [0.1, 0.025, 0.025, 0.085, 0.085])
+    other_setting_mean_days: float = 730.0
 
     def __post_init__(self) -> None:
         for k in (
+            "p_other_setting",
             "p_parents",
             "p_kin",
             "p_home",
@@ -260,6 +276,11 @@ class PlacementParams:
             "params.placements.planned_match_multiplier", self.planned_match_multiplier, 0.05, 5.0
         )
         check_range("params.placements.home_need_trend", self.home_need_trend, -0.5, 0.5)
+        for v in self.p_other_setting:
+            check_range("params.placements.p_other_setting", v, 0.0, 0.5)
+        check_range(
+            "params.placements.other_setting_mean_days", self.other_setting_mean_days, 1.0, 3650.0
+        )
         check_range(
             "params.placements.move_propensity_variance", self.move_propensity_variance, 0.0, 10.0
         )

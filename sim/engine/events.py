@@ -23,6 +23,7 @@ from sim.calendar import (
 )
 from sim.engine.episodes import close_episode, open_episode
 from sim.engine.ledger import release
+from sim.engine.other_settings import plan_after
 from sim.engine.placements import draw_event, placement_uniforms, schedule_next
 from sim.engine.state import (
     EXIT_CODES,
@@ -47,6 +48,7 @@ from sim.engine.state import (
     PLAN_FOSTER_,
     PLAN_HOME_,
     PLAN_KIN_,
+    PLAN_OTHER_,
     PLAN_SA_,
     PR_OWN_LA,
     PR_VOLUNTARY_,
@@ -311,9 +313,10 @@ def end_unplanned(tab, sup, books, logs, r, day, vp, world, out, on):
 def plan_move(tab, r, day, vp):
     """Row ``r``'s planned move is due on ``day``: it joins the planned queue.
 
-    The reason (the end of a short-term placement, care plan or other); a step down from a
-    home for a child under ``STEP_DOWN_MAX_AGE_YEARS``; a child in an unregistered setting with
-    a kinship plan is planned for foster care.
+    The reason (the end of a short-term placement, care plan or other); the plan after a stay
+    in a setting outside the care market (``other_settings.plan_after``, CARPL); a step down
+    from a home for a child under ``STEP_DOWN_MAX_AGE_YEARS``; a child in an unregistered
+    setting with a kinship plan is planned for foster care.
     """
     ti, tw = tab.I, tab.W
     ti[r, C_N_DRAWS] -= 1
@@ -325,7 +328,10 @@ def plan_move(tab, r, day, vp):
     else:
         ti[r, C_MOVE_RPC] = RPC_OTHER if uu[2] < vp[V_OTHER_SHARE] else RPC_CARPL
     plan = ti[r, C_PLAN]
-    if plan == PLAN_HOME_ and age < STEP_DOWN_MAX_AGE_YEARS and uu[3] < vp[V_STEP_DOWN]:
+    if plan == PLAN_OTHER_:  # the stay in a setting outside the care market ends
+        ti[r, C_PLAN] = plan_after(ti, r, day)
+        ti[r, C_MOVE_RPC] = RPC_CARPL
+    elif plan == PLAN_HOME_ and age < STEP_DOWN_MAX_AGE_YEARS and uu[3] < vp[V_STEP_DOWN]:
         ti[r, C_PLAN] = PLAN_FOSTER_  # step-down
         ti[r, C_TIER] = min(ti[r, C_TIER], 1)
     elif ti[r, C_KIND] == UNREG and plan == PLAN_KIN_:

@@ -20,6 +20,7 @@ from sim.calendar import (
 )
 from sim.engine.episodes import close_episode, open_episode
 from sim.engine.ledger import release
+from sim.engine.other_settings import schedule_stay_end, setting_of
 from sim.engine.state import (
     KIND_PLACE,
     PENDING_PLANNED,
@@ -29,6 +30,7 @@ from sim.engine.state import (
     PLACE_U4,
     PLACE_U5,
     PLACE_U6,
+    PLAN_OTHER_,
     PR_OTHER_LA,
     PR_OWN_LA,
     PR_PARENTS,
@@ -58,6 +60,7 @@ from sim.population.children import (
     N_PLACEMENT_DRAWS,
     PER_PLACEMENT,
     PLACEMENT_SLOT,
+    U_OTHER_KIND,
 )
 from sim.population.entry import age_band_index
 from sim.population.table import (
@@ -79,6 +82,7 @@ from sim.population.table import (
     C_PL_D,
     C_PLACE,
     C_PLACE_START,
+    C_PLAN,
     C_PREV_UNIT,
     C_PROVIDER,
     C_STATUS_CHANGED,
@@ -182,6 +186,8 @@ def schedule_next(tab, sup, logs, r, day, pp, rates):
     ti = tab.I
     u = ti[r, C_UNIT]
     if u < 0:
+        if ti[r, C_PLAN] == PLAN_OTHER_ and ti[r, C_PLACE] >= 0:
+            schedule_stay_end(tab, logs, r, day, pp, placement_uniforms(tab, r))
         return
     kind = ti[r, C_KIND]
     misfit = max(0, ti[r, C_TIER] - np.int64(sup.skill[u]))
@@ -311,9 +317,13 @@ def place(
             ti[r, C_KIND] = NO_UNIT
             ti[r, C_PAYEE] = -1
             tf[r, CF_PRICE] = 0.0
-            ti[r, C_PLACE] = PLACE_P1
-            ti[r, C_PROVIDER] = PR_PARENTS
-            ti[r, C_PL_D] = ti[r, C_HOME_D] if ti[r, C_HOME_D] >= 0 else d_start[la]
+            if ti[r, C_PLAN] == PLAN_OTHER_:  # its district was drawn by the caller
+                age = (day - ti[r, C_DOB]) / DAYS_PER_YEAR
+                ti[r, C_PLACE], ti[r, C_PROVIDER] = setting_of(age, tab.U[r, U_OTHER_KIND])
+            else:
+                ti[r, C_PLACE] = PLACE_P1
+                ti[r, C_PROVIDER] = PR_PARENTS
+                ti[r, C_PL_D] = ti[r, C_HOME_D] if ti[r, C_HOME_D] >= 0 else d_start[la]
         home = ti[r, C_HOME_D]
         ti[r, C_FAR] = 1 if (home >= 0 and dists[j] > pp[Q_TWENTY_MILES_KM]) else 0
         ti[r, C_MATCHED] = matched[j]

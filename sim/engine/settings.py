@@ -12,17 +12,20 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.engine.other_settings import setting_district
 from sim.engine.placements import home_distances, place
-from sim.engine.state import PLAN_KIN_, PLAN_PARENTS_, RNE_P, RNE_S
-from sim.geography import district_of
+from sim.engine.state import PLAN_KIN_, PLAN_OTHER_, PLAN_PARENTS_, RNE_P, RNE_S
+from sim.geography import district_of, haversine_km_nb
 from sim.population.children import (
     U_KIN,
 )
 from sim.population.table import (
     C_CID,
     C_GROUP_SIZE,
+    C_HOME_D,
     C_KIND,
     C_LA,
+    C_PL_D,
     C_PLACE,
     C_PLAN,
     C_SIBLING_OF,
@@ -73,8 +76,9 @@ def place_without_search_rows(
 ):
     """Placements needing no search (``sim.world.place_without_search``), in order.
 
-    Of ``rows``, the children not yet placed whose plan is with parents (P1, no unit) or with
-    kin: their kinship households (``kin_households``) are registered as units ``base``,
+    Of ``rows``, the children not yet placed whose plan is with parents (P1, no unit), a
+    setting outside the care market (no unit: ``other_settings``, its district drawn here) or
+    with kin: their kinship households (``kin_households``) are registered as units ``base``,
     ``base`` + 1, ... (the supply has room for them), then every placement is made (``place``:
     list prices, distances from home, RNE S).
 
@@ -98,7 +102,9 @@ def place_without_search_rows(
     for i in range(n):
         r = rows[i]
         plan = ti[r, C_PLAN]
-        if ti[r, C_PLACE] < 0 and (plan == PLAN_PARENTS_ or plan == PLAN_KIN_):
+        if ti[r, C_PLACE] < 0 and (
+            plan == PLAN_PARENTS_ or plan == PLAN_KIN_ or plan == PLAN_OTHER_
+        ):
             mine[i] = True
             n_mine += 1
             if plan == PLAN_KIN_:
@@ -157,6 +163,16 @@ def place_without_search_rows(
             day,
         )
     dists = home_distances(ti, go, units, district, geo.d_lat, geo.d_lon)
+    for a in range(n_mine):  # a setting outside the care market: where it is, how far
+        r = go[a]
+        if ti[r, C_PLAN] == PLAN_OTHER_:
+            d = setting_district(ti, tu, r, geo.la_order, geo.d_start, geo.d_cumw)
+            ti[r, C_PL_D] = d
+            home = ti[r, C_HOME_D]
+            if home >= 0:
+                dists[a] = haversine_km_nb(
+                    geo.d_lat[home], geo.d_lon[home], geo.d_lat[d], geo.d_lon[d]
+                )
     place(
         tab,
         sup,

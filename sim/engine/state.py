@@ -189,10 +189,11 @@ class DaysRun(NamedTuple):
     Q_KIN_HAZARD,  # multiplier on the kinship unplanned hazard (1 when the lever is inactive)
     Q_MATCHED_MULTIPLIER,  # multiplier on both hazards of a placement found by planned search
     Q_TWENTY_MILES_KM,
-) = range(14)
+    Q_OTHER_STAY_DAYS,  # mean stay in a setting outside the care market, days
+) = range(15)
 
 
-N_PP = 14
+N_PP = 15
 
 
 REC_X1 = REC["X1"]
@@ -262,6 +263,7 @@ def hazard_params(p) -> tuple[np.ndarray, tuple]:
     pp[Q_QUALITY_MULTIPLIER] = p.quality_multiplier
     pp[Q_KIN_HAZARD] = 1.0
     pp[Q_MATCHED_MULTIPLIER] = p.planned_match_multiplier
+    pp[Q_OTHER_STAY_DAYS] = p.other_setting_mean_days
     rates = (
         np.asarray(p.unplanned_rate, float),
         np.asarray(p.planned_rate, float),
@@ -295,7 +297,7 @@ OUT_URGENT, OUT_EXIT, OUT_STAYING_CLOSE, OUT_TRANSFER = range(4)
 N_V = 10
 
 
-PLAN_PARENTS_, PLAN_KIN_, PLAN_FOSTER_, PLAN_HOME_, PLAN_SECURE_, PLAN_SA_ = range(6)
+PLAN_PARENTS_, PLAN_KIN_, PLAN_FOSTER_, PLAN_HOME_, PLAN_SECURE_, PLAN_SA_, PLAN_OTHER_ = range(7)
 
 
 RPC_CARPL, RPC_PLACE = RPC["CARPL"], RPC["PLACE"]

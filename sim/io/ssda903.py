@@ -37,6 +37,10 @@ NO_PROVIDER_PLACES = ("T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "
 NO_URN_PLACES = ("H5", "P1", "P2", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4")
 NO_URN_PLACES += ("Z1", "Z11", "Z12", "Z13", "Z14")
 NO_URN = "XXXXXXX"
+# Settings outside the care market that Ofsted registers (family centres R3, residential
+# schools S1: ``sim.engine.other_settings``) have no unit; XXXXXXX is for adoption and foster
+# care only (rule 242), so each is written with a synthetic URN: its code and district.
+OFSTED_SETTINGS = ("R3", "S1")
 # UPN check letters (the DfE's UPN specification: weights 2-13 on the 12 digits, mod 23).
 UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
@@ -95,6 +99,11 @@ def episodes_frame(model) -> pd.DataFrame:
     place = e["place"].to_numpy()
     none = np.isin(place, [PLACE_CODES.index(p) for p in NO_PROVIDER_PLACES if p in PLACE_CODES])
     provider = np.where(none, -1, e["provider"].to_numpy())
+    unit, pl_d = e["unit"].to_numpy(), e["pl_d"].to_numpy()
+    urn = urns[np.where(unit >= 0, unit, len(urns) - 1)]
+    setting = np.isin(place, [PLACE_CODES.index(p) for p in OFSTED_SETTINGS]) & (unit < 0)
+    for i in np.flatnonzero(setting):
+        urn[i] = f"{PLACE_CODES[place[i]]}{int(pl_d[i]):05d}"
     return pd.DataFrame(
         {
             "CHILD": e["child"].to_numpy(),
@@ -109,7 +118,7 @@ def episodes_frame(model) -> pd.DataFrame:
             "REASON_PLACE_CHANGE": _codes(e["rpc"], RPC_CODES),
             "HOME_POST": dnames[np.where(e["home_d"] >= 0, e["home_d"], len(geo.d_name))],
             "PL_POST": dnames[np.where(e["pl_d"] >= 0, e["pl_d"], len(geo.d_name))],
-            "URN": urns[np.where(e["unit"] >= 0, e["unit"], len(urns) - 1)],
+            "URN": urn,
             "LA": geo.code[e["la"].to_numpy()],
         }
     )

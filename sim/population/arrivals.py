@@ -180,6 +180,7 @@ def entry_bands(p, year: int = HOME_NEED_YEAR) -> np.ndarray:
             pl.p_kin,
             pl.p_home,
             pl.p_first_temporary,
+            pl.p_other_setting if pl.other_settings else [0.0] * 5,
         ],
         dtype=float,
     )

@@ -43,6 +43,9 @@ N_PLACEMENT_DRAWS = 15  # blocks of PER_PLACEMENT uniforms (slots 24-83); later 
 # The child's lasting propensity to move (after the placement blocks: adding it changed no
 # other draw, as the uniforms are counter-based).
 U_PROPENSITY = PLACEMENT_SLOT + PER_PLACEMENT * N_PLACEMENT_DRAWS
+# A setting outside the care market (``sim.engine.other_settings``): whether an entrant starts
+# in one, which kind and where. Slots of their own, so adding them changed no other draw.
+U_OTHER, U_OTHER_KIND, U_OTHER_WHERE = U_PROPENSITY + 1, U_PROPENSITY + 2, U_PROPENSITY + 3
 
 # Ethnicity of CLA at 31 March 2025 [file] DfE 2025 (White 71%, Mixed 11%, Black 8%, Asian 5%,
 # other 4%, not known 1%), as SSDA903 ETHNIC codes; UASC: assumption.

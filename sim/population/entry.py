@@ -40,6 +40,7 @@ from sim.population.children import (
     U_LEVER,
     U_LS,
     U_LS_DAYS,
+    U_OTHER,
     U_PLAN,
     U_PREVENT,
     U_SA16,
@@ -57,6 +58,7 @@ from sim.records import (
     PLAN_FOSTER,
     PLAN_HOME,
     PLAN_KIN,
+    PLAN_OTHER,
     PLAN_PARENTS,
     PLAN_SA,
     PLAN_SECURE,
@@ -124,7 +126,17 @@ N_EPRM = 18
 
 
 # Per-band parameter rows of ``bands`` (``entry_params``).
-B_P_SHORT, B_SHORT_DAYS, B_LONG_YEARS, B_AWAY, B_PARENTS, B_KIN, B_HOME, B_TEMP = range(8)
+(
+    B_P_SHORT,
+    B_SHORT_DAYS,
+    B_LONG_YEARS,
+    B_AWAY,
+    B_PARENTS,
+    B_KIN,
+    B_HOME,
+    B_TEMP,
+    B_OTHER,  # share starting in a setting outside the care market (``other_settings``)
+) = range(9)
 
 
 @njit(cache=True)
@@ -335,6 +347,8 @@ def _futures(
     if lead_plan >= 0:
         together = lead_plan == PLAN_PARENTS or lead_plan == PLAN_KIN or lead_plan == PLAN_FOSTER
         plan = lead_plan if together else PLAN_FOSTER
+    elif not uasc and u[U_OTHER] < bands[B_OTHER, band]:
+        plan = PLAN_OTHER  # a mother and baby unit, hospital, custody, care home or school
     temporary = u[U_TEMP] < bands[B_TEMP, band] and (plan == PLAN_FOSTER or plan == PLAN_HOME)
     ls, next_ls, ls_day = legal.entry_legal_status(
         ls, age, plan == PLAN_PARENTS, u[U_LS_DAYS], day, end

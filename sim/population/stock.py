@@ -79,6 +79,7 @@ from sim.records import (
     PLAN_FOSTER,
     PLAN_HOME,
     PLAN_KIN,
+    PLAN_OTHER,
     PLAN_PARENTS,
     PLAN_SA,
     PLAN_SECURE,
@@ -115,8 +116,8 @@ S_NO_SEARCH, S_SEARCH, S_UNREG, S_ADOPTION = range(4)
 
 
 # Care plans of the initial population (``STOCK_PLAN`` columns): the placement types, then
-# placed for adoption and in an unregistered setting.
-SP_ADOPTION, SP_UNREG = 6, 7
+# placed for adoption, in an unregistered setting and in a setting outside the care market.
+SP_ADOPTION, SP_UNREG, SP_OTHER = 6, 7, 8
 
 
 @njit(cache=True)
@@ -259,6 +260,9 @@ def stock_children(
             out[i] = S_UNREG
             plan = PLAN_HOME
             tier = 2
+        elif plan == SP_OTHER:
+            out[i] = S_NO_SEARCH
+            plan = PLAN_OTHER
         elif plan == PLAN_PARENTS or plan == PLAN_KIN:
             out[i] = S_NO_SEARCH
         else:

@@ -22,7 +22,7 @@ from sim.records import (
     PLAN_FOSTER,
 )
 
-N_UNIFORMS = 85
+N_UNIFORMS = 88
 
 # Integer columns and their defaults (a new row's value when the entry rules leave it unset).
 INT_COLUMNS: tuple[tuple[str, int], ...] = (

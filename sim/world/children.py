@@ -30,17 +30,20 @@ from sim.records import (
 from sim.world import uasc, years
 
 # Placement of the stock by age band (parents, kin, foster, home, secure, SA, adoption,
-# unregistered): the shape by age is an assumption; its margins are fitted to each year's age
-# shares and placement mix [file] DfE (``sim.world.years.stock_mix``). Kinship care (15.6% of
-# CLA in 2025 [sec] FOI census) is part of DfE's foster placements: the group's total is
-# fitted, and the shape's split between kin and other carers kept.
+# unregistered, settings outside the care market): the shape by age is an assumption; its
+# margins are fitted to each year's age shares and placement mix [file] DfE
+# (``sim.world.years.stock_mix``). Kinship care (15.6% of CLA in 2025 [sec] FOI census) is part
+# of DfE's foster placements: the group's total is fitted, and the shape's split between kin
+# and other carers kept. The last column's shape (mother and baby units for babies; care homes,
+# schools, health settings and custody for older children: ``sim.engine.other_settings``) is
+# an assumption too.
 STOCK_PLAN = np.array(
     [
-        [0.05, 0.22, 0.63, 0.00, 0.00, 0.00, 0.10, 0.00],
-        [0.09, 0.24, 0.55, 0.00, 0.00, 0.00, 0.12, 0.00],
-        [0.09, 0.22, 0.645, 0.03, 0.00, 0.00, 0.015, 0.00],
-        [0.06, 0.15, 0.55, 0.215, 0.006, 0.00, 0.00, 0.009],
-        [0.03, 0.08, 0.38, 0.14, 0.004, 0.35, 0.00, 0.016],
+        [0.05, 0.22, 0.63, 0.00, 0.00, 0.00, 0.10, 0.00, 0.02],
+        [0.09, 0.24, 0.55, 0.00, 0.00, 0.00, 0.12, 0.00, 0.005],
+        [0.09, 0.22, 0.645, 0.03, 0.00, 0.00, 0.015, 0.00, 0.008],
+        [0.06, 0.15, 0.55, 0.215, 0.006, 0.00, 0.00, 0.009, 0.015],
+        [0.03, 0.08, 0.38, 0.14, 0.004, 0.35, 0.00, 0.016, 0.025],
     ]
 )
 
@@ -69,9 +72,13 @@ INIT_RETRIES = 6
 STOCK_RESIDUAL_MEAN_YEARS = np.array([1.9, 3.5, 7.0, 14.0, 6.0])
 
 
-def stock_mix_of(year: int) -> years.StockMix:
-    """The stock's mix at 31 March ``year``: ``STOCK_PLAN``'s shape fitted to that year."""
-    return years.stock_mix(year, STOCK_PLAN)
+def stock_mix_of(year: int, other: bool = True) -> years.StockMix:
+    """The stock's mix at 31 March ``year``: ``STOCK_PLAN``'s shape fitted to that year.
+
+    ``other`` false leaves out settings outside the care market
+    (``params.placements.other_settings``).
+    """
+    return years.stock_mix(year, STOCK_PLAN, other=other)
 
 
 # ---- initial children ---------------------------------------------------------------------------
@@ -82,7 +89,7 @@ def initial_children(model) -> int:
         The children left without a place (``place_initial``).
     """
     geo = model.geo
-    mix = stock_mix_of(model.world_year)
+    mix = stock_mix_of(model.world_year, model.p.placements.other_settings)
     cla = years.la_stock(geo.las, model.world_year)
     n_la = np.round(cla * model.cfg.world.scale).astype(int) * model.is_sim
     las = np.repeat(np.arange(geo.n_la), n_la)

@@ -23,19 +23,23 @@ FIRST_YEAR, LAST_YEAR = 2021, 2025  # the years at 31 March the embedded tables 
 
 AGE_ITEMS = ("Under 1 year", "1 to 4 years", "5 to 9 years", "10 to 15 years", "16 years and over")
 
-# DfE placement groups at 31 March and the stock plan's columns each covers (parents, kin,
-# foster, home, secure, SA, adoption, unregistered): kinship foster care is part of DfE's
-# "Foster placements". The stock plan's total in each group is that year's share of the five
-# groups (renormalised to what unregistered settings leave); DfE's other settings (other
-# residential settings, residential schools, other placements, 3-5% of CLA) are not modelled.
+# DfE placement groups at 31 March (each one or more of DfE's items) and the stock plan's
+# columns each covers (parents, kin, foster, home, secure, SA, adoption, unregistered, other
+# settings): kinship foster care is part of DfE's "Foster placements". The stock plan's total
+# in each group is that year's share of the groups (renormalised to what unregistered
+# settings leave: DfE's other placements, 1-5% of CLA, are otherwise not modelled). The last
+# group, settings outside the care market (``sim.engine.other_settings``), is left out when
+# ``params.placements.other_settings`` is false (the other groups then share its children).
 PLACEMENT_GROUPS = (
-    ("Placed with parents or other person with parental responsibility", (0,)),
-    ("Foster placements", (1, 2)),
-    ("Secure homes and children's homes", (3, 4)),
-    ("Independent and semi-independent living arrangements/supported accommodation", (5,)),
-    ("Placed for adoption", (6,)),
+    (("Placed with parents or other person with parental responsibility",), (0,)),
+    (("Foster placements",), (1, 2)),
+    (("Secure homes and children's homes",), (3, 4)),
+    (("Independent and semi-independent living arrangements/supported accommodation",), (5,)),
+    (("Placed for adoption",), (6,)),
+    (("Other residential settings", "Residential schools"), (8,)),
 )
 UNREGISTERED_COLUMN = 7
+OTHER_SETTINGS_COLUMN = 8
 # Unregistered settings in the stock at 31 March 2025: 0.78% of CLA (assumption: 640 children,
 # between Ofsted's ~680 confirmed unregistered settings in 2024-25 [sec] and DfE's 2,050 "other
 # placements" [file]); earlier years scale it with DfE's "other placements" (600 in 2021).
@@ -119,13 +123,15 @@ def start_age_share(year: int) -> np.ndarray:
     return n / n.sum()
 
 
-def stock_mix(year: int, prior: np.ndarray, uasc_16plus: float = 0.8) -> StockMix:
+def stock_mix(
+    year: int, prior: np.ndarray, uasc_16plus: float = 0.8, other: bool = True
+) -> StockMix:
     """The stock's mix at 31 March ``year`` (2021-2025).
 
     The age shares and UASC are that year's [file]. The placement plan by age band is the
     ``prior`` (its shape by age: assumption) fitted by iterative proportional fitting to that
     year's age shares and to its placement groups' shares (``PLACEMENT_GROUPS``,
-    ``group_shares``).
+    ``group_shares``); ``other`` false leaves out settings outside the care market.
     """
     y = clamp(year)
     t = "combined_cla_31_march_data"
@@ -135,15 +141,19 @@ def stock_mix(year: int, prior: np.ndarray, uasc_16plus: float = 0.8) -> StockMi
     uasc_band = np.array(
         [0, 0, 0, (1 - uasc_16plus) * uasc / ages[3], uasc_16plus * uasc / ages[4]]
     )
-    plan = fit_plan(np.asarray(prior, float), age_share, group_shares(y))
+    prior = np.array(prior, float)
+    if not other:
+        prior[:, OTHER_SETTINGS_COLUMN] = 0.0
+    plan = fit_plan(prior, age_share, group_shares(y, other), other)
     return StockMix(y, age_share, uasc_band, plan, float(ages.sum()))
 
 
-def group_shares(year: int) -> np.ndarray:
+def group_shares(year: int, other: bool = True) -> np.ndarray:
     """Each plan column group's share of the stock at 31 March ``year``, then unregistered's.
 
     Unregistered settings' share is ``UNREGISTERED_SHARE_2025`` scaled by DfE's "other
-    placements"; the groups share the rest in proportion to their DfE counts.
+    placements"; the groups share the rest in proportion to their DfE counts. ``other``
+    false leaves out the last group (settings outside the care market).
     """
     t = "combined_cla_31_march_data"
 
@@ -152,19 +162,27 @@ def group_shares(year: int) -> np.ndarray:
 
     unreg = UNREGISTERED_SHARE_2025 * share(year, "Other placements")
     unreg /= share(LAST_YEAR, "Other placements")
-    groups = np.array([share(year, g) for g, _ in PLACEMENT_GROUPS])
+    groups = np.array([sum(share(year, i) for i in items) for items, _ in used_groups(other)])
     return np.append(groups / groups.sum() * (1 - unreg), unreg)
 
 
-def fit_plan(prior: np.ndarray, age_share: np.ndarray, shares: np.ndarray) -> np.ndarray:
+def used_groups(other: bool = True) -> tuple:
+    """``PLACEMENT_GROUPS``, without settings outside the care market unless ``other``."""
+    return PLACEMENT_GROUPS if other else PLACEMENT_GROUPS[:-1]
+
+
+def fit_plan(
+    prior: np.ndarray, age_share: np.ndarray, shares: np.ndarray, other: bool = True
+) -> np.ndarray:
     """The plan by age band whose margins are ``age_share`` and the column groups' ``shares``.
 
     Args:
         prior: the plan's shape (rows: age bands; columns as ``STOCK_PLAN``).
         age_share: the share of children by age band (the row margins).
         shares: each ``PLACEMENT_GROUPS`` group's share, then unregistered settings'.
+        other: whether the last group (settings outside the care market) is fitted.
     """
-    groups = [list(cols) for _, cols in PLACEMENT_GROUPS] + [[UNREGISTERED_COLUMN]]
+    groups = [list(cols) for _, cols in used_groups(other)] + [[UNREGISTERED_COLUMN]]
     m = age_share[:, None] * prior
     for _ in range(IPF_ROUNDS):
         for c, target in zip(groups, shares, strict=True):
