@@ -77,6 +77,10 @@ def test_start_year_indicators_match_the_observed(started):
     assert val(sim, "cla_3plus_placements") == val(obs, "cla_3plus_placements")
     # The unit is found by matching: the placement mix may differ a little (3 points).
     assert abs(val(sim, "share_place_foster") - val(obs, "share_place_foster")) < 0.03
+    # Children in settings outside the care market stay in the setting observed.
+    for name in ("cla_place_other_residential", "cla_place_residential_school"):
+        assert val(sim, name) == val(obs, name), name
+    assert val(obs, "cla_place_other_residential") + val(obs, "cla_place_residential_school") > 0
 
 
 def test_observed_start_runs_and_is_reproducible(extract_dir):

@@ -51,6 +51,7 @@ from sim.records import (
     PLAN_FOSTER,
     PLAN_HOME,
     PLAN_KIN,
+    PLAN_OTHER,
     PLAN_PARENTS,
     PLAN_SA,
     PLAN_SECURE,
@@ -60,14 +61,18 @@ from sim.records import (
     RPC,
 )
 
-# Care plan of each observed placement type; R*, S1 and P3 are residential (assumption);
-# T0-T4 temporary moves stand for the foster placement they interrupt (assumption).
+# Care plan of each observed placement type; R*, S1 and P3 are settings outside the care
+# market (``sim.engine.other_settings``: kept in their observed setting; residential, K2's
+# plan, when ``params.placements.other_settings`` is false); T0-T4 temporary moves stand for
+# the foster placement they interrupt (assumption).
+OTHER_SETTING_PLACES = ("R1", "R2", "R3", "R5", "S1", "P3")
 PLAN_OF_PLACE = {
     **{c: PLAN_KIN for c in ("U1", "U2", "U3")},
     **{c: PLAN_FOSTER for c in ("U4", "U5", "U6", "T0", "T1", "T2", "T3", "T4")},
     **{c: "adoption" for c in ("A3", "A4", "A5", "A6")},
     "K1": PLAN_SECURE,
-    **{c: PLAN_HOME for c in ("K2", "R1", "R2", "R3", "R5", "S1", "P3")},
+    "K2": PLAN_HOME,
+    **{c: PLAN_OTHER for c in OTHER_SETTING_PLACES},
     **{c: PLAN_SA for c in ("K3", "H5", "P2")},
     "P1": PLAN_PARENTS,
     **{c: "unreg" for c in ("Z1", "Z11", "Z12", "Z13", "Z14")},
@@ -238,6 +243,8 @@ def observed_children(model, ex) -> int:
         model.observed_history[c.cid] = g
         c.observed = True
         plan = PLAN_OF_PLACE.get(now["PLACE"], PLAN_FOSTER)
+        if plan == PLAN_OTHER and not model.p.placements.other_settings:
+            plan = PLAN_HOME
         if c.uasc and plan in (PLAN_PARENTS, PLAN_KIN):
             plan = PLAN_FOSTER
         if plan == PLAN_FOSTER and age < 5 and tic < 2 and not c.uasc and u[U_SIB] < p_adopt:
@@ -259,7 +266,7 @@ def observed_children(model, ex) -> int:
                 # Observed in a family or supported setting: needs that such a placement
                 # meets (the matching allows a misfit of one tier), not the highest tier.
                 c.tier = min(c.tier, 1)
-            if plan in (PLAN_PARENTS, PLAN_KIN):
+            if plan in (PLAN_PARENTS, PLAN_KIN, PLAN_OTHER):
                 no_search.append(c)
             else:
                 to_search.append(c)
@@ -284,7 +291,8 @@ def _observed_history(model, c, date: pd.Timestamp, district) -> None:
     c.place_start = min(int(days[spells[-1]]) if len(spells) else int(days[0]), 0)
     c.n_placements = max(1, len(spells))
     observed = now["PLACE"]
-    if observed in PLACE and _same_group(observed, c.kind):
+    kept = c.plan == PLAN_OTHER and observed in OTHER_SETTING_PLACES  # the observed setting
+    if observed in PLACE and (kept or _same_group(observed, c.kind)):
         c.place = PLACE[observed]
         c.status_changed = observed in ("U1", "U4")
     for i in range(len(g) - 1):
