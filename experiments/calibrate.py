@@ -160,6 +160,7 @@ def history(cfg, params, targets, own: dict, out: Path, executor, address) -> No
         posterior_figure,
         posterior_predictive,
         with_discrepancy,
+        with_held_out_discrepancy,
     )
     from sim.io.outputs import code_version
 
@@ -191,7 +192,7 @@ def history(cfg, params, targets, own: dict, out: Path, executor, address) -> No
     report = report.join(
         before[["pp_lo", "pp_hi", "covered"]].add_suffix("_before")
     )  # same rows, same order
-    report = with_discrepancy(report)
+    report = with_held_out_discrepancy(with_discrepancy(report))
     report.to_csv(out / "fit_report.csv", index=False)
     posterior_figure(hm, out / "figures" / "posterior.png")
     summary = hm.posterior.describe(percentiles=[0.05, 0.5, 0.95]).T
@@ -205,6 +206,7 @@ def history(cfg, params, targets, own: dict, out: Path, executor, address) -> No
         "coverage_90": float(report["covered"].mean()),
         "coverage_90_before": float(report["covered_before"].mean()),
         "coverage_90_with_target_sd": float(report["covered_obs"].mean()),
+        "coverage_90_with_held_out_discrepancy": float(report["covered_held"].mean()),
         "wall_s": round(time.perf_counter() - t0, 1),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
@@ -217,7 +219,8 @@ def history(cfg, params, targets, own: dict, out: Path, executor, address) -> No
         f"targets inside the posterior predictive 90% interval: {int(report['covered'].sum())} "
         f"of {len(report)} (at the config's values, chance only: "
         f"{int(report['covered_before'].sum())}; with each target's sd as the model's "
-        f"discrepancy: {int(report['covered_obs'].sum())}); wrote {out} "
+        f"discrepancy: {int(report['covered_obs'].sum())}; with each series' discrepancy "
+        f"estimated from its other years: {int(report['covered_held'].sum())}); wrote {out} "
         "(uncertainty.posterior= takes its posterior.csv)"
     )
 

@@ -192,3 +192,36 @@ def test_the_shipped_posterior_composes_and_stays_inside_its_fits_bounds():
     drawn, info = uncertainty.draw(cfg, 3)
     row = sample.iloc[int(info["posterior_draw"])]
     assert drawn.params.entry.rate_multiplier == pytest.approx(row["params.entry.rate_multiplier"])
+
+
+def test_the_held_out_discrepancy_by_hand():
+    """Series a: gaps 2, 2, -4 from the posterior predictive mean, model variance 1 each.
+    Year 3 held out: the others' mean squared gap 4, less 1, gives a discrepancy variance of
+    3, so the interval is +-z*2 = +-3.29 and the gap of 4 is outside. Year 1: (4 + 16) / 2 - 1
+    = 9, +-z*sqrt(10) = +-5.20, inside. A series of one year has nothing to estimate from."""
+    from scipy.stats import norm
+
+    from sim.calibration.history import with_held_out_discrepancy
+
+    z = norm.ppf(0.95)
+    report = pd.DataFrame(
+        {
+            "year": [1, 2, 3, 1],
+            "indicator": ["a", "a", "a", "b"],
+            "value": [12.0, 12.0, 6.0, 5.0],
+            "pp_mean": [10.0, 10.0, 10.0, 5.0],
+            "pp_lo": [10.0 - z] * 3 + [5.0 - z],
+            "pp_hi": [10.0 + z] * 3 + [5.0 + z],
+        }
+    )
+    out = with_held_out_discrepancy(report)
+    assert out["disc_sd"].iloc[2] == pytest.approx(np.sqrt(3.0))
+    assert out["held_hi"].iloc[2] - 10.0 == pytest.approx(2 * z)
+    assert not out["covered_held"].iloc[2]
+    assert out["disc_sd"].iloc[0] == pytest.approx(3.0)
+    assert out["held_hi"].iloc[0] - 10.0 == pytest.approx(z * np.sqrt(10.0))
+    assert out["covered_held"].iloc[0] and out["covered_held"].iloc[1]
+    assert np.isnan(out["disc_sd"].iloc[3]) and not out["covered_held"].iloc[3]
+    # a series the model fits exactly gets no discrepancy: the model's own interval
+    exact = report.assign(value=report["pp_mean"])
+    assert (with_held_out_discrepancy(exact)["disc_sd"].iloc[:3] == 0).all()
