@@ -44,6 +44,27 @@ def _guarded(fn: Callable[[Any], Any], item: Any) -> Any:
         return Failure(f"{type(exc).__name__}: {exc}".splitlines()[0], traceback.format_exc())
 
 
+_FROZEN = [False]  # this worker process has frozen its long-lived objects (``_in_worker``)
+
+
+def _in_worker(fn: Callable[[Any], Any], item: Any) -> Any:
+    """``_guarded(fn, item)`` in a worker process, its long-lived objects frozen first.
+
+    Before its first job a worker moves every object its imports made (numpy, pandas, numba,
+    Mesa, Dask's own: some 160,000) out of the garbage collector's reach (``gc.freeze``), so
+    the full collections a job triggers traverse the job's objects only. Results do not
+    change (the collector frees no object a job can reach); a job runs 8-13% faster in a Dask
+    worker, which holds more such objects than joblib's.
+    """
+    if not _FROZEN[0]:
+        import gc
+
+        gc.collect()  # nothing unreachable is frozen
+        gc.freeze()
+        _FROZEN[0] = True
+    return _guarded(fn, item)
+
+
 def pick(executor: str | None, workers: int, jobs: int) -> str:
     """The executor to use: the one asked for, else joblib for several workers and jobs."""
     if executor:
@@ -132,7 +153,7 @@ def _joblib(fn, items: list, workers: int) -> Iterator[tuple[int, Any]]:
         while (queue or flight) and not suspects:
             while queue and len(flight) < n:
                 i = queue.pop(0)
-                flight[pool.submit(_guarded, fn, items[i])] = i
+                flight[pool.submit(_in_worker, fn, items[i])] = i
             done, _ = wait(flight, return_when=FIRST_COMPLETED)
             for f in done:
                 i = flight.pop(f)
@@ -147,7 +168,7 @@ def _joblib(fn, items: list, workers: int) -> Iterator[tuple[int, Any]]:
             for i in sorted(suspects):
                 solo = get_reusable_executor(max_workers=1, reuse=False)
                 try:
-                    result = solo.submit(_guarded, fn, items[i]).result()
+                    result = solo.submit(_in_worker, fn, items[i]).result()
                 except dead as exc:
                     result = Failure(f"the worker running this job died ({type(exc).__name__})")
                 yield i, result
@@ -180,7 +201,7 @@ def _dask(fn, items: list, workers: int, address: str | None) -> Iterator[tuple[
         )
     client = Client(address or cluster)
     try:
-        futures = client.map(_guarded, [fn] * len(items), items, pure=False)
+        futures = client.map(_in_worker, [fn] * len(items), items, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         pending = as_completed(futures)
         del futures  # only ``pending`` holds them: each result is let go once read
