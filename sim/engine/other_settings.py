@@ -22,9 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.calendar import EV_PLACEMENT
 from sim.engine.state import (
-    PENDING_PLANNED,
     PLAN_FOSTER_,
     PLAN_HOME_,
     PLAN_SA_,
@@ -34,14 +32,10 @@ from sim.geography import district_of
 from sim.population.children import U_OTHER_WHERE
 from sim.population.entry import age_band_index, pick_index
 from sim.population.table import (
-    C_CID,
     C_DOB,
-    C_EXIT_DAY,
     C_LA,
     C_N_DRAWS,
-    C_PENDING,
     C_TIER,
-    C_VERSION,
 )
 from sim.records import DAYS_PER_YEAR, PLACE, PROVIDER
 
@@ -91,24 +85,14 @@ def setting_district(ti, tu, r, la_order, d_start, d_cumw) -> int:
 
 
 @njit(cache=True)
-def schedule_stay_end(tab, logs, r, day, pp, uu):
-    """Queue the end of row ``r``'s stay (a planned move) unless it leaves care first.
+def stay_end_day(ti, r, day, pp, uu) -> int:
+    """The day row ``r``'s stay ends (a planned move), drawn from the placement's uniforms.
 
-    ``uu``: the placement's uniforms (``placements.placement_uniforms``); the stay is
-    exponential with mean ``pp[Q_OTHER_STAY_DAYS]`` days from ``day``.
+    ``uu``: the placement's uniforms (``placements.placement_uniforms``, a draw taken); the
+    stay is exponential with mean ``pp[Q_OTHER_STAY_DAYS]`` days from ``day``.
     """
-    ti = tab.I
     ti[r, C_N_DRAWS] += 1
-    when = day + max(1, int(-math.log(uu[1]) * pp[Q_OTHER_STAY_DAYS]))
-    if when < ti[r, C_EXIT_DAY]:
-        ti[r, C_PENDING] = PENDING_PLANNED
-        s, sn = logs.drawn, logs.n_drawn
-        k = sn[0]
-        s[k, 0] = when
-        s[k, 1] = EV_PLACEMENT
-        s[k, 2] = ti[r, C_CID]
-        s[k, 3] = ti[r, C_VERSION]
-        sn[0] = k + 1
+    return day + max(1, int(-math.log(uu[1]) * pp[Q_OTHER_STAY_DAYS]))
 
 
 @njit(cache=True)

@@ -20,7 +20,7 @@ from sim.calendar import (
 )
 from sim.engine.episodes import close_episode, open_episode
 from sim.engine.ledger import release
-from sim.engine.other_settings import schedule_stay_end, setting_of
+from sim.engine.other_settings import setting_of, stay_end_day
 from sim.engine.state import (
     KIND_PLACE,
     PENDING_PLANNED,
@@ -185,9 +185,10 @@ def schedule_next(tab, sup, logs, r, day, pp, rates):
     """Draw row ``r``'s placement's next event and queue it (``logs.drawn``) before it leaves."""
     ti = tab.I
     u = ti[r, C_UNIT]
-    if u < 0:
+    if u < 0:  # no unit: only a setting outside the care market has an end to draw
         if ti[r, C_PLAN] == PLAN_OTHER_ and ti[r, C_PLACE] >= 0:
-            schedule_stay_end(tab, logs, r, day, pp, placement_uniforms(tab, r))
+            when = stay_end_day(ti, r, day, pp, placement_uniforms(tab, r))
+            queue_placement_event(ti, logs, r, when, PENDING_PLANNED)
         return
     kind = ti[r, C_KIND]
     misfit = max(0, ti[r, C_TIER] - np.int64(sup.skill[u]))
@@ -218,15 +219,18 @@ def schedule_next(tab, sup, logs, r, day, pp, rates):
         planned,
         rates[2],
     )
+    queue_placement_event(ti, logs, r, when, what)
+
+
+@njit(cache=True)
+def queue_placement_event(ti, logs, r, when, what):
+    """Queue row ``r``'s placement event ``what`` (``PENDING`` code) on day ``when``.
+
+    Nothing is queued for a day before 0 (none drawn) or from the day the child leaves care.
+    """
     if 0 <= when < ti[r, C_EXIT_DAY]:
         ti[r, C_PENDING] = what
-        S, sn = logs.drawn, logs.n_drawn
-        k = sn[0]
-        S[k, 0] = when
-        S[k, 1] = EV_PLACEMENT
-        S[k, 2] = ti[r, C_CID]
-        S[k, 3] = ti[r, C_VERSION]
-        sn[0] = k + 1
+        draw_event(logs, when, EV_PLACEMENT, ti[r, C_CID], ti[r, C_VERSION])
 
 
 @njit(cache=True)
